@@ -1,0 +1,357 @@
+/*
+ * Pure helpers shared by config, providers and notifiers: parsing of numbers,
+ * durations, sizes and vendor timestamps, RFC 3339 output, percent-encoding.
+ * Nothing here allocates except util_urldecode, and nothing does I/O.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+#include "xmalloc.h"
+
+/* Parse a decimal integer in [min, max]; -1 with *cause (static) on error. */
+int
+util_strtonum(const char *s, long long min, long long max, long long *out,
+    const char **cause)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+		*cause = "invalid";
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		*cause = "invalid";
+		return -1;
+	}
+	if (errno == ERANGE || v < min) {
+		*cause = v < min ? "too small" : "too large";
+		return -1;
+	}
+	if (v > max) {
+		*cause = "too large";
+		return -1;
+	}
+	*out = v;
+	*cause = NULL;
+	return 0;
+}
+
+/* Split "123unit" into number and unit; -1 if no digits or overflow. */
+static int
+util_split_unit(const char *s, uint64_t *num, const char **unit)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*num = v;
+	*unit = p;
+	return 0;
+}
+
+/* Parse "500ms", "30s", "5m", "2h", "7d" into milliseconds; -1 if malformed. */
+int
+util_parse_duration_ms(const char *s, uint64_t *out_ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {
+		{ "ms", 1 },
+		{ "s", 1000 },
+		{ "m", 60000 },
+		{ "h", 3600000 },
+		{ "d", 86400000 },
+	};
+	const char *unit;
+	uint64_t v;
+	size_t i;
+
+	if (s == NULL || util_split_unit(s, &v, &unit) == -1)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].unit) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].ms)
+			return -1;
+		*out_ms = v * units[i].ms;
+		return 0;
+	}
+	return -1;
+}
+
+/* Format a duration as the shortest exact unit ("90s", "5m", "500ms"). */
+void
+util_format_duration(uint64_t ms, char *dst, size_t len)
+{
+	if (ms != 0 && ms % 86400000 == 0)
+		snprintf(
+		    dst, len, "%llud", (unsigned long long)(ms / 86400000));
+	else if (ms != 0 && ms % 3600000 == 0)
+		snprintf(dst, len, "%lluh", (unsigned long long)(ms / 3600000));
+	else if (ms != 0 && ms % 60000 == 0)
+		snprintf(dst, len, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(dst, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(dst, len, "%llums", (unsigned long long)ms);
+}
+
+/* Parse "8MiB", "512KiB", "1GiB", "4096" (bytes); -1 if malformed. */
+int
+util_parse_size(const char *s, uint64_t *out_bytes)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },
+		{ "B", 1 },
+		{ "KiB", 1024 },
+		{ "MiB", 1048576 },
+		{ "GiB", 1073741824 },
+		{ "k", 1000 },
+		{ "KB", 1000 },
+		{ "MB", 1000000 },
+		{ "GB", 1000000000 },
+	};
+	const char *unit;
+	uint64_t v;
+	size_t i;
+
+	if (s == NULL || util_split_unit(s, &v, &unit) == -1)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].unit) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].mult)
+			return -1;
+		*out_bytes = v * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+/* Format a byte count as the shortest exact unit ("8MiB", "100B"). */
+void
+util_format_size(uint64_t bytes, char *dst, size_t len)
+{
+	if (bytes != 0 && bytes % 1073741824 == 0)
+		snprintf(
+		    dst, len, "%lluGiB", (unsigned long long)(bytes >> 30));
+	else if (bytes != 0 && bytes % 1048576 == 0)
+		snprintf(
+		    dst, len, "%lluMiB", (unsigned long long)(bytes >> 20));
+	else if (bytes != 0 && bytes % 1024 == 0)
+		snprintf(
+		    dst, len, "%lluKiB", (unsigned long long)(bytes >> 10));
+	else
+		snprintf(dst, len, "%lluB", (unsigned long long)bytes);
+}
+
+/* Read exactly n digits at *p into *out, advancing *p; -1 if not digits. */
+static int
+util_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
+static int64_t
+util_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Parse a vendor timestamp into unix seconds: "2022-09-05T06:24:14+0000",
+ * "2025-05-19 09:05:10.0", "2023-06-05 01:58:43", "...Z", "+08:00".  A time
+ * without a zone is taken at default_offset_s east of UTC.  -1 if malformed.
+ */
+int
+util_parse_time(const char *s, int default_offset_s, int64_t *out)
+{
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh, om, off, sign;
+
+	if (s == NULL)
+		return -1;
+	if (util_digits(&p, 4, &y) == -1 || *p++ != '-' ||
+	    util_digits(&p, 2, &mo) == -1 || *p++ != '-' ||
+	    util_digits(&p, 2, &d) == -1 ||
+	    (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (util_digits(&p, 2, &h) == -1 || *p++ != ':' ||
+	    util_digits(&p, 2, &mi) == -1 || *p++ != ':' ||
+	    util_digits(&p, 2, &sec) == -1)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	off = default_offset_s;
+	if (*p == 'Z' || *p == 'z') {
+		off = 0;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (util_digits(&p, 2, &oh) == -1)
+			return -1;
+		if (*p == ':')
+			p++;
+		if (util_digits(&p, 2, &om) == -1 || oh > 23 || om > 59)
+			return -1;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	if (*p != '\0')
+		return -1;
+	*out = util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	    sec - off;
+	return 0;
+}
+
+/* Break unix seconds into UTC fields. */
+static void
+util_gmtime(int64_t secs, struct tm *tm)
+{
+	time_t t = (time_t)secs;
+
+	memset(tm, 0, sizeof(*tm));
+	gmtime_r(&t, tm);
+}
+
+/* Format unix seconds as RFC 3339 UTC "2025-05-19T09:07:42Z". */
+void
+util_format_rfc3339(int64_t secs, char dst[UTIL_RFC3339_LEN])
+{
+	struct tm tm;
+
+	util_gmtime(secs, &tm);
+	strftime(dst, UTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Format unix seconds as "yyyy-mm-ddThh:mm:ss+0000" (DDS query form). */
+void
+util_format_time_hhmm(int64_t secs, char dst[UTIL_RFC3339_LEN])
+{
+	struct tm tm;
+
+	util_gmtime(secs, &tm);
+	strftime(dst, UTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S+0000", &tm);
+}
+
+/*
+ * Percent-encode s into b: keep A-Z a-z 0-9 - _ . ~, everything else %XX
+ * upper case.  -1 past the buffer's cap.
+ */
+int
+util_urlencode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char esc[3];
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' ||
+		    *p == '~') {
+			if (buf_putc(b, (char)*p) == -1)
+				return -1;
+			continue;
+		}
+		esc[0] = '%';
+		esc[1] = hex[*p >> 4];
+		esc[2] = hex[*p & 15];
+		if (buf_add(b, esc, 3) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Value of one hex digit, or -1. */
+static int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode %XX escapes (and '+' as space when plus_space) into a new string. */
+char *
+util_urldecode(const char *s, size_t len, int plus_space)
+{
+	char *out = xmalloc(len + 1), *o = out;
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    (hi = util_hexval(s[i + 1])) != -1 &&
+		    (lo = util_hexval(s[i + 2])) != -1) {
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+' && plus_space)
+			*o++ = ' ';
+		else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Case-insensitive glob match (fnmatch(3) syntax); 1 on match. */
+int
+util_glob(const char *pattern, const char *s)
+{
+	return fnmatch(pattern, s ? s : "", FNM_CASEFOLD) == 0;
+}
+
+/* Return 1 if s is NULL or "". */
+int
+util_empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}

@@ -1,0 +1,225 @@
+/*
+ * The configuration: libyaml is parsed into these plain structs, validated
+ * and then never changed.  A reload builds a new struct config and swaps it
+ * in; the old one is freed once nothing borrows from it.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/taskwatchd/taskwatchd.yaml"
+
+enum config_cloud {
+	CONFIG_CLOUD_HUAWEI,
+	CONFIG_CLOUD_OTC,
+	CONFIG_CLOUD_ALIBABA,
+};
+
+enum config_auth_method {
+	CONFIG_AUTH_NONE,  /* no auth key given: unsigned (simulator) */
+	CONFIG_AUTH_AKSK,  /* huawei/otc */
+	CONFIG_AUTH_TOKEN, /* huawei/otc IAM password token */
+	CONFIG_AUTH_V2,    /* alibaba HMAC-SHA1 RPC */
+	CONFIG_AUTH_V3,    /* alibaba ACS3-HMAC-SHA256 */
+};
+
+enum config_api {
+	CONFIG_API_DWS_ACTIONS,
+	CONFIG_API_DWS_LOGICAL,
+	CONFIG_API_DDS_JOBS,
+	CONFIG_API_GAUSSDB_TASKS,
+	CONFIG_API_EHPC_TASKS,
+	CONFIG_API_COUNT
+};
+
+enum config_on_start {
+	CONFIG_ON_START_BASELINE,
+	CONFIG_ON_START_REPORT,
+};
+
+enum config_notifier_type {
+	CONFIG_NOTIFIER_WEBHOOK,
+	CONFIG_NOTIFIER_ALERTMANAGER,
+	CONFIG_NOTIFIER_SYSLOG,
+	CONFIG_NOTIFIER_EXEC,
+};
+
+/* Severity as used by events and rules. */
+enum config_severity {
+	CONFIG_SEVERITY_UNSET = -1,
+	CONFIG_SEVERITY_INFO = 0,
+	CONFIG_SEVERITY_WARNING,
+	CONFIG_SEVERITY_CRITICAL,
+};
+
+/*
+ * Where a secret comes from: exactly one of the three is set when the secret
+ * is configured, none when it is absent.  The value itself is never stored in
+ * the config; credentials.c reads it when needed.
+ */
+struct config_secret {
+	char *file;       /* path, must not be group/world readable */
+	char *env;        /* environment variable name */
+	char *credential; /* name in $CREDENTIALS_DIRECTORY */
+};
+
+struct config_kv {
+	char *key;
+	char *value;
+};
+
+struct config_strlist {
+	char **v;
+	size_t n;
+};
+
+struct config_daemon {
+	char *state_dir; /* default /var/lib/taskwatchd */
+	char *listen;    /* "" = disabled; default 127.0.0.1:9465 */
+	uint64_t shutdown_timeout_ms;  /* default 10s */
+	unsigned max_concurrent_polls; /* default 64, 1..10000 */
+	uint64_t max_response_bytes;   /* default 8MiB, 1KiB..1GiB */
+};
+
+struct config_account {
+	char *name;
+	enum config_cloud cloud;
+	char *region;
+	char *project_id; /* NULL if not given */
+	enum config_auth_method auth_method;
+	/* aksk: access_key / secret_key; v2/v3: access_key_id / access_key_secret */
+	struct config_secret access_key;
+	struct config_secret secret_key;
+	/* token: user, domain, password */
+	char *user;
+	char *domain;
+	struct config_secret password;
+	/* endpoints: NULL = default from cloud + region (config_endpoint) */
+	char *endpoint_dws;
+	char *endpoint_dds;
+	char *endpoint_gaussdb;
+	char *endpoint_iam;
+	char *endpoint_ehpc;
+	unsigned rate_limit_count;  /* "10/s": 10; 0 = none */
+	uint64_t rate_limit_per_ms; /* "10/s": 1000 */
+	char *tls_ca_file;
+	int line; /* where it was defined */
+};
+
+struct config_watch {
+	char *name;
+	char *account_name;
+	struct config_account *account; /* borrowed, resolved */
+	enum config_api api;
+	struct config_strlist clusters; /* dws.*, ehpc.tasks */
+	struct config_strlist actions;  /* dws.actions; default all 8 */
+	uint64_t interval_ms;           /* default 60s, >= 100ms */
+	uint64_t timeout_ms;            /* default 10s */
+	uint64_t lookback_ms;           /* default 7d, <= 30d */
+	uint64_t stall_after_ms;        /* default 30m; 0 = off */
+	unsigned fail_after;            /* default 3, 1..1000 */
+	enum config_on_start on_start;  /* default baseline */
+	int timezone_offset_s;          /* zone-less times; default 0 */
+	int line;
+};
+
+struct config_retry {
+	uint64_t initial_ms;       /* default 500ms */
+	uint64_t max_ms;           /* default 60s */
+	uint64_t give_up_after_ms; /* default 24h */
+};
+
+struct config_notifier {
+	char *name;
+	enum config_notifier_type type;
+	/* webhook */
+	char *url;
+	struct config_kv *headers;
+	size_t nheaders;
+	struct config_secret secret; /* HMAC key, optional */
+	uint64_t timeout_ms;         /* webhook, exec; default 10s / 5m */
+	struct config_retry retry;   /* webhook, alertmanager */
+	/* alertmanager */
+	struct config_strlist urls;
+	uint64_t resolve_after_ms; /* default 24h */
+	uint64_t repeat_ms;        /* default 1m */
+	struct config_kv *labels;
+	size_t nlabels;
+	/* syslog */
+	int facility; /* LOG_LOCAL3 etc; default LOG_DAEMON */
+	/* exec */
+	struct config_strlist command; /* argv, never a shell */
+	unsigned max_concurrent;       /* default 4 */
+	uint64_t cooldown_ms;          /* default 0 */
+	char *user;                    /* optional run-as */
+	int line;
+};
+
+struct config_rule {
+	char *name; /* default "rule-N" (1-based) */
+	struct config_strlist match_event;
+	struct config_strlist match_api;
+	struct config_strlist match_watch;
+	struct config_strlist match_task_type;
+	struct config_strlist match_cluster;
+	struct config_strlist match_from;
+	struct config_strlist match_to;
+	enum config_severity severity;      /* UNSET = keep the default */
+	struct config_strlist notify;       /* notifier names */
+	struct config_notifier **notifiers; /* borrowed, resolved, nnotify */
+	int cont;                           /* "continue"; default false */
+	int line;
+};
+
+struct config {
+	char *path;
+	struct config_daemon daemon;
+	struct config_account *accounts;
+	size_t naccounts;
+	struct config_watch *watches;
+	size_t nwatches;
+	struct config_notifier *notifiers;
+	size_t nnotifiers;
+	struct config_rule *rules;
+	size_t nrules;
+};
+
+/*
+ * Load and validate path.  On success return the config.  On failure return
+ * NULL and set *errors to every problem found, one "file:line:col: message"
+ * per line (caller frees).
+ */
+struct config *config_load(const char *path, char **errors);
+/* Free a config; NULL is a no-op. */
+void config_free(struct config *conf);
+/* Print the normalised config (every default filled in) as YAML, for -nv. */
+void config_print(const struct config *conf, FILE *fp);
+/* Find an account, watch or notifier by name; NULL if none. */
+struct config_account *config_find_account(
+    const struct config *conf, const char *name);
+struct config_watch *config_find_watch(
+    const struct config *conf, const char *name);
+struct config_notifier *config_find_notifier(
+    const struct config *conf, const char *name);
+/*
+ * The base URL for a service ("dws", "dds", "gaussdb", "iam", "ehpc") of an
+ * account: the configured endpoint or the cloud's default for the region.
+ * Returns a newly allocated string without trailing slash.
+ */
+char *config_endpoint(const struct config_account *acct, const char *service);
+/* "dds.jobs" etc. for an api, and back (-1 if unknown). */
+const char *config_api_name(enum config_api api);
+int config_api_from_name(const char *name);
+/* "huawei" / "otc" / "alibaba". */
+const char *config_cloud_name(enum config_cloud cloud);
+/* "info" / "warning" / "critical", and back (-1 if unknown). */
+const char *config_severity_name(enum config_severity sev);
+int config_severity_from_name(const char *name);
+/* Return 1 if two watches poll the same thing the same way (reload keeps state). */
+int config_watch_equal(
+    const struct config_watch *a, const struct config_watch *b);
+
+#endif

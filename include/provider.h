@@ -1,0 +1,99 @@
+/*
+ * Providers: one const vtable per task API, found by name.  A provider does
+ * no I/O: it describes the next request of a listing, parses a response body
+ * into task records, and (where the API has one) describes and parses the
+ * single-task lookup used to confirm a task that left the listing.
+ */
+#ifndef PROVIDER_H
+#define PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "task.h"
+
+#define PROVIDER_MAX_HEADERS 8
+
+enum provider_errclass {
+	PROVIDER_ERR_NETWORK,
+	PROVIDER_ERR_HTTP,
+	PROVIDER_ERR_AUTH,
+	PROVIDER_ERR_THROTTLED,
+	PROVIDER_ERR_PARSE,
+};
+
+/* What the provider sees of the world: the watch, and the time. */
+struct provider_ctx {
+	const struct config_watch *watch;     /* borrowed */
+	const struct config_account *account; /* borrowed */
+	int64_t now_ms;                       /* wall clock of this poll */
+};
+
+/*
+ * Where a listing is.  A listing walks scopes (clusters, cluster x action;
+ * one scope for DDS) and pages within each scope.  Zeroed at the start.
+ */
+struct provider_cursor {
+	size_t scope;    /* index of the current scope */
+	uint64_t offset; /* rows (or page index) within the scope */
+	uint64_t seen;   /* rows read so far in this scope */
+	uint64_t total;  /* total the API announced for the scope */
+	int done;        /* listing complete */
+};
+
+/* A request description: the caller adds the endpoint base, auth and sends. */
+struct provider_req {
+	const char *service; /* endpoint key: "dds", "dws", ... */
+	const char *method;  /* static string */
+	char *path_query;    /* "/v3.1/{project}/jobs?...", owned */
+	const char *headers[PROVIDER_MAX_HEADERS + 1]; /* static "Name: v" */
+};
+
+struct provider {
+	const char *name; /* "dds.jobs" */
+	enum config_api api;
+	/* HTTP status meaning "nothing here" (parsed as empty), 0 if none. */
+	long absent_status;
+	/* Describe the request for the cursor's position; -1 with *cause. */
+	int (*list_req)(const struct provider_ctx *,
+	    const struct provider_cursor *, struct provider_req *,
+	    char **cause);
+	/*
+	 * Parse one page (status 2xx or absent_status): append tasks to out
+	 * and advance the cursor, setting done after the last page of the
+	 * last scope.  -1 with *cause (caller frees) if the body is unusable.
+	 */
+	int (*list_parse)(const struct provider_ctx *, long status,
+	    const char *body, size_t len, struct task_list *out,
+	    struct provider_cursor *, char **cause);
+	/* Describe the single-task lookup; NULL when the API has none. */
+	int (*lookup_req)(const struct provider_ctx *, const struct task *,
+	    struct provider_req *, char **cause);
+	/*
+	 * Parse a lookup answer: *found = 1 and the record filled in out when
+	 * the task still exists, *found = 0 when the API says it is gone;
+	 * -1 with *cause when the answer is neither (then nothing vanishes).
+	 */
+	int (*lookup_parse)(const struct provider_ctx *, long status,
+	    const char *body, size_t len, int *found, struct task *out,
+	    char **cause);
+};
+
+/* The provider for an API; never NULL for a valid enum value. */
+const struct provider *provider_find(enum config_api api);
+/* Free a request description's owned parts; it may be reused afterwards. */
+void provider_req_clear(struct provider_req *req);
+/*
+ * Classify a non-2xx answer from its status and body (Huawei error_code /
+ * error_msg, {"error":{code,message}}, Alibaba Code/Message or plain text):
+ * 401/403/407 and signature codes are auth, 429 / APIG.0308 / Throttling*
+ * are throttled, the rest http.  *msg gets "HTTP 500 DBS.200001: text"
+ * (caller frees), cut to a sane length and stripped of control characters.
+ */
+enum provider_errclass provider_classify(
+    long status, const char *body, size_t len, char **msg);
+/* "network", "http", "auth", "throttled", "parse". */
+const char *provider_errclass_name(enum provider_errclass c);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * Unit tests for the provider registry and the error classifier: every error
+ * class, every error body shape, and messages that are capped, single-line
+ * and valid UTF-8 whatever the body holds.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "provider.h"
+#include "provider_impl.h"
+
+struct test_classify {
+	long status;
+	const char *body;
+	enum provider_errclass class;
+	const char *msg;
+};
+
+static const struct test_classify test_classify_cases[] = {
+	/* status alone */
+	{ 401, "", PROVIDER_ERR_AUTH, "HTTP 401" },
+	{ 403, "Forbidden", PROVIDER_ERR_AUTH, "HTTP 403: Forbidden" },
+	{ 407, NULL, PROVIDER_ERR_AUTH, "HTTP 407" },
+	{ 429, "Too Many Requests\n", PROVIDER_ERR_THROTTLED,
+	    "HTTP 429: Too Many Requests" },
+	{ 500, "", PROVIDER_ERR_HTTP, "HTTP 500" },
+	{ 404, "not found", PROVIDER_ERR_HTTP, "HTTP 404: not found" },
+	{ 502, "  <html>Bad Gateway</html>\r\n", PROVIDER_ERR_HTTP,
+	    "HTTP 502: <html>Bad Gateway</html>" },
+	/* Huawei shapes */
+	{ 400, "{\"error_code\":\"DBS.200001\",\"error_msg\":\"bad param\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 400 DBS.200001: bad param" },
+	{ 500, "{\"error\":{\"code\":\"DWS.0001\",\"message\":\"oops\"}}",
+	    PROVIDER_ERR_HTTP, "HTTP 500 DWS.0001: oops" },
+	{ 400,
+	    "{\"error_code\":\"A.1\",\"error_msg\":\"first\","
+	    "\"error\":{\"code\":\"B.2\",\"message\":\"second\"}}",
+	    PROVIDER_ERR_HTTP, "HTTP 400 A.1: first" },
+	{ 400,
+	    "{\"error\":{\"code\":\"B.2\",\"message\":\"second\"},"
+	    "\"error_code\":\"A.1\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 400 A.1: second" },
+	{ 401,
+	    "{\"error_code\":\"APIG.0301\",\"error_msg\":\"Incorrect IAM "
+	    "authentication information: verify aksk signature fail\","
+	    "\"request_id\":\"abc\"}",
+	    PROVIDER_ERR_AUTH,
+	    "HTTP 401 APIG.0301: Incorrect IAM authentication information: "
+	    "verify aksk signature fail" },
+	{ 400, "{\"error_code\":\"APIG.0301\"}", PROVIDER_ERR_AUTH,
+	    "HTTP 400 APIG.0301" },
+	{ 429, "{\"error_code\":\"APIG.0308\",\"error_msg\":\"throttled\"}",
+	    PROVIDER_ERR_THROTTLED, "HTTP 429 APIG.0308: throttled" },
+	{ 500, "{\"error_code\":\"APIG.0308\"}", PROVIDER_ERR_THROTTLED,
+	    "HTTP 500 APIG.0308" },
+	{ 404,
+	    "{\"error_code\":\"APIG.0101\",\"error_msg\":\"The API does "
+	    "not exist\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 404 APIG.0101: The API does not exist" },
+	/* Alibaba shapes */
+	{ 400,
+	    "{\"RequestId\":\"r\",\"HostId\":\"h\",\"Code\":"
+	    "\"Throttling.User\",\"Message\":\"Request was denied due to user "
+	    "flow control.\"}",
+	    PROVIDER_ERR_THROTTLED,
+	    "HTTP 400 Throttling.User: Request was denied due to user flow "
+	    "control." },
+	{ 400, "{\"Code\":\"Throttling\",\"Message\":\"x\"}",
+	    PROVIDER_ERR_THROTTLED, "HTTP 400 Throttling: x" },
+	{ 407, "{\"Code\":\"NotAuthorized\",\"Message\":\"no\"}",
+	    PROVIDER_ERR_AUTH, "HTTP 407 NotAuthorized: no" },
+	{ 407, "{\"Code\":\"EntityNotExist.Role\",\"Message\":\"role\"}",
+	    PROVIDER_ERR_AUTH, "HTTP 407 EntityNotExist.Role: role" },
+	{ 403, "{\"Code\":\"SignatureDoesNotMatch\",\"Message\":\"sig\"}",
+	    PROVIDER_ERR_AUTH, "HTTP 403 SignatureDoesNotMatch: sig" },
+	{ 400, "{\"Code\":\"IncompleteSignature\"}", PROVIDER_ERR_AUTH,
+	    "HTTP 400 IncompleteSignature" },
+	{ 404, "{\"Code\":\"InvalidAccessKeyId.NotFound\",\"Message\":\"k\"}",
+	    PROVIDER_ERR_AUTH, "HTTP 404 InvalidAccessKeyId.NotFound: k" },
+	{ 400, "{\"Code\":\"InvalidTimeStamp.Expired\"}", PROVIDER_ERR_AUTH,
+	    "HTTP 400 InvalidTimeStamp.Expired" },
+	{ 404, "{\"Code\":\"ClusterNotFound\",\"Message\":\"gone\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 404 ClusterNotFound: gone" },
+	{ 406, "{\"Code\":\"DbError\"}", PROVIDER_ERR_HTTP,
+	    "HTTP 406 DbError" },
+	{ 503, "{\"Code\":\"ServiceUnavailable\",\"Message\":\"later\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 503 ServiceUnavailable: later" },
+	/* odd bodies */
+	{ 500, "{not json", PROVIDER_ERR_HTTP, "HTTP 500: {not json" },
+	{ 500, "{\"foo\":1}", PROVIDER_ERR_HTTP, "HTTP 500: {\"foo\":1}" },
+	{ 500, "[1,2]", PROVIDER_ERR_HTTP, "HTTP 500: [1,2]" },
+	{ 500, "{\"error_code\":7,\"error_msg\":[1]}", PROVIDER_ERR_HTTP,
+	    "HTTP 500 7" },
+	{ 500, "{\"error_code\":null,\"error_msg\":\"m\"}", PROVIDER_ERR_HTTP,
+	    "HTTP 500: m" },
+	{ 500, "{\"error\":\"flat\",\"Code\":{}}", PROVIDER_ERR_HTTP,
+	    "HTTP 500: {\"error\":\"flat\",\"Code\":{}}" },
+	{ 500, "{\"error_msg\":\"a\\nb\\r\\u001b[31mc\\u0000d\"}",
+	    PROVIDER_ERR_HTTP, "HTTP 500: a b  [31mc" },
+	{ 500, "line one\nWARN forged line\r\n", PROVIDER_ERR_HTTP,
+	    "HTTP 500: line one WARN forged line" },
+	{ 500, "tab\there\x7f!", PROVIDER_ERR_HTTP, "HTTP 500: tab here !" },
+	{ 500, "caf\xc3\xa9 \xe4\xb8\xad", PROVIDER_ERR_HTTP,
+	    "HTTP 500: caf\xc3\xa9 \xe4\xb8\xad" },
+	{ 500, "\xff\xfe ok \xc3", PROVIDER_ERR_HTTP, "HTTP 500: ?? ok ?" },
+	{ 500, "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", PROVIDER_ERR_HTTP,
+	    "HTTP 500: ?? ??? ????" },
+	{ 500, "c1:\xc2\x85 ls:\xe2\x80\xa8.", PROVIDER_ERR_HTTP,
+	    "HTTP 500: c1:  ls: ." },
+};
+
+/* Every shape and class, with the exact message. */
+static void
+test_classify_table(void **state)
+{
+	const struct test_classify *c;
+	enum provider_errclass got;
+	char *msg;
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof(test_classify_cases) / sizeof(test_classify_cases[0]);
+	     i++) {
+		c = &test_classify_cases[i];
+		msg = NULL;
+		got = provider_classify(c->status, c->body,
+		    c->body != NULL ? strlen(c->body) : 0, &msg);
+		if (got != c->class)
+			fail_msg("case %zu: class %s, want %s", i,
+			    provider_errclass_name(got),
+			    provider_errclass_name(c->class));
+		assert_non_null(msg);
+		if (strcmp(msg, c->msg) != 0)
+			fail_msg("case %zu: msg \"%s\", want \"%s\"", i, msg,
+			    c->msg);
+		free(msg);
+	}
+}
+
+/* The body length is honoured: no read past len, no NUL needed. */
+static void
+test_classify_len(void **state)
+{
+	char body[] = "Bad RequestXXXX";
+	char *msg;
+
+	assert_int_equal(
+	    provider_classify(400, body, 11, &msg), PROVIDER_ERR_HTTP);
+	assert_string_equal(msg, "HTTP 400: Bad Request");
+	free(msg);
+	/* msg may be NULL when only the class is wanted */
+	assert_int_equal(
+	    provider_classify(429, body, 11, NULL), PROVIDER_ERR_THROTTLED);
+}
+
+/* Whether s is valid UTF-8 with no control characters. */
+static int
+test_clean_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0)
+			n = 3;
+		else
+			return 0;
+		for (p++; n > 0; n--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* Long messages and codes are cut, at a character boundary, to 300 bytes. */
+static void
+test_classify_long(void **state)
+{
+	char *body, *msg;
+	size_t i, n = 20000;
+	struct {
+		const char *prefix;
+		const char *unit;
+	} shapes[] = {
+		{ "", "x" },
+		{ "", "\xe4\xb8\xad" },        /* 3-byte characters */
+		{ "", "a\xf0\x9f\x98\x80" },   /* 4-byte, odd offset */
+		{ "{\"error_code\":\"", "C" }, /* a huge code */
+		{ "{\"error_msg\":\"", "\xc3\xa9" },
+	};
+	size_t s, off, ulen;
+
+	for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		body = malloc(n + 64);
+		assert_non_null(body);
+		off = strlen(shapes[s].prefix);
+		memcpy(body, shapes[s].prefix, off);
+		ulen = strlen(shapes[s].unit);
+		for (i = 0; off + ulen < n; i++, off += ulen)
+			memcpy(body + off, shapes[s].unit, ulen);
+		if (*shapes[s].prefix != '\0') {
+			memcpy(body + off, "\"}", 2);
+			off += 2;
+		}
+		body[off] = '\0';
+		provider_classify(500, body, off, &msg);
+		assert_true(strlen(msg) <= 300);
+		assert_true(strlen(msg) > 60);
+		assert_true(test_clean_utf8(msg));
+		assert_memory_equal(msg, "HTTP 500", 8);
+		free(msg);
+		free(body);
+	}
+}
+
+/* Class names. */
+static void
+test_errclass_name(void **state)
+{
+	assert_string_equal(
+	    provider_errclass_name(PROVIDER_ERR_NETWORK), "network");
+	assert_string_equal(provider_errclass_name(PROVIDER_ERR_HTTP), "http");
+	assert_string_equal(provider_errclass_name(PROVIDER_ERR_AUTH), "auth");
+	assert_string_equal(
+	    provider_errclass_name(PROVIDER_ERR_THROTTLED), "throttled");
+	assert_string_equal(
+	    provider_errclass_name(PROVIDER_ERR_PARSE), "parse");
+	assert_string_equal(
+	    provider_errclass_name((enum provider_errclass)99), "unknown");
+}
+
+/* Every API has a provider; the unimplemented ones refuse politely. */
+static void
+test_find(void **state)
+{
+	static const char *names[CONFIG_API_COUNT] = {
+		"dws.actions",
+		"dws.logical_tasks",
+		"dds.jobs",
+		"gaussdb.tasks",
+		"ehpc.tasks",
+	};
+	const struct provider *p;
+	struct config_account acct;
+	struct config_watch watch;
+	struct provider_ctx ctx;
+	struct provider_cursor cur;
+	struct provider_req req;
+	char *cause, want[64];
+	int i;
+
+	memset(&acct, 0, sizeof(acct));
+	memset(&watch, 0, sizeof(watch));
+	acct.project_id = "p";
+	watch.account = &acct;
+	ctx.watch = &watch;
+	ctx.account = &acct;
+	ctx.now_ms = 1747645200000LL;
+	for (i = 0; i < CONFIG_API_COUNT; i++) {
+		p = provider_find(i);
+		assert_non_null(p);
+		assert_int_equal(p->api, i);
+		assert_string_equal(p->name, names[i]);
+		assert_string_equal(p->name, config_api_name(p->api));
+		assert_non_null(p->list_req);
+		assert_non_null(p->list_parse);
+		if (i == CONFIG_API_DDS_JOBS)
+			continue;
+		watch.api = i;
+		memset(&cur, 0, sizeof(cur));
+		memset(&req, 0, sizeof(req));
+		cause = NULL;
+		assert_int_equal(p->list_req(&ctx, &cur, &req, &cause), -1);
+		snprintf(want, sizeof(want), "api %s is not implemented yet",
+		    names[i]);
+		assert_string_equal(cause, want);
+		free(cause);
+		cause = NULL;
+		assert_int_equal(
+		    p->list_parse(&ctx, 200, "{}", 2, NULL, &cur, &cause), -1);
+		free(cause);
+	}
+	assert_non_null(provider_find(CONFIG_API_DDS_JOBS)->lookup_req);
+	assert_null(provider_find(CONFIG_API_COUNT));
+}
+
+/* Clearing a request frees its path and leaves it reusable. */
+static void
+test_req_clear(void **state)
+{
+	struct provider_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.service = "dds";
+	req.method = "GET";
+	req.path_query = strdup("/v3/x");
+	req.headers[0] = "Accept: application/json";
+	provider_req_clear(&req);
+	assert_null(req.path_query);
+	assert_null(req.service);
+	assert_null(req.method);
+	assert_null(req.headers[0]);
+	provider_req_clear(&req);
+}
+
+/* The shared code helper finds codes in every shape. */
+static void
+test_error_code(void **state)
+{
+	char *c;
+
+	c = provider_error_code("{\"error_code\":\"DBS.1\"}", 22);
+	assert_string_equal(c, "DBS.1");
+	free(c);
+	c = provider_error_code("{\"Code\":\"X\"}", 12);
+	assert_string_equal(c, "X");
+	free(c);
+	assert_null(provider_error_code("plain", 5));
+	assert_null(provider_error_code(NULL, 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify_table),
+		cmocka_unit_test(test_classify_len),
+		cmocka_unit_test(test_classify_long),
+		cmocka_unit_test(test_errclass_name),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_req_clear),
+		cmocka_unit_test(test_error_code),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,92 @@
+/*
+ * Events: what the diff found, with a stable id, a default severity, the
+ * event document of product.md and a one-line summary.  Pure; no I/O.
+ * The module is called evt, not event: libevent owns struct event,
+ * event_new() and event_free(), and both are used in the same files.
+ */
+#ifndef EVT_H
+#define EVT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "task.h"
+
+#define EVT_ID_LEN 32 /* hex characters */
+#define EVT_VERSION 1
+
+enum evt_kind {
+	EVT_APPEARED,
+	EVT_TRANSITION,
+	EVT_VANISHED,
+	EVT_STALLED,
+	EVT_WATCH_FAILED,
+	EVT_WATCH_RECOVERED,
+	EVT_KIND_COUNT
+};
+
+struct evt {
+	char id[EVT_ID_LEN + 1];
+	enum evt_kind kind;
+	enum config_severity severity;
+	char *rule;          /* matching rule name; NULL */
+	int64_t occurred_at; /* unix seconds */
+	int64_t observed_at; /* unix seconds */
+	int missed;          /* happened while we were down */
+	char *watch;
+	char *api;
+	char *account;
+	char *region;
+	int has_task; /* not for watch_* events */
+	struct task task;
+	int has_previous; /* transition, vanished, stalled */
+	enum task_state prev_state;
+	char *prev_raw;
+	int prev_progress;
+	char *error_class; /* watch_failed */
+	char *error_msg;   /* watch_failed */
+	/*
+	 * What makes this occurrence unique beyond kind, task and states
+	 * (e.g. when a failure streak or a stall began); part of the id.
+	 */
+	char *obs;
+};
+
+struct evt_list {
+	struct evt **v;
+	size_t n;
+	size_t cap;
+};
+
+/* A new, empty event of a kind: task initialised, severity unset. */
+struct evt *evt_new(enum evt_kind kind);
+/* Free an event; NULL is a no-op. */
+void evt_free(struct evt *ev);
+/* Deep copy. */
+struct evt *evt_dup(const struct evt *ev);
+/* Fill in the default severity (if unset) and compute the stable id. */
+void evt_finish(struct evt *ev);
+/* The default severity of product.md for this event. */
+enum config_severity evt_default_severity(const struct evt *ev);
+/*
+ * The stable id: hex of a hash over watch, cluster, task id, kind, previous
+ * and current state and raw word, and obs.  Same event, same id.
+ */
+void evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1]);
+/* The event document of product.md, compact JSON; caller frees. */
+char *evt_to_json(const struct evt *ev, size_t *len);
+/* Write a task as the "task" object of the event document. */
+struct json_writer;
+void evt_write_task(struct json_writer *w, const struct task *t);
+/* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
+char *evt_summary(const struct evt *ev);
+/* "appeared", "transition", ...; and back (-1 if unknown). */
+const char *evt_kind_name(enum evt_kind kind);
+int evt_kind_from_name(const char *name);
+/* Append an event (ownership passes to the list). */
+void evt_list_add(struct evt_list *l, struct evt *ev);
+/* Free every event and the storage; the list is left empty. */
+void evt_list_clear(struct evt_list *l);
+
+#endif

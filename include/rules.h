@@ -1,0 +1,26 @@
+/*
+ * Rules route an event to notifiers: match on event kind, api, watch, task
+ * type, cluster and states (lists are OR, keys are AND, globs allowed),
+ * override the severity, stop or continue.  Pure; no I/O.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include "config.h"
+#include "evt.h"
+
+/* Called once per notifier an event goes to. */
+typedef void (*rules_route_cb)(const struct config_notifier *n,
+    const struct config_rule *rule, enum config_severity severity, void *arg);
+
+/* 1 if the rule's match block matches the event. */
+int rules_match(const struct config_rule *r, const struct evt *ev);
+/*
+ * Route ev through conf's rules in order, calling cb at most once per
+ * notifier (the first matching rule that names it decides rule and
+ * severity).  With no rules every notifier gets every event.
+ */
+void rules_route(const struct config *conf, const struct evt *ev,
+    rules_route_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * The task table and the diff.  Each poll's listing is applied to the table
+ * and produces events; tasks missing from a complete listing are returned to
+ * the caller for confirmation, never reported as vanished directly.  Pure:
+ * no I/O, no clocks (the caller passes the time).
+ */
+#ifndef TASKSTATE_H
+#define TASKSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evt.h"
+#include "task.h"
+
+struct taskstate;
+
+/* The watch a listing belongs to, as copied into its events. */
+struct taskstate_watch {
+	const char *watch;
+	const char *api;
+	const char *account;
+	const char *region;
+	uint64_t stall_after_ms; /* 0 = never stalled */
+};
+
+/* An empty table. */
+struct taskstate *taskstate_new(void);
+/* Free the table; NULL is a no-op. */
+void taskstate_free(struct taskstate *ts);
+/* 1 once a watch has been applied at least once (it has a baseline). */
+int taskstate_has_watch(const struct taskstate *ts, const char *watch);
+/*
+ * Apply one poll's listing of a watch at now_s.  New tasks give appeared,
+ * state changes transition, RUNNING tasks whose progress has not moved for
+ * stall_after give stalled (once per stall).  With silent (the baseline
+ * poll) the table is filled and no event is produced.  With missed, events
+ * are marked missed (first poll after a restart).  Only when complete are
+ * tasks of the watch that the listing lacked copied into gone, for the
+ * caller to confirm (taskstate_vanish / taskstate_confirm); otherwise the
+ * table keeps them untouched.
+ */
+void taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task_list *tasks, int complete, int silent, int missed,
+    int64_t now_s, struct evt_list *out, struct task_list *gone);
+/* A task confirmed gone: remove it and append a vanished event. */
+void taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task *t, int64_t now_s, struct evt_list *out);
+/*
+ * A task missing from the listing that the single-task lookup still finds:
+ * apply its record (may give transition); a terminal task is then dropped
+ * quietly, as it has only aged out of the listing window.
+ */
+void taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task *t, int64_t now_s, struct evt_list *out);
+/* Drop every task of a watch (watch removed or changed on reload). */
+void taskstate_forget_watch(struct taskstate *ts, const char *watch);
+/* Tasks of a watch (NULL: all) in a state (-1: any). */
+size_t taskstate_count(
+    const struct taskstate *ts, const char *watch, int state);
+/* Call cb for each task of a watch (NULL: all), in no particular order. */
+void taskstate_foreach(const struct taskstate *ts, const char *watch,
+    void (*cb)(const char *watch, const struct task *t, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,465 @@
+/*
+ * Events: construction and ownership, the default severity table of
+ * product.md, the stable id (a SHA-256 over what identifies the occurrence,
+ * never over times or routing), the JSON event document and the one-line
+ * summary.  Pure; no I/O.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/sha.h>
+
+#include "buf.h"
+#include "config.h"
+#include "evt.h"
+#include "json.h"
+#include "task.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define EVT_SUMMARY_MAX 300
+
+static const char *evt_kind_names[EVT_KIND_COUNT] = {
+	"appeared",
+	"transition",
+	"vanished",
+	"stalled",
+	"watch_failed",
+	"watch_recovered",
+};
+
+/* "appeared", "transition", ...; "unknown" out of range. */
+const char *
+evt_kind_name(enum evt_kind kind)
+{
+	if ((int)kind < 0 || kind >= EVT_KIND_COUNT)
+		return "unknown";
+	return evt_kind_names[kind];
+}
+
+/* The kind of a name; -1 if unknown. */
+int
+evt_kind_from_name(const char *name)
+{
+	int i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < EVT_KIND_COUNT; i++) {
+		if (strcmp(evt_kind_names[i], name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A new, empty event of a kind: task initialised, severity unset. */
+struct evt *
+evt_new(enum evt_kind kind)
+{
+	struct evt *ev = xcalloc(1, sizeof(*ev));
+
+	ev->kind = kind;
+	ev->severity = CONFIG_SEVERITY_UNSET;
+	task_init(&ev->task);
+	ev->prev_state = TASK_UNKNOWN;
+	ev->prev_progress = TASK_PROGRESS_NONE;
+	return ev;
+}
+
+/* Free an event; NULL is a no-op. */
+void
+evt_free(struct evt *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->rule);
+	free(ev->watch);
+	free(ev->api);
+	free(ev->account);
+	free(ev->region);
+	task_clear(&ev->task);
+	free(ev->prev_raw);
+	free(ev->error_class);
+	free(ev->error_msg);
+	free(ev->obs);
+	free(ev);
+}
+
+/* Deep copy. */
+struct evt *
+evt_dup(const struct evt *ev)
+{
+	struct evt *d = xmalloc(sizeof(*d));
+
+	*d = *ev;
+	d->rule = xstrdup(ev->rule);
+	d->watch = xstrdup(ev->watch);
+	d->api = xstrdup(ev->api);
+	d->account = xstrdup(ev->account);
+	d->region = xstrdup(ev->region);
+	task_init(&d->task);
+	task_copy(&d->task, &ev->task);
+	d->prev_raw = xstrdup(ev->prev_raw);
+	d->error_class = xstrdup(ev->error_class);
+	d->error_msg = xstrdup(ev->error_msg);
+	d->obs = xstrdup(ev->obs);
+	return d;
+}
+
+/* 1 if s ends in suffix, ignoring case. */
+static int
+evt_has_suffix(const char *s, const char *suffix)
+{
+	size_t n, m = strlen(suffix);
+
+	if (s == NULL || (n = strlen(s)) < m)
+		return 0;
+	return strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* The default severity of product.md for this event. */
+enum config_severity
+evt_default_severity(const struct evt *ev)
+{
+	enum task_state last;
+
+	switch (ev->kind) {
+	case EVT_APPEARED:
+		if (ev->task.state == TASK_FAILED ||
+		    evt_has_suffix(ev->task.type, "_FAILED") ||
+		    (ev->task.type != NULL &&
+			strcasecmp(ev->task.type, "RESIZE_FAILURE") == 0))
+			return CONFIG_SEVERITY_CRITICAL;
+		return CONFIG_SEVERITY_INFO;
+	case EVT_TRANSITION:
+		switch (ev->task.state) {
+		case TASK_FAILED:
+			return CONFIG_SEVERITY_CRITICAL;
+		case TASK_PARTIAL:
+		case TASK_ROLLED_BACK:
+		case TASK_CANCELLED:
+		case TASK_ROLLING_BACK:
+			return CONFIG_SEVERITY_WARNING;
+		default:
+			return CONFIG_SEVERITY_INFO;
+		}
+	case EVT_VANISHED:
+		last = ev->has_previous ? ev->prev_state : ev->task.state;
+		return task_state_terminal(last) ? CONFIG_SEVERITY_INFO
+						 : CONFIG_SEVERITY_WARNING;
+	case EVT_STALLED:
+		return CONFIG_SEVERITY_WARNING;
+	case EVT_WATCH_FAILED:
+		if (ev->error_class != NULL &&
+		    strcmp(ev->error_class, "auth") == 0)
+			return CONFIG_SEVERITY_CRITICAL;
+		return CONFIG_SEVERITY_WARNING;
+	case EVT_WATCH_RECOVERED:
+	default:
+		return CONFIG_SEVERITY_INFO;
+	}
+}
+
+/* Fill in the default severity (if unset) and compute the stable id. */
+void
+evt_finish(struct evt *ev)
+{
+	if (ev->severity == CONFIG_SEVERITY_UNSET)
+		ev->severity = evt_default_severity(ev);
+	evt_compute_id(ev, ev->id);
+}
+
+/*
+ * Add one field to the id's serialisation: a 4-byte big-endian length then
+ * the bytes; an absent field (NULL) is the length 0xffffffff alone, so that
+ * absent and empty differ.
+ */
+static void
+evt_id_field(struct buf *b, const char *s)
+{
+	unsigned char len[4];
+	size_t n = s != NULL ? strlen(s) : 0;
+	uint32_t v = s != NULL ? (uint32_t)n : UINT32_MAX;
+
+	len[0] = (unsigned char)(v >> 24);
+	len[1] = (unsigned char)(v >> 16);
+	len[2] = (unsigned char)(v >> 8);
+	len[3] = (unsigned char)v;
+	buf_add(b, len, sizeof(len));
+	if (s != NULL)
+		buf_add(b, s, n);
+}
+
+/*
+ * The stable id: hex of the first 16 bytes of SHA-256 over "v1", watch,
+ * cluster, task id, kind, previous and current state and raw word, and obs.
+ * Times, severity, rule and missed are deliberately left out.
+ */
+void
+evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	evt_id_field(&b, "v1");
+	evt_id_field(&b, ev->watch);
+	evt_id_field(&b, ev->has_task ? ev->task.cluster_id : NULL);
+	evt_id_field(&b, ev->has_task ? ev->task.id : NULL);
+	evt_id_field(&b, evt_kind_name(ev->kind));
+	evt_id_field(
+	    &b, ev->has_previous ? task_state_name(ev->prev_state) : NULL);
+	evt_id_field(&b, ev->has_previous ? ev->prev_raw : NULL);
+	evt_id_field(&b, ev->has_task ? task_state_name(ev->task.state) : NULL);
+	evt_id_field(&b, ev->has_task ? ev->task.raw_status : NULL);
+	evt_id_field(&b, ev->obs);
+	SHA256((const unsigned char *)buf_str(&b), b.len, md);
+	buf_free(&b);
+	for (i = 0; i < EVT_ID_LEN / 2; i++) {
+		out[i * 2] = hex[md[i] >> 4];
+		out[i * 2 + 1] = hex[md[i] & 15];
+	}
+	out[EVT_ID_LEN] = '\0';
+}
+
+/* Write key: RFC 3339 time, or null when none. */
+static void
+evt_json_time(struct json_writer *w, const char *key, int64_t t)
+{
+	char s[UTIL_RFC3339_LEN];
+
+	json_w_key(w, key);
+	if (t == TASK_TIME_NONE) {
+		json_w_null(w);
+		return;
+	}
+	util_format_rfc3339(t, s);
+	json_w_str(w, s);
+}
+
+/* Write key: a progress, or null when none. */
+static void
+evt_json_progress(struct json_writer *w, const char *key, int progress)
+{
+	json_w_key(w, key);
+	if (progress == TASK_PROGRESS_NONE)
+		json_w_null(w);
+	else
+		json_w_int(w, progress);
+}
+
+/* Write a task as the "task" object of the event document. */
+void
+evt_write_task(struct json_writer *w, const struct task *t)
+{
+	json_w_obj_open(w);
+	json_w_kstr(w, "id", t->id);
+	json_w_kstr(w, "type", t->type);
+	json_w_kstr(w, "cluster_id", t->cluster_id);
+	json_w_kstr(w, "cluster_name", t->cluster_name);
+	json_w_kstr(w, "state", task_state_name(t->state));
+	json_w_kstr(w, "raw_status", t->raw_status);
+	evt_json_progress(w, "progress", t->progress);
+	evt_json_time(w, "started_at", t->started_at);
+	evt_json_time(w, "ended_at", t->ended_at);
+	json_w_kstr(w, "reason", t->reason);
+	json_w_key(w, "detail");
+	json_w_raw(w, t->detail != NULL ? t->detail : "{}");
+	json_w_obj_close(w);
+}
+
+/* The event document of product.md, compact JSON; caller frees. */
+char *
+evt_to_json(const struct evt *ev, size_t *len)
+{
+	struct json_writer *w;
+	enum config_severity sev;
+	const char *s;
+	char *summary, *out;
+	size_t n;
+	int watch_event;
+
+	watch_event =
+	    ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED;
+	sev = ev->severity;
+	if (sev == CONFIG_SEVERITY_UNSET)
+		sev = evt_default_severity(ev);
+
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kint(w, "version", EVT_VERSION);
+	json_w_kstr(w, "id", ev->id);
+	json_w_kstr(w, "event", evt_kind_name(ev->kind));
+	json_w_kstr(w, "severity", config_severity_name(sev));
+	json_w_kstr(w, "rule", ev->rule);
+	evt_json_time(w, "occurred_at", ev->occurred_at);
+	evt_json_time(w, "observed_at", ev->observed_at);
+	json_w_kbool(w, "missed", ev->missed);
+	json_w_kstr(w, "watch", ev->watch);
+	json_w_kstr(w, "api", ev->api);
+	json_w_kstr(w, "account", ev->account);
+	json_w_kstr(w, "region", ev->region);
+	json_w_key(w, "task");
+	if (ev->has_task && !watch_event)
+		evt_write_task(w, &ev->task);
+	else
+		json_w_null(w);
+	json_w_key(w, "previous");
+	if (ev->has_previous && ev->has_task && !watch_event) {
+		json_w_obj_open(w);
+		json_w_kstr(w, "state", task_state_name(ev->prev_state));
+		json_w_kstr(w, "raw_status", ev->prev_raw);
+		evt_json_progress(w, "progress", ev->prev_progress);
+		json_w_obj_close(w);
+	} else
+		json_w_null(w);
+	if (watch_event) {
+		json_w_key(w, "error");
+		if (ev->kind == EVT_WATCH_FAILED) {
+			json_w_obj_open(w);
+			json_w_kstr(w, "class", ev->error_class);
+			json_w_kstr(w, "message", ev->error_msg);
+			json_w_obj_close(w);
+		} else
+			json_w_null(w);
+	}
+	summary = evt_summary(ev);
+	json_w_kstr(w, "summary", summary);
+	free(summary);
+	json_w_obj_close(w);
+
+	s = json_writer_str(w, &n);
+	out = xmalloc(n + 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	json_writer_free(w);
+	if (len != NULL)
+		*len = n;
+	return out;
+}
+
+/* Append "Type on cluster" (or "Type" when there is no cluster). */
+static void
+evt_summary_what(struct buf *b, const struct task *t)
+{
+	const char *cluster;
+
+	cluster =
+	    !util_empty(t->cluster_name) ? t->cluster_name : t->cluster_id;
+	buf_puts(b, !util_empty(t->type) ? t->type : "task");
+	if (!util_empty(cluster))
+		buf_printf(b, " on %s", cluster);
+}
+
+/*
+ * Make the summary one line of at most EVT_SUMMARY_MAX bytes: control
+ * characters become spaces, and a long text is cut on a UTF-8 character
+ * boundary and ends in "...".
+ */
+static char *
+evt_summary_clean(struct buf *b)
+{
+	char *s = buf_release(b);
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = ' ';
+	}
+	if (n <= EVT_SUMMARY_MAX)
+		return s;
+	n = EVT_SUMMARY_MAX - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(s + n, "...", 4);
+	return s;
+}
+
+/* The one-line "watch: Type on cluster FROM -> TO: reason"; caller frees. */
+char *
+evt_summary(const struct evt *ev)
+{
+	struct buf b;
+	char since[UTIL_RFC3339_LEN];
+	const char *watch = ev->watch != NULL ? ev->watch : "?";
+	const char *cause;
+	long long t;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "%s: ", watch);
+	switch (ev->kind) {
+	case EVT_APPEARED:
+		evt_summary_what(&b, &ev->task);
+		buf_printf(
+		    &b, " appeared (%s)", task_state_name(ev->task.state));
+		break;
+	case EVT_TRANSITION:
+		evt_summary_what(&b, &ev->task);
+		buf_printf(&b, " %s -> %s",
+		    ev->has_previous ? task_state_name(ev->prev_state) : "?",
+		    task_state_name(ev->task.state));
+		if (!util_empty(ev->task.reason))
+			buf_printf(&b, ": %s", ev->task.reason);
+		break;
+	case EVT_VANISHED:
+		evt_summary_what(&b, &ev->task);
+		buf_printf(&b, " vanished (last %s)",
+		    task_state_name(
+			ev->has_previous ? ev->prev_state : ev->task.state));
+		break;
+	case EVT_STALLED:
+		evt_summary_what(&b, &ev->task);
+		buf_puts(&b, " stalled");
+		if (ev->task.progress != TASK_PROGRESS_NONE)
+			buf_printf(&b, " at %d%%", ev->task.progress);
+		if (ev->obs != NULL &&
+		    util_strtonum(
+			ev->obs, INT64_MIN + 1, INT64_MAX, &t, &cause) == 0) {
+			util_format_rfc3339(t, since);
+			buf_printf(&b, " (since %s)", since);
+		}
+		break;
+	case EVT_WATCH_FAILED:
+		buf_printf(&b, "polling failed (%s)",
+		    ev->error_class != NULL ? ev->error_class : "unknown");
+		if (!util_empty(ev->error_msg))
+			buf_printf(&b, ": %s", ev->error_msg);
+		break;
+	case EVT_WATCH_RECOVERED:
+		buf_puts(&b, "polling recovered");
+		break;
+	default:
+		buf_puts(&b, evt_kind_name(ev->kind));
+		break;
+	}
+	return evt_summary_clean(&b);
+}
+
+/* Append an event (ownership passes to the list). */
+void
+evt_list_add(struct evt_list *l, struct evt *ev)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 16 : l->cap * 2;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = ev;
+}
+
+/* Free every event and the storage; the list is left empty. */
+void
+evt_list_clear(struct evt_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		evt_free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

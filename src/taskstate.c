@@ -1,0 +1,556 @@
+/*
+ * The task table and the diff: a chained hash table keyed by (watch, cluster,
+ * task id) holding the last record of every task, plus a small list of
+ * watches that threads each watch's entries together.  Applying a listing
+ * produces appeared, transition and stalled events; vanished only comes
+ * through taskstate_vanish once the caller has confirmed a task is gone.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evt.h"
+#include "task.h"
+#include "taskstate.h"
+#include "xmalloc.h"
+
+#define TASKSTATE_MIN_BUCKETS 1024
+
+struct taskstate_wstat;
+
+/* One task: its last record and what the diff needs to remember. */
+struct taskstate_entry {
+	struct taskstate_entry *next;  /* hash chain */
+	struct taskstate_entry *wprev; /* the watch's list */
+	struct taskstate_entry *wnext;
+	struct taskstate_wstat *ws; /* borrowed: its watch */
+	uint64_t hash;
+	struct task task;
+	int64_t progress_changed_at; /* progress or state */
+	int stalled;                 /* fired for this stall */
+	uint64_t seen_gen;           /* last listing that had it */
+};
+
+/* Per-watch bookkeeping: generation, counts and the list of its tasks. */
+struct taskstate_wstat {
+	char *name;
+	uint64_t gen; /* listings applied */
+	size_t count;
+	size_t nstate[TASK_STATE_COUNT];
+	struct taskstate_entry *head;
+};
+
+struct taskstate {
+	struct taskstate_entry **buckets;
+	size_t nbuckets; /* a power of two */
+	size_t count;
+	struct taskstate_wstat **watches;
+	size_t nwatches;
+	size_t capwatches;
+};
+
+/* A string that may be NULL, as the key uses it. */
+static const char *
+taskstate_str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* FNV-1a over s and its terminating NUL, continuing from h. */
+static uint64_t
+taskstate_fnv(uint64_t h, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)taskstate_str(s);
+
+	do {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	} while (*p++ != '\0');
+	return h;
+}
+
+/* The hash of a key, with a final mix so the low bits are well spread. */
+static uint64_t
+taskstate_hash(const char *watch, const char *cluster, const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = taskstate_fnv(h, watch);
+	h = taskstate_fnv(h, cluster);
+	h = taskstate_fnv(h, id);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Index into the per-state counts; out-of-range states count as UNKNOWN. */
+static size_t
+taskstate_sidx(enum task_state s)
+{
+	if ((int)s < 0 || s >= TASK_STATE_COUNT)
+		return TASK_UNKNOWN;
+	return (size_t)s;
+}
+
+/* Compare two strings that may be NULL; 1 when equal. */
+static int
+taskstate_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* 1 if two records of the same task differ in any field. */
+static int
+taskstate_differs(const struct task *a, const struct task *b)
+{
+	return a->state != b->state || a->progress != b->progress ||
+	    a->started_at != b->started_at || a->ended_at != b->ended_at ||
+	    !taskstate_streq(a->type, b->type) ||
+	    !taskstate_streq(a->cluster_name, b->cluster_name) ||
+	    !taskstate_streq(a->raw_status, b->raw_status) ||
+	    !taskstate_streq(a->reason, b->reason) ||
+	    !taskstate_streq(a->detail, b->detail);
+}
+
+/* An empty table. */
+struct taskstate *
+taskstate_new(void)
+{
+	struct taskstate *ts = xcalloc(1, sizeof(*ts));
+
+	ts->nbuckets = TASKSTATE_MIN_BUCKETS;
+	ts->buckets = xcalloc(ts->nbuckets, sizeof(*ts->buckets));
+	return ts;
+}
+
+/* Free one entry (already unlinked). */
+static void
+taskstate_entry_free(struct taskstate_entry *e)
+{
+	task_clear(&e->task);
+	free(e);
+}
+
+/* Free the table; NULL is a no-op. */
+void
+taskstate_free(struct taskstate *ts)
+{
+	struct taskstate_entry *e, *next;
+	size_t i;
+
+	if (ts == NULL)
+		return;
+	for (i = 0; i < ts->nbuckets; i++) {
+		for (e = ts->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			taskstate_entry_free(e);
+		}
+	}
+	free(ts->buckets);
+	for (i = 0; i < ts->nwatches; i++) {
+		free(ts->watches[i]->name);
+		free(ts->watches[i]);
+	}
+	free(ts->watches);
+	free(ts);
+}
+
+/* The bookkeeping of a watch, or NULL. */
+static struct taskstate_wstat *
+taskstate_wstat_find(const struct taskstate *ts, const char *watch)
+{
+	size_t i;
+
+	for (i = 0; i < ts->nwatches; i++) {
+		if (strcmp(ts->watches[i]->name, taskstate_str(watch)) == 0)
+			return ts->watches[i];
+	}
+	return NULL;
+}
+
+/* The bookkeeping of a watch, created if needed. */
+static struct taskstate_wstat *
+taskstate_wstat_get(struct taskstate *ts, const char *watch)
+{
+	struct taskstate_wstat *ws;
+
+	if ((ws = taskstate_wstat_find(ts, watch)) != NULL)
+		return ws;
+	if (ts->nwatches == ts->capwatches) {
+		ts->capwatches = ts->capwatches == 0 ? 8 : ts->capwatches * 2;
+		ts->watches = xreallocarray(
+		    ts->watches, ts->capwatches, sizeof(*ts->watches));
+	}
+	ws = xcalloc(1, sizeof(*ws));
+	ws->name = xstrdup(taskstate_str(watch));
+	ts->watches[ts->nwatches++] = ws;
+	return ws;
+}
+
+/* 1 once a watch has been applied at least once (it has a baseline). */
+int
+taskstate_has_watch(const struct taskstate *ts, const char *watch)
+{
+	return taskstate_wstat_find(ts, watch) != NULL;
+}
+
+/* Find the entry of a task of a watch; NULL if none. */
+static struct taskstate_entry *
+taskstate_lookup(const struct taskstate *ts, struct taskstate_wstat *ws,
+    const struct task *t)
+{
+	struct taskstate_entry *e;
+	uint64_t h;
+
+	h = taskstate_hash(ws->name, t->cluster_id, t->id);
+	for (e = ts->buckets[h & (ts->nbuckets - 1)]; e != NULL; e = e->next) {
+		if (e->hash == h && e->ws == ws &&
+		    strcmp(taskstate_str(e->task.cluster_id),
+			taskstate_str(t->cluster_id)) == 0 &&
+		    strcmp(taskstate_str(e->task.id), taskstate_str(t->id)) ==
+			0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Double the bucket array and rehash every entry. */
+static void
+taskstate_grow(struct taskstate *ts)
+{
+	struct taskstate_entry **nb, *e, *next;
+	size_t i, n = ts->nbuckets * 2;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (i = 0; i < ts->nbuckets; i++) {
+		for (e = ts->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			e->next = nb[e->hash & (n - 1)];
+			nb[e->hash & (n - 1)] = e;
+		}
+	}
+	free(ts->buckets);
+	ts->buckets = nb;
+	ts->nbuckets = n;
+}
+
+/* Insert a deep copy of t as a new entry of a watch. */
+static struct taskstate_entry *
+taskstate_insert(struct taskstate *ts, struct taskstate_wstat *ws,
+    const struct task *t, int64_t now_s)
+{
+	struct taskstate_entry *e;
+	size_t b;
+
+	if (ts->count + 1 > ts->nbuckets / 4 * 3)
+		taskstate_grow(ts);
+	e = xcalloc(1, sizeof(*e));
+	task_copy(&e->task, t);
+	e->ws = ws;
+	e->hash = taskstate_hash(ws->name, t->cluster_id, t->id);
+	e->progress_changed_at = now_s;
+	b = e->hash & (ts->nbuckets - 1);
+	e->next = ts->buckets[b];
+	ts->buckets[b] = e;
+	e->wnext = ws->head;
+	if (ws->head != NULL)
+		ws->head->wprev = e;
+	ws->head = e;
+	ws->count++;
+	ws->nstate[taskstate_sidx(e->task.state)]++;
+	ts->count++;
+	return e;
+}
+
+/* Unlink an entry from its chain and its watch, and free it. */
+static void
+taskstate_remove(struct taskstate *ts, struct taskstate_entry *e)
+{
+	struct taskstate_entry **pp;
+	struct taskstate_wstat *ws = e->ws;
+
+	pp = &ts->buckets[e->hash & (ts->nbuckets - 1)];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	if (e->wprev != NULL)
+		e->wprev->wnext = e->wnext;
+	else
+		ws->head = e->wnext;
+	if (e->wnext != NULL)
+		e->wnext->wprev = e->wprev;
+	ws->count--;
+	ws->nstate[taskstate_sidx(e->task.state)]--;
+	ts->count--;
+	taskstate_entry_free(e);
+}
+
+/* Replace an entry's record with a deep copy of t, keeping the counts. */
+static void
+taskstate_replace(struct taskstate_entry *e, const struct task *t)
+{
+	struct taskstate_wstat *ws = e->ws;
+
+	ws->nstate[taskstate_sidx(e->task.state)]--;
+	task_clear(&e->task);
+	task_copy(&e->task, t);
+	ws->nstate[taskstate_sidx(e->task.state)]++;
+}
+
+/*
+ * A new event about a task from the watch w: the record, the previous
+ * state (prev NULL: none) and obs.  Finished and appended to out.
+ */
+static void
+taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
+    const struct task *t, const struct task *prev, const char *obs,
+    int64_t occurred_at, int64_t now_s, int missed, struct evt_list *out)
+{
+	struct evt *ev = evt_new(kind);
+
+	ev->watch = xstrdup(w->watch);
+	ev->api = xstrdup(w->api);
+	ev->account = xstrdup(w->account);
+	ev->region = xstrdup(w->region);
+	ev->occurred_at = occurred_at;
+	ev->observed_at = now_s;
+	ev->missed = missed != 0;
+	ev->has_task = 1;
+	task_copy(&ev->task, t);
+	if (prev != NULL) {
+		ev->has_previous = 1;
+		ev->prev_state = prev->state;
+		ev->prev_raw = xstrdup(prev->raw_status);
+		ev->prev_progress = prev->progress;
+	}
+	ev->obs = xstrdup(obs);
+	evt_finish(ev);
+	evt_list_add(out, ev);
+}
+
+/* Fire stalled for a RUNNING entry whose progress has not moved long enough. */
+static void
+taskstate_check_stall(const struct taskstate_watch *w,
+    struct taskstate_entry *e, int silent, int missed, int64_t now_s,
+    struct evt_list *out)
+{
+	char obs[32];
+	uint64_t need_s;
+
+	if (silent || e->stalled || w->stall_after_ms == 0 ||
+	    e->task.state != TASK_RUNNING || now_s < e->progress_changed_at)
+		return;
+	need_s = w->stall_after_ms / 1000 + (w->stall_after_ms % 1000 != 0);
+	if ((uint64_t)(now_s - e->progress_changed_at) < need_s)
+		return;
+	e->stalled = 1;
+	snprintf(obs, sizeof(obs), "%lld", (long long)e->progress_changed_at);
+	taskstate_emit(
+	    w, EVT_STALLED, &e->task, &e->task, obs, now_s, now_s, missed, out);
+}
+
+/*
+ * Bring one task up to date from a listed record t whose entry is e (NULL if
+ * new): insert (appeared) or compare (transition, silent update), then look
+ * for a stall.
+ */
+static void
+taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
+    const struct taskstate_watch *w, struct taskstate_entry *e,
+    const struct task *t, int silent, int missed, int64_t now_s,
+    struct evt_list *out)
+{
+	struct task old;
+	int64_t at;
+
+	if (e == NULL) {
+		e = taskstate_insert(ts, ws, t, now_s);
+		e->seen_gen = ws->gen;
+		if (!silent) {
+			at = t->started_at != TASK_TIME_NONE ? t->started_at
+							     : now_s;
+			taskstate_emit(w, EVT_APPEARED, &e->task, NULL, NULL,
+			    at, now_s, missed, out);
+		}
+		return;
+	}
+	e->seen_gen = ws->gen;
+	if (e->task.state != t->state) {
+		old = e->task; /* the event needs the old strings */
+		task_init(&e->task);
+		ws->nstate[taskstate_sidx(old.state)]--;
+		task_copy(&e->task, t);
+		ws->nstate[taskstate_sidx(e->task.state)]++;
+		e->progress_changed_at = now_s;
+		e->stalled = 0;
+		if (!silent) {
+			at = now_s;
+			if (task_state_terminal(t->state) &&
+			    t->ended_at != TASK_TIME_NONE)
+				at = t->ended_at;
+			taskstate_emit(w, EVT_TRANSITION, &e->task, &old, NULL,
+			    at, now_s, missed, out);
+		}
+		task_clear(&old);
+		return;
+	}
+	if (e->task.progress != t->progress) {
+		e->progress_changed_at = now_s;
+		e->stalled = 0;
+	}
+	if (taskstate_differs(&e->task, t))
+		taskstate_replace(e, t);
+	taskstate_check_stall(w, e, silent, missed, now_s, out);
+}
+
+/* Reverse out->v[from..n), so events come in listing order. */
+static void
+taskstate_reverse(struct evt_list *out, size_t from)
+{
+	struct evt *tmp;
+	size_t i, j;
+
+	if (out->n < 2)
+		return;
+	for (i = from, j = out->n - 1; i < j; i++, j--) {
+		tmp = out->v[i];
+		out->v[i] = out->v[j];
+		out->v[j] = tmp;
+	}
+}
+
+/*
+ * Apply one poll's listing of a watch at now_s.  The listing is walked from
+ * its end so that a task listed twice is taken from its last occurrence
+ * (earlier ones are skipped as already seen in this generation); the events
+ * are then put back in listing order.
+ */
+void
+taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task_list *tasks, int complete, int silent, int missed,
+    int64_t now_s, struct evt_list *out, struct task_list *gone)
+{
+	struct taskstate_wstat *ws;
+	struct taskstate_entry *e;
+	const struct task *t;
+	size_t i, first = out != NULL ? out->n : 0;
+
+	if (out == NULL)
+		silent = 1;
+	ws = taskstate_wstat_get(ts, w->watch);
+	ws->gen++;
+	for (i = tasks != NULL ? tasks->n : 0; i > 0; i--) {
+		t = &tasks->v[i - 1];
+		if ((e = taskstate_lookup(ts, ws, t)) != NULL &&
+		    e->seen_gen == ws->gen)
+			continue;
+		taskstate_update(ts, ws, w, e, t, silent, missed, now_s, out);
+	}
+	if (out != NULL)
+		taskstate_reverse(out, first);
+	if (!complete || gone == NULL)
+		return;
+	for (e = ws->head; e != NULL; e = e->wnext) {
+		if (e->seen_gen != ws->gen)
+			task_copy(task_list_add(gone), &e->task);
+	}
+}
+
+/* A task confirmed gone: remove it and append a vanished event. */
+void
+taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task *t, int64_t now_s, struct evt_list *out)
+{
+	struct taskstate_wstat *ws;
+	struct taskstate_entry *e;
+
+	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
+	    (e = taskstate_lookup(ts, ws, t)) == NULL)
+		return;
+	taskstate_emit(
+	    w, EVT_VANISHED, &e->task, &e->task, NULL, now_s, now_s, 0, out);
+	taskstate_remove(ts, e);
+}
+
+/*
+ * A task missing from the listing that the single-task lookup still finds:
+ * apply its record (may give transition); a terminal task is then dropped
+ * quietly.  A task the table does not hold is ignored.
+ */
+void
+taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task *t, int64_t now_s, struct evt_list *out)
+{
+	struct taskstate_wstat *ws;
+	struct taskstate_entry *e;
+
+	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
+	    (e = taskstate_lookup(ts, ws, t)) == NULL)
+		return;
+	taskstate_update(ts, ws, w, e, t, 0, 0, now_s, out);
+	if (task_state_terminal(e->task.state))
+		taskstate_remove(ts, e);
+}
+
+/* Drop every task of a watch (watch removed or changed on reload). */
+void
+taskstate_forget_watch(struct taskstate *ts, const char *watch)
+{
+	struct taskstate_wstat *ws;
+	size_t i;
+
+	if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
+		return;
+	while (ws->head != NULL)
+		taskstate_remove(ts, ws->head);
+	for (i = 0; i < ts->nwatches; i++) {
+		if (ts->watches[i] == ws)
+			break;
+	}
+	ts->watches[i] = ts->watches[--ts->nwatches];
+	free(ws->name);
+	free(ws);
+}
+
+/* Tasks of a watch (NULL: all) in a state (-1: any). */
+size_t
+taskstate_count(const struct taskstate *ts, const char *watch, int state)
+{
+	const struct taskstate_wstat *ws;
+	size_t i, n = 0;
+
+	if (state >= TASK_STATE_COUNT)
+		return 0;
+	for (i = 0; i < ts->nwatches; i++) {
+		ws = ts->watches[i];
+		if (watch != NULL && strcmp(ws->name, watch) != 0)
+			continue;
+		n += state < 0 ? ws->count : ws->nstate[state];
+	}
+	return n;
+}
+
+/*
+ * Call cb for each task of a watch (NULL: all), in no particular order.  The
+ * callback must not change the table.
+ */
+void
+taskstate_foreach(const struct taskstate *ts, const char *watch,
+    void (*cb)(const char *watch, const struct task *t, void *arg), void *arg)
+{
+	const struct taskstate_wstat *ws;
+	const struct taskstate_entry *e;
+	size_t i;
+
+	for (i = 0; i < ts->nwatches; i++) {
+		ws = ts->watches[i];
+		if (watch != NULL && strcmp(ws->name, watch) != 0)
+			continue;
+		for (e = ws->head; e != NULL; e = e->wnext)
+			cb(ws->name, &e->task, arg);
+	}
+}

@@ -1,0 +1,630 @@
+/*
+ * Unit tests for events: the default severity table, the stable id, the
+ * JSON event document (fields and types, escaping round trip, watch
+ * events), the summary forms, kind names and ownership.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "evt.h"
+#include "json.h"
+#include "task.h"
+#include "xmalloc.h"
+
+/* A transition of a DDS job RUNNING -> FAILED, finished. */
+static struct evt *
+test_transition(void)
+{
+	struct evt *ev = evt_new(EVT_TRANSITION);
+
+	ev->watch = xstrdup("dds-prod");
+	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw-prod");
+	ev->region = xstrdup("cn-north-4");
+	ev->occurred_at = 1747645662; /* 2025-05-19T09:07:42Z */
+	ev->observed_at = 1747645670;
+	ev->has_task = 1;
+	ev->task.id = xstrdup("2f406db7-bdc4-402f-9dc4-2c1b094a5f93");
+	ev->task.type = xstrdup("RestartReplicaSetInstance");
+	ev->task.cluster_id = xstrdup("1f311e6a299345d7bbc878874844e233in02");
+	ev->task.cluster_name = xstrdup("dds-6be2-fwyrestore");
+	ev->task.state = TASK_FAILED;
+	ev->task.raw_status = xstrdup("Failed");
+	ev->task.progress = 60;
+	ev->task.started_at = 1662359054; /* 2022-09-05T06:24:14Z */
+	ev->task.ended_at = 1662359143;   /* 2022-09-05T06:25:43Z */
+	ev->task.reason = xstrdup("replica set restart failed");
+	ev->task.detail = xstrdup("{\"job\":{\"n\":1}}");
+	ev->has_previous = 1;
+	ev->prev_state = TASK_RUNNING;
+	ev->prev_raw = xstrdup("Running");
+	ev->prev_progress = 60;
+	evt_finish(ev);
+	return ev;
+}
+
+/* A watch_failed event of an error class. */
+static struct evt *
+test_watch_failed(const char *class)
+{
+	struct evt *ev = evt_new(EVT_WATCH_FAILED);
+
+	ev->watch = xstrdup("dds-prod");
+	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw-prod");
+	ev->region = xstrdup("cn-north-4");
+	ev->occurred_at = ev->observed_at = 1747645662;
+	ev->error_class = xstrdup(class);
+	ev->error_msg = xstrdup("HTTP 401: \"APIGW.0301\" incorrect IAM");
+	ev->obs = xstrdup("1747645000");
+	evt_finish(ev);
+	return ev;
+}
+
+/* The default severity of an event of kind with a task state and type. */
+static enum config_severity
+test_sev(enum evt_kind kind, enum task_state s, const char *type, int has_prev,
+    enum task_state prev)
+{
+	struct evt *ev = evt_new(kind);
+	enum config_severity sev;
+
+	ev->has_task = 1;
+	ev->task.state = s;
+	ev->task.type = xstrdup(type);
+	ev->has_previous = has_prev;
+	ev->prev_state = prev;
+	sev = evt_default_severity(ev);
+	evt_free(ev);
+	return sev;
+}
+
+/* Every row of product.md's severity table. */
+static void
+test_default_severity(void **state)
+{
+	struct evt *ev;
+
+	(void)state;
+	/* appeared */
+	assert_int_equal(test_sev(EVT_APPEARED, TASK_RUNNING, "Restart", 0, 0),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(
+	    test_sev(EVT_APPEARED, TASK_SUCCEEDED, "Restart", 0, 0),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(test_sev(EVT_APPEARED, TASK_FAILED, "Restart", 0, 0),
+	    CONFIG_SEVERITY_CRITICAL);
+	assert_int_equal(
+	    test_sev(EVT_APPEARED, TASK_RUNNING, "SNAPSHOTTING_FAILED", 0, 0),
+	    CONFIG_SEVERITY_CRITICAL);
+	assert_int_equal(
+	    test_sev(EVT_APPEARED, TASK_RUNNING, "RESIZE_FAILURE", 0, 0),
+	    CONFIG_SEVERITY_CRITICAL);
+	assert_int_equal(
+	    test_sev(EVT_APPEARED, TASK_RUNNING, "SNAPSHOTTING", 0, 0),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(test_sev(EVT_APPEARED, TASK_RUNNING, NULL, 0, 0),
+	    CONFIG_SEVERITY_INFO);
+	/* transition */
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_FAILED, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_CRITICAL);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_PARTIAL, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_ROLLED_BACK, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_CANCELLED, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_ROLLING_BACK, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_SUCCEEDED, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_RUNNING, "x", 1, TASK_PENDING),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(
+	    test_sev(EVT_TRANSITION, TASK_UNKNOWN, "x", 1, TASK_PENDING),
+	    CONFIG_SEVERITY_INFO);
+	/* A _FAILED type only matters for appeared. */
+	assert_int_equal(test_sev(EVT_TRANSITION, TASK_SUCCEEDED,
+			     "RESTORING_FAILED", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_INFO);
+	/* vanished: by the last state */
+	assert_int_equal(
+	    test_sev(EVT_VANISHED, TASK_RUNNING, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_VANISHED, TASK_PENDING, "x", 1, TASK_PENDING),
+	    CONFIG_SEVERITY_WARNING);
+	assert_int_equal(
+	    test_sev(EVT_VANISHED, TASK_SUCCEEDED, "x", 1, TASK_SUCCEEDED),
+	    CONFIG_SEVERITY_INFO);
+	assert_int_equal(
+	    test_sev(EVT_VANISHED, TASK_FAILED, "x", 1, TASK_FAILED),
+	    CONFIG_SEVERITY_INFO);
+	/* stalled */
+	assert_int_equal(
+	    test_sev(EVT_STALLED, TASK_RUNNING, "x", 1, TASK_RUNNING),
+	    CONFIG_SEVERITY_WARNING);
+	/* watch_failed, watch_recovered */
+	ev = test_watch_failed("auth");
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_CRITICAL);
+	evt_free(ev);
+	ev = test_watch_failed("network");
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	evt_free(ev);
+	ev = test_watch_failed("throttled");
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	evt_free(ev);
+	ev = evt_new(EVT_WATCH_RECOVERED);
+	assert_int_equal(evt_default_severity(ev), CONFIG_SEVERITY_INFO);
+	evt_free(ev);
+}
+
+/* evt_finish keeps a severity already set. */
+static void
+test_finish_keeps_severity(void **state)
+{
+	struct evt *ev = evt_new(EVT_APPEARED);
+
+	(void)state;
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_UNSET);
+	ev->severity = CONFIG_SEVERITY_WARNING;
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	assert_int_equal(strlen(ev->id), EVT_ID_LEN);
+	evt_free(ev);
+}
+
+/* The id is stable across copies, times, severity, rule and missed. */
+static void
+test_id_stable(void **state)
+{
+	struct evt *a = test_transition(), *b;
+	char id[EVT_ID_LEN + 1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(strlen(a->id), EVT_ID_LEN);
+	for (i = 0; i < EVT_ID_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", a->id[i]));
+	b = evt_dup(a);
+	assert_string_equal(a->id, b->id);
+	b->occurred_at += 100;
+	b->observed_at += 3600;
+	b->severity = CONFIG_SEVERITY_INFO;
+	b->rule = xstrdup("page-on-failure");
+	b->missed = 1;
+	b->task.progress = 99;
+	b->task.reason = (free(b->task.reason), xstrdup("other"));
+	b->task.ended_at = 5;
+	evt_compute_id(b, id);
+	assert_string_equal(a->id, id);
+	evt_free(b);
+	evt_free(a);
+}
+
+/* The id differs for a different task, state, raw word, kind or obs. */
+static void
+test_id_differs(void **state)
+{
+	struct evt *a = test_transition(), *b;
+	char id[EVT_ID_LEN + 1];
+
+	(void)state;
+#define TEST_DIFF(change)                           \
+	do {                                        \
+		b = evt_dup(a);                     \
+		change;                             \
+		evt_compute_id(b, id);              \
+		assert_string_not_equal(a->id, id); \
+		evt_free(b);                        \
+	} while (0)
+	TEST_DIFF(b->task.state = TASK_PARTIAL);
+	TEST_DIFF(b->prev_state = TASK_PENDING);
+	TEST_DIFF(free(b->task.raw_status); b->task.raw_status = xstrdup("x"));
+	TEST_DIFF(free(b->prev_raw); b->prev_raw = xstrdup("RUNNING"));
+	TEST_DIFF(free(b->task.id); b->task.id = xstrdup("other"));
+	TEST_DIFF(free(b->task.cluster_id); b->task.cluster_id = xstrdup("c"));
+	TEST_DIFF(free(b->watch); b->watch = xstrdup("dds-test"));
+	TEST_DIFF(b->kind = EVT_STALLED);
+	TEST_DIFF(b->obs = xstrdup("17"));
+	TEST_DIFF(b->has_previous = 0);
+#undef TEST_DIFF
+	evt_free(a);
+}
+
+/* evt_dup is deep: freeing the original leaves the copy intact. */
+static void
+test_dup_deep(void **state)
+{
+	struct evt *a = test_transition(), *b;
+
+	(void)state;
+	a->rule = xstrdup("r1");
+	a->obs = xstrdup("o");
+	b = evt_dup(a);
+	assert_ptr_not_equal(a->task.id, b->task.id);
+	assert_ptr_not_equal(a->watch, b->watch);
+	evt_free(a);
+	assert_string_equal(b->task.reason, "replica set restart failed");
+	assert_string_equal(b->rule, "r1");
+	assert_string_equal(b->obs, "o");
+	assert_string_equal(b->prev_raw, "Running");
+	evt_free(b);
+	evt_free(NULL);
+}
+
+/* Parse a document, asserting success. */
+static struct json *
+test_parse(const struct evt *ev)
+{
+	struct json *j;
+	char *text, *cause = NULL;
+	size_t len;
+
+	text = evt_to_json(ev, &len);
+	assert_int_equal(strlen(text), len);
+	j = json_parse(text, len, &cause);
+	if (j == NULL)
+		fail_msg("bad JSON %s: %s", text, cause);
+	free(text);
+	assert_int_equal(json_type(j), JSON_OBJECT);
+	return j;
+}
+
+/* Assert an integer member. */
+static void
+test_int(const struct json *o, const char *key, int64_t want)
+{
+	int64_t v;
+
+	assert_int_equal(json_type(json_get(o, key)), JSON_NUMBER);
+	assert_int_equal(json_int(json_get(o, key), 0, &v), 0);
+	assert_int_equal(v, want);
+}
+
+/* The transition document has every field with the right type. */
+static void
+test_json_transition(void **state)
+{
+	struct evt *ev = test_transition();
+	const struct json *t, *p, *d;
+	struct json *j;
+	int b;
+
+	(void)state;
+	ev->rule = xstrdup("page-on-failure");
+	j = test_parse(ev);
+	assert_int_equal(json_len(j), 15);
+	test_int(j, "version", 1);
+	assert_string_equal(json_get_str(j, "id"), ev->id);
+	assert_string_equal(json_get_str(j, "event"), "transition");
+	assert_string_equal(json_get_str(j, "severity"), "critical");
+	assert_string_equal(json_get_str(j, "rule"), "page-on-failure");
+	assert_string_equal(
+	    json_get_str(j, "occurred_at"), "2025-05-19T09:07:42Z");
+	assert_string_equal(
+	    json_get_str(j, "observed_at"), "2025-05-19T09:07:50Z");
+	assert_int_equal(json_bool(json_get(j, "missed"), &b), 0);
+	assert_false(b);
+	assert_string_equal(json_get_str(j, "watch"), "dds-prod");
+	assert_string_equal(json_get_str(j, "api"), "dds.jobs");
+	assert_string_equal(json_get_str(j, "account"), "hw-prod");
+	assert_string_equal(json_get_str(j, "region"), "cn-north-4");
+
+	t = json_get(j, "task");
+	assert_int_equal(json_type(t), JSON_OBJECT);
+	assert_int_equal(json_len(t), 11);
+	assert_string_equal(
+	    json_get_str(t, "id"), "2f406db7-bdc4-402f-9dc4-2c1b094a5f93");
+	assert_string_equal(
+	    json_get_str(t, "type"), "RestartReplicaSetInstance");
+	assert_string_equal(json_get_str(t, "cluster_id"),
+	    "1f311e6a299345d7bbc878874844e233in02");
+	assert_string_equal(
+	    json_get_str(t, "cluster_name"), "dds-6be2-fwyrestore");
+	assert_string_equal(json_get_str(t, "state"), "FAILED");
+	assert_string_equal(json_get_str(t, "raw_status"), "Failed");
+	test_int(t, "progress", 60);
+	assert_string_equal(
+	    json_get_str(t, "started_at"), "2022-09-05T06:24:14Z");
+	assert_string_equal(
+	    json_get_str(t, "ended_at"), "2022-09-05T06:25:43Z");
+	assert_string_equal(
+	    json_get_str(t, "reason"), "replica set restart failed");
+	d = json_get(t, "detail");
+	assert_int_equal(json_type(d), JSON_OBJECT);
+	assert_int_equal(json_type(json_get(d, "job")), JSON_OBJECT);
+
+	p = json_get(j, "previous");
+	assert_int_equal(json_type(p), JSON_OBJECT);
+	assert_int_equal(json_len(p), 3);
+	assert_string_equal(json_get_str(p, "state"), "RUNNING");
+	assert_string_equal(json_get_str(p, "raw_status"), "Running");
+	test_int(p, "progress", 60);
+	assert_string_equal(json_get_str(j, "summary"),
+	    "dds-prod: RestartReplicaSetInstance on dds-6be2-fwyrestore "
+	    "RUNNING -> FAILED: replica set restart failed");
+	assert_null(json_get(j, "error"));
+	json_free(j);
+	evt_free(ev);
+}
+
+/* Nulls: rule, progress, times, reason, cluster_name, previous; detail {}. */
+static void
+test_json_nulls(void **state)
+{
+	struct evt *ev = test_transition();
+	const struct json *t;
+	struct json *j;
+	int b;
+
+	(void)state;
+	ev->kind = EVT_APPEARED;
+	ev->has_previous = 0;
+	ev->missed = 1;
+	ev->task.progress = TASK_PROGRESS_NONE;
+	ev->task.started_at = ev->task.ended_at = TASK_TIME_NONE;
+	free(ev->task.reason);
+	free(ev->task.detail);
+	free(ev->task.cluster_name);
+	ev->task.reason = ev->task.detail = ev->task.cluster_name = NULL;
+	evt_finish(ev);
+	j = test_parse(ev);
+	assert_int_equal(json_type(json_get(j, "rule")), JSON_NULL);
+	assert_non_null(json_get(j, "rule"));
+	assert_int_equal(json_bool(json_get(j, "missed"), &b), 0);
+	assert_true(b);
+	t = json_get(j, "task");
+	assert_int_equal(json_len(t), 11);
+	assert_int_equal(json_type(json_get(t, "progress")), JSON_NULL);
+	assert_int_equal(json_type(json_get(t, "started_at")), JSON_NULL);
+	assert_int_equal(json_type(json_get(t, "ended_at")), JSON_NULL);
+	assert_int_equal(json_type(json_get(t, "reason")), JSON_NULL);
+	assert_int_equal(json_type(json_get(t, "cluster_name")), JSON_NULL);
+	assert_int_equal(json_type(json_get(t, "detail")), JSON_OBJECT);
+	assert_int_equal(json_len(json_get(t, "detail")), 0);
+	assert_non_null(json_get(j, "previous"));
+	assert_int_equal(json_type(json_get(j, "previous")), JSON_NULL);
+	assert_string_equal(json_get_str(j, "event"), "appeared");
+	assert_string_equal(json_get_str(j, "summary"),
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "1f311e6a299345d7bbc878874844e233in02 appeared (FAILED)");
+	json_free(j);
+	evt_free(ev);
+}
+
+/* A reason with quotes, backslashes and newlines survives the document. */
+static void
+test_json_escaping(void **state)
+{
+	struct evt *ev = test_transition();
+	const char *reason = "line \"one\"\n\tline \\two\\\r\n{\"x\":1}";
+	struct json *j;
+	const char *s;
+
+	(void)state;
+	free(ev->task.reason);
+	ev->task.reason = xstrdup(reason);
+	j = test_parse(ev);
+	assert_string_equal(
+	    json_get_str(json_get(j, "task"), "reason"), reason);
+	s = json_get_str(j, "summary");
+	assert_null(strchr(s, '\n'));
+	assert_null(strchr(s, '\r'));
+	assert_null(strchr(s, '\t'));
+	assert_non_null(strstr(s, "line \"one\"  line \\two\\"));
+	json_free(j);
+	evt_free(ev);
+}
+
+/* Watch events: task and previous null, an error object (null if recovered). */
+static void
+test_json_watch(void **state)
+{
+	struct evt *ev = test_watch_failed("auth");
+	const struct json *e;
+	struct json *j;
+
+	(void)state;
+	j = test_parse(ev);
+	assert_string_equal(json_get_str(j, "event"), "watch_failed");
+	assert_string_equal(json_get_str(j, "severity"), "critical");
+	assert_int_equal(json_type(json_get(j, "task")), JSON_NULL);
+	assert_non_null(json_get(j, "task"));
+	assert_int_equal(json_type(json_get(j, "previous")), JSON_NULL);
+	e = json_get(j, "error");
+	assert_int_equal(json_type(e), JSON_OBJECT);
+	assert_string_equal(json_get_str(e, "class"), "auth");
+	assert_string_equal(json_get_str(e, "message"),
+	    "HTTP 401: \"APIGW.0301\" incorrect IAM");
+	assert_string_equal(json_get_str(j, "summary"),
+	    "dds-prod: polling failed (auth): "
+	    "HTTP 401: \"APIGW.0301\" incorrect IAM");
+	json_free(j);
+	evt_free(ev);
+
+	ev = evt_new(EVT_WATCH_RECOVERED);
+	ev->watch = xstrdup("dds-prod");
+	evt_finish(ev);
+	j = test_parse(ev);
+	assert_string_equal(json_get_str(j, "severity"), "info");
+	assert_non_null(json_get(j, "error"));
+	assert_int_equal(json_type(json_get(j, "error")), JSON_NULL);
+	assert_int_equal(json_type(json_get(j, "api")), JSON_NULL);
+	assert_string_equal(
+	    json_get_str(j, "summary"), "dds-prod: polling recovered");
+	json_free(j);
+	evt_free(ev);
+}
+
+/* Invalid detail text is kept as a string, never breaks the document. */
+static void
+test_json_bad_detail(void **state)
+{
+	struct evt *ev = test_transition();
+	struct json *j;
+
+	(void)state;
+	free(ev->task.detail);
+	ev->task.detail = xstrdup("{\"broken\":");
+	j = test_parse(ev);
+	assert_string_equal(
+	    json_get_str(json_get(j, "task"), "detail"), "{\"broken\":");
+	json_free(j);
+	evt_free(ev);
+}
+
+/* Check a summary. */
+static void
+test_summary_is(const struct evt *ev, const char *want)
+{
+	char *s = evt_summary(ev);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* The summary forms of each kind. */
+static void
+test_summary_forms(void **state)
+{
+	struct evt *ev = test_transition();
+
+	(void)state;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore RUNNING -> FAILED: "
+	    "replica set restart failed");
+	free(ev->task.reason);
+	ev->task.reason = NULL;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore RUNNING -> FAILED");
+	ev->kind = EVT_APPEARED;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore appeared (FAILED)");
+	ev->kind = EVT_VANISHED;
+	ev->task.state = TASK_RUNNING;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore vanished (last RUNNING)");
+	ev->kind = EVT_STALLED;
+	ev->obs = xstrdup("1747645662");
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore stalled at 60% (since 2025-05-19T09:07:42Z)");
+	ev->task.progress = TASK_PROGRESS_NONE;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore stalled (since 2025-05-19T09:07:42Z)");
+	/* No cluster at all, no type. */
+	free(ev->task.cluster_name);
+	free(ev->task.cluster_id);
+	free(ev->task.type);
+	ev->task.cluster_name = ev->task.type = NULL;
+	ev->task.cluster_id = xstrdup("");
+	ev->kind = EVT_APPEARED;
+	test_summary_is(ev, "dds-prod: task appeared (RUNNING)");
+	evt_free(ev);
+}
+
+/* Long and multi-line cloud text gives one line of at most 300 bytes. */
+static void
+test_summary_long(void **state)
+{
+	struct evt *ev = test_transition();
+	char *s;
+	size_t i, n;
+
+	(void)state;
+	free(ev->task.reason);
+	ev->task.reason = xmalloc(3 * 1000 + 1);
+	for (i = 0, n = 0; i < 1000; i++) {
+		if (i % 25 == 0)
+			ev->task.reason[n++] = '\n';
+		ev->task.reason[n++] = '\xc3'; /* U+00E9 */
+		ev->task.reason[n++] = '\xa9';
+	}
+	ev->task.reason[n] = '\0';
+	s = evt_summary(ev);
+	assert_true(strlen(s) <= 300);
+	assert_true(strlen(s) >= 290);
+	assert_null(strchr(s, '\n'));
+	assert_string_equal(s + strlen(s) - 3, "...");
+	/* Not cut inside a two-byte character. */
+	assert_int_not_equal((unsigned char)s[strlen(s) - 4], 0xc3);
+	free(s);
+	evt_free(ev);
+}
+
+/* Kind names both ways. */
+static void
+test_kind_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < EVT_KIND_COUNT; i++)
+		assert_int_equal(evt_kind_from_name(evt_kind_name(i)), i);
+	assert_string_equal(
+	    evt_kind_name(EVT_WATCH_RECOVERED), "watch_recovered");
+	assert_string_equal(evt_kind_name(EVT_STALLED), "stalled");
+	assert_int_equal(evt_kind_from_name("nope"), -1);
+	assert_int_equal(evt_kind_from_name(NULL), -1);
+}
+
+/* Lists own their events. */
+static void
+test_list(void **state)
+{
+	struct evt_list l = { 0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		evt_list_add(&l, test_transition());
+	assert_int_equal(l.n, 40);
+	evt_list_clear(&l);
+	assert_int_equal(l.n, 0);
+	assert_null(l.v);
+	evt_list_clear(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_severity),
+		cmocka_unit_test(test_finish_keeps_severity),
+		cmocka_unit_test(test_id_stable),
+		cmocka_unit_test(test_id_differs),
+		cmocka_unit_test(test_dup_deep),
+		cmocka_unit_test(test_json_transition),
+		cmocka_unit_test(test_json_nulls),
+		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_watch),
+		cmocka_unit_test(test_json_bad_detail),
+		cmocka_unit_test(test_summary_forms),
+		cmocka_unit_test(test_summary_long),
+		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_list),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,702 @@
+/*
+ * Unit tests for the task table and the diff: baseline, every event kind,
+ * the gone list after complete and incomplete listings, confirmation,
+ * duplicates, the missed flag, counts, forgetting a watch and scale.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "evt.h"
+#include "task.h"
+#include "taskstate.h"
+#include "xmalloc.h"
+
+static const struct taskstate_watch test_w = { "dds-prod", "dds.jobs",
+	"hw-prod", "cn-north-4", 60000 };
+
+static const struct taskstate_watch test_w2 = { "dws-prod", "dws.actions",
+	"hw-prod", "cn-north-4", 0 };
+
+/* Append a task to l. */
+static struct task *
+test_add(struct task_list *l, const char *cluster, const char *id,
+    enum task_state state, const char *raw, int progress)
+{
+	struct task *t = task_list_add(l);
+
+	t->id = xstrdup(id);
+	t->type = xstrdup("RestartInstance");
+	t->cluster_id = xstrdup(cluster);
+	t->cluster_name = xstrdup("db-one");
+	t->state = state;
+	t->raw_status = xstrdup(raw);
+	t->progress = progress;
+	t->started_at = 1000;
+	return t;
+}
+
+/* The task of the table with this id (first match), via foreach. */
+struct test_find {
+	const char *id;
+	struct task copy;
+	int found;
+};
+
+/* foreach callback: copy the task with the wanted id. */
+static void
+test_find_cb(const char *watch, const struct task *t, void *arg)
+{
+	struct test_find *f = arg;
+
+	if (strcmp(t->id, f->id) == 0 && !f->found) {
+		task_copy(&f->copy, t);
+		f->found = 1;
+	}
+}
+
+/* Find a task of a watch by id; returns 1 and fills out (caller clears). */
+static int
+test_find(
+    struct taskstate *ts, const char *watch, const char *id, struct task *out)
+{
+	struct test_find f;
+
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	task_init(&f.copy);
+	taskstate_foreach(ts, watch, test_find_cb, &f);
+	*out = f.copy;
+	return f.found;
+}
+
+/* A table holding a silent baseline of two running tasks at t=0. */
+static struct taskstate *
+test_baseline(void)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task_list gone = { 0 };
+
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50);
+	taskstate_apply(ts, &test_w, &l, 1, 1, 0, 0, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, 0);
+	task_list_clear(&l);
+	return ts;
+}
+
+/* The baseline fills the table silently and marks the watch known. */
+static void
+test_silent_baseline(void **state)
+{
+	struct taskstate *ts;
+
+	(void)state;
+	ts = test_baseline();
+	assert_int_equal(taskstate_count(ts, NULL, -1), 2);
+	assert_int_equal(taskstate_count(ts, "dds-prod", TASK_RUNNING), 2);
+	assert_true(taskstate_has_watch(ts, "dds-prod"));
+	assert_false(taskstate_has_watch(ts, "dws-prod"));
+	taskstate_free(ts);
+	taskstate_free(NULL);
+}
+
+/* An empty first listing still gives the watch a baseline. */
+static void
+test_has_watch_empty(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+
+	(void)state;
+	assert_false(taskstate_has_watch(ts, "dws-prod"));
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 5, &out, NULL);
+	assert_true(taskstate_has_watch(ts, "dws-prod"));
+	assert_int_equal(taskstate_count(ts, "dws-prod", -1), 0);
+	taskstate_free(ts);
+}
+
+/* A new task gives appeared with the record and no previous. */
+static void
+test_appeared(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task_list gone = { 0 };
+	struct evt *ev;
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50);
+	test_add(&l, "c2", "a", TASK_PENDING, "Pending", TASK_PROGRESS_NONE);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 30, &out, &gone);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(gone.n, 0);
+	ev = out.v[0];
+	assert_int_equal(ev->kind, EVT_APPEARED);
+	assert_true(ev->has_task);
+	assert_false(ev->has_previous);
+	assert_string_equal(ev->task.cluster_id, "c2");
+	assert_string_equal(ev->task.id, "a");
+	assert_int_equal(ev->task.state, TASK_PENDING);
+	assert_string_equal(ev->watch, "dds-prod");
+	assert_string_equal(ev->api, "dds.jobs");
+	assert_string_equal(ev->account, "hw-prod");
+	assert_string_equal(ev->region, "cn-north-4");
+	assert_int_equal(ev->occurred_at, 1000); /* started_at */
+	assert_int_equal(ev->observed_at, 30);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	assert_int_equal(strlen(ev->id), EVT_ID_LEN);
+	assert_null(ev->obs);
+	assert_false(ev->missed);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 3);
+	evt_list_clear(&out);
+
+	/* Without a start time it occurred when observed. */
+	test_add(&l, "c3", "z", TASK_RUNNING, "Running", 1)->started_at =
+	    TASK_TIME_NONE;
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 40, &out, &gone);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->occurred_at, 40);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* A state change gives transition with the previous state, raw, progress. */
+static void
+test_transition(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task *t;
+	struct task rec;
+	struct evt *ev;
+
+	(void)state;
+	t = test_add(&l, "c1", "a", TASK_FAILED, "Failed", 60);
+	t->ended_at = 2000;
+	t->reason = xstrdup("disk full");
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 30, &out, NULL);
+	assert_int_equal(out.n, 1);
+	ev = out.v[0];
+	assert_int_equal(ev->kind, EVT_TRANSITION);
+	assert_true(ev->has_previous);
+	assert_int_equal(ev->prev_state, TASK_RUNNING);
+	assert_string_equal(ev->prev_raw, "Running");
+	assert_int_equal(ev->prev_progress, 10);
+	assert_int_equal(ev->task.state, TASK_FAILED);
+	assert_string_equal(ev->task.raw_status, "Failed");
+	assert_string_equal(ev->task.reason, "disk full");
+	assert_int_equal(ev->occurred_at, 2000); /* ended_at */
+	assert_int_equal(ev->observed_at, 30);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_CRITICAL);
+	assert_true(test_find(ts, "dds-prod", "a", &rec));
+	assert_int_equal(rec.state, TASK_FAILED);
+	assert_string_equal(rec.reason, "disk full");
+	task_clear(&rec);
+	assert_int_equal(taskstate_count(ts, "dds-prod", TASK_FAILED), 1);
+	assert_int_equal(taskstate_count(ts, "dds-prod", TASK_RUNNING), 1);
+	evt_list_clear(&out);
+
+	/* Same listing again: nothing. */
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 40, &out, NULL);
+	assert_int_equal(out.n, 0);
+
+	/* To a non-terminal state: occurred when observed. */
+	task_list_clear(&l);
+	t = test_add(&l, "c1", "a", TASK_ROLLING_BACK, "ROLLBACK_RUNNING", 60);
+	t->ended_at = 2000;
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 50, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->occurred_at, 50);
+	assert_int_equal(out.v[0]->prev_state, TASK_FAILED);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Other fields changing in the same state update the record silently. */
+static void
+test_silent_update(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task *t;
+	struct task rec;
+
+	(void)state;
+	t = test_add(&l, "c1", "a", TASK_RUNNING, "RUNNING", 40);
+	t->reason = xstrdup("step 3");
+	t->detail = xstrdup("{\"step\":3}");
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 30, &out, NULL);
+	assert_int_equal(out.n, 0);
+	assert_true(test_find(ts, "dds-prod", "a", &rec));
+	assert_int_equal(rec.progress, 40);
+	assert_string_equal(rec.raw_status, "RUNNING");
+	assert_string_equal(rec.reason, "step 3");
+	assert_string_equal(rec.detail, "{\"step\":3}");
+	task_clear(&rec);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Stalled fires once per stall, again only after progress moved. */
+static void
+test_stalled(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	char id1[EVT_ID_LEN + 1];
+	struct evt *ev;
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 59, &out, NULL);
+	assert_int_equal(out.n, 0);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 60, &out, NULL);
+	assert_int_equal(out.n, 1);
+	ev = out.v[0];
+	assert_int_equal(ev->kind, EVT_STALLED);
+	assert_true(ev->has_previous);
+	assert_int_equal(ev->prev_state, TASK_RUNNING);
+	assert_int_equal(ev->prev_progress, 10);
+	assert_int_equal(ev->task.progress, 10);
+	assert_string_equal(ev->obs, "0");
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	memcpy(id1, ev->id, sizeof(id1));
+	evt_list_clear(&out);
+
+	/* Once per stall. */
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 120, &out, NULL);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 500, &out, NULL);
+	assert_int_equal(out.n, 0);
+
+	/* Progress moves at 600, stalls again at 660. */
+	task_list_clear(&l);
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 20);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 600, &out, NULL);
+	assert_int_equal(out.n, 0);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 659, &out, NULL);
+	assert_int_equal(out.n, 0);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 660, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_STALLED);
+	assert_string_equal(out.v[0]->obs, "600");
+	assert_int_equal(out.v[0]->task.progress, 20);
+	assert_string_not_equal(out.v[0]->id, id1);
+	evt_list_clear(&out);
+
+	/* A silent poll never stalls; the next normal one does. */
+	task_list_clear(&l);
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 30);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 700, &out, NULL);
+	taskstate_apply(ts, &test_w, &l, 0, 1, 0, 800, &out, NULL);
+	assert_int_equal(out.n, 0);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 801, &out, NULL);
+	assert_int_equal(out.n, 1);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Stall detection is off with stall_after 0 and for non-running tasks. */
+static void
+test_stall_off(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 0, &out, NULL);
+	taskstate_apply(ts, &test_w2, &l, 1, 0, 0, 100000, &out, NULL);
+	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	test_add(&l, "c1", "p", TASK_PENDING, "Pending", 0);
+	taskstate_apply(ts, &test_w, &l, 1, 1, 0, 0, &out, NULL);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 100000, &out, NULL);
+	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* A complete listing puts missing tasks in gone and keeps them. */
+static void
+test_gone_complete(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task_list gone = { 0 };
+
+	(void)state;
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 30, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, 1);
+	assert_string_equal(gone.v[0].id, "a");
+	assert_string_equal(gone.v[0].cluster_id, "c1");
+	assert_string_equal(gone.v[0].raw_status, "Running");
+	assert_int_equal(gone.v[0].progress, 10);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 2);
+	task_list_clear(&gone);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* An incomplete listing never yields gone tasks, even if all are missing. */
+static void
+test_gone_incomplete(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task_list gone = { 0 };
+
+	(void)state;
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 30, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, 0);
+	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 2);
+	/* And the following complete one does. */
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 31, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, 2);
+	task_list_clear(&gone);
+	taskstate_free(ts);
+}
+
+/* Vanished comes only from taskstate_vanish, with the last known record. */
+static void
+test_vanish(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct evt_list out = { 0 };
+	struct task_list l = { 0 };
+	struct task *t;
+	struct evt *ev;
+
+	(void)state;
+	/* The caller's copy differs: the event keeps the table's record. */
+	t = test_add(&l, "c1", "a", TASK_SUCCEEDED, "Completed", 100);
+	taskstate_vanish(ts, &test_w, t, 90, &out);
+	assert_int_equal(out.n, 1);
+	ev = out.v[0];
+	assert_int_equal(ev->kind, EVT_VANISHED);
+	assert_int_equal(ev->task.state, TASK_RUNNING);
+	assert_string_equal(ev->task.raw_status, "Running");
+	assert_int_equal(ev->task.progress, 10);
+	assert_true(ev->has_previous);
+	assert_int_equal(ev->prev_state, TASK_RUNNING);
+	assert_string_equal(ev->prev_raw, "Running");
+	assert_int_equal(ev->prev_progress, 10);
+	assert_int_equal(ev->occurred_at, 90);
+	assert_int_equal(ev->observed_at, 90);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 1);
+	evt_list_clear(&out);
+
+	/* Not in the table (any more): nothing. */
+	taskstate_vanish(ts, &test_w, t, 91, &out);
+	taskstate_vanish(ts, &test_w2, t, 91, &out);
+	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Confirm updates the entry and drops terminal tasks quietly. */
+static void
+test_confirm(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct evt_list out = { 0 };
+	struct task_list l = { 0 };
+	struct task *t;
+
+	(void)state;
+	/* Still running: kept, no event. */
+	t = test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_confirm(ts, &test_w, t, 30, &out);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 2);
+
+	/* Finished meanwhile: transition, then dropped without vanished. */
+	t = test_add(&l, "c1", "b", TASK_SUCCEEDED, "Completed", 100);
+	t->ended_at = 1500;
+	taskstate_confirm(ts, &test_w, t, 31, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_TRANSITION);
+	assert_int_equal(out.v[0]->prev_state, TASK_RUNNING);
+	assert_int_equal(out.v[0]->task.state, TASK_SUCCEEDED);
+	assert_int_equal(out.v[0]->occurred_at, 1500);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 1);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+
+	/* Failed meanwhile: transition, dropped. */
+	t = test_add(&l, "c1", "a", TASK_FAILED, "Failed", 10);
+	taskstate_confirm(ts, &test_w, t, 32, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 0);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+
+	/* Already terminal in the table: dropped with no event at all. */
+	t = test_add(&l, "c1", "x", TASK_FAILED, "Failed", 10);
+	taskstate_apply(ts, &test_w, &l, 0, 1, 0, 33, &out, NULL);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 1);
+	taskstate_confirm(ts, &test_w, t, 34, &out);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 0);
+	/* Unknown task: nothing. */
+	taskstate_confirm(ts, &test_w, t, 35, &out);
+	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* A task listed twice counts once, from its last occurrence. */
+static void
+test_duplicate(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct task rec;
+
+	(void)state;
+	test_add(&l, "c1", "n", TASK_RUNNING, "Running", 1);
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	test_add(&l, "c1", "n", TASK_FAILED, "Failed", 2);
+	test_add(&l, "c1", "a", TASK_SUCCEEDED, "Completed", 100);
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 30, &out, NULL);
+	assert_int_equal(out.n, 2);
+	/* In listing order of the last occurrences: n, then a. */
+	assert_int_equal(out.v[0]->kind, EVT_APPEARED);
+	assert_string_equal(out.v[0]->task.id, "n");
+	assert_int_equal(out.v[0]->task.state, TASK_FAILED);
+	assert_int_equal(out.v[0]->severity, CONFIG_SEVERITY_CRITICAL);
+	assert_int_equal(out.v[1]->kind, EVT_TRANSITION);
+	assert_string_equal(out.v[1]->task.id, "a");
+	assert_int_equal(out.v[1]->task.state, TASK_SUCCEEDED);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 3);
+	assert_true(test_find(ts, "dds-prod", "n", &rec));
+	assert_int_equal(rec.progress, 2);
+	task_clear(&rec);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Events come in listing order. */
+static void
+test_order(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	char id[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "t%zu", i);
+		test_add(&l, "c9", id, TASK_PENDING, "Pending", 0);
+	}
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 30, &out, NULL);
+	assert_int_equal(out.n, 10);
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "t%zu", i);
+		assert_string_equal(out.v[i]->task.id, id);
+	}
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* With missed every event is marked missed. */
+static void
+test_missed(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	char id[EVT_ID_LEN + 1];
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_FAILED, "Failed", 10);
+	test_add(&l, "c1", "new", TASK_SUCCEEDED, "Completed", 100);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 1, 30, &out, NULL);
+	assert_int_equal(out.n, 2);
+	assert_true(out.v[0]->missed);
+	assert_true(out.v[1]->missed);
+	memcpy(id, out.v[0]->id, sizeof(id));
+	evt_list_clear(&out);
+	taskstate_free(ts);
+
+	/* The id does not depend on missed (or the time). */
+	ts = test_baseline();
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 99, &out, NULL);
+	assert_int_equal(out.n, 2);
+	assert_false(out.v[0]->missed);
+	assert_string_equal(out.v[0]->id, id);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* Counts by watch and state. */
+static void
+test_counts(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+
+	(void)state;
+	test_add(&l, "x", "1", TASK_FAILED, "FAILED", 0);
+	test_add(&l, "x", "2", TASK_SUCCEEDED, "SUCCESS", 0);
+	test_add(&l, "x", "3", TASK_SUCCEEDED, "SUCCESS", 0);
+	test_add(&l, "x", "4", 99, "?", 0); /* out of range: UNKNOWN */
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 0, &out, NULL);
+	assert_int_equal(taskstate_count(ts, NULL, -1), 6);
+	assert_int_equal(taskstate_count(ts, "dws-prod", -1), 4);
+	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 2);
+	assert_int_equal(taskstate_count(ts, "nope", -1), 0);
+	assert_int_equal(taskstate_count(ts, "dws-prod", TASK_SUCCEEDED), 2);
+	assert_int_equal(taskstate_count(ts, NULL, TASK_RUNNING), 2);
+	assert_int_equal(taskstate_count(ts, NULL, TASK_FAILED), 1);
+	assert_int_equal(taskstate_count(ts, NULL, TASK_UNKNOWN), 1);
+	assert_int_equal(taskstate_count(ts, NULL, TASK_STATE_COUNT), 0);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* foreach callback: count calls. */
+static void
+test_count_cb(const char *watch, const struct task *t, void *arg)
+{
+	(*(size_t *)arg)++;
+}
+
+/* Forgetting a watch drops its tasks and its baseline only. */
+static void
+test_forget(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	size_t n = 0;
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "RUNNING", 0);
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 0, &out, NULL);
+	taskstate_foreach(ts, NULL, test_count_cb, &n);
+	assert_int_equal(n, 3);
+	taskstate_forget_watch(ts, "dds-prod");
+	taskstate_forget_watch(ts, "nope");
+	assert_false(taskstate_has_watch(ts, "dds-prod"));
+	assert_true(taskstate_has_watch(ts, "dws-prod"));
+	assert_int_equal(taskstate_count(ts, NULL, -1), 1);
+	n = 0;
+	taskstate_foreach(ts, "dds-prod", test_count_cb, &n);
+	assert_int_equal(n, 0);
+	taskstate_foreach(ts, "dws-prod", test_count_cb, &n);
+	assert_int_equal(n, 1);
+	/* The same key in the forgotten watch appears anew. */
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 5, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_APPEARED);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* 100,000 tasks: insert, diff a few changes, and a complete listing. */
+static void
+test_scale(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 }, half = { 0 }, gone = { 0 };
+	struct evt_list out = { 0 };
+	char id[32];
+	size_t i, n = 100000;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "task-%zu", i);
+		test_add(
+		    &l, i % 2 ? "c1" : "c2", id, TASK_RUNNING, "RUNNING", 0);
+	}
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 0, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(taskstate_count(ts, NULL, -1), n);
+	for (i = 0; i < n; i += 1000) {
+		l.v[i].state = TASK_SUCCEEDED;
+		free(l.v[i].raw_status);
+		l.v[i].raw_status = xstrdup("SUCCESS");
+	}
+	taskstate_apply(ts, &test_w2, &l, 1, 0, 0, 10, &out, &gone);
+	assert_int_equal(out.n, n / 1000);
+	assert_int_equal(gone.n, 0);
+	assert_int_equal(taskstate_count(ts, NULL, TASK_SUCCEEDED), n / 1000);
+	evt_list_clear(&out);
+	for (i = 0; i < n; i += 2)
+		task_copy(task_list_add(&half), &l.v[i]);
+	taskstate_apply(ts, &test_w2, &half, 1, 0, 0, 20, &out, &gone);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, n / 2);
+	for (i = 0; i < gone.n; i++)
+		taskstate_vanish(ts, &test_w2, &gone.v[i], 30, &out);
+	assert_int_equal(out.n, n / 2);
+	assert_int_equal(taskstate_count(ts, NULL, -1), n / 2);
+	evt_list_clear(&out);
+	task_list_clear(&gone);
+	task_list_clear(&half);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_silent_baseline),
+		cmocka_unit_test(test_has_watch_empty),
+		cmocka_unit_test(test_appeared),
+		cmocka_unit_test(test_transition),
+		cmocka_unit_test(test_silent_update),
+		cmocka_unit_test(test_stalled),
+		cmocka_unit_test(test_stall_off),
+		cmocka_unit_test(test_gone_complete),
+		cmocka_unit_test(test_gone_incomplete),
+		cmocka_unit_test(test_vanish),
+		cmocka_unit_test(test_confirm),
+		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_missed),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_scale),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

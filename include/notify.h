@@ -1,0 +1,36 @@
+/*
+ * Notification delivery: routes events through the rules and hands them to
+ * each notifier's queue.  Per notifier, one task's events are delivered in
+ * order; other tasks do not wait.  Delivery never blocks the loop.
+ */
+#ifndef NOTIFY_H
+#define NOTIFY_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "evt.h"
+
+struct event_base;
+struct http;
+struct notify;
+
+/* Create the notifiers of conf on base, sending HTTP through http. */
+struct notify *notify_new(
+    struct event_base *base, struct http *http, const struct config *conf);
+/*
+ * Swap in a new config (reload): notifiers kept by name and type keep their
+ * queues; removed ones finish what they hold.  conf must outlive notify or
+ * the next reconfigure.
+ */
+void notify_reconfigure(struct notify *n, const struct config *conf);
+/* Route an event and queue a copy for each chosen notifier. */
+void notify_event(struct notify *n, const struct evt *ev);
+/* Events queued or in flight, over all notifiers. */
+size_t notify_pending(const struct notify *n);
+/* Log a one-line summary per notifier (SIGUSR1). */
+void notify_log_summary(const struct notify *n);
+/* Cancel what is in flight and free everything; NULL is a no-op. */
+void notify_free(struct notify *n);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * The inside of notification delivery, shared by notify.c and the notifier
+ * types: a const vtable per type (notify_webhook.c, notify_syslog.c, ...),
+ * the notifier and queued item they work on, and the one call through which
+ * a type reports how a delivery went.  Nothing outside notify*.c includes it.
+ */
+#ifndef NOTIFY_IMPL_H
+#define NOTIFY_IMPL_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "evt.h"
+
+struct event_base;
+struct http;
+struct notify;
+struct notify_key;
+struct notify_notifier;
+struct timer;
+struct notify_item;
+
+/* How one delivery attempt ended. */
+enum notify_result {
+	NOTIFY_DELIVERED,
+	NOTIFY_RETRY,  /* temporary: try the same item again later */
+	NOTIFY_FAILED, /* final: the receiver refused it */
+};
+
+/* A notifier type. */
+struct notify_ops {
+	const char *type; /* "webhook", as in the config */
+	/*
+	 * Build or rebuild nf->priv from conf, on creation and when a reload
+	 * keeps the notifier.  conf is only borrowed for the call: copy what
+	 * is needed later (a draining notifier outlives its config).
+	 */
+	void (*configure)(
+	    struct notify_notifier *nf, const struct config_notifier *conf);
+	/*
+	 * Start delivering it.  Report the outcome exactly once with
+	 * notify_item_done, now or later.
+	 */
+	void (*deliver)(struct notify_notifier *nf, struct notify_item *it);
+	/*
+	 * Abort a delivery that has not reported yet; notify_item_done must
+	 * not be called for it afterwards.  NULL if deliver never goes async.
+	 */
+	void (*cancel)(struct notify_notifier *nf, struct notify_item *it);
+	/* Free nf->priv. */
+	void (*free)(struct notify_notifier *nf);
+};
+
+/* One configured notifier and its queues. */
+struct notify_notifier {
+	char *name;
+	enum config_notifier_type type;
+	const struct notify_ops *ops;
+	struct event_base *base; /* borrowed */
+	struct http *http;       /* borrowed */
+	void *priv;              /* the type's state */
+	unsigned max_inflight;   /* configure may lower */
+
+	/* Below: notify.c's. */
+	struct notify *notify; /* borrowed */
+	/* borrowed; NULL once draining (its config may be gone) */
+	const struct config_notifier *conf;
+	int draining; /* removed by a reload */
+	uint64_t retry_initial_ms;
+	uint64_t retry_max_ms;
+	uint64_t give_up_after_ms;
+	struct notify_key **keys; /* hash of per-task FIFOs */
+	size_t nbuckets;
+	size_t nkeys;
+	TAILQ_HEAD(, notify_key) ready; /* keys whose head may go */
+	TAILQ_HEAD(, notify_item) done; /* reported, unhandled */
+	struct timer *kick;             /* runs the queues */
+	unsigned inflight;
+	size_t npending; /* queued + in flight */
+	int failing;     /* a delivery is failing */
+	uint64_t delivered;
+	uint64_t failed;
+	uint64_t retries;
+	TAILQ_ENTRY(notify_notifier) entry;
+};
+
+/* One event queued for one notifier. */
+struct notify_item {
+	struct evt *ev; /* rule, severity as routed */
+	char *body;     /* event document, built once */
+	size_t body_len;
+	unsigned attempts;          /* this one included */
+	void *priv;                 /* the type's, in flight */
+	struct notify_notifier *nf; /* borrowed */
+
+	/* Below: notify.c's. */
+	struct notify_key *key; /* borrowed */
+	int inflight;           /* started, not reported */
+	uint64_t first_ms;      /* monotonic, first attempt */
+	enum notify_result result;
+	int64_t retry_after_ms;
+	char *error;                    /* last failure */
+	TAILQ_ENTRY(notify_item) entry; /* in its key's FIFO */
+	TAILQ_ENTRY(notify_item) done_entry;
+};
+
+/*
+ * Report how a delivery went: retry_after_ms is the receiver's wish (-1 if
+ * none), error says what went wrong (NULL when delivered).  May be called
+ * from within deliver; the item is handled later from the loop.
+ */
+void notify_item_done(struct notify_item *it, enum notify_result result,
+    int64_t retry_after_ms, const char *error);
+/* Build (once) and return the item's event document. */
+const char *notify_item_body(struct notify_item *it, size_t *len);
+/*
+ * An item that will not be delivered: logged at LOG_CRIT.  The seam for the
+ * dead-letter directory.
+ */
+void notify_dead_letter(
+    struct notify_notifier *nf, struct notify_item *it, const char *reason);
+
+/* The notifier types. */
+extern const struct notify_ops notify_webhook_ops;
+extern const struct notify_ops notify_syslog_ops;
+
+/* The logfmt line the syslog notifier sends for ev; caller frees. */
+char *notify_syslog_format(const struct evt *ev);
+
+#endif

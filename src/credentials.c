@@ -1,0 +1,176 @@
+/*
+ * Reading secrets: from a file that must not be readable by group or
+ * others, from an environment variable, or from $CREDENTIALS_DIRECTORY
+ * (systemd LoadCredential=).  Every buffer that held a secret is wiped; the
+ * causes name where a secret lives, never what it is.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "credentials.h"
+#include "xmalloc.h"
+
+/* 1 if a secret is configured (one of file, env, credential is set). */
+int
+credentials_configured(const struct config_secret *s)
+{
+	return s != NULL &&
+	    (s->file != NULL || s->env != NULL || s->credential != NULL);
+}
+
+/*
+ * Check and copy len bytes of secret text named what into *out: strip one
+ * trailing newline, refuse empty, over-long and NUL-containing values.
+ */
+static int
+credentials_take(
+    const char *what, const char *p, size_t len, char **out, char **cause)
+{
+	if (len > 0 && p[len - 1] == '\n') {
+		len--;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+	}
+	if (len > CREDENTIALS_MAX_BYTES) {
+		*cause = xasprintf(
+		    "%s is longer than %d bytes", what, CREDENTIALS_MAX_BYTES);
+		return -1;
+	}
+	if (len == 0) {
+		*cause = xasprintf("%s is empty", what);
+		return -1;
+	}
+	if (memchr(p, '\0', len) != NULL) {
+		*cause = xasprintf("%s contains a NUL byte", what);
+		return -1;
+	}
+	*out = xstrndup(p, len);
+	return 0;
+}
+
+/* Read the secret file path; check its mode first when check_mode. */
+static int
+credentials_read_file(
+    const char *path, int check_mode, char **out, char **cause)
+{
+	char *data;
+	size_t len = 0, cap = CREDENTIALS_MAX_BYTES + 3;
+	struct stat st;
+	ssize_t r;
+	int fd, ret;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (check_mode && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+		*cause = xasprintf("%s is readable by group or others; "
+				   "chmod 600 %s",
+		    path, path);
+		close(fd);
+		return -1;
+	}
+	data = xmalloc(cap);
+	while (len < cap) {
+		r = read(fd, data + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*cause = xasprintf("%s: %s", path, strerror(errno));
+			close(fd);
+			xfreezero(data, cap);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	/* A full buffer means more than the cap plus "\r\n". */
+	if (len == cap) {
+		*cause = xasprintf(
+		    "%s is longer than %d bytes", path, CREDENTIALS_MAX_BYTES);
+		xfreezero(data, cap);
+		return -1;
+	}
+	ret = credentials_take(path, data, len, out, cause);
+	xfreezero(data, cap);
+	return ret;
+}
+
+/* Read a secret from the environment variable name. */
+static int
+credentials_read_env(const char *name, char **out, char **cause)
+{
+	const char *v;
+	char *what;
+	int ret;
+
+	what = xasprintf("environment variable %s", name);
+	if ((v = getenv(name)) == NULL) {
+		*cause = xasprintf("%s is not set", what);
+		free(what);
+		return -1;
+	}
+	ret = credentials_take(what, v, strlen(v), out, cause);
+	free(what);
+	return ret;
+}
+
+/* Read a secret from $CREDENTIALS_DIRECTORY/name. */
+static int
+credentials_read_credential(const char *name, char **out, char **cause)
+{
+	const char *dir;
+	char *path;
+	int ret;
+
+	if (*name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		*cause = xasprintf("credential %s: invalid name", name);
+		return -1;
+	}
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (dir == NULL || *dir == '\0') {
+		*cause = xasprintf("credential %s: $CREDENTIALS_DIRECTORY is "
+				   "not set",
+		    name);
+		return -1;
+	}
+	path = xasprintf("%s/%s", dir, name);
+	ret = credentials_read_file(path, 0, out, cause);
+	free(path);
+	return ret;
+}
+
+/* Read the secret s points to into *out (see credentials.h). */
+int
+credentials_read(const struct config_secret *s, char **out, char **cause)
+{
+	*out = NULL;
+	*cause = NULL;
+	if (s == NULL || !credentials_configured(s)) {
+		*cause = xstrdup("no secret configured");
+		return -1;
+	}
+	if (s->file != NULL)
+		return credentials_read_file(s->file, 1, out, cause);
+	if (s->env != NULL)
+		return credentials_read_env(s->env, out, cause);
+	return credentials_read_credential(s->credential, out, cause);
+}

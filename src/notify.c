@@ -1,0 +1,706 @@
+/*
+ * Notification delivery: events are routed through the rules, and a copy
+ * is queued for each chosen notifier.  Per notifier, each task has a FIFO
+ * whose head alone is in flight, so a task's events arrive in order while
+ * other tasks go ahead; failed deliveries are retried with backoff and
+ * jitter until the notifier's give-up time, then dead-lettered.
+ */
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+#include "monotime.h"
+#include "notify.h"
+#include "notify_impl.h"
+#include "rules.h"
+#include "timer.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NOTIFY_MAX_INFLIGHT 16 /* per notifier */
+#define NOTIFY_RUN_BUDGET 256  /* starts per loop turn */
+#define NOTIFY_RETRY_INITIAL_MS 500
+#define NOTIFY_RETRY_MAX_MS 60000
+#define NOTIFY_GIVE_UP_MS (24 * 3600 * 1000ULL)
+#define NOTIFY_ERROR_MAX 512 /* bytes of a failure kept */
+
+/* Where a task's FIFO stands. */
+enum notify_key_state {
+	NOTIFY_KEY_READY,    /* on the ready list */
+	NOTIFY_KEY_INFLIGHT, /* its head is being delivered */
+	NOTIFY_KEY_WAITING,  /* its head waits for a retry */
+};
+
+/* The FIFO of one task (or watch) at one notifier. */
+struct notify_key {
+	char *name;
+	struct notify_notifier *nf; /* borrowed */
+	TAILQ_HEAD(, notify_item) items;
+	enum notify_key_state state;
+	struct timer *timer; /* retry; made on first use */
+	struct notify_key *hnext;
+	TAILQ_ENTRY(notify_key) ready_entry;
+};
+
+/* The notifiers of the daemon, active ones first, then draining ones. */
+struct notify {
+	struct event_base *base;                 /* borrowed */
+	struct http *http;                       /* borrowed */
+	const struct config *conf;               /* borrowed */
+	TAILQ_HEAD(, notify_notifier) notifiers; /* active, then draining */
+};
+
+/* Types by enum config_notifier_type; NULL = not implemented yet. */
+static const struct notify_ops *notify_types[] = {
+	[CONFIG_NOTIFIER_WEBHOOK] = &notify_webhook_ops,
+	[CONFIG_NOTIFIER_ALERTMANAGER] = NULL,
+	[CONFIG_NOTIFIER_SYSLOG] = &notify_syslog_ops,
+	[CONFIG_NOTIFIER_EXEC] = NULL,
+};
+
+static void notify_notifier_free(struct notify_notifier *nf);
+
+/* The config name of a notifier type. */
+static const char *
+notify_type_name(enum config_notifier_type type)
+{
+	switch (type) {
+	case CONFIG_NOTIFIER_WEBHOOK:
+		return "webhook";
+	case CONFIG_NOTIFIER_ALERTMANAGER:
+		return "alertmanager";
+	case CONFIG_NOTIFIER_SYSLOG:
+		return "syslog";
+	case CONFIG_NOTIFIER_EXEC:
+		return "exec";
+	}
+	return "unknown";
+}
+
+/* The implementation of a type; NULL if there is none yet. */
+static const struct notify_ops *
+notify_type_ops(enum config_notifier_type type)
+{
+	if ((size_t)type >= sizeof(notify_types) / sizeof(notify_types[0]))
+		return NULL;
+	return notify_types[type];
+}
+
+/* FNV-1a of a key name. */
+static size_t
+notify_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The FIFO key of an event: its task, or its watch for watch_* events. */
+static char *
+notify_key_name(const struct evt *ev)
+{
+	const char *watch = ev->watch != NULL ? ev->watch : "";
+
+	if (!ev->has_task)
+		return xstrdup(watch);
+	return xasprintf("%s\037%s\037%s", watch,
+	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
+	    ev->task.id != NULL ? ev->task.id : "");
+}
+
+/* Double the hash table of nf's keys. */
+static void
+notify_keys_grow(struct notify_notifier *nf)
+{
+	struct notify_key **nb, *k, *next;
+	size_t i, n = nf->nbuckets * 2, h;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (i = 0; i < nf->nbuckets; i++) {
+		for (k = nf->keys[i]; k != NULL; k = next) {
+			next = k->hnext;
+			h = notify_hash(k->name) & (n - 1);
+			k->hnext = nb[h];
+			nb[h] = k;
+		}
+	}
+	free(nf->keys);
+	nf->keys = nb;
+	nf->nbuckets = n;
+}
+
+/* Find the key named name at nf, or NULL. */
+static struct notify_key *
+notify_key_find(struct notify_notifier *nf, const char *name)
+{
+	struct notify_key *k;
+
+	k = nf->keys[notify_hash(name) & (nf->nbuckets - 1)];
+	for (; k != NULL; k = k->hnext) {
+		if (strcmp(k->name, name) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* Unlink key k from nf's hash and ready list and free it (it is empty). */
+static void
+notify_key_free(struct notify_key *k)
+{
+	struct notify_notifier *nf = k->nf;
+	struct notify_key **kp;
+
+	kp = &nf->keys[notify_hash(k->name) & (nf->nbuckets - 1)];
+	for (; *kp != NULL; kp = &(*kp)->hnext) {
+		if (*kp == k) {
+			*kp = k->hnext;
+			break;
+		}
+	}
+	nf->nkeys--;
+	if (k->state == NOTIFY_KEY_READY)
+		TAILQ_REMOVE(&nf->ready, k, ready_entry);
+	timer_free(k->timer);
+	free(k->name);
+	free(k);
+}
+
+/* Free an item and its copy of the event. */
+static void
+notify_item_free(struct notify_item *it)
+{
+	evt_free(it->ev);
+	free(it->body);
+	free(it->error);
+	free(it);
+}
+
+/* Wake nf's queue runner on the next loop turn. */
+static void
+notify_kick(struct notify_notifier *nf)
+{
+	timer_activate(nf->kick);
+}
+
+/* A retry timer fired: the key's head may go again. */
+static void
+notify_key_timer_cb(void *arg)
+{
+	struct notify_key *k = arg;
+
+	k->state = NOTIFY_KEY_READY;
+	TAILQ_INSERT_TAIL(&k->nf->ready, k, ready_entry);
+	notify_kick(k->nf);
+}
+
+/* Describe an item's event for a log line: "transition event ID (...)". */
+static char *
+notify_item_describe(const struct notify_item *it)
+{
+	const struct evt *ev = it->ev;
+
+	if (!ev->has_task)
+		return xasprintf("%s event %s (watch %s)",
+		    evt_kind_name(ev->kind), ev->id,
+		    ev->watch != NULL ? ev->watch : "");
+	return xasprintf("%s event %s (watch %s, task %s)",
+	    evt_kind_name(ev->kind), ev->id, ev->watch != NULL ? ev->watch : "",
+	    ev->task.id != NULL ? ev->task.id : "");
+}
+
+/* An item that will not be delivered: log it at LOG_CRIT (see header). */
+void
+notify_dead_letter(
+    struct notify_notifier *nf, struct notify_item *it, const char *reason)
+{
+	char *what;
+
+	what = notify_item_describe(it);
+	log_at(LOG_CRIT, "notifier %s: giving up on %s after %u attempt%s: %s",
+	    nf->name, what, it->attempts, it->attempts == 1 ? "" : "s",
+	    reason != NULL ? reason : "unknown error");
+	free(what);
+}
+
+/* Report how a delivery went (see notify_impl.h). */
+void
+notify_item_done(struct notify_item *it, enum notify_result result,
+    int64_t retry_after_ms, const char *error)
+{
+	struct notify_notifier *nf = it->nf;
+
+	if (!it->inflight)
+		return;
+	it->inflight = 0;
+	it->result = result;
+	it->retry_after_ms = retry_after_ms;
+	free(it->error);
+	it->error = NULL;
+	if (error != NULL)
+		it->error = xstrndup(error, NOTIFY_ERROR_MAX);
+	TAILQ_INSERT_TAIL(&nf->done, it, done_entry);
+	notify_kick(nf);
+}
+
+/* Build (once) and return the item's event document. */
+const char *
+notify_item_body(struct notify_item *it, size_t *len)
+{
+	if (it->body == NULL) {
+		it->body = evt_to_json(it->ev, &it->body_len);
+		if (it->body == NULL) {
+			it->body = xstrdup("");
+			it->body_len = 0;
+		}
+	}
+	*len = it->body_len;
+	return it->body;
+}
+
+/* The delay before retrying it: backoff with jitter, Retry-After, deadline. */
+static uint64_t
+notify_retry_delay(const struct notify_notifier *nf,
+    const struct notify_item *it, uint64_t now)
+{
+	uint64_t base = nf->retry_initial_ms, delay, left;
+	unsigned i;
+
+	for (i = 1; i < it->attempts && base < nf->retry_max_ms; i++)
+		base += base / 2;
+	if (base > nf->retry_max_ms)
+		base = nf->retry_max_ms;
+	if (base == 0)
+		base = 1;
+	/* +-50%: uniformly in [base/2, base*3/2]. */
+	delay = base / 2;
+	if (base <= UINT32_MAX)
+		delay += arc4random_uniform((uint32_t)base + 1);
+	else
+		delay += base;
+	if (it->retry_after_ms > 0 && (uint64_t)it->retry_after_ms > delay)
+		delay = (uint64_t)it->retry_after_ms;
+	/* One last attempt at the give-up time, not after it. */
+	left = it->first_ms + nf->give_up_after_ms - now;
+	if (delay > left)
+		delay = left;
+	return delay;
+}
+
+/* Remove a finished item from its key and move the key along. */
+static void
+notify_item_finish(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_key *k = it->key;
+
+	TAILQ_REMOVE(&k->items, it, entry);
+	notify_item_free(it);
+	nf->npending--;
+	if (TAILQ_EMPTY(&k->items)) {
+		notify_key_free(k);
+		return;
+	}
+	k->state = NOTIFY_KEY_READY;
+	TAILQ_INSERT_TAIL(&nf->ready, k, ready_entry);
+}
+
+/* Handle a reported delivery. */
+static void
+notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_key *k = it->key;
+	uint64_t now, delay;
+	char *what, *reason, dur[32];
+
+	nf->inflight--;
+	switch (it->result) {
+	case NOTIFY_DELIVERED:
+		nf->delivered++;
+		if (nf->failing) {
+			nf->failing = 0;
+			log_info("notifier %s: delivering again", nf->name);
+		}
+		log_debug(
+		    "notifier %s: delivered event %s", nf->name, it->ev->id);
+		notify_item_finish(nf, it);
+		return;
+	case NOTIFY_FAILED:
+		nf->failed++;
+		reason = xasprintf("%s (not retried)",
+		    it->error != NULL ? it->error : "refused");
+		notify_dead_letter(nf, it, reason);
+		free(reason);
+		notify_item_finish(nf, it);
+		return;
+	case NOTIFY_RETRY:
+		break;
+	}
+	now = monotime_ms();
+	if (now - it->first_ms >= nf->give_up_after_ms) {
+		nf->failed++;
+		notify_dead_letter(nf, it, it->error);
+		notify_item_finish(nf, it);
+		return;
+	}
+	nf->retries++;
+	delay = notify_retry_delay(nf, it, now);
+	util_format_duration(delay, dur, sizeof(dur));
+	what = notify_item_describe(it);
+	if (!nf->failing) {
+		nf->failing = 1;
+		log_warnx("notifier %s: delivery of %s failed: %s; retrying "
+			  "in %s",
+		    nf->name, what,
+		    it->error != NULL ? it->error : "unknown error", dur);
+	} else
+		log_debug("notifier %s: delivery of %s failed (attempt %u): "
+			  "%s; retrying in %s",
+		    nf->name, what, it->attempts,
+		    it->error != NULL ? it->error : "unknown error", dur);
+	free(what);
+	if (k->timer == NULL)
+		k->timer = timer_new(nf->base, notify_key_timer_cb, k);
+	k->state = NOTIFY_KEY_WAITING;
+	timer_add_ms(k->timer, delay);
+}
+
+/* Start delivering the head of the first ready key. */
+static void
+notify_start(struct notify_notifier *nf)
+{
+	struct notify_key *k;
+	struct notify_item *it;
+
+	k = TAILQ_FIRST(&nf->ready);
+	TAILQ_REMOVE(&nf->ready, k, ready_entry);
+	k->state = NOTIFY_KEY_INFLIGHT;
+	it = TAILQ_FIRST(&k->items);
+	if (it->attempts++ == 0)
+		it->first_ms = monotime_ms();
+	it->inflight = 1;
+	nf->inflight++;
+	nf->ops->deliver(nf, it);
+}
+
+/*
+ * Run nf's queues: handle reported deliveries, start ready keys up to the
+ * in-flight cap.  A bounded number of starts per turn keeps a synchronous
+ * notifier with a long queue from holding the loop.
+ */
+static void
+notify_kick_cb(void *arg)
+{
+	struct notify_notifier *nf = arg;
+	struct notify_item *it;
+	unsigned budget = NOTIFY_RUN_BUDGET;
+
+	for (;;) {
+		while ((it = TAILQ_FIRST(&nf->done)) != NULL) {
+			TAILQ_REMOVE(&nf->done, it, done_entry);
+			notify_item_handle(nf, it);
+		}
+		if (TAILQ_EMPTY(&nf->ready) || nf->inflight >= nf->max_inflight)
+			break;
+		if (budget-- == 0) {
+			notify_kick(nf);
+			return;
+		}
+		notify_start(nf);
+	}
+	if (nf->draining && nf->npending == 0) {
+		log_info("notifier %s: removed", nf->name);
+		TAILQ_REMOVE(&nf->notify->notifiers, nf, entry);
+		notify_notifier_free(nf);
+	}
+}
+
+/* Take the settings notify.c uses from conf, then let the type configure. */
+static void
+notify_notifier_configure(
+    struct notify_notifier *nf, const struct config_notifier *conf)
+{
+	nf->conf = conf;
+	nf->retry_initial_ms = conf->retry.initial_ms != 0
+	    ? conf->retry.initial_ms
+	    : NOTIFY_RETRY_INITIAL_MS;
+	nf->retry_max_ms =
+	    conf->retry.max_ms != 0 ? conf->retry.max_ms : NOTIFY_RETRY_MAX_MS;
+	if (nf->retry_max_ms < nf->retry_initial_ms)
+		nf->retry_max_ms = nf->retry_initial_ms;
+	nf->give_up_after_ms = conf->retry.give_up_after_ms != 0
+	    ? conf->retry.give_up_after_ms
+	    : NOTIFY_GIVE_UP_MS;
+	nf->max_inflight = NOTIFY_MAX_INFLIGHT;
+	nf->ops->configure(nf, conf);
+	if (nf->max_inflight == 0)
+		nf->max_inflight = 1;
+}
+
+/* A notifier for conf; NULL (logged) if its type is not implemented. */
+static struct notify_notifier *
+notify_notifier_new(struct notify *n, const struct config_notifier *conf)
+{
+	struct notify_notifier *nf;
+	const struct notify_ops *ops;
+
+	if ((ops = notify_type_ops(conf->type)) == NULL) {
+		log_warnx("notifier %s (%s): not implemented in this version",
+		    conf->name, notify_type_name(conf->type));
+		return NULL;
+	}
+	nf = xcalloc(1, sizeof(*nf));
+	nf->name = xstrdup(conf->name);
+	nf->type = conf->type;
+	nf->ops = ops;
+	nf->base = n->base;
+	nf->http = n->http;
+	nf->notify = n;
+	nf->nbuckets = 16;
+	nf->keys = xcalloc(nf->nbuckets, sizeof(*nf->keys));
+	TAILQ_INIT(&nf->ready);
+	TAILQ_INIT(&nf->done);
+	nf->kick = timer_new(n->base, notify_kick_cb, nf);
+	notify_notifier_configure(nf, conf);
+	return nf;
+}
+
+/*
+ * Free a notifier: abort deliveries in flight (their callbacks do not come
+ * back), cancel timers, free every queued item.
+ */
+static void
+notify_notifier_free(struct notify_notifier *nf)
+{
+	struct notify_key *k;
+	struct notify_item *it;
+	size_t i;
+
+	for (i = 0; i < nf->nbuckets; i++) {
+		for (k = nf->keys[i]; k != NULL; k = k->hnext) {
+			TAILQ_FOREACH (it, &k->items, entry) {
+				if (it->inflight && nf->ops->cancel != NULL) {
+					it->inflight = 0;
+					nf->ops->cancel(nf, it);
+				}
+			}
+		}
+	}
+	for (i = 0; i < nf->nbuckets; i++) {
+		while ((k = nf->keys[i]) != NULL) {
+			while ((it = TAILQ_FIRST(&k->items)) != NULL) {
+				TAILQ_REMOVE(&k->items, it, entry);
+				notify_item_free(it);
+			}
+			notify_key_free(k);
+		}
+	}
+	nf->ops->free(nf);
+	timer_free(nf->kick);
+	free(nf->keys);
+	free(nf->name);
+	free(nf);
+}
+
+/* Create the notifiers of conf on base, sending HTTP through http. */
+struct notify *
+notify_new(
+    struct event_base *base, struct http *http, const struct config *conf)
+{
+	struct notify *n;
+	struct notify_notifier *nf;
+	size_t i;
+
+	n = xcalloc(1, sizeof(*n));
+	n->base = base;
+	n->http = http;
+	n->conf = conf;
+	TAILQ_INIT(&n->notifiers);
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = notify_notifier_new(n, &conf->notifiers[i]);
+		if (nf != NULL)
+			TAILQ_INSERT_TAIL(&n->notifiers, nf, entry);
+	}
+	return n;
+}
+
+/* The active notifier called name of type type, or NULL. */
+static struct notify_notifier *
+notify_find(struct notify *n, const char *name, enum config_notifier_type type)
+{
+	struct notify_notifier *nf;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (!nf->draining && nf->type == type &&
+		    strcmp(nf->name, name) == 0)
+			return nf;
+	}
+	return NULL;
+}
+
+/* Swap in a new config: keep, add, and drain removed notifiers. */
+void
+notify_reconfigure(struct notify *n, const struct config *conf)
+{
+	TAILQ_HEAD(, notify_notifier) kept;
+	struct notify_notifier *nf, *next;
+	size_t i;
+
+	TAILQ_INIT(&kept);
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = notify_find(
+		    n, conf->notifiers[i].name, conf->notifiers[i].type);
+		if (nf != NULL) {
+			TAILQ_REMOVE(&n->notifiers, nf, entry);
+			notify_notifier_configure(nf, &conf->notifiers[i]);
+			/* A changed retry policy or cap applies now. */
+			notify_kick(nf);
+		} else if ((nf = notify_notifier_new(n, &conf->notifiers[i])) ==
+		    NULL)
+			continue;
+		TAILQ_INSERT_TAIL(&kept, nf, entry);
+	}
+	/* What is left was removed: drain it, behind the kept ones. */
+	for (nf = TAILQ_FIRST(&n->notifiers); nf != NULL; nf = next) {
+		next = TAILQ_NEXT(nf, entry);
+		if (nf->draining)
+			continue;
+		TAILQ_REMOVE(&n->notifiers, nf, entry);
+		nf->conf = NULL;
+		if (nf->npending == 0) {
+			notify_notifier_free(nf);
+			continue;
+		}
+		log_info("notifier %s: removed from the config; delivering "
+			 "the %zu event%s it holds",
+		    nf->name, nf->npending, nf->npending == 1 ? "" : "s");
+		nf->draining = 1;
+		TAILQ_INSERT_TAIL(&kept, nf, entry);
+	}
+	/* Draining ones from an earlier reload stay at the end. */
+	while ((nf = TAILQ_FIRST(&n->notifiers)) != NULL) {
+		TAILQ_REMOVE(&n->notifiers, nf, entry);
+		TAILQ_INSERT_TAIL(&kept, nf, entry);
+	}
+	TAILQ_CONCAT(&n->notifiers, &kept, entry);
+	n->conf = conf;
+}
+
+/* Queue a copy of ev, as routed, at nf. */
+static void
+notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
+    const struct config_rule *rule, enum config_severity severity)
+{
+	struct notify_item *it;
+	struct notify_key *k;
+	char *name;
+
+	it = xcalloc(1, sizeof(*it));
+	it->ev = evt_dup(ev);
+	free(it->ev->rule);
+	it->ev->rule = rule != NULL ? xstrdup(rule->name) : NULL;
+	it->ev->severity = severity;
+	it->nf = nf;
+	it->retry_after_ms = -1;
+
+	name = notify_key_name(ev);
+	if ((k = notify_key_find(nf, name)) == NULL) {
+		if (nf->nkeys >= nf->nbuckets)
+			notify_keys_grow(nf);
+		k = xcalloc(1, sizeof(*k));
+		k->name = name;
+		k->nf = nf;
+		TAILQ_INIT(&k->items);
+		k->hnext = nf->keys[notify_hash(name) & (nf->nbuckets - 1)];
+		nf->keys[notify_hash(name) & (nf->nbuckets - 1)] = k;
+		nf->nkeys++;
+		k->state = NOTIFY_KEY_READY;
+		TAILQ_INSERT_TAIL(&nf->ready, k, ready_entry);
+		notify_kick(nf);
+	} else
+		free(name);
+	it->key = k;
+	TAILQ_INSERT_TAIL(&k->items, it, entry);
+	nf->npending++;
+}
+
+/* What notify_route_cb needs. */
+struct notify_route {
+	struct notify *n;
+	const struct evt *ev;
+};
+
+/* rules_route callback: queue the event at the chosen notifier. */
+static void
+notify_route_cb(const struct config_notifier *cn,
+    const struct config_rule *rule, enum config_severity severity, void *arg)
+{
+	struct notify_route *r = arg;
+	struct notify_notifier *nf;
+
+	if ((nf = notify_find(r->n, cn->name, cn->type)) == NULL) {
+		log_debug("notifier %s (%s): event %s not sent: type not "
+			  "implemented",
+		    cn->name, notify_type_name(cn->type), r->ev->id);
+		return;
+	}
+	notify_enqueue(nf, r->ev, rule, severity);
+}
+
+/* Route an event and queue a copy for each chosen notifier. */
+void
+notify_event(struct notify *n, const struct evt *ev)
+{
+	struct notify_route r = { n, ev };
+
+	rules_route(n->conf, ev, notify_route_cb, &r);
+}
+
+/* Events queued or in flight, over all notifiers. */
+size_t
+notify_pending(const struct notify *n)
+{
+	const struct notify_notifier *nf;
+	size_t total = 0;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry)
+		total += nf->npending;
+	return total;
+}
+
+/* Log a one-line summary per notifier (SIGUSR1). */
+void
+notify_log_summary(const struct notify *n)
+{
+	const struct notify_notifier *nf;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		log_info("notifier %s (%s%s): pending %zu, in flight %u, "
+			 "delivered %llu, failed %llu, retries %llu",
+		    nf->name, nf->ops->type, nf->draining ? ", draining" : "",
+		    nf->npending, nf->inflight,
+		    (unsigned long long)nf->delivered,
+		    (unsigned long long)nf->failed,
+		    (unsigned long long)nf->retries);
+	}
+}
+
+/* Cancel what is in flight and free everything; NULL is a no-op. */
+void
+notify_free(struct notify *n)
+{
+	struct notify_notifier *nf;
+
+	if (n == NULL)
+		return;
+	while ((nf = TAILQ_FIRST(&n->notifiers)) != NULL) {
+		TAILQ_REMOVE(&n->notifiers, nf, entry);
+		notify_notifier_free(nf);
+	}
+	free(n);
+}

@@ -1,0 +1,287 @@
+/*
+ * The webhook notifier: POST of the event document with the Standard
+ * Webhooks headers (webhook-id, webhook-timestamp and, with a secret, an
+ * HMAC-SHA256 webhook-signature).  2xx is delivered; 408, 429, 5xx and
+ * network errors are retried by notify.c; anything else is final.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "credentials.h"
+#include "http.h"
+#include "log.h"
+#include "monotime.h"
+#include "notify_impl.h"
+#include "xmalloc.h"
+
+#define NOTIFY_WEBHOOK_MAX_BODY (64 * 1024) /* of the response; ignored */
+#define NOTIFY_WEBHOOK_TIMEOUT_MS 10000
+
+/* Headers we set, which the configured ones may not repeat. */
+static const char *notify_webhook_own[] = {
+	"Content-Type",
+	"webhook-id",
+	"webhook-timestamp",
+	"webhook-signature",
+};
+
+/* The webhook notifier's state: copies, as its config may go away. */
+struct notify_webhook {
+	char *url;
+	char **headers; /* "Name: value" */
+	size_t nheaders;
+	struct config_secret secret; /* where the key lives */
+	char *key;                   /* the key; NULL if unread */
+	uint64_t timeout_ms;
+	int allow_http;
+};
+
+/* Free what configure copied, wiping the key. */
+static void
+notify_webhook_clear(struct notify_webhook *w)
+{
+	size_t i;
+
+	free(w->url);
+	for (i = 0; i < w->nheaders; i++)
+		free(w->headers[i]);
+	free(w->headers);
+	free(w->secret.file);
+	free(w->secret.env);
+	free(w->secret.credential);
+	xfreesecret(w->key);
+	memset(w, 0, sizeof(*w));
+}
+
+/* 1 if a configured header would repeat one we set. */
+static int
+notify_webhook_is_own(const char *name)
+{
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof(notify_webhook_own) / sizeof(notify_webhook_own[0]);
+	     i++) {
+		if (strcasecmp(name, notify_webhook_own[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Read the signing key; -1 (cause set, caller frees) if it cannot be. */
+static int
+notify_webhook_read_key(struct notify_webhook *w, char **cause)
+{
+	char *key;
+
+	if (credentials_read(&w->secret, &key, cause) == -1)
+		return -1;
+	xfreesecret(w->key);
+	w->key = key;
+	return 0;
+}
+
+/* Copy url, headers, timeout and secret from conf; read the secret. */
+static void
+notify_webhook_configure(
+    struct notify_notifier *nf, const struct config_notifier *conf)
+{
+	struct notify_webhook *w = nf->priv;
+	char *cause;
+	size_t i;
+
+	if (w == NULL)
+		nf->priv = w = xcalloc(1, sizeof(*w));
+	notify_webhook_clear(w);
+	w->url = xstrdup(conf->url != NULL ? conf->url : "");
+	w->allow_http = strncasecmp(w->url, "http://", 7) == 0;
+	w->timeout_ms = conf->timeout_ms != 0 ? conf->timeout_ms
+					      : NOTIFY_WEBHOOK_TIMEOUT_MS;
+	w->headers = xcalloc(conf->nheaders + 1, sizeof(*w->headers));
+	for (i = 0; i < conf->nheaders; i++) {
+		if (notify_webhook_is_own(conf->headers[i].key)) {
+			log_warnx("notifier %s: header %s is set by "
+				  "taskwatchd; the configured one is ignored",
+			    nf->name, conf->headers[i].key);
+			continue;
+		}
+		w->headers[w->nheaders++] = xasprintf(
+		    "%s: %s", conf->headers[i].key, conf->headers[i].value);
+	}
+	w->secret.file = xstrdup(conf->secret.file);
+	w->secret.env = xstrdup(conf->secret.env);
+	w->secret.credential = xstrdup(conf->secret.credential);
+	if (credentials_configured(&w->secret) &&
+	    notify_webhook_read_key(w, &cause) == -1) {
+		log_warnx("notifier %s: cannot read the secret: %s; events "
+			  "are kept and retried until it can be read",
+		    nf->name, cause);
+		free(cause);
+	}
+}
+
+/*
+ * The webhook-signature value "v1,<base64 HMAC-SHA256(key, id.ts.body)>";
+ * caller frees.
+ */
+static char *
+notify_webhook_sign(const char *key, const char *id, const char *ts,
+    const char *body, size_t body_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+	size_t idlen = strlen(id), tslen = strlen(ts), len;
+	char *msg;
+
+	len = idlen + 1 + tslen + 1 + body_len;
+	msg = xmalloc(len);
+	memcpy(msg, id, idlen);
+	msg[idlen] = '.';
+	memcpy(msg + idlen + 1, ts, tslen);
+	msg[idlen + 1 + tslen] = '.';
+	memcpy(msg + idlen + 1 + tslen + 1, body, body_len);
+	if (HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)msg, len,
+		md, &mdlen) == NULL)
+		fatalx("%s: HMAC failed", __func__);
+	free(msg);
+	EVP_EncodeBlock(b64, md, (int)mdlen);
+	explicit_bzero(md, sizeof(md));
+	return xasprintf("v1,%s", b64);
+}
+
+/* The http callback: classify the outcome for notify.c. */
+static void
+notify_webhook_done_cb(const struct http_response *resp, void *arg)
+{
+	struct notify_item *it = arg;
+	char err[256];
+
+	/* Our own cancel (notify_webhook_cancel): the item is going away. */
+	if (resp->error == HTTP_ECANCEL && it->priv == NULL)
+		return;
+	it->priv = NULL;
+	switch (resp->error) {
+	case HTTP_RESPONSE:
+	case HTTP_ETOOBIG:
+		if (resp->status >= 200 && resp->status <= 299) {
+			notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+			return;
+		}
+		if (resp->status == 0)
+			break;
+		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
+		if (resp->status == 408 || resp->status == 429 ||
+		    (resp->status >= 500 && resp->status <= 599))
+			notify_item_done(
+			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
+		else
+			notify_item_done(it, NOTIFY_FAILED, -1, err);
+		return;
+	case HTTP_EPROTO:
+		notify_item_done(it, NOTIFY_FAILED, -1,
+		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
+		return;
+	case HTTP_ENETWORK:
+	case HTTP_ETIMEOUT:
+	case HTTP_ECANCEL:
+		break;
+	}
+	notify_item_done(it, NOTIFY_RETRY, -1,
+	    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+}
+
+/* POST the event document of it. */
+static void
+notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_webhook *w = nf->priv;
+	struct http_request req;
+	const char **headers;
+	const char *body;
+	char *hid, *hts, *hsig = NULL, *sig, *cause, *err, ts[32];
+	size_t len, i, n = 0;
+
+	if (credentials_configured(&w->secret) && w->key == NULL &&
+	    notify_webhook_read_key(w, &cause) == -1) {
+		err = xasprintf("cannot read the secret: %s", cause);
+		notify_item_done(it, NOTIFY_RETRY, -1, err);
+		free(err);
+		free(cause);
+		return;
+	}
+	body = notify_item_body(it, &len);
+	snprintf(
+	    ts, sizeof(ts), "%lld", (long long)(monotime_wall_ms() / 1000));
+	hid = xasprintf("webhook-id: %s", it->ev->id);
+	hts = xasprintf("webhook-timestamp: %s", ts);
+	if (w->key != NULL) {
+		sig = notify_webhook_sign(w->key, it->ev->id, ts, body, len);
+		hsig = xasprintf("webhook-signature: %s", sig);
+		free(sig);
+	}
+	headers = xcalloc(w->nheaders + 5, sizeof(*headers));
+	headers[n++] = "Content-Type: application/json";
+	headers[n++] = hid;
+	headers[n++] = hts;
+	if (hsig != NULL)
+		headers[n++] = hsig;
+	for (i = 0; i < w->nheaders; i++)
+		headers[n++] = w->headers[i];
+	headers[n] = NULL;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = w->url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = len;
+	req.timeout_ms = w->timeout_ms;
+	req.max_body_bytes = NOTIFY_WEBHOOK_MAX_BODY;
+	req.allow_http = w->allow_http;
+	req.max_redirects = 0;
+	it->priv = http_submit(nf->http, &req, notify_webhook_done_cb, it);
+	if (it->priv == NULL)
+		notify_item_done(
+		    it, NOTIFY_RETRY, -1, "cannot start the transfer");
+	free(headers);
+	free(hid);
+	free(hts);
+	free(hsig);
+}
+
+/* Abort the transfer of it; its callback sees priv NULL and stays quiet. */
+static void
+notify_webhook_cancel(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct http_xfer *x = it->priv;
+
+	it->priv = NULL;
+	http_cancel(x);
+}
+
+/* Free the webhook notifier's state, wiping the key. */
+static void
+notify_webhook_free(struct notify_notifier *nf)
+{
+	struct notify_webhook *w = nf->priv;
+
+	if (w == NULL)
+		return;
+	notify_webhook_clear(w);
+	free(w);
+	nf->priv = NULL;
+}
+
+const struct notify_ops notify_webhook_ops = {
+	.type = "webhook",
+	.configure = notify_webhook_configure,
+	.deliver = notify_webhook_deliver,
+	.cancel = notify_webhook_cancel,
+	.free = notify_webhook_free,
+};

@@ -1,0 +1,43 @@
+/*
+ * The poll scheduler: one timer per job, interval with +-10% jitter,
+ * exponential backoff after failures, Retry-After, and a global cap on how
+ * many jobs run at once.  Jobs over the cap wait in FIFO order.
+ */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include <stdint.h>
+
+struct event_base;
+struct sched;
+struct sched_job;
+
+/* Called when a job's turn comes; the job must later call sched_done. */
+typedef void (*sched_run_cb)(struct sched_job *job, void *arg);
+
+/* A scheduler on base running at most max_running jobs at once. */
+struct sched *sched_new(struct event_base *base, unsigned max_running);
+/* Free the scheduler; every job must have been removed. NULL is a no-op. */
+void sched_free(struct sched *s);
+/* Change the concurrency cap (reload). */
+void sched_set_max(struct sched *s, unsigned max_running);
+/* Add a job that first runs after first_delay_ms, then every interval_ms. */
+struct sched_job *sched_add(struct sched *s, uint64_t interval_ms,
+    uint64_t first_delay_ms, sched_run_cb cb, void *arg);
+/* Change a job's interval from its next run on. */
+void sched_set_interval(struct sched_job *job, uint64_t interval_ms);
+/*
+ * A run finished.  ok: next run after the interval (+-10%).  Failure: after
+ * an exponential backoff (capped), or retry_after_ms when that is longer.
+ */
+void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
+/* Remove a job (running or not); its callback will not be called again. */
+void sched_remove(struct sched_job *job);
+/* Stop starting jobs (shutdown); running ones may still call sched_done. */
+void sched_stop(struct sched *s);
+/* Jobs running now. */
+unsigned sched_running(const struct sched *s);
+/* The delay before the next run after `failures` consecutive failures. */
+uint64_t sched_backoff_ms(uint64_t interval_ms, unsigned failures);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * One watch's poll cycle: request the listing page by page through its
+ * provider, diff it into the task table, confirm vanished tasks with the
+ * single-task lookup, count failures and emit the resulting events.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "evt.h"
+#include "task.h"
+
+struct http;
+struct sched;
+struct taskstate;
+struct watch;
+
+/* What every watch shares; all borrowed. */
+struct watch_env {
+	struct http *http;
+	struct sched *sched;
+	struct taskstate *ts;
+	uint64_t max_response_bytes;
+	/* Receives each event (ownership passes to the callee). */
+	void (*emit)(struct evt *ev, void *arg);
+	void *emit_arg;
+	/* --once: called once per watch after its first poll, no events. */
+	void (*once_done)(struct watch *w, int ok, void *arg);
+	void *once_arg;
+};
+
+/* Per-watch figures for logs and the status endpoint. */
+struct watch_stats {
+	uint64_t polls_ok;
+	uint64_t polls_failed;
+	uint64_t requests;
+	unsigned consecutive_failures;
+	int failed;              /* watch_failed emitted, not recovered */
+	int64_t last_success_ms; /* wall clock; 0 = never */
+	uint64_t last_duration_ms;
+	char last_error[256];
+};
+
+/* Create a watch and schedule its first poll after first_delay_ms. */
+struct watch *watch_new(const struct config_watch *conf,
+    const struct watch_env *env, uint64_t first_delay_ms);
+/* Cancel any poll in flight and free the watch; NULL is a no-op. */
+void watch_free(struct watch *w);
+/* Point a watch at an equal watch of a new config (reload). */
+void watch_set_config(struct watch *w, const struct config_watch *conf);
+/* The watch's config (borrowed). */
+const struct config_watch *watch_config(const struct watch *w);
+/* The watch's figures. */
+const struct watch_stats *watch_get_stats(const struct watch *w);
+/* This poll's listing; valid only inside the once_done callback. */
+const struct task_list *watch_tasks(const struct watch *w);
+/* 1 while a poll is in flight. */
+int watch_busy(const struct watch *w);
+/* Log a one-line summary of the watch (SIGUSR1). */
+void watch_log_summary(const struct watch *w);
+
+#endif

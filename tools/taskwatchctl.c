@@ -1,0 +1,74 @@
+/*
+ * taskwatchctl: the operator's tool.  This version has `check`, the same
+ * config check as `taskwatchd -n`; status, tasks, watches and sign come
+ * with the status endpoint and request signing.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define CTL_EX_USAGE 64
+#define CTL_EX_CONFIG 78
+
+/* Print usage and exit 64. */
+static void __attribute__((noreturn)) ctl_usage(void)
+{
+	fprintf(stderr, "usage: taskwatchctl check [-v] [-f file]\n");
+	exit(CTL_EX_USAGE);
+}
+
+/* check: load and validate the config; -v prints it normalised. */
+static int
+ctl_check(int argc, char *argv[])
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	struct config *conf;
+	char *errors = NULL;
+	int ch, verbose = 0;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "f:v")) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			ctl_usage();
+		}
+	}
+	if (optind != argc)
+		ctl_usage();
+	if ((conf = config_load(path, &errors)) == NULL) {
+		fputs(errors ? errors : "invalid config\n", stderr);
+		free(errors);
+		return CTL_EX_CONFIG;
+	}
+	if (verbose)
+		config_print(conf, stdout);
+	else
+		fprintf(stderr, "configuration OK\n");
+	config_free(conf);
+	return 0;
+}
+
+/* Dispatch on the command word. */
+int
+main(int argc, char *argv[])
+{
+	if (argc < 2)
+		ctl_usage();
+	if (strcmp(argv[1], "check") == 0)
+		return ctl_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("taskwatchctl %s\n", TASKWATCH_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "taskwatchctl: unknown command \"%s\"\n", argv[1]);
+	ctl_usage();
+}

@@ -1,0 +1,726 @@
+/*
+ * taskwatch-sim: a cloud simulator on loopback for the demo and the tests.
+ * This file holds the core: flags, the evhttp server, routing to the
+ * simulated APIs, the control API and the sink, fault application, replies
+ * held back by latency faults, request counters and a clean shutdown.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "json.h"
+#include "log.h"
+#include "monotime.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#include "sim.h"
+
+#define SIM_EX_USAGE 64
+#define SIM_EX_CONFIG 78
+#define SIM_IDLE_TIMEOUT_S 60
+
+/* A reply held back by a latency fault. */
+struct sim_pending {
+	TAILQ_ENTRY(sim_pending) entry;
+	struct sim *sim;
+	struct evhttp_request *req;
+	struct event *timer;
+	struct sim_reply reply;
+	char request_id[SIM_REQUEST_ID_LEN];
+	char *line; /* "GET /path" for -v */
+};
+
+/* Every simulated API, in routing order. */
+static const struct sim_api *const sim_apis[] = {
+	&sim_dds_api,
+};
+
+#define SIM_NAPIS (sizeof(sim_apis) / sizeof(sim_apis[0]))
+
+static void sim_usage(void) __attribute__((noreturn));
+
+/* Print usage and exit 64. */
+static void
+sim_usage(void)
+{
+	fprintf(stderr,
+	    "usage: taskwatch-sim [-v] [--port N] "
+	    "[--port-file FILE] [--scenario FILE]\n"
+	    "                     [--exit-after DURATION]\n"
+	    "       taskwatch-sim --version\n");
+	exit(SIM_EX_USAGE);
+}
+
+/* The API serving service, or NULL. */
+const struct sim_api *
+sim_api_find(const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < SIM_NAPIS; i++) {
+		if (strcmp(sim_apis[i]->service, service) == 0)
+			return sim_apis[i];
+	}
+	return NULL;
+}
+
+/* 1 if a fault endpoint pattern names the sink or some API endpoint. */
+int
+sim_endpoint_known(const struct sim *sim, const char *pattern)
+{
+	size_t i;
+
+	if (strcmp(pattern, "sink") == 0)
+		return 1;
+	for (i = 0; i < sim->nroutes; i++) {
+		if (util_glob(pattern, sim->routes[i]->endpoint))
+			return 1;
+	}
+	return 0;
+}
+
+/* -1 with *cause if object o has a key not in the NULL-terminated keys. */
+int
+sim_json_keys(const struct json *o, const char *const *keys, char **cause)
+{
+	const char *k;
+	size_t i, j;
+
+	for (i = 0; i < json_len(o); i++) {
+		k = json_key_at(o, i);
+		for (j = 0; keys[j] != NULL; j++) {
+			if (strcmp(k, keys[j]) == 0)
+				break;
+		}
+		if (keys[j] == NULL) {
+			*cause = xasprintf("unknown key \"%s\"", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Wall clock now, unix seconds. */
+int64_t
+sim_now(void)
+{
+	return monotime_wall_ms() / 1000;
+}
+
+/* Write ndigits random lower-case hex digits and a NUL into dst. */
+void
+sim_random_hex(char *dst, size_t ndigits)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[64];
+	size_t i;
+
+	if (ndigits > sizeof(b))
+		ndigits = sizeof(b);
+	arc4random_buf(b, ndigits);
+	for (i = 0; i < ndigits; i++)
+		dst[i] = hex[b[i] & 15];
+	dst[ndigits] = '\0';
+}
+
+/*
+ * The first value of query parameter key, decoded the way a servlet
+ * container does ('+' is a space); NULL if absent.  Caller frees.
+ */
+char *
+sim_req_query(const struct sim_req *r, const char *key)
+{
+	const char *p = r->query, *amp, *eq;
+	size_t klen = strlen(key), len;
+	char *name;
+	int match;
+
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		len = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', len);
+		name =
+		    util_urldecode(p, eq != NULL ? (size_t)(eq - p) : len, 1);
+		match = strlen(name) == klen && strcmp(name, key) == 0;
+		free(name);
+		if (match) {
+			if (eq == NULL)
+				return xstrdup("");
+			return util_urldecode(eq + 1, len - (eq + 1 - p), 1);
+		}
+		p = amp != NULL ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Add a header to a reply (at most SIM_REPLY_MAX_HEADERS). */
+void
+sim_reply_header(struct sim_reply *rp, const char *name, const char *value)
+{
+	if (rp->nhdrs >= SIM_REPLY_MAX_HEADERS)
+		return;
+	rp->hdr_name[rp->nhdrs] = xstrdup(name);
+	rp->hdr_value[rp->nhdrs] = xstrdup(value);
+	rp->nhdrs++;
+}
+
+/* Set a reply's status and body (NULL: empty). */
+void
+sim_reply_set(struct sim_reply *rp, int status, const char *body)
+{
+	rp->status = status;
+	buf_reset(&rp->body);
+	if (body != NULL)
+		buf_puts(&rp->body, body);
+}
+
+/* Set a reply to the document in w. */
+void
+sim_reply_json(struct sim_reply *rp, int status, struct json_writer *w)
+{
+	size_t len;
+	const char *s = json_writer_str(w, &len);
+
+	rp->status = status;
+	buf_reset(&rp->body);
+	buf_add(&rp->body, s, len);
+}
+
+/* A Huawei error reply; request_id adds the API gateway's field. */
+void
+sim_reply_huawei(struct sim_reply *rp, int status, const char *code,
+    const char *msg, const char *request_id)
+{
+	struct json_writer *w = json_writer_new();
+
+	json_w_obj_open(w);
+	json_w_kstr(w, "error_code", code);
+	json_w_kstr(w, "error_msg", msg);
+	if (request_id != NULL)
+		json_w_kstr(w, "request_id", request_id);
+	json_w_obj_close(w);
+	sim_reply_json(rp, status, w);
+	json_writer_free(w);
+}
+
+/* A control API or sink error: {"error": "..."}. */
+void
+sim_reply_ctl_error(struct sim_reply *rp, int status, const char *fmt, ...)
+{
+	struct json_writer *w = json_writer_new();
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_w_obj_open(w);
+	json_w_kstr(w, "error", msg);
+	json_w_obj_close(w);
+	sim_reply_json(rp, status, w);
+	json_writer_free(w);
+}
+
+/* Initialise an empty reply. */
+static void
+sim_reply_init(struct sim_reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->status = 500;
+	buf_init(&rp->body, 0);
+}
+
+/* Free what a reply holds. */
+static void
+sim_reply_clear(struct sim_reply *rp)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nhdrs; i++) {
+		free(rp->hdr_name[i]);
+		free(rp->hdr_value[i]);
+	}
+	rp->nhdrs = 0;
+	buf_free(&rp->body);
+}
+
+/* Send a reply on req (which evhttp then owns and frees). */
+static void
+sim_reply_send(struct evhttp_request *req, const struct sim_reply *rp,
+    const char *request_id, const char *line)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *eb;
+	size_t i;
+
+	evhttp_add_header(out, "Content-Type", SIM_CONTENT_TYPE);
+	evhttp_add_header(out, "X-Request-Id", request_id);
+	for (i = 0; i < rp->nhdrs; i++)
+		evhttp_add_header(out, rp->hdr_name[i], rp->hdr_value[i]);
+	eb = evbuffer_new();
+	if (eb == NULL)
+		fatalx("%s: evbuffer_new failed", __func__);
+	if (rp->status != 204)
+		evbuffer_add(eb, rp->body.data != NULL ? rp->body.data : "",
+		    rp->body.len);
+	log_debug("%s %d", line, rp->status);
+	evhttp_send_reply(req, rp->status, NULL, eb);
+	evbuffer_free(eb);
+}
+
+/* Free a held reply after it was sent. */
+static void
+sim_pending_free(struct sim *sim, struct sim_pending *p)
+{
+	TAILQ_REMOVE(&sim->pending, p, entry);
+	event_free(p->timer);
+	sim_reply_clear(&p->reply);
+	free(p->line);
+	free(p);
+}
+
+/* Timer: a held reply's latency is over; send it. */
+static void
+sim_pending_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct sim_pending *p = arg;
+
+	sim_reply_send(p->req, &p->reply, p->request_id, p->line);
+	sim_pending_free(p->sim, p);
+}
+
+/*
+ * Hold a reply back for delay_ms.  evhttp keeps an unanswered request alive
+ * even when its client goes away, and frees it when it is answered.
+ */
+static void
+sim_pending_add(struct sim *sim, struct evhttp_request *req,
+    struct sim_reply *rp, const char *request_id, char *line, unsigned delay_ms)
+{
+	struct sim_pending *p = xcalloc(1, sizeof(*p));
+	struct timeval tv;
+
+	p->sim = sim;
+	p->req = req;
+	p->reply = *rp; /* takes over the reply's memory */
+	memcpy(p->request_id, request_id, sizeof(p->request_id));
+	p->line = line;
+	p->timer = evtimer_new(sim->base, sim_pending_cb, p);
+	if (p->timer == NULL)
+		fatalx("%s: evtimer_new failed", __func__);
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+	TAILQ_INSERT_TAIL(&sim->pending, p, entry);
+}
+
+/* The name of an evhttp method. */
+static const char *
+sim_method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "UNKNOWN";
+}
+
+/* 1 if path matches pattern, where "{}" stands for one non-empty segment. */
+static int
+sim_path_match(const char *pattern, const char *path)
+{
+	while (*pattern != '\0') {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			if (*path == '/' || *path == '\0')
+				return 0;
+			while (*path != '/' && *path != '\0')
+				path++;
+			pattern += 2;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+/*
+ * Serve a cloud API request: find its route, count it, and answer it
+ * through the route's handler or an injected fault (returned in *fp).
+ */
+static void
+sim_dispatch(struct sim *sim, const struct sim_req *r, struct sim_reply *rp,
+    struct sim_fault **fp)
+{
+	const char *allow = NULL;
+	char msg[128];
+	size_t i;
+
+	for (i = 0; i < sim->nroutes; i++) {
+		if (!sim_path_match(sim->routes[i]->pattern, r->path))
+			continue;
+		if (strcmp(sim->routes[i]->method, r->method) != 0) {
+			allow = sim->routes[i]->method;
+			continue;
+		}
+		sim->counts[i]++;
+		*fp = sim_fault_match(sim, sim->routes[i]->endpoint);
+		if (*fp != NULL && (*fp)->mode == SIM_FAULT_STATUS) {
+			sim_fault_status_reply(
+			    *fp, sim->route_api[i], r->request_id, rp);
+			return;
+		}
+		sim->routes[i]->handle(sim, r, rp);
+		return;
+	}
+	sim->unmatched++;
+	if (allow != NULL) {
+		snprintf(msg, sizeof(msg),
+		    "The API does not support method "
+		    "%s.",
+		    r->method);
+		sim_reply_huawei(rp, 405, "APIG.0101", msg, r->request_id);
+		sim_reply_header(rp, "Allow", allow);
+		return;
+	}
+	sim_reply_huawei(rp, 404, "APIG.0101",
+	    "The API does not exist or has "
+	    "not been published in the environment.",
+	    r->request_id);
+}
+
+/*
+ * Serve a sink request.  Faults apply to deliveries only, not to reading
+ * or clearing the sink; a status fault answers instead of the sink.
+ */
+static void
+sim_dispatch_sink(struct sim *sim, const struct sim_req *r, const char *name,
+    struct sim_reply *rp, struct sim_fault **fp)
+{
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "DELETE") != 0)
+		*fp = sim_fault_match(sim, "sink");
+	if (*fp != NULL && (*fp)->mode == SIM_FAULT_STATUS) {
+		sim_fault_status_reply(*fp, NULL, r->request_id, rp);
+		return;
+	}
+	sim_sink_handle(sim, r, name, rp);
+}
+
+/* evhttp: every request lands here. */
+static void
+sim_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct sim *sim = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct sim_fault *f = NULL;
+	struct sim_reply rp;
+	struct sim_req r;
+	char *body, *line;
+	size_t len;
+
+	memset(&r, 0, sizeof(r));
+	r.method = sim_method_name(evhttp_request_get_command(req));
+	r.uri = evhttp_request_get_uri(req);
+	r.path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (r.path == NULL || *r.path == '\0')
+		r.path = "/";
+	r.query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	r.headers = evhttp_request_get_input_headers(req);
+	len = evbuffer_get_length(in);
+	body = xmalloc(len + 1);
+	if (len > 0)
+		evbuffer_copyout(in, body, len);
+	body[len] = '\0';
+	r.body = body;
+	r.body_len = len;
+	sim_random_hex(r.request_id, SIM_REQUEST_ID_LEN - 1);
+	line = xasprintf("%s %s", r.method, r.uri != NULL ? r.uri : "?");
+
+	sim_reply_init(&rp);
+	if (strncmp(r.path, "/_sim/", 6) == 0)
+		sim_ctl_handle(sim, &r, r.path + 6, &rp);
+	else if (strncmp(r.path, "/_sink/", 7) == 0)
+		sim_dispatch_sink(sim, &r, r.path + 7, &rp, &f);
+	else
+		sim_dispatch(sim, &r, &rp, &f);
+	free(body);
+
+	if (f != NULL)
+		sim_fault_mangle(f, &rp);
+	if (f != NULL && f->latency_ms > 0) {
+		sim_pending_add(
+		    sim, req, &rp, r.request_id, line, f->latency_ms);
+		return;
+	}
+	sim_reply_send(req, &rp, r.request_id, line);
+	sim_reply_clear(&rp);
+	free(line);
+}
+
+/* Flatten every API's routes into the routing and counter tables. */
+static void
+sim_routes_init(struct sim *sim)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < SIM_NAPIS; i++)
+		n += sim_apis[i]->nroutes;
+	sim->routes = xcalloc(n, sizeof(*sim->routes));
+	sim->route_api = xcalloc(n, sizeof(*sim->route_api));
+	sim->counts = xcalloc(n, sizeof(*sim->counts));
+	for (i = 0; i < SIM_NAPIS; i++) {
+		for (j = 0; j < sim_apis[i]->nroutes; j++) {
+			sim->routes[sim->nroutes] = &sim_apis[i]->routes[j];
+			sim->route_api[sim->nroutes] = sim_apis[i];
+			sim->nroutes++;
+		}
+	}
+}
+
+/* Set up an empty simulator. */
+static void
+sim_init(struct sim *sim)
+{
+	struct event_config *cfg;
+
+	memset(sim, 0, sizeof(*sim));
+	TAILQ_INIT(&sim->tasks);
+	TAILQ_INIT(&sim->faults);
+	TAILQ_INIT(&sim->sinks);
+	TAILQ_INIT(&sim->pending);
+	sim->next_fault_id = 1;
+	sim->start_mono_ms = monotime_ms();
+	sim->start_wall_ms = monotime_wall_ms();
+	/* latency faults and the timeline want timers to the millisecond */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (sim->base = event_base_new_with_config(cfg)) == NULL)
+		fatalx("event_base_new failed");
+	event_config_free(cfg);
+	sim_routes_init(sim);
+}
+
+/* Free everything; held replies are answered first so evhttp frees them. */
+static void
+sim_free(struct sim *sim)
+{
+	struct sim_pending *p;
+
+	while ((p = TAILQ_FIRST(&sim->pending)) != NULL) {
+		sim_reply_send(p->req, &p->reply, p->request_id, p->line);
+		sim_pending_free(sim, p);
+	}
+	if (sim->http != NULL)
+		evhttp_free(sim->http);
+	scenario_free(sim);
+	sim_tasks_free(sim);
+	sim_faults_clear(sim);
+	sim_sinks_free(sim);
+	free(sim->project_id);
+	free(sim->routes);
+	free(sim->route_api);
+	free(sim->counts);
+	event_base_free(sim->base);
+}
+
+/* Start the HTTP server on 127.0.0.1:port; return the bound port or -1. */
+static int
+sim_listen(struct sim *sim, int port)
+{
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+
+	if ((sim->http = evhttp_new(sim->base)) == NULL)
+		fatalx("evhttp_new failed");
+	evhttp_set_allowed_methods(sim->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_body_size(sim->http, SIM_MAX_BODY_BYTES);
+	evhttp_set_max_headers_size(sim->http, SIM_MAX_HEADERS_BYTES);
+	evhttp_set_timeout(sim->http, SIM_IDLE_TIMEOUT_S);
+	evhttp_set_gencb(sim->http, sim_request_cb, sim);
+	bs = evhttp_bind_socket_with_handle(
+	    sim->http, "127.0.0.1", (unsigned short)port);
+	if (bs == NULL) {
+		log_warn("cannot listen on 127.0.0.1:%d", port);
+		return -1;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin,
+		&slen) == -1) {
+		log_warn("getsockname");
+		return -1;
+	}
+	return ntohs(sin.sin_port);
+}
+
+/* Write the port to path through a temporary file and a rename. */
+static int
+sim_write_port_file(const char *path, int port)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path), num[16];
+	int fd, n, ok;
+
+	if ((fd = mkstemp(tmp)) == -1) {
+		log_warn("%s", tmp);
+		free(tmp);
+		return -1;
+	}
+	n = snprintf(num, sizeof(num), "%d\n", port);
+	ok = write(fd, num, (size_t)n) == n && fchmod(fd, 0644) == 0;
+	if (close(fd) == -1)
+		ok = 0;
+	if (!ok || rename(tmp, path) == -1) {
+		log_warn("%s", path);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* SIGTERM, SIGINT or the --exit-after timer: leave the loop. */
+static void
+sim_stop_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct sim *sim = arg;
+
+	event_base_loopexit(sim->base, NULL);
+}
+
+/* Parse the flags, load the scenario, serve until told to stop. */
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "exit-after", required_argument, NULL, 'x' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *port_file = NULL, *scenario = NULL, *errstr;
+	struct event *ev_term, *ev_int, *ev_exit = NULL;
+	uint64_t exit_ms = 0;
+	struct timeval tv;
+	struct sim sim;
+	long long port = 0;
+	int ch, verbose = 0, bound, status = 0;
+	char *cause;
+
+	log_init("taskwatch-sim", 1, 0);
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			verbose = 1;
+			break;
+		case 'p':
+			if (util_strtonum(optarg, 0, 65535, &port, &errstr) ==
+			    -1) {
+				fprintf(stderr, "taskwatch-sim: port %s: %s\n",
+				    optarg, errstr);
+				exit(SIM_EX_USAGE);
+			}
+			break;
+		case 'P':
+			port_file = optarg;
+			break;
+		case 's':
+			scenario = optarg;
+			break;
+		case 'x':
+			if (util_parse_duration_ms(optarg, &exit_ms) == -1 ||
+			    exit_ms == 0) {
+				fprintf(stderr,
+				    "taskwatch-sim: bad duration "
+				    "for --exit-after: %s\n",
+				    optarg);
+				exit(SIM_EX_USAGE);
+			}
+			break;
+		case 'V':
+			printf("taskwatch-sim %s\n", TASKWATCH_VERSION);
+			exit(0);
+		default:
+			sim_usage();
+		}
+	}
+	if (optind != argc)
+		sim_usage();
+	log_setverbose(verbose);
+	signal(SIGPIPE, SIG_IGN);
+
+	sim_init(&sim);
+	ev_term = evsignal_new(sim.base, SIGTERM, sim_stop_cb, &sim);
+	ev_int = evsignal_new(sim.base, SIGINT, sim_stop_cb, &sim);
+	if (ev_term == NULL || ev_int == NULL)
+		fatalx("evsignal_new failed");
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	if (exit_ms > 0) {
+		if ((ev_exit = evtimer_new(sim.base, sim_stop_cb, &sim)) ==
+		    NULL)
+			fatalx("evtimer_new failed");
+		tv.tv_sec = (time_t)(exit_ms / 1000);
+		tv.tv_usec = (suseconds_t)(exit_ms % 1000) * 1000;
+		evtimer_add(ev_exit, &tv);
+	}
+
+	if (scenario != NULL && scenario_load(&sim, scenario, &cause) == -1) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		status = SIM_EX_CONFIG;
+	} else if ((bound = sim_listen(&sim, (int)port)) == -1 ||
+	    (port_file != NULL && sim_write_port_file(port_file, bound) == -1))
+		status = 1;
+	else {
+		printf("taskwatch-sim listening on 127.0.0.1:%d\n", bound);
+		fflush(stdout);
+		scenario_start(&sim);
+		event_base_dispatch(sim.base);
+		log_debug("exiting");
+	}
+
+	event_free(ev_term);
+	event_free(ev_int);
+	if (ev_exit != NULL)
+		event_free(ev_exit);
+	sim_free(&sim);
+	libevent_global_shutdown();
+	return status;
+}

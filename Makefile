@@ -39,7 +39,8 @@ LIB_OBJS  = $(LIB_SRCS:%.c=obj/%.o)
 LIB       = obj/libtaskwatch.a
 SIM_SRCS  = $(wildcard tools/sim/*.c)
 SIM_OBJS  = $(SIM_SRCS:%.c=obj/%.o)
-CTL_OBJS  = obj/tools/taskwatchctl.o
+CTL_SRCS  = tools/taskwatchctl.c $(wildcard tools/ctl_*.c)
+CTL_OBJS  = $(CTL_SRCS:%.c=obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim

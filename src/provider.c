@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "log.h"
 #include "provider.h"
 #include "provider_impl.h"
 #include "task.h"
@@ -21,33 +22,12 @@
 #define PROVIDER_CODE_MAX 64  /* bytes of vendor error code kept */
 #define PROVIDER_MSG_MAX 300  /* bytes of the whole message */
 
-static int provider_stub_list_req(const struct provider_ctx *,
-    const struct provider_cursor *, struct provider_req *, char **);
-static int provider_stub_list_parse(const struct provider_ctx *, long,
-    const char *, size_t, struct task_list *, struct provider_cursor *,
-    char **);
-
-/* Placeholders for the APIs whose providers do not exist yet. */
-#define PROVIDER_STUB(var, nm, a)                       \
-	static const struct provider var = {            \
-		.name = nm,                             \
-		.api = a,                               \
-		.list_req = provider_stub_list_req,     \
-		.list_parse = provider_stub_list_parse, \
-	}
-PROVIDER_STUB(provider_stub_dws_actions, "dws.actions", CONFIG_API_DWS_ACTIONS);
-PROVIDER_STUB(
-    provider_stub_dws_logical, "dws.logical_tasks", CONFIG_API_DWS_LOGICAL);
-PROVIDER_STUB(
-    provider_stub_gaussdb_tasks, "gaussdb.tasks", CONFIG_API_GAUSSDB_TASKS);
-PROVIDER_STUB(provider_stub_ehpc_tasks, "ehpc.tasks", CONFIG_API_EHPC_TASKS);
-
 static const struct provider *const provider_table[CONFIG_API_COUNT] = {
-	[CONFIG_API_DWS_ACTIONS] = &provider_stub_dws_actions,
-	[CONFIG_API_DWS_LOGICAL] = &provider_stub_dws_logical,
+	[CONFIG_API_DWS_ACTIONS] = &provider_dws_actions,
+	[CONFIG_API_DWS_LOGICAL] = &provider_dws_logical,
 	[CONFIG_API_DDS_JOBS] = &provider_dds_jobs,
-	[CONFIG_API_GAUSSDB_TASKS] = &provider_stub_gaussdb_tasks,
-	[CONFIG_API_EHPC_TASKS] = &provider_stub_ehpc_tasks,
+	[CONFIG_API_GAUSSDB_TASKS] = &provider_gaussdb_tasks,
+	[CONFIG_API_EHPC_TASKS] = &provider_ehpc_tasks,
 };
 
 static const char *provider_errclass_names[] = {
@@ -57,38 +37,6 @@ static const char *provider_errclass_names[] = {
 	[PROVIDER_ERR_THROTTLED] = "throttled",
 	[PROVIDER_ERR_PARSE] = "parse",
 };
-
-/* Name of the API a context polls, for stub messages. */
-static const char *
-provider_ctx_api_name(const struct provider_ctx *ctx)
-{
-	if (ctx == NULL || ctx->watch == NULL ||
-	    (unsigned)ctx->watch->api >= CONFIG_API_COUNT)
-		return "?";
-	return provider_table[ctx->watch->api]->name;
-}
-
-/* Stub listing request: the API is not implemented yet. */
-static int
-provider_stub_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
-{
-	*cause = xasprintf(
-	    "api %s is not implemented yet", provider_ctx_api_name(ctx));
-	return -1;
-}
-
-/* Stub listing parser: the API is not implemented yet. */
-static int
-provider_stub_list_parse(const struct provider_ctx *ctx, long status,
-    const char *body, size_t len, struct task_list *out,
-    struct provider_cursor *cursor, char **cause)
-{
-	*cause = xasprintf(
-	    "api %s is not implemented yet", provider_ctx_api_name(ctx));
-	return -1;
-}
 
 /* The provider for an API; never NULL for a valid enum value. */
 const struct provider *
@@ -310,6 +258,13 @@ provider_classify(long status, const char *body, size_t len, char **msg)
 		c = PROVIDER_ERR_AUTH;
 	else if (code != NULL && provider_code_throttled(code))
 		c = PROVIDER_ERR_THROTTLED;
+	else if (code != NULL && strcasecmp(code, "DWS.0015") == 0)
+		/*
+		 * DWS's 403 "resource not found or no permission": most
+		 * often a wrong cluster id, not a credential problem, so it
+		 * must not stop the whole account.
+		 */
+		c = PROVIDER_ERR_HTTP;
 	else if (status == 401 || status == 403 || status == 407)
 		c = PROVIDER_ERR_AUTH;
 	else if (status == 429)
@@ -424,6 +379,57 @@ provider_time(const struct json *v, int default_offset_s)
 	return t;
 }
 
+/* Whether key is one of the NULL-terminated list (NULL: none are). */
+static int
+provider_mapped(const char *key, const char *const *mapped)
+{
+	size_t i;
+
+	for (i = 0; mapped != NULL && mapped[i] != NULL; i++) {
+		if (strcmp(key, mapped[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Add the members of obj not in mapped to *w, opening it if NULL. */
+void
+provider_detail_add(
+    struct json_writer **w, const struct json *obj, const char *const *mapped)
+{
+	const char *key;
+	size_t i, n;
+
+	if (json_type(obj) != JSON_OBJECT)
+		return;
+	n = json_len(obj);
+	for (i = 0; i < n; i++) {
+		if ((key = json_key_at(obj, i)) == NULL ||
+		    provider_mapped(key, mapped))
+			continue;
+		if (*w == NULL) {
+			*w = json_writer_new();
+			json_w_obj_open(*w);
+		}
+		json_w_key(*w, key);
+		json_w_value(*w, json_at(obj, i));
+	}
+}
+
+/* Close and free a detail writer: its object text, or NULL if w is NULL. */
+char *
+provider_detail_finish(struct json_writer *w)
+{
+	char *out;
+
+	if (w == NULL)
+		return NULL;
+	json_w_obj_close(w);
+	out = xstrdup(json_writer_str(w, NULL));
+	json_writer_free(w);
+	return out;
+}
+
 /*
  * The members of obj whose keys are not in mapped (NULL-terminated), as
  * compact JSON object text; NULL when there are none.
@@ -432,33 +438,350 @@ char *
 provider_detail(const struct json *obj, const char *const *mapped)
 {
 	struct json_writer *w = NULL;
-	const char *key;
-	char *out;
-	size_t i, j, n;
 
-	n = json_len(obj);
-	if (json_type(obj) != JSON_OBJECT)
-		return NULL;
+	provider_detail_add(&w, obj, mapped);
+	return provider_detail_finish(w);
+}
+
+#define PROVIDER_EPOCH_MIN_S 946684800LL        /* 2000-01-01T00:00:00Z */
+#define PROVIDER_EPOCH_MS_FROM 100000000000LL   /* 10^11: milliseconds */
+#define PROVIDER_EPOCH_MAX_MS 253402300799999LL /* 9999-12-31T23:59:59Z */
+
+/*
+ * A timestamp that may be a date string (as provider_time) or epoch time as
+ * a number or numeric string: milliseconds from 10^11 on, seconds from
+ * 2000-01-01 up to that; TASK_TIME_NONE for anything else.
+ */
+int64_t
+provider_time_any(const struct json *v, int default_offset_s)
+{
+	int64_t n;
+
+	if (json_int(v, 1, &n) == -1)
+		return provider_time(v, default_offset_s);
+	if (n >= PROVIDER_EPOCH_MS_FROM && n <= PROVIDER_EPOCH_MAX_MS)
+		return n / 1000;
+	if (n >= PROVIDER_EPOCH_MIN_S && n < PROVIDER_EPOCH_MS_FROM)
+		return n;
+	return TASK_TIME_NONE;
+}
+
+/* Nesting depth of a value: 0 for a scalar, 1 + the deepest member. */
+int
+provider_json_depth(const struct json *v)
+{
+	size_t i, n;
+	int d, max = 0;
+
+	if (json_type(v) != JSON_OBJECT && json_type(v) != JSON_ARRAY)
+		return 0;
+	n = json_len(v);
 	for (i = 0; i < n; i++) {
-		if ((key = json_key_at(obj, i)) == NULL)
-			continue;
-		for (j = 0; mapped[j] != NULL; j++) {
-			if (strcmp(key, mapped[j]) == 0)
-				break;
-		}
-		if (mapped[j] != NULL)
-			continue;
-		if (w == NULL) {
-			w = json_writer_new();
-			json_w_obj_open(w);
-		}
-		json_w_key(w, key);
-		json_w_value(w, json_at(obj, i));
+		if ((d = provider_json_depth(json_at(v, i))) > max)
+			max = d;
 	}
-	if (w == NULL)
+	return max + 1;
+}
+
+/*
+ * Decode JSON carried inside a string: a tree (caller json_frees) when text
+ * is an object or array nested at most max_depth deep; NULL otherwise.
+ */
+struct json *
+provider_json_decode(const char *text, int max_depth)
+{
+	struct json *v;
+	const char *s = text;
+
+	if (s == NULL)
 		return NULL;
-	json_w_obj_close(w);
-	out = xstrdup(json_writer_str(w, NULL));
-	json_writer_free(w);
-	return out;
+	while (provider_blank(*s))
+		s++;
+	if (*s != '{' && *s != '[')
+		return NULL;
+	if ((v = json_parse(s, strlen(s), NULL)) == NULL)
+		return NULL;
+	if ((json_type(v) != JSON_OBJECT && json_type(v) != JSON_ARRAY) ||
+	    provider_json_depth(v) > max_depth) {
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Parse a body as a JSON object; NULL with *cause ("what response: ..."). */
+struct json *
+provider_parse_object(
+    const char *what, const char *body, size_t len, char **cause)
+{
+	struct json *root;
+	char *why = NULL;
+
+	if ((root = json_parse(body, len, &why)) == NULL) {
+		*cause = xasprintf("%s response: %s", what, why);
+		free(why);
+		return NULL;
+	}
+	if (json_type(root) != JSON_OBJECT) {
+		json_free(root);
+		*cause = xasprintf("%s response is not a JSON object", what);
+		return NULL;
+	}
+	return root;
+}
+
+/* A failed answer as a cause: the classifier's one-line message. */
+char *
+provider_http_cause(long status, const char *body, size_t len)
+{
+	char *msg;
+
+	provider_classify(status, body, len, &msg);
+	return msg;
+}
+
+/* 1 if an error body carries an API-gateway code (APIG.*: no such API). */
+int
+provider_apig_error(const char *body, size_t len)
+{
+	char *code;
+	int apig;
+
+	code = provider_error_code(body, len);
+	apig = code != NULL && strncasecmp(code, "APIG.", 5) == 0;
+	free(code);
+	return apig;
+}
+
+/*
+ * Start a path "/{version}/{project_id}" (percent-encoded) in b, capped at
+ * PROVIDER_PATH_MAX; -1 with *cause when the account has no project_id.
+ */
+int
+provider_project_path(const struct provider_ctx *ctx, const char *api,
+    const char *version, struct buf *b, char **cause)
+{
+	const char *project = NULL;
+
+	if (ctx->account != NULL)
+		project = ctx->account->project_id;
+	if (util_empty(project)) {
+		*cause = xasprintf("account %s has no project_id, which %s "
+				   "needs",
+		    ctx->account != NULL && ctx->account->name != NULL
+			? ctx->account->name
+			: "?",
+		    api);
+		return -1;
+	}
+	buf_init(b, PROVIDER_PATH_MAX);
+	if (buf_printf(b, "/%s/", version) == -1 ||
+	    util_urlencode(b, project) == -1) {
+		buf_free(b);
+		*cause = xasprintf("%s: project_id too long", api);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The total a page announces in root's key, a number or numeric string:
+ * *total is -1 when absent or null.  -1 with *cause when it is anything
+ * else or negative.
+ */
+int
+provider_total(const struct json *root, const char *key, const char *what,
+    int64_t *total, char **cause)
+{
+	const struct json *v;
+
+	*total = -1;
+	v = json_get(root, key);
+	if (v == NULL || json_type(v) == JSON_NULL)
+		return 0;
+	if (json_int(v, 1, total) == -1 || *total < 0) {
+		*total = -1;
+		*cause = xasprintf("%s response has an invalid %s", what, key);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Account for a page of n rows of the cursor's scope: seen grows by n,
+ * offset by n (rows) or 1 (page_index), total is the announced one (-1:
+ * none).  1 when the scope is finished: total reached, an empty page, a
+ * short page without a total, or offset past max_offset.
+ */
+int
+provider_page(const char *api, struct provider_cursor *c, size_t n,
+    int64_t total, size_t limit, int page_index, uint64_t max_offset)
+{
+	int end = 0;
+
+	c->seen += n;
+	c->offset += page_index ? 1 : n;
+	if (total >= 0) {
+		c->total = (uint64_t)total;
+		if (c->seen >= c->total)
+			end = 1;
+	} else {
+		c->total = c->seen;
+		if (n < limit)
+			end = 1;
+	}
+	if (n == 0)
+		end = 1;
+	if (!end && c->offset > max_offset) {
+		log_debug("%s: stopping at offset %llu of %llu", api,
+		    (unsigned long long)c->offset,
+		    (unsigned long long)c->total);
+		end = 1;
+	}
+	return end;
+}
+
+/* Move to the next scope (offset, seen, total reset); done after the last. */
+void
+provider_next_scope(struct provider_cursor *c, size_t nscopes)
+{
+	c->scope++;
+	c->offset = 0;
+	c->seen = 0;
+	c->total = 0;
+	if (c->scope >= nscopes)
+		c->done = 1;
+}
+
+static const char *const provider_job_lookup_mapped[] = { "id", "name",
+	"status", "progress", "fail_reason", "created", "ended", "instance",
+	NULL };
+
+/* The fields of the lookup answer {"job":{id, ..., instance{id,name}}}. */
+const struct provider_job_fields provider_job_lookup_fields = {
+	.id = "id",
+	.name = "name",
+	.status = "status",
+	.progress = "progress",
+	.fail_reason = "fail_reason",
+	.created = "created",
+	.ended = "ended",
+	.instance = "instance",
+	.instance_id = "id",
+	.instance_name = "name",
+	.mapped = provider_job_lookup_mapped,
+};
+
+/*
+ * Fill t from a job object; -1 (t left for the caller to clear) when it is
+ * not an object or has no string id and must be skipped.
+ */
+int
+provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
+    const struct provider_job_fields *f, struct task *t)
+{
+	struct json_writer *w = NULL;
+	const struct json *inst;
+	const char *cid;
+	int tz = 0;
+
+	if (json_type(job) != JSON_OBJECT)
+		return -1;
+	if ((t->id = provider_str(job, f->id, 0)) == NULL)
+		return -1;
+	if (ctx != NULL && ctx->watch != NULL)
+		tz = ctx->watch->timezone_offset_s;
+
+	if ((t->type = provider_str(job, f->name, 1)) == NULL)
+		t->type = xstrdup("");
+	inst = f->instance != NULL ? json_get(job, f->instance) : job;
+	cid = json_get_str(inst, f->instance_id);
+	t->cluster_id = xstrdup(cid != NULL ? cid : "");
+	t->cluster_name = provider_str(inst, f->instance_name, 1);
+	if ((t->raw_status = provider_str(job, f->status, 1)) == NULL)
+		t->raw_status = xstrdup("");
+	t->state = task_state_from_raw(t->raw_status);
+	t->progress = provider_progress(json_get(job, f->progress));
+	t->reason = provider_str(job, f->fail_reason, 0);
+	t->started_at = provider_time_any(json_get(job, f->created), tz);
+	t->ended_at = provider_time_any(json_get(job, f->ended), tz);
+	provider_detail_add(&w, job, f->mapped);
+	if (f->instance != NULL && f->instance_mapped != NULL)
+		provider_detail_add(&w, inst, f->instance_mapped);
+	t->detail = provider_detail_finish(w);
+	return 0;
+}
+
+/* Describe the Huawei single-job lookup "/v3/{project}/jobs?id=". */
+int
+provider_job_lookup_req(const struct provider_ctx *ctx, const struct task *t,
+    const char *service, const char *api, struct provider_req *req,
+    char **cause)
+{
+	struct buf b;
+
+	if (util_empty(t->id)) {
+		*cause = xasprintf("%s: lookup of a job without an id", api);
+		return -1;
+	}
+	if (provider_project_path(ctx, api, "v3", &b, cause) == -1)
+		return -1;
+	if (buf_puts(&b, "/jobs?id=") == -1 ||
+	    util_urlencode(&b, t->id) == -1) {
+		buf_free(&b);
+		*cause = xasprintf("%s: request path too long", api);
+		return -1;
+	}
+	memset(req, 0, sizeof(*req));
+	req->service = service;
+	req->method = "GET";
+	req->path_query = buf_release(&b);
+	req->headers[0] = "Accept: application/json";
+	return 0;
+}
+
+/*
+ * Parse a single-job lookup answer {"job":{...}}: 404 is gone unless it is
+ * the API gateway's (APIG.*, e.g. no such API, which says nothing about the
+ * job), 200 without a job object is gone, other statuses and unusable
+ * bodies are -1 with *cause.  out is overwritten when found.
+ */
+int
+provider_job_lookup_parse(const struct provider_ctx *ctx, long status,
+    const char *body, size_t len, const char *what, int *found,
+    struct task *out, char **cause)
+{
+	struct json *root;
+	const struct json *job;
+
+	*found = 0;
+	if (status == 404) {
+		if (provider_apig_error(body, len)) {
+			*cause = provider_http_cause(status, body, len);
+			return -1;
+		}
+		return 0;
+	}
+	if (status < 200 || status > 299) {
+		*cause = provider_http_cause(status, body, len);
+		return -1;
+	}
+	if ((root = provider_parse_object(what, body, len, cause)) == NULL)
+		return -1;
+	job = json_get(root, "job");
+	if (json_type(job) != JSON_OBJECT) {
+		json_free(root);
+		return 0;
+	}
+	task_init(out);
+	if (provider_job_fill(ctx, job, &provider_job_lookup_fields, out) ==
+	    -1) {
+		task_clear(out);
+		json_free(root);
+		*cause = xasprintf("%s job lookup answer has no job id", what);
+		return -1;
+	}
+	json_free(root);
+	*found = 1;
+	return 0;
 }

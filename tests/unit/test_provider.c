@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "json.h"
 #include "provider.h"
 #include "provider_impl.h"
 
@@ -66,6 +67,15 @@ static const struct test_classify test_classify_cases[] = {
 	    "{\"error_code\":\"APIG.0101\",\"error_msg\":\"The API does "
 	    "not exist\"}",
 	    PROVIDER_ERR_HTTP, "HTTP 404 APIG.0101: The API does not exist" },
+	/* DWS.0015: wrong cluster or no permission; not an account lock-out */
+	{ 403,
+	    "{\"error_code\":\"DWS.0015\",\"error_msg\":\"The resource "
+	    "does not exist or you have no permission\"}",
+	    PROVIDER_ERR_HTTP,
+	    "HTTP 403 DWS.0015: The resource does not exist or you have no "
+	    "permission" },
+	{ 403, "{\"error_code\":\"DWS.0001\"}", PROVIDER_ERR_AUTH,
+	    "HTTP 403 DWS.0001" },
 	/* Alibaba shapes */
 	{ 400,
 	    "{\"RequestId\":\"r\",\"HostId\":\"h\",\"Code\":"
@@ -249,7 +259,10 @@ test_errclass_name(void **state)
 	    provider_errclass_name((enum provider_errclass)99), "unknown");
 }
 
-/* Every API has a provider; the unimplemented ones refuse politely. */
+/*
+ * Every API has a provider with a listing; DWS actions answer 404 when
+ * absent, and only the logical tasks and the actions have no lookup.
+ */
 static void
 test_find(void **state)
 {
@@ -260,22 +273,10 @@ test_find(void **state)
 		"gaussdb.tasks",
 		"ehpc.tasks",
 	};
+	static const int has_lookup[CONFIG_API_COUNT] = { 0, 0, 1, 1, 1 };
 	const struct provider *p;
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	struct provider_cursor cur;
-	struct provider_req req;
-	char *cause, want[64];
 	int i;
 
-	memset(&acct, 0, sizeof(acct));
-	memset(&watch, 0, sizeof(watch));
-	acct.project_id = "p";
-	watch.account = &acct;
-	ctx.watch = &watch;
-	ctx.account = &acct;
-	ctx.now_ms = 1747645200000LL;
 	for (i = 0; i < CONFIG_API_COUNT; i++) {
 		p = provider_find(i);
 		assert_non_null(p);
@@ -284,23 +285,11 @@ test_find(void **state)
 		assert_string_equal(p->name, config_api_name(p->api));
 		assert_non_null(p->list_req);
 		assert_non_null(p->list_parse);
-		if (i == CONFIG_API_DDS_JOBS)
-			continue;
-		watch.api = i;
-		memset(&cur, 0, sizeof(cur));
-		memset(&req, 0, sizeof(req));
-		cause = NULL;
-		assert_int_equal(p->list_req(&ctx, &cur, &req, &cause), -1);
-		snprintf(want, sizeof(want), "api %s is not implemented yet",
-		    names[i]);
-		assert_string_equal(cause, want);
-		free(cause);
-		cause = NULL;
+		assert_int_equal(p->lookup_req != NULL, has_lookup[i]);
+		assert_int_equal(p->lookup_parse != NULL, has_lookup[i]);
 		assert_int_equal(
-		    p->list_parse(&ctx, 200, "{}", 2, NULL, &cur, &cause), -1);
-		free(cause);
+		    p->absent_status, i == CONFIG_API_DWS_ACTIONS ? 404 : 0);
 	}
-	assert_non_null(provider_find(CONFIG_API_DDS_JOBS)->lookup_req);
 	assert_null(provider_find(CONFIG_API_COUNT));
 }
 
@@ -339,6 +328,183 @@ test_error_code(void **state)
 	assert_null(provider_error_code(NULL, 0));
 }
 
+struct test_time_any {
+	const char *json;
+	int64_t want;
+};
+
+/* Epoch ms or s as numbers or strings, dates, and what is neither. */
+static void
+test_time_any(void **state)
+{
+	static const struct test_time_any cases[] = {
+		{ "1747645200000", 1747645200 },
+		{ "\"1747645200123\"", 1747645200 },
+		{ "1747645200", 1747645200 },
+		{ "946684800", 946684800 },
+		{ "946684799", TASK_TIME_NONE },
+		{ "99999999999", 99999999999LL },
+		{ "100000000000", 100000000 },
+		{ "253402300799999", 253402300799LL },
+		{ "253402300800000", TASK_TIME_NONE },
+		{ "-5", TASK_TIME_NONE },
+		{ "\"2025-05-19 09:00:00\"", 1747645200 - 3600 },
+		{ "\"2025-05-19T09:00:00Z\"", 1747645200 },
+		{ "\"\"", TASK_TIME_NONE },
+		{ "null", TASK_TIME_NONE },
+		{ "[1747645200]", TASK_TIME_NONE },
+	};
+	struct json *v;
+	size_t i;
+	int64_t got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = json_parse(cases[i].json, strlen(cases[i].json), NULL);
+		assert_non_null(v);
+		got = provider_time_any(v, 3600);
+		if (got != cases[i].want)
+			fail_msg("%s: %lld, want %lld", cases[i].json,
+			    (long long)got, (long long)cases[i].want);
+		json_free(v);
+	}
+	assert_true(provider_time_any(NULL, 0) == TASK_TIME_NONE);
+}
+
+/* JSON inside a string: objects and arrays within the depth only. */
+static void
+test_json_decode(void **state)
+{
+	struct json *v;
+
+	v = provider_json_decode(" {\"a\":[1,{\"b\":2}]}", 3);
+	assert_non_null(v);
+	assert_int_equal(provider_json_depth(v), 3);
+	json_free(v);
+	assert_null(provider_json_decode("{\"a\":[1,{\"b\":2}]}", 2));
+	v = provider_json_decode("[]", 1);
+	assert_non_null(v);
+	assert_int_equal(provider_json_depth(v), 1);
+	json_free(v);
+	assert_null(provider_json_decode("42", 64));
+	assert_null(provider_json_decode("\"{}\"", 64));
+	assert_null(provider_json_decode("true", 64));
+	assert_null(provider_json_decode("{\\\"a\\\":1}", 64));
+	assert_null(provider_json_decode("{} {}", 64));
+	assert_null(provider_json_decode("", 64));
+	assert_null(provider_json_decode(NULL, 64));
+	assert_int_equal(provider_json_depth(NULL), 0);
+}
+
+/* Totals: numbers or numeric strings; absent or null is "none". */
+static void
+test_total(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc;
+		int64_t total;
+	} cases[] = {
+		{ "{\"n\":5}", 0, 5 },
+		{ "{\"n\":\"5\"}", 0, 5 },
+		{ "{\"n\":0}", 0, 0 },
+		{ "{}", 0, -1 },
+		{ "{\"n\":null}", 0, -1 },
+		{ "{\"n\":-1}", -1, -1 },
+		{ "{\"n\":1.5}", -1, -1 },
+		{ "{\"n\":\"x\"}", -1, -1 },
+		{ "{\"n\":true}", -1, -1 },
+		{ "{\"n\":{}}", -1, -1 },
+	};
+	struct json *root;
+	char *cause;
+	int64_t total;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		root = json_parse(cases[i].body, strlen(cases[i].body), NULL);
+		cause = NULL;
+		assert_int_equal(provider_total(root, "n", "X", &total, &cause),
+		    cases[i].rc);
+		assert_int_equal(total, cases[i].total);
+		if (cases[i].rc == -1) {
+			assert_string_equal(
+			    cause, "X response has an invalid n");
+			free(cause);
+		} else
+			assert_null(cause);
+		json_free(root);
+	}
+}
+
+/* Paging by rows and by page index, and moving across scopes. */
+static void
+test_page(void **state)
+{
+	struct provider_cursor c;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(provider_page("x", &c, 10, 25, 10, 0, 1000), 0);
+	assert_int_equal(c.offset, 10);
+	assert_int_equal(provider_page("x", &c, 10, 25, 10, 0, 1000), 0);
+	assert_int_equal(provider_page("x", &c, 5, 25, 10, 0, 1000), 1);
+	assert_int_equal(c.offset, 25);
+	assert_int_equal(c.seen, 25);
+	assert_int_equal(c.total, 25);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(provider_page("x", &c, 10, -1, 10, 1, 1000), 0);
+	assert_int_equal(c.offset, 1);
+	assert_int_equal(c.total, 10);
+	assert_int_equal(provider_page("x", &c, 9, -1, 10, 1, 1000), 1);
+	assert_int_equal(c.offset, 2);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(provider_page("x", &c, 0, 100, 10, 1, 1000), 1);
+	memset(&c, 0, sizeof(c));
+	c.offset = 2;
+	assert_int_equal(provider_page("x", &c, 10, 1000, 10, 1, 3), 0);
+	assert_int_equal(provider_page("x", &c, 10, 1000, 10, 1, 3), 1);
+
+	memset(&c, 0, sizeof(c));
+	c.offset = c.seen = c.total = 7;
+	provider_next_scope(&c, 2);
+	assert_int_equal(c.scope, 1);
+	assert_int_equal(c.offset + c.seen + c.total, 0);
+	assert_false(c.done);
+	provider_next_scope(&c, 2);
+	assert_true(c.done);
+}
+
+/* Detail built from several objects, some members kept out. */
+static void
+test_detail_add(void **state)
+{
+	static const char *const mapped[] = { "a", NULL };
+	static const char *const all[] = { "x", NULL };
+	struct json *o1, *o2;
+	struct json_writer *w = NULL;
+	char *s;
+
+	o1 = json_parse("{\"a\":1,\"b\":[2]}", 15, NULL);
+	o2 = json_parse("{\"x\":1,\"y\":null}", 16, NULL);
+	assert_null(provider_detail_finish(NULL));
+	provider_detail_add(&w, o1, mapped);
+	provider_detail_add(&w, o2, all);
+	provider_detail_add(&w, NULL, all);
+	s = provider_detail_finish(w);
+	assert_string_equal(s, "{\"b\":[2],\"y\":null}");
+	free(s);
+	w = NULL;
+	provider_detail_add(&w, o2, NULL);
+	s = provider_detail_finish(w);
+	assert_string_equal(s, "{\"x\":1,\"y\":null}");
+	free(s);
+	assert_null(
+	    provider_detail(o1, (const char *const[]){ "a", "b", NULL }));
+	json_free(o1);
+	json_free(o2);
+}
+
 int
 main(void)
 {
@@ -350,6 +516,11 @@ main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_req_clear),
 		cmocka_unit_test(test_error_code),
+		cmocka_unit_test(test_time_any),
+		cmocka_unit_test(test_json_decode),
+		cmocka_unit_test(test_total),
+		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_detail_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,464 @@
+/*
+ * dws.actions: DWS cluster actions (snapshots, restores, resizes).  Each
+ * scope is one cluster and one action name; the answer is that action or
+ * 404 when the cluster has none, and the list call is the only lookup.
+ * Sub-item details carry JSON inside a string inside a string: both levels
+ * are decoded into the task's detail, and read for progress and reason.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "json.h"
+#include "log.h"
+#include "provider.h"
+#include "provider_impl.h"
+#include "task.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Depth of a sub-item in the detail: {items:[{sub_items:[{ */
+#define DWS_ACTIONS_SUB_DEPTH 5
+
+static const char *const dws_actions_all[] = { "GROWING", "RESIZE_FAILURE",
+	"RESTORING", "RESTORING_FAILED", "SNAPSHOTTING", "SNAPSHOTTING_FAILED",
+	"FINE_GRAINED_RESTORING", "FINE_GRAINED_RESTORING_FAILED" };
+
+static const char *const dws_actions_mapped[] = { "id", "action_name", "status",
+	"cluster_name", "submit_time", "items", NULL };
+
+/* What the sub-items say, gathered while their details are decoded. */
+struct dws_actions_scan {
+	int tz;               /* offset for zone-less times */
+	int progress_running; /* of the last RUNNING sub-item */
+	int progress_last;    /* of the last sub-item with one */
+	char *reason_failed;  /* of the last failing sub-item with one */
+	char *reason_last;    /* of the last sub-item with one */
+	int64_t end_last;     /* the last actionEndTime */
+};
+
+/* One scope: a cluster and an action name. */
+struct dws_actions_where {
+	const char *cluster;
+	const char *action;
+	size_t nscopes;
+};
+
+/*
+ * Resolve the cursor's scope: clusters times actions (all eight when the
+ * watch names none), cluster-major.  -1 with *cause past the last scope.
+ */
+static int
+dws_actions_scope(const struct provider_ctx *ctx, size_t scope,
+    struct dws_actions_where *where, char **cause)
+{
+	const struct config_watch *w = ctx->watch;
+	size_t nact;
+
+	if (w == NULL || w->clusters.n == 0) {
+		*cause = xstrdup("dws.actions: the watch has no clusters");
+		return -1;
+	}
+	nact = w->actions.n > 0
+	    ? w->actions.n
+	    : sizeof(dws_actions_all) / sizeof(dws_actions_all[0]);
+	if (w->clusters.n > SIZE_MAX / nact || scope >= w->clusters.n * nact) {
+		*cause = xstrdup("dws.actions: listing past its scopes");
+		return -1;
+	}
+	where->nscopes = w->clusters.n * nact;
+	where->cluster = w->clusters.v[scope / nact];
+	if (w->actions.n > 0)
+		where->action = w->actions.v[scope % nact];
+	else
+		where->action = dws_actions_all[scope % nact];
+	return 0;
+}
+
+/* Describe the request for the cursor's cluster and action. */
+static int
+dws_actions_list_req(const struct provider_ctx *ctx,
+    const struct provider_cursor *cursor, struct provider_req *req,
+    char **cause)
+{
+	struct dws_actions_where where;
+	struct buf b;
+
+	if (dws_actions_scope(ctx, cursor->scope, &where, cause) == -1)
+		return -1;
+	if (provider_project_path(ctx, "dws.actions", "v1", &b, cause) == -1)
+		return -1;
+	if (buf_puts(&b, "/clusters/") == -1 ||
+	    util_urlencode(&b, where.cluster) == -1 ||
+	    buf_puts(&b, "/actions/") == -1 ||
+	    util_urlencode(&b, where.action) == -1) {
+		buf_free(&b);
+		*cause = xstrdup("dws.actions: request path too long");
+		return -1;
+	}
+	memset(req, 0, sizeof(*req));
+	req->service = "dws";
+	req->method = "GET";
+	req->path_query = buf_release(&b);
+	req->headers[0] = "Accept: application/json";
+	req->headers[1] = "X-Language: en-us";
+	return 0;
+}
+
+/* A string member worth reporting: not empty, blank or "N/A"; else NULL. */
+static char *
+dws_actions_word(const struct json *obj, const char *key)
+{
+	const char *s, *e;
+	int64_t n;
+
+	if (json_type(json_get(obj, key)) == JSON_NUMBER &&
+	    json_int(json_get(obj, key), 0, &n) == 0)
+		return xasprintf("%lld", (long long)n);
+	if ((s = json_get_str(obj, key)) == NULL)
+		return NULL;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s &&
+	    (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	if (e == s || ((size_t)(e - s) == 3 && strncasecmp(s, "N/A", 3) == 0))
+		return NULL;
+	return xstrndup(s, (size_t)(e - s));
+}
+
+/*
+ * The reason a progress-info object gives: "failedStep=S errorCode=C: msg",
+ * each part left out when empty or N/A; NULL when all are.
+ */
+static char *
+dws_actions_reason(const struct json *info)
+{
+	char *step, *code, *msg;
+	struct buf b;
+
+	step = dws_actions_word(info, "failedStep");
+	code = dws_actions_word(info, "errorCode");
+	msg = dws_actions_word(info, "errorMsg");
+	buf_init(&b, 0);
+	if (step != NULL)
+		buf_printf(&b, "failedStep=%s", step);
+	if (code != NULL)
+		buf_printf(&b, "%serrorCode=%s", b.len > 0 ? " " : "", code);
+	if (msg != NULL)
+		buf_printf(&b, "%s%s", b.len > 0 ? ": " : "", msg);
+	free(step);
+	free(code);
+	free(msg);
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_release(&b);
+}
+
+/* Record what one decoded progress-info object says. */
+static void
+dws_actions_info(
+    const struct json *info, const char *status, struct dws_actions_scan *sc)
+{
+	char *reason;
+	int progress;
+	int64_t end;
+
+	progress = provider_progress(json_get(info, "progress"));
+	if (progress != TASK_PROGRESS_NONE) {
+		sc->progress_last = progress;
+		if (status != NULL && strcasecmp(status, "RUNNING") == 0)
+			sc->progress_running = progress;
+	}
+	if ((reason = dws_actions_reason(info)) != NULL) {
+		if (status != NULL && strcasestr(status, "FAIL") != NULL) {
+			free(sc->reason_failed);
+			sc->reason_failed = xstrdup(reason);
+		}
+		free(sc->reason_last);
+		sc->reason_last = reason;
+	}
+	end = provider_time(json_get(info, "actionEndTime"), sc->tz);
+	if (end != TASK_TIME_NONE)
+		sc->end_last = end;
+}
+
+/*
+ * Write a sub-item's detail d1 (decoded, or as sent when it is not JSON)
+ * with its progressInfo replaced by d2 when that level was decoded too.
+ */
+static void
+dws_actions_write_detail(
+    struct json_writer *w, const struct json *d1, const struct json *d2)
+{
+	const char *key;
+	size_t i, n;
+
+	if (json_type(d1) != JSON_OBJECT || d2 == NULL) {
+		json_w_value(w, d1);
+		return;
+	}
+	json_w_obj_open(w);
+	n = json_len(d1);
+	for (i = 0; i < n; i++) {
+		if ((key = json_key_at(d1, i)) == NULL)
+			continue;
+		json_w_key(w, key);
+		if (d2 != NULL && strcmp(key, "progressInfo") == 0)
+			json_w_value(w, d2);
+		else
+			json_w_value(w, json_at(d1, i));
+	}
+	json_w_obj_close(w);
+}
+
+/*
+ * Write one sub-item with its detail decoded, and scan it.  A level that
+ * is not JSON (or would nest too deep) stays as the text it was.
+ */
+static void
+dws_actions_sub_item(
+    struct json_writer *w, const struct json *sub, struct dws_actions_scan *sc)
+{
+	struct json *own1 = NULL, *own2 = NULL;
+	const struct json *d, *d1, *pi, *info;
+	const char *key;
+	size_t i, n;
+
+	if (json_type(sub) != JSON_OBJECT) {
+		json_w_value(w, sub);
+		return;
+	}
+	d = d1 = json_get(sub, "detail");
+	if (json_type(d) == JSON_STRING &&
+	    (own1 = provider_json_decode(
+		 json_str(d), JSON_MAX_DEPTH - DWS_ACTIONS_SUB_DEPTH)) != NULL)
+		d1 = own1;
+	info = pi = json_get(d1, "progressInfo");
+	if (json_type(pi) == JSON_STRING &&
+	    (own2 = provider_json_decode(json_str(pi),
+		 JSON_MAX_DEPTH - DWS_ACTIONS_SUB_DEPTH - 1)) != NULL)
+		info = own2;
+	if (json_type(info) == JSON_OBJECT)
+		dws_actions_info(info, json_get_str(sub, "status"), sc);
+
+	json_w_obj_open(w);
+	n = json_len(sub);
+	for (i = 0; i < n; i++) {
+		if ((key = json_key_at(sub, i)) == NULL)
+			continue;
+		json_w_key(w, key);
+		if (strcmp(key, "detail") == 0)
+			dws_actions_write_detail(w, d1, own2);
+		else
+			json_w_value(w, json_at(sub, i));
+	}
+	json_w_obj_close(w);
+	json_free(own2);
+	json_free(own1);
+}
+
+/* Write one item with its sub-items decoded. */
+static void
+dws_actions_item(
+    struct json_writer *w, const struct json *item, struct dws_actions_scan *sc)
+{
+	const struct json *subs;
+	const char *key;
+	size_t i, j, n;
+
+	if (json_type(item) != JSON_OBJECT) {
+		json_w_value(w, item);
+		return;
+	}
+	json_w_obj_open(w);
+	n = json_len(item);
+	for (i = 0; i < n; i++) {
+		if ((key = json_key_at(item, i)) == NULL)
+			continue;
+		json_w_key(w, key);
+		subs = json_at(item, i);
+		if (strcmp(key, "sub_items") != 0 ||
+		    json_type(subs) != JSON_ARRAY) {
+			json_w_value(w, subs);
+			continue;
+		}
+		json_w_arr_open(w);
+		for (j = 0; j < json_len(subs); j++)
+			dws_actions_sub_item(w, json_at(subs, j), sc);
+		json_w_arr_close(w);
+	}
+	json_w_obj_close(w);
+}
+
+/*
+ * Fill t from an action object.  Progress: the last RUNNING sub-item's,
+ * else the last one's that has any.  Reason: the last failing sub-item's
+ * (status containing FAIL), else the last one's unless the action itself
+ * is waiting, running or succeeded.  ended_at: the last actionEndTime,
+ * only once the action is in a terminal state.
+ */
+static void
+dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
+    const struct dws_actions_where *where, struct task *t)
+{
+	struct dws_actions_scan sc;
+	struct json_writer *w = NULL;
+	const struct json *items;
+	size_t i;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.progress_running = sc.progress_last = TASK_PROGRESS_NONE;
+	sc.end_last = TASK_TIME_NONE;
+	if (ctx->watch != NULL)
+		sc.tz = ctx->watch->timezone_offset_s;
+
+	t->id = provider_str(root, "id", 0);
+	if ((t->type = provider_str(root, "action_name", 0)) == NULL)
+		t->type = xstrdup(where->action);
+	t->cluster_id = xstrdup(where->cluster);
+	t->cluster_name = provider_str(root, "cluster_name", 1);
+	if ((t->raw_status = provider_str(root, "status", 1)) == NULL)
+		t->raw_status = xstrdup("");
+	t->state = task_state_from_raw(t->raw_status);
+	t->started_at = provider_time(json_get(root, "submit_time"), sc.tz);
+
+	provider_detail_add(&w, root, dws_actions_mapped);
+	if ((items = json_get(root, "items")) != NULL) {
+		if (w == NULL) {
+			w = json_writer_new();
+			json_w_obj_open(w);
+		}
+		json_w_key(w, "items");
+		if (json_type(items) == JSON_ARRAY) {
+			json_w_arr_open(w);
+			for (i = 0; i < json_len(items); i++)
+				dws_actions_item(w, json_at(items, i), &sc);
+			json_w_arr_close(w);
+		} else
+			json_w_value(w, items);
+	}
+	t->detail = provider_detail_finish(w);
+
+	t->progress = sc.progress_running != TASK_PROGRESS_NONE
+	    ? sc.progress_running
+	    : sc.progress_last;
+	if (sc.reason_failed != NULL) {
+		t->reason = sc.reason_failed;
+		sc.reason_failed = NULL;
+	} else if (sc.reason_last != NULL && t->state != TASK_PENDING &&
+	    t->state != TASK_RUNNING && t->state != TASK_SUCCEEDED) {
+		t->reason = sc.reason_last;
+		sc.reason_last = NULL;
+	}
+	if (task_state_terminal(t->state))
+		t->ended_at = sc.end_last;
+	free(sc.reason_failed);
+	free(sc.reason_last);
+}
+
+/* 1 if a body is empty or only blanks. */
+static int
+dws_actions_blank(const char *body, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' &&
+		    body[i] != '\n')
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if a member is missing, null or "". */
+static int
+dws_actions_unset(const struct json *obj, const char *key)
+{
+	const struct json *v = json_get(obj, key);
+
+	return json_type(v) == JSON_NULL ||
+	    (json_type(v) == JSON_STRING && *json_str(v) == '\0');
+}
+
+/*
+ * Parse the answer for one cluster and action, then move to the next
+ * scope.  Absent (no task): a 404 that is not the API gateway's, or a 200
+ * that is null or an object with neither id nor status.  An empty 200 is
+ * unusable (-1), as is an object with a status but no string id: there is
+ * no lookup, so reading either as absent would make a task vanish.
+ */
+static int
+dws_actions_list_parse(const struct provider_ctx *ctx, long status,
+    const char *body, size_t len, struct task_list *out,
+    struct provider_cursor *cursor, char **cause)
+{
+	struct dws_actions_where where;
+	struct json *root;
+	char *why = NULL;
+
+	if (dws_actions_scope(ctx, cursor->scope, &where, cause) == -1)
+		return -1;
+	if (status == 404) {
+		if (provider_apig_error(body, len)) {
+			*cause = provider_http_cause(status, body, len);
+			return -1;
+		}
+		provider_next_scope(cursor, where.nscopes);
+		return 0;
+	}
+	if (status < 200 || status > 299) {
+		*cause = provider_http_cause(status, body, len);
+		return -1;
+	}
+	if (dws_actions_blank(body, len)) {
+		*cause =
+		    xasprintf("DWS action %s of cluster %s: empty response",
+			where.action, where.cluster);
+		return -1;
+	}
+	if ((root = json_parse(body, len, &why)) == NULL) {
+		*cause = xasprintf("DWS response: %s", why);
+		free(why);
+		return -1;
+	}
+	if (json_type(root) != JSON_OBJECT && json_type(root) != JSON_NULL) {
+		json_free(root);
+		*cause = xstrdup("DWS response is not a JSON object");
+		return -1;
+	}
+	if (json_type(root) == JSON_NULL ||
+	    (dws_actions_unset(root, "id") &&
+		dws_actions_unset(root, "status"))) {
+		json_free(root);
+		provider_next_scope(cursor, where.nscopes);
+		return 0;
+	}
+	if (json_get_str(root, "id") == NULL ||
+	    *json_get_str(root, "id") == 0) {
+		json_free(root);
+		*cause = xasprintf("DWS action %s of cluster %s has no id",
+		    where.action, where.cluster);
+		return -1;
+	}
+	dws_actions_fill(ctx, root, &where, task_list_add(out));
+	json_free(root);
+	provider_next_scope(cursor, where.nscopes);
+	return 0;
+}
+
+const struct provider provider_dws_actions = {
+	.name = "dws.actions",
+	.api = CONFIG_API_DWS_ACTIONS,
+	.absent_status = 404,
+	.list_req = dws_actions_list_req,
+	.list_parse = dws_actions_list_parse,
+	.lookup_req = NULL,
+	.lookup_parse = NULL,
+};

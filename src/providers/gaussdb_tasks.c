@@ -1,0 +1,160 @@
+/*
+ * gaussdb.tasks: the GaussDB (for openGauss) task list.  One scope paged by
+ * row offset over a sliding window given in epoch milliseconds; the
+ * single-job lookup is the DDS shape, shared through provider.c.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "log.h"
+#include "provider.h"
+#include "provider_impl.h"
+#include "task.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define GAUSSDB_TASKS_LIMIT 100         /* rows per page, the maximum */
+#define GAUSSDB_TASKS_MAX_OFFSET 100000 /* stop a server that never ends */
+
+static const char *const gaussdb_tasks_mapped[] = { "job_id", "name", "status",
+	"process", "fail_reason", "created_at", "ended_at", "instance_info",
+	NULL };
+
+/* instance_status is the one member of instance_info kept in detail. */
+static const char *const gaussdb_tasks_instance_mapped[] = { "instance_id",
+	"instance_name", NULL };
+
+/* The member names of one task of the listing. */
+static const struct provider_job_fields gaussdb_tasks_fields = {
+	.id = "job_id",
+	.name = "name",
+	.status = "status",
+	.progress = "process",
+	.fail_reason = "fail_reason",
+	.created = "created_at",
+	.ended = "ended_at",
+	.instance = "instance_info",
+	.instance_id = "instance_id",
+	.instance_name = "instance_name",
+	.mapped = gaussdb_tasks_mapped,
+	.instance_mapped = gaussdb_tasks_instance_mapped,
+};
+
+/* Describe the listing request for the cursor's page. */
+static int
+gaussdb_tasks_list_req(const struct provider_ctx *ctx,
+    const struct provider_cursor *cursor, struct provider_req *req,
+    char **cause)
+{
+	struct buf b;
+	int64_t start_ms, lookback_ms = 0;
+
+	if (provider_project_path(ctx, "gaussdb.tasks", "v3", &b, cause) == -1)
+		return -1;
+	if (ctx->watch != NULL)
+		lookback_ms = (int64_t)ctx->watch->lookback_ms;
+	start_ms = ctx->now_ms - lookback_ms;
+	if (start_ms < 0)
+		start_ms = 0;
+	if (buf_printf(&b,
+		"/tasks?start_time=%lld&end_time=%lld&offset=%llu&limit=%d",
+		(long long)start_ms, (long long)ctx->now_ms,
+		(unsigned long long)cursor->offset,
+		GAUSSDB_TASKS_LIMIT) == -1) {
+		buf_free(&b);
+		*cause = xstrdup("gaussdb.tasks: request path too long");
+		return -1;
+	}
+	memset(req, 0, sizeof(*req));
+	req->service = "gaussdb";
+	req->method = "GET";
+	req->path_query = buf_release(&b);
+	req->headers[0] = "Accept: application/json";
+	return 0;
+}
+
+/*
+ * Parse one page: append its tasks and move the cursor on.  A missing
+ * total_count is tolerated: then a short page ends the listing.
+ */
+static int
+gaussdb_tasks_list_parse(const struct provider_ctx *ctx, long status,
+    const char *body, size_t len, struct task_list *out,
+    struct provider_cursor *cursor, char **cause)
+{
+	struct json *root;
+	const struct json *tasks;
+	struct task *t;
+	int64_t total;
+	size_t i, n, skipped = 0;
+
+	if (status < 200 || status > 299) {
+		*cause = provider_http_cause(status, body, len);
+		return -1;
+	}
+	if ((root = provider_parse_object("GaussDB", body, len, cause)) == NULL)
+		return -1;
+	tasks = json_get(root, "tasks");
+	if (json_type(tasks) != JSON_ARRAY) {
+		json_free(root);
+		*cause = xstrdup("GaussDB response has no tasks array");
+		return -1;
+	}
+	if (provider_total(root, "total_count", "GaussDB", &total, cause) ==
+	    -1) {
+		json_free(root);
+		return -1;
+	}
+
+	n = json_len(tasks);
+	for (i = 0; i < n; i++) {
+		t = task_list_add(out);
+		if (provider_job_fill(ctx, json_at(tasks, i),
+			&gaussdb_tasks_fields, t) == -1) {
+			task_clear(t);
+			out->n--;
+			skipped++;
+		}
+	}
+	json_free(root);
+	if (skipped > 0)
+		log_debug("gaussdb.tasks: skipped %zu of %zu tasks at offset "
+			  "%llu (not an object or no string job_id)",
+		    skipped, n, (unsigned long long)cursor->offset);
+
+	if (provider_page("gaussdb.tasks", cursor, n, total,
+		GAUSSDB_TASKS_LIMIT, 0, GAUSSDB_TASKS_MAX_OFFSET))
+		cursor->done = 1;
+	return 0;
+}
+
+/* Describe the single-job lookup for t. */
+static int
+gaussdb_tasks_lookup_req(const struct provider_ctx *ctx, const struct task *t,
+    struct provider_req *req, char **cause)
+{
+	return provider_job_lookup_req(
+	    ctx, t, "gaussdb", "gaussdb.tasks", req, cause);
+}
+
+/* Parse a lookup answer: the shared Huawei single-job shape. */
+static int
+gaussdb_tasks_lookup_parse(const struct provider_ctx *ctx, long status,
+    const char *body, size_t len, int *found, struct task *out, char **cause)
+{
+	return provider_job_lookup_parse(
+	    ctx, status, body, len, "GaussDB", found, out, cause);
+}
+
+const struct provider provider_gaussdb_tasks = {
+	.name = "gaussdb.tasks",
+	.api = CONFIG_API_GAUSSDB_TASKS,
+	.absent_status = 0,
+	.list_req = gaussdb_tasks_list_req,
+	.list_parse = gaussdb_tasks_list_parse,
+	.lookup_req = gaussdb_tasks_lookup_req,
+	.lookup_parse = gaussdb_tasks_lookup_parse,
+};

@@ -1,0 +1,844 @@
+/*
+ * Unit tests for the dws.actions provider: the vendor's example body, the
+ * walk over clusters x actions, 404 absent versus the gateway's 404, the
+ * sub-item details decoded twice (or kept as text), progress and reason
+ * choices, hostile bodies and the exact requests.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "config.h"
+#include "json.h"
+#include "provider.h"
+#include "provider_impl.h"
+#include "task.h"
+
+#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+
+static char *test_clusters1[] = { "c-1" };
+static char *test_actions1[] = { "SNAPSHOTTING_FAILED" };
+static char *test_clusters2[] = { "c-1", "c-2" };
+static char *test_actions2[] = { "SNAPSHOTTING", "RESTORING" };
+
+struct test_env {
+	struct config_account acct;
+	struct config_watch watch;
+	struct provider_ctx ctx;
+	const struct provider *p;
+};
+
+/* A hand-filled account and watch: one cluster, one action. */
+static int
+test_setup(void **state)
+{
+	struct test_env *env;
+
+	env = calloc(1, sizeof(*env));
+	if (env == NULL)
+		return -1;
+	env->acct.name = "hw";
+	env->acct.project_id = "proj";
+	env->watch.name = "dws";
+	env->watch.account = &env->acct;
+	env->watch.api = CONFIG_API_DWS_ACTIONS;
+	env->watch.clusters.v = test_clusters1;
+	env->watch.clusters.n = 1;
+	env->watch.actions.v = test_actions1;
+	env->watch.actions.n = 1;
+	env->ctx.watch = &env->watch;
+	env->ctx.account = &env->acct;
+	env->ctx.now_ms = TEST_NOW_MS;
+	env->p = provider_find(CONFIG_API_DWS_ACTIONS);
+	*state = env;
+	return 0;
+}
+
+/* Free the environment. */
+static int
+test_teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* Read a whole file into a new NUL-terminated string. */
+static char *
+test_read_file(const char *path, size_t *len)
+{
+	FILE *fp;
+	char *data;
+	long n;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		fail_msg(
+		    "cannot open %s (cwd must be the repository root)", path);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	data[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return data;
+}
+
+/* Parse one answer at scope 0; returns list_parse's result. */
+static int
+test_parse(struct test_env *env, long status, const char *body,
+    struct task_list *l, struct provider_cursor *cur, char **cause)
+{
+	memset(cur, 0, sizeof(*cur));
+	*cause = NULL;
+	return env->p->list_parse(
+	    &env->ctx, status, body, strlen(body), l, cur, cause);
+}
+
+/* Parse one action body that must give exactly one task. */
+static void
+test_one(struct test_env *env, const char *body, struct task_list *l)
+{
+	struct provider_cursor cur;
+	char *cause;
+
+	if (test_parse(env, 200, body, l, &cur, &cause) != 0)
+		fail_msg("parse failed: %s (%s)", cause ? cause : "?", body);
+	assert_null(cause);
+	assert_int_equal(l->n, 1);
+	assert_true(cur.done);
+}
+
+/* The vendor's example: a failed snapshot, detail decoded twice. */
+static void
+test_fixture(void **state)
+{
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	struct task *t;
+	char *body, *cause = NULL;
+	size_t len;
+	const char *want_detail =
+	    "{\"items\":[{\"item_name\":\"Create a snapshot\",\"sub_items\":"
+	    "[{\"status\":\"FAILED\",\"detail\":{\"progressInfo\":{"
+	    "\"actionEndTime\":\"2025-05-19 09:07:42\","
+	    "\"failedStep\":\"INIT\",\"partialPassKeys\":\"N/A\","
+	    "\"errorCode\":\"\",\"updateTime\":\"2025-05-19 09:07:43\","
+	    "\"errorMsg\":\"host-172-16-13-211 SUCCESS host-172-16-47-24 "
+	    "SUCCESS host-172-16-19-132 SUCCESS \",\"backupSize\":157661926,"
+	    "\"backupRate\":{\"compressRate\":\"0MB/s\","
+	    "\"consumerRate\":\"0MB/s\",\"producerRate\":\"0MB/s\"},"
+	    "\"currentStep\":\"FINISH\",\"actionType\":\"Backup\","
+	    "\"unrestoreKeys\":\"N/A\",\"progress\":\"100.00%\","
+	    "\"actionStartTime\":\"2025-05-19 09:07:28\","
+	    "\"priorKey\":\"N/A\",\"key\":\"20250519_090729\"}},"
+	    "\"sub_item_name\":\"Perform a backup\","
+	    "\"begin_time\":\"2025-05-19 09:06:18.0\",\"end_time\":null,"
+	    "\"estimated_time\":-1}]}]}";
+
+	body = test_read_file(
+	    "../shared/fixtures/dws-actions-snapshotting-failed.json", &len);
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(
+	    env->p->list_parse(&env->ctx, 200, body, len, &l, &cur, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(l.n, 1);
+	t = &l.v[0];
+	assert_string_equal(t->id, "abb30649-4ab5-448f-a199-f764d2a4271d");
+	assert_string_equal(t->type, "SNAPSHOTTING_FAILED");
+	assert_string_equal(t->cluster_id, "c-1");
+	assert_string_equal(t->cluster_name, "cluster_779");
+	assert_int_equal(t->state, TASK_FAILED);
+	assert_string_equal(t->raw_status, "FAILED");
+	assert_int_equal(t->progress, 100);
+	assert_int_equal(t->started_at, 1747645510); /* 09:05:10Z */
+	assert_int_equal(t->ended_at, 1747645662);   /* 09:07:42Z */
+	assert_string_equal(t->reason,
+	    "failedStep=INIT: host-172-16-13-211 SUCCESS "
+	    "host-172-16-47-24 SUCCESS host-172-16-19-132 SUCCESS");
+	assert_string_equal(t->detail, want_detail);
+	assert_true(cur.done);
+	assert_int_equal(cur.scope, 1);
+	task_list_clear(&l);
+
+	/* zone-less times follow the watch's timezone */
+	env->watch.timezone_offset_s = 8 * 3600;
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(
+	    env->p->list_parse(&env->ctx, 200, body, len, &l, &cur, &cause), 0);
+	assert_int_equal(l.v[0].started_at, 1747645510 - 8 * 3600);
+	assert_int_equal(l.v[0].ended_at, 1747645662 - 8 * 3600);
+	env->watch.timezone_offset_s = 0;
+	task_list_clear(&l);
+	free(body);
+}
+
+/* The expected request of one scope. */
+static void
+test_assert_req(
+    struct test_env *env, struct provider_cursor *cur, const char *want)
+{
+	struct provider_req req;
+	char *cause = NULL;
+
+	memset(&req, 0xa5, sizeof(req));
+	if (env->p->list_req(&env->ctx, cur, &req, &cause) != 0)
+		fail_msg("list_req: %s", cause ? cause : "?");
+	assert_string_equal(req.path_query, want);
+	assert_string_equal(req.service, "dws");
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.headers[0], "Accept: application/json");
+	assert_string_equal(req.headers[1], "X-Language: en-us");
+	assert_null(req.headers[2]);
+	provider_req_clear(&req);
+}
+
+/* Two clusters x two actions: four requests, absent ones give nothing. */
+static void
+test_scopes(void **state)
+{
+	static const char *paths[] = {
+		"/v1/proj/clusters/c-1/actions/SNAPSHOTTING",
+		"/v1/proj/clusters/c-1/actions/RESTORING",
+		"/v1/proj/clusters/c-2/actions/SNAPSHOTTING",
+		"/v1/proj/clusters/c-2/actions/RESTORING",
+	};
+	static const long statuses[] = { 200, 404, 404, 200 };
+	static const char *bodies[] = {
+		"{\"id\":\"a1\",\"status\":\"RUNNING\","
+		"\"action_name\":\"SNAPSHOTTING\"}",
+		"{\"error_code\":\"DWS.0001\",\"error_msg\":\"no action\"}",
+		"",
+		"{\"id\":\"a2\",\"status\":\"WAITING\"}",
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *cause = NULL;
+	size_t i;
+
+	env->watch.clusters.v = test_clusters2;
+	env->watch.clusters.n = 2;
+	env->watch.actions.v = test_actions2;
+	env->watch.actions.n = 2;
+	memset(&cur, 0, sizeof(cur));
+	for (i = 0; i < 4; i++) {
+		assert_false(cur.done);
+		assert_int_equal(cur.scope, i);
+		test_assert_req(env, &cur, paths[i]);
+		assert_int_equal(
+		    env->p->list_parse(&env->ctx, statuses[i], bodies[i],
+			strlen(bodies[i]), &l, &cur, &cause),
+		    0);
+		assert_null(cause);
+		assert_int_equal(cur.offset, 0);
+	}
+	assert_true(cur.done);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].id, "a1");
+	assert_string_equal(l.v[0].cluster_id, "c-1");
+	assert_string_equal(l.v[0].type, "SNAPSHOTTING");
+	assert_int_equal(l.v[0].state, TASK_RUNNING);
+	assert_string_equal(l.v[1].id, "a2");
+	assert_string_equal(l.v[1].cluster_id, "c-2");
+	/* no action_name: the requested action is the type */
+	assert_string_equal(l.v[1].type, "RESTORING");
+	assert_int_equal(l.v[1].state, TASK_PENDING);
+	assert_null(l.v[1].detail);
+	assert_null(l.v[1].cluster_name);
+	task_list_clear(&l);
+
+	env->watch.clusters.v = test_clusters1;
+	env->watch.clusters.n = 1;
+	env->watch.actions.v = test_actions1;
+	env->watch.actions.n = 1;
+}
+
+/* Requests: encoding, the default actions, missing project or clusters. */
+static void
+test_list_req(void **state)
+{
+	static char *odd[] = { "c 1/x?y" };
+	struct test_env *env = *state;
+	struct provider_cursor cur;
+	struct provider_req req;
+	char *cause = NULL;
+
+	memset(&cur, 0, sizeof(cur));
+	test_assert_req(env, &cur,
+	    "/v1/proj/clusters/c-1/actions/"
+	    "SNAPSHOTTING_FAILED");
+
+	/* project and cluster cannot break out of the path */
+	env->acct.project_id = "p/q";
+	env->watch.clusters.v = odd;
+	test_assert_req(env, &cur,
+	    "/v1/p%2Fq/clusters/c%201%2Fx%3Fy/actions/"
+	    "SNAPSHOTTING_FAILED");
+	env->acct.project_id = "proj";
+
+	/* no actions configured: all eight, cluster-major */
+	env->watch.clusters.v = test_clusters2;
+	env->watch.clusters.n = 2;
+	env->watch.actions.n = 0;
+	cur.scope = 7;
+	test_assert_req(env, &cur,
+	    "/v1/proj/clusters/c-1/actions/"
+	    "FINE_GRAINED_RESTORING_FAILED");
+	cur.scope = 8;
+	test_assert_req(env, &cur, "/v1/proj/clusters/c-2/actions/GROWING");
+	cur.scope = 15;
+	test_assert_req(env, &cur,
+	    "/v1/proj/clusters/c-2/actions/"
+	    "FINE_GRAINED_RESTORING_FAILED");
+	cur.scope = 16;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cur.scope = 0;
+	env->watch.actions.n = 1;
+	env->watch.clusters.v = test_clusters1;
+	env->watch.clusters.n = 1;
+
+	env->acct.project_id = NULL;
+	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_non_null(strstr(cause, "project_id"));
+	free(cause);
+	env->acct.project_id = "proj";
+
+	env->watch.clusters.n = 0;
+	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_non_null(strstr(cause, "clusters"));
+	free(cause);
+	env->watch.clusters.n = 1;
+}
+
+struct test_status {
+	long status;
+	const char *body;
+	int rc;
+	size_t ntasks;
+	const char *cause; /* exact, when rc is -1 and not NULL */
+};
+
+/* 404 is absent unless the gateway says the API does not exist. */
+static void
+test_absent(void **state)
+{
+	static const struct test_status cases[] = {
+		{ 404, "{\"error_code\":\"DWS.0001\",\"error_msg\":\"x\"}", 0,
+		    0, NULL },
+		{ 404, "", 0, 0, NULL },
+		{ 404, "Not Found", 0, 0, NULL },
+		{ 404, "{\"error\":{\"code\":\"DWS.0015\"}}", 0, 0, NULL },
+		{ 404,
+		    "{\"error_code\":\"APIG.0101\",\"error_msg\":\"The API "
+		    "does not exist or has not been published in the "
+		    "environment\",\"request_id\":\"r1\"}",
+		    -1, 0,
+		    "HTTP 404 APIG.0101: The API does not exist or has not "
+		    "been published in the environment" },
+		{ 404, "{\"error\":{\"code\":\"apig.0101\"}}", -1, 0, NULL },
+		{ 500, "{\"error_code\":\"DWS.0000\",\"error_msg\":\"boom\"}",
+		    -1, 0, "HTTP 500 DWS.0000: boom" },
+		/* an empty 200 (a proxy's) is not "absent": no vanishing */
+		{ 200, "", -1, 0,
+		    "DWS action SNAPSHOTTING_FAILED of cluster c-1: empty "
+		    "response" },
+		{ 200, " \n", -1, 0, NULL },
+		{ 200, "null", 0, 0, NULL },
+		{ 200, "{}", 0, 0, NULL },
+		{ 200, "{\"id\":null,\"status\":null,\"items\":[]}", 0, 0,
+		    NULL },
+		{ 200, "{\"id\":\"\",\"status\":\"\"}", 0, 0, NULL },
+		{ 200, "{\"id\":\"x\"}", 0, 1, NULL },
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *cause;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = test_parse(
+		    env, cases[i].status, cases[i].body, &l, &cur, &cause);
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: rc %d, want %d (%s)", i, rc,
+			    cases[i].rc, cause ? cause : "");
+		if (rc == -1) {
+			assert_non_null(cause);
+			if (cases[i].cause != NULL)
+				assert_string_equal(cause, cases[i].cause);
+			/* an error does not move the cursor */
+			assert_false(cur.done);
+			assert_int_equal(cur.scope, 0);
+			free(cause);
+		} else {
+			assert_null(cause);
+			assert_true(cur.done);
+		}
+		assert_int_equal(l.n, cases[i].ntasks);
+		task_list_clear(&l);
+	}
+}
+
+struct test_detail {
+	const char *sub_detail; /* JSON value of the sub-item's detail */
+	const char *want;       /* the detail's JSON in the task */
+	int progress;
+};
+
+/* Each level of the detail is decoded where it is JSON, else kept. */
+static void
+test_detail_levels(void **state)
+{
+	static const struct test_detail cases[] = {
+		/* both levels decoded */
+		{ "\"{\\\"progressInfo\\\":\\\"{\\\\\\\"progress\\\\\\\":"
+		  "\\\\\\\"40%\\\\\\\"}\\\"}\"",
+		    "{\"progressInfo\":{\"progress\":\"40%\"}}", 40 },
+		/* the inner level is not JSON: kept as text */
+		{ "\"{\\\"progressInfo\\\":\\\"50% done\\\"}\"",
+		    "{\"progressInfo\":\"50% done\"}", TASK_PROGRESS_NONE },
+		/* the inner level is broken JSON: kept as text */
+		{ "\"{\\\"progressInfo\\\":\\\"{\\\\\\\"progress\\\"}\"",
+		    "{\"progressInfo\":\"{\\\"progress\"}",
+		    TASK_PROGRESS_NONE },
+		/* the outer level is not JSON */
+		{ "\"rebuilding {index\"", "\"rebuilding {index\"",
+		    TASK_PROGRESS_NONE },
+		{ "\"\"", "\"\"", TASK_PROGRESS_NONE },
+		{ "null", "null", TASK_PROGRESS_NONE },
+		{ "42", "42", TASK_PROGRESS_NONE },
+		/* a number as text stays text */
+		{ "\"42\"", "\"42\"", TASK_PROGRESS_NONE },
+		/* already objects: used as they are */
+		{ "{\"progressInfo\":{\"progress\":\"70%\"}}",
+		    "{\"progressInfo\":{\"progress\":\"70%\"}}", 70 },
+		{ "{\"progressInfo\":\"{\\\"progress\\\":\\\"80%\\\"}\"}",
+		    "{\"progressInfo\":{\"progress\":\"80%\"}}", 80 },
+		/* decoded to an array or without progressInfo */
+		{ "\"[1,2]\"", "[1,2]", TASK_PROGRESS_NONE },
+		{ "\"{\\\"other\\\":1}\"", "{\"other\":1}",
+		    TASK_PROGRESS_NONE },
+		{ "\"{\\\"progressInfo\\\":null}\"", "{\"progressInfo\":null}",
+		    TASK_PROGRESS_NONE },
+		{ "\"{\\\"progressInfo\\\":\\\"[]\\\"}\"",
+		    "{\"progressInfo\":[]}", TASK_PROGRESS_NONE },
+		/* progress of the wrong type */
+		{ "\"{\\\"progressInfo\\\":\\\"{\\\\\\\"progress\\\\\\\":"
+		  "[1]}\\\"}\"",
+		    "{\"progressInfo\":{\"progress\":[1]}}",
+		    TASK_PROGRESS_NONE },
+		{ "\"{\\\"progressInfo\\\":\\\"{\\\\\\\"progress\\\\\\\":"
+		  "33.3}\\\"}\"",
+		    "{\"progressInfo\":{\"progress\":33.3}}", 33 },
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct buf b;
+	char want[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		buf_printf(&b,
+		    "{\"id\":\"x\",\"status\":\"RUNNING\",\"items\":[{"
+		    "\"sub_items\":[{\"status\":\"RUNNING\",\"detail\":%s}]}]}",
+		    cases[i].sub_detail);
+		test_one(env, buf_str(&b), &l);
+		snprintf(want, sizeof(want),
+		    "{\"items\":[{\"sub_items\":[{\"status\":\"RUNNING\","
+		    "\"detail\":%s}]}]}",
+		    cases[i].want);
+		if (strcmp(l.v[0].detail, want) != 0)
+			fail_msg("case %zu: detail %s, want %s", i,
+			    l.v[0].detail, want);
+		if (l.v[0].progress != cases[i].progress)
+			fail_msg("case %zu: progress %d, want %d", i,
+			    l.v[0].progress, cases[i].progress);
+		assert_int_equal(l.v[0].state, TASK_RUNNING);
+		task_list_clear(&l);
+		buf_free(&b);
+	}
+}
+
+/* A level nested too deep to decode within the depth limit stays text. */
+static void
+test_detail_deep(void **state)
+{
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct json *d;
+	const struct json *v;
+	struct buf b;
+	int i, depth;
+
+	/* progressInfo nesting of depth 58 is decoded, 59 is not */
+	for (depth = 58; depth <= 59; depth++) {
+		buf_init(&b, 0);
+		buf_puts(&b,
+		    "{\"id\":\"x\",\"status\":\"RUNNING\",\"items\":[{"
+		    "\"sub_items\":[{\"detail\":{\"progressInfo\":\"");
+		for (i = 0; i < depth; i++)
+			buf_putc(&b, '[');
+		for (i = 0; i < depth; i++)
+			buf_putc(&b, ']');
+		buf_puts(&b, "\"}}]}]}");
+		test_one(env, buf_str(&b), &l);
+		d = json_parse(l.v[0].detail, strlen(l.v[0].detail), NULL);
+		assert_non_null(d);
+		v = json_get(json_at(json_get(json_at(json_get(d, "items"), 0),
+					 "sub_items"),
+				 0),
+		    "detail");
+		v = json_get(v, "progressInfo");
+		assert_int_equal(
+		    json_type(v), depth == 58 ? JSON_ARRAY : JSON_STRING);
+		json_free(d);
+		task_list_clear(&l);
+		buf_free(&b);
+	}
+}
+
+/* A progress-info detail string for a sub-item (JSON text of a string). */
+static void
+test_sub(struct buf *b, const char *status, const char *info)
+{
+	const char *s;
+
+	buf_printf(b,
+	    "{\"status\":\"%s\",\"detail\":\"{\\\"progressInfo\\\":"
+	    "\\\"",
+	    status);
+	/* info is JSON: escape it twice */
+	for (s = info; *s != '\0'; s++) {
+		if (*s == '"')
+			buf_puts(b, "\\\\\\\"");
+		else if (*s == '\\')
+			buf_puts(b, "\\\\\\\\");
+		else
+			buf_putc(b, *s);
+	}
+	buf_puts(b, "\\\"}\"}");
+}
+
+struct test_choice {
+	const char *status; /* the action's */
+	const char *sub_status[3];
+	const char *info[3];
+	int progress;
+	const char *reason;
+	int64_t ended_at;
+};
+
+/* Which sub-item gives progress, reason and end time. */
+static void
+test_choices(void **state)
+{
+	static const struct test_choice cases[] = {
+		/* the last RUNNING sub-item's progress wins */
+		{ "RUNNING", { "SUCCESS", "RUNNING", "WAITING" },
+		    { "{\"progress\":\"100%\"}", "{\"progress\":\"40.5%\"}",
+			"{\"progress\":\"0%\"}" },
+		    40, NULL, TASK_TIME_NONE },
+		/* no RUNNING one: the last one that has a progress */
+		{ "RUNNING", { "SUCCESS", "WAITING", "WAITING" },
+		    { "{\"progress\":\"100%\"}", "{\"progress\":\"5%\"}",
+			"{}" },
+		    5, NULL, TASK_TIME_NONE },
+		{ "RUNNING", { "running", "RUNNING", NULL },
+		    { "{\"progress\":\"10%\"}", "{\"progress\":\"x\"}", NULL },
+		    10, NULL, TASK_TIME_NONE },
+		/* the failing sub-item's reason beats a later one's */
+		{ "FAILED", { "SUCCESS", "FAILED", "WAITING" },
+		    { "{\"errorMsg\":\"fine\"}",
+			"{\"failedStep\":\"COPY\",\"errorCode\":\"DWS.5\","
+			"\"errorMsg\":\" disk full\\n\"}",
+			"{\"errorMsg\":\"later\"}" },
+		    TASK_PROGRESS_NONE,
+		    "failedStep=COPY errorCode=DWS.5: "
+		    "disk full",
+		    TASK_TIME_NONE },
+		/* parts are left out when empty, blank or N/A */
+		{ "FAILED", { "ROLLBACK_FAIL", NULL, NULL },
+		    { "{\"failedStep\":\"N/A\",\"errorCode\":12,"
+		      "\"errorMsg\":\"  \"}",
+			NULL, NULL },
+		    TASK_PROGRESS_NONE, "errorCode=12", TASK_TIME_NONE },
+		{ "FAILED", { "FAILED", NULL, NULL },
+		    { "{\"failedStep\":\"\",\"errorCode\":\"\","
+		      "\"errorMsg\":\"only the message\"}",
+			NULL, NULL },
+		    TASK_PROGRESS_NONE, "only the message", TASK_TIME_NONE },
+		{ "FAILED", { "FAILED", NULL, NULL },
+		    { "{\"failedStep\":\"INIT\",\"errorCode\":[1],"
+		      "\"errorMsg\":null,"
+		      "\"actionEndTime\":\"2025-05-19 09:07:42\"}",
+			NULL, NULL },
+		    TASK_PROGRESS_NONE, "failedStep=INIT", 1747645662 },
+		/* no failing sub-item: any reason, but not for a success */
+		{ "ROLLBACK_SUCCESS", { "SUCCESS", NULL, NULL },
+		    { "{\"errorMsg\":\"rolled back\"}", NULL, NULL },
+		    TASK_PROGRESS_NONE, "rolled back", TASK_TIME_NONE },
+		{ "SUCCESS", { "SUCCESS", NULL, NULL },
+		    { "{\"errorMsg\":\"h1 SUCCESS\",\"progress\":\"100%\","
+		      "\"actionEndTime\":\"2025-05-19 09:07:42\"}",
+			NULL, NULL },
+		    100, NULL, 1747645662 },
+		{ "RUNNING", { "RUNNING", NULL, NULL },
+		    { "{\"errorMsg\":\"h1 SUCCESS\","
+		      "\"actionEndTime\":\"2025-05-19 09:07:42\"}",
+			NULL, NULL },
+		    TASK_PROGRESS_NONE, NULL, TASK_TIME_NONE },
+		/* the last actionEndTime, only once the action has ended */
+		{ "FAILED", { "SUCCESS", "FAILED", "WAITING" },
+		    { "{\"actionEndTime\":\"2025-05-19 09:00:00\"}",
+			"{\"actionEndTime\":\"2025-05-19 09:07:42\"}",
+			"{\"actionEndTime\":\"garbage\"}" },
+		    TASK_PROGRESS_NONE, NULL, 1747645662 },
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct buf b;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		buf_printf(&b,
+		    "{\"id\":\"x\",\"status\":\"%s\",\"items\":[{\"sub_items\":"
+		    "[",
+		    cases[i].status);
+		/* the first sub-item in one item, the rest in another */
+		for (j = 0; j < 3 && cases[i].sub_status[j] != NULL; j++) {
+			if (j == 1)
+				buf_puts(&b, "]},{\"sub_items\":[");
+			else if (j > 1)
+				buf_putc(&b, ',');
+			test_sub(&b, cases[i].sub_status[j], cases[i].info[j]);
+		}
+		buf_puts(&b, "]}]}");
+		test_one(env, buf_str(&b), &l);
+		if (l.v[0].progress != cases[i].progress)
+			fail_msg("case %zu: progress %d, want %d", i,
+			    l.v[0].progress, cases[i].progress);
+		if (cases[i].reason == NULL) {
+			if (l.v[0].reason != NULL)
+				fail_msg("case %zu: reason %s, want none", i,
+				    l.v[0].reason);
+		} else if (l.v[0].reason == NULL ||
+		    strcmp(l.v[0].reason, cases[i].reason) != 0)
+			fail_msg("case %zu: reason %s, want %s", i,
+			    l.v[0].reason ? l.v[0].reason : "(none)",
+			    cases[i].reason);
+		if (l.v[0].ended_at != cases[i].ended_at)
+			fail_msg("case %zu: ended_at %lld, want %lld", i,
+			    (long long)l.v[0].ended_at,
+			    (long long)cases[i].ended_at);
+		task_list_clear(&l);
+		buf_free(&b);
+	}
+}
+
+/* Every state word of the API, and one it does not have. */
+static void
+test_states(void **state)
+{
+	static const struct {
+		const char *word;
+		enum task_state state;
+	} cases[] = {
+		{ "WAITING", TASK_PENDING },
+		{ "RUNNING", TASK_RUNNING },
+		{ "SUCCESS", TASK_SUCCEEDED },
+		{ "FAILED", TASK_FAILED },
+		{ "ROLLBACK_RUNNING", TASK_ROLLING_BACK },
+		{ "ROLLBACK_SUCCESS", TASK_ROLLED_BACK },
+		{ "ROLLBACK_FAIL", TASK_FAILED },
+		{ "failed", TASK_FAILED },
+		{ "PAUSED", TASK_UNKNOWN },
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	char body[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body),
+		    "{\"id\":\"x\",\"status\":\"%s\","
+		    "\"extra\":[true],\"cluster_name\":\"\"}",
+		    cases[i].word);
+		test_one(env, body, &l);
+		assert_int_equal(l.v[0].state, cases[i].state);
+		assert_string_equal(l.v[0].raw_status, cases[i].word);
+		assert_string_equal(l.v[0].detail, "{\"extra\":[true]}");
+		assert_string_equal(l.v[0].cluster_name, "");
+		task_list_clear(&l);
+	}
+}
+
+struct test_hostile {
+	const char *body;
+	int rc;
+	size_t ntasks;
+};
+
+/* Bodies meant to hurt: an error, absent or a safe record; no crash. */
+static void
+test_hostile(void **state)
+{
+	static const struct test_hostile cases[] = {
+		{ "[]", -1, 0 },
+		{ "42", -1, 0 },
+		{ "\"id\"", -1, 0 },
+		{ "not json", -1, 0 },
+		{ "{\"id\":\"a\"", -1, 0 },
+		{ "{\"id\":\"a\"} x", -1, 0 },
+		{ "{\"id\":\"\xff\"}", -1, 0 },
+		{ "{\"status\":\"RUNNING\"}", -1, 0 },
+		{ "{\"id\":5,\"status\":\"RUNNING\"}", -1, 0 },
+		{ "{\"id\":[\"a\"],\"status\":\"RUNNING\"}", -1, 0 },
+		{ "{\"id\":\"\",\"status\":\"FAILED\"}", -1, 0 },
+		{ "{\"id\":5}", -1, 0 },
+		{ "{\"id\":\"a\",\"status\":5,\"action_name\":[],"
+		  "\"cluster_name\":{},\"submit_time\":12,\"items\":\"x\"}",
+		    0, 1 },
+		{ "{\"id\":\"a\",\"items\":[1,null,\"s\",[],{},"
+		  "{\"sub_items\":5},{\"sub_items\":null},"
+		  "{\"sub_items\":[1,null,[],{},{\"detail\":5},"
+		  "{\"detail\":{}},{\"detail\":[]},{\"status\":7,"
+		  "\"detail\":\"{\\\"progressInfo\\\":7}\"},"
+		  "{\"status\":null,\"detail\":\"{\\\"progressInfo\\\":"
+		  "\\\"{\\\\\\\"progress\\\\\\\":null,"
+		  "\\\\\\\"errorMsg\\\\\\\":5,"
+		  "\\\\\\\"failedStep\\\\\\\":{},"
+		  "\\\\\\\"actionEndTime\\\\\\\":[]}\\\"}\"}]}]}",
+		    0, 1 },
+		{ "{\"id\":\"a\",\"submit_time\":\"9999-99-99 99:99:99.0\"}", 0,
+		    1 },
+		{ "{\"id\":\"a\\u0000b\",\"status\":\"RUN\\u0000\"}", 0, 1 },
+	};
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *cause;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = test_parse(env, 200, cases[i].body, &l, &cur, &cause);
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: rc %d, want %d (%s)", i, rc,
+			    cases[i].rc, cause ? cause : "");
+		if (rc == -1) {
+			assert_non_null(cause);
+			free(cause);
+		} else
+			assert_null(cause);
+		if (l.n != cases[i].ntasks)
+			fail_msg("case %zu: %zu tasks, want %zu", i, l.n,
+			    cases[i].ntasks);
+		if (l.n == 1) {
+			assert_non_null(l.v[0].id);
+			assert_non_null(l.v[0].type);
+			assert_non_null(l.v[0].cluster_id);
+			assert_non_null(l.v[0].raw_status);
+			assert_true(l.v[0].started_at == TASK_TIME_NONE);
+		}
+		task_list_clear(&l);
+	}
+}
+
+/* Wrong types leave safe defaults; the detail keeps what was sent. */
+static void
+test_wrong_types(void **state)
+{
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+
+	test_one(env,
+	    "{\"id\":\"a\",\"status\":5,\"action_name\":[],"
+	    "\"cluster_name\":{},\"submit_time\":12,\"items\":\"x\"}",
+	    &l);
+	assert_string_equal(l.v[0].id, "a");
+	assert_string_equal(l.v[0].type, "SNAPSHOTTING_FAILED");
+	assert_string_equal(l.v[0].cluster_id, "c-1");
+	assert_null(l.v[0].cluster_name);
+	assert_string_equal(l.v[0].raw_status, "");
+	assert_int_equal(l.v[0].state, TASK_UNKNOWN);
+	assert_int_equal(l.v[0].progress, TASK_PROGRESS_NONE);
+	assert_null(l.v[0].reason);
+	assert_true(l.v[0].started_at == TASK_TIME_NONE);
+	assert_true(l.v[0].ended_at == TASK_TIME_NONE);
+	assert_string_equal(l.v[0].detail, "{\"items\":\"x\"}");
+	task_list_clear(&l);
+}
+
+/* Nesting beyond the JSON depth limit is an error, not a crash. */
+static void
+test_deep(void **state)
+{
+	struct test_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	struct buf b;
+	char *cause;
+	int i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < 100000; i++)
+		buf_putc(&b, '[');
+	assert_int_equal(
+	    test_parse(env, 200, buf_str(&b), &l, &cur, &cause), -1);
+	free(cause);
+	buf_free(&b);
+
+	/* deep JSON inside the detail string: kept as text */
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"id\":\"x\",\"items\":[{\"sub_items\":[{\"detail\":\"");
+	for (i = 0; i < 100000; i++)
+		buf_putc(&b, '[');
+	buf_puts(&b, "\"}]}]}");
+	assert_int_equal(
+	    test_parse(env, 200, buf_str(&b), &l, &cur, &cause), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(strlen(l.v[0].detail),
+	    strlen("{\"items\":[{\"sub_items\":[{\"detail\":\"") + 100000 +
+		strlen("\"}]}]}"));
+	task_list_clear(&l);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture),
+		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_list_req),
+		cmocka_unit_test(test_absent),
+		cmocka_unit_test(test_detail_levels),
+		cmocka_unit_test(test_detail_deep),
+		cmocka_unit_test(test_choices),
+		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_deep),
+	};
+
+	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+}

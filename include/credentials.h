@@ -20,4 +20,26 @@ int credentials_configured(const struct config_secret *s);
  */
 int credentials_read(const struct config_secret *s, char **out, char **cause);
 
+/*
+ * The key pairs of accounts that sign requests (aksk, v2, v3), read once
+ * and kept until cleared, keyed by account name and where the secrets are.
+ */
+struct credentials_cache;
+
+/* An empty cache. */
+struct credentials_cache *credentials_cache_new(void);
+/* Wipe and free every cached secret and the cache; NULL is a no-op. */
+void credentials_cache_free(struct credentials_cache *cc);
+/* Wipe every cached secret (reload): the next use reads them again. */
+void credentials_cache_clear(struct credentials_cache *cc);
+/*
+ * The access key (id) and secret of an account, read on first use.  The
+ * pointers stay valid until the cache is cleared or freed.  On error return
+ * -1 with *cause set (caller frees; names the account and the file or
+ * variable, never a secret).
+ */
+int credentials_cache_pair(struct credentials_cache *cc,
+    const struct config_account *acct, const char **key, const char **secret,
+    char **cause);
+
 #endif

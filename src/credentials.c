@@ -174,3 +174,151 @@ credentials_read(const struct config_secret *s, char **out, char **cause)
 		return credentials_read_env(s->env, out, cause);
 	return credentials_read_credential(s->credential, out, cause);
 }
+
+/* One account's key pair and where it came from. */
+struct credentials_entry {
+	char *account;
+	struct config_secret key_src;
+	struct config_secret secret_src;
+	char *key;
+	char *secret;
+};
+
+struct credentials_cache {
+	struct credentials_entry *v;
+	size_t n;
+};
+
+/* An empty cache. */
+struct credentials_cache *
+credentials_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct credentials_cache));
+}
+
+/* Free a copied secret location. */
+static void
+credentials_src_clear(struct config_secret *s)
+{
+	free(s->file);
+	free(s->env);
+	free(s->credential);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Copy a secret location. */
+static void
+credentials_src_copy(struct config_secret *dst, const struct config_secret *s)
+{
+	dst->file = xstrdup(s->file);
+	dst->env = xstrdup(s->env);
+	dst->credential = xstrdup(s->credential);
+}
+
+/* Compare two optional strings. */
+static int
+credentials_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* 1 if two secret locations are the same. */
+static int
+credentials_src_equal(
+    const struct config_secret *a, const struct config_secret *b)
+{
+	return credentials_streq(a->file, b->file) &&
+	    credentials_streq(a->env, b->env) &&
+	    credentials_streq(a->credential, b->credential);
+}
+
+/* Wipe and free every cached secret (reload). */
+void
+credentials_cache_clear(struct credentials_cache *cc)
+{
+	size_t i;
+
+	if (cc == NULL)
+		return;
+	for (i = 0; i < cc->n; i++) {
+		free(cc->v[i].account);
+		credentials_src_clear(&cc->v[i].key_src);
+		credentials_src_clear(&cc->v[i].secret_src);
+		xfreesecret(cc->v[i].key);
+		xfreesecret(cc->v[i].secret);
+	}
+	free(cc->v);
+	cc->v = NULL;
+	cc->n = 0;
+}
+
+/* Wipe and free every cached secret and the cache; NULL is a no-op. */
+void
+credentials_cache_free(struct credentials_cache *cc)
+{
+	if (cc == NULL)
+		return;
+	credentials_cache_clear(cc);
+	free(cc);
+}
+
+/* The key pair of an account, read on first use (see credentials.h). */
+int
+credentials_cache_pair(struct credentials_cache *cc,
+    const struct config_account *acct, const char **key, const char **secret,
+    char **cause)
+{
+	struct credentials_entry *e;
+	char *k = NULL, *s = NULL, *why = NULL;
+	size_t i;
+
+	*key = *secret = NULL;
+	*cause = NULL;
+	for (i = 0; i < cc->n; i++) {
+		e = &cc->v[i];
+		if (strcmp(e->account, acct->name) == 0 &&
+		    credentials_src_equal(&e->key_src, &acct->access_key) &&
+		    credentials_src_equal(&e->secret_src, &acct->secret_key)) {
+			*key = e->key;
+			*secret = e->secret;
+			return 0;
+		}
+	}
+	if (credentials_read(&acct->access_key, &k, &why) == -1) {
+		*cause =
+		    xasprintf("account %s: access key: %s", acct->name, why);
+		free(why);
+		return -1;
+	}
+	if (credentials_read(&acct->secret_key, &s, &why) == -1) {
+		*cause = xasprintf("account %s: secret: %s", acct->name, why);
+		free(why);
+		xfreesecret(k);
+		return -1;
+	}
+	/* Drop a stale entry of the same account (its sources changed). */
+	for (i = 0; i < cc->n; i++) {
+		e = &cc->v[i];
+		if (strcmp(e->account, acct->name) != 0)
+			continue;
+		free(e->account);
+		credentials_src_clear(&e->key_src);
+		credentials_src_clear(&e->secret_src);
+		xfreesecret(e->key);
+		xfreesecret(e->secret);
+		cc->v[i] = cc->v[--cc->n];
+		break;
+	}
+	cc->v = xreallocarray(cc->v, cc->n + 1, sizeof(*cc->v));
+	e = &cc->v[cc->n++];
+	e->account = xstrdup(acct->name);
+	credentials_src_copy(&e->key_src, &acct->access_key);
+	credentials_src_copy(&e->secret_src, &acct->secret_key);
+	e->key = k;
+	e->secret = s;
+	*key = k;
+	*secret = s;
+	return 0;
+}

@@ -62,7 +62,8 @@ static int
 test_teardown(void **state)
 {
 	static const char *names[] = { "ok", "group", "world", "nl2", "crlf",
-		"empty", "long", "max", "nul", "cred", "nl" };
+		"empty", "long", "max", "nul", "cred", "nl", "ak", "sk",
+		"sk2" };
 	size_t i;
 	char *p;
 
@@ -248,6 +249,78 @@ test_credential_dir(void **state)
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+/* The key pair of an account is read once and kept until cleared. */
+static void
+test_cache(void **state)
+{
+	struct credentials_cache *cc = credentials_cache_new();
+	struct config_account a;
+	const char *k, *s;
+	char *ak, *sk, *sk2, *cause = NULL;
+
+	ak = test_write("ak", "AKID\n", 5, 0600);
+	sk = test_write("sk", "first\n", 6, 0600);
+	memset(&a, 0, sizeof(a));
+	a.name = "acct";
+	a.access_key.file = ak;
+	a.secret_key.file = sk;
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), 0);
+	assert_string_equal(k, "AKID");
+	assert_string_equal(s, "first");
+	/* Changed on disk: the cache still has the old one. */
+	free(test_write("sk", "second\n", 7, 0600));
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), 0);
+	assert_string_equal(s, "first");
+	/* Cleared (reload): read again. */
+	credentials_cache_clear(cc);
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), 0);
+	assert_string_equal(s, "second");
+	/* The account now reads its secret elsewhere: read that. */
+	sk2 = test_write("sk2", "third", 5, 0600);
+	a.secret_key.file = sk2;
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), 0);
+	assert_string_equal(s, "third");
+	credentials_cache_free(cc);
+	credentials_cache_free(NULL);
+	free(ak);
+	free(sk);
+	free(sk2);
+}
+
+/* A pair that cannot be read names the account and where, not the secret. */
+static void
+test_cache_errors(void **state)
+{
+	struct credentials_cache *cc = credentials_cache_new();
+	struct config_account a;
+	const char *k = "x", *s = "x";
+	char *ak, *sk, *cause = NULL;
+
+	ak = test_write("ak", "AKID", 4, 0600);
+	sk = test_write("sk", TEST_SECRET, strlen(TEST_SECRET), 0640);
+	memset(&a, 0, sizeof(a));
+	a.name = "acct";
+	a.access_key.file = ak;
+	a.secret_key.file = sk;
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), -1);
+	assert_null(k);
+	assert_null(s);
+	assert_non_null(strstr(cause, "account acct: secret:"));
+	assert_non_null(strstr(cause, "chmod 600"));
+	assert_null(strstr(cause, TEST_SECRET));
+	free(cause);
+	a.access_key.file = NULL;
+	a.access_key.env = "TEST_CREDENTIALS_UNSET_VAR";
+	unsetenv("TEST_CREDENTIALS_UNSET_VAR");
+	assert_int_equal(credentials_cache_pair(cc, &a, &k, &s, &cause), -1);
+	assert_non_null(strstr(cause, "account acct: access key:"));
+	assert_non_null(strstr(cause, "TEST_CREDENTIALS_UNSET_VAR"));
+	free(cause);
+	credentials_cache_free(cc);
+	free(ak);
+	free(sk);
+}
+
 /* Nothing configured. */
 static void
 test_none(void **state)
@@ -272,6 +345,8 @@ main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_credential_dir),
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_errors),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);

@@ -1,8 +1,9 @@
 /*
- * Scenario files: libyaml reads the tasks each simulated API starts with and
- * their timed changes, reporting mistakes as FILE:LINE:COL: message.  The
- * changes form a timeline, sorted once and run on one monotonic libevent
- * timer that is re-armed for the next due step.
+ * Scenario files: libyaml reads the accounts, clusters and tasks each
+ * simulated API starts with and the tasks' timed changes, reporting
+ * mistakes as FILE:LINE:COL: message.  The changes form a timeline, sorted
+ * once and run on one monotonic libevent timer that is re-armed for the
+ * next due step.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "sim.h"
 
 #define SCENARIO_MAX_STEPS 100000
+#define SCENARIO_MAX_KEYS 32
 
 /* One timed change: a task appears, changes or is deleted. */
 struct scenario_step {
@@ -204,26 +206,112 @@ scenario_time(
 	    key, s);
 }
 
-/* Read the fields of a change (job or timed step) into c. */
+/* Read an optional string into an owned copy. */
 static int
-scenario_change(
-    struct scenario_parse *sp, yaml_node_t *map, struct sim_change *c)
+scenario_dup(
+    struct scenario_parse *sp, yaml_node_t *map, const char *key, char **out)
 {
 	const char *s;
 
-	if (scenario_str(sp, map, "name", &s) == -1)
+	if (scenario_str(sp, map, key, &s) == -1)
 		return -1;
-	c->name = xstrdup(s);
-	if (scenario_str(sp, map, "fail_reason", &s) == -1)
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* Read an optional integer in [min, max]; *out stays as it is if absent. */
+static int
+scenario_int(struct scenario_parse *sp, yaml_node_t *map, const char *key,
+    long long min, long long max, int *out)
+{
+	const char *s, *errstr;
+	long long v;
+
+	if (scenario_str(sp, map, key, &s) == -1)
 		return -1;
-	c->fail_reason = xstrdup(s);
+	if (s == NULL)
+		return 0;
+	if (util_strtonum(s, min, max, &v, &errstr) == -1)
+		return scenario_error(sp, scenario_get(sp, map, key),
+		    "%s: \"%s\" is not an integer from %lld to %lld", key, s,
+		    min, max);
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * Check a mapping's keys: the task keys of api and the NULL-terminated
+ * extra ones, without the banned ones.
+ */
+static int
+scenario_task_keys(struct scenario_parse *sp, yaml_node_t *map,
+    const struct sim_api *api, const char *const *extra,
+    const char *const *banned, const char *what)
+{
+	static const char *const common[] = {
+		"id",
+		"name",
+		"instance_id",
+		"instance_name",
+		"status",
+		"progress",
+		"fail_reason",
+		"created",
+		"ended",
+		NULL,
+	};
+	const char *keys[SCENARIO_MAX_KEYS];
+	size_t n = 0, i;
+
+	for (i = 0; common[i] != NULL; i++) {
+		if (!sim_word_in(common[i], banned))
+			keys[n++] = common[i];
+	}
+	for (i = 0; api->keys != NULL && api->keys[i] != NULL; i++) {
+		if (!sim_word_in(api->keys[i], banned))
+			keys[n++] = api->keys[i];
+	}
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		keys[n++] = extra[i];
+	keys[n] = NULL;
+	return scenario_keys(sp, map, keys, what);
+}
+
+/* Read the fields of a change (task or timed step) of api into c. */
+static int
+scenario_change(struct scenario_parse *sp, const struct sim_api *api,
+    yaml_node_t *map, struct sim_change *c)
+{
+	char *cause;
+	const char *s;
+
+	if (scenario_dup(sp, map, "name", &c->name) == -1 ||
+	    scenario_dup(sp, map, "fail_reason", &c->fail_reason) == -1 ||
+	    scenario_dup(sp, map, "instance_status", &c->instance_status) ==
+		-1 ||
+	    scenario_dup(sp, map, "step", &c->step) == -1 ||
+	    scenario_dup(sp, map, "failed_step", &c->failed_step) == -1 ||
+	    scenario_dup(sp, map, "error_code", &c->error_code) == -1 ||
+	    scenario_dup(sp, map, "result", &c->result) == -1 ||
+	    scenario_dup(sp, map, "errors", &c->errors) == -1 ||
+	    scenario_dup(sp, map, "request", &c->request) == -1 ||
+	    scenario_int(sp, map, "total_steps", 1, 1000000, &c->total_steps) ==
+		-1 ||
+	    scenario_int(
+		sp, map, "current_step", 0, 1000000, &c->current_step) == -1)
+		return -1;
+	if (c->name != NULL && api->check_name != NULL &&
+	    api->check_name(c->name, &cause) == -1) {
+		scenario_error(sp, scenario_get(sp, map, "name"), "%s", cause);
+		free(cause);
+		return -1;
+	}
 	if (scenario_str(sp, map, "status", &s) == -1)
 		return -1;
 	if (s != NULL && !sim_task_valid_status(s))
 		return scenario_error(sp, scenario_get(sp, map, "status"),
-		    "status: bad word \"%s\" (DDS uses Running, Completed, "
-		    "Failed)",
-		    s);
+		    "status: bad word \"%s\" (a word such as %s)", s,
+		    api->default_status);
 	c->status = xstrdup(s);
 	if (scenario_str(sp, map, "progress", &s) == -1)
 		return -1;
@@ -259,18 +347,17 @@ scenario_add_step(struct scenario_parse *sp, yaml_node_t *node, uint64_t at_ms,
 	return 0;
 }
 
-/* Read one entry of a job's "at" list. */
+/* Read one entry of a task's "at" list. */
 static int
 scenario_timed(struct scenario_parse *sp, yaml_node_t *node, struct sim_task *t)
 {
-	static const char *const keys[] = {
-		"after",
-		"status",
-		"progress",
-		"fail_reason",
-		"name",
-		"ended",
-		"delete",
+	static const char *const extra[] = { "after", "delete", NULL };
+	static const char *const banned[] = {
+		"id",
+		"instance_id",
+		"instance_name",
+		"logical_cluster",
+		"created",
 		NULL,
 	};
 	struct sim_change c;
@@ -280,14 +367,15 @@ scenario_timed(struct scenario_parse *sp, yaml_node_t *node, struct sim_task *t)
 	const char *s;
 
 	sim_change_init(&c);
-	if (scenario_keys(sp, node, keys, "a timed change") == -1 ||
+	if (scenario_task_keys(
+		sp, node, t->api, extra, banned, "a timed change") == -1 ||
 	    scenario_duration(sp, node, "after", &present, &after) == -1)
 		goto out;
 	if (!present) {
 		scenario_error(sp, node, "a timed change needs \"after\"");
 		goto out;
 	}
-	if (scenario_change(sp, node, &c) == -1 ||
+	if (scenario_change(sp, t->api, node, &c) == -1 ||
 	    scenario_str(sp, node, "delete", &s) == -1)
 		goto out;
 	if (s != NULL) {
@@ -322,26 +410,21 @@ scenario_set(char **field, const char *value)
 	*field = xstrdup(value);
 }
 
-/* Read one job of a service's list and create its task. */
+/*
+ * Read one task of a service's list and create it; cl is the cluster it
+ * belongs to (cluster-scoped services) or NULL.
+ */
 static int
-scenario_job(
-    struct scenario_parse *sp, const struct sim_api *api, yaml_node_t *node)
+scenario_job(struct scenario_parse *sp, const struct sim_api *api,
+    const struct sim_cluster *cl, yaml_node_t *node)
 {
-	static const char *const keys[] = {
-		"id",
-		"name",
+	static const char *const extra[] = { "appear_after", "at", NULL };
+	static const char *const banned[] = {
 		"instance_id",
 		"instance_name",
-		"status",
-		"progress",
-		"fail_reason",
-		"created",
-		"ended",
-		"appear_after",
-		"at",
 		NULL,
 	};
-	const char *id, *instance_id, *instance_name;
+	const char *id, *instance_id, *instance_name, *lc;
 	struct sim_change c;
 	struct sim_task *t;
 	yaml_node_t *at, *v;
@@ -349,17 +432,26 @@ scenario_job(
 	int64_t created, ended, start = sp->sim->start_wall_ms / 1000;
 	uint64_t appear_ms;
 	int appear, rc = -1;
+	char *cause;
 
 	sim_change_init(&c);
-	if (scenario_keys(sp, node, keys, "a job") == -1 ||
+	if (scenario_task_keys(sp, node, api, extra, cl != NULL ? banned : NULL,
+		api == &sim_dds_api ? "a job" : "a task") == -1 ||
 	    scenario_str(sp, node, "id", &id) == -1 ||
 	    scenario_str(sp, node, "instance_id", &instance_id) == -1 ||
 	    scenario_str(sp, node, "instance_name", &instance_name) == -1 ||
+	    scenario_str(sp, node, "logical_cluster", &lc) == -1 ||
 	    scenario_time(sp, node, "created", &created) == -1 ||
 	    scenario_duration(sp, node, "appear_after", &appear, &appear_ms) ==
 		-1 ||
-	    scenario_change(sp, node, &c) == -1)
+	    scenario_change(sp, api, node, &c) == -1)
 		goto out;
+	if (c.name == NULL && api->check_name != NULL &&
+	    api->check_name("", &cause) == -1) {
+		scenario_error(sp, node, "%s", cause);
+		free(cause);
+		goto out;
+	}
 	if (id != NULL && *id == '\0') {
 		scenario_error(sp, scenario_get(sp, node, "id"), "empty id");
 		goto out;
@@ -378,12 +470,17 @@ scenario_job(
 	}
 
 	t = sim_task_new(sp->sim, api, id);
+	if (cl != NULL) {
+		instance_id = cl->id;
+		instance_name = cl->name;
+	}
 	scenario_set(&t->instance_id, instance_id);
 	scenario_set(&t->instance_name, instance_name);
+	scenario_set(&t->logical_cluster, lc);
 	t->created = created != UTIL_TIME_NONE ? created : start;
 	t->created_set = created != UTIL_TIME_NONE;
 	ended = c.ended;
-	sim_task_apply(t, &c, start);
+	sim_task_apply(sp->sim, t, &c, start);
 	if (appear) {
 		/* a finished job that appears later ends when it appears */
 		t->visible = 0;
@@ -403,25 +500,285 @@ out:
 	return rc;
 }
 
-/* Read a service's section: its list of jobs. */
+/* Read a list of tasks of api (in cluster cl, or NULL). */
 static int
-scenario_service(
-    struct scenario_parse *sp, const struct sim_api *api, yaml_node_t *node)
+scenario_list(struct scenario_parse *sp, const struct sim_api *api,
+    const struct sim_cluster *cl, yaml_node_t *list, const char *key)
 {
-	const char *keys[] = { api->list_key, NULL };
 	yaml_node_item_t *it;
-	yaml_node_t *list;
+
+	if (list == NULL)
+		return 0;
+	if (list->type != YAML_SEQUENCE_NODE)
+		return scenario_error(sp, list, "%s must be a list", key);
+	for (it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++) {
+		if (scenario_job(sp, api, cl, scenario_node(sp, *it)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read a flat service's section: its list of tasks under key. */
+static int
+scenario_service(struct scenario_parse *sp, const struct sim_api *api,
+    const char *key, yaml_node_t *node)
+{
+	const char *keys[] = { key, NULL };
 
 	if (scenario_keys(sp, node, keys, api->service) == -1)
 		return -1;
-	if ((list = scenario_get(sp, node, api->list_key)) == NULL)
+	return scenario_list(sp, api, NULL, scenario_get(sp, node, key), key);
+}
+
+/*
+ * Read one cluster of the dws or ehpc section: its id, name (and E-HPC
+ * region) and its task lists.
+ */
+static int
+scenario_cluster(struct scenario_parse *sp, const char *kind, yaml_node_t *node)
+{
+	static const char *const dws_keys[] = {
+		"id",
+		"name",
+		"actions",
+		"logical_tasks",
+		NULL,
+	};
+	static const char *const ehpc_keys[] = {
+		"id",
+		"name",
+		"region",
+		"tasks",
+		NULL,
+	};
+	const char *id, *name, *region = NULL;
+	const struct sim_cluster *cl;
+	int dws = strcmp(kind, "dws") == 0;
+
+	if (scenario_keys(sp, node, dws ? dws_keys : ehpc_keys, "a cluster") ==
+		-1 ||
+	    scenario_str(sp, node, "id", &id) == -1 ||
+	    scenario_str(sp, node, "name", &name) == -1 ||
+	    (!dws && scenario_str(sp, node, "region", &region) == -1))
+		return -1;
+	if (util_empty(id))
+		return scenario_error(sp, node, "a cluster needs an id");
+	if (sim_cluster_find(sp->sim, kind, id) != NULL)
+		return scenario_error(sp, scenario_get(sp, node, "id"),
+		    "duplicate cluster id \"%s\"", id);
+	cl = sim_cluster_add(sp->sim, kind, id, name, region);
+	if (!dws)
+		return scenario_list(sp, &sim_ehpc_api, cl,
+		    scenario_get(sp, node, "tasks"), "tasks");
+	if (scenario_list(sp, &sim_dws_actions_api, cl,
+		scenario_get(sp, node, "actions"), "actions") == -1)
+		return -1;
+	return scenario_list(sp, &sim_dws_logical_api, cl,
+	    scenario_get(sp, node, "logical_tasks"), "logical_tasks");
+}
+
+/* Read a cluster-scoped section (dws, ehpc): its clusters. */
+static int
+scenario_clusters(
+    struct scenario_parse *sp, const char *kind, yaml_node_t *node)
+{
+	static const char *const dws_keys[] = { "clusters", NULL };
+	static const char *const ehpc_keys[] = {
+		"clusters",
+		"tasks_shape",
+		NULL,
+	};
+	yaml_node_item_t *it;
+	yaml_node_t *list;
+	const char *shape;
+	int dws = strcmp(kind, "dws") == 0;
+
+	if (scenario_keys(sp, node, dws ? dws_keys : ehpc_keys, kind) == -1)
+		return -1;
+	if (!dws) {
+		if (scenario_str(sp, node, "tasks_shape", &shape) == -1)
+			return -1;
+		if (shape != NULL && strcmp(shape, "array") != 0 &&
+		    strcmp(shape, "wrapped") != 0)
+			return scenario_error(sp,
+			    scenario_get(sp, node, "tasks_shape"),
+			    "tasks_shape must be array or wrapped");
+		sp->sim->ehpc_wrapped =
+		    shape != NULL && strcmp(shape, "wrapped") == 0;
+	}
+	if ((list = scenario_get(sp, node, "clusters")) == NULL)
 		return 0;
 	if (list->type != YAML_SEQUENCE_NODE)
-		return scenario_error(
-		    sp, list, "%s must be a list", api->list_key);
+		return scenario_error(sp, list, "clusters must be a list");
 	for (it = list->data.sequence.items.start;
 	     it < list->data.sequence.items.top; it++) {
-		if (scenario_job(sp, api, scenario_node(sp, *it)) == -1)
+		if (scenario_cluster(sp, kind, scenario_node(sp, *it)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read an account's auth: a word or a list of words; -1 if bad. */
+static int
+scenario_auth_methods(struct scenario_parse *sp, yaml_node_t *node,
+    enum sim_cloud cloud, unsigned *out)
+{
+	static const struct {
+		const char *word;
+		enum sim_cloud cloud;
+		unsigned bits;
+	} words[] = {
+		{ "aksk", SIM_CLOUD_HUAWEI, SIM_AUTH_AKSK },
+		{ "token", SIM_CLOUD_HUAWEI, SIM_AUTH_TOKEN },
+		{ "any", SIM_CLOUD_HUAWEI, SIM_AUTH_AKSK | SIM_AUTH_TOKEN },
+		{ "v2", SIM_CLOUD_ALIBABA, SIM_AUTH_V2 },
+		{ "v3", SIM_CLOUD_ALIBABA, SIM_AUTH_V3 },
+		{ "any", SIM_CLOUD_ALIBABA, SIM_AUTH_V2 | SIM_AUTH_V3 },
+	};
+	yaml_node_item_t *it = NULL;
+	yaml_node_t *v = node;
+	const char *w;
+	size_t i;
+
+	*out = 0;
+	if (node->type == YAML_SEQUENCE_NODE) {
+		it = node->data.sequence.items.start;
+		if (it >= node->data.sequence.items.top)
+			return 0;
+		v = scenario_node(sp, *it);
+	}
+	for (;;) {
+		if ((w = scenario_scalar(sp, v, "auth")) == NULL)
+			return -1;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			if (strcmp(w, words[i].word) == 0 &&
+			    words[i].cloud == cloud)
+				break;
+		}
+		if (i == sizeof(words) / sizeof(words[0]) &&
+		    strcmp(w, "none") != 0)
+			return scenario_error(sp, v,
+			    "auth: \"%s\" is not one of none, %s, any", w,
+			    cloud == SIM_CLOUD_HUAWEI ? "aksk, token"
+						      : "v2, v3");
+		if (i < sizeof(words) / sizeof(words[0]))
+			*out |= words[i].bits;
+		if (it == NULL || ++it >= node->data.sequence.items.top)
+			return 0;
+		v = scenario_node(sp, *it);
+	}
+}
+
+/* Read one account of the accounts list. */
+static int
+scenario_account(struct scenario_parse *sp, yaml_node_t *node)
+{
+	static const char *const keys[] = {
+		"name",
+		"cloud",
+		"auth",
+		"ak",
+		"sk",
+		"user",
+		"password",
+		"domain",
+		"project_id",
+		"token_lifetime",
+		"access_key_id",
+		"access_key_secret",
+		NULL,
+	};
+	static const char *const huawei_only[] = {
+		"ak",
+		"sk",
+		"user",
+		"password",
+		"domain",
+		"project_id",
+		"token_lifetime",
+		NULL,
+	};
+	struct sim_account *a;
+	yaml_node_t *v;
+	const char *name, *cloud;
+	enum sim_cloud cl;
+	uint64_t ms;
+	int present;
+	size_t i;
+
+	if (scenario_keys(sp, node, keys, "an account") == -1 ||
+	    scenario_str(sp, node, "name", &name) == -1 ||
+	    scenario_str(sp, node, "cloud", &cloud) == -1)
+		return -1;
+	if (util_empty(name))
+		return scenario_error(sp, node, "an account needs a name");
+	if (cloud == NULL || strcmp(cloud, "huawei") == 0 ||
+	    strcmp(cloud, "otc") == 0)
+		cl = SIM_CLOUD_HUAWEI;
+	else if (strcmp(cloud, "alibaba") == 0)
+		cl = SIM_CLOUD_ALIBABA;
+	else
+		return scenario_error(sp, scenario_get(sp, node, "cloud"),
+		    "cloud must be huawei, otc or alibaba");
+	for (i = 0; huawei_only[i] != NULL; i++) {
+		v = scenario_get(sp, node, huawei_only[i]);
+		if (v != NULL && cl != SIM_CLOUD_HUAWEI)
+			return scenario_error(
+			    sp, v, "%s is for Huawei accounts", huawei_only[i]);
+	}
+	if (cl == SIM_CLOUD_HUAWEI &&
+	    ((v = scenario_get(sp, node, "access_key_id")) != NULL ||
+		(v = scenario_get(sp, node, "access_key_secret")) != NULL))
+		return scenario_error(
+		    sp, v, "access keys are for Alibaba accounts");
+	if ((a = sim_auth_account_new(sp->sim, name)) == NULL)
+		return scenario_error(sp, scenario_get(sp, node, "name"),
+		    "duplicate account \"%s\"", name);
+	a->cloud = cl;
+	if ((v = scenario_get(sp, node, "auth")) != NULL &&
+	    scenario_auth_methods(sp, v, cl, &a->methods) == -1)
+		return -1;
+	if (scenario_dup(sp, node, "ak", &a->ak) == -1 ||
+	    scenario_dup(sp, node, "sk", &a->sk) == -1 ||
+	    scenario_dup(sp, node, "user", &a->user) == -1 ||
+	    scenario_dup(sp, node, "password", &a->password) == -1 ||
+	    scenario_dup(sp, node, "domain", &a->domain) == -1 ||
+	    scenario_dup(sp, node, "project_id", &a->project_id) == -1 ||
+	    scenario_dup(sp, node, "access_key_id", &a->access_key_id) == -1 ||
+	    scenario_dup(
+		sp, node, "access_key_secret", &a->access_key_secret) == -1 ||
+	    scenario_duration(sp, node, "token_lifetime", &present, &ms) == -1)
+		return -1;
+	if (present)
+		a->token_lifetime_ms = ms;
+	if ((a->ak == NULL) != (a->sk == NULL))
+		return scenario_error(sp, node, "ak and sk go together");
+	if ((a->methods & SIM_AUTH_AKSK) && a->ak == NULL)
+		return scenario_error(sp, node, "auth aksk needs ak and sk");
+	if ((a->methods & SIM_AUTH_TOKEN) &&
+	    (a->user == NULL || a->password == NULL))
+		return scenario_error(sp, node,
+		    "auth token needs user and password (and domain)");
+	if ((a->access_key_id == NULL) != (a->access_key_secret == NULL) ||
+	    ((a->methods & (SIM_AUTH_V2 | SIM_AUTH_V3)) &&
+		a->access_key_id == NULL))
+		return scenario_error(sp, node,
+		    "access_key_id and access_key_secret go together");
+	return 0;
+}
+
+/* Read the accounts list. */
+static int
+scenario_accounts(struct scenario_parse *sp, yaml_node_t *list)
+{
+	yaml_node_item_t *it;
+
+	if (list->type != YAML_SEQUENCE_NODE)
+		return scenario_error(sp, list, "accounts must be a list");
+	for (it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++) {
+		if (scenario_account(sp, scenario_node(sp, *it)) == -1)
 			return -1;
 	}
 	return 0;
@@ -432,9 +789,9 @@ static int
 scenario_root(struct scenario_parse *sp, yaml_node_t *root)
 {
 	yaml_node_pair_t *p;
-	const struct sim_api *api;
 	yaml_node_t *k, *v;
 	const char *name, *s;
+	int rc;
 
 	if (root->type != YAML_MAPPING_NODE)
 		return scenario_error(sp, root, "a scenario must be a mapping");
@@ -449,14 +806,24 @@ scenario_root(struct scenario_parse *sp, yaml_node_t *root)
 				return -1;
 			free(sp->sim->project_id);
 			sp->sim->project_id = xstrdup(s);
-		} else if ((api = sim_api_find(name)) != NULL) {
-			if (scenario_service(sp, api, v) == -1)
-				return -1;
-		} else
+			continue;
+		}
+		if (strcmp(name, "dds") == 0)
+			rc = scenario_service(sp, &sim_dds_api, "jobs", v);
+		else if (strcmp(name, "gaussdb") == 0)
+			rc = scenario_service(sp, &sim_gaussdb_api, "tasks", v);
+		else if (strcmp(name, "dws") == 0 || strcmp(name, "ehpc") == 0)
+			rc = scenario_clusters(
+			    sp, strcmp(name, "dws") == 0 ? "dws" : "ehpc", v);
+		else if (strcmp(name, "accounts") == 0)
+			rc = scenario_accounts(sp, v);
+		else
 			return scenario_error(sp, k,
-			    "unknown key \"%s\" (a "
-			    "service such as dds, or project_id)",
+			    "unknown key \"%s\" (project_id, accounts, dds, "
+			    "dws, gaussdb or ehpc)",
 			    name);
+		if (rc == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -574,9 +941,9 @@ scenario_timer_cb(evutil_socket_t fd, short events, void *arg)
 		if (st->task->deleted)
 			continue;
 		if (st->appear)
-			sim_task_appear(st->task, sim_now());
+			sim_task_appear(sim, st->task, sim_now());
 		else
-			sim_task_apply(st->task, &st->change, sim_now());
+			sim_task_apply(sim, st->task, &st->change, sim_now());
 		scenario_log(st);
 	}
 	scenario_arm(sim);

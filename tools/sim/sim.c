@@ -1,23 +1,29 @@
 /*
- * taskwatch-sim: a cloud simulator on loopback for the demo and the tests.
- * This file holds the core: flags, the evhttp server, routing to the
- * simulated APIs, the control API and the sink, fault application, replies
- * held back by latency faults, request counters and a clean shutdown.
+ * taskwatch-sim: a cloud simulator on loopback for the demo, the tests and
+ * the benchmarks.  This file holds the core: flags, the evhttp server,
+ * routing to the simulated APIs, authentication, the control API and the
+ * sink, fault application, replies held back by latency faults, request
+ * counters and a clean shutdown.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -30,8 +36,6 @@
 
 #include "sim.h"
 
-#define SIM_EX_USAGE 64
-#define SIM_EX_CONFIG 78
 #define SIM_IDLE_TIMEOUT_S 60
 
 /* A reply held back by a latency fault. */
@@ -48,23 +52,14 @@ struct sim_pending {
 /* Every simulated API, in routing order. */
 static const struct sim_api *const sim_apis[] = {
 	&sim_dds_api,
+	&sim_dws_actions_api,
+	&sim_dws_logical_api,
+	&sim_gaussdb_api,
+	&sim_ehpc_api,
+	&sim_iam_api,
 };
 
 #define SIM_NAPIS (sizeof(sim_apis) / sizeof(sim_apis[0]))
-
-static void sim_usage(void) __attribute__((noreturn));
-
-/* Print usage and exit 64. */
-static void
-sim_usage(void)
-{
-	fprintf(stderr,
-	    "usage: taskwatch-sim [-v] [--port N] "
-	    "[--port-file FILE] [--scenario FILE]\n"
-	    "                     [--exit-after DURATION]\n"
-	    "       taskwatch-sim --version\n");
-	exit(SIM_EX_USAGE);
-}
 
 /* The API serving service, or NULL. */
 const struct sim_api *
@@ -77,6 +72,39 @@ sim_api_find(const char *service)
 			return sim_apis[i];
 	}
 	return NULL;
+}
+
+/* How many APIs there are. */
+size_t
+sim_api_count(void)
+{
+	return SIM_NAPIS;
+}
+
+/* The position of api in the API table. */
+size_t
+sim_api_slot(const struct sim_api *api)
+{
+	size_t i;
+
+	for (i = 0; i < SIM_NAPIS; i++) {
+		if (sim_apis[i] == api)
+			return i;
+	}
+	fatalx("%s: unknown API", __func__);
+}
+
+/* 1 if word is in the NULL-terminated list (NULL: empty). */
+int
+sim_word_in(const char *word, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++) {
+		if (strcmp(word, list[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* 1 if a fault endpoint pattern names the sink or some API endpoint. */
@@ -136,6 +164,103 @@ sim_random_hex(char *dst, size_t ndigits)
 	for (i = 0; i < ndigits; i++)
 		dst[i] = hex[b[i] & 15];
 	dst[ndigits] = '\0';
+}
+
+/* Fill dst with a random version 4 UUID, upper case if upper. */
+void
+sim_uuid(char dst[SIM_UUID_LEN], int upper)
+{
+	char hex[33];
+	size_t i;
+
+	sim_random_hex(hex, 32);
+	hex[12] = '4';
+	hex[16] = "89ab"[hex[16] % 4];
+	snprintf(dst, SIM_UUID_LEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
+	    hex + 12, hex + 16, hex + 20);
+	for (i = 0; upper && dst[i] != '\0'; i++)
+		dst[i] = (char)toupper((unsigned char)dst[i]);
+}
+
+/* Format unix seconds t in UTC in one of the vendors' forms. */
+void
+sim_format_time(int64_t t, enum sim_time_form form, char dst[SIM_TIME_LEN])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	switch (form) {
+	case SIM_TIME_PLAIN:
+		snprintf(dst, SIM_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		break;
+	case SIM_TIME_DOT0:
+		snprintf(dst, SIM_TIME_LEN, "%04d-%02d-%02d %02d:%02d:%02d.0",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		break;
+	case SIM_TIME_KEY:
+		snprintf(dst, SIM_TIME_LEN, "%04d%02d%02d_%02d%02d%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		break;
+	case SIM_TIME_ISO:
+		snprintf(dst, SIM_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		break;
+	}
+}
+
+/*
+ * Path segment n (from 0, after the leading '/') of a request, decoded;
+ * NULL if there are fewer segments.  Caller frees.
+ */
+char *
+sim_path_segment(const struct sim_req *r, size_t n)
+{
+	const char *p = r->path, *end;
+
+	if (*p == '/')
+		p++;
+	for (; n > 0; n--) {
+		if ((p = strchr(p, '/')) == NULL)
+			return NULL;
+		p++;
+	}
+	end = strchr(p, '/');
+	return util_urldecode(
+	    p, end != NULL ? (size_t)(end - p) : strlen(p), 0);
+}
+
+/*
+ * Read an optional integer query parameter in [min, max] into *out (left
+ * alone when absent); -1 if present but malformed or out of range.
+ */
+int
+sim_req_int(const struct sim_req *r, const char *key, long long min,
+    long long max, long long *out)
+{
+	char *v = sim_req_query(r, key);
+	const char *errstr;
+	int rc = 0;
+
+	if (v != NULL)
+		rc = util_strtonum(v, min, max, out, &errstr);
+	free(v);
+	return rc;
+}
+
+/* A request header's value (case-insensitive name), or NULL. */
+const char *
+sim_req_header(const struct sim_req *r, const char *name)
+{
+	return r->headers != NULL ? evhttp_find_header(r->headers, name) : NULL;
 }
 
 /*
@@ -218,6 +343,94 @@ sim_reply_huawei(struct sim_reply *rp, int status, const char *code,
 	json_writer_free(w);
 }
 
+/*
+ * A Huawei service's error reply for status: code and msg when given (the
+ * API gateway's request_id added for APIG codes), else the gateway's APIG
+ * codes for 401, 404, 429 and 502-504 and the service's own otherwise.
+ */
+void
+sim_huawei_error(const struct sim_req *r, int status, const char *code,
+    const char *msg, const struct sim_huawei_codes *codes, struct sim_reply *rp)
+{
+	const char *rid = r != NULL ? r->request_id : NULL;
+
+	if (code != NULL) {
+		sim_reply_huawei(rp, status, code,
+		    msg != NULL ? msg : "Injected error.",
+		    strncmp(code, "APIG.", 5) == 0 ? rid : NULL);
+		if (status == 429)
+			sim_reply_header(rp, "Retry-After", "1");
+		return;
+	}
+	switch (status) {
+	case 400:
+		sim_reply_huawei(rp, status, codes->param,
+		    msg != NULL ? msg : "Invalid request parameter.", NULL);
+		break;
+	case 401:
+		sim_reply_huawei(rp, status, "APIG.0301",
+		    msg != NULL ? msg
+				: "Incorrect IAM authentication information: "
+				  "token expires.",
+		    rid);
+		break;
+	case 403:
+		sim_reply_huawei(rp, status,
+		    codes->forbidden != NULL ? codes->forbidden : codes->param,
+		    msg != NULL ? msg
+			: codes->forbidden != NULL
+			? "Resource not found or no permission."
+			: "Request error.",
+		    NULL);
+		break;
+	case 404:
+		sim_reply_huawei(rp, status, "APIG.0101",
+		    msg != NULL ? msg
+				: "The API does not exist or has not been "
+				  "published in the environment.",
+		    rid);
+		break;
+	case 429:
+		sim_reply_huawei(rp, status, "APIG.0308",
+		    msg != NULL ? msg : "The request is throttled.", rid);
+		sim_reply_header(rp, "Retry-After", "1");
+		break;
+	case 502:
+	case 503:
+	case 504:
+		sim_reply_huawei(rp, status, "APIG.0201",
+		    msg != NULL ? msg : "Backend unavailable.", rid);
+		break;
+	default:
+		if (status >= 500)
+			sim_reply_huawei(rp, status, codes->internal,
+			    msg != NULL ? msg : "Internal error", NULL);
+		else
+			sim_reply_huawei(rp, status, codes->param,
+			    msg != NULL ? msg : "Request error.", NULL);
+		break;
+	}
+}
+
+/* Count a failed authentication under its error code. */
+void
+sim_count_auth_fail(struct sim *sim, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sim->nauth_fails; i++) {
+		if (strcmp(sim->auth_fails[i].code, code) == 0) {
+			sim->auth_fails[i].n++;
+			return;
+		}
+	}
+	sim->auth_fails = xreallocarray(
+	    sim->auth_fails, sim->nauth_fails + 1, sizeof(*sim->auth_fails));
+	sim->auth_fails[sim->nauth_fails].code = xstrdup(code);
+	sim->auth_fails[sim->nauth_fails].n = 1;
+	sim->nauth_fails++;
+}
+
 /* A control API or sink error: {"error": "..."}. */
 void
 sim_reply_ctl_error(struct sim_reply *rp, int status, const char *fmt, ...)
@@ -259,19 +472,27 @@ sim_reply_clear(struct sim_reply *rp)
 	buf_free(&rp->body);
 }
 
-/* Send a reply on req (which evhttp then owns and frees). */
+/*
+ * Send a reply on req (which evhttp then owns and frees); a streamed one
+ * is handed to the stream module, which takes over the reply's body.
+ */
 static void
-sim_reply_send(struct evhttp_request *req, const struct sim_reply *rp,
-    const char *request_id, const char *line)
+sim_reply_send(struct sim *sim, struct evhttp_request *req,
+    struct sim_reply *rp, const char *request_id, const char *line)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *eb;
 	size_t i;
 
-	evhttp_add_header(out, "Content-Type", SIM_CONTENT_TYPE);
+	evhttp_add_header(out, "Content-Type",
+	    rp->content_type != NULL ? rp->content_type : SIM_CONTENT_TYPE);
 	evhttp_add_header(out, "X-Request-Id", request_id);
 	for (i = 0; i < rp->nhdrs; i++)
 		evhttp_add_header(out, rp->hdr_name[i], rp->hdr_value[i]);
+	if (rp->stream != SIM_STREAM_NONE && rp->status != 204) {
+		sim_stream_start(sim, req, rp, line);
+		return;
+	}
 	eb = evbuffer_new();
 	if (eb == NULL)
 		fatalx("%s: evbuffer_new failed", __func__);
@@ -300,7 +521,7 @@ sim_pending_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct sim_pending *p = arg;
 
-	sim_reply_send(p->req, &p->reply, p->request_id, p->line);
+	sim_reply_send(p->sim, p->req, &p->reply, p->request_id, p->line);
 	sim_pending_free(p->sim, p);
 }
 
@@ -376,35 +597,78 @@ sim_path_match(const char *pattern, const char *path)
 }
 
 /*
- * Serve a cloud API request: find its route, count it, and answer it
- * through the route's handler or an injected fault (returned in *fp).
+ * The route of a request, or -1: routes that claim requests (sharing a
+ * path with another route) are tried first.  *allow is set to a method
+ * when the path matched a route of another method.
+ */
+static long
+sim_route_find(struct sim *sim, const struct sim_req *r, const char **allow)
+{
+	const struct sim_route *rt;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < sim->nroutes; i++) {
+			rt = sim->routes[i];
+			if ((rt->claim != NULL) != (pass == 0) ||
+			    !sim_path_match(rt->pattern, r->path))
+				continue;
+			if (strcmp(rt->method, r->method) != 0) {
+				*allow = rt->method;
+				continue;
+			}
+			if (rt->claim != NULL && !rt->claim(sim, r))
+				continue;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Serve a cloud API request: find its route, count it, check its
+ * credentials, and answer it through the route's handler or an injected
+ * fault (returned in *fp and noted in the request).
  */
 static void
-sim_dispatch(struct sim *sim, const struct sim_req *r, struct sim_reply *rp,
+sim_dispatch(struct sim *sim, struct sim_req *r, struct sim_reply *rp,
     struct sim_fault **fp)
 {
+	const struct sim_api *api;
 	const char *allow = NULL;
-	char msg[128];
-	size_t i;
+	char msg[128], *action;
+	long i;
 
-	for (i = 0; i < sim->nroutes; i++) {
-		if (!sim_path_match(sim->routes[i]->pattern, r->path))
-			continue;
-		if (strcmp(sim->routes[i]->method, r->method) != 0) {
-			allow = sim->routes[i]->method;
-			continue;
-		}
+	if ((i = sim_route_find(sim, r, &allow)) != -1) {
+		api = sim->route_api[i];
 		sim->counts[i]++;
+		if (sim_auth_check(sim, api, r, rp) == -1)
+			return;
 		*fp = sim_fault_match(sim, sim->routes[i]->endpoint);
+		r->fault = *fp;
 		if (*fp != NULL && (*fp)->mode == SIM_FAULT_STATUS) {
-			sim_fault_status_reply(
-			    *fp, sim->route_api[i], r->request_id, rp);
+			sim_fault_status_reply(*fp, api, r, rp);
 			return;
 		}
 		sim->routes[i]->handle(sim, r, rp);
 		return;
 	}
 	sim->unmatched++;
+	if (strcmp(r->path, "/") == 0) {
+		/* Alibaba's RPC root: an action nobody serves */
+		action = sim_req_query(r, "Action");
+		if (action == NULL && sim_req_header(r, "x-acs-action") == NULL)
+			sim_reply_alibaba(r, rp, 400, "MissingParameter",
+			    "The input parameter \"Action\" that is mandatory "
+			    "for processing this request is not supplied.");
+		else
+			sim_reply_alibaba(r, rp, 404, "InvalidAction.NotFound",
+			    "Specified api is not found, please check your url "
+			    "and method.");
+		free(action);
+		return;
+	}
 	if (allow != NULL) {
 		snprintf(msg, sizeof(msg),
 		    "The API does not support method "
@@ -425,16 +689,37 @@ sim_dispatch(struct sim *sim, const struct sim_req *r, struct sim_reply *rp,
  * or clearing the sink; a status fault answers instead of the sink.
  */
 static void
-sim_dispatch_sink(struct sim *sim, const struct sim_req *r, const char *name,
+sim_dispatch_sink(struct sim *sim, struct sim_req *r, const char *name,
     struct sim_reply *rp, struct sim_fault **fp)
 {
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "DELETE") != 0)
 		*fp = sim_fault_match(sim, "sink");
+	r->fault = *fp;
 	if (*fp != NULL && (*fp)->mode == SIM_FAULT_STATUS) {
-		sim_fault_status_reply(*fp, NULL, r->request_id, rp);
+		sim_fault_status_reply(*fp, NULL, r, rp);
 		return;
 	}
 	sim_sink_handle(sim, r, name, rp);
+}
+
+/*
+ * Send small writes at once, as the vendors' front ends do: evhttp writes
+ * a reply in 16 KiB pieces, and with Nagle the last one waits for the
+ * client's delayed ACK (40 ms) on a kept-alive connection.
+ */
+static void
+sim_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	int on = 1;
+
+	if (conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    bufferevent_getfd(bev) < 0)
+		return;
+	setsockopt(
+	    bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 /* evhttp: every request lands here. */
@@ -450,6 +735,7 @@ sim_request_cb(struct evhttp_request *req, void *arg)
 	char *body, *line;
 	size_t len;
 
+	sim_nodelay(req);
 	memset(&r, 0, sizeof(r));
 	r.method = sim_method_name(evhttp_request_get_command(req));
 	r.uri = evhttp_request_get_uri(req);
@@ -484,7 +770,7 @@ sim_request_cb(struct evhttp_request *req, void *arg)
 		    sim, req, &rp, r.request_id, line, f->latency_ms);
 		return;
 	}
-	sim_reply_send(req, &rp, r.request_id, line);
+	sim_reply_send(sim, req, &rp, r.request_id, line);
 	sim_reply_clear(&rp);
 	free(line);
 }
@@ -510,16 +796,18 @@ sim_routes_init(struct sim *sim)
 }
 
 /* Set up an empty simulator. */
-static void
+void
 sim_init(struct sim *sim)
 {
 	struct event_config *cfg;
 
 	memset(sim, 0, sizeof(*sim));
 	TAILQ_INIT(&sim->tasks);
+	TAILQ_INIT(&sim->clusters);
 	TAILQ_INIT(&sim->faults);
 	TAILQ_INIT(&sim->sinks);
 	TAILQ_INIT(&sim->pending);
+	TAILQ_INIT(&sim->streams);
 	sim->next_fault_id = 1;
 	sim->start_mono_ms = monotime_ms();
 	sim->start_wall_ms = monotime_wall_ms();
@@ -530,24 +818,37 @@ sim_init(struct sim *sim)
 		fatalx("event_base_new failed");
 	event_config_free(cfg);
 	sim_routes_init(sim);
+	sim->indexes = xcalloc(SIM_NAPIS, sizeof(*sim->indexes));
 }
 
-/* Free everything; held replies are answered first so evhttp frees them. */
-static void
+/*
+ * Free everything; held and streamed replies are finished first so evhttp
+ * frees them.
+ */
+void
 sim_free(struct sim *sim)
 {
 	struct sim_pending *p;
+	size_t i;
 
 	while ((p = TAILQ_FIRST(&sim->pending)) != NULL) {
-		sim_reply_send(p->req, &p->reply, p->request_id, p->line);
+		sim_reply_send(sim, p->req, &p->reply, p->request_id, p->line);
 		sim_pending_free(sim, p);
 	}
+	sim_streams_free(sim);
 	if (sim->http != NULL)
 		evhttp_free(sim->http);
 	scenario_free(sim);
+	sim_bulk_free(sim);
+	sim_auth_free(sim);
+	sim_indexes_free(sim);
 	sim_tasks_free(sim);
+	sim_clusters_free(sim);
 	sim_faults_clear(sim);
 	sim_sinks_free(sim);
+	for (i = 0; i < sim->nauth_fails; i++)
+		free(sim->auth_fails[i].code);
+	free(sim->auth_fails);
 	free(sim->project_id);
 	free(sim->routes);
 	free(sim->route_api);
@@ -556,7 +857,7 @@ sim_free(struct sim *sim)
 }
 
 /* Start the HTTP server on 127.0.0.1:port; return the bound port or -1. */
-static int
+int
 sim_listen(struct sim *sim, int port)
 {
 	struct evhttp_bound_socket *bs;
@@ -585,142 +886,4 @@ sim_listen(struct sim *sim, int port)
 		return -1;
 	}
 	return ntohs(sin.sin_port);
-}
-
-/* Write the port to path through a temporary file and a rename. */
-static int
-sim_write_port_file(const char *path, int port)
-{
-	char *tmp = xasprintf("%s.XXXXXX", path), num[16];
-	int fd, n, ok;
-
-	if ((fd = mkstemp(tmp)) == -1) {
-		log_warn("%s", tmp);
-		free(tmp);
-		return -1;
-	}
-	n = snprintf(num, sizeof(num), "%d\n", port);
-	ok = write(fd, num, (size_t)n) == n && fchmod(fd, 0644) == 0;
-	if (close(fd) == -1)
-		ok = 0;
-	if (!ok || rename(tmp, path) == -1) {
-		log_warn("%s", path);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
-
-/* SIGTERM, SIGINT or the --exit-after timer: leave the loop. */
-static void
-sim_stop_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct sim *sim = arg;
-
-	event_base_loopexit(sim->base, NULL);
-}
-
-/* Parse the flags, load the scenario, serve until told to stop. */
-int
-main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "port-file", required_argument, NULL, 'P' },
-		{ "scenario", required_argument, NULL, 's' },
-		{ "exit-after", required_argument, NULL, 'x' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *port_file = NULL, *scenario = NULL, *errstr;
-	struct event *ev_term, *ev_int, *ev_exit = NULL;
-	uint64_t exit_ms = 0;
-	struct timeval tv;
-	struct sim sim;
-	long long port = 0;
-	int ch, verbose = 0, bound, status = 0;
-	char *cause;
-
-	log_init("taskwatch-sim", 1, 0);
-	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'v':
-			verbose = 1;
-			break;
-		case 'p':
-			if (util_strtonum(optarg, 0, 65535, &port, &errstr) ==
-			    -1) {
-				fprintf(stderr, "taskwatch-sim: port %s: %s\n",
-				    optarg, errstr);
-				exit(SIM_EX_USAGE);
-			}
-			break;
-		case 'P':
-			port_file = optarg;
-			break;
-		case 's':
-			scenario = optarg;
-			break;
-		case 'x':
-			if (util_parse_duration_ms(optarg, &exit_ms) == -1 ||
-			    exit_ms == 0) {
-				fprintf(stderr,
-				    "taskwatch-sim: bad duration "
-				    "for --exit-after: %s\n",
-				    optarg);
-				exit(SIM_EX_USAGE);
-			}
-			break;
-		case 'V':
-			printf("taskwatch-sim %s\n", TASKWATCH_VERSION);
-			exit(0);
-		default:
-			sim_usage();
-		}
-	}
-	if (optind != argc)
-		sim_usage();
-	log_setverbose(verbose);
-	signal(SIGPIPE, SIG_IGN);
-
-	sim_init(&sim);
-	ev_term = evsignal_new(sim.base, SIGTERM, sim_stop_cb, &sim);
-	ev_int = evsignal_new(sim.base, SIGINT, sim_stop_cb, &sim);
-	if (ev_term == NULL || ev_int == NULL)
-		fatalx("evsignal_new failed");
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
-	if (exit_ms > 0) {
-		if ((ev_exit = evtimer_new(sim.base, sim_stop_cb, &sim)) ==
-		    NULL)
-			fatalx("evtimer_new failed");
-		tv.tv_sec = (time_t)(exit_ms / 1000);
-		tv.tv_usec = (suseconds_t)(exit_ms % 1000) * 1000;
-		evtimer_add(ev_exit, &tv);
-	}
-
-	if (scenario != NULL && scenario_load(&sim, scenario, &cause) == -1) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		status = SIM_EX_CONFIG;
-	} else if ((bound = sim_listen(&sim, (int)port)) == -1 ||
-	    (port_file != NULL && sim_write_port_file(port_file, bound) == -1))
-		status = 1;
-	else {
-		printf("taskwatch-sim listening on 127.0.0.1:%d\n", bound);
-		fflush(stdout);
-		scenario_start(&sim);
-		event_base_dispatch(sim.base);
-		log_debug("exiting");
-	}
-
-	event_free(ev_term);
-	event_free(ev_int);
-	if (ev_exit != NULL)
-		event_free(ev_exit);
-	sim_free(&sim);
-	libevent_global_shutdown();
-	return status;
 }

@@ -3,6 +3,7 @@
  * tasks, read and reset the request counters, add, list and clear faults.
  * Bodies are JSON; bad input gets a 400 with {"error": "..."}.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,28 +85,92 @@ sim_ctl_time(const struct json *o, const char *key, int64_t *out, char **cause)
 	return 0;
 }
 
-/* Read the members that change a task into c; -1 with *cause if bad. */
+/* Read an optional string member into an owned copy; -1 if bad. */
 static int
-sim_ctl_change(const struct json *o, struct sim_change *c, char **cause)
+sim_ctl_dup(const struct json *o, const char *key, char **out, char **cause)
 {
-	const struct json *v;
 	const char *s;
+
+	if (sim_ctl_str(o, key, &s, cause) == -1)
+		return -1;
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* Read an optional integer member in [min, max]; -1 if absent. */
+static int
+sim_ctl_int(const struct json *o, const char *key, int min, int max, int *out,
+    char **cause)
+{
+	const struct json *v = json_get(o, key);
 	int64_t n;
 
-	if (sim_ctl_str(o, "name", &s, cause) == -1)
-		return -1;
-	c->name = xstrdup(s);
-	if (sim_ctl_str(o, "fail_reason", &s, cause) == -1)
-		return -1;
-	c->fail_reason = xstrdup(s);
-	if (sim_ctl_str(o, "status", &s, cause) == -1)
-		return -1;
-	if (s != NULL && !sim_task_valid_status(s)) {
-		*cause = xstrdup("status must be a word such as Running, "
-				 "Completed or Failed");
+	if (v == NULL)
+		return 0;
+	if (json_int(v, 1, &n) == -1 || n < min || n > max) {
+		*cause = xasprintf(
+		    "%s must be an integer from %d to %d", key, min, max);
 		return -1;
 	}
-	c->status = xstrdup(s);
+	*out = (int)n;
+	return 0;
+}
+
+/*
+ * Check that every member of o is a task key of api, or one of the extra
+ * NULL-terminated keys, and none of the NULL-terminated banned ones.
+ */
+static int
+sim_ctl_task_keys(const struct sim_api *api, const struct json *o,
+    const char *const *extra, const char *const *banned, char **cause)
+{
+	const char *k;
+	size_t i;
+
+	for (i = 0; i < json_len(o); i++) {
+		k = json_key_at(o, i);
+		if (sim_word_in(k, banned) ||
+		    (!sim_task_key_ok(api, k) && !sim_word_in(k, extra))) {
+			*cause = xasprintf("unknown key \"%s\" for service %s",
+			    k, api->service);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read the members that change a task of api into c; -1 with *cause. */
+static int
+sim_ctl_change(const struct sim_api *api, const struct json *o,
+    struct sim_change *c, char **cause)
+{
+	const struct json *v;
+	int64_t n;
+
+	if (sim_ctl_dup(o, "name", &c->name, cause) == -1 ||
+	    sim_ctl_dup(o, "fail_reason", &c->fail_reason, cause) == -1 ||
+	    sim_ctl_dup(o, "instance_status", &c->instance_status, cause) ==
+		-1 ||
+	    sim_ctl_dup(o, "step", &c->step, cause) == -1 ||
+	    sim_ctl_dup(o, "failed_step", &c->failed_step, cause) == -1 ||
+	    sim_ctl_dup(o, "error_code", &c->error_code, cause) == -1 ||
+	    sim_ctl_dup(o, "result", &c->result, cause) == -1 ||
+	    sim_ctl_dup(o, "errors", &c->errors, cause) == -1 ||
+	    sim_ctl_dup(o, "request", &c->request, cause) == -1 ||
+	    sim_ctl_dup(o, "status", &c->status, cause) == -1 ||
+	    sim_ctl_int(o, "total_steps", 1, 1000000, &c->total_steps, cause) ==
+		-1 ||
+	    sim_ctl_int(
+		o, "current_step", 0, 1000000, &c->current_step, cause) == -1)
+		return -1;
+	if (c->status != NULL && !sim_task_valid_status(c->status)) {
+		*cause = xasprintf(
+		    "status must be a word such as %s", api->default_status);
+		return -1;
+	}
+	if (c->name != NULL && api->check_name != NULL &&
+	    api->check_name(c->name, cause) == -1)
+		return -1;
 	if ((v = json_get(o, "progress")) != NULL) {
 		if (json_int(v, 1, &n) == -1 || n < 0 || n > 100) {
 			*cause = xstrdup("progress must be an integer from 0 "
@@ -122,20 +187,9 @@ static void
 sim_ctl_task_create(
     struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 {
-	static const char *const keys[] = {
-		"service",
-		"id",
-		"name",
-		"instance_id",
-		"instance_name",
-		"status",
-		"progress",
-		"fail_reason",
-		"created",
-		"ended",
-		NULL,
-	};
-	const char *service, *id, *instance_id, *instance_name;
+	static const char *const extra[] = { "service", NULL };
+	const char *service, *id, *instance_id, *instance_name, *lc;
+	const struct sim_cluster *cl;
 	const struct sim_api *api;
 	struct json_writer *w;
 	struct sim_change c;
@@ -147,21 +201,33 @@ sim_ctl_task_create(
 	if ((o = sim_ctl_body(r, rp)) == NULL)
 		return;
 	sim_change_init(&c);
-	if (sim_json_keys(o, keys, &cause) == -1 ||
-	    sim_ctl_str(o, "service", &service, &cause) == -1 ||
+	if (sim_ctl_str(o, "service", &service, &cause) == -1)
+		goto bad;
+	if (service == NULL || (api = sim_api_find(service)) == NULL ||
+	    api->default_status == NULL) {
+		cause = xstrdup("service must name a simulated API: dds, "
+				"dws.actions, dws.logical, gaussdb or ehpc");
+		goto bad;
+	}
+	if (sim_ctl_task_keys(api, o, extra, NULL, &cause) == -1 ||
 	    sim_ctl_str(o, "id", &id, &cause) == -1 ||
 	    sim_ctl_str(o, "instance_id", &instance_id, &cause) == -1 ||
 	    sim_ctl_str(o, "instance_name", &instance_name, &cause) == -1 ||
+	    sim_ctl_str(o, "logical_cluster", &lc, &cause) == -1 ||
 	    sim_ctl_time(o, "created", &created, &cause) == -1 ||
-	    sim_ctl_change(o, &c, &cause) == -1)
+	    sim_ctl_change(api, o, &c, &cause) == -1)
 		goto bad;
-	if (service == NULL || (api = sim_api_find(service)) == NULL) {
-		cause = xstrdup("service must name a simulated API, e.g. "
-				"\"dds\"");
+	if (c.name == NULL && api->check_name != NULL &&
+	    api->check_name("", &cause) == -1)
 		goto bad;
-	}
 	if (id != NULL && (*id == '\0' || strlen(id) > SIM_CTL_MAX_ID)) {
 		cause = xasprintf("id must have 1 to %d bytes", SIM_CTL_MAX_ID);
+		goto bad;
+	}
+	if (api->cluster_kind != NULL && util_empty(instance_id)) {
+		cause = xasprintf("instance_id (the cluster id) is required "
+				  "for service %s",
+		    api->service);
 		goto bad;
 	}
 	if (id != NULL && sim_task_find(sim, id) != NULL) {
@@ -170,6 +236,11 @@ sim_ctl_task_create(
 	}
 
 	t = sim_task_new(sim, api, id);
+	if (api->cluster_kind != NULL) {
+		cl = sim_cluster_add(
+		    sim, api->cluster_kind, instance_id, instance_name, NULL);
+		instance_name = cl->name;
+	}
 	if (instance_id != NULL) {
 		free(t->instance_id);
 		t->instance_id = xstrdup(instance_id);
@@ -178,9 +249,16 @@ sim_ctl_task_create(
 		free(t->instance_name);
 		t->instance_name = xstrdup(instance_name);
 	}
-	if (created != UTIL_TIME_NONE)
+	if (lc != NULL) {
+		free(t->logical_cluster);
+		t->logical_cluster = xstrdup(lc);
+	}
+	if (created != UTIL_TIME_NONE) {
 		t->created = created;
-	sim_task_apply(t, &c, sim_now());
+		t->created_set = 1;
+		sim->gen++;
+	}
+	sim_task_apply(sim, t, &c, sim_now());
 	w = json_writer_new();
 	json_w_obj_open(w);
 	json_w_kstr(w, "id", t->id);
@@ -199,15 +277,15 @@ out:
 
 /* PATCH /_sim/tasks/{id}: change a task. */
 static void
-sim_ctl_task_patch(
-    const struct sim_req *r, struct sim_task *t, struct sim_reply *rp)
+sim_ctl_task_patch(struct sim *sim, const struct sim_req *r, struct sim_task *t,
+    struct sim_reply *rp)
 {
-	static const char *const keys[] = {
-		"status",
-		"progress",
-		"fail_reason",
-		"name",
-		"ended",
+	static const char *const banned[] = {
+		"id",
+		"instance_id",
+		"instance_name",
+		"logical_cluster",
+		"created",
 		NULL,
 	};
 	struct json_writer *w;
@@ -218,12 +296,12 @@ sim_ctl_task_patch(
 	if ((o = sim_ctl_body(r, rp)) == NULL)
 		return;
 	sim_change_init(&c);
-	if (sim_json_keys(o, keys, &cause) == -1 ||
-	    sim_ctl_change(o, &c, &cause) == -1) {
+	if (sim_ctl_task_keys(t->api, o, NULL, banned, &cause) == -1 ||
+	    sim_ctl_change(t->api, o, &c, &cause) == -1) {
 		sim_reply_ctl_error(rp, 400, "%s", cause);
 		free(cause);
 	} else {
-		sim_task_apply(t, &c, sim_now());
+		sim_task_apply(sim, t, &c, sim_now());
 		w = json_writer_new();
 		sim_task_json(w, t);
 		sim_reply_json(rp, 200, w);
@@ -254,9 +332,9 @@ sim_ctl_task(struct sim *sim, const struct sim_req *r, const char *rawid,
 		sim_reply_json(rp, 200, w);
 		json_writer_free(w);
 	} else if (sim_ctl_is(r, "PATCH"))
-		sim_ctl_task_patch(r, t, rp);
+		sim_ctl_task_patch(sim, r, t, rp);
 	else if (sim_ctl_is(r, "DELETE")) {
-		t->deleted = 1;
+		sim_task_delete(sim, t);
 		sim_reply_set(rp, 204, NULL);
 	} else
 		sim_ctl_method(r, rp, "GET, PATCH, DELETE");
@@ -291,6 +369,8 @@ sim_ctl_requests(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	if (sim_ctl_is(r, "DELETE")) {
 		memset(sim->counts, 0, sim->nroutes * sizeof(*sim->counts));
 		sim->unmatched = 0;
+		for (i = 0; i < sim->nauth_fails; i++)
+			sim->auth_fails[i].n = 0;
 		sim_reply_set(rp, 204, NULL);
 		return;
 	}
@@ -311,6 +391,14 @@ sim_ctl_requests(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 		    w, sim->routes[i]->endpoint, (int64_t)sim->counts[i]);
 	json_w_obj_close(w);
 	json_w_kint(w, "unmatched", (int64_t)sim->unmatched);
+	json_w_key(w, "auth_fail");
+	json_w_obj_open(w);
+	for (i = 0; i < sim->nauth_fails; i++) {
+		if (sim->auth_fails[i].n > 0)
+			json_w_kint(w, sim->auth_fails[i].code,
+			    (int64_t)sim->auth_fails[i].n);
+	}
+	json_w_obj_close(w);
 	json_w_obj_close(w);
 	sim_reply_json(rp, 200, w);
 	json_writer_free(w);
@@ -361,6 +449,99 @@ sim_ctl_faults(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	json_writer_free(w);
 }
 
+/* /_sim/clusters: GET lists the clusters, POST declares one. */
+static void
+sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
+{
+	static const char *const keys[] = {
+		"kind",
+		"id",
+		"name",
+		"region",
+		NULL,
+	};
+	const char *kind, *id, *name, *region;
+	struct json_writer *w;
+	struct sim_cluster *c;
+	struct json *o;
+	char *cause = NULL;
+
+	if (sim_ctl_is(r, "POST")) {
+		if ((o = sim_ctl_body(r, rp)) == NULL)
+			return;
+		if (sim_json_keys(o, keys, &cause) == -1 ||
+		    sim_ctl_str(o, "kind", &kind, &cause) == -1 ||
+		    sim_ctl_str(o, "id", &id, &cause) == -1 ||
+		    sim_ctl_str(o, "name", &name, &cause) == -1 ||
+		    sim_ctl_str(o, "region", &region, &cause) == -1) {
+			sim_reply_ctl_error(rp, 400, "%s", cause);
+			free(cause);
+		} else if (kind == NULL ||
+		    (strcmp(kind, "dws") != 0 && strcmp(kind, "ehpc") != 0))
+			sim_reply_ctl_error(
+			    rp, 400, "kind must be dws or ehpc");
+		else if (util_empty(id) || strlen(id) > SIM_CTL_MAX_ID)
+			sim_reply_ctl_error(rp, 400,
+			    "id must have 1 to %d bytes", SIM_CTL_MAX_ID);
+		else {
+			c = sim_cluster_add(sim,
+			    strcmp(kind, "dws") == 0 ? "dws" : "ehpc", id, name,
+			    region);
+			w = json_writer_new();
+			sim_cluster_json(w, c);
+			sim_reply_json(rp, 201, w);
+			json_writer_free(w);
+		}
+		json_free(o);
+		return;
+	}
+	if (!sim_ctl_is(r, "GET")) {
+		sim_ctl_method(r, rp, "GET, POST");
+		return;
+	}
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_key(w, "clusters");
+	json_w_arr_open(w);
+	TAILQ_FOREACH (c, &sim->clusters, entry)
+		sim_cluster_json(w, c);
+	json_w_arr_close(w);
+	json_w_obj_close(w);
+	sim_reply_json(rp, 200, w);
+	json_writer_free(w);
+}
+
+/* /_sim/changes: GET the bulk status changes (?since=MS), DELETE them. */
+static void
+sim_ctl_changes(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
+{
+	struct json_writer *w;
+	const char *errstr;
+	long long since = 0;
+	char *q;
+
+	if (sim_ctl_is(r, "DELETE")) {
+		sim_bulk_changes_clear(sim);
+		sim_reply_set(rp, 204, NULL);
+		return;
+	}
+	if (!sim_ctl_is(r, "GET")) {
+		sim_ctl_method(r, rp, "GET, DELETE");
+		return;
+	}
+	if ((q = sim_req_query(r, "since")) != NULL &&
+	    util_strtonum(q, 0, INT64_MAX, &since, &errstr) == -1) {
+		sim_reply_ctl_error(rp, 400, "since: %s", errstr);
+		free(q);
+		return;
+	}
+	free(q);
+	w = json_writer_new();
+	sim_bulk_changes_json(sim, (int64_t)since, w);
+	sim_reply_json(rp, 200, w);
+	json_writer_free(w);
+}
+
 /* Serve /_sim/{rest}. */
 void
 sim_ctl_handle(struct sim *sim, const struct sim_req *r, const char *rest,
@@ -379,6 +560,10 @@ sim_ctl_handle(struct sim *sim, const struct sim_req *r, const char *rest,
 		sim_ctl_requests(sim, r, rp);
 	else if (strcmp(rest, "faults") == 0)
 		sim_ctl_faults(sim, r, rp);
+	else if (strcmp(rest, "clusters") == 0)
+		sim_ctl_clusters(sim, r, rp);
+	else if (strcmp(rest, "changes") == 0)
+		sim_ctl_changes(sim, r, rp);
 	else
 		sim_reply_ctl_error(
 		    rp, 404, "no control endpoint /_sim/%s", rest);

@@ -24,19 +24,38 @@ static void sim_dds_jobs(
     struct sim *, const struct sim_req *, struct sim_reply *);
 static void sim_dds_job(
     struct sim *, const struct sim_req *, struct sim_reply *);
-static void sim_dds_error_reply(int, const char *, struct sim_reply *);
+static void sim_dds_error_reply(const struct sim_req *, int, const char *,
+    const char *, struct sim_reply *);
+static int sim_dds_index_cmp(const void *, const void *);
 
 static const struct sim_route sim_dds_routes[] = {
-	{ "dds.jobs", "GET", "/v3.1/{}/jobs", sim_dds_jobs },
-	{ "dds.job", "GET", "/v3/{}/jobs", sim_dds_job },
+	{ "dds.jobs", "GET", "/v3.1/{}/jobs", sim_dds_jobs, NULL },
+	{ "dds.job", "GET", "/v3/{}/jobs", sim_dds_job, NULL },
+};
+
+static const char *const sim_dds_terminal[] = {
+	"Completed",
+	"Failed",
+	"Canceled",
+	NULL,
 };
 
 const struct sim_api sim_dds_api = {
 	.service = "dds",
-	.list_key = "jobs",
+	.cloud = SIM_CLOUD_HUAWEI,
+	.default_status = "Running",
+	.terminal = sim_dds_terminal,
 	.routes = sim_dds_routes,
 	.nroutes = sizeof(sim_dds_routes) / sizeof(sim_dds_routes[0]),
+	.cmp = sim_dds_index_cmp,
 	.error_reply = sim_dds_error_reply,
+};
+
+/* The DBS codes DDS answers with. */
+static const struct sim_huawei_codes sim_dds_codes = {
+	.param = SIM_DDS_PARAM_ERROR,
+	.forbidden = NULL,
+	.internal = "DBS.200000",
 };
 
 /* A DDS parameter error: 400 DBS.200001. */
@@ -51,48 +70,10 @@ sim_dds_param_error(struct sim_reply *rp, const char *msg)
  * gateway's APIG codes for 401, 404, 429 and 502-504, DBS codes otherwise.
  */
 static void
-sim_dds_error_reply(int status, const char *request_id, struct sim_reply *rp)
+sim_dds_error_reply(const struct sim_req *r, int status, const char *code,
+    const char *msg, struct sim_reply *rp)
 {
-	switch (status) {
-	case 400:
-		sim_dds_param_error(rp, "Invalid request parameter.");
-		break;
-	case 401:
-		sim_reply_huawei(rp, status, "APIG.0301",
-		    "Incorrect IAM "
-		    "authentication information: token expires.",
-		    request_id);
-		break;
-	case 404:
-		sim_reply_huawei(rp, status, "APIG.0101",
-		    "The API does not "
-		    "exist or has not been published in the environment.",
-		    request_id);
-		break;
-	case 429:
-		sim_reply_huawei(rp, status, "APIG.0308",
-		    "The request is "
-		    "throttled.",
-		    request_id);
-		sim_reply_header(rp, "Retry-After", "1");
-		break;
-	case 502:
-	case 503:
-	case 504:
-		sim_reply_huawei(rp, status, "APIG.0201",
-		    "Backend "
-		    "unavailable.",
-		    request_id);
-		break;
-	default:
-		if (status >= 500)
-			sim_reply_huawei(
-			    rp, status, "DBS.200000", "Internal error", NULL);
-		else
-			sim_reply_huawei(rp, status, SIM_DDS_PARAM_ERROR,
-			    "Request error.", NULL);
-		break;
-	}
+	sim_huawei_error(r, status, code, msg, &sim_dds_codes, rp);
 }
 
 /* 1 if s has the exact shape yyyy-mm-ddThh:mm:ss+hhmm. */
@@ -192,16 +173,12 @@ sim_dds_progress(const struct sim_task *t, char *dst, size_t len)
 		dst[0] = '\0';
 }
 
-/* Order jobs newest first; ties by id, descending, for stable pages. */
+/* Index order: newest first, ties by id, descending, for stable pages. */
 static int
-sim_dds_cmp(const void *a, const void *b)
+sim_dds_index_cmp(const void *a, const void *b)
 {
-	const struct sim_task *x = *(const struct sim_task *const *)a;
-	const struct sim_task *y = *(const struct sim_task *const *)b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? 1 : -1;
-	return -strcmp(x->id, y->id);
+	return sim_task_cmp_created(*(const struct sim_task *const *)a,
+	    *(const struct sim_task *const *)b);
 }
 
 /* Write one job of the list. */
@@ -240,8 +217,6 @@ struct sim_dds_filter {
 static int
 sim_dds_match(const struct sim_task *t, const struct sim_dds_filter *q)
 {
-	if (t->api != &sim_dds_api || !sim_task_listed(t))
-		return 0;
 	if (t->created < q->start || t->created > q->end ||
 	    t->created < q->oldest)
 		return 0;
@@ -304,58 +279,48 @@ static void
 sim_dds_jobs(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 {
 	struct sim_dds_filter q;
-	struct sim_task *t, **v = NULL;
+	struct sim_task **v;
 	struct json_writer *w;
 	long long offset = 0, limit = SIM_DDS_MAX_LIMIT;
-	size_t n = 0, i;
+	size_t n, i, total = 0;
 
 	memset(&q, 0, sizeof(q));
 	if (sim_dds_filter_parse(r, &q, &offset, &limit, rp) == -1)
 		goto out;
-	TAILQ_FOREACH (t, &sim->tasks, entry) {
-		if (!sim_dds_match(t, &q))
-			continue;
-		v = xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = t;
-	}
-	if (n > 0)
-		qsort(v, n, sizeof(*v), sim_dds_cmp);
-
+	v = sim_index(sim, &sim_dds_api, &n);
 	w = json_writer_new();
 	json_w_obj_open(w);
 	json_w_key(w, "jobs");
 	json_w_arr_open(w);
-	for (i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
-		sim_dds_job_json(w, v[i]);
+	for (i = 0; i < n; i++) {
+		if (!sim_dds_match(v[i], &q))
+			continue;
+		if (total >= (size_t)offset && total < (size_t)(offset + limit))
+			sim_dds_job_json(w, v[i]);
+		total++;
+	}
 	json_w_arr_close(w);
-	json_w_kint(w, "total_count", (int64_t)n);
+	json_w_kint(w, "total_count", (int64_t)total);
 	json_w_obj_close(w);
 	sim_reply_json(rp, 200, w);
 	json_writer_free(w);
 out:
-	free(v);
 	free(q.status);
 	free(q.id);
 	free(q.name);
 }
 
-/* GET /v3/{project_id}/jobs?id=: one job. */
-static void
-sim_dds_job(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
+/*
+ * The single-job answer {"job": {...}} of DDS, which GaussDB shares;
+ * 404 DBS.280238 when t is NULL.
+ */
+void
+sim_dds_job_reply(const struct sim_task *t, struct sim_reply *rp)
 {
 	char created[UTIL_RFC3339_LEN], ended[UTIL_RFC3339_LEN], progress[8];
-	char *id = sim_req_query(r, "id");
 	struct json_writer *w;
-	struct sim_task *t;
 
-	if (id == NULL || *id == '\0') {
-		sim_dds_param_error(rp, "Parameter id is missing.");
-		free(id);
-		return;
-	}
-	t = sim_task_find(sim, id);
-	free(id);
-	if (t == NULL || t->api != &sim_dds_api || !sim_task_listed(t)) {
+	if (t == NULL) {
 		sim_reply_huawei(
 		    rp, 404, "DBS.280238", "The job does not exist.", NULL);
 		return;
@@ -383,4 +348,23 @@ sim_dds_job(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	json_w_obj_close(w);
 	sim_reply_json(rp, 200, w);
 	json_writer_free(w);
+}
+
+/* GET /v3/{project_id}/jobs?id=: one job. */
+static void
+sim_dds_job(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
+{
+	char *id = sim_req_query(r, "id");
+	struct sim_task *t;
+
+	if (id == NULL || *id == '\0') {
+		sim_dds_param_error(rp, "Parameter id is missing.");
+		free(id);
+		return;
+	}
+	t = sim_task_find(sim, id);
+	free(id);
+	if (t != NULL && (t->api != &sim_dds_api || !sim_task_listed(t)))
+		t = NULL;
+	sim_dds_job_reply(t, rp);
 }

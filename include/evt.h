@@ -79,6 +79,19 @@ char *evt_to_json(const struct evt *ev, size_t *len);
 /* Write a task as the "task" object of the event document. */
 struct json_writer;
 void evt_write_task(struct json_writer *w, const struct task *t);
+/*
+ * Read a "task" object as evt_write_task writes it into t (initialised by
+ * the caller; cleared on failure).  -1 with *cause (caller frees) if it is
+ * not one.
+ */
+struct json;
+int evt_read_task(const struct json *o, struct task *t, char **cause);
+/*
+ * The event back from its document (evt_to_json): id, rule, severity and
+ * every field the document carries; obs is not in the document and is
+ * left NULL.  NULL with *cause (caller frees) if it is not one.
+ */
+struct evt *evt_from_json(const struct json *doc, char **cause);
 /* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
 char *evt_summary(const struct evt *ev);
 /* "appeared", "transition", ...; and back (-1 if unknown). */

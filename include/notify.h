@@ -7,6 +7,7 @@
 #define NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "evt.h"
@@ -32,5 +33,33 @@ size_t notify_pending(const struct notify *n);
 void notify_log_summary(const struct notify *n);
 /* Cancel what is in flight and free everything; NULL is a no-op. */
 void notify_free(struct notify *n);
+/*
+ * Make delivery durable through ob (outbox.h; borrowed, must outlive n):
+ * the undelivered notifications of the previous run are queued again, and
+ * from now on every event is written to ob before its first attempt.
+ */
+struct outbox;
+void notify_set_outbox(struct notify *n, struct outbox *ob);
+/*
+ * 0 while the outbox cannot write (disk full, I/O error): events are then
+ * in memory only, delivered but not safe from a crash.  1 otherwise, and
+ * without an outbox.  For /healthz.
+ */
+int notify_storage_ok(const struct notify *n);
+
+/* One notifier's figures, for the status endpoint. */
+struct notify_stats {
+	const char *name;
+	const char *type;
+	int draining;   /* removed by a reload, still delivering */
+	size_t pending; /* queued + in flight */
+	unsigned inflight;
+	uint64_t delivered;
+	uint64_t failed; /* refused or given up: dead-lettered */
+	uint64_t retries;
+};
+/* Call cb with the figures of each notifier, active ones first. */
+void notify_foreach(const struct notify *n,
+    void (*cb)(const struct notify_stats *st, void *arg), void *arg);
 
 #endif

@@ -22,6 +22,7 @@ struct notify_key;
 struct notify_notifier;
 struct timer;
 struct notify_item;
+struct outbox_entry;
 
 /* How one delivery attempt ended. */
 enum notify_result {
@@ -103,6 +104,7 @@ struct notify_item {
 	enum notify_result result;
 	int64_t retry_after_ms;
 	char *error;                    /* last failure */
+	struct outbox_entry *obentry;   /* its durable copy; NULL if none */
 	TAILQ_ENTRY(notify_item) entry; /* in its key's FIFO */
 	TAILQ_ENTRY(notify_item) done_entry;
 };
@@ -117,8 +119,8 @@ void notify_item_done(struct notify_item *it, enum notify_result result,
 /* Build (once) and return the item's event document. */
 const char *notify_item_body(struct notify_item *it, size_t *len);
 /*
- * An item that will not be delivered: logged at LOG_CRIT.  The seam for the
- * dead-letter directory.
+ * An item that will not be delivered: moved to the dead-letter directory
+ * (when the daemon has a state directory) and logged at LOG_CRIT.
  */
 void notify_dead_letter(
     struct notify_notifier *nf, struct notify_item *it, const char *reason);
@@ -126,8 +128,28 @@ void notify_dead_letter(
 /* The notifier types. */
 extern const struct notify_ops notify_webhook_ops;
 extern const struct notify_ops notify_syslog_ops;
+extern const struct notify_ops notify_alertmanager_ops;
+extern const struct notify_ops notify_exec_ops;
 
 /* The logfmt line the syslog notifier sends for ev; caller frees. */
 char *notify_syslog_format(const struct evt *ev);
+/*
+ * The environment of an exec hook for ev ("NAME=value", NULL-terminated);
+ * free with notify_exec_env_free.
+ */
+char **notify_exec_env(const struct evt *ev);
+void notify_exec_env_free(char **env);
+/*
+ * The alertname of the alert ev opens at an alertmanager notifier, NULL if
+ * it opens none; caller frees.
+ */
+char *notify_alertmanager_alertname(const struct evt *ev);
+/*
+ * Apply ev to an alertmanager notifier's alerts at now (unix seconds) as
+ * a delivery does, without posting; the alerts it changed, as the JSON
+ * that would be posted, or NULL.  Caller frees.
+ */
+char *notify_alertmanager_apply(
+    struct notify_notifier *nf, const struct evt *ev, int64_t now);
 
 #endif

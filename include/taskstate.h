@@ -62,4 +62,42 @@ size_t taskstate_count(
 void taskstate_foreach(const struct taskstate *ts, const char *watch,
     void (*cb)(const char *watch, const struct task *t, void *arg), void *arg);
 
+/*
+ * Saving and restoring the table (statefile.c).  A restored watch has a
+ * baseline, so its first poll is not silent; its events are marked missed
+ * until it has taken one complete listing.
+ */
+/* What the diff keeps about a task beyond its record. */
+struct taskstate_extra {
+	int64_t progress_changed_at; /* unix seconds */
+	int stalled;                 /* stalled fired for this stall */
+};
+/* Mark a watch as restored (it has a baseline), even with no task. */
+void taskstate_restore_watch(struct taskstate *ts, const char *watch);
+/* Put a saved task back into a watch (restored too); replaces a duplicate. */
+void taskstate_restore(struct taskstate *ts, const char *watch,
+    const struct task *t, const struct taskstate_extra *x);
+/* 1 if the watch is restored and has not taken a complete listing yet. */
+int taskstate_restored(const struct taskstate *ts, const char *watch);
+/* As taskstate_restored, and clear the mark: 1 once per restored watch. */
+int taskstate_take_restored(struct taskstate *ts, const char *watch);
+/* Restored watches that have not taken a complete listing yet. */
+size_t taskstate_restored_count(const struct taskstate *ts);
+/* Call cb for each watch that has a baseline. */
+void taskstate_foreach_watch(const struct taskstate *ts,
+    void (*cb)(const char *watch, size_t ntasks, void *arg), void *arg);
+/* As taskstate_foreach, with what the diff keeps about each task. */
+void taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
+    void (*cb)(const char *watch, const struct task *t,
+	const struct taskstate_extra *x, void *arg),
+    void *arg);
+/* A counter that moves on every change of the table: "save needed?". */
+uint64_t taskstate_changes(const struct taskstate *ts);
+/*
+ * The part of taskstate_changes that only moved a task's progress (and
+ * with it the stall clock).  Such a change may wait for a later save: lost
+ * in a crash, it delays a stall event, it never changes an event's id.
+ */
+uint64_t taskstate_minor_changes(const struct taskstate *ts);
+
 #endif

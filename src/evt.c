@@ -273,6 +273,181 @@ evt_write_task(struct json_writer *w, const struct task *t)
 	json_w_obj_close(w);
 }
 
+/* Read key of o, a string or null, into *out (NULL for null or absent). */
+static int
+evt_read_str(const struct json *o, const char *key, char **out, char **cause)
+{
+	const struct json *v = json_get(o, key);
+
+	*out = NULL;
+	if (v == NULL || json_type(v) == JSON_NULL)
+		return 0;
+	if (json_type(v) != JSON_STRING) {
+		*cause = xasprintf("%s is not a string", key);
+		return -1;
+	}
+	*out = xstrdup(json_str(v));
+	return 0;
+}
+
+/* Read key of o, an RFC 3339 time or null (TASK_TIME_NONE). */
+static int
+evt_read_time(const struct json *o, const char *key, int64_t *out, char **cause)
+{
+	const struct json *v = json_get(o, key);
+
+	*out = TASK_TIME_NONE;
+	if (v == NULL || json_type(v) == JSON_NULL)
+		return 0;
+	if (json_type(v) != JSON_STRING ||
+	    util_parse_time(json_str(v), 0, out) == -1) {
+		*cause = xasprintf("%s is not a time", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read key of o, a progress 0..100 or null (TASK_PROGRESS_NONE). */
+static int
+evt_read_progress(const struct json *o, const char *key, int *out, char **cause)
+{
+	const struct json *v = json_get(o, key);
+	int64_t n;
+
+	*out = TASK_PROGRESS_NONE;
+	if (v == NULL || json_type(v) == JSON_NULL)
+		return 0;
+	if (json_int(v, 0, &n) == -1 || n < 0 || n > 100) {
+		*cause = xasprintf("%s is not a progress", key);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/* Read key of o, a canonical state name; UNKNOWN if it is none. */
+static enum task_state
+evt_read_state(const struct json *o, const char *key)
+{
+	int s = task_state_from_name(json_get_str(o, key));
+
+	return s < 0 ? TASK_UNKNOWN : (enum task_state)s;
+}
+
+/* Read a "task" object as evt_write_task writes it into t. */
+int
+evt_read_task(const struct json *o, struct task *t, char **cause)
+{
+	const struct json *detail;
+
+	if (json_type(o) != JSON_OBJECT) {
+		*cause = xstrdup("task is not an object");
+		return -1;
+	}
+	if (evt_read_str(o, "id", &t->id, cause) == -1 ||
+	    evt_read_str(o, "type", &t->type, cause) == -1 ||
+	    evt_read_str(o, "cluster_id", &t->cluster_id, cause) == -1 ||
+	    evt_read_str(o, "cluster_name", &t->cluster_name, cause) == -1 ||
+	    evt_read_str(o, "raw_status", &t->raw_status, cause) == -1 ||
+	    evt_read_str(o, "reason", &t->reason, cause) == -1 ||
+	    evt_read_progress(o, "progress", &t->progress, cause) == -1 ||
+	    evt_read_time(o, "started_at", &t->started_at, cause) == -1 ||
+	    evt_read_time(o, "ended_at", &t->ended_at, cause) == -1)
+		goto fail;
+	if (t->id == NULL) {
+		*cause = xstrdup("task has no id");
+		goto fail;
+	}
+	t->state = evt_read_state(o, "state");
+	detail = json_get(o, "detail");
+	/* An empty detail is written as {} and kept as NULL. */
+	if (json_type(detail) == JSON_OBJECT && json_len(detail) > 0)
+		t->detail = json_dump(detail, NULL);
+	return 0;
+fail:
+	task_clear(t);
+	return -1;
+}
+
+/* The "previous" object of a document into ev. */
+static int
+evt_read_previous(const struct json *o, struct evt *ev, char **cause)
+{
+	if (json_type(o) == JSON_NULL)
+		return 0;
+	if (json_type(o) != JSON_OBJECT) {
+		*cause = xstrdup("previous is not an object");
+		return -1;
+	}
+	ev->has_previous = 1;
+	ev->prev_state = evt_read_state(o, "state");
+	if (evt_read_str(o, "raw_status", &ev->prev_raw, cause) == -1 ||
+	    evt_read_progress(o, "progress", &ev->prev_progress, cause) == -1)
+		return -1;
+	return 0;
+}
+
+/* The event back from its document (see evt.h). */
+struct evt *
+evt_from_json(const struct json *doc, char **cause)
+{
+	const struct json *v;
+	const char *id;
+	struct evt *ev;
+	int kind, sev, b;
+	size_t i;
+
+	if (json_type(doc) != JSON_OBJECT) {
+		*cause = xstrdup("event is not an object");
+		return NULL;
+	}
+	if ((kind = evt_kind_from_name(json_get_str(doc, "event"))) < 0) {
+		*cause = xstrdup("unknown event kind");
+		return NULL;
+	}
+	id = json_get_str(doc, "id");
+	for (i = 0; id != NULL && id[i] != '\0'; i++) {
+		if (strchr("0123456789abcdef", id[i]) == NULL)
+			break;
+	}
+	if (id == NULL || i != EVT_ID_LEN || id[i] != '\0') {
+		*cause = xstrdup("event id is not 32 hexadecimal digits");
+		return NULL;
+	}
+	ev = evt_new((enum evt_kind)kind);
+	memcpy(ev->id, id, EVT_ID_LEN + 1);
+	if (json_bool(json_get(doc, "missed"), &b) == 0)
+		ev->missed = b;
+	if (evt_read_str(doc, "rule", &ev->rule, cause) == -1 ||
+	    evt_read_str(doc, "watch", &ev->watch, cause) == -1 ||
+	    evt_read_str(doc, "api", &ev->api, cause) == -1 ||
+	    evt_read_str(doc, "account", &ev->account, cause) == -1 ||
+	    evt_read_str(doc, "region", &ev->region, cause) == -1 ||
+	    evt_read_time(doc, "occurred_at", &ev->occurred_at, cause) == -1 ||
+	    evt_read_time(doc, "observed_at", &ev->observed_at, cause) == -1)
+		goto fail;
+	v = json_get(doc, "task");
+	if (json_type(v) == JSON_OBJECT) {
+		if (evt_read_task(v, &ev->task, cause) == -1)
+			goto fail;
+		ev->has_task = 1;
+	}
+	if (evt_read_previous(json_get(doc, "previous"), ev, cause) == -1)
+		goto fail;
+	v = json_get(doc, "error");
+	if (json_type(v) == JSON_OBJECT &&
+	    (evt_read_str(v, "class", &ev->error_class, cause) == -1 ||
+		evt_read_str(v, "message", &ev->error_msg, cause) == -1))
+		goto fail;
+	sev = config_severity_from_name(json_get_str(doc, "severity"));
+	ev->severity =
+	    sev < 0 ? evt_default_severity(ev) : (enum config_severity)sev;
+	return ev;
+fail:
+	evt_free(ev);
+	return NULL;
+}
+
 /* The event document of product.md, compact JSON; caller frees. */
 char *
 evt_to_json(const struct evt *ev, size_t *len)
@@ -395,8 +570,10 @@ evt_summary(const struct evt *ev)
 	switch (ev->kind) {
 	case EVT_APPEARED:
 		evt_summary_what(&b, &ev->task);
-		buf_printf(
-		    &b, " appeared (%s)", task_state_name(ev->task.state));
+		/* Seen for the first time already finished: say so. */
+		buf_printf(&b, " appeared (%s%s)",
+		    task_state_terminal(ev->task.state) ? "already " : "",
+		    task_state_name(ev->task.state));
 		break;
 	case EVT_TRANSITION:
 		evt_summary_what(&b, &ev->task);

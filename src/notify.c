@@ -12,9 +12,11 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
 #include "notify_impl.h"
+#include "outbox.h"
 #include "rules.h"
 #include "timer.h"
 #include "util.h"
@@ -51,17 +53,19 @@ struct notify {
 	struct http *http;                       /* borrowed */
 	const struct config *conf;               /* borrowed */
 	TAILQ_HEAD(, notify_notifier) notifiers; /* active, then draining */
+	struct outbox *ob; /* borrowed; NULL: not durable (tests) */
 };
 
-/* Types by enum config_notifier_type; NULL = not implemented yet. */
+/* Types by enum config_notifier_type. */
 static const struct notify_ops *notify_types[] = {
 	[CONFIG_NOTIFIER_WEBHOOK] = &notify_webhook_ops,
-	[CONFIG_NOTIFIER_ALERTMANAGER] = NULL,
+	[CONFIG_NOTIFIER_ALERTMANAGER] = &notify_alertmanager_ops,
 	[CONFIG_NOTIFIER_SYSLOG] = &notify_syslog_ops,
-	[CONFIG_NOTIFIER_EXEC] = NULL,
+	[CONFIG_NOTIFIER_EXEC] = &notify_exec_ops,
 };
 
 static void notify_notifier_free(struct notify_notifier *nf);
+static void notify_replay(struct notify *n, struct notify_notifier *nf);
 
 /* The config name of a notifier type. */
 static const char *
@@ -80,7 +84,7 @@ notify_type_name(enum config_notifier_type type)
 	return "unknown";
 }
 
-/* The implementation of a type; NULL if there is none yet. */
+/* The implementation of a type; NULL if the type is unknown. */
 static const struct notify_ops *
 notify_type_ops(enum config_notifier_type type)
 {
@@ -172,10 +176,12 @@ notify_key_free(struct notify_key *k)
 	free(k);
 }
 
-/* Free an item and its copy of the event. */
+/* Free an item and its copy of the event; its outbox file stays. */
 static void
 notify_item_free(struct notify_item *it)
 {
+	if (it->obentry != NULL)
+		outbox_release(it->obentry);
 	evt_free(it->ev);
 	free(it->body);
 	free(it->error);
@@ -215,18 +221,37 @@ notify_item_describe(const struct notify_item *it)
 	    ev->task.id != NULL ? ev->task.id : "");
 }
 
-/* An item that will not be delivered: log it at LOG_CRIT (see header). */
+/*
+ * An item that will not be delivered: move it to the dead letters and log
+ * it at LOG_CRIT (see header).
+ */
 void
 notify_dead_letter(
     struct notify_notifier *nf, struct notify_item *it, const char *reason)
 {
-	char *what;
+	char *what, *path = NULL, *where;
 
+	if (reason == NULL)
+		reason = "unknown error";
+	if (it->obentry != NULL) {
+		path = outbox_dead(it->obentry, it->ev, it->attempts, reason,
+		    monotime_wall_ms() / 1000);
+		it->obentry = NULL;
+	}
+	if (path != NULL)
+		where = xasprintf("; kept in %s", path);
+	else if (nf->notify->ob != NULL)
+		where = xstrdup("; the dead letter is not written yet (disk "
+				"trouble), retrying");
+	else
+		where = xstrdup("");
 	what = notify_item_describe(it);
-	log_at(LOG_CRIT, "notifier %s: giving up on %s after %u attempt%s: %s",
-	    nf->name, what, it->attempts, it->attempts == 1 ? "" : "s",
-	    reason != NULL ? reason : "unknown error");
+	log_at(LOG_CRIT,
+	    "notifier %s: giving up on %s after %u attempt%s: %s%s", nf->name,
+	    what, it->attempts, it->attempts == 1 ? "" : "s", reason, where);
 	free(what);
+	free(where);
+	free(path);
 }
 
 /* Report how a delivery went (see notify_impl.h). */
@@ -310,6 +335,14 @@ notify_item_finish(struct notify_notifier *nf, struct notify_item *it)
 	TAILQ_INSERT_TAIL(&nf->ready, k, ready_entry);
 }
 
+/* Count a delivery outcome in taskwatch_notifications_total. */
+static void
+notify_count(const struct notify_notifier *nf, const char *result)
+{
+	metrics_add(metrics_global(), METRICS_NOTIFICATIONS, 1, "notifier",
+	    nf->name, "result", result, NULL);
+}
+
 /* Handle a reported delivery. */
 static void
 notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
@@ -321,7 +354,13 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 	nf->inflight--;
 	switch (it->result) {
 	case NOTIFY_DELIVERED:
+		/* Out of the outbox first: a logged delivery is never resent. */
+		if (it->obentry != NULL) {
+			outbox_delivered(it->obentry);
+			it->obentry = NULL;
+		}
 		nf->delivered++;
+		notify_count(nf, "delivered");
 		if (nf->failing) {
 			nf->failing = 0;
 			log_info("notifier %s: delivering again", nf->name);
@@ -332,6 +371,7 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 		return;
 	case NOTIFY_FAILED:
 		nf->failed++;
+		notify_count(nf, "failed");
 		reason = xasprintf("%s (not retried)",
 		    it->error != NULL ? it->error : "refused");
 		notify_dead_letter(nf, it, reason);
@@ -344,11 +384,13 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 	now = monotime_ms();
 	if (now - it->first_ms >= nf->give_up_after_ms) {
 		nf->failed++;
+		notify_count(nf, "dead");
 		notify_dead_letter(nf, it, it->error);
 		notify_item_finish(nf, it);
 		return;
 	}
 	nf->retries++;
+	notify_count(nf, "retried");
 	delay = notify_retry_delay(nf, it, now);
 	util_format_duration(delay, dur, sizeof(dur));
 	what = notify_item_describe(it);
@@ -381,8 +423,12 @@ notify_start(struct notify_notifier *nf)
 	TAILQ_REMOVE(&nf->ready, k, ready_entry);
 	k->state = NOTIFY_KEY_INFLIGHT;
 	it = TAILQ_FIRST(&k->items);
-	if (it->attempts++ == 0)
+	/* A replayed item keeps the give-up clock of its first run. */
+	if (it->attempts++ == 0 && it->first_ms == 0)
 		it->first_ms = monotime_ms();
+	/* The entry is durable before the first attempt (see outbox.h). */
+	if (it->obentry != NULL)
+		outbox_sync(nf->notify->ob);
 	it->inflight = 1;
 	nf->inflight++;
 	nf->ops->deliver(nf, it);
@@ -442,18 +488,15 @@ notify_notifier_configure(
 		nf->max_inflight = 1;
 }
 
-/* A notifier for conf; NULL (logged) if its type is not implemented. */
+/* A notifier for conf (config.c only accepts known types). */
 static struct notify_notifier *
 notify_notifier_new(struct notify *n, const struct config_notifier *conf)
 {
 	struct notify_notifier *nf;
 	const struct notify_ops *ops;
 
-	if ((ops = notify_type_ops(conf->type)) == NULL) {
-		log_warnx("notifier %s (%s): not implemented in this version",
-		    conf->name, notify_type_name(conf->type));
-		return NULL;
-	}
+	if ((ops = notify_type_ops(conf->type)) == NULL)
+		fatalx("notifier %s: unknown type %d", conf->name, conf->type);
 	nf = xcalloc(1, sizeof(*nf));
 	nf->name = xstrdup(conf->name);
 	nf->type = conf->type;
@@ -563,6 +606,8 @@ notify_reconfigure(struct notify *n, const struct config *conf)
 		} else if ((nf = notify_notifier_new(n, &conf->notifiers[i])) ==
 		    NULL)
 			continue;
+		else
+			notify_replay(n, nf); /* its outbox, if it had one */
 		TAILQ_INSERT_TAIL(&kept, nf, entry);
 	}
 	/* What is left was removed: drain it, behind the kept ones. */
@@ -591,24 +636,14 @@ notify_reconfigure(struct notify *n, const struct config *conf)
 	n->conf = conf;
 }
 
-/* Queue a copy of ev, as routed, at nf. */
+/* Put an item at the end of its task's FIFO at nf. */
 static void
-notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
-    const struct config_rule *rule, enum config_severity severity)
+notify_item_queue(struct notify_notifier *nf, struct notify_item *it)
 {
-	struct notify_item *it;
 	struct notify_key *k;
 	char *name;
 
-	it = xcalloc(1, sizeof(*it));
-	it->ev = evt_dup(ev);
-	free(it->ev->rule);
-	it->ev->rule = rule != NULL ? xstrdup(rule->name) : NULL;
-	it->ev->severity = severity;
-	it->nf = nf;
-	it->retry_after_ms = -1;
-
-	name = notify_key_name(ev);
+	name = notify_key_name(it->ev);
 	if ((k = notify_key_find(nf, name)) == NULL) {
 		if (nf->nkeys >= nf->nbuckets)
 			notify_keys_grow(nf);
@@ -629,6 +664,106 @@ notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
 	nf->npending++;
 }
 
+/*
+ * Queue a copy of ev, as routed, at nf, written to the outbox first.  An
+ * event the outbox already holds for nf (queued again after a restart, or
+ * delivered since the task table was saved) is the same event detected
+ * again: sending it twice would only make a duplicate.
+ */
+static void
+notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
+    const struct config_rule *rule, enum config_severity severity)
+{
+	struct outbox *ob = nf->notify->ob;
+	struct notify_item *it;
+	const char *body;
+	size_t len;
+
+	if (ob != NULL && outbox_has(ob, nf->name, ev->id)) {
+		log_debug("notifier %s: event %s is already in its outbox",
+		    nf->name, ev->id);
+		return;
+	}
+	it = xcalloc(1, sizeof(*it));
+	it->ev = evt_dup(ev);
+	free(it->ev->rule);
+	it->ev->rule = rule != NULL ? xstrdup(rule->name) : NULL;
+	it->ev->severity = severity;
+	it->nf = nf;
+	it->retry_after_ms = -1;
+	if (ob != NULL) {
+		body = notify_item_body(it, &len);
+		it->obentry = outbox_add(
+		    ob, nf->name, it->ev, body, len, monotime_wall_ms() / 1000);
+	}
+	notify_item_queue(nf, it);
+}
+
+/* outbox_open callback: queue an entry of the previous run again. */
+static void
+notify_replay_cb(
+    struct outbox_entry *e, struct evt *ev, int64_t enqueued_at, void *arg)
+{
+	struct notify_notifier *nf = arg;
+	struct notify_item *it;
+	int64_t age_ms;
+	uint64_t now = monotime_ms();
+
+	it = xcalloc(1, sizeof(*it));
+	it->ev = ev;
+	it->nf = nf;
+	it->retry_after_ms = -1;
+	it->obentry = e;
+	/* give_up_after counts from when it was first queued. */
+	age_ms = monotime_wall_ms() - enqueued_at * 1000;
+	if (age_ms < 0)
+		age_ms = 0;
+	it->first_ms = (uint64_t)age_ms < now ? now - (uint64_t)age_ms : 1;
+	notify_item_queue(nf, it);
+}
+
+/* Queue again what the outbox holds for nf from the previous run. */
+static void
+notify_replay(struct notify *n, struct notify_notifier *nf)
+{
+	size_t count;
+	char *dir;
+
+	if (n->ob == NULL)
+		return;
+	if ((count = outbox_open(n->ob, nf->name, notify_replay_cb, nf)) == 0)
+		return;
+	dir = outbox_box_path(n->ob, nf->name);
+	log_info("notifier %s: %zu undelivered notification%s from %s queued "
+		 "again",
+	    nf->name, count, count == 1 ? "" : "s", dir);
+	free(dir);
+}
+
+/*
+ * Make delivery durable through ob (borrowed; it must outlive n): every
+ * notifier's undelivered entries of the previous run are queued again,
+ * in order, and from now on each event is written to ob before it is
+ * sent.
+ */
+void
+notify_set_outbox(struct notify *n, struct outbox *ob)
+{
+	struct notify_notifier *nf;
+
+	n->ob = ob;
+	TAILQ_FOREACH (nf, &n->notifiers, entry)
+		notify_replay(n, nf);
+	outbox_warn_orphans(ob);
+}
+
+/* 0 while the outbox cannot write; 1 otherwise (see notify.h). */
+int
+notify_storage_ok(const struct notify *n)
+{
+	return n->ob == NULL || !outbox_degraded(n->ob);
+}
+
 /* What notify_route_cb needs. */
 struct notify_route {
 	struct notify *n;
@@ -644,8 +779,8 @@ notify_route_cb(const struct config_notifier *cn,
 	struct notify_notifier *nf;
 
 	if ((nf = notify_find(r->n, cn->name, cn->type)) == NULL) {
-		log_debug("notifier %s (%s): event %s not sent: type not "
-			  "implemented",
+		log_warnx("notifier %s (%s): event %s not sent: no such "
+			  "notifier",
 		    cn->name, notify_type_name(cn->type), r->ev->id);
 		return;
 	}
@@ -703,4 +838,26 @@ notify_free(struct notify *n)
 		notify_notifier_free(nf);
 	}
 	free(n);
+}
+
+/* Call cb with the figures of each notifier, active ones first. */
+void
+notify_foreach(const struct notify *n,
+    void (*cb)(const struct notify_stats *st, void *arg), void *arg)
+{
+	const struct notify_notifier *nf;
+	struct notify_stats st;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		memset(&st, 0, sizeof(st));
+		st.name = nf->name;
+		st.type = nf->ops->type;
+		st.draining = nf->draining;
+		st.pending = nf->npending;
+		st.inflight = nf->inflight;
+		st.delivered = nf->delivered;
+		st.failed = nf->failed;
+		st.retries = nf->retries;
+		cb(&st, arg);
+	}
 }

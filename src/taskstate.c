@@ -39,6 +39,8 @@ struct taskstate_wstat {
 	size_t count;
 	size_t nstate[TASK_STATE_COUNT];
 	struct taskstate_entry *head;
+	int restored;        /* from the saved table, no listing yet */
+	uint64_t missed_gen; /* the listing whose events are missed */
 };
 
 struct taskstate {
@@ -48,6 +50,8 @@ struct taskstate {
 	struct taskstate_wstat **watches;
 	size_t nwatches;
 	size_t capwatches;
+	uint64_t changes; /* moves on every change */
+	uint64_t minor;   /* of which progress only */
 };
 
 /* A string that may be NULL, as the key uses it. */
@@ -188,6 +192,7 @@ taskstate_wstat_get(struct taskstate *ts, const char *watch)
 	ws = xcalloc(1, sizeof(*ws));
 	ws->name = xstrdup(taskstate_str(watch));
 	ts->watches[ts->nwatches++] = ws;
+	ts->changes++;
 	return ws;
 }
 
@@ -263,6 +268,7 @@ taskstate_insert(struct taskstate *ts, struct taskstate_wstat *ws,
 	ws->count++;
 	ws->nstate[taskstate_sidx(e->task.state)]++;
 	ts->count++;
+	ts->changes++;
 	return e;
 }
 
@@ -286,15 +292,18 @@ taskstate_remove(struct taskstate *ts, struct taskstate_entry *e)
 	ws->count--;
 	ws->nstate[taskstate_sidx(e->task.state)]--;
 	ts->count--;
+	ts->changes++;
 	taskstate_entry_free(e);
 }
 
 /* Replace an entry's record with a deep copy of t, keeping the counts. */
 static void
-taskstate_replace(struct taskstate_entry *e, const struct task *t)
+taskstate_replace(
+    struct taskstate *ts, struct taskstate_entry *e, const struct task *t)
 {
 	struct taskstate_wstat *ws = e->ws;
 
+	ts->changes++;
 	ws->nstate[taskstate_sidx(e->task.state)]--;
 	task_clear(&e->task);
 	task_copy(&e->task, t);
@@ -334,7 +343,7 @@ taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
 
 /* Fire stalled for a RUNNING entry whose progress has not moved long enough. */
 static void
-taskstate_check_stall(const struct taskstate_watch *w,
+taskstate_check_stall(struct taskstate *ts, const struct taskstate_watch *w,
     struct taskstate_entry *e, int silent, int missed, int64_t now_s,
     struct evt_list *out)
 {
@@ -348,6 +357,7 @@ taskstate_check_stall(const struct taskstate_watch *w,
 	if ((uint64_t)(now_s - e->progress_changed_at) < need_s)
 		return;
 	e->stalled = 1;
+	ts->changes++;
 	snprintf(obs, sizeof(obs), "%lld", (long long)e->progress_changed_at);
 	taskstate_emit(
 	    w, EVT_STALLED, &e->task, &e->task, obs, now_s, now_s, missed, out);
@@ -387,6 +397,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		ws->nstate[taskstate_sidx(e->task.state)]++;
 		e->progress_changed_at = now_s;
 		e->stalled = 0;
+		ts->changes++;
 		if (!silent) {
 			at = now_s;
 			if (task_state_terminal(t->state) &&
@@ -401,10 +412,13 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	if (e->task.progress != t->progress) {
 		e->progress_changed_at = now_s;
 		e->stalled = 0;
+		e->task.progress = t->progress;
+		ts->changes++;
+		ts->minor++;
 	}
 	if (taskstate_differs(&e->task, t))
-		taskstate_replace(e, t);
-	taskstate_check_stall(w, e, silent, missed, now_s, out);
+		taskstate_replace(ts, e, t);
+	taskstate_check_stall(ts, w, e, silent, missed, now_s, out);
 }
 
 /* Reverse out->v[from..n), so events come in listing order. */
@@ -443,6 +457,8 @@ taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
 		silent = 1;
 	ws = taskstate_wstat_get(ts, w->watch);
 	ws->gen++;
+	if (missed)
+		ws->missed_gen = ws->gen;
 	for (i = tasks != NULL ? tasks->n : 0; i > 0; i--) {
 		t = &tasks->v[i - 1];
 		if ((e = taskstate_lookup(ts, ws, t)) != NULL &&
@@ -460,6 +476,16 @@ taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
 	}
 }
 
+/*
+ * 1 while the watch's current listing is the first after a restart: its
+ * vanished and confirmed tasks also changed while the daemon was down.
+ */
+static int
+taskstate_missed(const struct taskstate_wstat *ws)
+{
+	return ws->gen != 0 && ws->missed_gen == ws->gen;
+}
+
 /* A task confirmed gone: remove it and append a vanished event. */
 void
 taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
@@ -471,8 +497,8 @@ taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
 	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
 	    (e = taskstate_lookup(ts, ws, t)) == NULL)
 		return;
-	taskstate_emit(
-	    w, EVT_VANISHED, &e->task, &e->task, NULL, now_s, now_s, 0, out);
+	taskstate_emit(w, EVT_VANISHED, &e->task, &e->task, NULL, now_s, now_s,
+	    taskstate_missed(ws), out);
 	taskstate_remove(ts, e);
 }
 
@@ -491,7 +517,7 @@ taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
 	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
 	    (e = taskstate_lookup(ts, ws, t)) == NULL)
 		return;
-	taskstate_update(ts, ws, w, e, t, 0, 0, now_s, out);
+	taskstate_update(ts, ws, w, e, t, 0, taskstate_missed(ws), now_s, out);
 	if (task_state_terminal(e->task.state))
 		taskstate_remove(ts, e);
 }
@@ -514,6 +540,7 @@ taskstate_forget_watch(struct taskstate *ts, const char *watch)
 	ts->watches[i] = ts->watches[--ts->nwatches];
 	free(ws->name);
 	free(ws);
+	ts->changes++;
 }
 
 /* Tasks of a watch (NULL: all) in a state (-1: any). */
@@ -553,4 +580,110 @@ taskstate_foreach(const struct taskstate *ts, const char *watch,
 		for (e = ws->head; e != NULL; e = e->wnext)
 			cb(ws->name, &e->task, arg);
 	}
+}
+
+/* Mark a watch as restored (it has a baseline), even with no task. */
+void
+taskstate_restore_watch(struct taskstate *ts, const char *watch)
+{
+	taskstate_wstat_get(ts, watch)->restored = 1;
+}
+
+/* Put a saved task back into a watch (restored too); replaces a duplicate. */
+void
+taskstate_restore(struct taskstate *ts, const char *watch, const struct task *t,
+    const struct taskstate_extra *x)
+{
+	struct taskstate_wstat *ws;
+	struct taskstate_entry *e;
+
+	ws = taskstate_wstat_get(ts, watch);
+	ws->restored = 1;
+	if ((e = taskstate_lookup(ts, ws, t)) != NULL)
+		taskstate_replace(ts, e, t);
+	else
+		e = taskstate_insert(ts, ws, t, x->progress_changed_at);
+	e->progress_changed_at = x->progress_changed_at;
+	e->stalled = x->stalled != 0;
+}
+
+/* 1 if the watch is restored and has not taken a complete listing yet. */
+int
+taskstate_restored(const struct taskstate *ts, const char *watch)
+{
+	const struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+
+	return ws != NULL && ws->restored;
+}
+
+/* As taskstate_restored, and clear the mark: 1 once per restored watch. */
+int
+taskstate_take_restored(struct taskstate *ts, const char *watch)
+{
+	struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+
+	if (ws == NULL || !ws->restored)
+		return 0;
+	ws->restored = 0;
+	return 1;
+}
+
+/* Restored watches that have not taken a complete listing yet. */
+size_t
+taskstate_restored_count(const struct taskstate *ts)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ts->nwatches; i++)
+		n += ts->watches[i]->restored != 0;
+	return n;
+}
+
+/* Call cb for each watch that has a baseline. */
+void
+taskstate_foreach_watch(const struct taskstate *ts,
+    void (*cb)(const char *watch, size_t ntasks, void *arg), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < ts->nwatches; i++)
+		cb(ts->watches[i]->name, ts->watches[i]->count, arg);
+}
+
+/* As taskstate_foreach, with what the diff keeps about each task. */
+void
+taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
+    void (*cb)(const char *watch, const struct task *t,
+	const struct taskstate_extra *x, void *arg),
+    void *arg)
+{
+	const struct taskstate_wstat *ws;
+	const struct taskstate_entry *e;
+	struct taskstate_extra x;
+	size_t i;
+
+	for (i = 0; i < ts->nwatches; i++) {
+		ws = ts->watches[i];
+		if (watch != NULL && strcmp(ws->name, watch) != 0)
+			continue;
+		for (e = ws->head; e != NULL; e = e->wnext) {
+			x.progress_changed_at = e->progress_changed_at;
+			x.stalled = e->stalled;
+			cb(ws->name, &e->task, &x, arg);
+		}
+	}
+}
+
+/* A counter that moves on every change of the table. */
+uint64_t
+taskstate_changes(const struct taskstate *ts)
+{
+	return ts->changes;
+}
+
+/* The part of taskstate_changes that only moved a task's progress. */
+uint64_t
+taskstate_minor_changes(const struct taskstate *ts)
+{
+	return ts->minor;
 }

@@ -403,7 +403,7 @@ test_json_nulls(void **state)
 	assert_string_equal(json_get_str(j, "event"), "appeared");
 	assert_string_equal(json_get_str(j, "summary"),
 	    "dds-prod: RestartReplicaSetInstance on "
-	    "1f311e6a299345d7bbc878874844e233in02 appeared (FAILED)");
+	    "1f311e6a299345d7bbc878874844e233in02 appeared (already FAILED)");
 	json_free(j);
 	evt_free(ev);
 }
@@ -518,7 +518,7 @@ test_summary_forms(void **state)
 	ev->kind = EVT_APPEARED;
 	test_summary_is(ev,
 	    "dds-prod: RestartReplicaSetInstance on "
-	    "dds-6be2-fwyrestore appeared (FAILED)");
+	    "dds-6be2-fwyrestore appeared (already FAILED)");
 	ev->kind = EVT_VANISHED;
 	ev->task.state = TASK_RUNNING;
 	test_summary_is(ev,
@@ -606,6 +606,100 @@ test_list(void **state)
 	evt_list_clear(&l);
 }
 
+/* Parse a document, read the event back, and write it again: same text. */
+static void
+test_from_json_same(struct evt *ev)
+{
+	struct json *j;
+	struct evt *back;
+	char *a, *b, *cause = NULL;
+	size_t la, lb;
+
+	a = evt_to_json(ev, &la);
+	j = json_parse(a, la, &cause);
+	assert_non_null(j);
+	back = evt_from_json(j, &cause);
+	if (back == NULL)
+		fail_msg("evt_from_json: %s", cause);
+	b = evt_to_json(back, &lb);
+	assert_string_equal(a, b);
+	assert_string_equal(back->id, ev->id);
+	assert_int_equal(back->kind, ev->kind);
+	assert_int_equal(back->severity, ev->severity);
+	assert_int_equal(back->has_task, ev->has_task);
+	assert_null(back->obs); /* not in the document */
+	free(a);
+	free(b);
+	json_free(j);
+	evt_free(back);
+}
+
+/* evt_from_json gives back every kind of event as it was written. */
+static void
+test_from_json(void **state)
+{
+	struct evt *ev = test_transition();
+
+	test_from_json_same(ev);
+	ev->missed = 1;
+	ev->rule = xstrdup("page");
+	ev->severity = CONFIG_SEVERITY_WARNING;
+	free(ev->task.detail);
+	ev->task.detail = NULL;
+	ev->task.progress = TASK_PROGRESS_NONE;
+	ev->task.ended_at = TASK_TIME_NONE;
+	test_from_json_same(ev);
+	ev->kind = EVT_APPEARED;
+	ev->has_previous = 0;
+	test_from_json_same(ev);
+	evt_free(ev);
+	ev = test_watch_failed("auth");
+	test_from_json_same(ev);
+	evt_free(ev);
+}
+
+/* evt_from_json refuses what is not an event document. */
+static void
+test_from_json_bad(void **state)
+{
+	static const char *bad[] = {
+		"[]",
+		"{\"event\":\"nope\",\"id\":"
+		"\"0123456789abcdef0123456789abcdef\"}",
+		"{\"event\":\"appeared\",\"id\":\"0123\"}",
+		"{\"event\":\"appeared\",\"id\":"
+		"\"0123456789ABCDEF0123456789abcdef\"}",
+		"{\"event\":\"appeared\",\"id\":"
+		"\"0123456789abcdef0123456789abcdef\","
+		"\"task\":{\"type\":\"x\"}}",
+		"{\"event\":\"appeared\",\"id\":"
+		"\"0123456789abcdef0123456789abcdef\","
+		"\"occurred_at\":\"yesterday\"}",
+		"{\"event\":\"appeared\",\"id\":"
+		"\"0123456789abcdef0123456789abcdef\","
+		"\"watch\":7}",
+		"{\"event\":\"transition\",\"id\":"
+		"\"0123456789abcdef0123456789abcdef\","
+		"\"previous\":{\"progress\":101}}",
+	};
+	struct json *j;
+	struct evt *ev;
+	char *cause;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		j = json_parse(bad[i], strlen(bad[i]), &cause);
+		assert_non_null(j);
+		ev = evt_from_json(j, &cause);
+		if (ev != NULL)
+			fail_msg("accepted %s", bad[i]);
+		assert_non_null(cause);
+		free(cause);
+		json_free(j);
+	}
+}
+
 int
 main(void)
 {
@@ -624,6 +718,8 @@ main(void)
 		cmocka_unit_test(test_summary_long),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_from_json),
+		cmocka_unit_test(test_from_json_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,894 @@
+/*
+ * The alertmanager notifier: keeps the set of alerts that the events open
+ * and resolve, and posts the alerts an event changed to POST /api/v2/alerts
+ * of every configured URL; the whole set is posted again every `repeat`,
+ * because Alertmanager forgets alerts when it restarts.  Labels carry
+ * nothing instance-specific, so HA pairs of taskwatchd yield one alert.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "monotime.h"
+#include "notify_impl.h"
+#include "timer.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NOTIFY_AM_PATH "/api/v2/alerts"
+#define NOTIFY_AM_MAX_BODY (64 * 1024) /* of a response; ignored */
+#define NOTIFY_AM_MAX_ALERTS 10000     /* kept; the oldest go first */
+#define NOTIFY_AM_MAX_SUCCESSES 10000
+#define NOTIFY_AM_BATCH 500          /* alerts per POST of the repeat */
+#define NOTIFY_AM_TEXT_MAX 1024      /* bytes of an annotation */
+#define NOTIFY_AM_KEEP_MIN_MS 300000 /* resolved alerts re-posted this long */
+#define NOTIFY_AM_MAX_LABELS 48
+
+/* One alert: its labels are its identity. */
+struct notify_am_alert {
+	char *fp; /* the labels as one string */
+	struct config_kv labels[NOTIFY_AM_MAX_LABELS];
+	size_t nlabels;
+	struct config_kv annotations[3];
+	size_t nannotations;
+	int64_t starts_at; /* unix seconds */
+	int64_t ends_at;
+	int resolved;                       /* explicitly, before ends_at */
+	char last_event[EVT_ID_LEN + 1];    /* the event that last changed it */
+	int watch_alert;                    /* TaskwatchWatchFailed */
+	char *watch;                        /* resolve keys: */
+	char *group;                        /* watch, cluster, task type */
+	char *task;                         /* watch, cluster, task id */
+	TAILQ_ENTRY(notify_am_alert) entry; /* oldest first */
+};
+
+/* The latest success of a task type on a cluster (resolves alerts). */
+struct notify_am_success {
+	char *group;
+	int64_t at;
+	TAILQ_ENTRY(notify_am_success) entry;
+};
+
+struct notify_am_post;
+
+/* The alertmanager notifier's state: copies, as its config may go away. */
+struct notify_am {
+	struct notify_notifier *nf; /* borrowed */
+	char **urls;                /* base URLs, no trailing slash */
+	int *failing;               /* per URL: a streak of failures logged */
+	size_t nurls;
+	struct config_kv *labels; /* configured */
+	size_t nlabels;
+	uint64_t resolve_after_ms;
+	uint64_t repeat_ms;
+	uint64_t timeout_ms;
+	TAILQ_HEAD(, notify_am_alert) alerts;
+	size_t nalerts;
+	TAILQ_HEAD(, notify_am_success) successes;
+	size_t nsuccesses;
+	struct timer *repeat;
+	struct notify_am_post *repeating; /* the repeat in flight; NULL */
+};
+
+/* One transfer of a post. */
+struct notify_am_xfer {
+	struct notify_am_post *post;
+	struct http_xfer *x; /* NULL once done */
+	char *base;          /* the configured URL */
+	char *url;           /* base + NOTIFY_AM_PATH */
+};
+
+/* POSTs of bodies to every URL, for an item or for the repeat. */
+struct notify_am_post {
+	struct notify_am *am;   /* borrowed */
+	struct notify_item *it; /* NULL for the repeat */
+	struct notify_am_xfer *xfers;
+	size_t nxfers;
+	size_t left;   /* transfers not done */
+	int cancelled; /* no report; free when the last is done */
+	int holding;   /* in notify_am_post_cancel */
+	size_t nok;    /* 2xx answers */
+	size_t nfinal; /* answers that retrying will not change */
+	int64_t retry_after_ms;
+	char err[256]; /* the last failure */
+};
+
+static void notify_am_repeat_cb(void *arg);
+
+/* Free an alert. */
+static void
+notify_am_alert_free(struct notify_am_alert *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nlabels; i++) {
+		free(a->labels[i].key);
+		free(a->labels[i].value);
+	}
+	for (i = 0; i < a->nannotations; i++) {
+		free(a->annotations[i].key);
+		free(a->annotations[i].value);
+	}
+	free(a->fp);
+	free(a->watch);
+	free(a->group);
+	free(a->task);
+	free(a);
+}
+
+/* Remove an alert from the set and free it. */
+static void
+notify_am_alert_remove(struct notify_am *am, struct notify_am_alert *a)
+{
+	TAILQ_REMOVE(&am->alerts, a, entry);
+	am->nalerts--;
+	notify_am_alert_free(a);
+}
+
+/* 1 if a label named key is already there. */
+static int
+notify_am_has_label(const struct notify_am_alert *a, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < a->nlabels; i++) {
+		if (strcmp(a->labels[i].key, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Add a label unless its value is empty or its name is taken. */
+static void
+notify_am_label(struct notify_am_alert *a, const char *key, const char *value)
+{
+	if (util_empty(value) || a->nlabels == NOTIFY_AM_MAX_LABELS ||
+	    notify_am_has_label(a, key))
+		return;
+	a->labels[a->nlabels].key = xstrdup(key);
+	a->labels[a->nlabels].value = xstrndup(value, NOTIFY_AM_TEXT_MAX);
+	a->nlabels++;
+}
+
+/* Add an annotation unless its value is empty. */
+static void
+notify_am_annotation(
+    struct notify_am_alert *a, const char *key, const char *value)
+{
+	if (util_empty(value) || a->nannotations == 3)
+		return;
+	a->annotations[a->nannotations].key = xstrdup(key);
+	a->annotations[a->nannotations].value =
+	    xstrndup(value, NOTIFY_AM_TEXT_MAX);
+	a->nannotations++;
+}
+
+/* "watch\037cluster\037what" for the resolve keys. */
+static char *
+notify_am_key(const struct evt *ev, const char *what)
+{
+	return xasprintf("%s\037%s\037%s", ev->watch != NULL ? ev->watch : "",
+	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
+	    what != NULL ? what : "");
+}
+
+/* "CloudTask" and the state in camel case: ROLLED_BACK -> RolledBack. */
+static char *
+notify_am_state_alertname(enum task_state s)
+{
+	const char *name = task_state_name(s);
+	struct buf b;
+	int up = 1;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "CloudTask");
+	for (; *name != '\0'; name++) {
+		if (*name == '_') {
+			up = 1;
+			continue;
+		}
+		buf_putc(&b, up ? *name : (char)(*name - 'A' + 'a'));
+		up = 0;
+	}
+	return buf_release(&b);
+}
+
+/* The routed severity of ev. */
+static enum config_severity
+notify_am_severity(const struct evt *ev)
+{
+	return ev->severity != CONFIG_SEVERITY_UNSET ? ev->severity
+						     : evt_default_severity(ev);
+}
+
+/*
+ * The alertname of the alert ev opens; NULL if it opens none: info
+ * events, recoveries and successes only resolve.  Caller frees.
+ */
+char *
+notify_alertmanager_alertname(const struct evt *ev)
+{
+	if (notify_am_severity(ev) == CONFIG_SEVERITY_INFO)
+		return NULL;
+	switch (ev->kind) {
+	case EVT_WATCH_FAILED:
+		return xstrdup("TaskwatchWatchFailed");
+	case EVT_STALLED:
+		return ev->has_task ? xstrdup("CloudTaskStalled") : NULL;
+	case EVT_VANISHED:
+		return ev->has_task ? xstrdup("CloudTaskVanished") : NULL;
+	case EVT_APPEARED:
+	case EVT_TRANSITION:
+		if (!ev->has_task || ev->task.state == TASK_SUCCEEDED)
+			return NULL;
+		return notify_am_state_alertname(ev->task.state);
+	default:
+		return NULL;
+	}
+}
+
+/* Build the alert ev opens, named alertname (not in the set yet). */
+static struct notify_am_alert *
+notify_am_alert_new(
+    struct notify_am *am, const struct evt *ev, const char *alertname)
+{
+	struct notify_am_alert *a;
+	const struct task *t = &ev->task;
+	const char *cluster;
+	struct buf fp;
+	char *summary;
+	size_t i;
+
+	a = xcalloc(1, sizeof(*a));
+	notify_am_label(a, "alertname", alertname);
+	notify_am_label(a, "watch", ev->watch);
+	notify_am_label(a, "api", ev->api);
+	notify_am_label(a, "account", ev->account);
+	a->watch = xstrdup(ev->watch != NULL ? ev->watch : "");
+	if (ev->kind == EVT_WATCH_FAILED) {
+		a->watch_alert = 1;
+	} else {
+		cluster = !util_empty(t->cluster_name) ? t->cluster_name
+						       : t->cluster_id;
+		notify_am_label(a, "cluster", cluster);
+		notify_am_label(a, "cluster_id", t->cluster_id);
+		notify_am_label(a, "task_id", t->id);
+		notify_am_label(a, "task_type", t->type);
+		notify_am_label(a, "state", task_state_name(t->state));
+		a->group = notify_am_key(ev, t->type);
+		a->task = notify_am_key(ev, t->id);
+	}
+	notify_am_label(
+	    a, "severity", config_severity_name(notify_am_severity(ev)));
+	for (i = 0; i < am->nlabels; i++)
+		notify_am_label(a, am->labels[i].key, am->labels[i].value);
+
+	summary = evt_summary(ev);
+	notify_am_annotation(a, "summary", summary);
+	free(summary);
+	if (a->watch_alert)
+		notify_am_annotation(a, "reason", ev->error_msg);
+	else {
+		notify_am_annotation(a, "reason", t->reason);
+		notify_am_annotation(a, "raw_status", t->raw_status);
+	}
+
+	buf_init(&fp, 0);
+	for (i = 0; i < a->nlabels; i++)
+		buf_printf(
+		    &fp, "%s=%s\036", a->labels[i].key, a->labels[i].value);
+	a->fp = buf_release(&fp);
+	return a;
+}
+
+/* The alert with the labels fp, or NULL. */
+static struct notify_am_alert *
+notify_am_find(struct notify_am *am, const char *fp)
+{
+	struct notify_am_alert *a;
+
+	TAILQ_FOREACH (a, &am->alerts, entry) {
+		if (strcmp(a->fp, fp) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* Resolve a, now, on behalf of event id (never later than its end). */
+static void
+notify_am_resolve(struct notify_am_alert *a, const char *id, int64_t now)
+{
+	int64_t at = now > a->starts_at ? now : a->starts_at;
+
+	a->resolved = 1;
+	if (at < a->ends_at)
+		a->ends_at = at;
+	memcpy(a->last_event, id, sizeof(a->last_event));
+}
+
+/* The latest success noted for group, or INT64_MIN. */
+static int64_t
+notify_am_success_at(struct notify_am *am, const char *group)
+{
+	struct notify_am_success *s;
+
+	TAILQ_FOREACH (s, &am->successes, entry) {
+		if (strcmp(s->group, group) == 0)
+			return s->at;
+	}
+	return INT64_MIN;
+}
+
+/* Note a success of group at at. */
+static void
+notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
+{
+	struct notify_am_success *s;
+
+	TAILQ_FOREACH (s, &am->successes, entry) {
+		if (strcmp(s->group, group) == 0)
+			break;
+	}
+	if (s != NULL) {
+		if (at > s->at)
+			s->at = at;
+		return;
+	}
+	if (am->nsuccesses == NOTIFY_AM_MAX_SUCCESSES) {
+		s = TAILQ_FIRST(&am->successes);
+		TAILQ_REMOVE(&am->successes, s, entry);
+		free(s->group);
+		free(s);
+		am->nsuccesses--;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->group = xstrdup(group);
+	s->at = at;
+	TAILQ_INSERT_TAIL(&am->successes, s, entry);
+	am->nsuccesses++;
+}
+
+/*
+ * Forget what can no longer matter: alerts that ended longer ago than they
+ * are re-posted for, and successes older than any alert still active.
+ */
+static void
+notify_am_prune(struct notify_am *am, int64_t now)
+{
+	struct notify_am_alert *a, *an;
+	struct notify_am_success *s, *sn;
+	int64_t keep_s;
+
+	keep_s = (int64_t)(am->repeat_ms * 5 / 1000);
+	if (keep_s < NOTIFY_AM_KEEP_MIN_MS / 1000)
+		keep_s = NOTIFY_AM_KEEP_MIN_MS / 1000;
+	for (a = TAILQ_FIRST(&am->alerts); a != NULL; a = an) {
+		an = TAILQ_NEXT(a, entry);
+		if (a->ends_at + keep_s < now)
+			notify_am_alert_remove(am, a);
+	}
+	for (s = TAILQ_FIRST(&am->successes); s != NULL; s = sn) {
+		sn = TAILQ_NEXT(s, entry);
+		if (s->at + (int64_t)(am->resolve_after_ms / 1000) < now) {
+			TAILQ_REMOVE(&am->successes, s, entry);
+			free(s->group);
+			free(s);
+			am->nsuccesses--;
+		}
+	}
+}
+
+/*
+ * Apply ev to the set at time now (unix seconds): resolve what it ends,
+ * open what it starts.  Every alert changed is marked with ev's id; doing
+ * it again for the same event (a retry) changes nothing more.
+ */
+static void
+notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
+{
+	struct notify_am_alert *a, *open = NULL, *old;
+	char *name, *task = NULL, *group = NULL;
+	int64_t success;
+
+	notify_am_prune(am, now);
+	if ((name = notify_alertmanager_alertname(ev)) != NULL) {
+		open = notify_am_alert_new(am, ev, name);
+		free(name);
+	}
+	if (ev->kind == EVT_WATCH_RECOVERED) {
+		TAILQ_FOREACH (a, &am->alerts, entry) {
+			if (a->watch_alert && !a->resolved &&
+			    strcmp(a->watch,
+				ev->watch != NULL ? ev->watch : "") == 0)
+				notify_am_resolve(a, ev->id, now);
+		}
+	}
+	if (ev->has_task &&
+	    (ev->kind == EVT_APPEARED || ev->kind == EVT_TRANSITION)) {
+		/* The task moved on: its other alerts end. */
+		task = notify_am_key(ev, ev->task.id);
+		group = notify_am_key(ev, ev->task.type);
+		if (ev->task.state == TASK_SUCCEEDED)
+			notify_am_success_note(am, group, ev->occurred_at);
+		TAILQ_FOREACH (a, &am->alerts, entry) {
+			if (a->resolved || a->watch_alert)
+				continue;
+			if (strcmp(a->task, task) == 0 &&
+			    (open == NULL || strcmp(a->fp, open->fp) != 0))
+				notify_am_resolve(a, ev->id, now);
+			else if (ev->task.state == TASK_SUCCEEDED &&
+			    strcmp(a->group, group) == 0 &&
+			    a->starts_at <= ev->occurred_at)
+				notify_am_resolve(a, ev->id, now);
+		}
+	}
+	if (open != NULL) {
+		old = notify_am_find(am, open->fp);
+		if (old != NULL && strcmp(old->last_event, ev->id) == 0) {
+			/* A retry: already applied. */
+			notify_am_alert_free(open);
+			open = NULL;
+		} else if (old != NULL)
+			notify_am_alert_remove(am, old);
+	}
+	if (open != NULL) {
+		open->starts_at = ev->occurred_at;
+		open->ends_at =
+		    open->starts_at + (int64_t)(am->resolve_after_ms / 1000);
+		memcpy(open->last_event, ev->id, sizeof(open->last_event));
+		/* A later success of its kind was seen before it. */
+		if (open->group != NULL &&
+		    (success = notify_am_success_at(am, open->group)) >=
+			open->starts_at) {
+			open->resolved = 1;
+			open->ends_at = success;
+		}
+		if (am->nalerts == NOTIFY_AM_MAX_ALERTS) {
+			log_warnx("notifier %s: more than %d alerts; dropping "
+				  "the oldest",
+			    am->nf->name, NOTIFY_AM_MAX_ALERTS);
+			notify_am_alert_remove(am, TAILQ_FIRST(&am->alerts));
+		}
+		TAILQ_INSERT_TAIL(&am->alerts, open, entry);
+		am->nalerts++;
+	}
+	free(task);
+	free(group);
+}
+
+/* Write one alert as an Alertmanager postableAlert. */
+static void
+notify_am_write_alert(struct json_writer *w, const struct notify_am_alert *a)
+{
+	char ts[UTIL_RFC3339_LEN];
+	size_t i;
+
+	json_w_obj_open(w);
+	json_w_key(w, "labels");
+	json_w_obj_open(w);
+	for (i = 0; i < a->nlabels; i++)
+		json_w_kstr(w, a->labels[i].key, a->labels[i].value);
+	json_w_obj_close(w);
+	json_w_key(w, "annotations");
+	json_w_obj_open(w);
+	for (i = 0; i < a->nannotations; i++)
+		json_w_kstr(w, a->annotations[i].key, a->annotations[i].value);
+	json_w_obj_close(w);
+	util_format_rfc3339(a->starts_at, ts);
+	json_w_kstr(w, "startsAt", ts);
+	util_format_rfc3339(a->ends_at, ts);
+	json_w_kstr(w, "endsAt", ts);
+	json_w_obj_close(w);
+}
+
+/*
+ * The body for the alerts ev changed (id NULL: every alert, from the
+ * first on, at most max); NULL if there are none.  Caller frees.
+ */
+static char *
+notify_am_body(struct notify_am *am, const char *id,
+    struct notify_am_alert **from, size_t max, size_t *len)
+{
+	struct json_writer *w;
+	struct notify_am_alert *a;
+	const char *text;
+	char *out;
+	size_t n = 0;
+
+	w = json_writer_new();
+	json_w_arr_open(w);
+	a = from != NULL ? *from : TAILQ_FIRST(&am->alerts);
+	for (; a != NULL && n < max; a = TAILQ_NEXT(a, entry)) {
+		if (id != NULL && strcmp(a->last_event, id) != 0)
+			continue;
+		notify_am_write_alert(w, a);
+		n++;
+	}
+	if (from != NULL)
+		*from = a;
+	json_w_arr_close(w);
+	text = json_writer_str(w, len);
+	out = n > 0 ? xstrdup(text) : NULL;
+	json_writer_free(w);
+	return out;
+}
+
+/*
+ * The alerts the event ev changed, as applied now, in the JSON that is
+ * posted (for tests); NULL if there are none.  Caller frees.
+ */
+char *
+notify_alertmanager_apply(
+    struct notify_notifier *nf, const struct evt *ev, int64_t now)
+{
+	struct notify_am *am = nf->priv;
+	size_t len;
+
+	notify_am_apply(am, ev, now);
+	return notify_am_body(am, ev->id, NULL, SIZE_MAX, &len);
+}
+
+/* Free a post and its transfer records. */
+static void
+notify_am_post_free(struct notify_am_post *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nxfers; i++) {
+		free(p->xfers[i].base);
+		free(p->xfers[i].url);
+	}
+	free(p->xfers);
+	free(p);
+}
+
+/* Note how a URL answered; log the start and the end of a failing streak. */
+static void
+notify_am_url_health(struct notify_am *am, const char *url, const char *err)
+{
+	char dur[32];
+	size_t i;
+
+	for (i = 0; i < am->nurls; i++) {
+		if (strcmp(am->urls[i], url) == 0)
+			break;
+	}
+	if (i == am->nurls)
+		return;
+	if (err == NULL && am->failing[i]) {
+		am->failing[i] = 0;
+		log_info(
+		    "notifier %s: %s accepts alerts again", am->nf->name, url);
+	} else if (err != NULL && !am->failing[i]) {
+		am->failing[i] = 1;
+		util_format_duration(am->repeat_ms, dur, sizeof(dur));
+		log_warnx("notifier %s: posting to %s failed: %s; active "
+			  "alerts are posted again every %s",
+		    am->nf->name, url, err, dur);
+	}
+}
+
+/* All transfers of a post are done: report the item, or end the repeat. */
+static void
+notify_am_post_done(struct notify_am_post *p)
+{
+	struct notify_am *am = p->am;
+	struct notify_item *it = p->it;
+
+	if (it == NULL) {
+		if (am->repeating == p)
+			am->repeating = NULL;
+		notify_am_post_free(p);
+		return;
+	}
+	it->priv = NULL;
+	/* Delivered once one peer has it: peers gossip, and repeats follow. */
+	if (p->nok > 0)
+		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+	else if (p->nfinal == p->nxfers)
+		notify_item_done(it, NOTIFY_FAILED, -1, p->err);
+	else
+		notify_item_done(it, NOTIFY_RETRY, p->retry_after_ms, p->err);
+	notify_am_post_free(p);
+}
+
+/* The http callback of one transfer. */
+static void
+notify_am_xfer_cb(const struct http_response *resp, void *arg)
+{
+	struct notify_am_xfer *x = arg;
+	struct notify_am_post *p = x->post;
+	char err[200];
+	int final = 0;
+
+	x->x = NULL;
+	p->left--;
+	if (p->cancelled) {
+		if (p->left == 0 && !p->holding)
+			notify_am_post_free(p);
+		return;
+	}
+	err[0] = '\0';
+	if (resp->error == HTTP_RESPONSE || resp->error == HTTP_ETOOBIG) {
+		if (resp->status >= 200 && resp->status <= 299)
+			p->nok++;
+		else {
+			snprintf(err, sizeof(err), "HTTP %ld", resp->status);
+			final = !(resp->status == 408 || resp->status == 429 ||
+			    resp->status >= 500 || resp->status == 0);
+			if (resp->retry_after_ms > p->retry_after_ms)
+				p->retry_after_ms = resp->retry_after_ms;
+		}
+	} else {
+		snprintf(err, sizeof(err), "%s",
+		    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+		final = resp->error == HTTP_EPROTO;
+	}
+	if (err[0] != '\0') {
+		snprintf(p->err, sizeof(p->err), "%s: %s", x->url, err);
+		p->nfinal += final;
+	}
+	notify_am_url_health(p->am, x->base, err[0] != '\0' ? err : NULL);
+	if (p->left == 0)
+		notify_am_post_done(p);
+}
+
+/* Start POSTs of the nbodies bodies to every URL. */
+static struct notify_am_post *
+notify_am_post_start(struct notify_am *am, struct notify_item *it,
+    char **bodies, size_t *lens, size_t nbodies)
+{
+	static const char *headers[] = { "Content-Type: application/json",
+		NULL };
+	struct notify_am_post *p;
+	struct notify_am_xfer *x;
+	struct http_request req;
+	size_t i, b, n;
+
+	p = xcalloc(1, sizeof(*p));
+	p->am = am;
+	p->it = it;
+	p->retry_after_ms = -1;
+	p->nxfers = am->nurls * nbodies;
+	p->xfers = xcalloc(p->nxfers > 0 ? p->nxfers : 1, sizeof(*p->xfers));
+	p->left = p->nxfers;
+	p->holding = 1; /* callbacks do not free it while we start */
+	n = 0;
+	for (b = 0; b < nbodies; b++) {
+		for (i = 0; i < am->nurls; i++) {
+			x = &p->xfers[n++];
+			x->post = p;
+			x->base = xstrdup(am->urls[i]);
+			x->url = xasprintf("%s%s", am->urls[i], NOTIFY_AM_PATH);
+			memset(&req, 0, sizeof(req));
+			req.method = "POST";
+			req.url = x->url;
+			req.headers = headers;
+			req.body = bodies[b];
+			req.body_len = lens[b];
+			req.timeout_ms = am->timeout_ms;
+			req.max_body_bytes = NOTIFY_AM_MAX_BODY;
+			req.allow_http = strncasecmp(x->url, "http://", 7) == 0;
+			req.max_redirects = 0;
+			x->x = http_submit(
+			    am->nf->http, &req, notify_am_xfer_cb, x);
+			if (x->x == NULL) {
+				p->left--;
+				snprintf(p->err, sizeof(p->err),
+				    "%s: cannot start the transfer", x->url);
+			}
+		}
+	}
+	p->holding = 0;
+	if (p->left == 0) {
+		/* Nothing started: report from here (notify.c allows it). */
+		notify_am_post_done(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Cancel a post's transfers; it frees itself when the last is done. */
+static void
+notify_am_post_cancel(struct notify_am_post *p)
+{
+	size_t i;
+
+	p->cancelled = 1;
+	p->holding = 1;
+	for (i = 0; i < p->nxfers; i++) {
+		if (p->xfers[i].x != NULL)
+			http_cancel(p->xfers[i].x);
+	}
+	p->holding = 0;
+	if (p->left == 0)
+		notify_am_post_free(p);
+}
+
+/* Apply the event of it and post the alerts it changed. */
+static void
+notify_am_deliver(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_am *am = nf->priv;
+	char *body;
+	size_t len;
+
+	notify_am_apply(am, it->ev, monotime_wall_ms() / 1000);
+	body = notify_am_body(am, it->ev->id, NULL, SIZE_MAX, &len);
+	if (body == NULL) {
+		log_debug("notifier %s: event %s changes no alert", nf->name,
+		    it->ev->id);
+		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		return;
+	}
+	log_debug(
+	    "notifier %s: event %s: posting %s", nf->name, it->ev->id, body);
+	it->priv = notify_am_post_start(am, it, &body, &len, 1);
+	free(body);
+}
+
+/* Abort the posts of it. */
+static void
+notify_am_cancel(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_am_post *p = it->priv;
+
+	it->priv = NULL;
+	if (p != NULL)
+		notify_am_post_cancel(p);
+}
+
+/* Every repeat: post every alert still kept to every URL. */
+static void
+notify_am_repeat_cb(void *arg)
+{
+	struct notify_am *am = arg;
+	struct notify_am_alert *from;
+	char **bodies = NULL, *body;
+	size_t *lens = NULL, n = 0, len, i;
+
+	timer_add_ms(am->repeat, am->repeat_ms);
+	notify_am_prune(am, monotime_wall_ms() / 1000);
+	if (am->repeating != NULL || am->nalerts == 0 || am->nurls == 0)
+		return;
+	from = TAILQ_FIRST(&am->alerts);
+	while (from != NULL &&
+	    (body = notify_am_body(am, NULL, &from, NOTIFY_AM_BATCH, &len)) !=
+		NULL) {
+		bodies = xreallocarray(bodies, n + 1, sizeof(*bodies));
+		lens = xreallocarray(lens, n + 1, sizeof(*lens));
+		bodies[n] = body;
+		lens[n++] = len;
+	}
+	log_debug(
+	    "notifier %s: posting %zu alerts again", am->nf->name, am->nalerts);
+	if (n > 0)
+		am->repeating = notify_am_post_start(am, NULL, bodies, lens, n);
+	for (i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
+	free(lens);
+}
+
+/* Free the copied settings. */
+static void
+notify_am_clear(struct notify_am *am)
+{
+	size_t i;
+
+	for (i = 0; i < am->nurls; i++)
+		free(am->urls[i]);
+	free(am->urls);
+	free(am->failing);
+	am->urls = NULL;
+	am->failing = NULL;
+	am->nurls = 0;
+	for (i = 0; i < am->nlabels; i++) {
+		free(am->labels[i].key);
+		free(am->labels[i].value);
+	}
+	free(am->labels);
+	am->labels = NULL;
+	am->nlabels = 0;
+}
+
+/* 1 if a configured label would repeat one taskwatchd sets. */
+static int
+notify_am_own_label(const char *name)
+{
+	static const char *own[] = { "alertname", "watch", "api", "account",
+		"cluster", "cluster_id", "task_id", "task_type", "state",
+		"severity" };
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		if (strcmp(name, own[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Copy URLs, labels and times from conf; start the repeat timer. */
+static void
+notify_am_configure(
+    struct notify_notifier *nf, const struct config_notifier *conf)
+{
+	struct notify_am *am = nf->priv;
+	size_t i, n;
+
+	if (am == NULL) {
+		nf->priv = am = xcalloc(1, sizeof(*am));
+		am->nf = nf;
+		TAILQ_INIT(&am->alerts);
+		TAILQ_INIT(&am->successes);
+		am->repeat = timer_new(nf->base, notify_am_repeat_cb, am);
+	}
+	notify_am_clear(am);
+	am->urls = xcalloc(conf->urls.n + 1, sizeof(*am->urls));
+	am->failing = xcalloc(conf->urls.n + 1, sizeof(*am->failing));
+	for (i = 0; i < conf->urls.n; i++) {
+		n = strlen(conf->urls.v[i]);
+		while (n > 0 && conf->urls.v[i][n - 1] == '/')
+			n--;
+		am->urls[i] = xstrndup(conf->urls.v[i], n);
+	}
+	am->nurls = conf->urls.n;
+	am->labels = xcalloc(conf->nlabels + 1, sizeof(*am->labels));
+	for (i = 0; i < conf->nlabels; i++) {
+		if (notify_am_own_label(conf->labels[i].key)) {
+			log_warnx("notifier %s: label %s is set by taskwatchd; "
+				  "the configured one is ignored",
+			    nf->name, conf->labels[i].key);
+			continue;
+		}
+		am->labels[am->nlabels].key = xstrdup(conf->labels[i].key);
+		am->labels[am->nlabels].value = xstrdup(conf->labels[i].value);
+		am->nlabels++;
+	}
+	am->resolve_after_ms = conf->resolve_after_ms != 0
+	    ? conf->resolve_after_ms
+	    : 24 * 3600 * 1000ULL;
+	am->repeat_ms = conf->repeat_ms != 0 ? conf->repeat_ms : 60000;
+	am->timeout_ms = conf->timeout_ms != 0 ? conf->timeout_ms : 10000;
+	timer_add_ms(am->repeat, am->repeat_ms);
+}
+
+/* Free the alertmanager notifier's state (notify.c cancelled its items). */
+static void
+notify_am_free(struct notify_notifier *nf)
+{
+	struct notify_am *am = nf->priv;
+	struct notify_am_alert *a;
+	struct notify_am_success *s;
+
+	if (am == NULL)
+		return;
+	if (am->repeating != NULL)
+		notify_am_post_cancel(am->repeating);
+	timer_free(am->repeat);
+	while ((a = TAILQ_FIRST(&am->alerts)) != NULL)
+		notify_am_alert_remove(am, a);
+	while ((s = TAILQ_FIRST(&am->successes)) != NULL) {
+		TAILQ_REMOVE(&am->successes, s, entry);
+		free(s->group);
+		free(s);
+	}
+	notify_am_clear(am);
+	free(am);
+	nf->priv = NULL;
+}
+
+const struct notify_ops notify_alertmanager_ops = {
+	.type = "alertmanager",
+	.configure = notify_am_configure,
+	.deliver = notify_am_deliver,
+	.cancel = notify_am_cancel,
+	.free = notify_am_free,
+};

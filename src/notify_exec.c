@@ -1,0 +1,588 @@
+/*
+ * The exec notifier: runs the configured argv (never a shell) for each
+ * event through spawn.c, with the event document on stdin and only PATH,
+ * LANG and the TASKWATCH_* variables in the environment.  notify.c runs one
+ * event per task at a time; here runs are capped at max_concurrent, held
+ * back while their task is in its cooldown, and their output is logged.
+ */
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "monotime.h"
+#include "notify_impl.h"
+#include "spawn.h"
+#include "timer.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NOTIFY_EXEC_INFLIGHT 1024 /* events taken from notify.c's queues */
+#define NOTIFY_EXEC_LOG_LINES 32  /* of a hook's output */
+#define NOTIFY_EXEC_TEMPFAIL 75   /* EX_TEMPFAIL: the hook asks for a retry */
+#define NOTIFY_EXEC_MAX_GROUPS 256
+#define NOTIFY_EXEC_NBUCKETS 64
+
+/* When a target (notifier + task) last started a run, for the cooldown. */
+struct notify_exec_target {
+	char *key;
+	uint64_t last_ms; /* monotonic */
+	struct notify_exec_target *hnext;
+	TAILQ_ENTRY(notify_exec_target) entry; /* oldest first */
+};
+
+/* The exec notifier's state: copies, as its config may go away. */
+struct notify_exec {
+	char **argv;
+	uint64_t timeout_ms;
+	unsigned max_concurrent;
+	uint64_t cooldown_ms;
+	char *user;
+	int allow_root;
+	struct spawn *spawn;
+	struct notify_exec_target *buckets[NOTIFY_EXEC_NBUCKETS];
+	TAILQ_HEAD(, notify_exec_target) targets;
+};
+
+/* One delivery in flight: waiting out a cooldown, or running (it->priv). */
+struct notify_exec_run {
+	struct notify_notifier *nf; /* borrowed */
+	struct notify_item *it;     /* borrowed; NULL once cancelled */
+	struct timer *wait;         /* the cooldown */
+	struct spawn_child *child;
+	char *what; /* "event ID (task ...)" for the log */
+};
+
+/* FNV-1a of a target key, as a bucket index. */
+static size_t
+notify_exec_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % NOTIFY_EXEC_NBUCKETS);
+}
+
+/* The cooldown target of an event: its task, or its watch. */
+static char *
+notify_exec_key(const struct evt *ev)
+{
+	const char *watch = ev->watch != NULL ? ev->watch : "";
+
+	if (!ev->has_task)
+		return xstrdup(watch);
+	return xasprintf("%s\037%s\037%s", watch,
+	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
+	    ev->task.id != NULL ? ev->task.id : "");
+}
+
+/* Unlink a target from the hash and the list, and free it. */
+static void
+notify_exec_target_free(struct notify_exec *x, struct notify_exec_target *t)
+{
+	struct notify_exec_target **tp;
+
+	tp = &x->buckets[notify_exec_hash(t->key)];
+	for (; *tp != NULL; tp = &(*tp)->hnext) {
+		if (*tp == t) {
+			*tp = t->hnext;
+			break;
+		}
+	}
+	TAILQ_REMOVE(&x->targets, t, entry);
+	free(t->key);
+	free(t);
+}
+
+/* Forget targets whose cooldown is over (the oldest come first). */
+static void
+notify_exec_prune(struct notify_exec *x, uint64_t now)
+{
+	struct notify_exec_target *t;
+
+	while ((t = TAILQ_FIRST(&x->targets)) != NULL &&
+	    now - t->last_ms >= x->cooldown_ms)
+		notify_exec_target_free(x, t);
+}
+
+/* The target called key, or NULL. */
+static struct notify_exec_target *
+notify_exec_target_find(struct notify_exec *x, const char *key)
+{
+	struct notify_exec_target *t;
+
+	t = x->buckets[notify_exec_hash(key)];
+	for (; t != NULL; t = t->hnext) {
+		if (strcmp(t->key, key) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* Note that key starts a run now. */
+static void
+notify_exec_target_touch(struct notify_exec *x, const char *key, uint64_t now)
+{
+	struct notify_exec_target *t;
+	size_t h;
+
+	if (x->cooldown_ms == 0)
+		return;
+	if ((t = notify_exec_target_find(x, key)) != NULL)
+		TAILQ_REMOVE(&x->targets, t, entry);
+	else {
+		t = xcalloc(1, sizeof(*t));
+		t->key = xstrdup(key);
+		h = notify_exec_hash(key);
+		t->hnext = x->buckets[h];
+		x->buckets[h] = t;
+	}
+	t->last_ms = now;
+	TAILQ_INSERT_TAIL(&x->targets, t, entry);
+}
+
+/* Append "NAME=value" (value NULL: empty) to the vector. */
+static void
+notify_exec_setenv(char **env, size_t *n, const char *name, const char *value)
+{
+	env[(*n)++] = xasprintf("%s=%s", name, value != NULL ? value : "");
+}
+
+/*
+ * The environment of a hook for ev: PATH, LANG and every TASKWATCH_*
+ * variable (empty when it does not apply), NULL-terminated; caller frees
+ * with notify_exec_env_free.
+ */
+char **
+notify_exec_env(const struct evt *ev)
+{
+	const struct task *t = &ev->task;
+	enum config_severity sev = ev->severity;
+	char **env, progress[16];
+	size_t n = 0;
+	int task = ev->has_task;
+
+	env = xcalloc(24, sizeof(*env));
+	if (sev == CONFIG_SEVERITY_UNSET)
+		sev = evt_default_severity(ev);
+	progress[0] = '\0';
+	if (task && t->progress != TASK_PROGRESS_NONE)
+		snprintf(progress, sizeof(progress), "%d", t->progress);
+	notify_exec_setenv(env, &n, "PATH", "/usr/bin:/bin");
+	notify_exec_setenv(env, &n, "LANG", "C.UTF-8");
+	notify_exec_setenv(env, &n, "TASKWATCH_EVENT", evt_kind_name(ev->kind));
+	notify_exec_setenv(env, &n, "TASKWATCH_EVENT_ID", ev->id);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_SEVERITY", config_severity_name(sev));
+	notify_exec_setenv(env, &n, "TASKWATCH_WATCH", ev->watch);
+	notify_exec_setenv(env, &n, "TASKWATCH_API", ev->api);
+	notify_exec_setenv(env, &n, "TASKWATCH_ACCOUNT", ev->account);
+	notify_exec_setenv(env, &n, "TASKWATCH_REGION", ev->region);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_CLUSTER_ID", task ? t->cluster_id : NULL);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_CLUSTER_NAME", task ? t->cluster_name : NULL);
+	notify_exec_setenv(env, &n, "TASKWATCH_TASK_ID", task ? t->id : NULL);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_TASK_TYPE", task ? t->type : NULL);
+	notify_exec_setenv(env, &n, "TASKWATCH_STATE",
+	    task ? task_state_name(t->state) : NULL);
+	notify_exec_setenv(env, &n, "TASKWATCH_PREV_STATE",
+	    task && ev->has_previous ? task_state_name(ev->prev_state) : NULL);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_RAW_STATUS", task ? t->raw_status : NULL);
+	notify_exec_setenv(env, &n, "TASKWATCH_PROGRESS", progress);
+	notify_exec_setenv(env, &n, "TASKWATCH_REASON",
+	    task                               ? t->reason
+		: ev->kind == EVT_WATCH_FAILED ? ev->error_msg
+					       : NULL);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_MISSED", ev->missed ? "true" : "false");
+	notify_exec_setenv(env, &n, "TASKWATCH_ERROR_CLASS",
+	    ev->kind == EVT_WATCH_FAILED ? ev->error_class : NULL);
+	env[n] = NULL;
+	return env;
+}
+
+/* Free an environment from notify_exec_env; NULL is a no-op. */
+void
+notify_exec_env_free(char **env)
+{
+	size_t i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/*
+ * Log a hook's output, one log call per line, control characters escaped
+ * (so the output cannot forge log lines), at most NOTIFY_EXEC_LOG_LINES.
+ */
+static void
+notify_exec_log_output(struct notify_notifier *nf, int prio, const char *what,
+    const char *out, size_t len, uint64_t total)
+{
+	const unsigned char *p = (const unsigned char *)out;
+	struct buf line;
+	size_t i = 0;
+	int nlines = 0;
+
+	buf_init(&line, 0);
+	while (i < len) {
+		if (nlines == NOTIFY_EXEC_LOG_LINES) {
+			log_at(prio,
+			    "notifier %s: %s: output: ... (%zu more "
+			    "bytes not shown)",
+			    nf->name, what, len - i);
+			break;
+		}
+		buf_reset(&line);
+		for (; i < len && p[i] != '\n'; i++) {
+			if (p[i] == '\\')
+				buf_puts(&line, "\\\\");
+			else if (p[i] == '\t')
+				buf_puts(&line, "\\t");
+			else if (p[i] == '\r')
+				buf_puts(&line, "\\r");
+			else if (p[i] < 0x20 || p[i] == 0x7f)
+				buf_printf(&line, "\\x%02x", p[i]);
+			else
+				buf_putc(&line, (char)p[i]);
+		}
+		if (i < len)
+			i++; /* the newline */
+		log_at(prio, "notifier %s: %s: output: %s", nf->name, what,
+		    buf_str(&line));
+		nlines++;
+	}
+	if (total > len)
+		log_at(prio,
+		    "notifier %s: %s: output: ... (%llu more bytes "
+		    "discarded)",
+		    nf->name, what, (unsigned long long)(total - len));
+	buf_free(&line);
+}
+
+/* Free a run (its timer and strings); the child is done or cancelled. */
+static void
+notify_exec_run_free(struct notify_exec_run *run)
+{
+	timer_free(run->wait);
+	free(run->what);
+	free(run);
+}
+
+/* A run ended: log how, and report to notify.c. */
+static void
+notify_exec_done_cb(const struct spawn_result *r, void *arg)
+{
+	struct notify_exec_run *run = arg;
+	struct notify_notifier *nf = run->nf;
+	struct notify_item *it = run->it;
+	enum notify_result result;
+	char dur[32], err[128];
+	int prio;
+
+	run->child = NULL;
+	if (it == NULL) {
+		/* Our own cancel (notify_exec_cancel): the item is gone. */
+		notify_exec_run_free(run);
+		return;
+	}
+	it->priv = NULL;
+	util_format_duration(r->duration_ms, dur, sizeof(dur));
+	switch (r->how) {
+	case SPAWN_EXITED:
+		snprintf(err, sizeof(err), "exited with status %d", r->status);
+		if (r->status == 0)
+			result = NOTIFY_DELIVERED;
+		else if (r->status == NOTIFY_EXEC_TEMPFAIL)
+			result = NOTIFY_RETRY;
+		else
+			result = NOTIFY_FAILED;
+		break;
+	case SPAWN_SIGNALED:
+		snprintf(err, sizeof(err), "killed by signal %d", r->status);
+		result = NOTIFY_FAILED;
+		break;
+	case SPAWN_TIMEOUT:
+		snprintf(err, sizeof(err),
+		    "timed out; its process group was killed");
+		result = NOTIFY_FAILED;
+		break;
+	case SPAWN_ERROR:
+		snprintf(err, sizeof(err), "could not start: %s",
+		    r->error != NULL ? r->error : "error");
+		result = NOTIFY_RETRY;
+		break;
+	default:
+		snprintf(err, sizeof(err), "cancelled");
+		result = NOTIFY_RETRY;
+		break;
+	}
+	prio = result == NOTIFY_DELIVERED ? LOG_INFO : LOG_WARNING;
+	log_at(prio, "notifier %s: %s: hook (pid %ld) %s after %s", nf->name,
+	    run->what, r->pid, err, dur);
+	notify_exec_log_output(
+	    nf, prio, run->what, r->output, r->output_len, r->output_total);
+	notify_exec_run_free(run);
+	notify_item_done(
+	    it, result, -1, result == NOTIFY_DELIVERED ? NULL : err);
+}
+
+/*
+ * Who the hook runs as: uid -1 for "as we are".  Refuses root unless the
+ * config allows it.  -1 with *cause (static) and *final set on error.
+ */
+static int
+notify_exec_identity(struct notify_exec *x, struct spawn_request *req,
+    long *groups, size_t *ngroups, const char **cause, int *final)
+{
+	struct passwd *pw;
+	gid_t g[NOTIFY_EXEC_MAX_GROUPS];
+	int n = NOTIFY_EXEC_MAX_GROUPS, i;
+
+	req->uid = req->gid = -1;
+	*ngroups = 0;
+	*final = 1;
+	if (x->user == NULL) {
+		if (geteuid() == 0 && !x->allow_root) {
+			*cause = "refusing to run a hook as root; set user: "
+				 "or allow_root: true";
+			return -1;
+		}
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(x->user)) == NULL) {
+		/* These mean "not found" (getpwnam(3)); others may pass. */
+		if (errno == 0 || errno == ENOENT || errno == ESRCH ||
+		    errno == EBADF || errno == EPERM) {
+			*cause = "no such user";
+			return -1;
+		}
+		*cause = "cannot look up the user";
+		*final = 0;
+		return -1;
+	}
+	if (pw->pw_uid == 0 && !x->allow_root) {
+		*cause = "refusing to run a hook as root (user: is uid 0); "
+			 "set allow_root: true";
+		return -1;
+	}
+	if (pw->pw_uid == geteuid() && pw->pw_gid == getegid())
+		return 0;
+	if (geteuid() != 0) {
+		*cause = "user: needs taskwatchd to run as root";
+		return -1;
+	}
+	if (getgrouplist(pw->pw_name, pw->pw_gid, g, &n) == -1) {
+		g[0] = pw->pw_gid;
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		groups[i] = (long)g[i];
+	*ngroups = (size_t)n;
+	req->uid = (long)pw->pw_uid;
+	req->gid = (long)pw->pw_gid;
+	return 0;
+}
+
+/* Start the hook of run now. */
+static void
+notify_exec_start(struct notify_exec_run *run)
+{
+	struct notify_notifier *nf = run->nf;
+	struct notify_exec *x = nf->priv;
+	struct notify_item *it = run->it;
+	struct spawn_request req;
+	long groups[NOTIFY_EXEC_MAX_GROUPS];
+	const char *cause;
+	char **env, *key, *err;
+	int final;
+
+	memset(&req, 0, sizeof(req));
+	if (notify_exec_identity(
+		x, &req, groups, &req.ngroups, &cause, &final) == -1) {
+		err = xasprintf("%s%s%s", cause, x->user != NULL ? ": " : "",
+		    x->user != NULL ? x->user : "");
+		it->priv = NULL;
+		notify_exec_run_free(run);
+		notify_item_done(
+		    it, final ? NOTIFY_FAILED : NOTIFY_RETRY, -1, err);
+		free(err);
+		return;
+	}
+	req.groups = groups;
+	env = notify_exec_env(it->ev);
+	req.argv = (const char *const *)x->argv;
+	req.envp = (const char *const *)env;
+	req.input = notify_item_body(it, &req.input_len);
+	req.timeout_ms = x->timeout_ms;
+	req.max_output = SPAWN_MAX_OUTPUT;
+	key = notify_exec_key(it->ev);
+	notify_exec_target_touch(x, key, monotime_ms());
+	free(key);
+	log_debug(
+	    "notifier %s: %s: running %s", nf->name, run->what, x->argv[0]);
+	run->child = spawn_run(x->spawn, &req, notify_exec_done_cb, run);
+	notify_exec_env_free(env);
+}
+
+/* The cooldown of run's task is over. */
+static void
+notify_exec_wait_cb(void *arg)
+{
+	struct notify_exec_run *run = arg;
+
+	notify_exec_start(run);
+}
+
+/* Run the hook for it, after its task's cooldown if one is running. */
+static void
+notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_exec *x = nf->priv;
+	struct notify_exec_run *run;
+	struct notify_exec_target *t;
+	uint64_t now = monotime_ms(), left;
+	char *key, dur[32];
+	const struct evt *ev = it->ev;
+
+	run = xcalloc(1, sizeof(*run));
+	run->nf = nf;
+	run->it = it;
+	if (ev->has_task)
+		run->what =
+		    xasprintf("%s event %s (task %s)", evt_kind_name(ev->kind),
+			ev->id, ev->task.id != NULL ? ev->task.id : "");
+	else
+		run->what =
+		    xasprintf("%s event %s (watch %s)", evt_kind_name(ev->kind),
+			ev->id, ev->watch != NULL ? ev->watch : "");
+	it->priv = run;
+
+	notify_exec_prune(x, now);
+	key = notify_exec_key(ev);
+	t = x->cooldown_ms != 0 ? notify_exec_target_find(x, key) : NULL;
+	free(key);
+	if (t == NULL) {
+		notify_exec_start(run);
+		return;
+	}
+	left = t->last_ms + x->cooldown_ms - now;
+	util_format_duration(left, dur, sizeof(dur));
+	log_info("notifier %s: %s: in cooldown; runs in %s", nf->name,
+	    run->what, dur);
+	run->wait = timer_new(nf->base, notify_exec_wait_cb, run);
+	timer_add_ms(run->wait, left);
+}
+
+/* Abort it: stop waiting, or cancel (and kill) its hook. */
+static void
+notify_exec_cancel(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_exec_run *run = it->priv;
+
+	it->priv = NULL;
+	if (run == NULL)
+		return;
+	run->it = NULL;
+	if (run->child != NULL)
+		spawn_cancel(run->child); /* frees run in the callback */
+	else
+		notify_exec_run_free(run);
+}
+
+/* Free the copied settings. */
+static void
+notify_exec_clear(struct notify_exec *x)
+{
+	size_t i;
+
+	for (i = 0; x->argv != NULL && x->argv[i] != NULL; i++)
+		free(x->argv[i]);
+	free(x->argv);
+	x->argv = NULL;
+	free(x->user);
+	x->user = NULL;
+}
+
+/* Copy the command and limits from conf; warn of a hook that cannot run. */
+static void
+notify_exec_configure(
+    struct notify_notifier *nf, const struct config_notifier *conf)
+{
+	struct notify_exec *x = nf->priv;
+	size_t i;
+
+	if (x == NULL) {
+		nf->priv = x = xcalloc(1, sizeof(*x));
+		TAILQ_INIT(&x->targets);
+	}
+	notify_exec_clear(x);
+	x->argv = xcalloc(conf->command.n + 1, sizeof(*x->argv));
+	for (i = 0; i < conf->command.n; i++)
+		x->argv[i] = xstrdup(conf->command.v[i]);
+	x->timeout_ms = conf->timeout_ms;
+	x->max_concurrent = conf->max_concurrent > 0 ? conf->max_concurrent : 1;
+	x->cooldown_ms = conf->cooldown_ms;
+	x->user = conf->user != NULL ? xstrdup(conf->user) : NULL;
+	x->allow_root = conf->allow_root;
+	if (x->spawn == NULL)
+		x->spawn = spawn_new(nf->base, x->max_concurrent);
+	else
+		spawn_set_max(x->spawn, x->max_concurrent);
+	/*
+	 * The cap is spawn's: here, events waiting out a cooldown or a free
+	 * slot must not keep other tasks' events from being taken.
+	 */
+	nf->max_inflight = NOTIFY_EXEC_INFLIGHT;
+	if (x->user == NULL && geteuid() == 0 && !x->allow_root)
+		log_warnx("notifier %s: taskwatchd runs as root and the "
+			  "notifier has neither user: nor allow_root: true; "
+			  "its hooks will not run",
+		    nf->name);
+	if (x->argv[0] != NULL && access(x->argv[0], X_OK) == -1)
+		log_warn("notifier %s: %s", nf->name, x->argv[0]);
+}
+
+/* Free the exec notifier's state (notify.c cancelled its runs). */
+static void
+notify_exec_free(struct notify_notifier *nf)
+{
+	struct notify_exec *x = nf->priv;
+	struct notify_exec_target *t;
+
+	if (x == NULL)
+		return;
+	spawn_free(x->spawn);
+	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
+		notify_exec_target_free(x, t);
+	notify_exec_clear(x);
+	free(x);
+	nf->priv = NULL;
+}
+
+const struct notify_ops notify_exec_ops = {
+	.type = "exec",
+	.configure = notify_exec_configure,
+	.deliver = notify_exec_deliver,
+	.cancel = notify_exec_cancel,
+	.free = notify_exec_free,
+};

@@ -1,0 +1,1062 @@
+/*
+ * The durable outbox.  One directory per notifier (a "box") under
+ * {state_dir}/outbox/, one file per entry named {seq:020}-{event id}.json,
+ * written crash-safe: temporary file, fsync, rename, and an fsync of the
+ * directory before the first delivery attempt.  seq grows across restarts
+ * (the larger of the last seq seen plus one and the wall clock in
+ * microseconds), so file order is write order and replay keeps each task's
+ * events in order.  A delivered entry is renamed to .done and removed once
+ * the task table has been saved after it: until then a crash would detect
+ * its event again, and the .done file lets the next start recognise it
+ * instead of sending it twice.  A dead letter goes to
+ * {state_dir}/dead/{notifier}/ with why it was given up.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "durable.h"
+#include "evt.h"
+#include "json.h"
+#include "log.h"
+#include "monotime.h"
+#include "outbox.h"
+#include "timer.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define OUTBOX_DIR_MODE 0750
+#define OUTBOX_RETRY_MIN_MS 1000
+#define OUTBOX_RETRY_MAX_MS 10000
+#define OUTBOX_LOG_EVERY_MS 60000 /* a lasting failure is logged this often */
+#define OUTBOX_MAX_FILE (16 * 1024 * 1024)
+#define OUTBOX_SEQ_DIGITS 20
+
+/* Where an entry stands. */
+enum outbox_state {
+	OUTBOX_UNSAVED,      /* in memory only: the write failed */
+	OUTBOX_STORED,       /* {seq}-{id}.json is on disk */
+	OUTBOX_DONE,         /* delivered; {seq}-{id}.done until a save */
+	OUTBOX_DEAD_UNSAVED, /* given up; the dead letter is not written */
+};
+
+/* One event for one notifier. */
+struct outbox_entry {
+	struct outbox_box *box; /* borrowed */
+	uint64_t seq;
+	char id[EVT_ID_LEN + 1];
+	enum outbox_state state;
+	int owned;           /* a notification holds it */
+	int replayed;        /* detected before this start */
+	int stored;          /* the .json file exists */
+	int64_t enqueued_at; /* unix seconds */
+	char *text;          /* what is still to be written */
+	size_t len;
+	struct outbox_entry *hnext; /* the box's id hash */
+	TAILQ_ENTRY(outbox_entry) entry;
+	TAILQ_ENTRY(outbox_entry) unsaved_entry;
+};
+
+/* One notifier's directory. */
+struct outbox_box {
+	struct outbox *ob; /* borrowed */
+	char *name;        /* the notifier's */
+	char *dirname;     /* under outbox/ and dead/ */
+	int fd;            /* outbox/{dirname} */
+	int dead_fd;       /* dead/{dirname}; -1 until needed */
+	int opened;        /* a notifier took its entries */
+	int warned;        /* orphan warning logged */
+	int dirty;         /* a rename awaits the directory fsync */
+	size_t nfound;     /* entries found at start */
+	struct outbox_entry **hash;
+	size_t nbuckets;
+	size_t nentries;
+	TAILQ_HEAD(, outbox_entry) entries;
+	TAILQ_ENTRY(outbox_box) entry;
+};
+
+struct outbox {
+	struct event_base *base; /* borrowed */
+	char *dir;               /* {state_dir}/outbox */
+	char *dead_dir;          /* {state_dir}/dead */
+	int fd;
+	int dead_fd;
+	durable_write_fn write_fn;
+	uint64_t next_seq;
+	TAILQ_HEAD(, outbox_box) boxes;
+	TAILQ_HEAD(, outbox_entry) unsaved; /* in write order */
+	size_t nunsaved;
+	struct timer *retry;
+	uint64_t retry_ms;
+	int sync_failed;     /* a directory fsync failed */
+	uint64_t failing_ms; /* when the trouble began; 0 = none */
+	uint64_t logged_ms;  /* last complaint */
+	int last_error;      /* errno of the last refused write */
+	int settled;
+};
+
+/* FNV-1a of an event id. */
+static size_t
+outbox_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *id != '\0'; id++) {
+		h ^= (unsigned char)*id;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The directory name of a notifier: never "." or ".." or hidden. */
+static char *
+outbox_dirname(const char *notifier)
+{
+	if (notifier[0] == '.')
+		return xasprintf("%%%s", notifier);
+	return xstrdup(notifier);
+}
+
+/* The notifier of a directory name; NULL if it is not one of ours. */
+static char *
+outbox_notifier(const char *dirname)
+{
+	if (dirname[0] == '.' || dirname[0] == '\0')
+		return NULL;
+	if (dirname[0] == '%')
+		return dirname[1] != '\0' ? xstrdup(dirname + 1) : NULL;
+	return xstrdup(dirname);
+}
+
+/* An entry's file name with a suffix ("json", "done", "tmp"). */
+static char *
+outbox_file(const struct outbox_entry *e, const char *suffix)
+{
+	return xasprintf(
+	    "%0*" PRIu64 "-%s.%s", OUTBOX_SEQ_DIGITS, e->seq, e->id, suffix);
+}
+
+/*
+ * Split a file name "{seq}-{id}.{suffix}"; 0 with seq, id and suffix, -1
+ * if it is not an entry's.
+ */
+static int
+outbox_parse_name(const char *name, uint64_t *seq, char id[EVT_ID_LEN + 1],
+    const char **suffix)
+{
+	const char *p = name;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < OUTBOX_SEQ_DIGITS; i++, p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p++ != '-')
+		return -1;
+	for (i = 0; i < EVT_ID_LEN; i++, p++) {
+		if (strchr("0123456789abcdef", *p) == NULL || *p == '\0')
+			return -1;
+		id[i] = *p;
+	}
+	id[EVT_ID_LEN] = '\0';
+	if (*p++ != '.')
+		return -1;
+	*seq = v;
+	*suffix = p;
+	return 0;
+}
+
+/* The box of a notifier, or NULL. */
+static struct outbox_box *
+outbox_box_find(const struct outbox *ob, const char *notifier)
+{
+	struct outbox_box *b;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (strcmp(b->name, notifier) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+/* A new box for notifier whose directory fd is fd (-1: none yet). */
+static struct outbox_box *
+outbox_box_new(struct outbox *ob, const char *notifier, int fd)
+{
+	struct outbox_box *b = xcalloc(1, sizeof(*b));
+
+	b->ob = ob;
+	b->name = xstrdup(notifier);
+	b->dirname = outbox_dirname(notifier);
+	b->fd = fd;
+	b->dead_fd = -1;
+	b->nbuckets = 16;
+	b->hash = xcalloc(b->nbuckets, sizeof(*b->hash));
+	TAILQ_INIT(&b->entries);
+	TAILQ_INSERT_TAIL(&ob->boxes, b, entry);
+	return b;
+}
+
+/* Open (creating) a directory below parent; -1 with errno set. */
+static int
+outbox_subdir(int parent, const char *name)
+{
+	if (mkdirat(parent, name, OUTBOX_DIR_MODE) == -1 && errno != EEXIST)
+		return -1;
+	return openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The box's directory fd, created if needed; -1 with errno set. */
+static int
+outbox_box_fd(struct outbox *ob, struct outbox_box *b)
+{
+	if (b->fd == -1 && (b->fd = outbox_subdir(ob->fd, b->dirname)) != -1)
+		ob->sync_failed |= durable_sync_dir(ob->fd) == -1;
+	return b->fd;
+}
+
+/* The box's dead-letter directory fd, created if needed. */
+static int
+outbox_box_dead_fd(struct outbox *ob, struct outbox_box *b)
+{
+	if (b->dead_fd == -1 &&
+	    (b->dead_fd = outbox_subdir(ob->dead_fd, b->dirname)) != -1)
+		durable_sync_dir(ob->dead_fd);
+	return b->dead_fd;
+}
+
+/* Double a box's id hash. */
+static void
+outbox_hash_grow(struct outbox_box *b)
+{
+	struct outbox_entry **nh, *e, *next;
+	size_t i, n = b->nbuckets * 2, h;
+
+	nh = xcalloc(n, sizeof(*nh));
+	for (i = 0; i < b->nbuckets; i++) {
+		for (e = b->hash[i]; e != NULL; e = next) {
+			next = e->hnext;
+			h = outbox_hash(e->id) & (n - 1);
+			e->hnext = nh[h];
+			nh[h] = e;
+		}
+	}
+	free(b->hash);
+	b->hash = nh;
+	b->nbuckets = n;
+}
+
+/* A new entry in box b, linked in seq order at the end. */
+static struct outbox_entry *
+outbox_entry_new(struct outbox_box *b, uint64_t seq, const char *id)
+{
+	struct outbox_entry *e = xcalloc(1, sizeof(*e));
+	size_t h;
+
+	if (b->nentries >= b->nbuckets)
+		outbox_hash_grow(b);
+	e->box = b;
+	e->seq = seq;
+	memcpy(e->id, id, EVT_ID_LEN);
+	e->id[EVT_ID_LEN] = '\0';
+	h = outbox_hash(e->id) & (b->nbuckets - 1);
+	e->hnext = b->hash[h];
+	b->hash[h] = e;
+	TAILQ_INSERT_TAIL(&b->entries, e, entry);
+	b->nentries++;
+	return e;
+}
+
+/* Unlink an entry from its box (and the unsaved list) and free it. */
+static void
+outbox_entry_free(struct outbox *ob, struct outbox_entry *e)
+{
+	struct outbox_box *b = e->box;
+	struct outbox_entry **ep;
+
+	ep = &b->hash[outbox_hash(e->id) & (b->nbuckets - 1)];
+	for (; *ep != NULL; ep = &(*ep)->hnext) {
+		if (*ep == e) {
+			*ep = e->hnext;
+			break;
+		}
+	}
+	TAILQ_REMOVE(&b->entries, e, entry);
+	b->nentries--;
+	if (e->state == OUTBOX_UNSAVED || e->state == OUTBOX_DEAD_UNSAVED) {
+		TAILQ_REMOVE(&ob->unsaved, e, unsaved_entry);
+		ob->nunsaved--;
+	}
+	free(e->text);
+	free(e);
+}
+
+/*
+ * Scan a box directory left by the previous run: count its entries, note
+ * the largest seq, remove temporary files (writes a crash cut short, whose
+ * events were never handed to a notifier).
+ */
+static void
+outbox_scan_box(struct outbox *ob, struct outbox_box *b)
+{
+	struct dirent *de;
+	const char *suffix;
+	char id[EVT_ID_LEN + 1];
+	uint64_t seq;
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(b->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+		return;
+	}
+	rewinddir(dir); /* the dup shares the offset of earlier reads */
+	while ((de = readdir(dir)) != NULL) {
+		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1)
+			continue;
+		if (strcmp(suffix, "tmp") == 0) {
+			unlinkat(b->fd, de->d_name, 0);
+			continue;
+		}
+		if (seq >= ob->next_seq)
+			ob->next_seq = seq + 1;
+		if (strcmp(suffix, "json") == 0)
+			b->nfound++;
+	}
+	closedir(dir);
+}
+
+/* Scan outbox/ for the boxes of the previous run. */
+static void
+outbox_scan(struct outbox *ob)
+{
+	struct dirent *de;
+	struct outbox_box *b;
+	char *name;
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(ob->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s", ob->dir);
+		return;
+	}
+	rewinddir(dir); /* the dup shares the offset of earlier reads */
+	while ((de = readdir(dir)) != NULL) {
+		if ((name = outbox_notifier(de->d_name)) == NULL)
+			continue;
+		fd = openat(ob->fd, de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd == -1) {
+			free(name);
+			continue;
+		}
+		b = outbox_box_new(ob, name, fd);
+		free(name);
+		outbox_scan_box(ob, b);
+	}
+	closedir(dir);
+}
+
+/* The retry timer fired: try the refused writes again. */
+static void
+outbox_retry_cb(void *arg)
+{
+	outbox_retry(arg);
+}
+
+/* The outbox of state_dir (see outbox.h). */
+struct outbox *
+outbox_new(struct event_base *base, const char *state_dir, char **cause)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	uint64_t now_us;
+
+	ob->base = base;
+	ob->fd = ob->dead_fd = -1;
+	ob->dir = xasprintf("%s/outbox", state_dir);
+	ob->dead_dir = xasprintf("%s/dead", state_dir);
+	TAILQ_INIT(&ob->boxes);
+	TAILQ_INIT(&ob->unsaved);
+	if (durable_mkdirs(ob->dir, OUTBOX_DIR_MODE) == -1 ||
+	    (ob->fd = open(ob->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+		-1) {
+		*cause = xasprintf("%s: %s", ob->dir, strerror(errno));
+		outbox_free(ob);
+		return NULL;
+	}
+	if (durable_mkdirs(ob->dead_dir, OUTBOX_DIR_MODE) == -1 ||
+	    (ob->dead_fd = open(
+		 ob->dead_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		*cause = xasprintf("%s: %s", ob->dead_dir, strerror(errno));
+		outbox_free(ob);
+		return NULL;
+	}
+	outbox_scan(ob);
+	now_us = (uint64_t)monotime_wall_ms() * 1000;
+	if (ob->next_seq < now_us)
+		ob->next_seq = now_us;
+	if (base != NULL)
+		ob->retry = timer_new(base, outbox_retry_cb, ob);
+	return ob;
+}
+
+/* Free; entries must have been released.  NULL is a no-op. */
+void
+outbox_free(struct outbox *ob)
+{
+	struct outbox_box *b;
+	struct outbox_entry *e;
+
+	if (ob == NULL)
+		return;
+	if (ob->nunsaved > 0)
+		log_at(LOG_CRIT,
+		    "outbox: %zu notification%s could not be written to %s "
+		    "and %s lost unless detected again at the next start",
+		    ob->nunsaved, ob->nunsaved == 1 ? "" : "s", ob->dir,
+		    ob->nunsaved == 1 ? "is" : "are");
+	while ((b = TAILQ_FIRST(&ob->boxes)) != NULL) {
+		while ((e = TAILQ_FIRST(&b->entries)) != NULL)
+			outbox_entry_free(ob, e);
+		TAILQ_REMOVE(&ob->boxes, b, entry);
+		if (b->fd != -1)
+			close(b->fd);
+		if (b->dead_fd != -1)
+			close(b->dead_fd);
+		free(b->hash);
+		free(b->name);
+		free(b->dirname);
+		free(b);
+	}
+	timer_free(ob->retry);
+	if (ob->fd != -1)
+		close(ob->fd);
+	if (ob->dead_fd != -1)
+		close(ob->dead_fd);
+	free(ob->dir);
+	free(ob->dead_dir);
+	free(ob);
+}
+
+/* Route entry writes through fn; NULL: write(2). */
+void
+outbox_set_write_fn(struct outbox *ob, durable_write_fn fn)
+{
+	ob->write_fn = fn;
+}
+
+/* The seq of an entry. */
+uint64_t
+outbox_entry_seq(const struct outbox_entry *e)
+{
+	return e->seq;
+}
+
+/* The directory holding a notifier's entries (caller frees). */
+char *
+outbox_box_path(const struct outbox *ob, const char *notifier)
+{
+	char *d = outbox_dirname(notifier), *p;
+
+	p = xasprintf("%s/%s", ob->dir, d);
+	free(d);
+	return p;
+}
+
+/* Read a whole small file below dirfd; NULL with errno set. */
+static char *
+outbox_read(int dirfd, const char *name, size_t *len)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > OUTBOX_MAX_FILE) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, text + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	text[off] = '\0';
+	*len = off;
+	return text;
+}
+
+/* Parse an entry file into its event; NULL with *cause. */
+static struct evt *
+outbox_parse(const char *text, size_t len, int64_t *enqueued_at, char **cause)
+{
+	struct json *j;
+	struct evt *ev;
+	const char *s;
+	int64_t version;
+
+	if ((j = json_parse(text, len, cause)) == NULL)
+		return NULL;
+	if (json_int(json_get(j, "version"), 0, &version) == -1 ||
+	    version != OUTBOX_VERSION) {
+		*cause = xstrdup("unknown version");
+		json_free(j);
+		return NULL;
+	}
+	if ((ev = evt_from_json(json_get(j, "event"), cause)) == NULL) {
+		json_free(j);
+		return NULL;
+	}
+	ev->obs = xstrdup(json_get_str(j, "obs"));
+	*enqueued_at = monotime_wall_ms() / 1000;
+	if ((s = json_get_str(j, "enqueued_at")) != NULL)
+		util_parse_time(s, 0, enqueued_at);
+	json_free(j);
+	return ev;
+}
+
+/* Move an unreadable entry file to dead/ so that it is looked at. */
+static void
+outbox_bury(
+    struct outbox *ob, struct outbox_box *b, const char *name, const char *why)
+{
+	int dfd = outbox_box_dead_fd(ob, b);
+
+	if (dfd != -1 && renameat(b->fd, name, dfd, name) == 0) {
+		log_at(LOG_CRIT,
+		    "outbox: %s/%s/%s cannot be read (%s); moved to %s/%s/",
+		    ob->dir, b->dirname, name, why, ob->dead_dir, b->dirname);
+		durable_sync_dir(dfd);
+		return;
+	}
+	log_at(LOG_CRIT, "outbox: %s/%s/%s cannot be read (%s); left there",
+	    ob->dir, b->dirname, name, why);
+}
+
+/* qsort comparison of file names: fixed-width seq first, so by seq. */
+static int
+outbox_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Open a notifier's box and hand its pending entries to cb, in order. */
+size_t
+outbox_open(
+    struct outbox *ob, const char *notifier, outbox_replay_cb cb, void *arg)
+{
+	struct outbox_box *b;
+	struct outbox_entry *e;
+	struct dirent *de;
+	const char *suffix;
+	char **names = NULL, id[EVT_ID_LEN + 1], *text, *cause;
+	size_t n = 0, cap = 0, i, len, handed = 0;
+	int64_t enqueued_at;
+	uint64_t seq;
+	struct evt *ev;
+	DIR *dir;
+	int fd;
+
+	if ((b = outbox_box_find(ob, notifier)) == NULL)
+		b = outbox_box_new(ob, notifier, -1);
+	if (b->opened)
+		return 0;
+	b->opened = 1;
+	if (b->fd == -1) {
+		/* A new notifier: its directory is made on first write. */
+		return 0;
+	}
+	if ((fd = dup(b->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+		return 0;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1 ||
+		    (strcmp(suffix, "json") != 0 &&
+			strcmp(suffix, "done") != 0))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), outbox_name_cmp);
+	for (i = 0; i < n; i++) {
+		outbox_parse_name(names[i], &seq, id, &suffix);
+		if (strcmp(suffix, "done") == 0) {
+			/* Delivered just before the previous run ended. */
+			e = outbox_entry_new(b, seq, id);
+			e->state = OUTBOX_DONE;
+			e->stored = 1;
+			e->replayed = 1;
+			continue;
+		}
+		cause = NULL;
+		if ((text = outbox_read(b->fd, names[i], &len)) == NULL) {
+			outbox_bury(ob, b, names[i], strerror(errno));
+			continue;
+		}
+		ev = outbox_parse(text, len, &enqueued_at, &cause);
+		free(text);
+		if (ev == NULL || strcmp(ev->id, id) != 0) {
+			outbox_bury(ob, b, names[i],
+			    cause != NULL ? cause : "event id differs");
+			free(cause);
+			evt_free(ev);
+			continue;
+		}
+		e = outbox_entry_new(b, seq, id);
+		e->state = OUTBOX_STORED;
+		e->stored = 1;
+		e->replayed = 1;
+		e->owned = 1;
+		e->enqueued_at = enqueued_at;
+		handed++;
+		cb(e, ev, enqueued_at, arg);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return handed;
+}
+
+/* Log, once, the boxes with entries that no notifier opened. */
+void
+outbox_warn_orphans(struct outbox *ob)
+{
+	struct outbox_box *b;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (b->opened || b->warned || b->nfound == 0)
+			continue;
+		b->warned = 1;
+		log_warnx("outbox: %zu undelivered notification%s for "
+			  "notifier %s, which is not configured; kept in "
+			  "%s/%s",
+		    b->nfound, b->nfound == 1 ? "" : "s", b->name, ob->dir,
+		    b->dirname);
+	}
+}
+
+/* 1 if the notifier's box already holds the event id. */
+int
+outbox_has(const struct outbox *ob, const char *notifier, const char *id)
+{
+	const struct outbox_box *b;
+	const struct outbox_entry *e;
+
+	if ((b = outbox_box_find(ob, notifier)) == NULL)
+		return 0;
+	e = b->hash[outbox_hash(id) & (b->nbuckets - 1)];
+	for (; e != NULL; e = e->hnext) {
+		if (strcmp(e->id, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The disk refused a write: complain at once, then at most once every
+ * OUTBOX_LOG_EVERY_MS, and make sure the retry timer runs.
+ */
+static void
+outbox_trouble(struct outbox *ob, const char *what, int error)
+{
+	uint64_t now = monotime_ms();
+
+	ob->last_error = error;
+	if (ob->failing_ms == 0) {
+		ob->failing_ms = now;
+		ob->retry_ms = OUTBOX_RETRY_MIN_MS;
+	}
+	if (ob->logged_ms == 0 || now - ob->logged_ms >= OUTBOX_LOG_EVERY_MS) {
+		ob->logged_ms = now;
+		log_at(LOG_CRIT,
+		    "outbox: cannot write %s: %s; %zu notification%s kept in "
+		    "memory only (still delivered), retrying",
+		    what, strerror(error), ob->nunsaved,
+		    ob->nunsaved == 1 ? "" : "s");
+	}
+	if (ob->retry != NULL && !timer_pending(ob->retry))
+		timer_add_ms(ob->retry, ob->retry_ms);
+}
+
+/* Put an entry on the list of writes to retry. */
+static void
+outbox_unsaved_add(struct outbox *ob, struct outbox_entry *e)
+{
+	TAILQ_INSERT_TAIL(&ob->unsaved, e, unsaved_entry);
+	ob->nunsaved++;
+}
+
+/* Take an entry off the list of writes to retry. */
+static void
+outbox_unsaved_remove(struct outbox *ob, struct outbox_entry *e)
+{
+	TAILQ_REMOVE(&ob->unsaved, e, unsaved_entry);
+	ob->nunsaved--;
+}
+
+/* Write an entry's file; -1 with errno set. */
+static int
+outbox_write_entry(struct outbox *ob, struct outbox_entry *e)
+{
+	struct outbox_box *b = e->box;
+	char *name, *tmp;
+	int rc, fd;
+
+	if ((fd = outbox_box_fd(ob, b)) == -1)
+		return -1;
+	name = outbox_file(e, "json");
+	tmp = outbox_file(e, "tmp");
+	rc = durable_put(fd, name, tmp, e->text, e->len, 0, ob->write_fn);
+	free(name);
+	free(tmp);
+	if (rc == 0) {
+		b->dirty = 1;
+		e->stored = 1;
+	}
+	return rc;
+}
+
+/* The entry file's text: the event document and what replay needs. */
+static char *
+outbox_text(const struct outbox_entry *e, const struct evt *ev,
+    const char *body, size_t *len, unsigned attempts, const char *reason,
+    int64_t dead_at)
+{
+	struct json_writer *w;
+	char t[UTIL_RFC3339_LEN], *out;
+	const char *s;
+	size_t n;
+
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kint(w, "version", OUTBOX_VERSION);
+	json_w_kstr(w, "notifier", e->box->name);
+	json_w_kint(w, "seq", (int64_t)e->seq);
+	json_w_kstr(w, "rule", ev->rule);
+	json_w_kstr(w, "severity", config_severity_name(ev->severity));
+	util_format_rfc3339(e->enqueued_at, t);
+	json_w_kstr(w, "enqueued_at", t);
+	json_w_kstr(w, "obs", ev->obs);
+	if (reason != NULL) {
+		util_format_rfc3339(dead_at, t);
+		json_w_kstr(w, "dead_at", t);
+		json_w_kint(w, "attempts", attempts);
+		json_w_kstr(w, "reason", reason);
+	}
+	json_w_key(w, "event");
+	json_w_raw(w, body);
+	json_w_obj_close(w);
+	s = json_writer_str(w, &n);
+	out = xmalloc(n + 2);
+	memcpy(out, s, n);
+	out[n++] = '\n';
+	out[n] = '\0';
+	json_writer_free(w);
+	*len = n;
+	return out;
+}
+
+/* Write ev to the notifier's box before any delivery attempt. */
+struct outbox_entry *
+outbox_add(struct outbox *ob, const char *notifier, const struct evt *ev,
+    const char *body, size_t len, int64_t now_s)
+{
+	struct outbox_box *b;
+	struct outbox_entry *e;
+	char *what;
+
+	if ((b = outbox_box_find(ob, notifier)) == NULL) {
+		b = outbox_box_new(ob, notifier, -1);
+		b->opened = 1;
+	}
+	e = outbox_entry_new(b, ob->next_seq++, ev->id);
+	e->owned = 1;
+	e->enqueued_at = now_s;
+	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0);
+	/* While in trouble, keep write order: queue behind the others. */
+	if (ob->nunsaved == 0) {
+		if (outbox_write_entry(ob, e) == 0) {
+			e->state = OUTBOX_STORED;
+			free(e->text);
+			e->text = NULL;
+			return e;
+		}
+		ob->last_error = errno;
+	}
+	e->state = OUTBOX_UNSAVED;
+	outbox_unsaved_add(ob, e);
+	what = xasprintf("%s/%s", ob->dir, b->dirname);
+	outbox_trouble(ob, what, ob->last_error);
+	free(what);
+	return e;
+}
+
+/* Make the entries written so far durable: fsync the dirty directories. */
+int
+outbox_sync(struct outbox *ob)
+{
+	struct outbox_box *b;
+	int rc = 0;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (!b->dirty)
+			continue;
+		if (durable_sync_dir(b->fd) == -1) {
+			if (!ob->sync_failed)
+				log_at(LOG_CRIT,
+				    "outbox: cannot sync %s/%s: %s", ob->dir,
+				    b->dirname, strerror(errno));
+			ob->sync_failed = 1;
+			rc = -1;
+			continue;
+		}
+		b->dirty = 0;
+	}
+	if (rc == 0)
+		ob->sync_failed = 0;
+	return rc;
+}
+
+/* Remove an entry's stored .json file (the directory sync comes later). */
+static void
+outbox_unlink(struct outbox_entry *e, const char *suffix)
+{
+	char *name = outbox_file(e, suffix);
+
+	if (unlinkat(e->box->fd, name, 0) == -1 && errno != ENOENT)
+		log_warn("outbox: cannot remove %s/%s/%s", e->box->ob->dir,
+		    e->box->dirname, name);
+	free(name);
+}
+
+/* Delivered: the entry leaves the box (see outbox.h). */
+void
+outbox_delivered(struct outbox_entry *e)
+{
+	struct outbox *ob = e->box->ob;
+	char *from, *to;
+
+	e->owned = 0;
+	if (!e->stored) {
+		/* Delivered before the disk took it: nothing to remove. */
+		outbox_entry_free(ob, e);
+		return;
+	}
+	from = outbox_file(e, "json");
+	to = outbox_file(e, "done");
+	/* Kept as .done until the task table is saved (see the top). */
+	if (renameat(e->box->fd, from, e->box->fd, to) == 0)
+		e->state = OUTBOX_DONE;
+	else {
+		outbox_unlink(e, "json");
+		e->state = OUTBOX_DONE;
+		e->stored = 0;
+	}
+	free(from);
+	free(to);
+}
+
+/* Write a dead letter's file; -1 with errno set. */
+static int
+outbox_write_dead(struct outbox *ob, struct outbox_entry *e)
+{
+	struct outbox_box *b = e->box;
+	char *name, *tmp;
+	int rc, fd;
+
+	if ((fd = outbox_box_dead_fd(ob, b)) == -1)
+		return -1;
+	name = outbox_file(e, "json");
+	tmp = outbox_file(e, "tmp");
+	rc = durable_put(fd, name, tmp, e->text, e->len, 1, ob->write_fn);
+	free(name);
+	free(tmp);
+	return rc;
+}
+
+/* The dead letter of an entry is written: the entry itself goes. */
+static char *
+outbox_buried(struct outbox *ob, struct outbox_entry *e)
+{
+	char *name = outbox_file(e, "json"), *path;
+
+	path = xasprintf("%s/%s/%s", ob->dead_dir, e->box->dirname, name);
+	free(name);
+	if (e->stored)
+		outbox_unlink(e, "json");
+	outbox_entry_free(ob, e);
+	return path;
+}
+
+/* Given up: move the entry to dead/ (see outbox.h). */
+char *
+outbox_dead(struct outbox_entry *e, const struct evt *ev, unsigned attempts,
+    const char *reason, int64_t now_s)
+{
+	struct outbox *ob = e->box->ob;
+	char *body, *what;
+	size_t len;
+
+	e->owned = 0;
+	body = evt_to_json(ev, &len);
+	free(e->text);
+	e->text = outbox_text(e, ev, body, &e->len, attempts,
+	    reason != NULL ? reason : "unknown error", now_s);
+	free(body);
+	if (e->state != OUTBOX_UNSAVED && ob->nunsaved == 0) {
+		if (outbox_write_dead(ob, e) == 0)
+			return outbox_buried(ob, e);
+		ob->last_error = errno;
+	}
+	if (e->state != OUTBOX_UNSAVED)
+		outbox_unsaved_add(ob, e);
+	e->state = OUTBOX_DEAD_UNSAVED;
+	what = xasprintf("%s/%s", ob->dead_dir, e->box->dirname);
+	outbox_trouble(ob, what, ob->last_error);
+	free(what);
+	return NULL;
+}
+
+/* The caller stops holding e; the file stays for the next start. */
+void
+outbox_release(struct outbox_entry *e)
+{
+	e->owned = 0;
+	/* Not written yet: kept in memory, outbox_retry may still do it. */
+	if (e->state == OUTBOX_STORED)
+		outbox_entry_free(e->box->ob, e);
+}
+
+/* Try the writes the disk refused again now; 0 if none is left. */
+int
+outbox_retry(struct outbox *ob)
+{
+	struct outbox_entry *e;
+	char *path;
+	int rc;
+
+	while ((e = TAILQ_FIRST(&ob->unsaved)) != NULL) {
+		if (e->state == OUTBOX_DEAD_UNSAVED) {
+			if ((rc = outbox_write_dead(ob, e)) == 0) {
+				path = outbox_buried(ob, e);
+				log_info(
+				    "outbox: dead letter written to %s", path);
+				free(path);
+				continue;
+			}
+		} else if ((rc = outbox_write_entry(ob, e)) == 0) {
+			outbox_unsaved_remove(ob, e);
+			free(e->text);
+			e->text = NULL;
+			e->state = OUTBOX_STORED;
+			if (!e->owned)
+				outbox_entry_free(ob, e);
+			continue;
+		}
+		ob->last_error = errno;
+		if (ob->retry_ms < OUTBOX_RETRY_MAX_MS)
+			ob->retry_ms *= 2;
+		if (ob->retry_ms > OUTBOX_RETRY_MAX_MS)
+			ob->retry_ms = OUTBOX_RETRY_MAX_MS;
+		outbox_trouble(ob, ob->dir, ob->last_error);
+		return -1;
+	}
+	if (ob->failing_ms != 0) {
+		log_info("outbox: writing to %s again after %llu s; every "
+			 "pending notification is stored",
+		    ob->dir,
+		    (unsigned long long)((monotime_ms() - ob->failing_ms) /
+			1000));
+		ob->failing_ms = 0;
+		ob->logged_ms = 0;
+	}
+	if (ob->retry != NULL)
+		timer_del(ob->retry);
+	return 0;
+}
+
+/* The task table was saved: forget the delivered entries it covers. */
+void
+outbox_saved(struct outbox *ob, int settled)
+{
+	struct outbox_box *b;
+	struct outbox_entry *e, *next;
+
+	if (settled)
+		ob->settled = 1;
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		for (e = TAILQ_FIRST(&b->entries); e != NULL; e = next) {
+			next = TAILQ_NEXT(e, entry);
+			if (e->state != OUTBOX_DONE ||
+			    (e->replayed && !ob->settled))
+				continue;
+			if (e->stored)
+				outbox_unlink(e, "done");
+			outbox_entry_free(ob, e);
+		}
+	}
+}
+
+/* 1 while some event or dead letter is in memory only. */
+int
+outbox_degraded(const struct outbox *ob)
+{
+	return ob->nunsaved > 0 || ob->sync_failed;
+}
+
+/* Entries not delivered yet of a notifier (NULL: all). */
+size_t
+outbox_pending(const struct outbox *ob, const char *notifier)
+{
+	const struct outbox_box *b;
+	const struct outbox_entry *e;
+	size_t n = 0;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (notifier != NULL && strcmp(b->name, notifier) != 0)
+			continue;
+		TAILQ_FOREACH (e, &b->entries, entry)
+			n += e->state == OUTBOX_UNSAVED ||
+			    e->state == OUTBOX_STORED;
+	}
+	return n;
+}

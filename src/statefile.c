@@ -1,0 +1,466 @@
+/*
+ * The saved task table.  tasks.jsonl starts with a header line naming the
+ * format, its version and the watches that have a baseline (with their API
+ * and account, so a watch that now polls something else is not restored),
+ * then holds one line per task: its watch, the task record as the event
+ * document writes it, and what the diff needs to go on (when progress last
+ * moved, whether stalled fired).  Readable with jq; written crash-safe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "durable.h"
+#include "evt.h"
+#include "json.h"
+#include "log.h"
+#include "monotime.h"
+#include "statefile.h"
+#include "taskstate.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define STATEFILE_KIND "taskwatch-tasks"
+#define STATEFILE_TMP STATEFILE_NAME ".tmp"
+#define STATEFILE_CHUNK (256 * 1024) /* bytes buffered per write */
+#define STATEFILE_MAX_WARNINGS 10    /* bad lines logged one by one */
+
+struct statefile {
+	char *dir;
+	char *path;
+	durable_write_fn write_fn;
+	unsigned failures; /* saves failed in a row */
+};
+
+/* A watch of the header that may be restored. */
+struct statefile_watch {
+	char *name;
+	int ok; /* still configured alike */
+};
+
+/* What a save is writing. */
+struct statefile_out {
+	struct durable d;
+	struct buf chunk;
+	size_t ntasks;
+	int failed;
+};
+
+/* The saved table of state_dir; nothing is read or written yet. */
+struct statefile *
+statefile_new(const char *state_dir)
+{
+	struct statefile *sf = xcalloc(1, sizeof(*sf));
+
+	sf->dir = xstrdup(state_dir);
+	sf->path = xasprintf("%s/%s", state_dir, STATEFILE_NAME);
+	return sf;
+}
+
+/* Free; NULL is a no-op. */
+void
+statefile_free(struct statefile *sf)
+{
+	if (sf == NULL)
+		return;
+	free(sf->dir);
+	free(sf->path);
+	free(sf);
+}
+
+/* Route the file's writes through fn; NULL: write(2). */
+void
+statefile_set_write_fn(struct statefile *sf, durable_write_fn fn)
+{
+	sf->write_fn = fn;
+}
+
+/* The file's path. */
+const char *
+statefile_path(const struct statefile *sf)
+{
+	return sf->path;
+}
+
+/* 0 while saves fail, 1 otherwise. */
+int
+statefile_ok(const struct statefile *sf)
+{
+	return sf->failures == 0;
+}
+
+/* Write key: an RFC 3339 time. */
+static void
+statefile_w_time(struct json_writer *w, const char *key, int64_t t)
+{
+	char s[UTIL_RFC3339_LEN];
+
+	util_format_rfc3339(t, s);
+	json_w_kstr(w, key, s);
+}
+
+/* Move the buffered lines to the file once there are enough of them. */
+static void
+statefile_flush(struct statefile_out *o, int force)
+{
+	if (o->failed || (!force && o->chunk.len < STATEFILE_CHUNK))
+		return;
+	if (o->chunk.len > 0 &&
+	    durable_write(&o->d, o->chunk.data, o->chunk.len) == -1)
+		o->failed = 1;
+	buf_reset(&o->chunk);
+}
+
+/* Append one JSON line to the output. */
+static void
+statefile_line(struct statefile_out *o, struct json_writer *w)
+{
+	size_t n;
+	const char *s = json_writer_str(w, &n);
+
+	buf_add(&o->chunk, s, n);
+	buf_putc(&o->chunk, '\n');
+	statefile_flush(o, 0);
+}
+
+/* taskstate_foreach_extra callback: one line per task. */
+static void
+statefile_task_cb(const char *watch, const struct task *t,
+    const struct taskstate_extra *x, void *arg)
+{
+	struct statefile_out *o = arg;
+	struct json_writer *w;
+
+	if (o->failed)
+		return;
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kstr(w, "watch", watch);
+	json_w_key(w, "task");
+	evt_write_task(w, t);
+	statefile_w_time(w, "progress_changed_at", x->progress_changed_at);
+	json_w_kbool(w, "stalled", x->stalled);
+	json_w_obj_close(w);
+	statefile_line(o, w);
+	json_writer_free(w);
+	o->ntasks++;
+}
+
+/* Log a failed save: the first, then at powers of two. */
+static void
+statefile_save_failed(struct statefile *sf, const char *what)
+{
+	unsigned n = ++sf->failures;
+
+	if (n == 1)
+		log_warn("cannot save the task table to %s (%s); the previous "
+			 "one is kept, retrying",
+		    sf->path, what);
+	else if ((n & (n - 1)) == 0)
+		log_warn("still cannot save the task table to %s (%s), %u "
+			 "tries in a row",
+		    sf->path, what, n);
+}
+
+/* Save the tasks of the watches of conf that ts holds, stamped now_s. */
+int
+statefile_save(struct statefile *sf, const struct taskstate *ts,
+    const struct config *conf, int64_t now_s)
+{
+	struct statefile_out o;
+	struct json_writer *w;
+	const struct config_watch *cw;
+	uint64_t start = monotime_ms();
+	int dirfd, saved;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	if ((dirfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		statefile_save_failed(sf, "open");
+		return -1;
+	}
+	if (durable_begin(&o.d, dirfd, STATEFILE_NAME, STATEFILE_TMP, 0640,
+		sf->write_fn) == -1) {
+		saved = errno;
+		close(dirfd);
+		errno = saved;
+		statefile_save_failed(sf, "create");
+		return -1;
+	}
+	buf_init(&o.chunk, 0);
+
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kint(w, "version", STATEFILE_VERSION);
+	json_w_kstr(w, "kind", STATEFILE_KIND);
+	statefile_w_time(w, "saved_at", now_s);
+	json_w_kint(w, "tasks", (int64_t)taskstate_count(ts, NULL, -1));
+	json_w_key(w, "watches");
+	json_w_arr_open(w);
+	for (i = 0; i < conf->nwatches; i++) {
+		cw = &conf->watches[i];
+		if (!taskstate_has_watch(ts, cw->name))
+			continue;
+		json_w_obj_open(w);
+		json_w_kstr(w, "name", cw->name);
+		json_w_kstr(w, "api", config_api_name(cw->api));
+		json_w_kstr(w, "account", cw->account->name);
+		json_w_kint(
+		    w, "tasks", (int64_t)taskstate_count(ts, cw->name, -1));
+		json_w_obj_close(w);
+	}
+	json_w_arr_close(w);
+	json_w_obj_close(w);
+	statefile_line(&o, w);
+	json_writer_free(w);
+
+	for (i = 0; i < conf->nwatches && !o.failed; i++) {
+		cw = &conf->watches[i];
+		if (taskstate_has_watch(ts, cw->name))
+			taskstate_foreach_extra(
+			    ts, cw->name, statefile_task_cb, &o);
+	}
+	statefile_flush(&o, 1);
+	buf_free(&o.chunk);
+	if (o.failed) {
+		durable_abort(&o.d);
+		saved = errno;
+		close(dirfd);
+		errno = saved;
+		statefile_save_failed(sf, "write");
+		return -1;
+	}
+	if (durable_commit(&o.d, 1) == -1) {
+		saved = errno;
+		close(dirfd);
+		errno = saved;
+		statefile_save_failed(sf, "commit");
+		return -1;
+	}
+	close(dirfd);
+	if (sf->failures > 0)
+		log_info("saved the task table to %s again, after %u failed "
+			 "tries",
+		    sf->path, sf->failures);
+	sf->failures = 0;
+	log_debug("saved %zu tasks to %s in %llu ms", o.ntasks, sf->path,
+	    (unsigned long long)(monotime_ms() - start));
+	return 0;
+}
+
+/* What a load is reading. */
+struct statefile_in {
+	struct statefile *sf;
+	struct taskstate *ts;
+	const struct config *conf;
+	struct statefile_watch *watches;
+	size_t nwatches;
+	size_t last; /* index of the last watch matched: lines come grouped */
+	size_t line;
+	size_t bad;
+	long restored;
+};
+
+/* Report a bad line: the first few one by one. */
+static void
+statefile_bad(struct statefile_in *in, const char *why)
+{
+	if (++in->bad <= STATEFILE_MAX_WARNINGS)
+		log_warnx(
+		    "%s:%zu: %s; line skipped", in->sf->path, in->line, why);
+}
+
+/* The header's watch called name, or NULL. */
+static struct statefile_watch *
+statefile_find(struct statefile_in *in, const char *name)
+{
+	size_t i;
+
+	if (in->last < in->nwatches &&
+	    strcmp(in->watches[in->last].name, name) == 0)
+		return &in->watches[in->last];
+	for (i = 0; i < in->nwatches; i++) {
+		if (strcmp(in->watches[i].name, name) == 0) {
+			in->last = i;
+			return &in->watches[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Read the header: -1 if the file is not a task table of a version this
+ * daemon knows (logged), else note the watches that may be restored.
+ */
+static int
+statefile_header(struct statefile_in *in, const char *text, size_t len)
+{
+	const struct json *ws, *v;
+	const struct config_watch *cw;
+	struct json *j;
+	const char *name, *api, *account;
+	char *cause = NULL;
+	int64_t version;
+	size_t i;
+
+	if ((j = json_parse(text, len, &cause)) == NULL) {
+		log_warnx("%s:1: not a task table header (%s); the saved task "
+			  "table is ignored",
+		    in->sf->path, cause);
+		free(cause);
+		return -1;
+	}
+	name = json_get_str(j, "kind");
+	if (name == NULL || strcmp(name, STATEFILE_KIND) != 0 ||
+	    json_int(json_get(j, "version"), 0, &version) == -1) {
+		log_warnx("%s:1: not a task table header; the saved task "
+			  "table is ignored",
+		    in->sf->path);
+		json_free(j);
+		return -1;
+	}
+	if (version != STATEFILE_VERSION) {
+		log_warnx("%s:1: task table version %lld, this daemon reads "
+			  "version %d; the saved task table is ignored",
+		    in->sf->path, (long long)version, STATEFILE_VERSION);
+		json_free(j);
+		return -1;
+	}
+	ws = json_get(j, "watches");
+	in->watches = xcalloc(json_len(ws) + 1, sizeof(*in->watches));
+	for (i = 0; i < json_len(ws); i++) {
+		v = json_at(ws, i);
+		if ((name = json_get_str(v, "name")) == NULL)
+			continue;
+		api = json_get_str(v, "api");
+		account = json_get_str(v, "account");
+		in->watches[in->nwatches].name = xstrdup(name);
+		cw = config_find_watch(in->conf, name);
+		if (cw == NULL)
+			log_info("watch %s: saved tasks dropped: the watch is "
+				 "no longer configured",
+			    name);
+		else if (api == NULL || account == NULL ||
+		    strcmp(api, config_api_name(cw->api)) != 0 ||
+		    strcmp(account, cw->account->name) != 0)
+			log_info("watch %s: saved tasks dropped: it now polls "
+				 "another API or account",
+			    name);
+		else {
+			in->watches[in->nwatches].ok = 1;
+			taskstate_restore_watch(in->ts, name);
+		}
+		in->nwatches++;
+	}
+	json_free(j);
+	return 0;
+}
+
+/* Read one task line into the table. */
+static void
+statefile_task(struct statefile_in *in, const char *text, size_t len)
+{
+	struct statefile_watch *sw;
+	struct taskstate_extra x;
+	struct task t;
+	struct json *j;
+	const char *watch, *s;
+	char *cause = NULL, *why;
+	int b;
+
+	if ((j = json_parse(text, len, &cause)) == NULL) {
+		why = xasprintf("not JSON (%s)", cause);
+		statefile_bad(in, why);
+		free(why);
+		free(cause);
+		return;
+	}
+	if ((watch = json_get_str(j, "watch")) == NULL) {
+		statefile_bad(in, "no watch");
+		goto done;
+	}
+	if ((sw = statefile_find(in, watch)) == NULL) {
+		statefile_bad(in, "a watch the header does not list");
+		goto done;
+	}
+	if (!sw->ok)
+		goto done;
+	task_init(&t);
+	if (evt_read_task(json_get(j, "task"), &t, &cause) == -1) {
+		statefile_bad(in, cause);
+		free(cause);
+		goto done;
+	}
+	x.progress_changed_at = monotime_wall_ms() / 1000;
+	s = json_get_str(j, "progress_changed_at");
+	if (s != NULL && util_parse_time(s, 0, &x.progress_changed_at) == -1)
+		x.progress_changed_at = monotime_wall_ms() / 1000;
+	x.stalled = json_bool(json_get(j, "stalled"), &b) == 0 && b;
+	taskstate_restore(in->ts, watch, &t, &x);
+	task_clear(&t);
+	in->restored++;
+done:
+	json_free(j);
+}
+
+/* Restore the saved table into ts (see statefile.h). */
+long
+statefile_load(
+    struct statefile *sf, struct taskstate *ts, const struct config *conf)
+{
+	struct statefile_in in;
+	char *line = NULL;
+	size_t cap = 0, i;
+	ssize_t n;
+	FILE *fp;
+	int ok = 1;
+
+	if ((fp = fopen(sf->path, "re")) == NULL) {
+		if (errno == ENOENT) {
+			log_info("no saved task table in %s; every watch "
+				 "starts from its first poll",
+			    sf->dir);
+			return 0;
+		}
+		log_warn("cannot read the saved task table %s", sf->path);
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.sf = sf;
+	in.ts = ts;
+	in.conf = conf;
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		in.line++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (in.line == 1) {
+			if (statefile_header(&in, line, (size_t)n) == -1) {
+				ok = 0;
+				break;
+			}
+			continue;
+		}
+		if (n == 0)
+			continue;
+		statefile_task(&in, line, (size_t)n);
+	}
+	if (ferror(fp))
+		log_warn("%s: read error after line %zu", sf->path, in.line);
+	fclose(fp);
+	free(line);
+	if (in.bad > STATEFILE_MAX_WARNINGS)
+		log_warnx("%s: %zu more bad lines skipped", sf->path,
+		    in.bad - STATEFILE_MAX_WARNINGS);
+	if (ok && in.line > 0)
+		log_info("restored %ld tasks of %zu watches from %s%s",
+		    in.restored, taskstate_restored_count(ts), sf->path,
+		    in.bad > 0 ? " (some lines skipped)" : "");
+	for (i = 0; i < in.nwatches; i++)
+		free(in.watches[i].name);
+	free(in.watches);
+	return in.restored;
+}

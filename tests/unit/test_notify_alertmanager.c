@@ -1,0 +1,714 @@
+/*
+ * Unit tests for the alertmanager notifier.  The rules are tested on a
+ * bare notifier at fixed times (labels, annotations, startsAt/endsAt, which
+ * events open which alertname, early resolves, retries); delivery runs
+ * through notify.c against an evhttp server on 127.0.0.1 (the path and
+ * body, several URLs with one down, all down, 400, the repeat).
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "config.h"
+#include "evt.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "monotime.h"
+#include "notify.h"
+#include "notify_impl.h"
+#include "task.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define TEST_MAX_REQS 256
+#define TEST_T0 1747645662 /* 2025-05-19T09:07:42Z */
+
+/* One POST the server received. */
+struct test_req {
+	char *path;
+	char *ctype;
+	char *body;
+	int status;
+};
+
+static struct {
+	struct event_base *base;
+	struct evhttp *srv;
+	int port;
+	int dead_port; /* nothing listens there */
+	struct http *http;
+	struct notify *notify;
+	int status; /* what the server answers */
+	struct test_req reqs[TEST_MAX_REQS];
+	size_t nreqs;
+	struct config_notifier cn;
+	struct config conf;
+	char *urls[2];
+	struct config_kv labels[2];
+	struct notify_notifier nf; /* for the rule tests */
+	int saved_stderr;
+	FILE *log;
+} t;
+
+/* The server: record the request and answer t.status. */
+static void
+test_server_cb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct test_req *r;
+	const char *ct;
+	size_t n;
+
+	if (t.nreqs == TEST_MAX_REQS) {
+		evhttp_send_reply(req, 500, "full", NULL);
+		return;
+	}
+	r = &t.reqs[t.nreqs++];
+	r->path = xstrdup(evhttp_request_get_uri(req));
+	ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+	r->ctype = xstrdup(ct != NULL ? ct : "");
+	n = evbuffer_get_length(in);
+	r->body = xmalloc(n + 1);
+	evbuffer_remove(in, r->body, n);
+	r->body[n] = '\0';
+	r->status = t.status;
+	evhttp_send_reply(req, t.status, "test", NULL);
+}
+
+/* A port on 127.0.0.1 where nothing listens. */
+static int
+test_dead_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* The server, the client, and an alertmanager notifier config. */
+static int
+test_setup(void **state)
+{
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(&t, 0, sizeof(t));
+	t.saved_stderr = -1;
+	t.status = 200;
+	t.base = event_base_new();
+	t.srv = evhttp_new(t.base);
+	bs = evhttp_bind_socket_with_handle(t.srv, "127.0.0.1", 0);
+	if (bs == NULL)
+		return -1;
+	getsockname(
+	    evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin, &len);
+	t.port = ntohs(sin.sin_port);
+	t.dead_port = test_dead_port();
+	evhttp_set_gencb(t.srv, test_server_cb, NULL);
+	t.http = http_new(t.base);
+
+	t.urls[0] = xasprintf("http://127.0.0.1:%d/", t.port);
+	t.cn.name = "am";
+	t.cn.type = CONFIG_NOTIFIER_ALERTMANAGER;
+	t.cn.urls.v = t.urls;
+	t.cn.urls.n = 1;
+	t.cn.resolve_after_ms = 3600 * 1000;
+	t.cn.repeat_ms = 3600 * 1000;
+	t.cn.timeout_ms = 2000;
+	t.cn.retry.initial_ms = 50;
+	t.cn.retry.max_ms = 100;
+	t.cn.retry.give_up_after_ms = 60000;
+	t.labels[0].key = "team";
+	t.labels[0].value = "dba";
+	t.labels[1].key = "severity"; /* ours: ignored */
+	t.labels[1].value = "page";
+	t.cn.labels = t.labels;
+	t.cn.nlabels = 2;
+	t.conf.notifiers = &t.cn;
+	t.conf.nnotifiers = 1;
+
+	t.nf.name = "am";
+	t.nf.base = t.base;
+	t.nf.http = t.http;
+	t.nf.ops = &notify_alertmanager_ops;
+	return 0;
+}
+
+/* Free everything a test made. */
+static int
+test_teardown(void **state)
+{
+	size_t i;
+
+	notify_free(t.notify);
+	if (t.nf.priv != NULL)
+		notify_alertmanager_ops.free(&t.nf);
+	http_free(t.http);
+	evhttp_free(t.srv);
+	event_base_free(t.base);
+	for (i = 0; i < t.nreqs; i++) {
+		free(t.reqs[i].path);
+		free(t.reqs[i].ctype);
+		free(t.reqs[i].body);
+	}
+	free(t.urls[0]);
+	free(t.urls[1]);
+	return 0;
+}
+
+/* Send stderr (the log) to a temporary file. */
+static void
+test_log_start(void)
+{
+	fflush(stderr);
+	t.log = tmpfile();
+	assert_non_null(t.log);
+	t.saved_stderr = dup(2);
+	dup2(fileno(t.log), 2);
+}
+
+/* Restore stderr; return what was logged (caller frees). */
+static char *
+test_log_stop(void)
+{
+	char *text;
+	long n;
+
+	fflush(stderr);
+	dup2(t.saved_stderr, 2);
+	close(t.saved_stderr);
+	t.saved_stderr = -1;
+	n = ftell(t.log);
+	text = xcalloc(1, (size_t)n + 1);
+	rewind(t.log);
+	if (n > 0 && fread(text, 1, (size_t)n, t.log) != (size_t)n)
+		fail_msg("short read of the log");
+	fclose(t.log);
+	t.log = NULL;
+	return text;
+}
+
+/* A task event of kind for task on cluster, of type, at TEST_T0 + at. */
+static struct evt *
+test_event(enum evt_kind kind, const char *task, const char *cluster,
+    const char *type, enum task_state from, enum task_state to, int at)
+{
+	struct evt *ev = evt_new(kind);
+
+	ev->watch = xstrdup("dds-prod");
+	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw-prod");
+	ev->region = xstrdup("cn-north-4");
+	ev->occurred_at = TEST_T0 + at;
+	ev->observed_at = TEST_T0 + at + 5;
+	ev->has_task = 1;
+	ev->task.id = xstrdup(task);
+	ev->task.type = xstrdup(type);
+	ev->task.cluster_id = xstrdup(cluster);
+	ev->task.cluster_name = xstrdup("dds-one");
+	ev->task.state = to;
+	ev->task.raw_status = xstrdup(to == TASK_FAILED ? "Failed" : "Other");
+	if (to == TASK_FAILED)
+		ev->task.reason = xstrdup("Replica set member unreachable");
+	if (kind == EVT_TRANSITION || kind == EVT_STALLED ||
+	    kind == EVT_VANISHED) {
+		ev->has_previous = 1;
+		ev->prev_state = from;
+		ev->prev_raw = xstrdup("Running");
+	}
+	evt_finish(ev);
+	return ev;
+}
+
+/* A transition from RUNNING of task on cluster c1, type Restart. */
+static struct evt *
+test_tr(const char *task, enum task_state to, int at)
+{
+	return test_event(
+	    EVT_TRANSITION, task, "c1", "Restart", TASK_RUNNING, to, at);
+}
+
+/* A watch event of kind for dds-prod. */
+static struct evt *
+test_watch_event(enum evt_kind kind, int at)
+{
+	struct evt *ev = evt_new(kind);
+
+	ev->watch = xstrdup("dds-prod");
+	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw-prod");
+	ev->occurred_at = TEST_T0 + at;
+	ev->observed_at = TEST_T0 + at;
+	if (kind == EVT_WATCH_FAILED) {
+		ev->error_class = xstrdup("http");
+		ev->error_msg = xstrdup("HTTP 500");
+	}
+	evt_finish(ev);
+	return ev;
+}
+
+/* Configure the bare notifier t.nf from t.cn. */
+static void
+test_bare(void)
+{
+	notify_alertmanager_ops.configure(&t.nf, &t.cn);
+}
+
+/* Apply ev at TEST_T0 + now to the bare notifier; the parsed body or NULL. */
+static struct json *
+test_apply(struct evt *ev, int now)
+{
+	struct json *root = NULL;
+	char *body, *cause = NULL;
+
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + now);
+	evt_free(ev);
+	if (body == NULL)
+		return NULL;
+	root = json_parse(body, strlen(body), &cause);
+	assert_non_null(root);
+	free(body);
+	return root;
+}
+
+/* A label of alert i of a body. */
+static const char *
+test_label(const struct json *root, size_t i, const char *name)
+{
+	return json_get_str(json_get(json_at(root, i), "labels"), name);
+}
+
+/* The RFC 3339 form of TEST_T0 + s. */
+static const char *
+test_time(int s)
+{
+	static char buf[UTIL_RFC3339_LEN];
+
+	util_format_rfc3339(TEST_T0 + s, buf);
+	return buf;
+}
+
+/* RUNNING -> FAILED: one alert with every label, annotation and time. */
+static void
+test_alert(void **state)
+{
+	struct json *root, *a;
+	const struct json *labels;
+
+	test_bare();
+	root = test_apply(test_tr("t1", TASK_FAILED, 0), 10);
+	assert_non_null(root);
+	assert_int_equal(json_type(root), JSON_ARRAY);
+	assert_int_equal(json_len(root), 1);
+	a = (struct json *)json_at(root, 0);
+	labels = json_get(a, "labels");
+	assert_int_equal(json_len(labels), 11);
+	assert_string_equal(
+	    json_get_str(labels, "alertname"), "CloudTaskFailed");
+	assert_string_equal(json_get_str(labels, "watch"), "dds-prod");
+	assert_string_equal(json_get_str(labels, "api"), "dds.jobs");
+	assert_string_equal(json_get_str(labels, "account"), "hw-prod");
+	assert_string_equal(json_get_str(labels, "cluster"), "dds-one");
+	assert_string_equal(json_get_str(labels, "cluster_id"), "c1");
+	assert_string_equal(json_get_str(labels, "task_id"), "t1");
+	assert_string_equal(json_get_str(labels, "task_type"), "Restart");
+	assert_string_equal(json_get_str(labels, "state"), "FAILED");
+	assert_string_equal(json_get_str(labels, "severity"), "critical");
+	assert_string_equal(json_get_str(labels, "team"), "dba");
+	/* Nothing instance-specific: no host, no event id, no time. */
+	assert_null(json_get(labels, "instance"));
+	assert_string_equal(json_get_str(json_get(a, "annotations"), "reason"),
+	    "Replica set member unreachable");
+	assert_string_equal(
+	    json_get_str(json_get(a, "annotations"), "raw_status"), "Failed");
+	assert_non_null(
+	    strstr(json_get_str(json_get(a, "annotations"), "summary"),
+		"RUNNING -> FAILED"));
+	assert_string_equal(json_get_str(a, "startsAt"), test_time(0));
+	assert_string_equal(json_get_str(a, "endsAt"), test_time(3600));
+	json_free(root);
+}
+
+/* Which events open which alert; info events open none. */
+static void
+test_alertnames(void **state)
+{
+	static const struct {
+		enum evt_kind kind;
+		enum task_state to;
+		const char *want;
+	} cases[] = {
+		{ EVT_TRANSITION, TASK_FAILED, "CloudTaskFailed" },
+		{ EVT_TRANSITION, TASK_PARTIAL, "CloudTaskPartial" },
+		{ EVT_TRANSITION, TASK_ROLLED_BACK, "CloudTaskRolledBack" },
+		{ EVT_TRANSITION, TASK_CANCELLED, "CloudTaskCancelled" },
+		{ EVT_TRANSITION, TASK_ROLLING_BACK, "CloudTaskRollingBack" },
+		{ EVT_TRANSITION, TASK_SUCCEEDED, NULL },
+		{ EVT_TRANSITION, TASK_RUNNING, NULL },
+		{ EVT_APPEARED, TASK_FAILED, "CloudTaskFailed" },
+		{ EVT_APPEARED, TASK_RUNNING, NULL },
+		{ EVT_STALLED, TASK_RUNNING, "CloudTaskStalled" },
+		{ EVT_VANISHED, TASK_RUNNING, "CloudTaskVanished" },
+		{ EVT_VANISHED, TASK_SUCCEEDED, NULL }, /* info */
+	};
+	struct evt *ev;
+	char *name;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* A vanished task's last state is its previous one. */
+		ev = test_event(cases[i].kind, "t1", "c1", "Restart",
+		    cases[i].kind == EVT_VANISHED ? cases[i].to : TASK_RUNNING,
+		    cases[i].to, 0);
+		name = notify_alertmanager_alertname(ev);
+		if (cases[i].want == NULL)
+			assert_null(name);
+		else
+			assert_string_equal(name, cases[i].want);
+		free(name);
+		evt_free(ev);
+	}
+	ev = test_watch_event(EVT_WATCH_FAILED, 0);
+	name = notify_alertmanager_alertname(ev);
+	assert_string_equal(name, "TaskwatchWatchFailed");
+	free(name);
+	evt_free(ev);
+	ev = test_watch_event(EVT_WATCH_RECOVERED, 0);
+	assert_null(notify_alertmanager_alertname(ev));
+	evt_free(ev);
+	/* A rule that makes a transition to RUNNING critical opens one. */
+	ev = test_tr("t1", TASK_RUNNING, 0);
+	ev->severity = CONFIG_SEVERITY_CRITICAL;
+	name = notify_alertmanager_alertname(ev);
+	assert_string_equal(name, "CloudTaskRunning");
+	free(name);
+	evt_free(ev);
+}
+
+/*
+ * A later task of the same type on the same cluster that succeeds resolves
+ * the alert (endsAt = now); other clusters, types or earlier successes do
+ * not.
+ */
+static void
+test_resolve_success(void **state)
+{
+	struct json *root;
+
+	test_bare();
+	json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+	/* Another cluster, another type: nothing changes. */
+	root = test_apply(test_event(EVT_TRANSITION, "t2", "c2", "Restart",
+			      TASK_RUNNING, TASK_SUCCEEDED, 20),
+	    21);
+	assert_null(root);
+	root = test_apply(test_event(EVT_TRANSITION, "t3", "c1", "Backup",
+			      TASK_RUNNING, TASK_SUCCEEDED, 20),
+	    21);
+	assert_null(root);
+	/* A success that ended before the failure began: no. */
+	root = test_apply(test_tr("t0", TASK_SUCCEEDED, -30), 22);
+	assert_null(root);
+	/* The same type on the same cluster, later: resolved, now. */
+	root = test_apply(test_tr("t4", TASK_SUCCEEDED, 60), 65);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(test_label(root, 0, "task_id"), "t1");
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "CloudTaskFailed");
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "startsAt"), test_time(0));
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(65));
+	json_free(root);
+	/* Resolved once: a second success changes nothing. */
+	assert_null(test_apply(test_tr("t5", TASK_SUCCEEDED, 90), 95));
+}
+
+/* watch_recovered resolves TaskwatchWatchFailed of its watch. */
+static void
+test_resolve_watch(void **state)
+{
+	struct json *root;
+
+	test_bare();
+	root = test_apply(test_watch_event(EVT_WATCH_FAILED, 0), 0);
+	assert_non_null(root);
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "TaskwatchWatchFailed");
+	assert_null(test_label(root, 0, "task_id"));
+	assert_string_equal(
+	    json_get_str(json_get(json_at(root, 0), "annotations"), "reason"),
+	    "HTTP 500");
+	json_free(root);
+	root = test_apply(test_watch_event(EVT_WATCH_RECOVERED, 30), 31);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(31));
+	json_free(root);
+}
+
+/* A task that moves on ends its other alerts (stalled, then failed). */
+static void
+test_resolve_same_task(void **state)
+{
+	struct json *root;
+	size_t i;
+	int seen = 0;
+
+	test_bare();
+	json_free(test_apply(test_event(EVT_STALLED, "t1", "c1", "Restart",
+				 TASK_RUNNING, TASK_RUNNING, 0),
+	    0));
+	root = test_apply(test_tr("t1", TASK_FAILED, 40), 41);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 2);
+	for (i = 0; i < 2; i++) {
+		if (strcmp(test_label(root, i, "alertname"),
+			"CloudTaskStalled") == 0) {
+			assert_string_equal(
+			    json_get_str(json_at(root, i), "endsAt"),
+			    test_time(41));
+			seen |= 1;
+		} else {
+			assert_string_equal(test_label(root, i, "alertname"),
+			    "CloudTaskFailed");
+			assert_string_equal(
+			    json_get_str(json_at(root, i), "endsAt"),
+			    test_time(40 + 3600));
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_free(root);
+}
+
+/* A success seen before the failure it follows resolves it on arrival. */
+static void
+test_success_first(void **state)
+{
+	struct json *root;
+
+	test_bare();
+	assert_null(test_apply(test_tr("t2", TASK_SUCCEEDED, 60), 61));
+	root = test_apply(test_tr("t1", TASK_FAILED, 0), 62);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(60));
+	json_free(root);
+}
+
+/* Applying the same event again (a retry) posts the same alerts. */
+static void
+test_retry_same(void **state)
+{
+	struct evt *ev = test_tr("t1", TASK_FAILED, 0);
+	char *a, *b;
+
+	test_bare();
+	a = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 5);
+	b = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 50);
+	assert_non_null(a);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	evt_free(ev);
+}
+
+/* Run the loop until pred() or ms passed; return pred(). */
+static int
+test_run(int (*pred)(void), uint64_t ms)
+{
+	uint64_t end = monotime_ms() + ms;
+
+	while (!pred() && monotime_ms() < end)
+		event_base_loop(t.base, EVLOOP_ONCE | EVLOOP_NONBLOCK),
+		    usleep(1000);
+	return pred();
+}
+
+/* Nothing left to deliver. */
+static int
+test_idle(void)
+{
+	return notify_pending(t.notify) == 0;
+}
+
+/* At least three requests arrived. */
+static int
+test_three(void)
+{
+	return t.nreqs >= 3;
+}
+
+static size_t test_want; /* for test_enough */
+
+/* At least test_want requests arrived. */
+static int
+test_enough(void)
+{
+	return t.nreqs >= test_want;
+}
+
+/* Route ev and free it. */
+static void
+test_send(struct evt *ev)
+{
+	notify_event(t.notify, ev);
+	evt_free(ev);
+}
+
+/* The event is posted to /api/v2/alerts as JSON; info events post nothing. */
+static void
+test_post(void **state)
+{
+	struct json *root;
+	char *cause;
+
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	test_send(test_tr("t1", TASK_RUNNING, 0)); /* info: nothing */
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 0);
+	test_send(test_tr("t1", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 1);
+	assert_string_equal(t.reqs[0].path, "/api/v2/alerts");
+	assert_string_equal(t.reqs[0].ctype, "application/json");
+	root = json_parse(t.reqs[0].body, strlen(t.reqs[0].body), &cause);
+	assert_non_null(root);
+	assert_string_equal(test_label(root, 0, "task_id"), "t1");
+	json_free(root);
+}
+
+/* One URL down: delivered through the other, and the failure logged. */
+static void
+test_one_down(void **state)
+{
+	char *log;
+
+	t.urls[1] = xasprintf("http://127.0.0.1:%d", t.dead_port);
+	t.cn.urls.n = 2;
+	test_log_start();
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	test_send(test_tr("t1", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	log = test_log_stop();
+	assert_int_equal(t.nreqs, 1);
+	assert_non_null(strstr(log, "failed"));
+	assert_non_null(strstr(log, "posted again every 1h"));
+	free(log);
+}
+
+/* Every URL failing: retried until one accepts; 400 everywhere is final. */
+static void
+test_retry_and_final(void **state)
+{
+	char *log;
+
+	t.status = 503;
+	test_log_start();
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	test_send(test_tr("t1", TASK_FAILED, 0));
+	assert_true(test_run(test_three, 3000));
+	assert_int_equal(notify_pending(t.notify), 1);
+	t.status = 200;
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.reqs[t.nreqs - 1].status, 200);
+	/* The same alerts each time. */
+	assert_string_equal(t.reqs[0].body, t.reqs[t.nreqs - 1].body);
+
+	t.status = 400;
+	test_send(test_tr("t2", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	log = test_log_stop();
+	assert_non_null(strstr(log, "giving up"));
+	assert_non_null(strstr(log, "HTTP 400"));
+	free(log);
+}
+
+/* Active alerts are posted again every repeat, resolved ones too. */
+static void
+test_repeat(void **state)
+{
+	struct json *root;
+	char *cause;
+	size_t before;
+
+	/* Alerts of long ago have ended and are no longer posted: now. */
+	int now = (int)(time(NULL) - TEST_T0);
+
+	t.cn.repeat_ms = 100;
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	test_send(test_tr("t1", TASK_FAILED, now));
+	test_send(test_tr("t2", TASK_FAILED, now));
+	assert_true(test_run(test_idle, 3000));
+	before = t.nreqs;
+	assert_int_equal(before, 2);
+	/* Two repeats, each one POST of both alerts. */
+	test_want = before + 2;
+	assert_true(test_run(test_enough, 3000));
+	root = json_parse(
+	    t.reqs[t.nreqs - 1].body, strlen(t.reqs[t.nreqs - 1].body), &cause);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 2);
+	json_free(root);
+}
+
+/* Run the alertmanager notifier tests. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_alert, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_alertnames, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_success, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_watch, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_same_task, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_success_first, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_retry_same, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_post, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_one_down, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_retry_and_final, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_repeat, test_setup, test_teardown),
+	};
+
+	log_init("test_notify_alertmanager", 1, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

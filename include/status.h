@@ -1,0 +1,63 @@
+/*
+ * The status endpoint (daemon.listen): GET /metrics, /healthz,
+ * /api/v1/watches and /api/v1/tasks on libevent's evhttp, on the daemon's
+ * own loop.  Every answer is built from memory at once; nothing waits.
+ * The daemon is seen through a view it fills in for each request.
+ */
+#ifndef STATUS_H
+#define STATUS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct config;
+struct event_base;
+struct http;
+struct notify;
+struct status;
+struct taskstate;
+struct watch;
+
+/* What a request sees of the daemon; all borrowed. */
+struct status_view {
+	const struct config *conf;
+	struct watch *const *watches; /* entries may be NULL */
+	size_t nwatches;
+	const struct taskstate *ts;
+	const struct notify *notify;
+	const struct http *http; /* its request totals; may be NULL */
+	int stopping;            /* a graceful stop is under way */
+	const char *problem; /* another reason to be unhealthy; NULL if none */
+};
+
+/* Fills in the view for one request. */
+typedef void (*status_view_cb)(struct status_view *view, void *arg);
+
+/* A status endpoint on base that listens nowhere yet. */
+struct status *status_new(
+    struct event_base *base, status_view_cb view_cb, void *arg);
+/* Close the listener and free; NULL is a no-op. */
+void status_free(struct status *s);
+/*
+ * Listen on addr ("host:port" or "[v6addr]:port"); "" stops listening.
+ * Nothing happens when addr is what is already served.  On failure the
+ * previous listener stays and -1 is returned with *cause set (caller
+ * frees).
+ */
+int status_listen(struct status *s, const char *addr, char **cause);
+/* The port bound, or 0 when not listening. */
+int status_port(const struct status *s);
+
+/*
+ * The bodies, built from a view.  Each appends to b and returns the HTTP
+ * status code to answer with.
+ */
+int status_metrics(const struct status_view *v, struct buf *b);
+int status_healthz(const struct status_view *v, struct buf *b);
+int status_watches(const struct status_view *v, struct buf *b);
+/* watch and state filter (NULL or "": all); a bad filter gives 400 or 404. */
+int status_tasks(const struct status_view *v, const char *watch,
+    const char *state, struct buf *b);
+
+#endif

@@ -1,0 +1,506 @@
+/*
+ * The metrics registry.  A family has a name, a type, a help text and, for
+ * a histogram, its bucket bounds; its series are kept in a hash keyed by
+ * the rendered label text, so an increment costs one format and one
+ * lookup.  Rendering sorts the series so the output is stable.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "metrics.h"
+#include "xmalloc.h"
+
+#define METRICS_LABELS_MAX 4096 /* bytes of one series' label text */
+
+/* One labelled series of a family. */
+struct metrics_series {
+	char *labels;      /* a="x",b="y"; "" for none */
+	double value;      /* counter, gauge */
+	uint64_t *buckets; /* histogram: count per bucket, not cumulative */
+	double sum;
+	uint64_t count;
+	struct metrics_series *hnext;
+};
+
+/* A metric family and its series. */
+struct metrics_family {
+	char *name;
+	char *help;
+	enum metrics_type type;
+	double *bounds;
+	size_t nbounds;
+	struct metrics_series **hash;
+	size_t nhash;
+	size_t n;
+	struct metrics_family *next;
+};
+
+struct metrics {
+	struct metrics_family *head;
+	struct metrics_family **tail;
+};
+
+static struct metrics *metrics_process;
+
+/* Bucket bounds of taskwatch_poll_duration_seconds. */
+static const double metrics_poll_bounds[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10, 30, 60, 120 };
+
+/* An empty registry. */
+struct metrics *
+metrics_new(void)
+{
+	struct metrics *m = xcalloc(1, sizeof(*m));
+
+	m->tail = &m->head;
+	return m;
+}
+
+/* Free one series. */
+static void
+metrics_series_free(struct metrics_series *s)
+{
+	free(s->labels);
+	free(s->buckets);
+	free(s);
+}
+
+/* Drop every series of a family. */
+static void
+metrics_family_clear(struct metrics_family *f)
+{
+	struct metrics_series *s, *next;
+	size_t i;
+
+	for (i = 0; i < f->nhash; i++) {
+		for (s = f->hash[i]; s != NULL; s = next) {
+			next = s->hnext;
+			metrics_series_free(s);
+		}
+		f->hash[i] = NULL;
+	}
+	f->n = 0;
+}
+
+/* Free a registry; NULL is a no-op. */
+void
+metrics_free(struct metrics *m)
+{
+	struct metrics_family *f, *next;
+
+	if (m == NULL)
+		return;
+	for (f = m->head; f != NULL; f = next) {
+		next = f->next;
+		metrics_family_clear(f);
+		free(f->hash);
+		free(f->bounds);
+		free(f->help);
+		free(f->name);
+		free(f);
+	}
+	free(m);
+}
+
+/* The process's registry with the families of product.md defined. */
+struct metrics *
+metrics_global(void)
+{
+	struct metrics *m;
+
+	if (metrics_process != NULL)
+		return metrics_process;
+	m = metrics_process = metrics_new();
+	metrics_define(m, METRICS_BUILD_INFO, METRICS_GAUGE,
+	    "Version of taskwatchd; always 1.", NULL, 0);
+	metrics_set(
+	    m, METRICS_BUILD_INFO, 1, "version", TASKWATCH_VERSION, NULL);
+	metrics_define(m, METRICS_POLLS, METRICS_COUNTER,
+	    "Polls of each watch by result (ok or the error class).", NULL, 0);
+	metrics_define(m, METRICS_POLL_DURATION, METRICS_HISTOGRAM,
+	    "Duration of each watch's polls, all pages and lookups.",
+	    metrics_poll_bounds,
+	    sizeof(metrics_poll_bounds) / sizeof(metrics_poll_bounds[0]));
+	metrics_define(m, METRICS_TASKS, METRICS_GAUGE,
+	    "Tasks in the task table by watch and canonical state.", NULL, 0);
+	metrics_define(m, METRICS_EVENTS, METRICS_COUNTER,
+	    "Events detected by watch and event kind.", NULL, 0);
+	metrics_define(m, METRICS_NOTIFICATIONS, METRICS_COUNTER,
+	    "Notification attempts by notifier and result (delivered, "
+	    "retried, failed, dead).",
+	    NULL, 0);
+	metrics_define(m, METRICS_OUTBOX_PENDING, METRICS_GAUGE,
+	    "Notifications queued or in flight per notifier.", NULL, 0);
+	metrics_define(m, METRICS_WATCH_UP, METRICS_GAUGE,
+	    "1 unless the watch's last poll failed.", NULL, 0);
+	metrics_define(m, METRICS_LAST_SUCCESS, METRICS_GAUGE,
+	    "Unix time of the watch's last successful poll; 0 if none.", NULL,
+	    0);
+	metrics_define(m, METRICS_HTTP_REQUESTS, METRICS_COUNTER,
+	    "HTTP requests the client completed (APIs, tokens, webhooks).",
+	    NULL, 0);
+	metrics_define(m, METRICS_HTTP_REUSED, METRICS_COUNTER,
+	    "Completed HTTP requests that reused an open connection.", NULL, 0);
+	return m;
+}
+
+/* Free the process's registry (at exit). */
+void
+metrics_global_free(void)
+{
+	metrics_free(metrics_process);
+	metrics_process = NULL;
+}
+
+/* The family called name, or NULL. */
+static struct metrics_family *
+metrics_find(const struct metrics *m, const char *name)
+{
+	struct metrics_family *f;
+
+	for (f = m->head; f != NULL; f = f->next) {
+		if (strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* Define a family, once (see metrics.h). */
+void
+metrics_define(struct metrics *m, const char *name, enum metrics_type type,
+    const char *help, const double *bounds, size_t nbounds)
+{
+	struct metrics_family *f;
+
+	if (metrics_find(m, name) != NULL)
+		return;
+	f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup(name);
+	f->help = xstrdup(help != NULL ? help : "");
+	f->type = type;
+	if (type == METRICS_HISTOGRAM && nbounds > 0) {
+		f->bounds = xreallocarray(NULL, nbounds, sizeof(*f->bounds));
+		memcpy(f->bounds, bounds, nbounds * sizeof(*f->bounds));
+		f->nbounds = nbounds;
+	}
+	f->nhash = 16;
+	f->hash = xcalloc(f->nhash, sizeof(*f->hash));
+	*m->tail = f;
+	m->tail = &f->next;
+}
+
+/* Append s escaped: backslash, newline and (quote) '"'; -1 past the cap. */
+static int
+metrics_escape(struct buf *b, const char *s, int quote)
+{
+	int ret = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			ret |= buf_puts(b, "\\\\");
+		else if (*s == '\n')
+			ret |= buf_puts(b, "\\n");
+		else if (*s == '"' && quote)
+			ret |= buf_puts(b, "\\\"");
+		else
+			ret |= buf_putc(b, *s);
+	}
+	return ret;
+}
+
+/* Render the label pairs of ap as a="x",b="y" into a new string. */
+static char *
+metrics_labels(va_list ap)
+{
+	struct buf b;
+	const char *k, *v;
+	int first = 1;
+
+	buf_init(&b, METRICS_LABELS_MAX);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		buf_printf(&b, "%s%s=\"", first ? "" : ",", k);
+		metrics_escape(&b, v != NULL ? v : "", 1);
+		buf_putc(&b, '"');
+		first = 0;
+	}
+	return buf_release(&b);
+}
+
+/* FNV-1a of a label text. */
+static size_t
+metrics_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* Double a family's hash table. */
+static void
+metrics_grow(struct metrics_family *f)
+{
+	struct metrics_series **nh, *s, *next;
+	size_t i, n = f->nhash * 2, h;
+
+	nh = xcalloc(n, sizeof(*nh));
+	for (i = 0; i < f->nhash; i++) {
+		for (s = f->hash[i]; s != NULL; s = next) {
+			next = s->hnext;
+			h = metrics_hash(s->labels) & (n - 1);
+			s->hnext = nh[h];
+			nh[h] = s;
+		}
+	}
+	free(f->hash);
+	f->hash = nh;
+	f->nhash = n;
+}
+
+/* The series of f with these labels; created when create, else NULL. */
+static struct metrics_series *
+metrics_series(struct metrics_family *f, char *labels, int create)
+{
+	struct metrics_series *s;
+	size_t h = metrics_hash(labels) & (f->nhash - 1);
+
+	for (s = f->hash[h]; s != NULL; s = s->hnext) {
+		if (strcmp(s->labels, labels) == 0) {
+			free(labels);
+			return s;
+		}
+	}
+	if (!create) {
+		free(labels);
+		return NULL;
+	}
+	if (f->n >= f->nhash) {
+		metrics_grow(f);
+		h = metrics_hash(labels) & (f->nhash - 1);
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->labels = labels;
+	if (f->type == METRICS_HISTOGRAM)
+		s->buckets = xcalloc(f->nbounds + 1, sizeof(*s->buckets));
+	s->hnext = f->hash[h];
+	f->hash[h] = s;
+	f->n++;
+	return s;
+}
+
+/* Apply v to the series named by ap, as the family's type wants. */
+static int
+metrics_update(struct metrics *m, const char *name, enum metrics_type type,
+    double v, va_list ap)
+{
+	struct metrics_family *f;
+	struct metrics_series *s;
+	size_t i;
+
+	if (m == NULL || (f = metrics_find(m, name)) == NULL || f->type != type)
+		return -1;
+	s = metrics_series(f, metrics_labels(ap), 1);
+	switch (type) {
+	case METRICS_COUNTER:
+		s->value += v;
+		break;
+	case METRICS_GAUGE:
+		s->value = v;
+		break;
+	case METRICS_HISTOGRAM:
+		for (i = 0; i < f->nbounds && v > f->bounds[i]; i++)
+			;
+		s->buckets[i]++;
+		s->sum += v;
+		s->count++;
+		break;
+	}
+	return 0;
+}
+
+/* Add v to a counter. */
+int
+metrics_add(struct metrics *m, const char *name, double v, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, v);
+	ret = metrics_update(m, name, METRICS_COUNTER, v, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Set a gauge. */
+int
+metrics_set(struct metrics *m, const char *name, double v, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, v);
+	ret = metrics_update(m, name, METRICS_GAUGE, v, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Observe a value in a histogram. */
+int
+metrics_observe(struct metrics *m, const char *name, double v, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, v);
+	ret = metrics_update(m, name, METRICS_HISTOGRAM, v, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The value (or histogram count) of a series; 0 if none. */
+double
+metrics_get(const struct metrics *m, const char *name, ...)
+{
+	struct metrics_family *f;
+	struct metrics_series *s;
+	va_list ap;
+
+	if (m == NULL || (f = metrics_find(m, name)) == NULL)
+		return 0;
+	va_start(ap, name);
+	s = metrics_series(f, metrics_labels(ap), 0);
+	va_end(ap);
+	if (s == NULL)
+		return 0;
+	return f->type == METRICS_HISTOGRAM ? (double)s->count : s->value;
+}
+
+/* Drop every series of a family. */
+void
+metrics_reset(struct metrics *m, const char *name)
+{
+	struct metrics_family *f;
+
+	if (m != NULL && (f = metrics_find(m, name)) != NULL)
+		metrics_family_clear(f);
+}
+
+/* Format a sample value as Prometheus reads it. */
+static void
+metrics_number(double v, char *dst, size_t len)
+{
+	int prec;
+
+	if (v != v)
+		snprintf(dst, len, "NaN");
+	else if (v > 1e308)
+		snprintf(dst, len, "+Inf");
+	else if (v < -1e308)
+		snprintf(dst, len, "-Inf");
+	else if (v >= -9e15 && v <= 9e15 && v == (double)(int64_t)v)
+		snprintf(dst, len, "%lld", (long long)v);
+	else {
+		/* The shortest text that reads back as the same double. */
+		for (prec = 1; prec < 17; prec++) {
+			snprintf(dst, len, "%.*g", prec, v);
+			if (strtod(dst, NULL) == v)
+				return;
+		}
+		snprintf(dst, len, "%.17g", v);
+	}
+}
+
+/* qsort: series by label text. */
+static int
+metrics_series_cmp(const void *a, const void *b)
+{
+	const struct metrics_series *sa =
+	    *(const struct metrics_series *const *)a;
+	const struct metrics_series *sb =
+	    *(const struct metrics_series *const *)b;
+
+	return strcmp(sa->labels, sb->labels);
+}
+
+/* One sample line: name{labels[,extra]} value; -1 past the cap. */
+static int
+metrics_sample(struct buf *b, const char *name, const char *suffix,
+    const char *labels, const char *extra, double v)
+{
+	char num[64];
+	int has = labels[0] != '\0', hasx = extra != NULL, ret;
+
+	metrics_number(v, num, sizeof(num));
+	ret = buf_printf(b, "%s%s", name, suffix);
+	if (has || hasx)
+		ret |= buf_printf(b, "{%s%s%s}", labels, has && hasx ? "," : "",
+		    hasx ? extra : "");
+	ret |= buf_printf(b, " %s\n", num);
+	return ret;
+}
+
+/* Render one histogram series; -1 past the cap. */
+static int
+metrics_render_histogram(struct buf *b, const struct metrics_family *f,
+    const struct metrics_series *s)
+{
+	char le[80], num[64];
+	uint64_t cum = 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i <= f->nbounds; i++) {
+		cum += s->buckets[i];
+		if (i < f->nbounds) {
+			metrics_number(f->bounds[i], num, sizeof(num));
+			snprintf(le, sizeof(le), "le=\"%s\"", num);
+		} else
+			snprintf(le, sizeof(le), "le=\"+Inf\"");
+		ret |= metrics_sample(
+		    b, f->name, "_bucket", s->labels, le, (double)cum);
+	}
+	ret |= metrics_sample(b, f->name, "_sum", s->labels, NULL, s->sum);
+	ret |= metrics_sample(
+	    b, f->name, "_count", s->labels, NULL, (double)s->count);
+	return ret;
+}
+
+/* Append the Prometheus text format; -1 past b's cap. */
+int
+metrics_render(const struct metrics *m, struct buf *b)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram" };
+	const struct metrics_family *f;
+	struct metrics_series **v, *s;
+	size_t i, n;
+	int ret = 0;
+
+	for (f = m->head; f != NULL && ret == 0; f = f->next) {
+		ret |= buf_printf(b, "# HELP %s ", f->name);
+		ret |= metrics_escape(b, f->help, 0);
+		ret |=
+		    buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
+		v = xreallocarray(NULL, f->n ? f->n : 1, sizeof(*v));
+		for (i = 0, n = 0; i < f->nhash; i++)
+			for (s = f->hash[i]; s != NULL; s = s->hnext)
+				v[n++] = s;
+		qsort(v, n, sizeof(*v), metrics_series_cmp);
+		for (i = 0; i < n && ret == 0; i++) {
+			if (f->type == METRICS_HISTOGRAM)
+				ret |= metrics_render_histogram(b, f, v[i]);
+			else
+				ret |= metrics_sample(b, f->name, "",
+				    v[i]->labels, NULL, v[i]->value);
+		}
+		free(v);
+	}
+	return ret == 0 ? 0 : -1;
+}

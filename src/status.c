@@ -1,0 +1,651 @@
+/*
+ * The status endpoint on libevent's evhttp, served from the daemon's loop:
+ * Prometheus metrics, a health check and two JSON views of the watches and
+ * the task table.  Each request fills in a view of the daemon and answers
+ * from memory at once.  Only GET and HEAD; bodies and headers are capped.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "config.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "status.h"
+#include "task.h"
+#include "taskstate.h"
+#include "util.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+#define STATUS_MAX_HEADERS 8192
+#define STATUS_MAX_REQ_BODY 1024
+#define STATUS_TIMEOUT_S 30
+#define STATUS_MAX_BODY (256 * 1024 * 1024) /* one answer */
+
+#define STATUS_TEXT "text/plain; charset=utf-8"
+#define STATUS_PROM "text/plain; version=0.0.4; charset=utf-8"
+#define STATUS_JSON "application/json"
+
+struct status {
+	struct event_base *base; /* borrowed */
+	status_view_cb view_cb;
+	void *view_arg;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	char *addr; /* what sock serves; NULL when not listening */
+	int port;
+};
+
+/* A status endpoint on base that listens nowhere yet. */
+struct status *
+status_new(struct event_base *base, status_view_cb view_cb, void *arg)
+{
+	struct status *s = xcalloc(1, sizeof(*s));
+
+	s->base = base;
+	s->view_cb = view_cb;
+	s->view_arg = arg;
+	return s;
+}
+
+/* Close the listener and free; NULL is a no-op. */
+void
+status_free(struct status *s)
+{
+	if (s == NULL)
+		return;
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	free(s->addr);
+	free(s);
+}
+
+/* The port bound, or 0 when not listening. */
+int
+status_port(const struct status *s)
+{
+	return s->sock != NULL ? s->port : 0;
+}
+
+/* Split "host:port" or "[v6]:port" into a new host string and a port. */
+static int
+status_split(const char *addr, char **host, unsigned *port)
+{
+	const char *p, *cause;
+	long long pn;
+
+	if (*addr == '[') {
+		if ((p = strchr(addr, ']')) == NULL || p[1] != ':')
+			return -1;
+		*host = xstrndup(addr + 1, (size_t)(p - addr - 1));
+		p += 2;
+	} else {
+		if ((p = strrchr(addr, ':')) == NULL || p == addr)
+			return -1;
+		*host = xstrndup(addr, (size_t)(p - addr));
+		p++;
+	}
+	if (util_strtonum(p, 0, 65535, &pn, &cause) == -1) {
+		free(*host);
+		*host = NULL;
+		return -1;
+	}
+	*port = (unsigned)pn;
+	return 0;
+}
+
+/* Bind addr; NULL with *cause and *err (errno) set on failure. */
+static struct evhttp_bound_socket *
+status_bind(struct status *s, const char *addr, char **cause, int *err)
+{
+	struct evhttp_bound_socket *bs;
+	unsigned port;
+	char *host;
+
+	if (status_split(addr, &host, &port) == -1) {
+		*cause = xasprintf("invalid listen address %s", addr);
+		*err = EINVAL;
+		return NULL;
+	}
+	errno = 0;
+	bs = evhttp_bind_socket_with_handle(s->http, host, (ev_uint16_t)port);
+	*err = errno;
+	if (bs == NULL)
+		*cause = xasprintf("cannot listen on %s: %s", addr,
+		    errno != 0 ? strerror(errno) : "bind failed");
+	free(host);
+	return bs;
+}
+
+/* The port a bound socket has. */
+static int
+status_bound_port(struct evhttp_bound_socket *bs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
+		&len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+static void status_request_cb(struct evhttp_request *req, void *arg);
+
+/* The evhttp server, made on first use. */
+static void
+status_http(struct status *s)
+{
+	if (s->http != NULL)
+		return;
+	if ((s->http = evhttp_new(s->base)) == NULL)
+		fatalx("evhttp_new failed");
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(s->http, STATUS_MAX_HEADERS);
+	evhttp_set_max_body_size(s->http, STATUS_MAX_REQ_BODY);
+	evhttp_set_timeout(s->http, STATUS_TIMEOUT_S);
+	evhttp_set_gencb(s->http, status_request_cb, s);
+}
+
+/* Listen on addr; "" stops (see status.h). */
+int
+status_listen(struct status *s, const char *addr, char **cause)
+{
+	struct evhttp_bound_socket *bs;
+	int err = 0;
+
+	*cause = NULL;
+	if (addr == NULL)
+		addr = "";
+	if (s->addr != NULL && strcmp(s->addr, addr) == 0)
+		return 0;
+	if (*addr == '\0') {
+		if (s->sock != NULL) {
+			evhttp_del_accept_socket(s->http, s->sock);
+			log_info("status endpoint on %s closed", s->addr);
+		}
+		s->sock = NULL;
+		free(s->addr);
+		s->addr = NULL;
+		s->port = 0;
+		return 0;
+	}
+	status_http(s);
+	if ((bs = status_bind(s, addr, cause, &err)) == NULL &&
+	    s->sock != NULL && err == EADDRINUSE) {
+		/* Same port, other spelling: let go of the old one first. */
+		free(*cause);
+		*cause = NULL;
+		evhttp_del_accept_socket(s->http, s->sock);
+		s->sock = NULL;
+		if ((bs = status_bind(s, addr, cause, &err)) == NULL) {
+			char *again = NULL;
+
+			/* Back to the old address, if it can be had. */
+			s->sock = status_bind(s, s->addr, &again, &err);
+			free(again);
+			if (s->sock == NULL) {
+				log_warnx(
+				    "status endpoint on %s lost", s->addr);
+				free(s->addr);
+				s->addr = NULL;
+				s->port = 0;
+			}
+		}
+	}
+	if (bs == NULL)
+		return -1;
+	if (s->sock != NULL)
+		evhttp_del_accept_socket(s->http, s->sock);
+	s->sock = bs;
+	free(s->addr);
+	s->addr = xstrdup(addr);
+	s->port = status_bound_port(bs);
+	if (strlen(addr) > 2 && strcmp(addr + strlen(addr) - 2, ":0") == 0)
+		log_info("status endpoint on %s (port %d)", addr, s->port);
+	else
+		log_info("status endpoint on %s", addr);
+	return 0;
+}
+
+/* Gauges of the task table, the watches and the notifiers at scrape time. */
+static void
+status_outbox_cb(const struct notify_stats *st, void *arg)
+{
+	struct metrics *m = arg;
+	double have;
+
+	/* A draining notifier may share its name with a new one: add up. */
+	have =
+	    metrics_get(m, METRICS_OUTBOX_PENDING, "notifier", st->name, NULL);
+	metrics_set(m, METRICS_OUTBOX_PENDING, have + (double)st->pending,
+	    "notifier", st->name, NULL);
+}
+
+/* The Prometheus text of every metric; always 200. */
+int
+status_metrics(const struct status_view *v, struct buf *b)
+{
+	struct metrics *m = metrics_global();
+	const struct config_watch *wc;
+	const struct watch_stats *st;
+	uint64_t requests, reused;
+	size_t i;
+	int s;
+
+	metrics_reset(m, METRICS_TASKS);
+	metrics_reset(m, METRICS_WATCH_UP);
+	metrics_reset(m, METRICS_LAST_SUCCESS);
+	metrics_reset(m, METRICS_OUTBOX_PENDING);
+	for (i = 0; i < v->nwatches; i++) {
+		if (v->watches[i] == NULL)
+			continue;
+		wc = watch_config(v->watches[i]);
+		st = watch_get_stats(v->watches[i]);
+		for (s = 0; s < TASK_STATE_COUNT && v->ts != NULL; s++)
+			metrics_set(m, METRICS_TASKS,
+			    (double)taskstate_count(v->ts, wc->name, s),
+			    "watch", wc->name, "state",
+			    task_state_name((enum task_state)s), NULL);
+		metrics_set(m, METRICS_WATCH_UP,
+		    st->consecutive_failures == 0 ? 1 : 0, "watch", wc->name,
+		    NULL);
+		metrics_set(m, METRICS_LAST_SUCCESS,
+		    (double)(st->last_success_ms / 1000), "watch", wc->name,
+		    NULL);
+	}
+	if (v->notify != NULL)
+		notify_foreach(v->notify, status_outbox_cb, m);
+	if (v->http != NULL) {
+		/* The client counts; the registry shows its totals. */
+		http_stats(v->http, &requests, &reused);
+		metrics_reset(m, METRICS_HTTP_REQUESTS);
+		metrics_reset(m, METRICS_HTTP_REUSED);
+		metrics_add(m, METRICS_HTTP_REQUESTS, (double)requests, NULL);
+		metrics_add(m, METRICS_HTTP_REUSED, (double)reused, NULL);
+	}
+	if (metrics_render(m, b) == -1)
+		return 500;
+	return 200;
+}
+
+/* "ok" or the reasons to worry, one per line. */
+int
+status_healthz(const struct status_view *v, struct buf *b)
+{
+	const struct watch_stats *st;
+	size_t i, bad = 0;
+
+	if (v->stopping) {
+		buf_puts(b, "stopping\n");
+		bad++;
+	}
+	if (v->problem != NULL) {
+		buf_printf(b, "%s\n", v->problem);
+		bad++;
+	}
+	for (i = 0; i < v->nwatches; i++) {
+		if (v->watches[i] == NULL)
+			continue;
+		st = watch_get_stats(v->watches[i]);
+		if (!st->failed)
+			continue;
+		buf_printf(b, "watch %s failed: %s\n",
+		    watch_config(v->watches[i])->name,
+		    st->last_error[0] != '\0' ? st->last_error
+					      : "polls failing");
+		bad++;
+	}
+	if (bad > 0)
+		return 503;
+	buf_puts(b, "ok\n");
+	return 200;
+}
+
+/* Copy a writer's document into b; 500 if it does not fit. */
+static int
+status_json_out(struct json_writer *jw, struct buf *b, int code)
+{
+	const char *s;
+	size_t len;
+
+	s = json_writer_str(jw, &len);
+	if (buf_add(b, s, len) == -1 || buf_putc(b, '\n') == -1)
+		code = 500;
+	json_writer_free(jw);
+	return code;
+}
+
+/* A JSON {"error": msg} body. */
+static int
+status_json_error(struct buf *b, int code, const char *msg)
+{
+	struct json_writer *jw = json_writer_new();
+
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "error", msg);
+	json_w_obj_close(jw);
+	return status_json_out(jw, b, code);
+}
+
+/* Write an RFC 3339 time, or null for 0. */
+static void
+status_w_time(struct json_writer *jw, const char *key, int64_t secs)
+{
+	char t[UTIL_RFC3339_LEN];
+
+	json_w_key(jw, key);
+	if (secs <= 0) {
+		json_w_null(jw);
+		return;
+	}
+	util_format_rfc3339(secs, t);
+	json_w_str(jw, t);
+}
+
+/* One watch as an object of /api/v1/watches. */
+static void
+status_w_watch(
+    struct json_writer *jw, const struct status_view *v, const struct watch *w)
+{
+	const struct config_watch *wc = watch_config(w);
+	const struct watch_stats *st = watch_get_stats(w);
+	char dur[32];
+
+	util_format_duration(wc->interval_ms, dur, sizeof(dur));
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "name", wc->name);
+	json_w_kstr(jw, "api", config_api_name(wc->api));
+	json_w_kstr(jw, "account", wc->account->name);
+	json_w_kstr(jw, "region", wc->account->region);
+	json_w_kstr(jw, "interval", dur);
+	json_w_kint(jw, "interval_ms", (int64_t)wc->interval_ms);
+	json_w_kbool(jw, "up", st->consecutive_failures == 0);
+	json_w_kbool(jw, "failed", st->failed);
+	json_w_kbool(jw, "polling", watch_busy(w));
+	json_w_kint(jw, "polls_ok", (int64_t)st->polls_ok);
+	json_w_kint(jw, "polls_failed", (int64_t)st->polls_failed);
+	json_w_kint(jw, "consecutive_failures", st->consecutive_failures);
+	status_w_time(jw, "last_success", st->last_success_ms / 1000);
+	json_w_kint(jw, "last_poll_duration_ms", (int64_t)st->last_duration_ms);
+	json_w_kstr(jw, "last_error",
+	    st->last_error[0] != '\0' ? st->last_error : NULL);
+	json_w_kint(jw, "tasks",
+	    v->ts != NULL ? (int64_t)taskstate_count(v->ts, wc->name, -1) : 0);
+	json_w_obj_close(jw);
+}
+
+/* The JSON array of the watches, in config order. */
+int
+status_watches(const struct status_view *v, struct buf *b)
+{
+	struct json_writer *jw = json_writer_new();
+	size_t i;
+
+	json_w_arr_open(jw);
+	for (i = 0; i < v->nwatches; i++)
+		if (v->watches[i] != NULL)
+			status_w_watch(jw, v, v->watches[i]);
+	json_w_arr_close(jw);
+	return status_json_out(jw, b, 200);
+}
+
+/* One task found by status_tasks. */
+struct status_task {
+	const char *watch; /* borrowed from the table */
+	const struct task *t;
+};
+
+/* What status_tasks_cb collects. */
+struct status_tasks {
+	int state; /* -1: any */
+	struct status_task *v;
+	size_t n;
+	size_t cap;
+};
+
+/* taskstate_foreach callback: keep the tasks in the wanted state. */
+static void
+status_tasks_cb(const char *watch, const struct task *t, void *arg)
+{
+	struct status_tasks *c = arg;
+
+	if (c->state >= 0 && (int)t->state != c->state)
+		return;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n].watch = watch;
+	c->v[c->n].t = t;
+	c->n++;
+}
+
+/* NULL-safe strcmp. */
+static int
+status_strcmp(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+/* qsort: by watch, newest start first, then cluster and id. */
+static int
+status_task_cmp(const void *a, const void *b)
+{
+	const struct status_task *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->watch, y->watch)) != 0)
+		return c;
+	if (x->t->started_at != y->t->started_at)
+		return x->t->started_at > y->t->started_at ? -1 : 1;
+	if ((c = status_strcmp(x->t->cluster_id, y->t->cluster_id)) != 0)
+		return c;
+	return status_strcmp(x->t->id, y->t->id);
+}
+
+/* The config of the running watch called name, or NULL. */
+static const struct config_watch *
+status_find_watch(const struct status_view *v, const char *name)
+{
+	const struct config_watch *wc;
+	size_t i;
+
+	for (i = 0; i < v->nwatches; i++) {
+		if (v->watches[i] == NULL)
+			continue;
+		wc = watch_config(v->watches[i]);
+		if (strcmp(wc->name, name) == 0)
+			return wc;
+	}
+	return NULL;
+}
+
+/* The JSON array of tasks, as --once prints them. */
+int
+status_tasks(const struct status_view *v, const char *watch, const char *state,
+    struct buf *b)
+{
+	struct status_tasks c;
+	struct json_writer *jw;
+	const struct config_watch *wc = NULL;
+	char *msg;
+	size_t i;
+	int code;
+
+	memset(&c, 0, sizeof(c));
+	c.state = -1;
+	if (!util_empty(state) && (c.state = task_state_from_name(state)) < 0) {
+		msg = xasprintf("unknown state %s; one of PENDING, RUNNING, "
+				"ROLLING_BACK, SUCCEEDED, FAILED, PARTIAL, "
+				"ROLLED_BACK, CANCELLED, UNKNOWN",
+		    state);
+		code = status_json_error(b, 400, msg);
+		free(msg);
+		return code;
+	}
+	if (!util_empty(watch) && status_find_watch(v, watch) == NULL) {
+		msg = xasprintf("no watch named %s", watch);
+		code = status_json_error(b, 404, msg);
+		free(msg);
+		return code;
+	}
+	if (v->ts != NULL)
+		taskstate_foreach(v->ts, util_empty(watch) ? NULL : watch,
+		    status_tasks_cb, &c);
+	qsort(c.v, c.n, sizeof(*c.v), status_task_cmp);
+	jw = json_writer_new();
+	json_w_arr_open(jw);
+	for (i = 0; i < c.n; i++) {
+		if (wc == NULL || strcmp(wc->name, c.v[i].watch) != 0)
+			wc = status_find_watch(v, c.v[i].watch);
+		json_w_obj_open(jw);
+		json_w_kstr(jw, "watch", c.v[i].watch);
+		json_w_kstr(jw, "api", wc ? config_api_name(wc->api) : NULL);
+		json_w_kstr(jw, "account", wc ? wc->account->name : NULL);
+		json_w_kstr(jw, "region", wc ? wc->account->region : NULL);
+		json_w_key(jw, "task");
+		evt_write_task(jw, c.v[i].t);
+		json_w_obj_close(jw);
+	}
+	json_w_arr_close(jw);
+	free(c.v);
+	return status_json_out(jw, b, 200);
+}
+
+/* The reason phrase of the codes used here. */
+static const char *
+status_reason(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 503:
+		return "Service Unavailable";
+	}
+	return "Internal Server Error";
+}
+
+/* /api/v1/tasks: read the watch= and state= parameters. */
+static int
+status_tasks_query(
+    const struct status_view *v, const char *query, struct buf *b)
+{
+	struct evkeyvalq q;
+	int code;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		evhttp_clear_headers(&q);
+		return status_json_error(b, 400, "malformed query string");
+	}
+	code = status_tasks(v, evhttp_find_header(&q, "watch"),
+	    evhttp_find_header(&q, "state"), b);
+	evhttp_clear_headers(&q);
+	return code;
+}
+
+/*
+ * No Nagle on the client's connection: evhttp writes an answer in 16 KiB
+ * pieces, and the last one would wait for a kept-alive client's delayed
+ * ACK (40 ms a scrape).
+ */
+static void
+status_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	int on = 1;
+
+	if (conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    bufferevent_getfd(bev) < 0)
+		return;
+	setsockopt(
+	    bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+/* Answer one request. */
+static void
+status_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct status *s = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *type = STATUS_TEXT;
+	struct status_view v;
+	struct evbuffer *out;
+	struct buf b;
+	int code;
+
+	status_nodelay(req);
+	memset(&v, 0, sizeof(v));
+	s->view_cb(&v, s->view_arg);
+	buf_init(&b, STATUS_MAX_BODY);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (strcmp(path, "/metrics") == 0) {
+		code = status_metrics(&v, &b);
+		type = STATUS_PROM;
+	} else if (strcmp(path, "/healthz") == 0)
+		code = status_healthz(&v, &b);
+	else if (strcmp(path, "/api/v1/watches") == 0) {
+		code = status_watches(&v, &b);
+		type = STATUS_JSON;
+	} else if (strcmp(path, "/api/v1/tasks") == 0) {
+		code = status_tasks_query(&v, evhttp_uri_get_query(uri), &b);
+		type = STATUS_JSON;
+	} else if (strcmp(path, "/") == 0) {
+		buf_puts(&b,
+		    "taskwatchd " TASKWATCH_VERSION "\n/metrics\n"
+		    "/healthz\n/api/v1/watches\n/api/v1/tasks"
+		    "?watch=&state=\n");
+		code = 200;
+	} else {
+		buf_puts(&b, "not found\n");
+		code = 404;
+	}
+	if (code == 500) {
+		buf_reset(&b);
+		buf_puts(&b, "response too large\n");
+		type = STATUS_TEXT;
+	}
+	log_debug("status: %s %d", path, code);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	out = evbuffer_new();
+	if (out == NULL || evbuffer_add(out, buf_str(&b), b.len) == -1) {
+		evhttp_send_error(req, 500, NULL);
+	} else
+		evhttp_send_reply(req, code, status_reason(code), out);
+	if (out != NULL)
+		evbuffer_free(out);
+	buf_free(&b);
+}

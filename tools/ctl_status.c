@@ -1,0 +1,642 @@
+/*
+ * taskwatchctl status | watches | tasks: a plain blocking HTTP client
+ * (libcurl easy; this is a command-line tool, not the daemon) for the
+ * status endpoint.  The address comes from -s, else from the daemon's
+ * config (daemon.listen), else 127.0.0.1:9465.  Tables for people, the
+ * JSON as it came with --json.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ctl_status.h"
+#include "json.h"
+#include "task.h"
+#include "xmalloc.h"
+
+#define CTL_EX_USAGE 64
+#define CTL_EX_CONFIG 78
+#define CTL_DEFAULT_LISTEN "127.0.0.1:9465"
+#define CTL_TIMEOUT_MS 10000
+#define CTL_MAX_BODY (256 * 1024 * 1024)
+#define CTL_CELL_MAX 60 /* characters of a table cell */
+
+/* The command line. */
+struct ctl_opts {
+	const char *cmd;
+	const char *server;
+	const char *file;
+	const char *state;
+	const char *watch;
+	int json;
+};
+
+/* A table of text cells printed with aligned columns. */
+struct ctl_table {
+	size_t ncols;
+	char **cells; /* nrows * ncols */
+	size_t nrows;
+	size_t cap;
+};
+
+/* Print usage and exit 64. */
+static void __attribute__((noreturn)) ctl_status_usage(void)
+{
+	fprintf(stderr,
+	    "usage: taskwatchctl status [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl watches [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl tasks [--watch name] [--state state] "
+	    "[--json]\n"
+	    "                          [-s host:port] [-f file]\n");
+	exit(CTL_EX_USAGE);
+}
+
+/* curl write callback: append to the capped buffer. */
+static size_t
+ctl_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (buf_add(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+/* GET base + path into body; -1 with a message on stderr. */
+static int
+ctl_get(const char *base, const char *path, struct buf *body, long *code)
+{
+	char errbuf[CURL_ERROR_SIZE], *url;
+	CURLcode rc;
+	CURL *c;
+
+	if ((c = curl_easy_init()) == NULL) {
+		fprintf(stderr, "taskwatchctl: curl_easy_init failed\n");
+		return -1;
+	}
+	url = xasprintf("%s%s", base, path);
+	errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)CTL_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(
+	    c, CURLOPT_USERAGENT, "taskwatchctl/" TASKWATCH_VERSION);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "taskwatchctl: %s: %s\n", url,
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+		curl_easy_cleanup(c);
+		free(url);
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_cleanup(c);
+	free(url);
+	return 0;
+}
+
+/* The base URL for a listen address; a wildcard becomes loopback. */
+static char *
+ctl_base_url(const char *addr)
+{
+	const char *port, *end;
+	char *host, *url;
+
+	if (*addr == '[') {
+		if ((end = strchr(addr, ']')) == NULL || end[1] != ':')
+			return NULL;
+		host = xstrndup(addr + 1, (size_t)(end - addr - 1));
+		port = end + 2;
+	} else {
+		if ((port = strrchr(addr, ':')) == NULL)
+			return NULL;
+		host = xstrndup(addr, (size_t)(port - addr));
+		port++;
+	}
+	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0) {
+		free(host);
+		host = xstrdup("127.0.0.1");
+	} else if (strcmp(host, "::") == 0) {
+		free(host);
+		host = xstrdup("::1");
+	}
+	if (strchr(host, ':') != NULL)
+		url = xasprintf("http://[%s]:%s", host, port);
+	else
+		url = xasprintf("http://%s:%s", host, port);
+	free(host);
+	return url;
+}
+
+/* Where the endpoint is: -s, the config's listen, or the default. */
+static int
+ctl_address(const struct ctl_opts *o, char **addr)
+{
+	struct config *conf;
+	char *errors = NULL;
+
+	if (o->server != NULL) {
+		*addr = xstrdup(o->server);
+		return 0;
+	}
+	conf = config_load(o->file ? o->file : CONFIG_DEFAULT_PATH, &errors);
+	if (conf == NULL) {
+		if (o->file != NULL) {
+			fputs(errors ? errors : "invalid config\n", stderr);
+			free(errors);
+			return CTL_EX_CONFIG;
+		}
+		free(errors);
+		*addr = xstrdup(CTL_DEFAULT_LISTEN);
+		return 0;
+	}
+	if (conf->daemon.listen == NULL || *conf->daemon.listen == '\0') {
+		fprintf(stderr,
+		    "taskwatchctl: the status endpoint is disabled "
+		    "(daemon.listen is \"\" in %s)\n",
+		    conf->path);
+		config_free(conf);
+		return 1;
+	}
+	*addr = xstrdup(conf->daemon.listen);
+	config_free(conf);
+	return 0;
+}
+
+/* Start a table with its header row. */
+static void
+ctl_table_init(struct ctl_table *t, const char *const *header, size_t ncols)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->cap = 16;
+	t->cells = xreallocarray(NULL, t->cap * ncols, sizeof(*t->cells));
+	for (i = 0; i < ncols; i++)
+		t->cells[i] = xstrdup(header[i]);
+	t->nrows = 1;
+}
+
+/* Append a row; long cells are cut, NULL is "-". */
+static void
+ctl_table_row(struct ctl_table *t, const char *const *row)
+{
+	const char *s;
+	char *c, *p;
+	size_t i;
+
+	if (t->nrows == t->cap) {
+		t->cap *= 2;
+		t->cells = xreallocarray(
+		    t->cells, t->cap * t->ncols, sizeof(*t->cells));
+	}
+	for (i = 0; i < t->ncols; i++) {
+		s = row[i] != NULL && *row[i] != '\0' ? row[i] : "-";
+		if (strlen(s) > CTL_CELL_MAX)
+			c = xasprintf("%.*s...", CTL_CELL_MAX - 3, s);
+		else
+			c = xstrdup(s);
+		/* One line per row, whatever the cloud wrote. */
+		for (p = c; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		t->cells[t->nrows * t->ncols + i] = c;
+	}
+	t->nrows++;
+}
+
+/* Print with aligned columns and free. */
+static void
+ctl_table_print(struct ctl_table *t)
+{
+	size_t *w, r, i, len;
+
+	w = xcalloc(t->ncols, sizeof(*w));
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			if ((len = strlen(t->cells[r * t->ncols + i])) > w[i])
+				w[i] = len;
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			if (i + 1 < t->ncols)
+				printf("%-*s  ", (int)w[i],
+				    t->cells[r * t->ncols + i]);
+			else
+				printf("%s\n", t->cells[r * t->ncols + i]);
+		}
+	}
+	for (r = 0; r < t->nrows * t->ncols; r++)
+		free(t->cells[r]);
+	free(t->cells);
+	free(w);
+}
+
+/* Parse a JSON body; NULL with a message on stderr. */
+static struct json *
+ctl_parse(const char *what, const struct buf *b)
+{
+	struct json *j;
+	char *cause = NULL;
+
+	if ((j = json_parse(buf_str(b), b->len, &cause)) == NULL) {
+		fprintf(stderr, "taskwatchctl: %s: %s\n", what,
+		    cause ? cause : "invalid JSON");
+		free(cause);
+	}
+	return j;
+}
+
+/* An integer member as text ("-" if absent). */
+static void
+ctl_int(const struct json *v, const char *key, char *dst, size_t len)
+{
+	int64_t n;
+
+	if (json_int(json_get(v, key), 0, &n) == 0)
+		snprintf(dst, len, "%lld", (long long)n);
+	else
+		snprintf(dst, len, "-");
+}
+
+/* 1 if a bool member is true. */
+static int
+ctl_true(const struct json *v, const char *key)
+{
+	int b = 0;
+
+	return json_bool(json_get(v, key), &b) == 0 && b;
+}
+
+/* watches: one row per watch. */
+static int
+ctl_watches(const struct buf *body)
+{
+	static const char *const head[] = { "WATCH", "API", "ACCOUNT",
+		"INTERVAL", "STATE", "TASKS", "FAILS", "LAST SUCCESS",
+		"LAST ERROR" };
+	const struct json *w;
+	struct ctl_table t;
+	struct json *root;
+	char tasks[32], fails[32];
+	const char *row[9];
+	size_t i;
+
+	if ((root = ctl_parse("/api/v1/watches", body)) == NULL)
+		return 1;
+	ctl_table_init(&t, head, 9);
+	for (i = 0; i < json_len(root); i++) {
+		w = json_at(root, i);
+		ctl_int(w, "tasks", tasks, sizeof(tasks));
+		ctl_int(w, "consecutive_failures", fails, sizeof(fails));
+		row[0] = json_get_str(w, "name");
+		row[1] = json_get_str(w, "api");
+		row[2] = json_get_str(w, "account");
+		row[3] = json_get_str(w, "interval");
+		row[4] = ctl_true(w, "failed") ? "FAILED"
+		    : ctl_true(w, "up")        ? "up"
+					       : "failing";
+		row[5] = tasks;
+		row[6] = fails;
+		row[7] = json_get_str(w, "last_success");
+		row[8] = json_get_str(w, "last_error");
+		ctl_table_row(&t, row);
+	}
+	ctl_table_print(&t);
+	json_free(root);
+	return 0;
+}
+
+/* tasks: one row per task. */
+static int
+ctl_tasks(const struct buf *body)
+{
+	static const char *const head[] = { "WATCH", "STATE", "PROGRESS",
+		"TYPE", "CLUSTER", "TASK", "STARTED", "REASON" };
+	const struct json *e, *t;
+	struct ctl_table tab;
+	struct json *root;
+	char progress[32];
+	const char *row[8], *cluster;
+	int64_t p;
+	size_t i;
+
+	if ((root = ctl_parse("/api/v1/tasks", body)) == NULL)
+		return 1;
+	ctl_table_init(&tab, head, 8);
+	for (i = 0; i < json_len(root); i++) {
+		e = json_at(root, i);
+		t = json_get(e, "task");
+		if (json_int(json_get(t, "progress"), 0, &p) == 0)
+			snprintf(
+			    progress, sizeof(progress), "%lld%%", (long long)p);
+		else
+			snprintf(progress, sizeof(progress), "-");
+		cluster = json_get_str(t, "cluster_name");
+		if (cluster == NULL || *cluster == '\0')
+			cluster = json_get_str(t, "cluster_id");
+		row[0] = json_get_str(e, "watch");
+		row[1] = json_get_str(t, "state");
+		row[2] = progress;
+		row[3] = json_get_str(t, "type");
+		row[4] = cluster;
+		row[5] = json_get_str(t, "id");
+		row[6] = json_get_str(t, "started_at");
+		row[7] = json_get_str(t, "reason");
+		ctl_table_row(&tab, row);
+	}
+	ctl_table_print(&tab);
+	json_free(root);
+	return 0;
+}
+
+/* Figures taken from the /metrics text for "status". */
+struct ctl_figures {
+	char version[64];
+	double pending;
+	double by_state[TASK_STATE_COUNT];
+};
+
+/* The value of label key in a sample line's label text; 0 if found. */
+static int
+ctl_label(const char *line, const char *key, char *dst, size_t len)
+{
+	char *want = xasprintf("%s=\"", key);
+	const char *p = strstr(line, want), *q;
+
+	free(want);
+	if (p == NULL)
+		return -1;
+	p += strlen(key) + 2;
+	if ((q = strchr(p, '"')) == NULL)
+		return -1;
+	snprintf(dst, len, "%.*s", (int)(q - p), p);
+	return 0;
+}
+
+/* Read the few samples "status" shows from the Prometheus text. */
+static void
+ctl_figures(const char *text, struct ctl_figures *f)
+{
+	const char *line = text, *nl, *sp;
+	char *one, state[32];
+	int s;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->version, sizeof(f->version), "?");
+	for (; line != NULL && *line != '\0'; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		one = xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
+		sp = strrchr(one, ' ');
+		if (one[0] == '#' || sp == NULL) {
+			free(one);
+			continue;
+		}
+		if (strncmp(one, "taskwatch_build_info{", 21) == 0)
+			ctl_label(
+			    one, "version", f->version, sizeof(f->version));
+		else if (strncmp(one, "taskwatch_outbox_pending{", 25) == 0)
+			f->pending += strtod(sp + 1, NULL);
+		else if (strncmp(one, "taskwatch_tasks{", 16) == 0 &&
+		    ctl_label(one, "state", state, sizeof(state)) == 0 &&
+		    (s = task_state_from_name(state)) >= 0)
+			f->by_state[s] += strtod(sp + 1, NULL);
+		free(one);
+	}
+}
+
+/* status: health, watches, tasks by state, pending notifications. */
+static int
+ctl_summary(const char *base, const struct ctl_opts *o)
+{
+	struct buf health, watches, metrics;
+	struct ctl_figures f;
+	struct json *root = NULL;
+	struct json_writer *jw;
+	long hcode = 0, wcode = 0, mcode = 0;
+	size_t i, nw = 0, nfailed = 0, nfailing = 0;
+	double tasks = 0;
+	int s, ret = 1;
+	const char *p, *nl, *sep;
+
+	buf_init(&health, CTL_MAX_BODY);
+	buf_init(&watches, CTL_MAX_BODY);
+	buf_init(&metrics, CTL_MAX_BODY);
+	if (ctl_get(base, "/healthz", &health, &hcode) == -1 ||
+	    ctl_get(base, "/api/v1/watches", &watches, &wcode) == -1 ||
+	    ctl_get(base, "/metrics", &metrics, &mcode) == -1)
+		goto out;
+	if (wcode != 200 || mcode != 200 ||
+	    (root = ctl_parse("/api/v1/watches", &watches)) == NULL) {
+		fprintf(stderr,
+		    "taskwatchctl: %s: unexpected answers (%ld, "
+		    "%ld)\n",
+		    base, wcode, mcode);
+		goto out;
+	}
+	nw = json_len(root);
+	for (i = 0; i < nw; i++) {
+		if (ctl_true(json_at(root, i), "failed"))
+			nfailed++;
+		else if (!ctl_true(json_at(root, i), "up"))
+			nfailing++;
+	}
+	ctl_figures(buf_str(&metrics), &f);
+	for (s = 0; s < TASK_STATE_COUNT; s++)
+		tasks += f.by_state[s];
+	ret = hcode == 200 ? 0 : 1;
+	if (o->json) {
+		jw = json_writer_new();
+		json_w_obj_open(jw);
+		json_w_kbool(jw, "healthy", hcode == 200);
+		json_w_key(jw, "reasons");
+		json_w_arr_open(jw);
+		for (p = buf_str(&health); hcode != 200 && *p != '\0';
+		     p = nl ? nl + 1 : p + strlen(p)) {
+			char *line;
+
+			nl = strchr(p, '\n');
+			line = xstrndup(p, nl ? (size_t)(nl - p) : strlen(p));
+			json_w_str(jw, line);
+			free(line);
+		}
+		json_w_arr_close(jw);
+		json_w_kstr(jw, "version", f.version);
+		json_w_kint(jw, "watches", (int64_t)nw);
+		json_w_kint(jw, "watches_failed", (int64_t)nfailed);
+		json_w_kint(jw, "watches_failing", (int64_t)nfailing);
+		json_w_kint(jw, "tasks", (int64_t)tasks);
+		json_w_key(jw, "tasks_by_state");
+		json_w_obj_open(jw);
+		for (s = 0; s < TASK_STATE_COUNT; s++)
+			json_w_kint(jw, task_state_name((enum task_state)s),
+			    (int64_t)f.by_state[s]);
+		json_w_obj_close(jw);
+		json_w_kint(jw, "pending_notifications", (int64_t)f.pending);
+		json_w_obj_close(jw);
+		printf("%s\n", json_writer_str(jw, NULL));
+		json_writer_free(jw);
+		goto out;
+	}
+	printf("taskwatchd %s at %s: %s\n", f.version, base,
+	    hcode == 200 ? "healthy" : "UNHEALTHY");
+	for (p = buf_str(&health); hcode != 200 && *p != '\0';
+	     p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		printf("  %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+	}
+	printf("watches: %zu (%zu up, %zu failing, %zu failed)\n", nw,
+	    nw - nfailed - nfailing, nfailing, nfailed);
+	printf("tasks: %.0f", tasks);
+	for (s = 0, sep = " ("; s < TASK_STATE_COUNT; s++) {
+		if (f.by_state[s] <= 0)
+			continue;
+		printf("%s%s %.0f", sep, task_state_name((enum task_state)s),
+		    f.by_state[s]);
+		sep = ", ";
+	}
+	printf("%s\npending notifications: %.0f\n", *sep == ',' ? ")" : "",
+	    f.pending);
+out:
+	json_free(root);
+	buf_free(&health);
+	buf_free(&watches);
+	buf_free(&metrics);
+	return ret;
+}
+
+/* The /api/v1/tasks path with the filters, percent-encoded. */
+static char *
+ctl_tasks_path(const struct ctl_opts *o)
+{
+	struct buf b;
+	CURL *c = curl_easy_init();
+	char *e;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "/api/v1/tasks");
+	if (o->watch != NULL && c != NULL &&
+	    (e = curl_easy_escape(c, o->watch, 0)) != NULL) {
+		buf_printf(&b, "?watch=%s", e);
+		curl_free(e);
+	}
+	if (o->state != NULL && c != NULL &&
+	    (e = curl_easy_escape(c, o->state, 0)) != NULL) {
+		buf_printf(&b, "%sstate=%s", o->watch ? "&" : "?", e);
+		curl_free(e);
+	}
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	return buf_release(&b);
+}
+
+/* Fetch one JSON endpoint and print it raw or as a table. */
+static int
+ctl_list(const char *base, const struct ctl_opts *o)
+{
+	struct buf body;
+	struct json *err;
+	char *path;
+	long code = 0;
+	int ret = 1;
+
+	path = strcmp(o->cmd, "tasks") == 0 ? ctl_tasks_path(o)
+					    : xstrdup("/api/v1/watches");
+	buf_init(&body, CTL_MAX_BODY);
+	if (ctl_get(base, path, &body, &code) == -1)
+		goto out;
+	if (code != 200) {
+		err = json_parse(buf_str(&body), body.len, NULL);
+		fprintf(stderr, "taskwatchctl: %s: %s\n", path,
+		    err && json_get_str(err, "error")
+			? json_get_str(err, "error")
+			: "unexpected answer");
+		json_free(err);
+		goto out;
+	}
+	if (o->json) {
+		fwrite(buf_str(&body), 1, body.len, stdout);
+		if (body.len == 0 || buf_str(&body)[body.len - 1] != '\n')
+			putchar('\n');
+		ret = 0;
+	} else if (strcmp(o->cmd, "tasks") == 0)
+		ret = ctl_tasks(&body);
+	else
+		ret = ctl_watches(&body);
+out:
+	buf_free(&body);
+	free(path);
+	return ret;
+}
+
+/* Run "status", "watches" or "tasks" (argv[0]); the exit status. */
+int
+ctl_status(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "watch", required_argument, NULL, 'W' },
+		{ "server", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl_opts o;
+	char *addr = NULL, *base;
+	int ch, ret;
+
+	memset(&o, 0, sizeof(o));
+	o.cmd = argv[0];
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o.file = optarg;
+			break;
+		case 's':
+			o.server = optarg;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'S':
+			o.state = optarg;
+			break;
+		case 'W':
+			o.watch = optarg;
+			break;
+		default:
+			ctl_status_usage();
+		}
+	}
+	if (optind != argc ||
+	    ((o.state || o.watch) && strcmp(o.cmd, "tasks") != 0))
+		ctl_status_usage();
+	if ((ret = ctl_address(&o, &addr)) != 0)
+		return ret;
+	if ((base = ctl_base_url(addr)) == NULL) {
+		fprintf(stderr,
+		    "taskwatchctl: invalid address %s: use "
+		    "host:port or [v6addr]:port\n",
+		    addr);
+		free(addr);
+		return CTL_EX_USAGE;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(o.cmd, "status") == 0)
+		ret = ctl_summary(base, &o);
+	else
+		ret = ctl_list(base, &o);
+	curl_global_cleanup();
+	free(base);
+	free(addr);
+	return ret;
+}

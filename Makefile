@@ -6,13 +6,18 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
+                  systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd \
+               2>/dev/null),/usr/lib/sysusers.d)
 DESTDIR   ?=
 
 CC        ?= cc
 PKGS       = libevent libcurl yaml-0.1 yajl libcrypto
 DEB_PKGS   = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
              libssl-dev libcmocka-dev pkg-config valgrind mandoc \
-             jq curl
+             jq curl clang libclang-rt-14-dev systemd prometheus \
+             prometheus-alertmanager wrk python3-aiohttp
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -45,11 +50,20 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
-.PHONY: all check unit lint fuzz bench demo deps install uninstall clean
+.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest deps install \
+        uninstall clean
 
 all: $(PROGS)
 
-obj/%.o: %.c
+# Objects and programs are rebuilt when the flags change (SANITIZE=1 and a
+# plain build must never be mixed).
+FLAGS_STAMP := obj/.flags-$(shell printf '%s' '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p obj
+	@rm -f obj/.flags-*
+	@touch $@
+
+obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -59,21 +73,66 @@ $(LIB): $(LIB_OBJS)
 
 bin/taskwatchd: obj/src/main.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
 bin/taskwatchctl: $(CTL_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
 bin/taskwatch-sim: $(SIM_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
 tests/bin/%: obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL) -lcmocka
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL) -lcmocka
 
-unit: $(UNIT_BINS)
+# Helpers of the integration scripts (no library needed).
+TEST_TOOLS = tests/bin/twtool
+
+tests/bin/twtool: obj/tests/tools/twtool.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
+
+unit: $(UNIT_BINS) $(TEST_TOOLS)
+
+# libFuzzer targets: the library again, built by clang with the fuzzer's
+# coverage and ASan + UBSan, into obj-fuzz/.
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 60
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -DTASKWATCH_VERSION='"$(VERSION)"' \
+               -iquote include $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) -MMD -MP
+FUZZ_OBJS    = $(LIB_SRCS:%.c=obj-fuzz/%.o)
+FUZZ_SRCS    = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    = $(FUZZ_SRCS:tests/fuzz/%.c=tests/bin/fuzz/%)
+
+obj-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+obj-fuzz/libfuzz.a: $(FUZZ_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+FUZZ_SIM_OBJS = $(patsubst %.c,obj-fuzz/%.o,$(filter-out tools/sim/sim_main.c,$(SIM_SRCS)))
+
+tests/bin/fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SIM_OBJS) \
+    obj-fuzz/libfuzz.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -iquote tools/sim -fsanitize=fuzzer -o $@ \
+	    $< $(FUZZ_SIM_OBJS) obj-fuzz/libfuzz.a $(PKG_LIBS)
+
+tests/bin/fuzz/%: tests/fuzz/%.c obj-fuzz/libfuzz.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    obj-fuzz/libfuzz.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run
 
 # deps: install what is missing when root; otherwise say what to run.
 deps:
@@ -99,13 +158,28 @@ demo: deps
 	$(MAKE) all
 	tests/demo/run
 
-bench: deps
+# crashtest: the crash test of `make check` with more kills (N, default 1000).
+N ?= 1000
+crashtest: deps
 	$(MAKE) all
-	@echo "bench: not yet implemented (issue 7)"
+	CRASH_KILLS=$(N) bash tests/integration/crash.sh
+
+# bench: taskwatchd side by side with wrk, curl | jq and aiohttp on the
+# simulator (bounded, about 6 minutes); prints and writes bench/results.md.
+BENCH_TOOLS = bench/bin/readytime
+
+bench/bin/%: obj/bench/%.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
+
+bench: deps
+	$(MAKE) all tests/bin/twtool $(BENCH_TOOLS)
+	bench/run
 
 lint:
 	clang-format --dry-run -Werror include/*.h src/*.c src/providers/*.c \
-	    tools/*.c tools/sim/*.c tools/sim/*.h tests/unit/*.c
+	    tools/*.c tools/*.h tools/sim/*.c tools/sim/*.h tests/unit/*.c \
+	    tests/tools/*.c bench/*.c
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
 install: all
@@ -120,15 +194,27 @@ install: all
 	install -d $(DESTDIR)$(SYSCONFDIR)/taskwatchd
 	install -m 644 conf/taskwatchd.yaml.example \
 	    $(DESTDIR)$(SYSCONFDIR)/taskwatchd/taskwatchd.yaml.example
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed -e 's|/usr/sbin/taskwatchd|$(SBINDIR)/taskwatchd|g' \
+	    -e 's|/etc/taskwatchd/|$(SYSCONFDIR)/taskwatchd/|g' \
+	    systemd/taskwatchd.service >obj/taskwatchd.service.tmp && \
+	    mv obj/taskwatchd.service.tmp obj/taskwatchd.service
+	install -m 644 obj/taskwatchd.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/taskwatchd.service
+	install -m 644 systemd/taskwatchd.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/taskwatchd.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/taskwatchd $(DESTDIR)$(SBINDIR)/taskwatchctl \
 	    $(DESTDIR)$(BINDIR)/taskwatch-sim \
-	    $(DESTDIR)$(SYSCONFDIR)/taskwatchd/taskwatchd.yaml.example
+	    $(DESTDIR)$(SYSCONFDIR)/taskwatchd/taskwatchd.yaml.example \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/taskwatchd.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/taskwatchd.conf
 	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rmdir $(DESTDIR)$(SYSCONFDIR)/taskwatchd 2>/dev/null || true
 
 clean:
-	rm -rf obj bin tests/bin
+	rm -rf obj obj-fuzz bin tests/bin bench/bin
 
--include $(shell find obj -name '*.d' 2>/dev/null)
+-include $(shell find obj obj-fuzz -name '*.d' 2>/dev/null)

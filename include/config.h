@@ -155,6 +155,7 @@ struct config_notifier {
 	unsigned max_concurrent;       /* default 4 */
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
+	int allow_root;                /* may run hooks as root */
 	int line;
 };
 
@@ -193,6 +194,8 @@ struct config {
  * per line (caller frees).
  */
 struct config *config_load(const char *path, char **errors);
+/* As config_load, reading from an open stream reported as path. */
+struct config *config_load_stream(const char *path, FILE *fp, char **errors);
 /* Free a config; NULL is a no-op. */
 void config_free(struct config *conf);
 /* Print the normalised config (every default filled in) as YAML, for -nv. */

@@ -31,6 +31,11 @@ void sched_set_interval(struct sched_job *job, uint64_t interval_ms);
  * an exponential backoff (capped), or retry_after_ms when that is longer.
  */
 void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
+/*
+ * A run did not happen (its account is paused): run again after delay_ms,
+ * counting neither a success nor a failure.
+ */
+void sched_defer(struct sched_job *job, uint64_t delay_ms);
 /* Remove a job (running or not); its callback will not be called again. */
 void sched_remove(struct sched_job *job);
 /* Stop starting jobs (shutdown); running ones may still call sched_done. */

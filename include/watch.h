@@ -13,14 +13,22 @@
 #include "evt.h"
 #include "task.h"
 
+struct credentials_cache;
+struct event_base;
 struct http;
+struct iam;
+struct ratelimit_set;
 struct sched;
 struct taskstate;
 struct watch;
 
 /* What every watch shares; all borrowed. */
 struct watch_env {
+	struct event_base *base;
+	struct ratelimit_set *limits; /* per-account gates */
 	struct http *http;
+	struct iam *iam;                 /* IAM tokens (auth method token) */
+	struct credentials_cache *creds; /* AK/SK and Alibaba key pairs */
 	struct sched *sched;
 	struct taskstate *ts;
 	uint64_t max_response_bytes;

@@ -152,7 +152,7 @@ static const char *const config_watch_keys[] = { "name", "account", "api",
 static const char *const config_notifier_keys[] = { "name", "type", "url",
 	"headers", "secret_file", "secret_env", "secret_credential", "timeout",
 	"retry", "urls", "resolve_after", "repeat", "labels", "facility",
-	"command", "max_concurrent", "cooldown", "user", NULL };
+	"command", "max_concurrent", "cooldown", "user", "allow_root", NULL };
 static const char *const config_notifier_inline[] = { "secret", NULL };
 static const char *const config_webhook_keys[] = { "name", "type", "url",
 	"headers", "secret", "secret_file", "secret_env", "secret_credential",
@@ -162,7 +162,7 @@ static const char *const config_alertmanager_keys[] = { "name", "type", "urls",
 static const char *const config_syslog_keys[] = { "name", "type", "facility",
 	NULL };
 static const char *const config_exec_keys[] = { "name", "type", "command",
-	"timeout", "max_concurrent", "cooldown", "user", NULL };
+	"timeout", "max_concurrent", "cooldown", "user", "allow_root", NULL };
 static const char *const config_retry_keys[] = { "initial", "max",
 	"give_up_after", NULL };
 static const char *const config_rule_keys[] = { "name", "match", "severity",
@@ -1654,8 +1654,8 @@ config_parse_watch(struct config_parse *p, yaml_node_t *node,
 			config_check_watch_account(p, w, akv, apikv);
 	}
 	if ((kv = config_map_find(&m, "interval")) != NULL)
-		config_duration(
-		    p, kv, 100, 24 * CONFIG_HOUR, 0, &w->interval_ms);
+		/* 0: back to back, for benchmarks; rate_limit still applies */
+		config_duration(p, kv, 0, 24 * CONFIG_HOUR, 0, &w->interval_ms);
 	if ((kv = config_map_find(&m, "timeout")) != NULL)
 		config_duration(p, kv, 100, 10 * CONFIG_MIN, 0, &w->timeout_ms);
 	if ((kv = config_map_find(&m, "stall_after")) != NULL)
@@ -2011,6 +2011,8 @@ config_parse_notifier(struct config_parse *p, yaml_node_t *node,
 			else
 				nf->user = xstrdup(s);
 		}
+		if ((kv = config_map_find(&m, "allow_root")) != NULL)
+			config_bool(p, kv, &nf->allow_root);
 		break;
 	}
 out:
@@ -2297,11 +2299,7 @@ config_open(const char *path, char **errors)
 struct config *
 config_load(const char *path, char **errors)
 {
-	struct config_parse p;
 	struct config *conf;
-	yaml_parser_t parser;
-	yaml_document_t doc, extra;
-	yaml_node_t *root;
 	char *dummy = NULL;
 	FILE *fp;
 
@@ -2312,6 +2310,26 @@ config_load(const char *path, char **errors)
 		free(dummy);
 		return NULL;
 	}
+	conf = config_load_stream(path, fp, errors);
+	fclose(fp);
+	free(dummy);
+	return conf;
+}
+
+/* Load and validate a config read from fp, reported as path. */
+struct config *
+config_load_stream(const char *path, FILE *fp, char **errors)
+{
+	struct config_parse p;
+	struct config *conf;
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	yaml_node_t *root;
+	char *dummy = NULL;
+
+	if (errors == NULL)
+		errors = &dummy;
+	*errors = NULL;
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	conf = xcalloc(1, sizeof(*conf));
@@ -2345,7 +2363,6 @@ config_load(const char *path, char **errors)
 		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);
-	fclose(fp);
 
 	if (p.nerrs > 0) {
 		*errors = config_errors_join(&p);
@@ -2720,6 +2737,8 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 		config_print_dur(fp, in, "cooldown", nf->cooldown_ms);
 		if (nf->user != NULL)
 			config_print_kv(fp, in, "user", nf->user);
+		fprintf(fp, "%sallow_root: %s\n", in,
+		    nf->allow_root ? "true" : "false");
 		break;
 	}
 }

@@ -51,6 +51,7 @@ struct http_xfer {
 	char *method;
 	char *url;
 	char *body;
+	size_t body_len;
 	struct curl_slist *req_headers;
 	uint64_t max_body;
 
@@ -98,6 +99,7 @@ static const char *http_secret_headers[] = {
 	"X-Auth-Token",
 	"X-Subject-Token",
 	"X-Security-Token",
+	"X-Acs-Security-Token",
 	"Cookie",
 };
 
@@ -192,7 +194,7 @@ http_headers_clear(struct http_xfer *x)
 
 	for (i = 0; i < x->nheaders; i++) {
 		free(x->headers[i].name);
-		free(x->headers[i].value);
+		xfreesecret(x->headers[i].value); /* X-Subject-Token */
 	}
 	free(x->headers);
 	x->headers = NULL;
@@ -292,12 +294,17 @@ http_retry_after(const struct http_response *resp)
 static void
 http_xfer_free(struct http_xfer *x)
 {
+	struct curl_slist *l;
+
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	/* Headers and body may hold a token or a password. */
+	for (l = x->req_headers; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(x->req_headers);
 	free(x->method);
 	free(x->url);
-	free(x->body);
+	xfreezero(x->body, x->body_len + 1);
 	free(x->fail_msg);
 	buf_free(&x->resp_body);
 	http_headers_clear(x);
@@ -618,6 +625,7 @@ http_set_method(struct http_xfer *x, const struct http_request *req)
 
 	if (req->body != NULL || strcmp(x->method, "POST") == 0) {
 		x->body = xmalloc(req->body_len + 1);
+		x->body_len = req->body_len;
 		if (req->body_len > 0)
 			memcpy(x->body, req->body, req->body_len);
 		x->body[req->body_len] = '\0';

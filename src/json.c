@@ -4,12 +4,18 @@
  * output.  Strings going into the writer are made valid UTF-8 first so that
  * remote text can never stop generation half-way.
  *
+ * A tree lives in a few large blocks (an arena) that json_free releases at
+ * once: a listing page has thousands of values, and one allocation each
+ * cost more than the parse.  Children are gathered on a stack while their
+ * container is open and copied into an exact array when it closes.
+ *
  * Duplicate object keys are kept; json_get returns the last one.  A string
  * holding "\u0000" is truncated at the NUL (json_str is a C string); the rest
  * of the document is kept, so one odd field cannot fail a whole listing.
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +27,19 @@
 #include "log.h"
 #include "xmalloc.h"
 
+#define JSON_BLOCK_MIN 2048          /* the first block, at least */
+#define JSON_BLOCK_FIRST_MAX 65536   /* the first block, at most */
+#define JSON_BLOCK_MAX (1024 * 1024) /* later blocks double up to this */
+#define JSON_TEXT_RATIO 6            /* tree bytes per byte of text, about */
+
+/* One arena block; the tree's values, arrays and strings are carved out. */
+struct json_block {
+	struct json_block *next;
+	size_t used;
+	size_t cap;
+	max_align_t data[];
+};
+
 struct json {
 	enum json_type type;
 	int b;   /* JSON_BOOL */
@@ -29,7 +48,7 @@ struct json {
 	struct json **items; /* JSON_ARRAY, JSON_OBJECT values */
 	char **keys;         /* JSON_OBJECT keys, as items */
 	size_t n;
-	size_t cap;
+	struct json_block *blocks; /* the root: every block of the tree */
 };
 
 struct json_writer {
@@ -41,36 +60,62 @@ struct json_writer {
 struct json_parser {
 	struct json *root;
 	struct json *stack[JSON_MAX_DEPTH];
+	size_t start[JSON_MAX_DEPTH]; /* where stack[i]'s children begin */
 	size_t depth;
-	char *key;   /* pending object key */
-	char *cause; /* our own reason for cancelling */
+	struct json **kids; /* children of the open containers, in order */
+	char **kidkeys;     /* their keys (NULL in arrays) */
+	size_t nkids;
+	size_t capkids;
+	char *key;                 /* pending object key (in the arena) */
+	char *cause;               /* our own reason for cancelling */
+	struct json_block *blocks; /* the arena, newest block first */
+	size_t next_cap;           /* the size of the next block */
 };
 
-/* Free a value and everything below it (recursion bounded by the depth). */
+/* Free the blocks of an arena. */
 static void
-json_free_value(struct json *v)
+json_blocks_free(struct json_block *b)
 {
-	size_t i;
+	struct json_block *next;
 
-	if (v == NULL)
-		return;
-	for (i = 0; i < v->n; i++) {
-		json_free_value(v->items[i]);
-		if (v->keys != NULL)
-			free(v->keys[i]);
+	for (; b != NULL; b = next) {
+		next = b->next;
+		free(b);
 	}
-	free(v->items);
-	free(v->keys);
-	free(v->s);
-	free(v);
 }
 
-/* Allocate a value of type t. */
-static struct json *
-json_new_value(enum json_type t)
+/* n bytes from the arena, aligned for any type; never NULL. */
+static void *
+json_alloc(struct json_parser *p, size_t n)
 {
-	struct json *v = xcalloc(1, sizeof(*v));
+	const size_t align = sizeof(max_align_t);
+	struct json_block *b = p->blocks;
+	size_t cap;
+	void *v;
 
+	n = n > 0 ? (n + align - 1) / align * align : align;
+	if (b == NULL || b->cap - b->used < n) {
+		cap = p->next_cap > n ? p->next_cap : n;
+		if (p->next_cap < JSON_BLOCK_MAX)
+			p->next_cap *= 2;
+		b = xmalloc(sizeof(*b) + cap);
+		b->cap = cap;
+		b->used = 0;
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	v = (char *)b->data + b->used;
+	b->used += n;
+	return v;
+}
+
+/* A value of type t from the arena. */
+static struct json *
+json_new_value(struct json_parser *p, enum json_type t)
+{
+	struct json *v = json_alloc(p, sizeof(*v));
+
+	memset(v, 0, sizeof(*v));
 	v->type = t;
 	return v;
 }
@@ -79,58 +124,59 @@ json_new_value(enum json_type t)
 static int
 json_attach(struct json_parser *p, struct json *v)
 {
-	struct json *c;
-
 	if (p->depth == 0) {
 		if (p->root != NULL) {
-			json_free_value(v);
 			p->cause = xstrdup("JSON has more than one value");
 			return -1;
 		}
 		p->root = v;
 		return 0;
 	}
-	c = p->stack[p->depth - 1];
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 4;
-		c->items = xreallocarray(c->items, c->cap, sizeof(*c->items));
-		if (c->type == JSON_OBJECT)
-			c->keys =
-			    xreallocarray(c->keys, c->cap, sizeof(*c->keys));
+	if (p->nkids == p->capkids) {
+		p->capkids = p->capkids ? p->capkids * 2 : 64;
+		p->kids = xreallocarray(p->kids, p->capkids, sizeof(*p->kids));
+		p->kidkeys =
+		    xreallocarray(p->kidkeys, p->capkids, sizeof(*p->kidkeys));
 	}
-	if (c->type == JSON_OBJECT) {
-		c->keys[c->n] = p->key != NULL ? p->key : xstrdup("");
+	p->kidkeys[p->nkids] = NULL;
+	if (p->stack[p->depth - 1]->type == JSON_OBJECT) {
+		p->kidkeys[p->nkids] = p->key != NULL ? p->key : "";
 		p->key = NULL;
 	}
-	c->items[c->n++] = v;
+	p->kids[p->nkids++] = v;
 	return 0;
 }
 
-/* Copy len bytes into a new C string, cut at the first NUL. */
+/* Copy len bytes into the arena as a C string, cut at the first NUL. */
 static char *
-json_copy_text(const unsigned char *s, size_t len, size_t *outlen)
+json_copy_text(
+    struct json_parser *p, const unsigned char *s, size_t len, size_t *outlen)
 {
 	const unsigned char *nul = memchr(s, '\0', len);
+	char *c;
 
 	if (nul != NULL)
 		len = (size_t)(nul - s);
 	if (outlen != NULL)
 		*outlen = len;
-	return xstrndup((const char *)s, len);
+	c = json_alloc(p, len + 1);
+	memcpy(c, s, len);
+	c[len] = '\0';
+	return c;
 }
 
 /* yajl: null. */
 static int
 json_null_cb(void *ctx)
 {
-	return json_attach(ctx, json_new_value(JSON_NULL)) == 0;
+	return json_attach(ctx, json_new_value(ctx, JSON_NULL)) == 0;
 }
 
 /* yajl: true or false. */
 static int
 json_boolean_cb(void *ctx, int b)
 {
-	struct json *v = json_new_value(JSON_BOOL);
+	struct json *v = json_new_value(ctx, JSON_BOOL);
 
 	v->b = b != 0;
 	return json_attach(ctx, v) == 0;
@@ -140,10 +186,9 @@ json_boolean_cb(void *ctx, int b)
 static int
 json_number_cb(void *ctx, const char *s, size_t len)
 {
-	struct json *v = json_new_value(JSON_NUMBER);
+	struct json *v = json_new_value(ctx, JSON_NUMBER);
 
-	v->s = xstrndup(s, len);
-	v->slen = len;
+	v->s = json_copy_text(ctx, (const unsigned char *)s, len, &v->slen);
 	return json_attach(ctx, v) == 0;
 }
 
@@ -151,9 +196,9 @@ json_number_cb(void *ctx, const char *s, size_t len)
 static int
 json_string_cb(void *ctx, const unsigned char *s, size_t len)
 {
-	struct json *v = json_new_value(JSON_STRING);
+	struct json *v = json_new_value(ctx, JSON_STRING);
 
-	v->s = json_copy_text(s, len, &v->slen);
+	v->s = json_copy_text(ctx, s, len, &v->slen);
 	return json_attach(ctx, v) == 0;
 }
 
@@ -163,8 +208,7 @@ json_map_key_cb(void *ctx, const unsigned char *s, size_t len)
 {
 	struct json_parser *p = ctx;
 
-	free(p->key);
-	p->key = json_copy_text(s, len, NULL);
+	p->key = json_copy_text(p, s, len, NULL);
 	return 1;
 }
 
@@ -179,19 +223,37 @@ json_open(struct json_parser *p, enum json_type t)
 		    "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
 		return 0;
 	}
-	v = json_new_value(t);
+	v = json_new_value(p, t);
 	if (json_attach(p, v) == -1)
 		return 0;
+	p->start[p->depth] = p->nkids;
 	p->stack[p->depth++] = v;
 	return 1;
 }
 
-/* Close the innermost object or array. */
+/* Close the innermost object or array: give it its gathered children. */
 static int
 json_close(struct json_parser *p)
 {
-	if (p->depth > 0)
-		p->depth--;
+	struct json *c;
+	size_t first, n;
+
+	if (p->depth == 0)
+		return 1;
+	c = p->stack[--p->depth];
+	first = p->start[p->depth];
+	n = p->nkids - first;
+	if (n > 0) {
+		c->items = json_alloc(p, n * sizeof(*c->items));
+		memcpy(c->items, p->kids + first, n * sizeof(*c->items));
+		if (c->type == JSON_OBJECT) {
+			c->keys = json_alloc(p, n * sizeof(*c->keys));
+			memcpy(
+			    c->keys, p->kidkeys + first, n * sizeof(*c->keys));
+		}
+	}
+	c->n = n;
+	p->nkids = first;
 	return 1;
 }
 
@@ -266,6 +328,11 @@ json_parse(const char *text, size_t len, char **cause)
 		why = xstrdup("empty JSON document");
 		goto fail;
 	}
+	p.next_cap = len < JSON_BLOCK_FIRST_MAX / JSON_TEXT_RATIO
+	    ? len * JSON_TEXT_RATIO
+	    : JSON_BLOCK_FIRST_MAX;
+	if (p.next_cap < JSON_BLOCK_MIN)
+		p.next_cap = JSON_BLOCK_MIN;
 	yh = yajl_alloc(&json_callbacks, NULL, &p);
 	if (yh == NULL)
 		fatalx("%s: yajl_alloc failed", __func__);
@@ -281,14 +348,15 @@ json_parse(const char *text, size_t len, char **cause)
 	} else if (p.root == NULL)
 		why = xstrdup("empty JSON document");
 	yajl_free(yh);
+	free(p.kids);
+	free(p.kidkeys);
 	if (why == NULL) {
-		free(p.key);
+		p.root->blocks = p.blocks;
 		return p.root;
 	}
 fail:
 	free(p.cause);
-	free(p.key);
-	json_free_value(p.root);
+	json_blocks_free(p.blocks);
 	if (cause != NULL)
 		*cause = why;
 	else
@@ -300,7 +368,8 @@ fail:
 void
 json_free(struct json *root)
 {
-	json_free_value(root);
+	if (root != NULL)
+		json_blocks_free(root->blocks);
 }
 
 /* Type of a value; JSON_NULL for a NULL pointer. */

@@ -4,9 +4,14 @@
  * a signal handler.  A reload builds a new config and swaps it in, keeping
  * the task table and every queued notification.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +21,22 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "credentials.h"
+#include "durable.h"
 #include "evt.h"
 #include "http.h"
+#include "iam.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
+#include "outbox.h"
+#include "ratelimit.h"
 #include "sched.h"
+#include "sdnotify.h"
+#include "statefile.h"
+#include "status.h"
 #include "taskstate.h"
 #include "watch.h"
 #include "xmalloc.h"
@@ -30,6 +44,9 @@
 #define EX_USAGE_ 64
 #define EX_CONFIG_ 78
 #define MAIN_DRAIN_POLL_MS 100
+#define MAIN_SAVE_MS 1000 /* the task table is saved at most this often */
+#define MAIN_SAVE_MINOR_MS 60000    /* progress-only changes wait this long */
+#define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
 
 struct daemon {
 	const char *path;
@@ -38,6 +55,9 @@ struct daemon {
 	struct http *http;
 	struct sched *sched;
 	struct taskstate *ts;
+	struct ratelimit_set *limits;
+	struct iam *iam;
+	struct credentials_cache *creds;
 	struct notify *notify;
 	struct watch **watches;
 	size_t nwatches;
@@ -49,6 +69,15 @@ struct daemon {
 	size_t once_left;
 	int once_failed;
 	int stopping;
+	struct status *status;  /* daemon.listen; NULL with --once */
+	struct event *service;  /* watchdog pings and STATUS= */
+	char *service_status;   /* the STATUS= line last sent */
+	struct statefile *sf;   /* the saved task table; NULL with --once */
+	struct outbox *ob;      /* undelivered notifications; NULL too */
+	struct event *save;     /* saves the table when it changed */
+	uint64_t saved_changes; /* taskstate_changes() at the last save */
+	uint64_t saved_major;   /* the same without progress-only changes */
+	uint64_t saved_ms;      /* monotonic time of the last save */
 };
 
 /* Print usage and exit 64. */
@@ -56,6 +85,21 @@ static void __attribute__((noreturn)) main_usage(void)
 {
 	fprintf(stderr, "usage: taskwatchd [-dnv] [-f file] [--once]\n");
 	exit(EX_USAGE_);
+}
+
+/*
+ * Secrets (keys, tokens) live in this process's memory: never let it reach
+ * a core file.
+ */
+static void
+main_no_core(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		log_warn("setrlimit(RLIMIT_CORE)");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		log_warn("prctl(PR_SET_DUMPABLE)");
 }
 
 /* Print each line of a multi-line error text to the log. */
@@ -77,12 +121,16 @@ static void
 main_emit_cb(struct evt *ev, void *arg)
 {
 	struct daemon *d = arg;
-	char *summary = evt_summary(ev);
+	char *summary;
 
+	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch", ev->watch,
+	    "event", evt_kind_name(ev->kind), NULL);
+	notify_event(d->notify, ev);
+	/* Logged once in the outbox: a logged id is never lost (crash.sh). */
+	summary = evt_summary(ev);
 	log_debug("event %s %s id=%s: %s", evt_kind_name(ev->kind),
 	    config_severity_name(ev->severity), ev->id, summary);
 	free(summary);
-	notify_event(d->notify, ev);
 	evt_free(ev);
 }
 
@@ -212,6 +260,14 @@ main_reload(struct daemon *d)
 	d->conf = nc;
 	notify_reconfigure(d->notify, nc);
 	sched_set_max(d->sched, nc->daemon.max_concurrent_polls);
+	/* Secrets are read again: a reload is how keys are rotated. */
+	credentials_cache_clear(d->creds);
+	iam_reconfigure(d->iam, nc);
+	if (d->sf != NULL &&
+	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
+		log_warnx("reload: state_dir %s takes effect at the next "
+			  "start; still using %s",
+		    nc->daemon.state_dir, old->daemon.state_dir);
 	config_free(old);
 	log_info("reloaded: %zu watches (%zu kept, %zu new or changed, "
 		 "%zu stopped)",
@@ -250,6 +306,7 @@ main_stop(struct daemon *d)
 		return;
 	d->stopping = 1;
 	log_info("stopping");
+	sdnotify_stopping();
 	sched_stop(d->sched);
 	for (i = 0; i < d->nwatches; i++) {
 		watch_free(d->watches[i]);
@@ -276,6 +333,258 @@ main_summary(struct daemon *d)
 	notify_log_summary(d->notify);
 }
 
+/* The status endpoint's view of the daemon, for each request. */
+static void
+main_status_view_cb(struct status_view *v, void *arg)
+{
+	struct daemon *d = arg;
+
+	v->conf = d->conf;
+	v->watches = d->watches;
+	v->nwatches = d->nwatches;
+	v->ts = d->ts;
+	v->notify = d->notify;
+	v->http = d->http;
+	v->stopping = d->stopping;
+	if (d->ob != NULL && outbox_degraded(d->ob))
+		v->problem = "state_dir: notifications are held in memory only "
+			     "(the outbox cannot be written)";
+	else if (d->sf != NULL && !statefile_ok(d->sf))
+		v->problem = "state_dir: the task table cannot be saved";
+}
+
+/* Follow daemon.listen after a reload; a failed bind keeps the old one. */
+static void
+main_relisten(struct daemon *d)
+{
+	char *cause = NULL;
+
+	if (d->status == NULL ||
+	    status_listen(d->status, d->conf->daemon.listen, &cause) == 0)
+		return;
+	log_warnx("status endpoint: %s; still serving the old address", cause);
+	free(cause);
+}
+
+/* Send STATUS= to the service manager when the summary changed. */
+static void
+main_service_status(struct daemon *d)
+{
+	size_t i, failing = 0;
+	char *line;
+
+	if (!sdnotify_enabled())
+		return;
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] != NULL &&
+		    watch_get_stats(d->watches[i])->failed)
+			failing++;
+	line = xasprintf("%s%zu watches, %zu tasks, %zu failing, %zu pending "
+			 "notifications",
+	    d->stopping ? "stopping: " : "", d->nwatches,
+	    taskstate_count(d->ts, NULL, -1), failing,
+	    notify_pending(d->notify));
+	if (d->service_status != NULL && strcmp(line, d->service_status) == 0) {
+		free(line);
+		return;
+	}
+	sdnotify_status(line);
+	free(d->service_status);
+	d->service_status = line;
+}
+
+/* The loop's own timer: WATCHDOG=1 (a stuck loop sends none), STATUS=. */
+static void
+main_service_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (sdnotify_watchdog_ms() > 0)
+		sdnotify_watchdog();
+	main_service_status(d);
+}
+
+/* Start the service timer when a service manager listens. */
+static void
+main_service_start(struct daemon *d)
+{
+	uint64_t ms = MAIN_SERVICE_STATUS_MS, wd = sdnotify_watchdog_ms();
+	struct timeval tv;
+
+	if (!sdnotify_enabled())
+		return;
+	if (wd > 0 && wd < ms)
+		ms = wd;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	d->service = event_new(d->base, -1, EV_PERSIST, main_service_cb, d);
+	if (d->service == NULL || event_add(d->service, &tv) == -1)
+		fatalx("cannot add the service timer");
+	if (wd > 0)
+		log_debug(
+		    "watchdog: pinging every %llu ms", (unsigned long long)wd);
+}
+
+/*
+ * The state directory must exist (made with its parents, mode 0750, if
+ * missing) and take a new file; -1 with *cause otherwise.
+ */
+static int
+main_check_state_dir(const char *dir, char **cause)
+{
+	char *probe;
+	int fd;
+
+	if (durable_mkdirs(dir, 0750) == -1) {
+		*cause = xasprintf(
+		    "cannot create state_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	probe = xasprintf("%s/.taskwatchd-probe.%ld", dir, (long)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xasprintf(
+		    "state_dir %s is not writable: %s", dir, strerror(errno));
+		free(probe);
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	free(probe);
+	return 0;
+}
+
+/*
+ * Save the task table if it changed, unless a notification it detected is
+ * in memory only (disk trouble): a table saved ahead of the outbox would
+ * lose that event in a crash, one saved behind only detects it again.
+ * Then forget the delivered entries the saved table covers.
+ */
+static void
+main_save(struct daemon *d, int force)
+{
+	uint64_t changes = taskstate_changes(d->ts), major, now = monotime_ms();
+	int settled = taskstate_restored_count(d->ts) == 0;
+
+	major = changes - taskstate_minor_changes(d->ts);
+	/* Progress alone moving (a common case) is saved less often. */
+	if (major != d->saved_major ||
+	    (changes != d->saved_changes &&
+		(force || now - d->saved_ms >= MAIN_SAVE_MINOR_MS))) {
+		if (outbox_degraded(d->ob))
+			return;
+		if (statefile_save(
+			d->sf, d->ts, d->conf, monotime_wall_ms() / 1000) == -1)
+			return;
+		d->saved_changes = changes;
+		d->saved_major = major;
+		d->saved_ms = now;
+	}
+	outbox_saved(d->ob, settled);
+}
+
+/* The save timer: at most one save per MAIN_SAVE_MS. */
+static void
+main_save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	main_save(arg, 0);
+}
+
+/*
+ * Before the first poll: restore the saved task table, open the outbox
+ * and queue again what the previous run did not deliver, start the save
+ * timer.  -1 with *cause if the state directory cannot be used.
+ */
+static int
+main_state_open(struct daemon *d, char **cause)
+{
+	static const struct timeval every = { MAIN_SAVE_MS / 1000,
+		(MAIN_SAVE_MS % 1000) * 1000 };
+	const char *dir = d->conf->daemon.state_dir;
+
+	d->sf = statefile_new(dir);
+	statefile_load(d->sf, d->ts, d->conf);
+	d->saved_changes = taskstate_changes(d->ts);
+	d->saved_major = d->saved_changes - taskstate_minor_changes(d->ts);
+	d->saved_ms = monotime_ms();
+	if ((d->ob = outbox_new(d->base, dir, cause)) == NULL)
+		return -1;
+	notify_set_outbox(d->notify, d->ob);
+	d->save = event_new(d->base, -1, EV_PERSIST, main_save_cb, d);
+	if (d->save == NULL || event_add(d->save, &every) == -1)
+		fatalx("cannot add the save timer");
+	return 0;
+}
+
+/*
+ * After the loop (drained or timed out): write what the disk refused so
+ * far, then save the table one last time.  Undelivered entries stay in the
+ * outbox for the next start.
+ */
+static void
+main_state_close(struct daemon *d)
+{
+	size_t left;
+
+	if (d->ob == NULL)
+		return;
+	outbox_retry(d->ob);
+	if (outbox_degraded(d->ob))
+		log_at(LOG_CRIT,
+		    "the task table is not saved: some "
+		    "notifications could not be written to the "
+		    "outbox, and the next start must detect them "
+		    "again");
+	else
+		main_save(d, 1);
+	if ((left = outbox_pending(d->ob, NULL)) > 0)
+		log_info("%zu undelivered notification%s kept in the outbox "
+			 "for the next start",
+		    left, left == 1 ? "" : "s");
+}
+
+/* Read one secret and forget it; -1 with *cause if it cannot be read. */
+static int
+main_check_secret(const char *what, const char *name,
+    const struct config_secret *sec, char **cause)
+{
+	char *value = NULL, *why = NULL;
+
+	if (!credentials_configured(sec))
+		return 0;
+	if (credentials_read(sec, &value, &why) == 0) {
+		xfreesecret(value);
+		return 0;
+	}
+	*cause = xasprintf("%s %s: cannot read secret: %s", what, name, why);
+	free(why);
+	return -1;
+}
+
+/* Every configured secret must be readable now, not at the first poll. */
+static int
+main_check_secrets(const struct config *conf, char **cause)
+{
+	const struct config_account *a;
+	size_t i;
+
+	for (i = 0; i < conf->naccounts; i++) {
+		a = &conf->accounts[i];
+		if (main_check_secret(
+			"account", a->name, &a->access_key, cause) == -1 ||
+		    main_check_secret(
+			"account", a->name, &a->secret_key, cause) == -1 ||
+		    main_check_secret(
+			"account", a->name, &a->password, cause) == -1)
+			return -1;
+	}
+	for (i = 0; i < conf->nnotifiers; i++)
+		if (main_check_secret("notifier", conf->notifiers[i].name,
+			&conf->notifiers[i].secret, cause) == -1)
+			return -1;
+	return 0;
+}
+
 /* All signals arrive here through the loop. */
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -288,8 +597,13 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		main_stop(d);
 		break;
 	case SIGHUP:
-		if (!d->stopping)
-			main_reload(d);
+		if (d->stopping)
+			break;
+		sdnotify_reloading();
+		main_reload(d);
+		main_relisten(d);
+		sdnotify_ready();
+		main_service_status(d);
 		break;
 	case SIGUSR1:
 		main_summary(d);
@@ -328,16 +642,29 @@ main_cleanup(struct daemon *d)
 		watch_free(d->watches[i]);
 	free(d->watches);
 	notify_free(d->notify);
+	outbox_free(d->ob);
+	statefile_free(d->sf);
+	if (d->save != NULL)
+		event_free(d->save);
+	iam_free(d->iam);
+	credentials_cache_free(d->creds);
 	http_free(d->http);
 	sched_free(d->sched);
 	taskstate_free(d->ts);
+	ratelimit_set_free(d->limits);
 	for (i = 0; i < sizeof(d->sigev) / sizeof(d->sigev[0]); i++)
 		if (d->sigev[i] != NULL)
 			event_free(d->sigev[i]);
 	if (d->drain != NULL)
 		event_free(d->drain);
+	status_free(d->status);
+	if (d->service != NULL)
+		event_free(d->service);
+	free(d->service_status);
+	sdnotify_close();
 	event_base_free(d->base);
 	config_free(d->conf);
+	metrics_global_free();
 }
 
 /* Parse flags, load the config, run the loop. */
@@ -396,8 +723,23 @@ main(int argc, char *argv[])
 		config_free(d.conf);
 		return 0;
 	}
+	/* Fail fast, with one line, on what would only fail later. */
+	if (main_check_secrets(d.conf, &errors) == -1) {
+		fprintf(stderr, "taskwatchd: %s\n", errors);
+		free(errors);
+		config_free(d.conf);
+		return EX_CONFIG_;
+	}
+	if (!d.once &&
+	    main_check_state_dir(d.conf->daemon.state_dir, &errors) == -1) {
+		fprintf(stderr, "taskwatchd: %s\n", errors);
+		free(errors);
+		config_free(d.conf);
+		return 1;
+	}
 
 	log_init("taskwatchd", debug || d.once, debug || verbose);
+	main_no_core();
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d.http = http_new(d.base);
@@ -405,7 +747,14 @@ main(int argc, char *argv[])
 	d.sched = sched_new(d.base, d.conf->daemon.max_concurrent_polls);
 	d.ts = taskstate_new();
 	d.notify = notify_new(d.base, d.http, d.conf);
+	d.limits = ratelimit_set_new();
+	d.iam = iam_new(d.base, d.http);
+	d.creds = credentials_cache_new();
+	d.env.base = d.base;
+	d.env.limits = d.limits;
 	d.env.http = d.http;
+	d.env.iam = d.iam;
+	d.env.creds = d.creds;
 	d.env.sched = d.sched;
 	d.env.ts = d.ts;
 	d.env.max_response_bytes = d.conf->daemon.max_response_bytes;
@@ -420,12 +769,36 @@ main(int argc, char *argv[])
 			return 0;
 		}
 	}
+	if (!d.once && main_state_open(&d, &errors) == -1) {
+		fprintf(stderr, "taskwatchd: %s\n", errors);
+		free(errors);
+		main_cleanup(&d);
+		return 1;
+	}
+	if (!d.once) {
+		d.status = status_new(d.base, main_status_view_cb, &d);
+		if (status_listen(d.status, d.conf->daemon.listen, &errors) ==
+		    -1) {
+			fprintf(stderr, "taskwatchd: %s\n", errors);
+			free(errors);
+			main_cleanup(&d);
+			return 1;
+		}
+	}
 	main_signals(&d);
 	main_start_watches(&d);
 	log_info("taskwatchd %s started: %zu watches, %zu notifiers",
 	    TASKWATCH_VERSION, d.conf->nwatches, d.conf->nnotifiers);
 
+	/* Config loaded, state restored: tell the service manager. */
+	if (!d.once && sdnotify_init() == 0 && sdnotify_enabled()) {
+		main_service_start(&d);
+		sdnotify_ready();
+		main_service_status(&d);
+	}
 	event_base_dispatch(d.base);
+	if (!d.once)
+		main_state_close(&d);
 
 	main_cleanup(&d);
 	log_info("exiting");

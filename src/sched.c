@@ -16,6 +16,7 @@
 #include "xmalloc.h"
 
 #define SCHED_BACKOFF_CAP_MS (5 * 60 * 1000)
+#define SCHED_BACKOFF_MIN_MS 100
 
 enum sched_state {
 	SCHED_IDLE,    /* timer armed */
@@ -174,8 +175,13 @@ sched_set_interval(struct sched_job *job, uint64_t interval_ms)
 uint64_t
 sched_backoff_ms(uint64_t interval_ms, unsigned failures)
 {
-	uint64_t cap, ms = interval_ms;
+	uint64_t cap, ms;
 	unsigned i;
+
+	/* A zero interval (benchmarks) still backs off after failures. */
+	if (interval_ms < SCHED_BACKOFF_MIN_MS)
+		interval_ms = SCHED_BACKOFF_MIN_MS;
+	ms = interval_ms;
 
 	cap = interval_ms * 16;
 	if (cap > SCHED_BACKOFF_CAP_MS)
@@ -223,6 +229,17 @@ sched_done(struct sched_job *job, int ok, int64_t retry_after_ms)
 	if (retry_after_ms > 0 && (uint64_t)retry_after_ms > delay)
 		delay = (uint64_t)retry_after_ms;
 	sched_arm(job, delay);
+}
+
+/*
+ * A run did not happen (its account is paused): run again after delay_ms,
+ * counting neither a success nor a failure.
+ */
+void
+sched_defer(struct sched_job *job, uint64_t delay_ms)
+{
+	sched_release(job);
+	sched_arm(job, delay_ms);
 }
 
 /* Remove a job (running or not); its callback will not be called again. */

@@ -9,18 +9,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "credentials.h"
 #include "http.h"
+#include "iam.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "provider.h"
+#include "provider_impl.h"
+#include "ratelimit.h"
 #include "sched.h"
+#include "sign.h"
 #include "taskstate.h"
+#include "timer.h"
+#include "util.h"
 #include "watch.h"
 #include "xmalloc.h"
 
 #define WATCH_MAX_PAGES 10000 /* a server that never ends the list */
 #define WATCH_MAX_LOOKUPS 100 /* per poll; the rest wait for the next */
+/* Huawei locks an AK/SK after 5 bad signatures: stop the account this long. */
+#define WATCH_AUTH_PAUSE_MS (5 * 60 * 1000)
+#define WATCH_THROTTLE_PAUSE_MAX_MS (10 * 60 * 1000)
 
 enum watch_phase {
 	WATCH_IDLE,
@@ -44,12 +56,28 @@ struct watch {
 	unsigned pages;
 	int64_t streak_start_s; /* first failure */
 	struct watch_stats stats;
+	struct timer *gate_timer; /* waiting for the account's gate */
+	void (*gate_resume)(struct watch *);
+	/* Authentication: the request being sent, kept for one retry. */
+	struct sign_req *sreq;
+	http_cb send_cb;
+	struct iam_wait *iam_wait;         /* waiting for an IAM token */
+	uint64_t token_gen;                /* the token sreq carries */
+	int auth_retried;                  /* 401 APIG.0301 retried once */
+	unsigned lookup_failures;          /* inconclusive lookups in a row */
+	int send_failed;                   /* failed before sending: */
+	enum provider_errclass send_class; /* ... with this class */
+	struct config_account acct_view;   /* account + learned project */
 };
 
 static void watch_run_cb(struct sched_job *, void *);
 static void watch_list_cb(const struct http_response *, void *);
 static void watch_lookup_cb(const struct http_response *, void *);
 static void watch_lookup_next(struct watch *);
+static void watch_list_next(struct watch *);
+static void watch_fail(
+    struct watch *, enum provider_errclass, const char *, int64_t);
+static void watch_gate_cb(void *);
 
 /* Create a watch and schedule its first poll after first_delay_ms. */
 struct watch *
@@ -61,10 +89,7 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	w->conf = conf;
 	w->env = env;
 	w->prov = provider_find(conf->api);
-	if (conf->account->auth_method != CONFIG_AUTH_NONE)
-		log_warnx("watch %s: request signing is not implemented in "
-			  "this version; requests to account %s go unsigned",
-		    conf->name, conf->account->name);
+	w->gate_timer = timer_new(env->base, watch_gate_cb, w);
 	w->job = sched_add(
 	    env->sched, conf->interval_ms, first_delay_ms, watch_run_cb, w);
 	return w;
@@ -78,6 +103,10 @@ watch_free(struct watch *w)
 		return;
 	if (w->xfer != NULL)
 		http_cancel(w->xfer);
+	if (w->iam_wait != NULL)
+		iam_cancel(w->iam_wait);
+	sign_req_free(w->sreq);
+	timer_free(w->gate_timer);
 	sched_remove(w->job);
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
@@ -151,13 +180,26 @@ watch_log_summary(const struct watch *w)
 	    st->last_error[0] ? " last_error=" : "", st->last_error);
 }
 
-/* The provider's view of this poll. */
+/*
+ * The provider's view of this poll.  A token account without a configured
+ * project id is shown with the one learned from its token.
+ */
 static void
-watch_ctx(const struct watch *w, struct provider_ctx *ctx)
+watch_ctx(struct watch *w, struct provider_ctx *ctx)
 {
+	const struct config_account *a = w->conf->account;
+	const char *project;
+
 	ctx->watch = w->conf;
-	ctx->account = w->conf->account;
+	ctx->account = a;
 	ctx->now_ms = w->poll_wall_ms;
+	if (a->auth_method == CONFIG_AUTH_TOKEN && util_empty(a->project_id) &&
+	    w->env->iam != NULL &&
+	    (project = iam_project_id(w->env->iam, a)) != NULL) {
+		w->acct_view = *a;
+		w->acct_view.project_id = (char *)project; /* borrowed */
+		ctx->account = &w->acct_view;
+	}
 }
 
 /* The task table's view of this watch. */
@@ -203,33 +245,380 @@ watch_event(const struct watch *w, enum evt_kind kind, int64_t now_s)
 	return ev;
 }
 
-/* Send one provider request; -1 (logged by the caller) if it cannot start. */
+/* The gate of the watch's account (shared by all its watches). */
+static struct ratelimit *
+watch_ratelimit(const struct watch *w)
+{
+	const struct config_account *a = w->conf->account;
+
+	if (w->env->limits == NULL)
+		return NULL;
+	return ratelimit_set_get(
+	    w->env->limits, a->name, a->rate_limit_count, a->rate_limit_per_ms);
+}
+
+/* The account's gate opened: carry on where the poll waited. */
+static void
+watch_gate_cb(void *arg)
+{
+	struct watch *w = arg;
+	void (*resume)(struct watch *) = w->gate_resume;
+
+	w->gate_resume = NULL;
+	if (resume != NULL)
+		resume(w);
+}
+
+/*
+ * Pass the account's gate before a request.  0: send now.  1: the caller
+ * stops; the poll resumes later through resume, or, when the account is
+ * paused (throttled, locked out) before the poll sent anything, the poll is
+ * put off until the pause ends, giving its slot back and counting as
+ * neither success nor failure.
+ */
 static int
-watch_send(struct watch *w, struct provider_req *preq, http_cb cb)
+watch_gate(struct watch *w, void (*resume)(struct watch *))
+{
+	struct ratelimit *rl = watch_ratelimit(w);
+	uint64_t now = monotime_ms(), paused, wait;
+
+	if (rl == NULL)
+		return 0;
+	paused = ratelimit_paused_for(rl, now);
+	if (paused > 0 && w->env->once_done == NULL &&
+	    w->phase == WATCH_LISTING && w->pages == 0) {
+		log_debug("watch %s: account %s paused for %llu ms; poll put "
+			  "off",
+		    w->conf->name, w->conf->account->name,
+		    (unsigned long long)paused);
+		w->phase = WATCH_IDLE;
+		sched_defer(w->job, paused);
+		return 1;
+	}
+	if ((wait = ratelimit_take(rl, now)) == 0)
+		return 0;
+	w->gate_resume = resume;
+	timer_add_ms(w->gate_timer, wait);
+	return 1;
+}
+
+/*
+ * Whether the nth repeat of a failure is logged: the first, then at powers
+ * of two; the others go to debug.
+ */
+static int
+watch_log_due(unsigned n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+/*
+ * Stop the whole account after an answer that says so: throttling (for
+ * Retry-After, or the watch's backoff) and authentication failures (five
+ * minutes: Huawei locks an AK/SK after five bad signatures).
+ */
+static void
+watch_pause_account(struct watch *w, enum provider_errclass class,
+    const char *msg, int64_t retry_after_ms)
+{
+	struct ratelimit *rl = watch_ratelimit(w);
+	uint64_t ms;
+
+	if (rl == NULL || w->env->once_done != NULL)
+		return;
+	if (class == PROVIDER_ERR_AUTH) {
+		if (ratelimit_paused_for(rl, monotime_ms()) == 0)
+			log_warnx("account %s: authentication failed (%s); no "
+				  "request for 5 minutes",
+			    w->conf->account->name, msg);
+		ratelimit_pause(rl, monotime_ms() + WATCH_AUTH_PAUSE_MS);
+	} else if (class == PROVIDER_ERR_THROTTLED) {
+		ms = retry_after_ms > 0 ? (uint64_t)retry_after_ms
+					: sched_backoff_ms(w->conf->interval_ms,
+					      w->stats.consecutive_failures);
+		if (ms > WATCH_THROTTLE_PAUSE_MAX_MS)
+			ms = WATCH_THROTTLE_PAUSE_MAX_MS;
+		/* Once per streak: the watch's failure line repeats. */
+		log_at(
+		    w->stats.consecutive_failures <= 1 ? LOG_INFO : LOG_DEBUG,
+		    "account %s: throttled; its watches wait %llu ms",
+		    w->conf->account->name, (unsigned long long)ms);
+		ratelimit_pause(rl, monotime_ms() + ms);
+	}
+}
+
+/*
+ * A request failed before it was sent (no credentials, no token): hand
+ * the callback a transfer error whose class watch_check_response takes
+ * from send_class.  May run from within watch_send.
+ */
+static void
+watch_send_error(struct watch *w, enum provider_errclass class, const char *msg)
+{
+	struct http_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.error = HTTP_EPROTO;
+	resp.errmsg = msg;
+	resp.body = "";
+	resp.retry_after_ms = -1;
+	w->send_failed = 1;
+	w->send_class = class;
+	w->send_cb(&resp, w);
+}
+
+/* Send the signed request w->sreq; -1 if the transfer cannot start. */
+static int
+watch_submit(struct watch *w)
 {
 	struct http_request req;
-	char *base, *url;
+	char *url, **lines;
 
-	base = config_endpoint(w->conf->account, preq->service);
-	url = xasprintf("%s%s", base, preq->path_query);
-	free(base);
-	/*
-	 * Request signing (AK/SK, IAM token, Alibaba V2/V3) goes here: it
-	 * adds headers or query parameters to req, built from the same
-	 * encoded URL that is sent.
-	 */
+	url = sign_req_url(w->sreq);
+	lines = sign_req_header_lines(w->sreq);
 	memset(&req, 0, sizeof(req));
-	req.method = preq->method;
+	req.method = w->sreq->method;
 	req.url = url;
-	req.headers = preq->headers;
+	req.headers = (const char **)lines;
+	req.body = w->sreq->body;
+	req.body_len = w->sreq->body_len;
 	req.timeout_ms = w->conf->timeout_ms;
 	req.max_body_bytes = w->env->max_response_bytes;
 	req.allow_http = strncmp(url, "http://", 7) == 0;
 	req.ca_file = w->conf->account->tls_ca_file;
-	w->xfer = http_submit(w->env->http, &req, cb, w);
+	w->xfer = http_submit(w->env->http, &req, w->send_cb, w);
 	free(url);
+	sign_lines_free(lines);
 	w->stats.requests++;
 	return w->xfer != NULL ? 0 : -1;
+}
+
+/* An IAM token arrived (or not) for the request waiting in w->sreq. */
+static void
+watch_token_cb(const struct iam_result *res, void *arg)
+{
+	struct watch *w = arg;
+
+	w->iam_wait = NULL;
+	if (res->cancelled)
+		return;
+	if (!res->ok) {
+		watch_send_error(w, res->errclass, res->errmsg);
+		return;
+	}
+	w->token_gen = res->generation;
+	sign_req_add_header(w->sreq, "X-Auth-Token", res->token);
+	if (watch_submit(w) == -1)
+		watch_send_error(
+		    w, PROVIDER_ERR_NETWORK, "cannot start request");
+}
+
+/*
+ * Authenticate w->sreq by the account's method and send it: signed at
+ * once (AK/SK, Alibaba V2/V3, with a fresh nonce every time), or after the
+ * IAM token arrives.  Failures reach the callback.
+ */
+static void
+watch_dispatch(struct watch *w)
+{
+	const struct config_account *a = w->conf->account;
+	const char *key, *secret;
+	char nonce[SIGN_NONCE_LEN + 1], *cause = NULL;
+	int64_t now_s = monotime_wall_ms() / 1000;
+	int rc = 0;
+
+	switch (a->auth_method) {
+	case CONFIG_AUTH_NONE:
+		break;
+	case CONFIG_AUTH_TOKEN:
+		if (w->env->iam == NULL) {
+			watch_send_error(w, PROVIDER_ERR_AUTH, "no IAM client");
+			return;
+		}
+		w->iam_wait = iam_token(w->env->iam, a, watch_token_cb, w);
+		return;
+	case CONFIG_AUTH_AKSK:
+	case CONFIG_AUTH_V2:
+	case CONFIG_AUTH_V3:
+		if (w->env->creds == NULL) {
+			watch_send_error(
+			    w, PROVIDER_ERR_AUTH, "no credential store");
+			return;
+		}
+		if (credentials_cache_pair(
+			w->env->creds, a, &key, &secret, &cause) == -1) {
+			watch_send_error(w, PROVIDER_ERR_AUTH, cause);
+			free(cause);
+			return;
+		}
+		if (a->auth_method == CONFIG_AUTH_AKSK) {
+			if (!util_empty(a->project_id))
+				sign_req_add_header(
+				    w->sreq, "X-Project-Id", a->project_id);
+			rc = sign_huawei(w->sreq, key, secret, now_s, NULL);
+		} else {
+			sign_nonce(nonce);
+			rc = a->auth_method == CONFIG_AUTH_V2
+			    ? sign_alibaba_v2(
+				  w->sreq, key, secret, now_s, nonce, NULL)
+			    : sign_alibaba_v3(
+				  w->sreq, key, secret, now_s, nonce, NULL);
+		}
+		break;
+	}
+	if (rc == -1) {
+		watch_send_error(w, PROVIDER_ERR_AUTH, "cannot sign request");
+		return;
+	}
+	if (watch_submit(w) == -1)
+		watch_send_error(
+		    w, PROVIDER_ERR_NETWORK, "cannot start request");
+}
+
+/*
+ * Send one provider request; the callback fires exactly once, possibly
+ * from within this call when the request cannot be authenticated.  -1
+ * (logged by the caller) only if the description is unusable.
+ */
+static int
+watch_send(struct watch *w, struct provider_req *preq, http_cb cb)
+{
+	struct sign_req *sreq;
+	const char *colon, *v;
+	char *base, *url, *name, *cause = NULL;
+	size_t i;
+
+	base = config_endpoint(w->conf->account, preq->service);
+	url = xasprintf("%s%s", base, preq->path_query);
+	free(base);
+	sreq = sign_req_new();
+	if (sign_req_parse_url(sreq, preq->method, url, &cause) == -1) {
+		log_warnx("watch %s: %s", w->conf->name, cause);
+		free(cause);
+		free(url);
+		sign_req_free(sreq);
+		return -1;
+	}
+	free(url);
+	for (i = 0; i < PROVIDER_MAX_HEADERS && preq->headers[i] != NULL; i++) {
+		if ((colon = strchr(preq->headers[i], ':')) == NULL)
+			continue;
+		name = xstrndup(
+		    preq->headers[i], (size_t)(colon - preq->headers[i]));
+		for (v = colon + 1; *v == ' '; v++)
+			;
+		sign_req_add_header(sreq, name, v);
+		free(name);
+	}
+	sign_req_free(w->sreq);
+	w->sreq = sreq;
+	w->send_cb = cb;
+	w->send_failed = 0;
+	w->auth_retried = 0;
+	watch_dispatch(w);
+	return 0;
+}
+
+/*
+ * A 401 APIG.0301 (or APIG.0307) to a token account means the token died
+ * early: drop it, get a new one and send the request once more.  1 if the
+ * retry is under way.
+ */
+static int
+watch_auth_retry(struct watch *w, const struct http_response *resp)
+{
+	const struct config_account *a = w->conf->account;
+	char *code;
+	int retry;
+
+	if (a->auth_method != CONFIG_AUTH_TOKEN || w->auth_retried ||
+	    w->sreq == NULL || w->env->iam == NULL ||
+	    resp->error != HTTP_RESPONSE || resp->status != 401)
+		return 0;
+	code = provider_error_code(resp->body, resp->body_len);
+	retry = code != NULL &&
+	    (strcmp(code, "APIG.0301") == 0 || strcmp(code, "APIG.0307") == 0);
+	free(code);
+	if (!retry)
+		return 0;
+	log_info("watch %s: account %s: token refused; getting a new one and "
+		 "retrying once",
+	    w->conf->name, a->name);
+	w->auth_retried = 1;
+	iam_invalidate(w->env->iam, a->name, w->token_gen);
+	sign_req_del_header(w->sreq, "X-Auth-Token");
+	watch_dispatch(w);
+	return 1;
+}
+
+/*
+ * A token account without a project id learns it from its first token:
+ * until then the listing cannot be described.  1 if the poll waits.
+ */
+static void watch_project_cb(const struct iam_result *, void *);
+
+static int
+watch_need_project(struct watch *w)
+{
+	const struct config_account *a = w->conf->account;
+
+	if (a->auth_method != CONFIG_AUTH_TOKEN || !util_empty(a->project_id) ||
+	    w->env->iam == NULL || iam_project_id(w->env->iam, a) != NULL)
+		return 0;
+	w->iam_wait = iam_token(w->env->iam, a, watch_project_cb, w);
+	return 1;
+}
+
+/* The first token arrived: carry on with the listing, or fail the poll. */
+static void
+watch_project_cb(const struct iam_result *res, void *arg)
+{
+	struct watch *w = arg;
+
+	w->iam_wait = NULL;
+	if (res->cancelled)
+		return;
+	if (!res->ok) {
+		watch_fail(w, res->errclass, res->errmsg, -1);
+		return;
+	}
+	if (util_empty(res->project_id)) {
+		watch_fail(w, PROVIDER_ERR_AUTH,
+		    "the IAM token names no project; set project_id", -1);
+		return;
+	}
+	watch_list_next(w);
+}
+
+/*
+ * Say "clock skew" when the server refused the request time: Alibaba
+ * InvalidTimeStamp.Expired, Huawei "signature expired" (X-Sdk-Date more
+ * than 15 minutes off).
+ */
+static void
+watch_note_skew(char **msg)
+{
+	static const char *const marks[] = {
+		"InvalidTimeStamp",
+		"RequestTimeTooSkewed",
+		"signature expired",
+		"time stamp or date value is expired",
+		"RequestExpired",
+	};
+	char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (strcasestr(*msg, marks[i]) != NULL)
+			break;
+	}
+	if (i == sizeof(marks) / sizeof(marks[0]))
+		return;
+	s = xasprintf("clock skew: this host's clock is more than 15 minutes "
+		      "off the server's (check NTP): %s",
+	    *msg);
+	free(*msg);
+	*msg = s;
 }
 
 /* Finish a poll: tell the scheduler and, in --once mode, the caller. */
@@ -249,6 +638,19 @@ watch_finish(struct watch *w, int ok, int64_t retry_after_ms)
 	task_list_clear(&w->gone);
 }
 
+/* Count a finished poll and its duration in the metrics. */
+static void
+watch_count_poll(const struct watch *w, const char *result)
+{
+	struct metrics *m = metrics_global();
+
+	metrics_add(m, METRICS_POLLS, 1, "watch", w->conf->name, "result",
+	    result, NULL);
+	metrics_observe(m, METRICS_POLL_DURATION,
+	    (double)(monotime_ms() - w->poll_start_ms) / 1000.0, "watch",
+	    w->conf->name, NULL);
+}
+
 /* The poll succeeded: reset the failure count, recover if failed. */
 static void
 watch_succeed(struct watch *w)
@@ -259,6 +661,7 @@ watch_succeed(struct watch *w)
 
 	st->polls_ok++;
 	st->last_success_ms = w->poll_wall_ms;
+	watch_count_poll(w, "ok");
 	if (st->failed) {
 		log_info("watch %s: polling recovered after %u failed polls",
 		    w->conf->name, st->consecutive_failures);
@@ -292,10 +695,13 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	unsigned n;
 
 	watch_ts_info(w, &tw);
+	/* After a restart, what changed meanwhile is reported as missed. */
 	if (w->tasks.n > 0 && taskstate_has_watch(w->env->ts, w->conf->name))
-		taskstate_apply(
-		    w->env->ts, &tw, &w->tasks, 0, 0, 0, now_s, &events, NULL);
+		taskstate_apply(w->env->ts, &tw, &w->tasks, 0, 0,
+		    taskstate_restored(w->env->ts, w->conf->name), now_s,
+		    &events, NULL);
 	st->polls_failed++;
+	watch_count_poll(w, provider_errclass_name(class));
 	n = ++st->consecutive_failures;
 	if (n == 1)
 		w->streak_start_s = now_s;
@@ -304,7 +710,7 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	if (n == 1)
 		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
 		    provider_errclass_name(class), msg);
-	else if ((n & (n - 1)) == 0)
+	else if (watch_log_due(n))
 		log_warnx("watch %s: still failing, %u polls in a row (%s): "
 			  "%s",
 		    w->conf->name, n, provider_errclass_name(class), msg);
@@ -320,6 +726,7 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 		evt_finish(ev);
 		evt_list_add(&events, ev);
 	}
+	watch_pause_account(w, class, msg, retry_after_ms);
 	watch_emit_list(w, &events);
 	watch_finish(w, 0, retry_after_ms);
 }
@@ -332,6 +739,10 @@ watch_list_next(struct watch *w)
 	struct provider_req preq;
 	char *cause = NULL;
 
+	if (watch_need_project(w))
+		return;
+	if (watch_gate(w, watch_list_next))
+		return;
 	watch_ctx(w, &ctx);
 	memset(&preq, 0, sizeof(preq));
 	if (w->prov->list_req(&ctx, &w->cursor, &preq, &cause) == -1) {
@@ -370,6 +781,13 @@ static int
 watch_check_response(struct watch *w, const struct http_response *resp,
     enum provider_errclass *class, char **msg)
 {
+	if (w->send_failed) {
+		/* Never sent: no credentials or no token (watch_send_error). */
+		w->send_failed = 0;
+		*class = w->send_class;
+		*msg = xstrdup(resp->errmsg ? resp->errmsg : "not sent");
+		return -1;
+	}
 	if (resp->error != HTTP_RESPONSE) {
 		*class = resp->error == HTTP_ETOOBIG ? PROVIDER_ERR_PARSE
 						     : PROVIDER_ERR_NETWORK;
@@ -382,6 +800,7 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 		return 0;
 	*class =
 	    provider_classify(resp->status, resp->body, resp->body_len, msg);
+	watch_note_skew(msg);
 	return -1;
 }
 
@@ -391,7 +810,7 @@ watch_listing_done(struct watch *w)
 {
 	struct evt_list events = { NULL, 0, 0 };
 	struct taskstate_watch tw;
-	int silent;
+	int silent, missed;
 
 	if (w->env->once_done != NULL) {
 		/* --once reports the listing itself; the caller prints it. */
@@ -404,7 +823,17 @@ watch_listing_done(struct watch *w)
 	if (silent)
 		log_info("watch %s: baseline of %zu tasks", w->conf->name,
 		    w->tasks.n);
-	taskstate_apply(w->env->ts, &tw, &w->tasks, 1, silent, 0,
+	/*
+	 * A watch restored from the saved table diffs its first complete
+	 * listing against it: those events happened while we were down.
+	 */
+	missed = taskstate_take_restored(w->env->ts, w->conf->name);
+	if (missed)
+		log_info("watch %s: first poll since the restart, against %zu "
+			 "saved tasks",
+		    w->conf->name,
+		    taskstate_count(w->env->ts, w->conf->name, -1));
+	taskstate_apply(w->env->ts, &tw, &w->tasks, 1, silent, missed,
 	    w->poll_wall_ms / 1000, &events, &w->gone);
 	watch_emit_list(w, &events);
 	if (w->gone.n == 0) {
@@ -427,6 +856,8 @@ watch_list_cb(const struct http_response *resp, void *arg)
 
 	w->xfer = NULL;
 	if (resp->error == HTTP_ECANCEL)
+		return;
+	if (watch_auth_retry(w, resp))
 		return;
 	if (watch_check_response(w, resp, &class, &msg) == -1) {
 		watch_fail(w, class, msg, resp->retry_after_ms);
@@ -484,6 +915,8 @@ watch_lookup_next(struct watch *w)
 		}
 		if (w->gone_next >= WATCH_MAX_LOOKUPS)
 			break;
+		if (watch_gate(w, watch_lookup_next))
+			return;
 		memset(&preq, 0, sizeof(preq));
 		if (w->prov->lookup_req(&ctx, t, &preq, &cause) == -1) {
 			log_warnx("watch %s: task %s: no lookup: %s",
@@ -519,30 +952,40 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 	w->xfer = NULL;
 	if (resp->error == HTTP_ECANCEL)
 		return;
+	if (watch_auth_retry(w, resp))
+		return;
+	w->send_failed = 0;
 	t = &w->gone.v[w->gone_next++];
 	watch_ctx(w, &ctx);
 	watch_ts_info(w, &tw);
 	task_init(&found_task);
+	/* Inconclusive lookups repeat every poll: rate-limit their lines. */
 	if (resp->error != HTTP_RESPONSE)
-		log_info("watch %s: task %s left the listing; lookup failed: "
-			 "%s",
+		log_at(
+		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
+		    "watch %s: task %s left the listing; lookup failed: %s",
 		    w->conf->name, t->id, resp->errmsg ? resp->errmsg : "?");
 	else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
 		     resp->body_len, &found, &found_task, &cause) == -1) {
-		log_info("watch %s: task %s left the listing; lookup "
-			 "inconclusive: %s",
+		log_at(
+		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
+		    "watch %s: task %s left the listing; lookup "
+		    "inconclusive: %s",
 		    w->conf->name, t->id, cause ? cause : "?");
 		free(cause);
 	} else if (found) {
+		w->lookup_failures = 0;
 		log_debug("watch %s: task %s left the listing but still exists",
 		    w->conf->name, t->id);
 		if (found_task.cluster_id == NULL)
 			found_task.cluster_id = xstrdup(t->cluster_id);
 		taskstate_confirm(w->env->ts, &tw, &found_task,
 		    w->poll_wall_ms / 1000, &events);
-	} else
+	} else {
+		w->lookup_failures = 0;
 		taskstate_vanish(
 		    w->env->ts, &tw, t, w->poll_wall_ms / 1000, &events);
+	}
 	task_clear(&found_task);
 	watch_emit_list(w, &events);
 	watch_lookup_next(w);

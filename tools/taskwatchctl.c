@@ -1,7 +1,7 @@
 /*
- * taskwatchctl: the operator's tool.  This version has `check`, the same
- * config check as `taskwatchd -n`; status, tasks, watches and sign come
- * with the status endpoint and request signing.
+ * taskwatchctl: the operator's tool.  `check` is the same config check as
+ * `taskwatchd -n`; `status`, `watches` and `tasks` read the daemon's status
+ * endpoint (tools/ctl_status.c); sign comes with request signing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl_sign.h"
+#include "ctl_status.h"
 
 #define CTL_EX_USAGE 64
 #define CTL_EX_CONFIG 78
@@ -16,7 +18,14 @@
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) ctl_usage(void)
 {
-	fprintf(stderr, "usage: taskwatchctl check [-v] [-f file]\n");
+	fprintf(stderr,
+	    "usage: taskwatchctl check [-v] [-f file]\n"
+	    "       taskwatchctl status | watches [--json] "
+	    "[-s host:port] [-f file]\n"
+	    "       taskwatchctl tasks [--watch name] [--state "
+	    "state] [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl sign huawei|alibaba-v2|alibaba-v3 --method M "
+	    "--url URL ...\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -65,6 +74,11 @@ main(int argc, char *argv[])
 		ctl_usage();
 	if (strcmp(argv[1], "check") == 0)
 		return ctl_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "watches") == 0 ||
+	    strcmp(argv[1], "tasks") == 0)
+		return ctl_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sign") == 0)
+		return ctl_sign(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("taskwatchctl %s\n", TASKWATCH_VERSION);
 		return 0;

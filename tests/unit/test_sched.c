@@ -72,6 +72,9 @@ test_backoff(void **state)
 	assert_int_equal(sched_backoff_ms(1000, 30), 16000);
 	assert_int_equal(sched_backoff_ms(60000, 10), 300000);
 	assert_int_equal(sched_backoff_ms(600000, 3), 600000);
+	/* interval 0 (back to back) still backs off from 100 ms */
+	assert_int_equal(sched_backoff_ms(0, 1), 100);
+	assert_int_equal(sched_backoff_ms(0, 3), 400);
 }
 
 /* Six jobs, cap two: never more than two at once, every job runs. */

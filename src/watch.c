@@ -54,6 +54,8 @@ struct watch {
 	int64_t poll_wall_ms;
 	uint64_t poll_start_ms; /* monotonic */
 	unsigned pages;
+	size_t page_start; /* index in tasks of the last page's first task */
+	size_t page_scope; /* and the scope it came from */
 	int64_t streak_start_s; /* first failure */
 	struct watch_stats stats;
 	struct timer *gate_timer; /* waiting for the account's gate */
@@ -767,6 +769,7 @@ watch_run_cb(struct sched_job *job, void *arg)
 	task_list_clear(&w->gone);
 	w->gone_next = 0;
 	w->pages = 0;
+	w->page_start = 0;
 	w->phase = WATCH_LISTING;
 	w->poll_wall_ms = monotime_wall_ms();
 	w->poll_start_ms = monotime_ms();
@@ -845,6 +848,28 @@ watch_listing_done(struct watch *w)
 	watch_lookup_next(w);
 }
 
+/*
+ * 1 if the page just read (tasks from index before on, from scope) is the
+ * previous page of the same scope again: a server repeating a page
+ * would otherwise be asked WATCH_MAX_PAGES times in every poll.
+ */
+static int
+watch_page_repeats(const struct watch *w, size_t scope, size_t before)
+{
+	size_t prev = w->page_start;
+	const struct task *a, *b;
+
+	if (w->pages == 0 || scope != w->page_scope || before == w->tasks.n ||
+	    prev >= before)
+		return 0;
+	a = &w->tasks.v[prev];
+	b = &w->tasks.v[before];
+	return before - prev == w->tasks.n - before &&
+	    strcmp(a->id, b->id) == 0 &&
+	    strcmp(a->cluster_id ? a->cluster_id : "",
+		b->cluster_id ? b->cluster_id : "") == 0;
+}
+
 /* One listing page arrived. */
 static void
 watch_list_cb(const struct http_response *resp, void *arg)
@@ -853,6 +878,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 	struct provider_ctx ctx;
 	enum provider_errclass class;
 	char *msg = NULL, *cause = NULL;
+	size_t before, scope;
 
 	w->xfer = NULL;
 	if (resp->error == HTTP_ECANCEL)
@@ -865,6 +891,8 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		return;
 	}
 	watch_ctx(w, &ctx);
+	before = w->tasks.n;
+	scope = w->cursor.scope;
 	if (w->prov->list_parse(&ctx, resp->status, resp->body, resp->body_len,
 		&w->tasks, &w->cursor, &cause) == -1) {
 		msg = xasprintf("page %u: %s", w->pages + 1,
@@ -874,10 +902,18 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		free(cause);
 		return;
 	}
+	if (watch_page_repeats(w, scope, before)) {
+		/* A server whose total never comes would be asked forever. */
+		watch_fail(w, PROVIDER_ERR_PARSE,
+		    "the same page came twice: listing never ends", -1);
+		return;
+	}
 	if (++w->pages >= WATCH_MAX_PAGES && !w->cursor.done) {
 		watch_fail(w, PROVIDER_ERR_PARSE, "listing never ends", -1);
 		return;
 	}
+	w->page_start = before;
+	w->page_scope = scope;
 	if (w->cursor.done)
 		watch_listing_done(w);
 	else

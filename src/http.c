@@ -31,8 +31,15 @@
 #define HTTP_MAX_CONNECT_MS 10000
 #define HTTP_DEFAULT_MAX_BODY (8 * 1024 * 1024)
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
-#define HTTP_MAX_HOST_CONNS 16
-#define HTTP_MAX_CONNS 64
+/*
+ * Connections per host: as many as the default max_concurrent_polls.  A
+ * transfer over the cap waits in curl's pending queue, and curl runs its
+ * whole connect phase (URL parse, connection lookup) again every time a
+ * connection frees up: with 64 polls on 16 connections that was a third
+ * of the CPU of a poll.
+ */
+#define HTTP_MAX_HOST_CONNS 64
+#define HTTP_MAX_CONNS 128 /* kept alive, all hosts */
 
 enum http_state {
 	HTTP_RUNNING,    /* in the multi handle, on h->xfers */

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define JSON_BLOCK_MIN 2048          /* the first block, at least */
+#define JSON_BLOCK_MIN 256           /* the first block, at least */
 #define JSON_BLOCK_FIRST_MAX 65536   /* the first block, at most */
 #define JSON_BLOCK_MAX (1024 * 1024) /* later blocks double up to this */
 #define JSON_TEXT_RATIO 6            /* tree bytes per byte of text, about */

@@ -46,6 +46,8 @@
 #define MAIN_DRAIN_POLL_MS 100
 #define MAIN_SAVE_MS 1000 /* the task table is saved at most this often */
 #define MAIN_SAVE_MINOR_MS 60000    /* progress-only changes wait this long */
+#define MAIN_SAVE_GAP_FACTOR 20     /* no saving more than 1/20 of the time */
+#define MAIN_SAVE_GAP_MAX_MS 300000 /* ... nor waiting longer than this */
 #define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
 
 struct daemon {
@@ -78,6 +80,7 @@ struct daemon {
 	uint64_t saved_changes; /* taskstate_changes() at the last save */
 	uint64_t saved_major;   /* the same without progress-only changes */
 	uint64_t saved_ms;      /* monotonic time of the last save */
+	uint64_t save_gap_ms;   /* the next save waits this long after it */
 };
 
 /* Print usage and exit 64. */
@@ -473,17 +476,27 @@ main_save(struct daemon *d, int force)
 		(force || now - d->saved_ms >= MAIN_SAVE_MINOR_MS))) {
 		if (outbox_degraded(d->ob))
 			return;
+		/*
+		 * A save blocks the loop (100,000 tasks: a few hundred ms):
+		 * space them so that saving takes at most 1/20 of the time.
+		 * The outbox keeps what a later save has not covered yet.
+		 */
+		if (!force && now - d->saved_ms < d->save_gap_ms)
+			return;
 		if (statefile_save(
 			d->sf, d->ts, d->conf, monotime_wall_ms() / 1000) == -1)
 			return;
 		d->saved_changes = changes;
 		d->saved_major = major;
 		d->saved_ms = now;
+		d->save_gap_ms = (monotime_ms() - now) * MAIN_SAVE_GAP_FACTOR;
+		if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
+			d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
 	}
 	outbox_saved(d->ob, settled);
 }
 
-/* The save timer: at most one save per MAIN_SAVE_MS. */
+/* The save timer: at most one save per MAIN_SAVE_MS (or the save gap). */
 static void
 main_save_cb(evutil_socket_t fd, short what, void *arg)
 {

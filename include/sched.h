@@ -1,5 +1,5 @@
 /*
- * The poll scheduler: one timer per job, interval with +-10% jitter,
+ * The poll scheduler: one timer per job, a fixed rate with jitter,
  * exponential backoff after failures, Retry-After, and a global cap on how
  * many jobs run at once.  Jobs over the cap wait in FIFO order.
  */
@@ -27,8 +27,10 @@ struct sched_job *sched_add(struct sched *s, uint64_t interval_ms,
 /* Change a job's interval from its next run on. */
 void sched_set_interval(struct sched_job *job, uint64_t interval_ms);
 /*
- * A run finished.  ok: next run after the interval (+-10%).  Failure: after
- * an exponential backoff (capped), or retry_after_ms when that is longer.
+ * A run finished.  ok: the next run starts one interval (less up to 10%
+ * jitter) after this one started, or at once if this one took longer.
+ * Failure: after an exponential backoff (capped, +-10%), or retry_after_ms
+ * when that is longer.
  */
 void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
 /*

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "sched.h"
 #include "xmalloc.h"
 
@@ -29,6 +30,7 @@ struct sched_job {
 	struct event *timer;
 	uint64_t interval_ms;
 	unsigned failures;
+	uint64_t started_ms; /* monotonic start of the current run */
 	enum sched_state state;
 	sched_run_cb cb;
 	void *arg;
@@ -81,7 +83,7 @@ sched_set_max(struct sched *s, unsigned max_running)
 	evtimer_add(s->kick, &now);
 }
 
-/* Apply +-10% jitter to a delay. */
+/* Apply +-10% jitter to a delay (backoff after failures). */
 static uint64_t
 sched_jitter(uint64_t ms)
 {
@@ -90,6 +92,24 @@ sched_jitter(uint64_t ms)
 	if (span == 0)
 		return ms;
 	return ms - ms / 10 +
+	    (uint64_t)arc4random_uniform(
+		span > UINT32_MAX ? UINT32_MAX : (uint32_t)span + 1);
+}
+
+/*
+ * The period of a healthy job: the interval less up to 10% of jitter.  The
+ * jitter only ever shortens the period, so a change is seen at most one
+ * interval after it happened, and watches with one interval still drift
+ * apart instead of polling in lock-step.
+ */
+static uint64_t
+sched_period(uint64_t interval_ms)
+{
+	uint64_t span = interval_ms / 10;
+
+	if (span == 0)
+		return interval_ms;
+	return interval_ms -
 	    (uint64_t)arc4random_uniform(
 		span > UINT32_MAX ? UINT32_MAX : (uint32_t)span + 1);
 }
@@ -111,6 +131,7 @@ static void
 sched_start(struct sched_job *job)
 {
 	job->state = SCHED_RUNNING;
+	job->started_ms = monotime_ms();
 	job->sched->running++;
 	job->cb(job, job->arg);
 }
@@ -214,18 +235,21 @@ sched_release(struct sched_job *job)
 void
 sched_done(struct sched_job *job, int ok, int64_t retry_after_ms)
 {
-	uint64_t delay;
+	uint64_t delay, period, took;
 
 	sched_release(job);
 	if (ok) {
+		/* Fixed rate: the period counts from the start of this run. */
 		job->failures = 0;
-		delay = job->interval_ms;
+		period = sched_period(job->interval_ms);
+		took = monotime_ms() - job->started_ms;
+		delay = took < period ? period - took : 0;
 	} else {
 		if (job->failures < 64)
 			job->failures++;
-		delay = sched_backoff_ms(job->interval_ms, job->failures);
+		delay = sched_jitter(
+		    sched_backoff_ms(job->interval_ms, job->failures));
 	}
-	delay = sched_jitter(delay);
 	if (retry_after_ms > 0 && (uint64_t)retry_after_ms > delay)
 		delay = (uint64_t)retry_after_ms;
 	sched_arm(job, delay);

@@ -203,6 +203,7 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	char started[24];
 	struct buf b;
 	size_t i;
 
@@ -218,6 +219,15 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
 	evt_id_field(&b, ev->has_task ? task_state_name(ev->task.state) : NULL);
 	evt_id_field(&b, ev->has_task ? ev->task.raw_status : NULL);
 	evt_id_field(&b, ev->obs);
+	/*
+	 * A task that runs again under the same id (a new run has a new
+	 * start) must not repeat the ids of its earlier run's events.
+	 */
+	if (ev->has_task && ev->task.started_at != TASK_TIME_NONE) {
+		snprintf(started, sizeof(started), "%lld",
+		    (long long)ev->task.started_at);
+		evt_id_field(&b, started);
+	}
 	SHA256((const unsigned char *)buf_str(&b), b.len, md);
 	buf_free(&b);
 	for (i = 0; i < EVT_ID_LEN / 2; i++) {

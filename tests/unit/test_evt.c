@@ -217,7 +217,7 @@ test_id_stable(void **state)
 	evt_free(a);
 }
 
-/* The id differs for a different task, state, raw word, kind or obs. */
+/* The id differs for another task, run, state, raw word, kind or obs. */
 static void
 test_id_differs(void **state)
 {
@@ -243,6 +243,8 @@ test_id_differs(void **state)
 	TEST_DIFF(b->kind = EVT_STALLED);
 	TEST_DIFF(b->obs = xstrdup("17"));
 	TEST_DIFF(b->has_previous = 0);
+	/* the same task id run again (a new start) is a new event */
+	TEST_DIFF(b->task.started_at += 3600);
 #undef TEST_DIFF
 	evt_free(a);
 }

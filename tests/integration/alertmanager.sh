@@ -121,6 +121,7 @@ check "endsAt is about startsAt + resolve_after (1h)" test $((ends - $(date +%s)
 
 # Both instances posted it; Alertmanager holds one alert.
 posted() { grep -q "notifier am: event .*: posting" "$TMP/$1"; }
+wait_for 10 posted daemon.log
 wait_for 10 posted daemon2.log
 check "instance 1 posted the alert" posted daemon.log
 check "instance 2 posted the alert" posted daemon2.log

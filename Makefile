@@ -83,7 +83,7 @@ bin/taskwatch-sim: $(SIM_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
-tests/bin/%: obj/tests/unit/%.o $(LIB)
+tests/bin/%: obj/tests/unit/%.o obj/tests/unit/testlib.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL) -lcmocka
 

@@ -21,6 +21,7 @@
 #include "provider.h"
 #include "provider_impl.h"
 #include "task.h"
+#include "testlib.h"
 
 #define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
 
@@ -68,31 +69,6 @@ test_teardown(void **state)
 {
 	free(*state);
 	return 0;
-}
-
-/* Read a whole file into a new NUL-terminated string. */
-static char *
-test_read_file(const char *path, size_t *len)
-{
-	FILE *fp;
-	char *data;
-	long n;
-
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		fail_msg(
-		    "cannot open %s (cwd must be the repository root)", path);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	data[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return data;
 }
 
 /* Parse one answer at scope 0; returns list_parse's result. */
@@ -148,7 +124,7 @@ test_fixture(void **state)
 	    "\"begin_time\":\"2025-05-19 09:06:18.0\",\"end_time\":null,"
 	    "\"estimated_time\":-1}]}]}";
 
-	body = test_read_file(
+	body = testlib_read_file(
 	    "../shared/fixtures/dws-actions-snapshotting-failed.json", &len);
 	memset(&cur, 0, sizeof(cur));
 	assert_int_equal(

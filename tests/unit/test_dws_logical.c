@@ -19,6 +19,7 @@
 #include "provider.h"
 #include "provider_impl.h"
 #include "task.h"
+#include "testlib.h"
 
 #define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
 
@@ -64,31 +65,6 @@ test_teardown(void **state)
 	return 0;
 }
 
-/* Read a whole file into a new NUL-terminated string. */
-static char *
-test_read_file(const char *path, size_t *len)
-{
-	FILE *fp;
-	char *data;
-	long n;
-
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		fail_msg(
-		    "cannot open %s (cwd must be the repository root)", path);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
-	data[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return data;
-}
-
 /* Parse one page from a fresh cursor; returns list_parse's result. */
 static int
 test_parse(struct test_env *env, const char *body, struct task_list *l,
@@ -111,8 +87,8 @@ test_fixture(void **state)
 	char *body, *cause = NULL;
 	size_t len;
 
-	body =
-	    test_read_file("../shared/fixtures/dws-logical-tasks.json", &len);
+	body = testlib_read_file(
+	    "../shared/fixtures/dws-logical-tasks.json", &len);
 	memset(&cur, 0, sizeof(cur));
 	assert_int_equal(
 	    env->p->list_parse(&env->ctx, 200, body, len, &l, &cur, &cause), 0);

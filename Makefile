@@ -14,10 +14,11 @@ DESTDIR   ?=
 
 CC        ?= cc
 PKGS       = libevent libcurl yaml-0.1 yajl libcrypto
-DEB_PKGS   = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
-             libssl-dev libcmocka-dev pkg-config valgrind mandoc \
-             jq curl clang libclang-rt-14-dev systemd prometheus \
-             prometheus-alertmanager wrk python3-aiohttp
+# What building and the demo need, then what the tests and benchmarks add.
+DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
+             libssl-dev libcmocka-dev pkg-config jq curl
+DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
+             systemd prometheus prometheus-alertmanager wrk python3-aiohttp
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -50,7 +51,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
-.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest deps install \
+.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest deps deps-build install \
         uninstall clean
 
 all: $(PROGS)
@@ -135,8 +136,11 @@ fuzz: deps
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run
 
 # deps: install what is missing when root; otherwise say what to run.
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# deps-build is the smaller set the build and the demo need.
+deps: DEPS = $(DEB_PKGS)
+deps-build: DEPS = $(DEB_BUILD)
+deps deps-build:
+	@missing=""; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 		    grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -154,7 +158,7 @@ check: deps
 	$(MAKE) all unit
 	SANITIZE=$(SANITIZE) tests/run
 
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	tests/demo/run
 

@@ -514,7 +514,8 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 	if (v->ts != NULL)
 		taskstate_foreach(v->ts, util_empty(watch) ? NULL : watch,
 		    status_tasks_cb, &c);
-	qsort(c.v, c.n, sizeof(*c.v), status_task_cmp);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof(*c.v), status_task_cmp);
 	jw = json_writer_new();
 	json_w_arr_open(jw);
 	for (i = 0; i < c.n; i++) {

@@ -109,10 +109,11 @@ wait_for 10 test "$(stalls)" -ge 2
 check "stalled again after progress moved and stuck again" test "$(stalls)" -eq 2
 
 # Throttling: one 429 with Retry-After: 3 on a gaussdb page stops every
-# watch of that account for about 3 s; other accounts carry on; nothing
-# vanishes, nothing fails.
+# watch of that account for about 3 s (x TW_SLOW); other accounts carry
+# on; nothing vanishes, nothing fails.
 before_vanished=$(ev '.event=="vanished"' | wc -l)
-sim POST /_sim/faults '{"endpoint":"gaussdb.tasks","status":429,"retry_after":3,"count":1}' >/dev/null
+# Retry-After outlasts the 2 s window below, stretched alike under TW_SLOW.
+sim POST /_sim/faults "{\"endpoint\":\"gaussdb.tasks\",\"status\":429,\"retry_after\":$((3 * SLOW)),\"count\":1}" >/dev/null
 used() { test "$(sim GET /_sim/faults | jq '[.faults[].used] | add // 0')" -ge 1; }
 wait_for 10 used
 sleep 0.3

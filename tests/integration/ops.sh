@@ -116,8 +116,11 @@ check "SIGUSR1: line for the notifier" grep -q '^notifier hook (webhook): pendin
 sim POST /_sim/faults '{"endpoint":"sink","mode":"latency","latency_ms":1500}' >/dev/null
 C=$(mk '{"service":"dds","name":"MongodbSnapshotBackup","instance_id":"inst-c","instance_name":"dds-c","status":"Running","progress":1}')
 sim PATCH "/_sim/tasks/$A" '{"status":"Running"}' >/dev/null
-wait_for 5 pending
-check "a slow delivery is in flight" pending
+# Both events (C appeared, A's transition) detected and in flight before
+# the stop, or the stop could come before A's change was even seen.
+pending2() { test "$(get /metrics | sed -n 's/^taskwatch_outbox_pending{notifier="hook"} //p')" -ge 2 2>/dev/null; }
+wait_for 5 pending2
+check "a slow delivery is in flight" pending2
 t0=$(now_ms)
 stop_daemon
 t1=$(now_ms)

@@ -21,63 +21,26 @@
 #include "task.h"
 #include "testlib.h"
 
-#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+#define TEST_NOW_MS TESTLIB_NOW_MS
 #define TEST_7D_MS (7ULL * 86400 * 1000)
-
-struct test_env {
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	const struct provider *p;
-};
 
 /* A hand-filled account and watch for dds.jobs. */
 static int
 test_setup(void **state)
 {
-	struct test_env *env;
+	struct testlib_env *env =
+	    testlib_env_new(CONFIG_API_DDS_JOBS, "dds", "0123456789abcdef");
 
-	env = calloc(1, sizeof(*env));
-	if (env == NULL)
-		return -1;
-	env->acct.name = "hw";
-	env->acct.project_id = "0123456789abcdef";
-	env->watch.name = "dds";
-	env->watch.account = &env->acct;
-	env->watch.api = CONFIG_API_DDS_JOBS;
 	env->watch.lookback_ms = TEST_7D_MS;
-	env->ctx.watch = &env->watch;
-	env->ctx.account = &env->acct;
-	env->ctx.now_ms = TEST_NOW_MS;
-	env->p = provider_find(CONFIG_API_DDS_JOBS);
 	*state = env;
 	return 0;
-}
-
-/* Free the environment. */
-static int
-test_teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
-/* Parse one page from a fresh cursor; returns list_parse's result. */
-static int
-test_parse(struct test_env *env, const char *body, struct task_list *l,
-    struct provider_cursor *cur, char **cause)
-{
-	memset(cur, 0, sizeof(*cur));
-	*cause = NULL;
-	return env->p->list_parse(
-	    &env->ctx, 200, body, strlen(body), l, cur, cause);
 }
 
 /* The vendor's example body gives exactly one fully mapped task. */
 static void
 test_fixture(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct task *t;
@@ -115,7 +78,7 @@ test_fixture(void **state)
 static void
 test_jobs(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -137,7 +100,7 @@ test_jobs(void **state)
 	    "]}";
 
 	env->watch.timezone_offset_s = 3600;
-	assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 	assert_int_equal(l.n, 4);
 
 	assert_string_equal(l.v[0].id, "r1");
@@ -215,7 +178,7 @@ test_progress(void **state)
 		{ "[60]", TASK_PROGRESS_NONE },
 		{ "{\"p\":60}", TASK_PROGRESS_NONE },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char body[256], *cause;
@@ -231,7 +194,7 @@ test_progress(void **state)
 			snprintf(body, sizeof(body),
 			    "{\"total_count\":1,"
 			    "\"jobs\":[{\"id\":\"x\"}]}");
-		assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+		assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 		assert_int_equal(l.n, 1);
 		if (l.v[0].progress != cases[i].want)
 			fail_msg("progress %s: got %d, want %d",
@@ -307,7 +270,7 @@ test_hostile(void **state)
 		{ "{\"jobs\":[{\"id\":\"\xff\xfe\"}],\"total_count\":1}", -1,
 		    0 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -315,7 +278,7 @@ test_hostile(void **state)
 	int rc;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rc = test_parse(env, cases[i].body, &l, &cur, &cause);
+		rc = testlib_parse(env, cases[i].body, &l, &cur, &cause);
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d, want %d (%s)", i, rc,
 			    cases[i].rc, cause ? cause : "");
@@ -344,13 +307,13 @@ test_hostile(void **state)
 static void
 test_wrong_types(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
 
 	assert_int_equal(
-	    test_parse(env,
+	    testlib_parse(env,
 		"{\"jobs\":[{\"id\":\"a\",\"name\":5,"
 		"\"instance_id\":[],\"instance_name\":{},\"status\":true,"
 		"\"progress\":{},\"fail_reason\":7,\"created_at\":12,"
@@ -376,7 +339,7 @@ test_wrong_types(void **state)
 static void
 test_deep(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct buf b;
@@ -387,7 +350,7 @@ test_deep(void **state)
 	buf_init(&b, 0);
 	for (i = 0; i < 100000; i++)
 		buf_putc(&b, '[');
-	assert_int_equal(test_parse(env, buf_str(&b), &l, &cur, &cause), -1);
+	assert_int_equal(testlib_parse(env, buf_str(&b), &l, &cur, &cause), -1);
 	free(cause);
 	buf_free(&b);
 
@@ -400,7 +363,7 @@ test_deep(void **state)
 	for (i = 0; i < 1000; i++)
 		buf_putc(&b, '}');
 	buf_puts(&b, "}]}");
-	assert_int_equal(test_parse(env, buf_str(&b), &l, &cur, &cause), -1);
+	assert_int_equal(testlib_parse(env, buf_str(&b), &l, &cur, &cause), -1);
 	free(cause);
 	buf_free(&b);
 
@@ -412,7 +375,7 @@ test_deep(void **state)
 	for (i = 0; i < 50; i++)
 		buf_putc(&b, ']');
 	buf_puts(&b, "}]}");
-	assert_int_equal(test_parse(env, buf_str(&b), &l, &cur, &cause), 0);
+	assert_int_equal(testlib_parse(env, buf_str(&b), &l, &cur, &cause), 0);
 	assert_int_equal(l.n, 1);
 	assert_non_null(l.v[0].detail);
 	assert_int_equal(strlen(l.v[0].detail), 5 + 100 + 1);
@@ -442,7 +405,7 @@ test_page(size_t first, size_t n, long total)
 /* The expected listing request for an offset. */
 static void
 test_assert_list_req(
-    struct test_env *env, struct provider_cursor *cur, uint64_t offset)
+    struct testlib_env *env, struct provider_cursor *cur, uint64_t offset)
 {
 	struct provider_req req;
 	char *cause = NULL, want[256];
@@ -464,7 +427,7 @@ test_assert_list_req(
 static void
 test_paging(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -497,7 +460,7 @@ test_paging(void **state)
 static void
 test_paging_ends(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -556,7 +519,7 @@ test_paging_ends(void **state)
 static void
 test_list_req(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_cursor cur;
 	struct provider_req req;
 	char *cause = NULL;
@@ -600,7 +563,7 @@ test_list_req(void **state)
 static void
 test_lookup_req(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_req req;
 	struct task t;
 	char *cause = NULL;
@@ -661,7 +624,7 @@ test_lookup_parse(void **state)
 		{ 429, "", -1, 0 },
 		{ 200, "{\"job\":{\"id\":\"x\"}}", 0, 1 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause;
 	size_t i;
@@ -691,7 +654,7 @@ test_lookup_parse(void **state)
 static void
 test_lookup_found(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause = NULL;
 	int found = 0;
@@ -750,5 +713,5 @@ main(void)
 		cmocka_unit_test(test_lookup_found),
 	};
 
-	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);
 }

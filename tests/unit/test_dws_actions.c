@@ -23,57 +23,31 @@
 #include "task.h"
 #include "testlib.h"
 
-#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+#define TEST_NOW_MS TESTLIB_NOW_MS
 
 static char *test_clusters1[] = { "c-1" };
 static char *test_actions1[] = { "SNAPSHOTTING_FAILED" };
 static char *test_clusters2[] = { "c-1", "c-2" };
 static char *test_actions2[] = { "SNAPSHOTTING", "RESTORING" };
 
-struct test_env {
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	const struct provider *p;
-};
-
 /* A hand-filled account and watch: one cluster, one action. */
 static int
 test_setup(void **state)
 {
-	struct test_env *env;
+	struct testlib_env *env =
+	    testlib_env_new(CONFIG_API_DWS_ACTIONS, "dws", "proj");
 
-	env = calloc(1, sizeof(*env));
-	if (env == NULL)
-		return -1;
-	env->acct.name = "hw";
-	env->acct.project_id = "proj";
-	env->watch.name = "dws";
-	env->watch.account = &env->acct;
-	env->watch.api = CONFIG_API_DWS_ACTIONS;
 	env->watch.clusters.v = test_clusters1;
 	env->watch.clusters.n = 1;
 	env->watch.actions.v = test_actions1;
 	env->watch.actions.n = 1;
-	env->ctx.watch = &env->watch;
-	env->ctx.account = &env->acct;
-	env->ctx.now_ms = TEST_NOW_MS;
-	env->p = provider_find(CONFIG_API_DWS_ACTIONS);
 	*state = env;
-	return 0;
-}
-
-/* Free the environment. */
-static int
-test_teardown(void **state)
-{
-	free(*state);
 	return 0;
 }
 
 /* Parse one answer at scope 0; returns list_parse's result. */
 static int
-test_parse(struct test_env *env, long status, const char *body,
+test_parse(struct testlib_env *env, long status, const char *body,
     struct task_list *l, struct provider_cursor *cur, char **cause)
 {
 	memset(cur, 0, sizeof(*cur));
@@ -84,7 +58,7 @@ test_parse(struct test_env *env, long status, const char *body,
 
 /* Parse one action body that must give exactly one task. */
 static void
-test_one(struct test_env *env, const char *body, struct task_list *l)
+test_one(struct testlib_env *env, const char *body, struct task_list *l)
 {
 	struct provider_cursor cur;
 	char *cause;
@@ -100,7 +74,7 @@ test_one(struct test_env *env, const char *body, struct task_list *l)
 static void
 test_fixture(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct task *t;
@@ -164,7 +138,7 @@ test_fixture(void **state)
 /* The expected request of one scope. */
 static void
 test_assert_req(
-    struct test_env *env, struct provider_cursor *cur, const char *want)
+    struct testlib_env *env, struct provider_cursor *cur, const char *want)
 {
 	struct provider_req req;
 	char *cause = NULL;
@@ -199,7 +173,7 @@ test_scopes(void **state)
 		"",
 		"{\"id\":\"a2\",\"status\":\"WAITING\"}",
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause = NULL;
@@ -247,7 +221,7 @@ static void
 test_list_req(void **state)
 {
 	static char *odd[] = { "c 1/x?y" };
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_cursor cur;
 	struct provider_req req;
 	char *cause = NULL;
@@ -342,7 +316,7 @@ test_absent(void **state)
 		{ 200, "{\"id\":\"\",\"status\":\"\"}", 0, 0, NULL },
 		{ 200, "{\"id\":\"x\"}", 0, 1, NULL },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -424,7 +398,7 @@ test_detail_levels(void **state)
 		  "33.3}\\\"}\"",
 		    "{\"progressInfo\":{\"progress\":33.3}}", 33 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct buf b;
 	char want[512];
@@ -457,7 +431,7 @@ test_detail_levels(void **state)
 static void
 test_detail_deep(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct json *d;
 	const struct json *v;
@@ -588,7 +562,7 @@ test_choices(void **state)
 			"{\"actionEndTime\":\"garbage\"}" },
 		    TASK_PROGRESS_NONE, NULL, 1747645662 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct buf b;
 	size_t i, j;
@@ -648,7 +622,7 @@ test_states(void **state)
 		{ "failed", TASK_FAILED },
 		{ "PAUSED", TASK_UNKNOWN },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	char body[128];
 	size_t i;
@@ -708,7 +682,7 @@ test_hostile(void **state)
 		    1 },
 		{ "{\"id\":\"a\\u0000b\",\"status\":\"RUN\\u0000\"}", 0, 1 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -743,7 +717,7 @@ test_hostile(void **state)
 static void
 test_wrong_types(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 
 	test_one(env,
@@ -768,7 +742,7 @@ test_wrong_types(void **state)
 static void
 test_deep(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct buf b;
@@ -816,5 +790,5 @@ main(void)
 		cmocka_unit_test(test_deep),
 	};
 
-	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);
 }

@@ -21,66 +21,29 @@
 #include "task.h"
 #include "testlib.h"
 
-#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+#define TEST_NOW_MS TESTLIB_NOW_MS
 
 static char *test_clusters1[] = { "c-1" };
 static char *test_clusters2[] = { "c-1", "c-2" };
-
-struct test_env {
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	const struct provider *p;
-};
 
 /* A hand-filled account and watch with one cluster. */
 static int
 test_setup(void **state)
 {
-	struct test_env *env;
+	struct testlib_env *env =
+	    testlib_env_new(CONFIG_API_DWS_LOGICAL, "lc", "proj");
 
-	env = calloc(1, sizeof(*env));
-	if (env == NULL)
-		return -1;
-	env->acct.name = "hw";
-	env->acct.project_id = "proj";
-	env->watch.name = "lc";
-	env->watch.account = &env->acct;
-	env->watch.api = CONFIG_API_DWS_LOGICAL;
 	env->watch.clusters.v = test_clusters1;
 	env->watch.clusters.n = 1;
-	env->ctx.watch = &env->watch;
-	env->ctx.account = &env->acct;
-	env->ctx.now_ms = TEST_NOW_MS;
-	env->p = provider_find(CONFIG_API_DWS_LOGICAL);
 	*state = env;
 	return 0;
-}
-
-/* Free the environment. */
-static int
-test_teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
-/* Parse one page from a fresh cursor; returns list_parse's result. */
-static int
-test_parse(struct test_env *env, const char *body, struct task_list *l,
-    struct provider_cursor *cur, char **cause)
-{
-	memset(cur, 0, sizeof(*cur));
-	*cause = NULL;
-	return env->p->list_parse(
-	    &env->ctx, 200, body, strlen(body), l, cur, cause);
 }
 
 /* The vendor's example: two finished tasks with derived ids. */
 static void
 test_fixture(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct task *t;
@@ -131,7 +94,7 @@ test_fixture(void **state)
 
 /* The id of one task object body. */
 static char *
-test_id_of(struct test_env *env, const char *task)
+test_id_of(struct testlib_env *env, const char *task)
 {
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
@@ -139,7 +102,7 @@ test_id_of(struct test_env *env, const char *task)
 
 	snprintf(body, sizeof(body),
 	    "{\"count\":1,\"logical_cluster_tasks\":[%s]}", task);
-	assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 	assert_int_equal(l.n, 1);
 	id = strdup(l.v[0].id);
 	task_list_clear(&l);
@@ -176,7 +139,7 @@ test_ids(void **state)
 		"group\"}",
 		"{}",
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	char *id0, *id;
 	size_t i;
 
@@ -225,7 +188,7 @@ test_results(void **state)
 		{ ",\"result\":5", TASK_RUNNING, "" },
 		{ ",\"result\":\"aborted\"", TASK_UNKNOWN, "aborted" },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char body[256], *cause;
@@ -238,7 +201,7 @@ test_results(void **state)
 		    "\"start_time\":\"2023-06-05 01:58:43\",\"end_time\":\"\","
 		    "\"log\":\"line 1\\nline 2\"%s}]}",
 		    cases[i].member);
-		assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+		assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 		assert_int_equal(l.n, 1);
 		if (l.v[0].state != cases[i].state)
 			fail_msg("case %zu: state %s", i,
@@ -257,14 +220,14 @@ test_results(void **state)
 static void
 test_detail_tz(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
 
 	env->watch.timezone_offset_s = -3600;
 	assert_int_equal(
-	    test_parse(env,
+	    testlib_parse(env,
 		"{\"count\":1,\"logical_cluster_tasks\":[{\"type\":\"Grow\","
 		"\"start_time\":\"2023-06-05 01:58:43\",\"log\":\"\","
 		"\"progress\":{\"a\":1},\"z\":null}]}",
@@ -303,7 +266,7 @@ test_page(size_t first, size_t n, long total)
 /* The expected request for a cursor. */
 static void
 test_assert_req(
-    struct test_env *env, struct provider_cursor *cur, const char *want)
+    struct testlib_env *env, struct provider_cursor *cur, const char *want)
 {
 	struct provider_req req;
 	char *cause = NULL;
@@ -344,7 +307,7 @@ test_paging(void **state)
 		    "/v2/proj/clusters/c-2/logical-clusters/tasks?offset=0&"
 		    "limit=50" },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -381,7 +344,7 @@ test_paging_ends(void **state)
 {
 	static const char err[] =
 	    "{\"error_code\":\"DWS.0015\",\"error_msg\":\"no permission\"}";
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -444,7 +407,7 @@ static void
 test_list_req(void **state)
 {
 	static char *odd[] = { "c 1/x?y" };
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_cursor cur;
 	struct provider_req req;
 	char *cause = NULL;
@@ -529,7 +492,7 @@ test_hostile(void **state)
 		    0, 1 },
 		{ "{\"logical_cluster_tasks\":[{\"type\":\"\xc3\"}]}", -1, 0 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -537,7 +500,7 @@ test_hostile(void **state)
 	int rc;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rc = test_parse(env, cases[i].body, &l, &cur, &cause);
+		rc = testlib_parse(env, cases[i].body, &l, &cur, &cause);
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d, want %d (%s)", i, rc,
 			    cases[i].rc, cause ? cause : "");
@@ -567,7 +530,7 @@ test_hostile(void **state)
 static void
 test_deep(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct buf b;
@@ -578,7 +541,7 @@ test_deep(void **state)
 	buf_puts(&b, "{\"logical_cluster_tasks\":[{\"x\":");
 	for (i = 0; i < 100000; i++)
 		buf_putc(&b, '[');
-	assert_int_equal(test_parse(env, buf_str(&b), &l, &cur, &cause), -1);
+	assert_int_equal(testlib_parse(env, buf_str(&b), &l, &cur, &cause), -1);
 	assert_int_equal(l.n, 0);
 	free(cause);
 	buf_free(&b);
@@ -599,5 +562,5 @@ main(void)
 		cmocka_unit_test(test_deep),
 	};
 
-	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);
 }

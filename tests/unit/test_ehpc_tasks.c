@@ -23,70 +23,35 @@
 #include "task.h"
 #include "testlib.h"
 
-#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+#define TEST_NOW_MS TESTLIB_NOW_MS
 
 static char *test_clusters1[] = { "ehpc-hz-1" };
 static char *test_clusters2[] = { "ehpc-hz-1", "ehpc-hz-2" };
-
-struct test_env {
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	const struct provider *p;
-};
 
 /* A hand-filled Alibaba account and a watch with one cluster. */
 static int
 test_setup(void **state)
 {
-	struct test_env *env;
+	struct testlib_env *env =
+	    testlib_env_new(CONFIG_API_EHPC_TASKS, "hpc", NULL);
 
-	env = calloc(1, sizeof(*env));
-	if (env == NULL)
-		return -1;
 	env->acct.name = "ali";
 	env->acct.cloud = CONFIG_CLOUD_ALIBABA;
 	env->acct.region = "cn-hangzhou";
-	env->watch.name = "hpc";
-	env->watch.account = &env->acct;
-	env->watch.api = CONFIG_API_EHPC_TASKS;
 	env->watch.clusters.v = test_clusters1;
 	env->watch.clusters.n = 1;
-	env->ctx.watch = &env->watch;
-	env->ctx.account = &env->acct;
-	env->ctx.now_ms = TEST_NOW_MS;
-	env->p = provider_find(CONFIG_API_EHPC_TASKS);
 	*state = env;
 	return 0;
 }
 
-/* Free the environment. */
-static int
-test_teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
-/* Parse one page from a fresh cursor; returns list_parse's result. */
-static int
-test_parse(struct test_env *env, const char *body, struct task_list *l,
-    struct provider_cursor *cur, char **cause)
-{
-	memset(cur, 0, sizeof(*cur));
-	*cause = NULL;
-	return env->p->list_parse(
-	    &env->ctx, 200, body, strlen(body), l, cur, cause);
-}
-
 /* Parse a body that must give exactly one task. */
 static void
-test_one(struct test_env *env, const char *body, struct task_list *l)
+test_one(struct testlib_env *env, const char *body, struct task_list *l)
 {
 	struct provider_cursor cur;
 	char *cause;
 
-	if (test_parse(env, body, l, &cur, &cause) != 0)
+	if (testlib_parse(env, body, l, &cur, &cause) != 0)
 		fail_msg("parse failed: %s (%s)", cause ? cause : "?", body);
 	assert_int_equal(l->n, 1);
 }
@@ -95,7 +60,7 @@ test_one(struct test_env *env, const char *body, struct task_list *l)
 static void
 test_fixture(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct task *t;
@@ -168,14 +133,14 @@ test_shapes(void **state)
 		{ "{\"TotalCount\":0}", 0 },
 		{ "{\"TotalCount\":\"0\",\"Tasks\":null}", 0 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
 	size_t i, j;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (test_parse(env, cases[i].body, &l, &cur, &cause) != 0)
+		if (testlib_parse(env, cases[i].body, &l, &cur, &cause) != 0)
 			fail_msg("case %zu: %s", i, cause);
 		assert_int_equal(l.n, cases[i].n);
 		for (j = 0; j < l.n; j++) {
@@ -223,7 +188,7 @@ test_progress(void **state)
 		{ "[1]", "5", TASK_PROGRESS_NONE },
 		{ "1", "99999999999999999999", TASK_PROGRESS_NONE },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct buf b;
 	size_t i;
@@ -302,7 +267,7 @@ test_reasons(void **state)
 		{ "Success", "\"Request\":\"42\"", NULL,
 		    "{\"Request\":\"42\"}" },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct buf b;
 	size_t i;
@@ -346,7 +311,7 @@ test_states(void **state)
 		{ "PartialFail", TASK_PARTIAL },
 		{ "Queued", TASK_UNKNOWN },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	char body[256];
 	size_t i;
@@ -389,7 +354,7 @@ test_page(size_t first, size_t n, long total)
 /* The expected request for a cursor. */
 static void
 test_assert_req(
-    struct test_env *env, struct provider_cursor *cur, const char *want)
+    struct testlib_env *env, struct provider_cursor *cur, const char *want)
 {
 	struct provider_req req;
 	char *cause = NULL;
@@ -428,7 +393,7 @@ test_paging(void **state)
 		    "RegionId=cn-hangzhou&ClusterId=ehpc-hz-2&Archived=true&"
 		    "PageNumber=1&PageSize=50" },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -497,7 +462,7 @@ static void
 test_list_req(void **state)
 {
 	static char *odd[] = { "a&b=c d" };
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_cursor cur;
 	struct provider_req req;
 	char *cause = NULL;
@@ -569,7 +534,7 @@ test_hostile(void **state)
 		    -1, 0 },
 		{ 404, "{\"Code\":\"ClusterNotFound\"}", -1, 0 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -615,7 +580,7 @@ test_hostile(void **state)
 static void
 test_deep(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct json *d;
@@ -627,7 +592,7 @@ test_deep(void **state)
 	buf_puts(&b, "{\"Tasks\":[{\"TaskId\":\"a\",\"Result\":");
 	for (i = 0; i < 100000; i++)
 		buf_putc(&b, '{');
-	assert_int_equal(test_parse(env, buf_str(&b), &l, &cur, &cause), -1);
+	assert_int_equal(testlib_parse(env, buf_str(&b), &l, &cur, &cause), -1);
 	free(cause);
 	buf_free(&b);
 
@@ -657,7 +622,7 @@ test_deep(void **state)
 static void
 test_lookup_req(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_req req;
 	struct task t;
 	char *cause = NULL;
@@ -709,7 +674,7 @@ test_lookup_parse(void **state)
 		{ 503, "", -1, 0 },
 		{ 200, "{\"Tasks\":{\"TaskInfo\":{\"TaskId\":\"a\"}}}", 0, 1 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause;
 	size_t i;
@@ -739,7 +704,7 @@ test_lookup_parse(void **state)
 static void
 test_lookup_found(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause = NULL;
 	int found = 0;
@@ -785,5 +750,5 @@ main(void)
 		cmocka_unit_test(test_lookup_found),
 	};
 
-	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);
 }

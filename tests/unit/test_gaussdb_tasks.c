@@ -21,63 +21,26 @@
 #include "task.h"
 #include "testlib.h"
 
-#define TEST_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+#define TEST_NOW_MS TESTLIB_NOW_MS
 #define TEST_7D_MS (7ULL * 86400 * 1000)
-
-struct test_env {
-	struct config_account acct;
-	struct config_watch watch;
-	struct provider_ctx ctx;
-	const struct provider *p;
-};
 
 /* A hand-filled account and watch for gaussdb.tasks. */
 static int
 test_setup(void **state)
 {
-	struct test_env *env;
+	struct testlib_env *env =
+	    testlib_env_new(CONFIG_API_GAUSSDB_TASKS, "gauss", "proj");
 
-	env = calloc(1, sizeof(*env));
-	if (env == NULL)
-		return -1;
-	env->acct.name = "hw";
-	env->acct.project_id = "proj";
-	env->watch.name = "gauss";
-	env->watch.account = &env->acct;
-	env->watch.api = CONFIG_API_GAUSSDB_TASKS;
 	env->watch.lookback_ms = TEST_7D_MS;
-	env->ctx.watch = &env->watch;
-	env->ctx.account = &env->acct;
-	env->ctx.now_ms = TEST_NOW_MS;
-	env->p = provider_find(CONFIG_API_GAUSSDB_TASKS);
 	*state = env;
 	return 0;
-}
-
-/* Free the environment. */
-static int
-test_teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
-
-/* Parse one page from a fresh cursor; returns list_parse's result. */
-static int
-test_parse(struct test_env *env, const char *body, struct task_list *l,
-    struct provider_cursor *cur, char **cause)
-{
-	memset(cur, 0, sizeof(*cur));
-	*cause = NULL;
-	return env->p->list_parse(
-	    &env->ctx, 200, body, strlen(body), l, cur, cause);
 }
 
 /* The vendor's example: a failed create and a completed delete. */
 static void
 test_fixture(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	struct task *t;
@@ -147,7 +110,7 @@ test_statuses(void **state)
 		{ "Cancelled", TASK_CANCELLED, "[]", TASK_PROGRESS_NONE },
 		{ "Frozen", TASK_UNKNOWN, "\"250%\"", 100 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char body[512], *cause;
@@ -160,7 +123,7 @@ test_statuses(void **state)
 		    "\"instance_info\":{\"instance_id\":\"i\"},"
 		    "\"extra\":1}]}",
 		    cases[i].status, cases[i].process);
-		assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+		assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 		assert_int_equal(l.n, 1);
 		assert_int_equal(l.v[0].state, cases[i].state);
 		assert_string_equal(l.v[0].raw_status, cases[i].status);
@@ -208,7 +171,7 @@ test_times(void **state)
 		{ "true", TASK_TIME_NONE },
 		{ "{}", TASK_TIME_NONE },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char body[256], *cause;
@@ -220,7 +183,7 @@ test_times(void **state)
 		    "{\"total_count\":1,\"tasks\":[{\"job_id\":\"j\","
 		    "\"created_at\":%s,\"ended_at\":%s}]}",
 		    cases[i].json, cases[i].json);
-		assert_int_equal(test_parse(env, body, &l, &cur, &cause), 0);
+		assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
 		assert_int_equal(l.n, 1);
 		if (l.v[0].started_at != cases[i].want ||
 		    l.v[0].ended_at != cases[i].want)
@@ -278,7 +241,7 @@ test_hostile(void **state)
 		{ "{\"tasks\":[{\"job_id\":\"\xff\"}],\"total_count\":1}", -1,
 		    0 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
@@ -286,7 +249,7 @@ test_hostile(void **state)
 	int rc;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rc = test_parse(env, cases[i].body, &l, &cur, &cause);
+		rc = testlib_parse(env, cases[i].body, &l, &cur, &cause);
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d, want %d (%s)", i, rc,
 			    cases[i].rc, cause ? cause : "");
@@ -312,13 +275,13 @@ test_hostile(void **state)
 static void
 test_wrong_types(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *cause;
 
 	assert_int_equal(
-	    test_parse(env,
+	    testlib_parse(env,
 		"{\"tasks\":[{\"job_id\":\"a\",\"name\":5,"
 		"\"instance_info\":{\"instance_id\":5,\"instance_name\":[],"
 		"\"instance_status\":null},\"status\":true,\"process\":{},"
@@ -364,7 +327,7 @@ test_page(size_t first, size_t n, long total)
 /* The expected listing request for an offset. */
 static void
 test_assert_list_req(
-    struct test_env *env, struct provider_cursor *cur, uint64_t offset)
+    struct testlib_env *env, struct provider_cursor *cur, uint64_t offset)
 {
 	struct provider_req req;
 	char *cause = NULL, want[256];
@@ -388,7 +351,7 @@ static void
 test_paging(void **state)
 {
 	static const size_t sizes[] = { 100, 100, 50 };
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
 	struct provider_cursor cur;
 	char *body, *cause = NULL;
@@ -451,7 +414,7 @@ test_paging(void **state)
 static void
 test_list_req(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_cursor cur;
 	struct provider_req req;
 	char *cause = NULL;
@@ -482,7 +445,7 @@ test_list_req(void **state)
 static void
 test_lookup_req(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct provider_req req;
 	struct task t;
 	char *cause = NULL;
@@ -530,7 +493,7 @@ test_lookup_parse(void **state)
 		{ 429, "{\"error_code\":\"APIG.0308\"}", -1, 0 },
 		{ 200, "{\"job\":{\"id\":\"x\"}}", 0, 1 },
 	};
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause;
 	size_t i;
@@ -560,7 +523,7 @@ test_lookup_parse(void **state)
 static void
 test_lookup_found(void **state)
 {
-	struct test_env *env = *state;
+	struct testlib_env *env = *state;
 	struct task t;
 	char *cause = NULL;
 	int found = 0;
@@ -605,5 +568,5 @@ main(void)
 		cmocka_unit_test(test_lookup_found),
 	};
 
-	return cmocka_run_group_tests(tests, test_setup, test_teardown);
+	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);
 }

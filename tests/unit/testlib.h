@@ -6,11 +6,38 @@
 #define TESTLIB_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "provider.h"
+#include "task.h"
 
 /*
  * Read a whole file into a new NUL-terminated string; the test fails when
  * it cannot be read (the cwd must be the repository root).
  */
 char *testlib_read_file(const char *path, size_t *len);
+
+#define TESTLIB_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
+
+/* A hand-filled account and watch of one API, and its provider. */
+struct testlib_env {
+	struct config_account acct;
+	struct config_watch watch;
+	struct provider_ctx ctx;
+	const struct provider *p;
+};
+
+/*
+ * A new environment for api: account "hw" with project_id (may be NULL),
+ * watch named watch, now = TESTLIB_NOW_MS.  Tests add what their API needs.
+ */
+struct testlib_env *testlib_env_new(
+    enum config_api api, const char *watch, const char *project_id);
+/* cmocka teardown freeing the environment in *state. */
+int testlib_teardown(void **state);
+/* Parse one 200 page from a fresh cursor; returns list_parse's result. */
+int testlib_parse(struct testlib_env *env, const char *body,
+    struct task_list *l, struct provider_cursor *cur, char **cause);
 
 #endif

@@ -75,11 +75,17 @@ void outbox_release(struct outbox_entry *e);
 /* Try the writes the disk refused again now; 0 if none is left. */
 int outbox_retry(struct outbox *ob);
 /*
- * The task table was saved: entries delivered before it can be forgotten.
- * Entries of the previous run are kept until settled (every restored
- * watch has polled), as their tasks may be detected again until then.
+ * Where deliveries stand now: a save of the task table taken at this
+ * point covers the entries delivered up to the mark.
  */
-void outbox_saved(struct outbox *ob, int settled);
+uint64_t outbox_mark(const struct outbox *ob);
+/*
+ * A task table taken at mark was saved: entries delivered up to it can be
+ * forgotten.  Entries of the previous run are kept until settled (every
+ * restored watch has polled), as their tasks may be detected again until
+ * then.
+ */
+void outbox_saved(struct outbox *ob, int settled, uint64_t mark);
 /* 1 while some event or dead letter is in memory only (disk trouble). */
 int outbox_degraded(const struct outbox *ob);
 /* Entries not delivered yet of a notifier (NULL: all). */

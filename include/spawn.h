@@ -27,8 +27,20 @@ enum spawn_end {
 	SPAWN_CANCELLED, /* spawn_cancel or spawn_free */
 };
 
+/*
+ * What a child made with spawn_request.fn runs instead of exec'ing: in
+ * the forked copy of the process (the caller's memory as it was at
+ * fork), with reset signals, the pipes as stdin and stdout+stderr and no
+ * other descriptor.  Its return is the child's exit status; it must not
+ * touch the loop, and should not log (say what failed on stdout).
+ */
+typedef int (*spawn_fn)(void *arg);
+
 struct spawn_request {
-	const char *const *argv; /* NULL-terminated; argv[0] absolute */
+	/* NULL-terminated; argv[0] absolute.  With fn, argv[0] a label. */
+	const char *const *argv;
+	spawn_fn fn;  /* not NULL: fork and run fn(fn_arg), no exec */
+	void *fn_arg; /* borrowed; read in the child only */
 	const char *const *envp; /* NULL-terminated, the whole environment */
 	const char *input;       /* written to stdin, then EOF; may be NULL */
 	size_t input_len;
@@ -77,6 +89,12 @@ void spawn_free(struct spawn *s);
  */
 struct spawn_child *spawn_run(
     struct spawn *s, const struct spawn_request *req, spawn_cb cb, void *arg);
+/*
+ * Block until a started child ends and report it (the callback fires):
+ * for shutdown, after the loop, and for children whose output fits a
+ * pipe's buffer.  A child not started yet is cancelled.
+ */
+void spawn_wait(struct spawn_child *c);
 /* Cancel a child; its callback fires now with SPAWN_CANCELLED. */
 void spawn_cancel(struct spawn_child *c);
 /* Children running now, and waiting for a slot. */

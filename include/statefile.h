@@ -42,6 +42,18 @@ long statefile_load(
  */
 int statefile_save(struct statefile *sf, const struct taskstate *ts,
     const struct config *conf, int64_t now_s);
+/*
+ * The writing part of statefile_save, which logs nothing (a child process
+ * runs it, see main.c): 0, or -1 with errno set and *what naming the step
+ * that failed ("open", "create", "write", "commit").
+ */
+int statefile_write(struct statefile *sf, const struct taskstate *ts,
+    const struct config *conf, int64_t now_s, const char **what);
+/*
+ * Account for a save made with statefile_write: ok, or failed because of
+ * why (logged once, then at growing intervals).
+ */
+void statefile_result(struct statefile *sf, int ok, const char *why);
 /* 0 while saves fail (for the status endpoint), 1 otherwise. */
 int statefile_ok(const struct statefile *sf);
 

@@ -35,6 +35,7 @@
 #include "ratelimit.h"
 #include "sched.h"
 #include "sdnotify.h"
+#include "spawn.h"
 #include "statefile.h"
 #include "status.h"
 #include "taskstate.h"
@@ -48,6 +49,7 @@
 #define MAIN_SAVE_MINOR_MS 60000    /* progress-only changes wait this long */
 #define MAIN_SAVE_GAP_FACTOR 20     /* no saving more than 1/20 of the time */
 #define MAIN_SAVE_GAP_MAX_MS 300000 /* ... nor waiting longer than this */
+#define MAIN_SAVE_TIMEOUT_MS 600000 /* a save child stuck this long is killed */
 #define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
 
 struct daemon {
@@ -71,16 +73,24 @@ struct daemon {
 	size_t once_left;
 	int once_failed;
 	int stopping;
-	struct status *status;  /* daemon.listen; NULL with --once */
-	struct event *service;  /* watchdog pings and STATUS= */
-	char *service_status;   /* the STATUS= line last sent */
-	struct statefile *sf;   /* the saved task table; NULL with --once */
-	struct outbox *ob;      /* undelivered notifications; NULL too */
-	struct event *save;     /* saves the table when it changed */
-	uint64_t saved_changes; /* taskstate_changes() at the last save */
-	uint64_t saved_major;   /* the same without progress-only changes */
-	uint64_t saved_ms;      /* monotonic time of the last save */
-	uint64_t save_gap_ms;   /* the next save waits this long after it */
+	struct status *status;      /* daemon.listen; NULL with --once */
+	struct event *service;      /* watchdog pings and STATUS= */
+	char *service_status;       /* the STATUS= line last sent */
+	struct statefile *sf;       /* the saved task table; NULL with --once */
+	struct outbox *ob;          /* undelivered notifications; NULL too */
+	struct event *save;         /* saves the table when it changed */
+	uint64_t saved_changes;     /* taskstate_changes() at the last save */
+	uint64_t saved_major;       /* the same without progress-only changes */
+	uint64_t saved_ms;          /* monotonic time of the last save */
+	uint64_t save_gap_ms;       /* the next save waits this long after it */
+	struct spawn *saver;        /* the child process that writes a save */
+	struct spawn_child *saving; /* the save being written, or NULL */
+	uint64_t saving_changes;    /* what it covers: changes, major, */
+	uint64_t saving_major;
+	uint64_t saving_mark; /* deliveries (outbox_mark) */
+	int saving_settled;
+	int64_t saving_at; /* its saved_at stamp */
+	pid_t pid;         /* this process, as the save child sees it */
 };
 
 /* Print usage and exit 64. */
@@ -457,43 +467,133 @@ main_check_state_dir(const char *dir, char **cause)
 	return 0;
 }
 
+/* A save covering changes, major and mark was written: account for it. */
+static void
+main_saved(struct daemon *d, uint64_t changes, uint64_t major, uint64_t mark,
+    int settled, uint64_t took_ms)
+{
+	d->saved_changes = changes;
+	d->saved_major = major;
+	d->saved_ms = monotime_ms();
+	d->save_gap_ms = took_ms * MAIN_SAVE_GAP_FACTOR;
+	if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
+		d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
+	outbox_saved(d->ob, settled, mark);
+}
+
+/*
+ * In the save child: write the table as it was at fork.  Nothing to log
+ * from here: what failed goes on stdout, for main_save_done.
+ */
+static int
+main_save_child(void *arg)
+{
+	struct daemon *d = arg;
+	const char *what;
+
+	/*
+	 * Die with the daemon: an orphan finishing an old save could
+	 * rename it over a newer one, or share the temporary file with
+	 * the next daemon's save.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != d->pid) {
+		dprintf(STDOUT_FILENO, "the daemon is gone");
+		return 1;
+	}
+	if (statefile_write(d->sf, d->ts, d->conf, d->saving_at, &what) == 0)
+		return 0;
+	dprintf(STDOUT_FILENO, "%s: %s", what, strerror(errno));
+	return 1;
+}
+
+/* The save child ended. */
+static void
+main_save_done(const struct spawn_result *r, void *arg)
+{
+	struct daemon *d = arg;
+	char *why;
+
+	d->saving = NULL;
+	if (r->how == SPAWN_EXITED && r->status == 0) {
+		statefile_result(d->sf, 1, NULL);
+		log_debug("saved the task table in %llu ms (pid %ld)",
+		    (unsigned long long)r->duration_ms, r->pid);
+		main_saved(d, d->saving_changes, d->saving_major,
+		    d->saving_mark, d->saving_settled, r->duration_ms);
+		return;
+	}
+	if (r->how == SPAWN_CANCELLED)
+		return;
+	if (r->how == SPAWN_EXITED && r->output_len > 0)
+		why = xstrdup(r->output);
+	else if (r->how == SPAWN_EXITED)
+		why = xasprintf("the save process exited %d", r->status);
+	else if (r->how == SPAWN_ERROR)
+		why = xasprintf("cannot start the save process: %s", r->error);
+	else
+		why = xasprintf(
+		    "the save process was killed by signal %d", r->status);
+	statefile_result(d->sf, 0, why);
+	free(why);
+	d->saved_ms = monotime_ms(); /* retry after the gap, not at once */
+}
+
 /*
  * Save the task table if it changed, unless a notification it detected is
  * in memory only (disk trouble): a table saved ahead of the outbox would
  * lose that event in a crash, one saved behind only detects it again.
- * Then forget the delivered entries the saved table covers.
+ * Then forget the delivered entries the saved table covers.  On the loop
+ * a save is written by a child process (fork: the table as it is now,
+ * copy-on-write), so the loop never waits for serialising and fsyncing
+ * it; force (after the loop) writes it here.
  */
 static void
 main_save(struct daemon *d, int force)
 {
 	uint64_t changes = taskstate_changes(d->ts), major, now = monotime_ms();
+	uint64_t mark = outbox_mark(d->ob);
 	int settled = taskstate_restored_count(d->ts) == 0;
+	struct spawn_request req;
+	static const char *const label[] = { "task table save", NULL };
 
+	if (d->saving != NULL)
+		return; /* one at a time; its end calls outbox_saved */
 	major = changes - taskstate_minor_changes(d->ts);
 	/* Progress alone moving (a common case) is saved less often. */
-	if (major != d->saved_major ||
-	    (changes != d->saved_changes &&
-		(force || now - d->saved_ms >= MAIN_SAVE_MINOR_MS))) {
-		if (outbox_degraded(d->ob))
-			return;
-		/*
-		 * A save blocks the loop (100,000 tasks: a few hundred ms):
-		 * space them so that saving takes at most 1/20 of the time.
-		 * The outbox keeps what a later save has not covered yet.
-		 */
-		if (!force && now - d->saved_ms < d->save_gap_ms)
-			return;
-		if (statefile_save(
-			d->sf, d->ts, d->conf, monotime_wall_ms() / 1000) == -1)
-			return;
-		d->saved_changes = changes;
-		d->saved_major = major;
-		d->saved_ms = now;
-		d->save_gap_ms = (monotime_ms() - now) * MAIN_SAVE_GAP_FACTOR;
-		if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
-			d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
+	if (major == d->saved_major &&
+	    (changes == d->saved_changes ||
+		(!force && now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
+		outbox_saved(d->ob, settled, mark);
+		return;
 	}
-	outbox_saved(d->ob, settled);
+	if (outbox_degraded(d->ob))
+		return;
+	/* Space saves so that saving takes at most 1/20 of the time. */
+	if (!force && now - d->saved_ms < d->save_gap_ms)
+		return;
+	/* The events of these changes are durable before the table is. */
+	outbox_sync(d->ob);
+	if (force || d->saver == NULL) {
+		if (statefile_save(
+			d->sf, d->ts, d->conf, monotime_wall_ms() / 1000) == 0)
+			main_saved(d, changes, major, mark, settled,
+			    monotime_ms() - now);
+		return;
+	}
+	d->saving_changes = changes;
+	d->saving_major = major;
+	d->saving_mark = mark;
+	d->saving_settled = settled;
+	d->saving_at = monotime_wall_ms() / 1000;
+	d->pid = getpid();
+	memset(&req, 0, sizeof(req));
+	req.argv = label;
+	req.fn = main_save_child;
+	req.fn_arg = d;
+	req.uid = req.gid = -1;
+	req.timeout_ms = MAIN_SAVE_TIMEOUT_MS;
+	d->saving = spawn_run(d->saver, &req, main_save_done, d);
 }
 
 /* The save timer: at most one save per MAIN_SAVE_MS (or the save gap). */
@@ -523,6 +623,7 @@ main_state_open(struct daemon *d, char **cause)
 	if ((d->ob = outbox_new(d->base, dir, cause)) == NULL)
 		return -1;
 	notify_set_outbox(d->notify, d->ob);
+	d->saver = spawn_new(d->base, 1);
 	d->save = event_new(d->base, -1, EV_PERSIST, main_save_cb, d);
 	if (d->save == NULL || event_add(d->save, &every) == -1)
 		fatalx("cannot add the save timer");
@@ -541,6 +642,9 @@ main_state_close(struct daemon *d)
 
 	if (d->ob == NULL)
 		return;
+	/* A save being written finishes first: the last one is written here. */
+	if (d->saving != NULL)
+		spawn_wait(d->saving);
 	outbox_retry(d->ob);
 	if (outbox_degraded(d->ob))
 		log_at(LOG_CRIT,
@@ -655,6 +759,7 @@ main_cleanup(struct daemon *d)
 		watch_free(d->watches[i]);
 	free(d->watches);
 	notify_free(d->notify);
+	spawn_free(d->saver);
 	outbox_free(d->ob);
 	statefile_free(d->sf);
 	if (d->save != NULL)

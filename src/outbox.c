@@ -59,6 +59,7 @@ struct outbox_entry {
 	int replayed;        /* detected before this start */
 	int stored;          /* the .json file exists */
 	int64_t enqueued_at; /* unix seconds */
+	uint64_t done_mark;  /* outbox_mark() when delivered; 0: before start */
 	char *text;          /* what is still to be written */
 	size_t len;
 	struct outbox_entry *hnext; /* the box's id hash */
@@ -92,6 +93,7 @@ struct outbox {
 	int dead_fd;
 	durable_write_fn write_fn;
 	uint64_t next_seq;
+	uint64_t ndelivered; /* deliveries so far: the marks */
 	TAILQ_HEAD(, outbox_box) boxes;
 	TAILQ_HEAD(, outbox_entry) unsaved; /* in write order */
 	size_t nunsaved;
@@ -876,6 +878,7 @@ outbox_delivered(struct outbox_entry *e)
 	char *from, *to;
 
 	e->owned = 0;
+	e->done_mark = ++ob->ndelivered;
 	if (!e->stored) {
 		/* Delivered before the disk took it: nothing to remove. */
 		outbox_entry_free(ob, e);
@@ -1014,9 +1017,16 @@ outbox_retry(struct outbox *ob)
 	return 0;
 }
 
+/* Where deliveries stand now, for outbox_saved. */
+uint64_t
+outbox_mark(const struct outbox *ob)
+{
+	return ob->ndelivered;
+}
+
 /* The task table was saved: forget the delivered entries it covers. */
 void
-outbox_saved(struct outbox *ob, int settled)
+outbox_saved(struct outbox *ob, int settled, uint64_t mark)
 {
 	struct outbox_box *b;
 	struct outbox_entry *e, *next;
@@ -1026,7 +1036,7 @@ outbox_saved(struct outbox *ob, int settled)
 	TAILQ_FOREACH (b, &ob->boxes, entry) {
 		for (e = TAILQ_FIRST(&b->entries); e != NULL; e = next) {
 			next = TAILQ_NEXT(e, entry);
-			if (e->state != OUTBOX_DONE ||
+			if (e->state != OUTBOX_DONE || e->done_mark > mark ||
 			    (e->replayed && !ob->settled))
 				continue;
 			if (e->stored)

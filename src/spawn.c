@@ -41,6 +41,8 @@ struct spawn_child {
 	size_t input_off;
 	uint64_t timeout_ms;
 	uint64_t grace_ms;
+	spawn_fn fn;
+	void *fn_arg;
 	long uid;
 	gid_t gid;
 	gid_t *groups;
@@ -118,6 +120,13 @@ spawn_vec_free(char **v)
 	for (i = 0; v[i] != NULL; i++)
 		free(v[i]);
 	free(v);
+}
+
+/* What a child is, for logs: its program or its label. */
+static const char *
+spawn_name(const struct spawn_child *c)
+{
+	return c->argv[0] != NULL ? c->argv[0] : "a child";
 }
 
 /* Close a descriptor and free its event, if there are any. */
@@ -372,11 +381,12 @@ spawn_child_die(const char *what, const char *arg, int status)
 }
 
 /*
- * In the child, after fork(): only async-signal-safe calls from here on.
- * in_rd and out_wr become 0 and 1+2; everything else is closed.
+ * In the child, after fork(): only async-signal-safe calls from here on
+ * (but for a function child's own function, see spawn.h).  in_rd and
+ * out_wr become 0 and 1+2; everything else is closed.
  */
-static void __attribute__((noreturn))
-spawn_child_exec(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
+static void
+spawn_child_setup(int in_rd, int out_wr, int maxfd)
 {
 	struct sigaction sa;
 	sigset_t set;
@@ -403,7 +413,15 @@ spawn_child_exec(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
 		for (fd = 3; fd < maxfd; fd++)
 			(void)close(fd);
 	}
+}
 
+/* The child of an exec request: set up, drop privileges, exec. */
+static void __attribute__((noreturn))
+spawn_child_exec(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
+{
+	spawn_child_setup(in_rd, out_wr, maxfd);
+	if (c->fn != NULL)
+		_exit(c->fn(c->fn_arg));
 	if (c->uid != -1) {
 		if (setgroups(c->ngroups, c->groups) == -1)
 			spawn_child_die("setgroups", NULL, 126);
@@ -487,7 +505,7 @@ spawn_start(struct spawn *s, struct spawn_child *c)
 		tv.tv_usec = (suseconds_t)((c->timeout_ms % 1000) * 1000);
 		evtimer_add(c->timer, &tv);
 	}
-	log_debug("spawn: started %s as pid %ld", c->argv[0], (long)c->pid);
+	log_debug("spawn: started %s as pid %ld", spawn_name(c), (long)c->pid);
 	return;
 
 fail:
@@ -502,7 +520,7 @@ fail:
 	}
 	c->pid = 0;
 	errno = saved;
-	log_warn("spawn: %s for %s", what, c->argv[0]);
+	log_warn("spawn: %s for %s", what, spawn_name(c));
 	spawn_fail(c, what);
 }
 
@@ -635,12 +653,32 @@ spawn_run(
 	c->in_fd = c->out_fd = -1;
 	c->s = s;
 	/* Still reported from the loop: queued, it fails on start. */
-	if (c->argv[0] == NULL || c->argv[0][0] != '/')
+	c->fn = req->fn;
+	c->fn_arg = req->fn_arg;
+	if (c->fn == NULL && (c->argv[0] == NULL || c->argv[0][0] != '/'))
 		c->error = "the program is not an absolute path";
 	TAILQ_INSERT_TAIL(&s->waiting, c, wentry);
 	s->nwaiting++;
 	spawn_kick(s);
 	return c;
+}
+
+/* Block until a started child ends and report it (see spawn.h). */
+void
+spawn_wait(struct spawn_child *c)
+{
+	pid_t pid;
+	int status;
+
+	if (c->pid == 0) {
+		spawn_cancel(c);
+		return;
+	}
+	do
+		pid = waitpid(c->pid, &status, 0);
+	while (pid == -1 && errno == EINTR);
+	if (pid == c->pid)
+		spawn_reaped(c, status);
 }
 
 /* Cancel a child; its callback fires now with SPAWN_CANCELLED. */

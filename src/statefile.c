@@ -150,45 +150,30 @@ statefile_task_cb(const char *watch, const struct task *t,
 	o->ntasks++;
 }
 
-/* Log a failed save: the first, then at powers of two. */
-static void
-statefile_save_failed(struct statefile *sf, const char *what)
-{
-	unsigned n = ++sf->failures;
-
-	if (n == 1)
-		log_warn("cannot save the task table to %s (%s); the previous "
-			 "one is kept, retrying",
-		    sf->path, what);
-	else if ((n & (n - 1)) == 0)
-		log_warn("still cannot save the task table to %s (%s), %u "
-			 "tries in a row",
-		    sf->path, what, n);
-}
-
-/* Save the tasks of the watches of conf that ts holds, stamped now_s. */
+/*
+ * Write the table (see statefile.h): no logging, so that a child process
+ * can run it; -1 with errno set and *what naming the step that failed.
+ */
 int
-statefile_save(struct statefile *sf, const struct taskstate *ts,
-    const struct config *conf, int64_t now_s)
+statefile_write(struct statefile *sf, const struct taskstate *ts,
+    const struct config *conf, int64_t now_s, const char **what)
 {
 	struct statefile_out o;
 	struct json_writer *w;
 	const struct config_watch *cw;
-	uint64_t start = monotime_ms();
 	int dirfd, saved;
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
-	if ((dirfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		statefile_save_failed(sf, "open");
+	*what = "open";
+	if ((dirfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	}
+	*what = "create";
 	if (durable_begin(&o.d, dirfd, STATEFILE_NAME, STATEFILE_TMP, 0640,
 		sf->write_fn) == -1) {
 		saved = errno;
 		close(dirfd);
 		errno = saved;
-		statefile_save_failed(sf, "create");
 		return -1;
 	}
 	buf_init(&o.chunk, 0);
@@ -226,28 +211,68 @@ statefile_save(struct statefile *sf, const struct taskstate *ts,
 	}
 	statefile_flush(&o, 1);
 	buf_free(&o.chunk);
+	*what = "write";
 	if (o.failed) {
 		durable_abort(&o.d);
 		saved = errno;
 		close(dirfd);
 		errno = saved;
-		statefile_save_failed(sf, "write");
 		return -1;
 	}
+	*what = "commit";
 	if (durable_commit(&o.d, 1) == -1) {
 		saved = errno;
 		close(dirfd);
 		errno = saved;
-		statefile_save_failed(sf, "commit");
 		return -1;
 	}
 	close(dirfd);
-	if (sf->failures > 0)
-		log_info("saved the task table to %s again, after %u failed "
-			 "tries",
-		    sf->path, sf->failures);
-	sf->failures = 0;
-	log_debug("saved %zu tasks to %s in %llu ms", o.ntasks, sf->path,
+	return 0;
+}
+
+/* A save ended: ok, or failed with why (see statefile.h). */
+void
+statefile_result(struct statefile *sf, int ok, const char *why)
+{
+	unsigned n;
+
+	if (ok) {
+		if (sf->failures > 0)
+			log_info("saved the task table to %s again, after %u "
+				 "failed tries",
+			    sf->path, sf->failures);
+		sf->failures = 0;
+		return;
+	}
+	n = ++sf->failures;
+	if (n == 1)
+		log_warnx("cannot save the task table to %s (%s); the "
+			  "previous one is kept, retrying",
+		    sf->path, why);
+	else if ((n & (n - 1)) == 0)
+		log_warnx("still cannot save the task table to %s (%s), %u "
+			  "tries in a row",
+		    sf->path, why, n);
+}
+
+/* Save the tasks of the watches of conf that ts holds, stamped now_s. */
+int
+statefile_save(struct statefile *sf, const struct taskstate *ts,
+    const struct config *conf, int64_t now_s)
+{
+	uint64_t start = monotime_ms();
+	const char *what;
+	char *why;
+
+	if (statefile_write(sf, ts, conf, now_s, &what) == -1) {
+		why = xasprintf("%s: %s", what, strerror(errno));
+		statefile_result(sf, 0, why);
+		free(why);
+		return -1;
+	}
+	statefile_result(sf, 1, NULL);
+	log_debug("saved %zu tasks to %s in %llu ms",
+	    taskstate_count(ts, NULL, -1), sf->path,
 	    (unsigned long long)(monotime_ms() - start));
 	return 0;
 }

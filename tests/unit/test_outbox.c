@@ -369,12 +369,45 @@ test_delivered(void **state)
 	assert_true(test_exists(done));
 	assert_true(outbox_has(t.ob, "hook", ev->id)); /* no resend */
 	assert_int_equal(outbox_pending(t.ob, "hook"), 0);
-	outbox_saved(t.ob, 0);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
 	assert_false(test_exists(done));
 	assert_false(outbox_has(t.ob, "hook", ev->id));
 	free(json);
 	free(done);
 	evt_free(ev);
+}
+
+/*
+ * A save taken at a mark covers only what was delivered up to it: an
+ * entry delivered while the save was being written keeps its .done file.
+ */
+static void
+test_saved_mark(void **state)
+{
+	struct evt *ev1 = test_event("a", TASK_RUNNING, TASK_FAILED);
+	struct evt *ev2 = test_event("b", TASK_RUNNING, TASK_FAILED);
+	struct outbox_entry *e1, *e2;
+	char *done1, *done2;
+	uint64_t mark;
+
+	test_open_outbox();
+	e1 = test_add("hook", ev1);
+	e2 = test_add("hook", ev2);
+	done1 = test_path("outbox", "hook", e1, ev1->id, "done");
+	done2 = test_path("outbox", "hook", e2, ev2->id, "done");
+	outbox_delivered(e1);
+	mark = outbox_mark(t.ob); /* the save starts here */
+	outbox_delivered(e2);
+	outbox_saved(t.ob, 0, mark);
+	assert_false(test_exists(done1));
+	assert_true(test_exists(done2));
+	assert_true(outbox_has(t.ob, "hook", ev2->id));
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_false(test_exists(done2));
+	free(done1);
+	free(done2);
+	evt_free(ev1);
+	evt_free(ev2);
 }
 
 /* Dead: moved to dead/{notifier}/ with the reason and attempts. */
@@ -454,9 +487,9 @@ test_replay_order(void **state)
 	}
 	/* The delivered one is known, so not sent again when re-detected. */
 	assert_true(outbox_has(t.ob, "hook", ev[3]->id));
-	outbox_saved(t.ob, 0); /* not settled: kept */
+	outbox_saved(t.ob, 0, outbox_mark(t.ob)); /* not settled: kept */
 	assert_true(outbox_has(t.ob, "hook", ev[3]->id));
-	outbox_saved(t.ob, 1);
+	outbox_saved(t.ob, 1, outbox_mark(t.ob));
 	assert_false(outbox_has(t.ob, "hook", ev[3]->id));
 	e[0] = test_add("hook", ev[3]);
 	assert_true(outbox_entry_seq(e[0]) > last);
@@ -739,7 +772,7 @@ test_notify_replay(void **state)
 		assert_true(outbox_has(t.ob, "hook", ev[i]->id));
 	notify_event(t.notify, ev[2]); /* the re-detection of a sent one */
 	assert_int_equal(notify_pending(t.notify), 0);
-	outbox_saved(t.ob, 1);
+	outbox_saved(t.ob, 1, outbox_mark(t.ob));
 	assert_int_equal(test_nfiles("outbox", "hook"), 0);
 	for (i = 0; i < 3; i++)
 		evt_free(ev[i]);
@@ -804,6 +837,8 @@ main(void)
 		    test_add_file, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_delivered, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_saved_mark, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dead, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

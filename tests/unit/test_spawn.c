@@ -536,6 +536,97 @@ test_free_running(void **state)
 	assert_true(waitpid((pid_t)t.done[0].pid, NULL, 0) > 0);
 }
 
+/* What a function child reads and changes (its copy of it). */
+static int test_fn_value;
+
+/* A function child: report what it sees on stdout, change it, sleep. */
+static int
+test_fn(void *arg)
+{
+	const char *tag = arg;
+
+	dprintf(STDOUT_FILENO, "%s %d %ld", tag, test_fn_value, (long)getpid());
+	test_fn_value = -1;
+	usleep(200 * 1000);
+	return 7;
+}
+
+/* A loop timer: count turns while a child runs. */
+static void
+test_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * A function child runs fn in a copy of the process as it was at fork:
+ * its exit status is fn's return, its stdout is kept, its changes stay
+ * its own, and the loop goes on while it runs.
+ */
+static void
+test_fn_child(void **state)
+{
+	static const char *label[] = { "a function", NULL };
+	struct spawn_request req;
+	struct timeval tv = { 0, 10000 };
+	struct event *tick;
+	char tag[] = "seen";
+	char want[64];
+	long pid;
+	int ticks = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.argv = label;
+	req.fn = test_fn;
+	req.fn_arg = tag;
+	req.uid = req.gid = -1;
+	req.timeout_ms = 10000;
+	test_fn_value = 41;
+	spawn_run(t.s, &req, test_cb, &t.done[0]);
+	test_fn_value = 42; /* before the fork, on the next loop turn */
+	tick = event_new(t.base, -1, EV_PERSIST, test_tick_cb, &ticks);
+	event_add(tick, &tv);
+	assert_int_equal(test_run(1, 10000), 0);
+	event_free(tick);
+	assert_int_equal(t.done[0].how, SPAWN_EXITED);
+	assert_int_equal(t.done[0].status, 7);
+	pid = t.done[0].pid;
+	assert_true(pid > 0 && pid != (long)getpid());
+	snprintf(want, sizeof(want), "seen 42 %ld", pid);
+	assert_string_equal(t.done[0].output, want);
+	assert_int_equal(test_fn_value, 42);
+	assert_true(ticks >= 2); /* the loop ran during the child's 200 ms */
+}
+
+/* spawn_wait blocks until the child ends and reports it; unstarted: cancel. */
+static void
+test_wait(void **state)
+{
+	static const char *label[] = { "a function", NULL };
+	struct spawn_request req;
+	struct spawn_child *c1, *c2;
+	char tag[] = "waited";
+
+	memset(&req, 0, sizeof(req));
+	req.argv = label;
+	req.fn = test_fn;
+	req.fn_arg = tag;
+	req.uid = req.gid = -1;
+	spawn_set_max(t.s, 1);
+	c1 = spawn_run(t.s, &req, test_cb, &t.done[0]);
+	c2 = spawn_run(t.s, &req, test_cb, &t.done[1]);
+	while (spawn_running(t.s) == 0)
+		event_base_loop(t.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	spawn_wait(c1);
+	assert_int_equal(t.done[0].called, 1);
+	assert_int_equal(t.done[0].how, SPAWN_EXITED);
+	assert_int_equal(t.done[0].status, 7);
+	assert_true(test_dead(t.done[0].pid));
+	spawn_wait(c2);
+	assert_int_equal(t.done[1].how, SPAWN_CANCELLED);
+	assert_int_equal(t.ndone, 2);
+}
+
 /* Child: write bytes to stdout. */
 static void
 child_write(const void *p, size_t n)
@@ -726,6 +817,10 @@ main(int argc, char **argv)
 		    test_cancel, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_free_running, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fn_child, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_wait, test_setup, test_teardown),
 	};
 
 	if (argc >= 3 && strcmp(argv[1], "--child") == 0)

@@ -52,6 +52,15 @@
 #define MAIN_SAVE_TIMEOUT_MS 600000 /* a save child stuck this long is killed */
 #define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
 
+/* What a save of the task table covers, taken when it starts. */
+struct main_cover {
+	uint64_t changes; /* taskstate_changes() */
+	uint64_t major;   /* the same without progress-only changes */
+	uint64_t mark;    /* deliveries (outbox_mark) */
+	int settled;      /* every restored watch had polled */
+	int64_t at;       /* its saved_at stamp */
+};
+
 struct daemon {
 	const char *path;
 	struct config *conf;
@@ -85,12 +94,8 @@ struct daemon {
 	uint64_t save_gap_ms;       /* the next save waits this long after it */
 	struct spawn *saver;        /* the child process that writes a save */
 	struct spawn_child *saving; /* the save being written, or NULL */
-	uint64_t saving_changes;    /* what it covers: changes, major, */
-	uint64_t saving_major;
-	uint64_t saving_mark; /* deliveries (outbox_mark) */
-	int saving_settled;
-	int64_t saving_at; /* its saved_at stamp */
-	pid_t pid;         /* this process, as the save child sees it */
+	struct main_cover cover;    /* what that save covers */
+	pid_t pid; /* this process, as the save child sees it */
 };
 
 /* Print usage and exit 64. */
@@ -467,18 +472,17 @@ main_check_state_dir(const char *dir, char **cause)
 	return 0;
 }
 
-/* A save covering changes, major and mark was written: account for it. */
+/* A save covering cv was written in took_ms: account for it. */
 static void
-main_saved(struct daemon *d, uint64_t changes, uint64_t major, uint64_t mark,
-    int settled, uint64_t took_ms)
+main_saved(struct daemon *d, const struct main_cover *cv, uint64_t took_ms)
 {
-	d->saved_changes = changes;
-	d->saved_major = major;
+	d->saved_changes = cv->changes;
+	d->saved_major = cv->major;
 	d->saved_ms = monotime_ms();
 	d->save_gap_ms = took_ms * MAIN_SAVE_GAP_FACTOR;
 	if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
 		d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
-	outbox_saved(d->ob, settled, mark);
+	outbox_saved(d->ob, cv->settled, cv->mark);
 }
 
 /*
@@ -501,7 +505,7 @@ main_save_child(void *arg)
 		dprintf(STDOUT_FILENO, "the daemon is gone");
 		return 1;
 	}
-	if (statefile_write(d->sf, d->ts, d->conf, d->saving_at, &what) == 0)
+	if (statefile_write(d->sf, d->ts, d->conf, d->cover.at, &what) == 0)
 		return 0;
 	dprintf(STDOUT_FILENO, "%s: %s", what, strerror(errno));
 	return 1;
@@ -519,8 +523,7 @@ main_save_done(const struct spawn_result *r, void *arg)
 		statefile_result(d->sf, 1, NULL);
 		log_debug("saved the task table in %llu ms (pid %ld)",
 		    (unsigned long long)r->duration_ms, r->pid);
-		main_saved(d, d->saving_changes, d->saving_major,
-		    d->saving_mark, d->saving_settled, r->duration_ms);
+		main_saved(d, &d->cover, r->duration_ms);
 		return;
 	}
 	if (r->how == SPAWN_CANCELLED)
@@ -551,20 +554,23 @@ main_save_done(const struct spawn_result *r, void *arg)
 static void
 main_save(struct daemon *d, int force)
 {
-	uint64_t changes = taskstate_changes(d->ts), major, now = monotime_ms();
-	uint64_t mark = outbox_mark(d->ob);
-	int settled = taskstate_restored_count(d->ts) == 0;
-	struct spawn_request req;
 	static const char *const label[] = { "task table save", NULL };
+	struct main_cover cv;
+	struct spawn_request req;
+	uint64_t now = monotime_ms();
 
 	if (d->saving != NULL)
 		return; /* one at a time; its end calls outbox_saved */
-	major = changes - taskstate_minor_changes(d->ts);
+	cv.changes = taskstate_changes(d->ts);
+	cv.major = cv.changes - taskstate_minor_changes(d->ts);
+	cv.mark = outbox_mark(d->ob);
+	cv.settled = taskstate_restored_count(d->ts) == 0;
+	cv.at = monotime_wall_ms() / 1000;
 	/* Progress alone moving (a common case) is saved less often. */
-	if (major == d->saved_major &&
-	    (changes == d->saved_changes ||
+	if (cv.major == d->saved_major &&
+	    (cv.changes == d->saved_changes ||
 		(!force && now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
-		outbox_saved(d->ob, settled, mark);
+		outbox_saved(d->ob, cv.settled, cv.mark);
 		return;
 	}
 	if (outbox_degraded(d->ob))
@@ -575,18 +581,11 @@ main_save(struct daemon *d, int force)
 	/* The events of these changes are durable before the table is. */
 	outbox_sync(d->ob);
 	if (force || d->saver == NULL) {
-		if (statefile_save(
-			d->sf, d->ts, d->conf, monotime_wall_ms() / 1000) == 0)
-			main_saved(d, changes, major, mark, settled,
-			    monotime_ms() - now);
+		if (statefile_save(d->sf, d->ts, d->conf, cv.at) == 0)
+			main_saved(d, &cv, monotime_ms() - now);
 		return;
 	}
-	d->saving_changes = changes;
-	d->saving_major = major;
-	d->saving_mark = mark;
-	d->saving_settled = settled;
-	d->saving_at = monotime_wall_ms() / 1000;
-	d->pid = getpid();
+	d->cover = cv;
 	memset(&req, 0, sizeof(req));
 	req.argv = label;
 	req.fn = main_save_child;
@@ -624,6 +623,7 @@ main_state_open(struct daemon *d, char **cause)
 		return -1;
 	notify_set_outbox(d->notify, d->ob);
 	d->saver = spawn_new(d->base, 1);
+	d->pid = getpid();
 	d->save = event_new(d->base, -1, EV_PERSIST, main_save_cb, d);
 	if (d->save == NULL || event_add(d->save, &every) == -1)
 		fatalx("cannot add the save timer");

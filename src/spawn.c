@@ -415,9 +415,9 @@ spawn_child_setup(int in_rd, int out_wr, int maxfd)
 	}
 }
 
-/* The child of an exec request: set up, drop privileges, exec. */
+/* The child: set up, then run the function or drop privileges and exec. */
 static void __attribute__((noreturn))
-spawn_child_exec(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
+spawn_child_main(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
 {
 	spawn_child_setup(in_rd, out_wr, maxfd);
 	if (c->fn != NULL)
@@ -475,7 +475,7 @@ spawn_start(struct spawn *s, struct spawn_child *c)
 	if ((c->pid = fork()) == -1)
 		goto fail;
 	if (c->pid == 0)
-		spawn_child_exec(c, in[0], out[1], maxfd);
+		spawn_child_main(c, in[0], out[1], maxfd);
 
 	/* Both sides set the group, so it exists whoever runs first. */
 	if (setpgid(c->pid, c->pid) == -1 && errno != EACCES && errno != ESRCH)

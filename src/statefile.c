@@ -46,7 +46,6 @@ struct statefile_watch {
 struct statefile_out {
 	struct durable d;
 	struct buf chunk;
-	size_t ntasks;
 	int failed;
 };
 
@@ -147,7 +146,6 @@ statefile_task_cb(const char *watch, const struct task *t,
 	json_w_obj_close(w);
 	statefile_line(o, w);
 	json_writer_free(w);
-	o->ntasks++;
 }
 
 /*

@@ -35,7 +35,10 @@ struct taskstate_entry {
 /* Per-watch bookkeeping: generation, counts and the list of its tasks. */
 struct taskstate_wstat {
 	char *name;
-	uint64_t gen; /* listings applied */
+	uint64_t hash;                 /* of name */
+	size_t index;                  /* in the watches array */
+	struct taskstate_wstat *hnext; /* in its watch bucket */
+	uint64_t gen;                  /* listings applied */
 	size_t count;
 	size_t nstate[TASK_STATE_COUNT];
 	struct taskstate_entry *head;
@@ -50,8 +53,10 @@ struct taskstate {
 	struct taskstate_wstat **watches;
 	size_t nwatches;
 	size_t capwatches;
-	uint64_t changes; /* moves on every change */
-	uint64_t minor;   /* of which progress only */
+	struct taskstate_wstat **wbuckets; /* the watches by name */
+	size_t nwbuckets;                  /* a power of two, or 0 */
+	uint64_t changes;                  /* moves on every change */
+	uint64_t minor;                    /* of which progress only */
 };
 
 /* A string that may be NULL, as the key uses it. */
@@ -160,20 +165,81 @@ taskstate_free(struct taskstate *ts)
 		free(ts->watches[i]);
 	}
 	free(ts->watches);
+	free(ts->wbuckets);
 	free(ts);
 }
 
-/* The bookkeeping of a watch, or NULL. */
+/* The hash of a watch name. */
+static uint64_t
+taskstate_whash(const char *watch)
+{
+	return taskstate_fnv(0xcbf29ce484222325ULL, watch);
+}
+
+/*
+ * The bookkeeping of a watch, or NULL: by hash, as every poll asks for it
+ * (a scan of the watches would make a poll cost grow with their number).
+ */
 static struct taskstate_wstat *
 taskstate_wstat_find(const struct taskstate *ts, const char *watch)
 {
-	size_t i;
+	struct taskstate_wstat *ws;
+	uint64_t h;
 
-	for (i = 0; i < ts->nwatches; i++) {
-		if (strcmp(ts->watches[i]->name, taskstate_str(watch)) == 0)
-			return ts->watches[i];
+	if (ts->nwbuckets == 0)
+		return NULL;
+	h = taskstate_whash(watch);
+	for (ws = ts->wbuckets[h & (ts->nwbuckets - 1)]; ws != NULL;
+	     ws = ws->hnext) {
+		if (ws->hash == h &&
+		    strcmp(ws->name, taskstate_str(watch)) == 0)
+			return ws;
 	}
 	return NULL;
+}
+
+/*
+ * The watches a walk over watch (NULL: all) visits: indexes *first to the
+ * return value, exclusive.
+ */
+static size_t
+taskstate_wrange(const struct taskstate *ts, const char *watch, size_t *first)
+{
+	const struct taskstate_wstat *ws;
+
+	*first = 0;
+	if (watch == NULL)
+		return ts->nwatches;
+	if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
+		return 0;
+	*first = ws->index;
+	return ws->index + 1;
+}
+
+/* Link a watch into its bucket. */
+static void
+taskstate_wlink(struct taskstate *ts, struct taskstate_wstat *ws)
+{
+	struct taskstate_wstat **b;
+
+	b = &ts->wbuckets[ws->hash & (ts->nwbuckets - 1)];
+	ws->hnext = *b;
+	*b = ws;
+}
+
+/* Make room in the watch buckets for one more watch. */
+static void
+taskstate_wgrow(struct taskstate *ts)
+{
+	size_t i;
+
+	if (ts->nwatches < ts->nwbuckets)
+		return;
+	free(ts->wbuckets);
+	ts->nwbuckets = ts->nwbuckets == 0 ? 16 : ts->nwbuckets * 2;
+	ts->wbuckets = xcalloc(ts->nwbuckets, sizeof(*ts->wbuckets));
+	for (i = 0; i < ts->nwatches; i++)
+		taskstate_wlink(ts, ts->watches[i]);
 }
 
 /* The bookkeeping of a watch, created if needed. */
@@ -189,8 +255,12 @@ taskstate_wstat_get(struct taskstate *ts, const char *watch)
 		ts->watches = xreallocarray(
 		    ts->watches, ts->capwatches, sizeof(*ts->watches));
 	}
+	taskstate_wgrow(ts);
 	ws = xcalloc(1, sizeof(*ws));
 	ws->name = xstrdup(taskstate_str(watch));
+	ws->hash = taskstate_whash(watch);
+	taskstate_wlink(ts, ws);
+	ws->index = ts->nwatches;
 	ts->watches[ts->nwatches++] = ws;
 	ts->changes++;
 	return ws;
@@ -526,18 +596,18 @@ taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
 void
 taskstate_forget_watch(struct taskstate *ts, const char *watch)
 {
-	struct taskstate_wstat *ws;
-	size_t i;
+	struct taskstate_wstat *ws, **wp;
 
 	if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
 		return;
 	while (ws->head != NULL)
 		taskstate_remove(ts, ws->head);
-	for (i = 0; i < ts->nwatches; i++) {
-		if (ts->watches[i] == ws)
-			break;
-	}
-	ts->watches[i] = ts->watches[--ts->nwatches];
+	wp = &ts->wbuckets[ws->hash & (ts->nwbuckets - 1)];
+	while (*wp != ws)
+		wp = &(*wp)->hnext;
+	*wp = ws->hnext;
+	ts->watches[ws->index] = ts->watches[--ts->nwatches];
+	ts->watches[ws->index]->index = ws->index;
 	free(ws->name);
 	free(ws);
 	ts->changes++;
@@ -552,10 +622,13 @@ taskstate_count(const struct taskstate *ts, const char *watch, int state)
 
 	if (state >= TASK_STATE_COUNT)
 		return 0;
+	if (watch != NULL) {
+		if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
+			return 0;
+		return state < 0 ? ws->count : ws->nstate[state];
+	}
 	for (i = 0; i < ts->nwatches; i++) {
 		ws = ts->watches[i];
-		if (watch != NULL && strcmp(ws->name, watch) != 0)
-			continue;
 		n += state < 0 ? ws->count : ws->nstate[state];
 	}
 	return n;
@@ -571,12 +644,11 @@ taskstate_foreach(const struct taskstate *ts, const char *watch,
 {
 	const struct taskstate_wstat *ws;
 	const struct taskstate_entry *e;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < ts->nwatches; i++) {
+	n = taskstate_wrange(ts, watch, &i);
+	for (; i < n; i++) {
 		ws = ts->watches[i];
-		if (watch != NULL && strcmp(ws->name, watch) != 0)
-			continue;
 		for (e = ws->head; e != NULL; e = e->wnext)
 			cb(ws->name, &e->task, arg);
 	}
@@ -660,12 +732,11 @@ taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
 	const struct taskstate_wstat *ws;
 	const struct taskstate_entry *e;
 	struct taskstate_extra x;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < ts->nwatches; i++) {
+	n = taskstate_wrange(ts, watch, &i);
+	for (; i < n; i++) {
 		ws = ts->watches[i];
-		if (watch != NULL && strcmp(ws->name, watch) != 0)
-			continue;
 		for (e = ws->head; e != NULL; e = e->wnext) {
 			x.progress_changed_at = e->progress_changed_at;
 			x.stalled = e->stalled;

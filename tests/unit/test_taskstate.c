@@ -630,6 +630,60 @@ test_forget(void **state)
 	taskstate_free(ts);
 }
 
+/*
+ * 1,000 watches, found by name (every poll asks): each keeps its own
+ * tasks and counts while others are forgotten from the middle of the
+ * table and the buckets grow under them; a forgotten name comes back anew.
+ */
+static void
+test_many_watches(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct taskstate_watch w = test_w;
+	struct evt_list out = { 0 };
+	struct task_list l = { 0 };
+	char name[1000][16];
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		snprintf(name[i], sizeof(name[i]), "c%04zu", i);
+		w.watch = name[i];
+		for (j = 0; j <= i % 3; j++)
+			test_add(&l, name[i],
+			    j == 0       ? "a"
+				: j == 1 ? "b"
+					 : "c",
+			    j == 0 ? TASK_FAILED : TASK_RUNNING, "x", 0);
+		taskstate_apply(ts, &w, &l, 1, 1, 0, 0, &out, NULL);
+		task_list_clear(&l);
+	}
+	for (i = 0; i < 1000; i += 7)
+		taskstate_forget_watch(ts, name[i]);
+	n = 0;
+	for (i = 0; i < 1000; i++) {
+		size_t c = i % 7 == 0 ? 0 : i % 3 + 1, seen = 0;
+
+		assert_int_equal(taskstate_has_watch(ts, name[i]), i % 7 != 0);
+		assert_int_equal(taskstate_count(ts, name[i], -1), c);
+		assert_int_equal(
+		    taskstate_count(ts, name[i], TASK_FAILED), c > 0);
+		taskstate_foreach(ts, name[i], test_count_cb, &seen);
+		assert_int_equal(seen, c);
+		n += c;
+	}
+	assert_int_equal(taskstate_count(ts, NULL, -1), n);
+	assert_int_equal(taskstate_count(ts, "c10000", -1), 0);
+	/* Back after being forgotten: a new baseline, silent again. */
+	w.watch = name[7];
+	test_add(&l, name[7], "a", TASK_RUNNING, "x", 0);
+	taskstate_apply(ts, &w, &l, 1, 1, 0, 1, &out, NULL);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(taskstate_count(ts, name[7], -1), 1);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
 /* 100,000 tasks: insert, diff a few changes, and a complete listing. */
 static void
 test_scale(void **state)
@@ -695,6 +749,7 @@ main(void)
 		cmocka_unit_test(test_missed),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_many_watches),
 		cmocka_unit_test(test_scale),
 	};
 

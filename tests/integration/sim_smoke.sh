@@ -550,7 +550,9 @@ if [ -z "${TW_VALGRIND:-}" ]; then
 	check "bulk $BULK: a page is served in under 50 ms" awk -v s="$secs" 'BEGIN { exit !(s < 0.05) }'
 fi
 run1=$(curl -sS -m 20 "$X_URL/v3.1/p/jobs?$DAY&status=Running&limit=100")
-check "bulk: a tenth of the tasks run" test "$(jget "$run1" .total_count)" -eq $((BULKN / 10))
+# A change that ends a run leaves one fewer until the next starts one.
+nrun=$(jget "$run1" .total_count)
+check "bulk: a tenth of the tasks run ($nrun)" eval '[ "$nrun" -eq $((BULKN / 10)) ] || [ "$nrun" -eq $((BULKN / 10 - 1)) ]'
 sleep 1
 run2=$(curl -sS -m 20 "$X_URL/v3.1/p/jobs?$DAY&status=Running&limit=100")
 check "bulk: --change-rate changes tasks" test "$run1" != "$run2"

@@ -45,6 +45,7 @@
 #define EX_USAGE_ 64
 #define EX_CONFIG_ 78
 #define MAIN_DRAIN_POLL_MS 100
+#define MAIN_SAVE_NICE 10 /* the save child runs this much nicer */
 #define MAIN_SAVE_MS 1000 /* the task table is saved at most this often */
 #define MAIN_SAVE_MINOR_MS 60000    /* progress-only changes wait this long */
 #define MAIN_SAVE_GAP_FACTOR 20     /* no saving more than 1/20 of the time */
@@ -494,6 +495,7 @@ main_save_child(void *arg)
 {
 	struct daemon *d = arg;
 	const char *what;
+	int prio;
 
 	/*
 	 * Die with the daemon: an orphan finishing an old save could
@@ -505,6 +507,14 @@ main_save_child(void *arg)
 		dprintf(STDOUT_FILENO, "the daemon is gone");
 		return 1;
 	}
+	/*
+	 * Background work: where it shares a core with the loop (a pinned
+	 * service, a small VM), the loop's polls and deliveries go first.
+	 */
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, 0, prio + MAIN_SAVE_NICE);
 	if (statefile_write(d->sf, d->ts, d->conf, d->cover.at, &what) == 0)
 		return 0;
 	dprintf(STDOUT_FILENO, "%s: %s", what, strerror(errno));

@@ -410,6 +410,69 @@ test_saved_mark(void **state)
 	evt_free(ev2);
 }
 
+/* The inode number of a file. */
+static ino_t
+test_ino(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * Once the table is saved, a delivered entry's file is a spare that the
+ * next entry's write takes over (the same inode: no file is created).
+ * After a burst the spares shrink back; a restart removes them.
+ */
+static void
+test_spares(void **state)
+{
+	struct evt *ev[40];
+	struct outbox_entry *e[40];
+	char task[16], *p;
+	ino_t ino;
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(task, sizeof(task), "t%zu", i);
+		ev[i] = test_event(task, TASK_RUNNING, TASK_FAILED);
+	}
+	test_open_outbox();
+	e[0] = test_add("hook", ev[0]);
+	p = test_path("outbox", "hook", e[0], ev[0]->id, "json");
+	ino = test_ino(p);
+	free(p);
+	p = test_path("outbox", "hook", e[0], ev[0]->id, "spare");
+	outbox_delivered(e[0]);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob)); /* e[0] is freed */
+	assert_int_equal(test_ino(p), ino);
+	free(p);
+	assert_int_equal(test_nfiles("outbox", "hook"), 1);
+
+	e[1] = test_add("hook", ev[1]);
+	p = test_path("outbox", "hook", e[1], ev[1]->id, "json");
+	assert_int_equal(test_ino(p), ino);
+	free(p);
+	assert_int_equal(test_nfiles("outbox", "hook"), 1);
+	/* A burst: 39 written since the save, all 39 kept as spares. */
+	for (i = 2; i < 40; i++)
+		e[i] = test_add("hook", ev[i]);
+	for (i = 1; i < 40; i++)
+		outbox_delivered(e[i]);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_int_equal(test_nfiles("outbox", "hook"), 39);
+	/* Nothing written since: back to the minimum. */
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_int_equal(test_nfiles("outbox", "hook"), 16);
+	outbox_free(t.ob);
+	t.ob = NULL;
+	test_open_outbox();
+	assert_int_equal(test_nfiles("outbox", "hook"), 0);
+	for (i = 0; i < 40; i++)
+		evt_free(ev[i]);
+}
+
 /* Dead: moved to dead/{notifier}/ with the reason and attempts. */
 static void
 test_dead(void **state)
@@ -767,13 +830,16 @@ test_notify_replay(void **state)
 	    strcmp(t.ids[2], ev[1]->id) == 0);
 	assert_true(strcmp(t.ids[1], ev[2]->id) == 0 ||
 	    strcmp(t.ids[2], ev[2]->id) == 0);
-	/* Delivered: .done only, gone once the table is saved. */
+	/* Delivered: .done only, forgotten once the table is saved. */
 	for (i = 0; i < 3; i++)
 		assert_true(outbox_has(t.ob, "hook", ev[i]->id));
 	notify_event(t.notify, ev[2]); /* the re-detection of a sent one */
 	assert_int_equal(notify_pending(t.notify), 0);
 	outbox_saved(t.ob, 1, outbox_mark(t.ob));
-	assert_int_equal(test_nfiles("outbox", "hook"), 0);
+	/* Their files stay as spares for the next entries to reuse. */
+	for (i = 0; i < 3; i++)
+		assert_false(outbox_has(t.ob, "hook", ev[i]->id));
+	assert_int_equal(test_nfiles("outbox", "hook"), 3);
 	for (i = 0; i < 3; i++)
 		evt_free(ev[i]);
 }
@@ -839,6 +905,8 @@ main(void)
 		    test_delivered, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_saved_mark, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_spares, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dead, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

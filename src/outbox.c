@@ -12,9 +12,9 @@
  * {seq}-{id}.spare, that the next entry's write takes over (renamed to
  * its temporary name, truncated, written): creating a file per event
  * makes the filesystem allocate an inode each time, which on ext4 with
- * hundreds of files a second costs more CPU than the write itself.  The
- * spares are never more than were delivered between two saves (twice,
- * at most OUTBOX_SPARES_MAX), and are removed at start.  A dead letter goes to
+ * hundreds of files a second costs more CPU than the write itself.  A
+ * box keeps at most twice as many spares as it wrote between two saves
+ * (OUTBOX_SPARES_MIN..MAX); start removes them.  A dead letter goes to
  * {state_dir}/dead/{notifier}/ with why it was given up.
  */
 #include <sys/queue.h>

@@ -42,6 +42,12 @@ size_t json_len(const struct json *v);
 const struct json *json_at(const struct json *v, size_t i);
 /* Key of member i of an object; NULL if none. */
 const char *json_key_at(const struct json *v, size_t i);
+/*
+ * An object's or array's own text in the parsed document (brackets
+ * included) and its length; NULL for other values.  Points into the text
+ * given to json_parse: valid only while the caller keeps that text.
+ */
+const char *json_source(const struct json *v, size_t *len);
 /* The string of a JSON_STRING (NUL-terminated, may contain no NUL); else NULL. */
 const char *json_str(const struct json *v);
 /* Shortcut: json_str(json_get(v, key)). */

@@ -23,11 +23,19 @@ enum provider_errclass {
 	PROVIDER_ERR_PARSE,
 };
 
-/* What the provider sees of the world: the watch, and the time. */
+/*
+ * What the provider sees of the world: the watch, the time, and whether a
+ * record is one it already saw.  known (NULL: never) answers 1 when the
+ * task table holds the task with id and cluster_id of t and t->digest:
+ * the provider may then list it as unchanged instead of decoding it all
+ * again, which is most of the work of a poll where little changed.
+ */
 struct provider_ctx {
 	const struct config_watch *watch;     /* borrowed */
 	const struct config_account *account; /* borrowed */
 	int64_t now_ms;                       /* wall clock of this poll */
+	int (*known)(void *arg, const struct task *t);
+	void *known_arg;
 };
 
 /*

@@ -54,6 +54,14 @@ int64_t provider_time(const struct json *v, int default_offset_s);
 /* A copy of a string member, or NULL if absent, not a string (or empty). */
 char *provider_str(const struct json *obj, const char *key, int empty_ok);
 /*
+ * Take the digest of obj's text into t (id and cluster_id already set);
+ * 1 if ctx says the table holds that record: t is then marked unchanged
+ * and the rest of it need not be filled.  obj must be an object of a
+ * document whose text the caller still holds.
+ */
+int provider_unchanged(
+    const struct provider_ctx *ctx, const struct json *obj, struct task *t);
+/*
  * The members of obj whose keys are not in mapped (NULL-terminated), as
  * compact JSON object text; NULL when there are none.
  */
@@ -111,10 +119,11 @@ int provider_page(const char *api, struct provider_cursor *c, size_t n,
 void provider_next_scope(struct provider_cursor *c, size_t nscopes);
 /*
  * Fill t from a job object; -1 (t left for the caller to clear) when it is
- * not an object or has no string id and must be skipped.
+ * not an object or has no string id and must be skipped.  With listing, a
+ * record the table holds unchanged (provider_unchanged) gets its key alone.
  */
 int provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
-    const struct provider_job_fields *f, struct task *t);
+    const struct provider_job_fields *f, int listing, struct task *t);
 /* Describe the Huawei single-job lookup "/v3/{project}/jobs?id=". */
 int provider_job_lookup_req(const struct provider_ctx *ctx,
     const struct task *t, const char *service, const char *api,

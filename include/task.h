@@ -36,6 +36,12 @@ struct task {
 	int64_t ended_at;   /* unix seconds or TASK_TIME_NONE */
 	char *reason;       /* failure text; NULL if none */
 	char *detail;       /* JSON object text of extra fields; NULL = {} */
+	uint64_t digest;    /* of the vendor's record it came from; 0: none */
+	/*
+	 * The vendor's record is the one the task table already holds with
+	 * this digest: only id, cluster_id and digest are filled in.
+	 */
+	int unchanged;
 };
 
 struct task_list {

@@ -31,9 +31,17 @@ void taskstate_free(struct taskstate *ts);
 /* 1 once a watch has been applied at least once (it has a baseline). */
 int taskstate_has_watch(const struct taskstate *ts, const char *watch);
 /*
+ * 1 if the watch's record of the task with t's id and cluster_id came
+ * from a vendor record of digest t->digest (never for digest 0).  A
+ * listing may then carry that task as unchanged: key and digest only.
+ */
+int taskstate_known(
+    const struct taskstate *ts, const char *watch, const struct task *t);
+/*
  * Apply one poll's listing of a watch at now_s.  New tasks give appeared,
  * state changes transition, RUNNING tasks whose progress has not moved for
- * stall_after give stalled (once per stall).  With silent (the baseline
+ * stall_after give stalled (once per stall).  A task listed unchanged
+ * (see taskstate_known) only counts as listed.  With silent (the baseline
  * poll) the table is filled and no event is produced.  With missed, events
  * are marked missed (first poll after a restart).  Only when complete are
  * tasks of the watch that the listing lacked copied into gone, for the

@@ -1,6 +1,6 @@
 /*
  * Small pure helpers: number, duration and size parsing, time parsing and
- * RFC 3339 formatting, percent-encoding, string escaping.
+ * RFC 3339 formatting, percent-encoding, string escaping, a keyed digest.
  */
 #ifndef UTIL_H
 #define UTIL_H
@@ -45,5 +45,12 @@ char *util_urldecode(const char *s, size_t len, int plus_space);
 int util_glob(const char *pattern, const char *s);
 /* Return 1 if s is NULL or "". */
 int util_empty(const char *s);
+/* SipHash-2-4 of n bytes under a 16-byte key. */
+uint64_t util_siphash(const unsigned char key[16], const void *p, size_t n);
+/*
+ * A digest of n bytes for telling whether they changed (keyed at random
+ * once per process; never 0).
+ */
+uint64_t util_digest(const void *p, size_t n);
 
 #endif

@@ -48,6 +48,8 @@ struct json {
 	struct json **items; /* JSON_ARRAY, JSON_OBJECT values */
 	char **keys;         /* JSON_OBJECT keys, as items */
 	size_t n;
+	const char *src; /* a container's text in the parsed document */
+	size_t srclen;
 	struct json_block *blocks; /* the root: every block of the tree */
 };
 
@@ -60,7 +62,10 @@ struct json_writer {
 struct json_parser {
 	struct json *root;
 	struct json *stack[JSON_MAX_DEPTH];
-	size_t start[JSON_MAX_DEPTH]; /* where stack[i]'s children begin */
+	size_t start[JSON_MAX_DEPTH];  /* where stack[i]'s children begin */
+	size_t offset[JSON_MAX_DEPTH]; /* where stack[i]'s text begins */
+	yajl_handle yh;
+	const char *text; /* the document being parsed */
 	size_t depth;
 	struct json **kids; /* children of the open containers, in order */
 	char **kidkeys;     /* their keys (NULL in arrays) */
@@ -227,6 +232,8 @@ json_open(struct json_parser *p, enum json_type t)
 	if (json_attach(p, v) == -1)
 		return 0;
 	p->start[p->depth] = p->nkids;
+	/* yajl has just consumed the opening bracket. */
+	p->offset[p->depth] = yajl_get_bytes_consumed(p->yh) - 1;
 	p->stack[p->depth++] = v;
 	return 1;
 }
@@ -253,6 +260,8 @@ json_close(struct json_parser *p)
 		}
 	}
 	c->n = n;
+	c->src = p->text + p->offset[p->depth];
+	c->srclen = yajl_get_bytes_consumed(p->yh) - p->offset[p->depth];
 	p->nkids = first;
 	return 1;
 }
@@ -336,6 +345,8 @@ json_parse(const char *text, size_t len, char **cause)
 	yh = yajl_alloc(&json_callbacks, NULL, &p);
 	if (yh == NULL)
 		fatalx("%s: yajl_alloc failed", __func__);
+	p.yh = yh;
+	p.text = text;
 	st = yajl_parse(yh, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(yh);
@@ -419,6 +430,23 @@ json_key_at(const struct json *v, size_t i)
 	if (v == NULL || v->type != JSON_OBJECT || i >= v->n)
 		return NULL;
 	return v->keys[i];
+}
+
+/*
+ * The text of an object or array as it was in the parsed document, brackets
+ * included; NULL for other values.  It points into that document, so it is
+ * only valid while the caller still holds the text it parsed.
+ */
+const char *
+json_source(const struct json *v, size_t *len)
+{
+	if (v == NULL || (v->type != JSON_OBJECT && v->type != JSON_ARRAY) ||
+	    v->src == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	*len = v->srclen;
+	return v->src;
 }
 
 /* The string of a JSON_STRING; else NULL. */

@@ -313,6 +313,24 @@ provider_str(const struct json *obj, const char *key, int empty_ok)
 	return xstrdup(s);
 }
 
+/* Digest obj into t; 1 if the table already holds that record. */
+int
+provider_unchanged(
+    const struct provider_ctx *ctx, const struct json *obj, struct task *t)
+{
+	const char *src;
+	size_t len;
+
+	if ((src = json_source(obj, &len)) == NULL)
+		return 0;
+	t->digest = util_digest(src, len);
+	if (ctx == NULL || ctx->known == NULL ||
+	    ctx->known(ctx->known_arg, t) != 1)
+		return 0;
+	t->unchanged = 1;
+	return 1;
+}
+
 /*
  * A progress value: "60%", "60", "60.5%" or a JSON number, clamped to
  * 0..100; TASK_PROGRESS_NONE for null, "", absent or garbage.
@@ -674,11 +692,12 @@ const struct provider_job_fields provider_job_lookup_fields = {
 
 /*
  * Fill t from a job object; -1 (t left for the caller to clear) when it is
- * not an object or has no string id and must be skipped.
+ * not an object or has no string id and must be skipped.  In a listing, a
+ * record the table holds unchanged gets its key alone.
  */
 int
 provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
-    const struct provider_job_fields *f, struct task *t)
+    const struct provider_job_fields *f, int listing, struct task *t)
 {
 	struct json_writer *w = NULL;
 	const struct json *inst;
@@ -692,11 +711,13 @@ provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
 	if (ctx != NULL && ctx->watch != NULL)
 		tz = ctx->watch->timezone_offset_s;
 
-	if ((t->type = provider_str(job, f->name, 1)) == NULL)
-		t->type = xstrdup("");
 	inst = f->instance != NULL ? json_get(job, f->instance) : job;
 	cid = json_get_str(inst, f->instance_id);
 	t->cluster_id = xstrdup(cid != NULL ? cid : "");
+	if (listing && provider_unchanged(ctx, job, t))
+		return 0;
+	if ((t->type = provider_str(job, f->name, 1)) == NULL)
+		t->type = xstrdup("");
 	t->cluster_name = provider_str(inst, f->instance_name, 1);
 	if ((t->raw_status = provider_str(job, f->status, 1)) == NULL)
 		t->raw_status = xstrdup("");
@@ -774,7 +795,7 @@ provider_job_lookup_parse(const struct provider_ctx *ctx, long status,
 		return 0;
 	}
 	task_init(out);
-	if (provider_job_fill(ctx, job, &provider_job_lookup_fields, out) ==
+	if (provider_job_fill(ctx, job, &provider_job_lookup_fields, 0, out) ==
 	    -1) {
 		task_clear(out);
 		json_free(root);

@@ -142,6 +142,8 @@ task_copy(struct task *dst, const struct task *src)
 	dst->ended_at = src->ended_at;
 	dst->reason = xstrdup(src->reason);
 	dst->detail = xstrdup(src->detail);
+	dst->digest = src->digest;
+	dst->unchanged = src->unchanged;
 }
 
 /* Append a fresh, initialised record to a list and return it. */

@@ -447,6 +447,17 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	struct task old;
 	int64_t at;
 
+	if (t->unchanged) {
+		/*
+		 * Only the key came, as the table said it holds this record.
+		 * Should that no longer be so, the next poll brings it whole.
+		 */
+		if (e == NULL || e->task.digest != t->digest)
+			return;
+		e->seen_gen = ws->gen;
+		taskstate_check_stall(ts, w, e, silent, missed, now_s, out);
+		return;
+	}
 	if (e == NULL) {
 		e = taskstate_insert(ts, ws, t, now_s);
 		e->seen_gen = ws->gen;
@@ -488,6 +499,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	}
 	if (taskstate_differs(&e->task, t))
 		taskstate_replace(ts, e, t);
+	e->task.digest = t->digest;
 	taskstate_check_stall(ts, w, e, silent, missed, now_s, out);
 }
 
@@ -544,6 +556,20 @@ taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
 		if (e->seen_gen != ws->gen)
 			task_copy(task_list_add(gone), &e->task);
 	}
+}
+
+/* 1 if the watch's record of t's key is the one of digest t->digest. */
+int
+taskstate_known(
+    const struct taskstate *ts, const char *watch, const struct task *t)
+{
+	struct taskstate_wstat *ws;
+	struct taskstate_entry *e;
+
+	if (t->digest == 0 || (ws = taskstate_wstat_find(ts, watch)) == NULL)
+		return 0;
+	e = taskstate_lookup(ts, ws, t);
+	return e != NULL && e->task.digest == t->digest;
 }
 
 /*

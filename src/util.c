@@ -355,3 +355,94 @@ util_empty(const char *s)
 {
 	return s == NULL || *s == '\0';
 }
+
+/* Rotate left by b bits. */
+static uint64_t
+util_rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/* One SipHash round over the four state words. */
+static void
+util_sipround(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = util_rotl(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = util_rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = util_rotl(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = util_rotl(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = util_rotl(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = util_rotl(v[2], 32);
+}
+
+/* Eight bytes as a little-endian word. */
+static uint64_t
+util_le64(const unsigned char *p)
+{
+	uint64_t w = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		w = w << 8 | p[i];
+	return w;
+}
+
+/* SipHash-2-4 of n bytes under a 16-byte key. */
+uint64_t
+util_siphash(const unsigned char key[16], const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t k0 = util_le64(key), k1 = util_le64(key + 8), m, v[4];
+	unsigned char last[8] = { 0 };
+	size_t i;
+
+	v[0] = k0 ^ 0x736f6d6570736575ULL;
+	v[1] = k1 ^ 0x646f72616e646f6dULL;
+	v[2] = k0 ^ 0x6c7967656e657261ULL;
+	v[3] = k1 ^ 0x7465646279746573ULL;
+	for (i = 0; i + 8 <= n; i += 8) {
+		m = util_le64(s + i);
+		v[3] ^= m;
+		util_sipround(v);
+		util_sipround(v);
+		v[0] ^= m;
+	}
+	memcpy(last, s + i, n - i);
+	m = util_le64(last) | (uint64_t)(n & 0xff) << 56;
+	v[3] ^= m;
+	util_sipround(v);
+	util_sipround(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		util_sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/*
+ * A digest of n bytes for telling whether data changed: SipHash under a
+ * key drawn at random once per process, so that no one can choose two
+ * texts that collide.  Never 0 (that means "no digest").
+ */
+uint64_t
+util_digest(const void *p, size_t n)
+{
+	static unsigned char key[16];
+	static int keyed;
+	uint64_t h;
+
+	if (!keyed) {
+		arc4random_buf(key, sizeof(key));
+		keyed = 1;
+	}
+	h = util_siphash(key, p, n);
+	return h != 0 ? h : 1;
+}

@@ -182,6 +182,15 @@ watch_log_summary(const struct watch *w)
 	    st->last_error[0] ? " last_error=" : "", st->last_error);
 }
 
+/* The provider asks whether the table already holds a record. */
+static int
+watch_known_cb(void *arg, const struct task *t)
+{
+	struct watch *w = arg;
+
+	return taskstate_known(w->env->ts, w->conf->name, t);
+}
+
 /*
  * The provider's view of this poll.  A token account without a configured
  * project id is shown with the one learned from its token.
@@ -195,6 +204,8 @@ watch_ctx(struct watch *w, struct provider_ctx *ctx)
 	ctx->watch = w->conf;
 	ctx->account = a;
 	ctx->now_ms = w->poll_wall_ms;
+	ctx->known = watch_known_cb;
+	ctx->known_arg = w;
 	if (a->auth_method == CONFIG_AUTH_TOKEN && util_empty(a->project_id) &&
 	    w->env->iam != NULL &&
 	    (project = iam_project_id(w->env->iam, a)) != NULL) {

@@ -118,7 +118,7 @@ dds_jobs_list_parse(const struct provider_ctx *ctx, long status,
 	for (i = 0; i < njobs; i++) {
 		t = task_list_add(out);
 		if (provider_job_fill(ctx, json_at(jobs, i),
-			&dds_jobs_list_fields, t) == -1) {
+			&dds_jobs_list_fields, 1, t) == -1) {
 			task_clear(t);
 			out->n--;
 			skipped++;

@@ -148,9 +148,11 @@ dws_logical_fill(const struct provider_ctx *ctx, const struct json *task,
 	if (ctx->watch != NULL)
 		tz = ctx->watch->timezone_offset_s;
 	t->id = dws_logical_id(task);
+	t->cluster_id = xstrdup(cluster);
+	if (provider_unchanged(ctx, task, t))
+		return 0;
 	if ((t->type = provider_str(task, "type", 1)) == NULL)
 		t->type = xstrdup("");
-	t->cluster_id = xstrdup(cluster);
 	t->cluster_name = provider_str(task, "logical_cluster_name", 1);
 	if ((t->raw_status = provider_str(task, "result", 1)) == NULL)
 		t->raw_status = xstrdup("");

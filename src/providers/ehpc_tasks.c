@@ -267,20 +267,24 @@ ehpc_tasks_detail(const struct json *task, struct task *t)
 /*
  * Fill t from one task object; -1 when it is not an object or has no
  * string TaskId.  cluster stands in for a missing ClusterId (NULL: leave
- * cluster_id NULL for the caller).
+ * cluster_id NULL for the caller).  With a listing's ctx (NULL for a
+ * lookup), a record the table holds unchanged gets its key alone.
  */
 static int
-ehpc_tasks_fill(const struct json *task, const char *cluster, struct task *t)
+ehpc_tasks_fill(const struct provider_ctx *ctx, const struct json *task,
+    const char *cluster, struct task *t)
 {
 	if (json_type(task) != JSON_OBJECT)
 		return -1;
 	if ((t->id = provider_str(task, "TaskId", 0)) == NULL)
 		return -1;
-	if ((t->type = provider_str(task, "TaskType", 1)) == NULL)
-		t->type = xstrdup("");
 	if ((t->cluster_id = provider_str(task, "ClusterId", 0)) == NULL &&
 	    cluster != NULL)
 		t->cluster_id = xstrdup(cluster);
+	if (ctx != NULL && provider_unchanged(ctx, task, t))
+		return 0;
+	if ((t->type = provider_str(task, "TaskType", 1)) == NULL)
+		t->type = xstrdup("");
 	if ((t->raw_status = provider_str(task, "Status", 1)) == NULL)
 		t->raw_status = xstrdup("");
 	t->state = task_state_from_raw(t->raw_status);
@@ -373,7 +377,8 @@ ehpc_tasks_list_parse(const struct provider_ctx *ctx, long status,
 	}
 	for (i = 0; i < l.n; i++) {
 		t = task_list_add(out);
-		if (ehpc_tasks_fill(ehpc_tasks_at(&l, i), cluster, t) == -1) {
+		if (ehpc_tasks_fill(ctx, ehpc_tasks_at(&l, i), cluster, t) ==
+		    -1) {
 			task_clear(t);
 			out->n--;
 			skipped++;
@@ -445,7 +450,8 @@ ehpc_tasks_lookup_parse(const struct provider_ctx *ctx, long status,
 	}
 	if (l.n == 1) {
 		task_init(out);
-		if (ehpc_tasks_fill(ehpc_tasks_at(&l, 0), NULL, out) == -1) {
+		if (ehpc_tasks_fill(NULL, ehpc_tasks_at(&l, 0), NULL, out) ==
+		    -1) {
 			task_clear(out);
 			json_free(root);
 			*cause = xstrdup(

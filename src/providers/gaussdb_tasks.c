@@ -113,7 +113,7 @@ gaussdb_tasks_list_parse(const struct provider_ctx *ctx, long status,
 	for (i = 0; i < n; i++) {
 		t = task_list_add(out);
 		if (provider_job_fill(ctx, json_at(tasks, i),
-			&gaussdb_tasks_fields, t) == -1) {
+			&gaussdb_tasks_fields, 1, t) == -1) {
 			task_clear(t);
 			out->n--;
 			skipped++;

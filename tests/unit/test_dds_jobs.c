@@ -695,6 +695,51 @@ test_lookup_found(void **state)
 	free(cause);
 }
 
+/* A table that holds everything. */
+static int
+test_yes_cb(void *arg, const struct task *t)
+{
+	return 1;
+}
+
+/* The single-job lookup is always taken whole, whatever the table holds. */
+static void
+test_lookup_whole(struct testlib_env *env)
+{
+	const char *body = "{\"job\":{\"id\":\"j1\",\"name\":\"Restart\","
+			   "\"status\":\"Running\",\"instance\":{\"id\":"
+			   "\"i1\",\"name\":\"db\"}}}";
+	char *cause = NULL;
+	struct task t;
+	int found = 0;
+
+	env->ctx.known = test_yes_cb;
+	task_init(&t);
+	assert_int_equal(env->p->lookup_parse(&env->ctx, 200, body,
+			     strlen(body), &found, &t, &cause),
+	    0);
+	env->ctx.known = NULL;
+	assert_int_equal(found, 1);
+	assert_int_equal(t.unchanged, 0);
+	assert_string_equal(t.type, "Restart");
+	assert_string_equal(t.raw_status, "Running");
+	task_clear(&t);
+}
+
+/* A listing the table already holds comes back as keys and digests. */
+static void
+test_unchanged(void **state)
+{
+	struct testlib_env *env = *state;
+	char *body;
+	size_t len;
+
+	body = testlib_read_file("../shared/fixtures/dds-jobs.json", &len);
+	testlib_check_unchanged(env, body);
+	free(body);
+	test_lookup_whole(env);
+}
+
 int
 main(void)
 {
@@ -711,6 +756,7 @@ main(void)
 		cmocka_unit_test(test_lookup_req),
 		cmocka_unit_test(test_lookup_parse),
 		cmocka_unit_test(test_lookup_found),
+		cmocka_unit_test(test_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);

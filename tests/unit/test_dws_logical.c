@@ -547,6 +547,20 @@ test_deep(void **state)
 	buf_free(&b);
 }
 
+/* A listing the table already holds comes back as keys and digests. */
+static void
+test_unchanged(void **state)
+{
+	struct testlib_env *env = *state;
+	char *body;
+	size_t len;
+
+	body = testlib_read_file(
+	    "../shared/fixtures/dws-logical-tasks.json", &len);
+	testlib_check_unchanged(env, body);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -560,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_list_req),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);

@@ -732,6 +732,112 @@ test_lookup_found(void **state)
 	task_clear(&t);
 }
 
+/* What the table is said to hold, for test_known_cb. */
+static const char *test_known_id;
+static uint64_t test_known_digest;
+static unsigned test_known_calls;
+
+/* A table holding one record: test_known_id with test_known_digest. */
+static int
+test_known_cb(void *arg, const struct task *t)
+{
+	test_known_calls++;
+	assert_non_null(t->id);
+	return test_known_id != NULL && strcmp(t->id, test_known_id) == 0 &&
+	    t->digest == test_known_digest;
+}
+
+/* A page of two tasks, t2 in status st2. */
+static char *
+test_two(const char *st2)
+{
+	char *s = NULL;
+
+	if (asprintf(&s,
+		"{\"TotalCount\":2,\"Tasks\":{\"TaskInfo\":["
+		"{\"TaskId\":\"t1\",\"TaskType\":\"AddNodes\","
+		"\"Status\":\"Processing\",\"Result\":\"{}\"},"
+		"{\"TaskId\":\"t2\",\"TaskType\":\"StopCluster\","
+		"\"Status\":\"%s\",\"Errors\":\"[]\"}]}}",
+		st2) == -1)
+		fail_msg("asprintf");
+	return s;
+}
+
+/*
+ * A task the table holds with the same digest is listed by its key alone;
+ * a changed one, or one the table lacks, is decoded in full.  Lookups
+ * never ask.
+ */
+static void
+test_unchanged(void **state)
+{
+	struct testlib_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *body = test_two("Processing"), *cause = NULL;
+	uint64_t d1, d2;
+	struct task t;
+	int found;
+
+	/* No table to ask: both in full, each with its digest. */
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
+	assert_int_equal(l.n, 2);
+	d1 = l.v[0].digest;
+	d2 = l.v[1].digest;
+	assert_true(d1 != 0 && d2 != 0 && d1 != d2);
+	assert_int_equal(l.v[1].unchanged, 0);
+	task_list_clear(&l);
+
+	/* The same page again, t2 known: t2 is its key and digest only. */
+	env->ctx.known = test_known_cb;
+	test_known_id = "t2";
+	test_known_digest = d2;
+	test_known_calls = 0;
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(test_known_calls, 2);
+	assert_int_equal(l.v[0].unchanged, 0);
+	assert_string_equal(l.v[0].type, "AddNodes");
+	assert_true(l.v[0].digest == d1);
+	assert_int_equal(l.v[1].unchanged, 1);
+	assert_string_equal(l.v[1].id, "t2");
+	assert_string_equal(l.v[1].cluster_id, "ehpc-hz-1");
+	assert_true(l.v[1].digest == d2);
+	assert_null(l.v[1].type);
+	assert_null(l.v[1].raw_status);
+	assert_null(l.v[1].detail);
+	task_list_clear(&l);
+	free(body);
+
+	/* t2 moved on: its bytes differ, so it is decoded again. */
+	body = test_two("Failed");
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
+	assert_int_equal(l.v[1].unchanged, 0);
+	assert_true(l.v[1].digest != d2);
+	assert_string_equal(l.v[1].raw_status, "Failed");
+	assert_int_equal(l.v[1].state, TASK_FAILED);
+	task_list_clear(&l);
+	free(body);
+
+	/* A lookup answer is always taken whole and carries no digest. */
+	test_known_calls = 0;
+	body = "{\"TotalCount\":1,\"Tasks\":{\"TaskInfo\":[{\"TaskId\":"
+	       "\"t2\",\"TaskType\":\"StopCluster\",\"Status\":"
+	       "\"Processing\",\"Errors\":\"[]\"}]}}";
+	task_init(&t);
+	assert_int_equal(env->p->lookup_parse(&env->ctx, 200, body,
+			     strlen(body), &found, &t, &cause),
+	    0);
+	assert_int_equal(found, 1);
+	assert_int_equal(test_known_calls, 0);
+	assert_int_equal(t.unchanged, 0);
+	assert_true(t.digest == 0);
+	assert_string_equal(t.raw_status, "Processing");
+	task_clear(&t);
+	env->ctx.known = NULL;
+}
+
 int
 main(void)
 {
@@ -748,6 +854,7 @@ main(void)
 		cmocka_unit_test(test_lookup_req),
 		cmocka_unit_test(test_lookup_parse),
 		cmocka_unit_test(test_lookup_found),
+		cmocka_unit_test(test_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);

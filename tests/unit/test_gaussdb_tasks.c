@@ -552,6 +552,19 @@ test_lookup_found(void **state)
 	task_clear(&t);
 }
 
+/* A listing the table already holds comes back as keys and digests. */
+static void
+test_unchanged(void **state)
+{
+	struct testlib_env *env = *state;
+	char *body;
+	size_t len;
+
+	body = testlib_read_file("../shared/fixtures/gaussdb-tasks.json", &len);
+	testlib_check_unchanged(env, body);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -566,6 +579,7 @@ main(void)
 		cmocka_unit_test(test_lookup_req),
 		cmocka_unit_test(test_lookup_parse),
 		cmocka_unit_test(test_lookup_found),
+		cmocka_unit_test(test_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);

@@ -447,6 +447,46 @@ test_roundtrip(void **state)
 	json_free(a);
 }
 
+/* Assert that v's source text is exactly want. */
+static void
+source_is(const struct json *v, const char *want)
+{
+	const char *src;
+	size_t len;
+
+	src = json_source(v, &len);
+	assert_non_null(src);
+	if (len != strlen(want) || memcmp(src, want, len) != 0)
+		fail_msg("source \"%.*s\", want \"%s\"", (int)len, src, want);
+}
+
+/* Objects and arrays know their own bytes in the document; scalars not. */
+static void
+test_source(void **state)
+{
+	const char *doc =
+	    " {\"a\" : [ {\"x\":1}, {} ,[\"]\"]],\"b\":{\"s\":\"}\\\"\"} ,"
+	    "\"c\":3} ";
+	struct json *j = parse_ok(doc);
+	const struct json *a = json_get(j, "a");
+	size_t len;
+
+	source_is(j,
+	    "{\"a\" : [ {\"x\":1}, {} ,[\"]\"]],\"b\":{\"s\":\"}\\\"\"} ,"
+	    "\"c\":3}");
+	source_is(a, "[ {\"x\":1}, {} ,[\"]\"]]");
+	source_is(json_at(a, 0), "{\"x\":1}");
+	source_is(json_at(a, 1), "{}");
+	source_is(json_at(a, 2), "[\"]\"]");
+	source_is(json_get(j, "b"), "{\"s\":\"}\\\"\"}");
+	/* It points into the parsed text itself. */
+	assert_ptr_equal(json_source(j, &len), doc + 1);
+	assert_null(json_source(json_get(j, "c"), &len));
+	assert_int_equal(len, 0);
+	assert_null(json_source(NULL, &len));
+	json_free(j);
+}
+
 int
 main(void)
 {
@@ -461,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_writer_bad_utf8),
 		cmocka_unit_test(test_writer_raw),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_source),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

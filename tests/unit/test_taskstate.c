@@ -729,6 +729,107 @@ test_scale(void **state)
 	taskstate_free(ts);
 }
 
+/* Append a task listed unchanged: its key and digest only. */
+static void
+test_add_unchanged(
+    struct task_list *l, const char *cluster, const char *id, uint64_t digest)
+{
+	struct task *t = task_list_add(l);
+
+	t->id = xstrdup(id);
+	t->cluster_id = xstrdup(cluster);
+	t->digest = digest;
+	t->unchanged = 1;
+}
+
+/* 1 if the table holds this key with this digest. */
+static int
+test_known(struct taskstate *ts, const char *watch, const char *cluster,
+    const char *id, uint64_t digest)
+{
+	struct task t;
+
+	task_init(&t);
+	t.id = (char *)id;
+	t.cluster_id = (char *)cluster;
+	t.digest = digest;
+	return taskstate_known(ts, watch, &t);
+}
+
+/*
+ * Digests: the table knows the record each task came from; a task listed
+ * unchanged counts as listed (nothing vanishes), keeps its record, and
+ * still stalls; an unchanged key the table cannot match is ignored.
+ */
+static void
+test_unchanged(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 }, gone = { 0 };
+	struct evt_list out = { 0 };
+	struct task rec;
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10)->digest = 11;
+	test_add(&l, "c1", "b", TASK_RUNNING, "Running", 50)->digest = 22;
+	taskstate_apply(ts, &test_w, &l, 1, 1, 0, 0, &out, &gone);
+	task_list_clear(&l);
+	assert_true(test_known(ts, "dds-prod", "c1", "a", 11));
+	assert_false(test_known(ts, "dds-prod", "c1", "a", 12));
+	assert_false(test_known(ts, "dds-prod", "c1", "a", 0));
+	assert_false(test_known(ts, "dds-prod", "c2", "a", 11));
+	assert_false(test_known(ts, "dds-prod", "c1", "zz", 11));
+	assert_false(test_known(ts, "dws-prod", "c1", "a", 11));
+
+	/* a unchanged, b failed: one transition, nothing gone. */
+	test_add_unchanged(&l, "c1", "a", 11);
+	test_add(&l, "c1", "b", TASK_FAILED, "Failed", 50)->digest = 23;
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 30, &out, &gone);
+	task_list_clear(&l);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_TRANSITION);
+	assert_string_equal(out.v[0]->task.id, "b");
+	assert_int_equal(gone.n, 0);
+	evt_list_clear(&out);
+	assert_true(test_known(ts, "dds-prod", "c1", "b", 23));
+	assert_false(test_known(ts, "dds-prod", "c1", "b", 22));
+	assert_true(test_find(ts, "dds-prod", "a", &rec));
+	assert_string_equal(rec.type, "RestartInstance");
+	assert_string_equal(rec.raw_status, "Running");
+	assert_int_equal(rec.progress, 10);
+	task_clear(&rec);
+
+	/* Still unchanged past stall_after (60 s): a stalls. */
+	test_add_unchanged(&l, "c1", "a", 11);
+	test_add_unchanged(&l, "c1", "b", 23);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 70, &out, &gone);
+	task_list_clear(&l);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_STALLED);
+	assert_string_equal(out.v[0]->task.id, "a");
+	assert_string_equal(out.v[0]->task.type, "RestartInstance");
+	assert_int_equal(gone.n, 0);
+	evt_list_clear(&out);
+
+	/* Keys the table cannot match change nothing and add nothing. */
+	test_add_unchanged(&l, "c1", "a", 99);
+	test_add_unchanged(&l, "c1", "new", 11);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 80, &out, &gone);
+	task_list_clear(&l);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 2);
+	assert_true(test_known(ts, "dds-prod", "c1", "a", 11));
+
+	/* Progress alone moving takes the new record's digest. */
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 20)->digest = 12;
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 90, &out, &gone);
+	task_list_clear(&l);
+	assert_int_equal(out.n, 0);
+	assert_true(test_known(ts, "dds-prod", "c1", "a", 12));
+	assert_false(test_known(ts, "dds-prod", "c1", "a", 11));
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -751,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_many_watches),
 		cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,3 +76,64 @@ testlib_parse(struct testlib_env *env, const char *body, struct task_list *l,
 	return env->p->list_parse(
 	    &env->ctx, 200, body, strlen(body), l, cur, cause);
 }
+
+/* The records testlib_known_cb says the table holds. */
+static const struct task_list *testlib_held;
+
+/* known for provider_ctx: 1 for a key and digest of testlib_held. */
+static int
+testlib_known_cb(void *arg, const struct task *t)
+{
+	size_t i;
+
+	for (i = 0; i < testlib_held->n; i++) {
+		const struct task *h = &testlib_held->v[i];
+
+		if (strcmp(h->id, t->id) == 0 &&
+		    strcmp(h->cluster_id != NULL ? h->cluster_id : "",
+			t->cluster_id != NULL ? t->cluster_id : "") == 0 &&
+		    h->digest == t->digest)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Parse body (at least one task) twice: first with no table, then with a
+ * table holding what the first parse gave.  The second time every task
+ * comes as unchanged, key and digest only.
+ */
+void
+testlib_check_unchanged(struct testlib_env *env, const char *body)
+{
+	struct task_list first = { NULL, 0, 0 }, again = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *cause = NULL;
+	size_t i;
+
+	env->ctx.known = NULL;
+	if (testlib_parse(env, body, &first, &cur, &cause) != 0)
+		fail_msg("parse failed: %s", cause ? cause : "?");
+	assert_true(first.n > 0);
+	for (i = 0; i < first.n; i++) {
+		assert_int_equal(first.v[i].unchanged, 0);
+		assert_true(first.v[i].digest != 0);
+		assert_non_null(first.v[i].type);
+	}
+	testlib_held = &first;
+	env->ctx.known = testlib_known_cb;
+	if (testlib_parse(env, body, &again, &cur, &cause) != 0)
+		fail_msg("parse failed: %s", cause ? cause : "?");
+	env->ctx.known = NULL;
+	assert_int_equal(again.n, first.n);
+	for (i = 0; i < again.n; i++) {
+		assert_int_equal(again.v[i].unchanged, 1);
+		assert_string_equal(again.v[i].id, first.v[i].id);
+		assert_true(again.v[i].digest == first.v[i].digest);
+		assert_null(again.v[i].type);
+		assert_null(again.v[i].raw_status);
+		assert_null(again.v[i].detail);
+	}
+	task_list_clear(&first);
+	task_list_clear(&again);
+}

@@ -52,6 +52,7 @@ struct spawn_request {
 	long gid;
 	const long *groups; /* supplementary groups when uid != -1 */
 	size_t ngroups;
+	int nice; /* added to the child's nice value (capped by the kernel) */
 };
 
 struct spawn_result {

@@ -495,7 +495,6 @@ main_save_child(void *arg)
 {
 	struct daemon *d = arg;
 	const char *what;
-	int prio;
 
 	/*
 	 * Die with the daemon: an orphan finishing an old save could
@@ -507,14 +506,6 @@ main_save_child(void *arg)
 		dprintf(STDOUT_FILENO, "the daemon is gone");
 		return 1;
 	}
-	/*
-	 * Background work: where it shares a core with the loop (a pinned
-	 * service, a small VM), the loop's polls and deliveries go first.
-	 */
-	errno = 0;
-	prio = getpriority(PRIO_PROCESS, 0);
-	if (errno == 0)
-		setpriority(PRIO_PROCESS, 0, prio + MAIN_SAVE_NICE);
 	if (statefile_write(d->sf, d->ts, d->conf, d->cover.at, &what) == 0)
 		return 0;
 	dprintf(STDOUT_FILENO, "%s: %s", what, strerror(errno));
@@ -602,6 +593,11 @@ main_save(struct daemon *d, int force)
 	req.fn_arg = d;
 	req.uid = req.gid = -1;
 	req.timeout_ms = MAIN_SAVE_TIMEOUT_MS;
+	/*
+	 * Background work: where it shares a core with the loop (a pinned
+	 * service, a small VM), the loop's polls and deliveries go first.
+	 */
+	req.nice = MAIN_SAVE_NICE;
 	d->saving = spawn_run(d->saver, &req, main_save_done, d);
 }
 

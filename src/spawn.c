@@ -43,6 +43,7 @@ struct spawn_child {
 	uint64_t grace_ms;
 	spawn_fn fn;
 	void *fn_arg;
+	int nice;
 	long uid;
 	gid_t gid;
 	gid_t *groups;
@@ -415,11 +416,23 @@ spawn_child_setup(int in_rd, int out_wr, int maxfd)
 	}
 }
 
-/* The child: set up, then run the function or drop privileges and exec. */
+/*
+ * The child: set up, lower its priority if asked, then run the function or
+ * drop privileges and exec.
+ */
 static void __attribute__((noreturn))
 spawn_child_main(struct spawn_child *c, int in_rd, int out_wr, int maxfd)
 {
+	int prio;
+
 	spawn_child_setup(in_rd, out_wr, maxfd);
+	if (c->nice != 0) {
+		/* -1 is a valid priority: only errno tells a failure. */
+		errno = 0;
+		prio = getpriority(PRIO_PROCESS, 0);
+		if (errno == 0)
+			(void)setpriority(PRIO_PROCESS, 0, prio + c->nice);
+	}
 	if (c->fn != NULL)
 		_exit(c->fn(c->fn_arg));
 	if (c->uid != -1) {
@@ -638,6 +651,7 @@ spawn_run(
 	c->timeout_ms = req->timeout_ms;
 	c->grace_ms =
 	    req->kill_grace_ms != 0 ? req->kill_grace_ms : SPAWN_KILL_GRACE_MS;
+	c->nice = req->nice;
 	c->uid = req->uid;
 	c->gid = (gid_t)req->gid;
 	if (req->uid != -1 && req->ngroups > 0) {

@@ -6,6 +6,7 @@
  * group with a grandchild, the output cap, the concurrency cap, errors and
  * cancel.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -598,6 +599,47 @@ test_fn_child(void **state)
 	assert_true(ticks >= 2); /* the loop ran during the child's 200 ms */
 }
 
+/* A function child: its nice value on stdout. */
+static int
+test_nice_fn(void *arg)
+{
+	dprintf(STDOUT_FILENO, "%d", getpriority(PRIO_PROCESS, 0));
+	return 0;
+}
+
+/* A child asked to be nicer runs at this process's nice value plus that. */
+static void
+test_nice(void **state)
+{
+	static const char *label[] = { "a nice function", NULL };
+	struct spawn_request req;
+	char want[16];
+	int mine, expect;
+
+	errno = 0;
+	mine = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	expect = mine + 10 > 19 ? 19 : mine + 10;
+	memset(&req, 0, sizeof(req));
+	req.argv = label;
+	req.fn = test_nice_fn;
+	req.uid = req.gid = -1;
+	req.timeout_ms = 10000;
+	req.nice = 10;
+	spawn_run(t.s, &req, test_cb, &t.done[0]);
+	assert_int_equal(test_run(1, 10000), 0);
+	assert_int_equal(t.done[0].how, SPAWN_EXITED);
+	snprintf(want, sizeof(want), "%d", expect);
+	assert_string_equal(t.done[0].output, want);
+	/* Without it, the child keeps ours; and ours did not change. */
+	req.nice = 0;
+	spawn_run(t.s, &req, test_cb, &t.done[1]);
+	assert_int_equal(test_run(2, 10000), 0);
+	snprintf(want, sizeof(want), "%d", mine);
+	assert_string_equal(t.done[1].output, want);
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), mine);
+}
+
 /* spawn_wait blocks until the child ends and reports it; unstarted: cancel. */
 static void
 test_wait(void **state)
@@ -821,6 +863,8 @@ main(int argc, char **argv)
 		    test_fn_child, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_wait, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nice, test_setup, test_teardown),
 	};
 
 	if (argc >= 3 && strcmp(argv[1], "--child") == 0)

@@ -48,6 +48,7 @@
 #define OUTBOX_SEQ_DIGITS 20
 #define OUTBOX_SPARES_MAX 4096 /* spare files kept per box */
 #define OUTBOX_SPARES_MIN 16   /* kept however few were written */
+#define OUTBOX_SPARES_TRIM 256 /* spares removed per save, at most */
 
 /* Where an entry stands. */
 enum outbox_state {
@@ -89,7 +90,7 @@ struct outbox_box {
 	char **spares;     /* names of files to reuse, a stack */
 	size_t nspares;
 	size_t capspares;
-	size_t nwritten; /* entries written since the last save */
+	size_t nwritten; /* entries written since the last outbox_saved */
 	struct outbox_entry **hash;
 	size_t nbuckets;
 	size_t nentries;
@@ -1105,15 +1106,19 @@ outbox_saved(struct outbox *ob, int settled, uint64_t mark)
 {
 	struct outbox_box *b;
 	struct outbox_entry *e, *next;
-	size_t keep;
+	size_t keep, n;
 
 	if (settled)
 		ob->settled = 1;
 	TAILQ_FOREACH (b, &ob->boxes, entry) {
 		keep = outbox_spares_wanted(b);
 		b->nwritten = 0;
-		/* After a burst, the spares it left shrink back. */
-		while (b->nspares > keep) {
+		/*
+		 * After a burst, the spares it left shrink back, a few
+		 * hundred a save so that the loop is not held removing
+		 * thousands at once.
+		 */
+		for (n = 0; b->nspares > keep && n < OUTBOX_SPARES_TRIM; n++) {
 			unlinkat(b->fd, b->spares[--b->nspares], 0);
 			free(b->spares[b->nspares]);
 		}

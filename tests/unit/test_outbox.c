@@ -473,6 +473,33 @@ test_spares(void **state)
 		evt_free(ev[i]);
 }
 
+/* After a big burst the spares shrink back at most 256 per save. */
+static void
+test_spares_trim(void **state)
+{
+	struct evt *ev[300];
+	struct outbox_entry *e[300];
+	char task[16];
+	size_t i;
+
+	test_open_outbox();
+	for (i = 0; i < 300; i++) {
+		snprintf(task, sizeof(task), "t%zu", i);
+		ev[i] = test_event(task, TASK_RUNNING, TASK_FAILED);
+		e[i] = test_add("hook", ev[i]);
+	}
+	for (i = 0; i < 300; i++)
+		outbox_delivered(e[i]);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_int_equal(test_nfiles("outbox", "hook"), 300);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_int_equal(test_nfiles("outbox", "hook"), 300 - 256);
+	outbox_saved(t.ob, 0, outbox_mark(t.ob));
+	assert_int_equal(test_nfiles("outbox", "hook"), 16);
+	for (i = 0; i < 300; i++)
+		evt_free(ev[i]);
+}
+
 /* Dead: moved to dead/{notifier}/ with the reason and attempts. */
 static void
 test_dead(void **state)
@@ -907,6 +934,8 @@ main(void)
 		    test_saved_mark, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_spares, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_spares_trim, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dead, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

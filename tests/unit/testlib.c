@@ -99,17 +99,20 @@ testlib_known_cb(void *arg, const struct task *t)
 }
 
 /*
- * Parse body (at least one task) twice: first with no table, then with a
- * table holding what the first parse gave.  The second time every task
- * comes as unchanged, key and digest only.
+ * Parse a fixture (at least one task) twice: first with no table, then
+ * with a table holding what the first parse gave.  The second time every
+ * task comes as unchanged, key and digest only.
  */
 void
-testlib_check_unchanged(struct testlib_env *env, const char *body)
+testlib_check_unchanged(struct testlib_env *env, const char *fixture)
 {
 	struct task_list first = { NULL, 0, 0 }, again = { NULL, 0, 0 };
 	struct provider_cursor cur;
-	char *cause = NULL;
-	size_t i;
+	char *body, *cause = NULL, path[256];
+	size_t i, len;
+
+	snprintf(path, sizeof(path), "../shared/fixtures/%s", fixture);
+	body = testlib_read_file(path, &len);
 
 	env->ctx.known = NULL;
 	if (testlib_parse(env, body, &first, &cur, &cause) != 0)
@@ -136,4 +139,5 @@ testlib_check_unchanged(struct testlib_env *env, const char *body)
 	}
 	task_list_clear(&first);
 	task_list_clear(&again);
+	free(body);
 }

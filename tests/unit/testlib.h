@@ -40,9 +40,10 @@ int testlib_teardown(void **state);
 int testlib_parse(struct testlib_env *env, const char *body,
     struct task_list *l, struct provider_cursor *cur, char **cause);
 /*
- * Parse body twice, the second time with a table holding what the first
- * gave: every task must then come as unchanged (key and digest only).
+ * Parse a fixture of ../shared/fixtures twice, the second time with a
+ * table holding what the first gave: every task must then come as
+ * unchanged (key and digest only).
  */
-void testlib_check_unchanged(struct testlib_env *env, const char *body);
+void testlib_check_unchanged(struct testlib_env *env, const char *fixture);
 
 #endif

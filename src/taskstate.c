@@ -450,12 +450,16 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	if (t->unchanged) {
 		/*
 		 * Only the key came, as the table said it holds this record.
-		 * Should that no longer be so, the next poll brings it whole.
+		 * Should that no longer be so, the task was still listed (an
+		 * API without a lookup would make it vanish otherwise), and
+		 * the next poll brings its record whole.
 		 */
-		if (e == NULL || e->task.digest != t->digest)
+		if (e == NULL)
 			return;
 		e->seen_gen = ws->gen;
-		taskstate_check_stall(ts, w, e, silent, missed, now_s, out);
+		if (e->task.digest == t->digest)
+			taskstate_check_stall(
+			    ts, w, e, silent, missed, now_s, out);
 		return;
 	}
 	if (e == NULL) {

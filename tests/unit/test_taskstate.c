@@ -819,6 +819,13 @@ test_unchanged(void **state)
 	assert_int_equal(out.n, 0);
 	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 2);
 	assert_true(test_known(ts, "dds-prod", "c1", "a", 11));
+	/* In a complete listing such a key still counts as listed. */
+	test_add_unchanged(&l, "c1", "a", 99);
+	test_add_unchanged(&l, "c1", "b", 23);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 85, &out, &gone);
+	task_list_clear(&l);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(gone.n, 0);
 
 	/* Progress alone moving takes the new record's digest. */
 	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 20)->digest = 12;

@@ -221,7 +221,13 @@ const char *config_cloud_name(enum config_cloud cloud);
 /* "info" / "warning" / "critical", and back (-1 if unknown). */
 const char *config_severity_name(enum config_severity sev);
 int config_severity_from_name(const char *name);
-/* Return 1 if two watches poll the same thing the same way (reload keeps state). */
+/*
+ * 1 if two watches have the same identity (name, account with its cloud,
+ * region and project, API): a reload keeps the watch's tasks.
+ */
+int config_watch_same_identity(
+    const struct config_watch *a, const struct config_watch *b);
+/* Return 1 if two watches poll the same thing the same way. */
 int config_watch_equal(
     const struct config_watch *a, const struct config_watch *b);
 

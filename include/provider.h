@@ -86,10 +86,28 @@ struct provider {
 	int (*lookup_parse)(const struct provider_ctx *, long status,
 	    const char *body, size_t len, int *found, struct task *out,
 	    char **cause);
+	/*
+	 * The name of the watch's scope at index i (caller frees), or -1
+	 * past the last one.  NULL: the listing is one project-wide scope.
+	 */
+	int (*scope_key)(const struct config_watch *, size_t i, char **key);
 };
 
 /* The provider for an API; never NULL for a valid enum value. */
 const struct provider *provider_find(enum config_api api);
+/*
+ * The name of scope i of a watch's listing (*key NULL for a project-wide
+ * one; caller frees); -1 past the last scope.  A watch's tasks carry the
+ * name of the scope they were listed in: its scopes are what a reload may
+ * add or remove without touching the others.
+ */
+int provider_scope_key(const struct provider *p, const struct config_watch *w,
+    size_t i, char **key);
+/* Every scope name of a watch ("" project-wide), *n; free with the below. */
+char **provider_scope_keys(
+    const struct provider *p, const struct config_watch *w, size_t *n);
+/* Free what provider_scope_keys returned. */
+void provider_scope_keys_free(char **keys, size_t n);
 /* Free a request description's owned parts; it may be reused afterwards. */
 void provider_req_clear(struct provider_req *req);
 /*

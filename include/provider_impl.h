@@ -21,6 +21,10 @@ extern const struct provider provider_dds_jobs;
 extern const struct provider provider_gaussdb_tasks;
 extern const struct provider provider_ehpc_tasks;
 
+/* scope_key of a listing with one scope per cluster of the watch. */
+int provider_cluster_scope_key(
+    const struct config_watch *w, size_t i, char **key);
+
 /*
  * The member names of a Huawei "job" object (DDS and GaussDB listings, and
  * their shared single-job lookup), for provider_job_fill.

@@ -24,7 +24,11 @@ void sched_set_max(struct sched *s, unsigned max_running);
 /* Add a job that first runs after first_delay_ms, then every interval_ms. */
 struct sched_job *sched_add(struct sched *s, uint64_t interval_ms,
     uint64_t first_delay_ms, sched_run_cb cb, void *arg);
-/* Change a job's interval from its next run on. */
+/*
+ * Change a job's interval: a longer one from the next run on; a shorter
+ * one also brings a healthy job's next run forward to one new interval
+ * after its last start.
+ */
 void sched_set_interval(struct sched_job *job, uint64_t interval_ms);
 /*
  * A run finished.  ok: the next run starts one interval (less up to 10%

@@ -42,6 +42,14 @@ struct task {
 	 * this digest: only id, cluster_id and digest are filled in.
 	 */
 	int unchanged;
+	/*
+	 * Set by the watch, never by a provider: the listing scope the record
+	 * came from ("cluster", "cluster/ACTION"; NULL for a project-wide
+	 * listing), and whether that scope has no baseline yet, so that the
+	 * task, if new to the table, is recorded without an appeared event.
+	 */
+	char *scope;
+	int baseline;
 };
 
 struct task_list {

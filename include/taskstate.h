@@ -61,6 +61,30 @@ void taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
  */
 void taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out);
+/*
+ * Scopes (see provider_scope_key; NULL or "" is the project-wide one).
+ * A watch's scope has a baseline once a complete listing covered it; a
+ * task listed in a scope without one is new to the table, and is recorded
+ * without an appeared event (task.baseline, set by the watch).
+ */
+/* 1 if scope key of the watch has a baseline. */
+int taskstate_has_scope(
+    const struct taskstate *ts, const char *watch, const char *key);
+/* Give scope key of the watch a baseline (the watch is created if new). */
+void taskstate_add_scope(
+    struct taskstate *ts, const char *watch, const char *key);
+/*
+ * Keep only the scopes keys[0..n) of a watch (reload, restart): tasks
+ * listed in another scope are dropped (a task of unknown scope stays) and
+ * so are those scopes' baselines.  Returns the number of tasks dropped.
+ */
+size_t taskstate_keep_scopes(
+    struct taskstate *ts, const char *watch, char *const *keys, size_t n);
+/* The scopes of a watch with a baseline, *n of them (the table's). */
+char *const *taskstate_scopes(
+    const struct taskstate *ts, const char *watch, size_t *n);
+/* Forget the digests of a watch's records: the next listing decodes all. */
+void taskstate_forget_digests(struct taskstate *ts, const char *watch);
 /* Drop every task of a watch (watch removed or changed on reload). */
 void taskstate_forget_watch(struct taskstate *ts, const char *watch);
 /* Tasks of a watch (NULL: all) in a state (-1: any). */

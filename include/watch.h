@@ -35,6 +35,12 @@ struct watch_env {
 	/* Receives each event (ownership passes to the callee). */
 	void (*emit)(struct evt *ev, void *arg);
 	void *emit_arg;
+	/*
+	 * A watch recorded a baseline: save the table soon, then tell every
+	 * watch (watch_saved).  NULL: nothing is saved (--once).
+	 */
+	void (*baselined)(struct watch *w, void *arg);
+	void *baselined_arg;
 	/* --once: called once per watch after its first poll, no events. */
 	void (*once_done)(struct watch *w, int ok, void *arg);
 	void *once_arg;
@@ -57,8 +63,19 @@ struct watch *watch_new(const struct config_watch *conf,
     const struct watch_env *env, uint64_t first_delay_ms);
 /* Cancel any poll in flight and free the watch; NULL is a no-op. */
 void watch_free(struct watch *w);
-/* Point a watch at an equal watch of a new config (reload). */
+/*
+ * Point a watch at a watch of the same identity in a new config (reload):
+ * tuning applies in place, tasks stay, removed scopes' tasks are dropped.
+ */
 void watch_set_config(struct watch *w, const struct config_watch *conf);
+/*
+ * A save that covers the task table up to change number covered
+ * (taskstate_changes) ended; durable 0 if it failed.  A watch waiting for
+ * its baseline to be saved polls again.
+ */
+void watch_saved(struct watch *w, uint64_t covered, int durable);
+/* 1 while the watch waits for its baseline to be saved. */
+int watch_held(const struct watch *w);
 /* The watch's config (borrowed). */
 const struct config_watch *watch_config(const struct watch *w);
 /* The watch's figures. */

@@ -2988,6 +2988,25 @@ config_account_eq(
 	return 1;
 }
 
+/*
+ * 1 if two watches have the same identity: name, account (its cloud,
+ * region and project: where the tasks live) and API.  A reload keeps such
+ * a watch and its tasks; scope and tuning keys may differ.
+ */
+int
+config_watch_same_identity(
+    const struct config_watch *a, const struct config_watch *b)
+{
+	if (!config_streq(a->name, b->name) ||
+	    !config_streq(a->account_name, b->account_name) || a->api != b->api)
+		return 0;
+	if (a->account == NULL || b->account == NULL)
+		return a->account == b->account;
+	return a->account->cloud == b->account->cloud &&
+	    config_streq(a->account->region, b->account->region) &&
+	    config_streq(a->account->project_id, b->account->project_id);
+}
+
 /* Return 1 if two watches poll the same thing the same way. */
 int
 config_watch_equal(const struct config_watch *a, const struct config_watch *b)

@@ -96,7 +96,8 @@ struct daemon {
 	struct spawn *saver;        /* the child process that writes a save */
 	struct spawn_child *saving; /* the save being written, or NULL */
 	struct main_cover cover;    /* what that save covers */
-	pid_t pid; /* this process, as the save child sees it */
+	int urgent; /* a baseline waits: save now, whatever the gap */
+	pid_t pid;  /* this process, as the save child sees it */
 };
 
 /* Print usage and exit 64. */
@@ -222,8 +223,10 @@ main_find_watch(struct daemon *d, const char *name)
 
 /*
  * Reload: parse the file again; on error keep running with the old config.
- * Unchanged watches keep their object (and so their schedule and task
- * state); changed or removed ones are replaced or dropped.
+ * A watch whose identity (account, API) is unchanged keeps its object, and
+ * so its schedule, failure count and tasks, whatever tuning or scope
+ * changed (watch_set_config); one whose identity changed, or that is gone,
+ * is dropped with its tasks, and a new one starts from a baseline.
  */
 static void
 main_reload(struct daemon *d)
@@ -244,7 +247,8 @@ main_reload(struct daemon *d)
 	for (i = 0; i < nc->nwatches; i++) {
 		w = main_find_watch(d, nc->watches[i].name);
 		if (w != NULL &&
-		    config_watch_equal(watch_config(w), &nc->watches[i])) {
+		    config_watch_same_identity(
+			watch_config(w), &nc->watches[i])) {
 			watch_set_config(w, &nc->watches[i]);
 			nw[i] = w;
 			kept++;
@@ -473,6 +477,41 @@ main_check_state_dir(const char *dir, char **cause)
 	return 0;
 }
 
+/*
+ * A save covering the table up to change covered ended (durable: written):
+ * watches held for their baseline's save poll again.
+ */
+static void
+main_release(struct daemon *d, uint64_t covered, int durable)
+{
+	size_t i;
+
+	d->urgent = 0;
+	for (i = 0; i < d->nwatches; i++) {
+		if (d->watches[i] == NULL)
+			continue;
+		watch_saved(d->watches[i], covered, durable);
+		if (watch_held(d->watches[i]))
+			d->urgent = 1;
+	}
+	if (d->urgent && d->save != NULL)
+		event_active(d->save, EV_TIMEOUT, 0);
+}
+
+/*
+ * A watch took a baseline: it polls again only once that is saved (a
+ * crash before would otherwise take a new, silent one), so save now.
+ */
+static void
+main_baselined_cb(struct watch *w, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->urgent = 1;
+	if (d->save != NULL && d->saving == NULL)
+		event_active(d->save, EV_TIMEOUT, 0);
+}
+
 /* A save covering cv was written in took_ms: account for it. */
 static void
 main_saved(struct daemon *d, const struct main_cover *cv, uint64_t took_ms)
@@ -484,6 +523,7 @@ main_saved(struct daemon *d, const struct main_cover *cv, uint64_t took_ms)
 	if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
 		d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
 	outbox_saved(d->ob, cv->settled, cv->mark);
+	main_release(d, cv->changes, 1);
 }
 
 /*
@@ -529,6 +569,7 @@ main_save_done(const struct spawn_result *r, void *arg)
 	}
 	if (r->how == SPAWN_CANCELLED)
 		return;
+	/* Saved: a watch holding is released whatever its save does. */
 	if (r->how == SPAWN_EXITED && r->output_len > 0)
 		why = xstrdup(r->output);
 	else if (r->how == SPAWN_EXITED)
@@ -541,6 +582,8 @@ main_save_done(const struct spawn_result *r, void *arg)
 	statefile_result(d->sf, 0, why);
 	free(why);
 	d->saved_ms = monotime_ms(); /* retry after the gap, not at once */
+	/* Held watches would be blind until the disk recovers: poll on. */
+	main_release(d, 0, 0);
 }
 
 /*
@@ -559,6 +602,7 @@ main_save(struct daemon *d, int force)
 	struct main_cover cv;
 	struct spawn_request req;
 	uint64_t now = monotime_ms();
+	int force_gap = 0;
 
 	if (d->saving != NULL)
 		return; /* one at a time; its end calls outbox_saved */
@@ -567,17 +611,28 @@ main_save(struct daemon *d, int force)
 	cv.mark = outbox_mark(d->ob);
 	cv.settled = taskstate_restored_count(d->ts) == 0;
 	cv.at = monotime_wall_ms() / 1000;
+	if (d->urgent)
+		force_gap = 1;
 	/* Progress alone moving (a common case) is saved less often. */
 	if (cv.major == d->saved_major &&
 	    (cv.changes == d->saved_changes ||
-		(!force && now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
+		(!force && !force_gap &&
+		    now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
 		outbox_saved(d->ob, cv.settled, cv.mark);
+		if (d->urgent)
+			main_release(d, d->saved_changes, 1);
 		return;
 	}
-	if (outbox_degraded(d->ob))
+	if (outbox_degraded(d->ob)) {
+		if (d->urgent)
+			main_release(d, 0, 0);
 		return;
-	/* Space saves so that saving takes at most 1/20 of the time. */
-	if (!force && now - d->saved_ms < d->save_gap_ms)
+	}
+	/*
+	 * Space saves so that saving takes at most 1/20 of the time; a
+	 * baseline waiting for its save does not wait for the gap.
+	 */
+	if (!force && !force_gap && now - d->saved_ms < d->save_gap_ms)
 		return;
 	/* The events of these changes are durable before the table is. */
 	outbox_sync(d->ob);
@@ -884,6 +939,10 @@ main(int argc, char *argv[])
 	d.env.max_response_bytes = d.conf->daemon.max_response_bytes;
 	d.env.emit = main_emit_cb;
 	d.env.emit_arg = &d;
+	if (!d.once) {
+		d.env.baselined = main_baselined_cb;
+		d.env.baselined_arg = &d;
+	}
 	if (d.once) {
 		d.env.once_done = main_once_cb;
 		d.env.once_arg = &d;

@@ -47,6 +47,57 @@ provider_find(enum config_api api)
 	return provider_table[api];
 }
 
+/* The name of scope i of a watch's listing (see provider.h). */
+int
+provider_scope_key(const struct provider *p, const struct config_watch *w,
+    size_t i, char **key)
+{
+	*key = NULL;
+	if (p->scope_key == NULL)
+		return i == 0 ? 0 : -1;
+	return p->scope_key(w, i, key);
+}
+
+/*
+ * Every scope name of a watch, in listing order ("" for a project-wide
+ * one); *n of them.  Free with provider_scope_keys_free.
+ */
+char **
+provider_scope_keys(
+    const struct provider *p, const struct config_watch *w, size_t *n)
+{
+	char **keys = NULL, *key;
+	size_t i;
+
+	for (i = 0; provider_scope_key(p, w, i, &key) == 0; i++) {
+		keys = xreallocarray(keys, i + 1, sizeof(*keys));
+		keys[i] = key != NULL ? key : xstrdup("");
+	}
+	*n = i;
+	return keys;
+}
+
+/* Free what provider_scope_keys returned. */
+void
+provider_scope_keys_free(char **keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* scope_key of a listing with one scope per cluster of the watch. */
+int
+provider_cluster_scope_key(const struct config_watch *w, size_t i, char **key)
+{
+	if (i >= w->clusters.n)
+		return -1;
+	*key = xstrdup(w->clusters.v[i]);
+	return 0;
+}
+
 /* Free a request description's owned parts; it may be reused afterwards. */
 void
 provider_req_clear(struct provider_req *req)

@@ -185,11 +185,24 @@ sched_add(struct sched *s, uint64_t interval_ms, uint64_t first_delay_ms,
 	return job;
 }
 
-/* Change a job's interval from its next run on. */
+/*
+ * Change a job's interval.  A longer one applies from the next run on; a
+ * shorter one moves a healthy job's next run to one new interval after
+ * its last start (an hour-long wait is not kept after a reload to 30s).
+ */
 void
 sched_set_interval(struct sched_job *job, uint64_t interval_ms)
 {
+	uint64_t now, due;
+	int shorter = interval_ms < job->interval_ms;
+
 	job->interval_ms = interval_ms;
+	if (!shorter || job->state != SCHED_IDLE || job->failures > 0 ||
+	    job->started_ms == 0)
+		return;
+	now = monotime_ms();
+	due = job->started_ms + interval_ms;
+	sched_arm(job, due > now ? due - now : 0);
 }
 
 /* The delay before the next run after `failures` consecutive failures. */

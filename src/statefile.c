@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "monotime.h"
+#include "provider.h"
 #include "statefile.h"
 #include "taskstate.h"
 #include "util.h"
@@ -39,7 +40,10 @@ struct statefile {
 /* A watch of the header that may be restored. */
 struct statefile_watch {
 	char *name;
-	int ok; /* still configured alike */
+	int ok;      /* still configured alike */
+	char **keys; /* its scopes as configured now, when ok */
+	size_t nkeys;
+	int scoped; /* the header listed its scopes (else: all of them) */
 };
 
 /* What a save is writing. */
@@ -141,11 +145,29 @@ statefile_task_cb(const char *watch, const struct task *t,
 	json_w_kstr(w, "watch", watch);
 	json_w_key(w, "task");
 	evt_write_task(w, t);
+	if (t->scope != NULL)
+		json_w_kstr(w, "scope", t->scope);
 	statefile_w_time(w, "progress_changed_at", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
 	json_w_obj_close(w);
 	statefile_line(o, w);
 	json_writer_free(w);
+}
+
+/* The scopes of a watch that have a baseline, as "scopes": [...]. */
+static void
+statefile_w_scopes(
+    struct json_writer *w, const struct taskstate *ts, const char *watch)
+{
+	char *const *scopes;
+	size_t i, n;
+
+	scopes = taskstate_scopes(ts, watch, &n);
+	json_w_key(w, "scopes");
+	json_w_arr_open(w);
+	for (i = 0; i < n; i++)
+		json_w_str(w, scopes[i]);
+	json_w_arr_close(w);
 }
 
 /*
@@ -192,8 +214,10 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 		json_w_kstr(w, "name", cw->name);
 		json_w_kstr(w, "api", config_api_name(cw->api));
 		json_w_kstr(w, "account", cw->account->name);
+		json_w_kstr(w, "region", cw->account->region);
 		json_w_kint(
 		    w, "tasks", (int64_t)taskstate_count(ts, cw->name, -1));
+		statefile_w_scopes(w, ts, cw->name);
 		json_w_obj_close(w);
 	}
 	json_w_arr_close(w);
@@ -316,6 +340,33 @@ statefile_find(struct statefile_in *in, const char *name)
 }
 
 /*
+ * A watch of the header, v, is configured alike as cw: restore it with
+ * the baselines of its scopes that are still configured.  A header that
+ * lists no scopes (an older daemon's) had all of them baselined.
+ */
+static void
+statefile_restore_watch(struct statefile_in *in, struct statefile_watch *sw,
+    const struct config_watch *cw, const struct json *v)
+{
+	const struct json *scopes = json_get(v, "scopes");
+	const char *key;
+	size_t i, j;
+
+	sw->ok = 1;
+	sw->keys = provider_scope_keys(provider_find(cw->api), cw, &sw->nkeys);
+	sw->scoped = scopes != NULL;
+	taskstate_restore_watch(in->ts, sw->name);
+	for (i = 0; i < sw->nkeys; i++) {
+		for (j = 0; scopes != NULL && j < json_len(scopes); j++)
+			if ((key = json_str(json_at(scopes, j))) != NULL &&
+			    strcmp(key, sw->keys[i]) == 0)
+				break;
+		if (scopes == NULL || j < json_len(scopes))
+			taskstate_add_scope(in->ts, sw->name, sw->keys[i]);
+	}
+}
+
+/*
  * Read the header: -1 if the file is not a task table of a version this
  * daemon knows (logged), else note the watches that may be restored.
  */
@@ -325,7 +376,7 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 	const struct json *ws, *v;
 	const struct config_watch *cw;
 	struct json *j;
-	const char *name, *api, *account;
+	const char *name, *api, *account, *region;
 	char *cause = NULL;
 	int64_t version;
 	size_t i;
@@ -361,6 +412,7 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 			continue;
 		api = json_get_str(v, "api");
 		account = json_get_str(v, "account");
+		region = json_get_str(v, "region");
 		in->watches[in->nwatches].name = xstrdup(name);
 		cw = config_find_watch(in->conf, name);
 		if (cw == NULL)
@@ -369,18 +421,38 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 			    name);
 		else if (api == NULL || account == NULL ||
 		    strcmp(api, config_api_name(cw->api)) != 0 ||
-		    strcmp(account, cw->account->name) != 0)
+		    strcmp(account, cw->account->name) != 0 ||
+		    (region != NULL &&
+			strcmp(region, cw->account->region) != 0))
 			log_info("watch %s: saved tasks dropped: it now polls "
-				 "another API or account",
+				 "another API, account or region",
 			    name);
-		else {
-			in->watches[in->nwatches].ok = 1;
-			taskstate_restore_watch(in->ts, name);
-		}
+		else
+			statefile_restore_watch(
+			    in, &in->watches[in->nwatches], cw, v);
 		in->nwatches++;
 	}
 	json_free(j);
 	return 0;
+}
+
+/*
+ * The scope a saved task was listed in.  An older daemon's line has none:
+ * a task of a per-cluster listing was listed in its cluster's scope.
+ */
+static void
+statefile_task_scope(
+    const struct statefile_watch *sw, struct task *t, const char *scope)
+{
+	size_t i;
+
+	if (scope != NULL) {
+		t->scope = xstrdup(scope);
+		return;
+	}
+	for (i = 0; !sw->scoped && t->cluster_id != NULL && i < sw->nkeys; i++)
+		if (strcmp(sw->keys[i], t->cluster_id) == 0)
+			t->scope = xstrdup(t->cluster_id);
 }
 
 /* Read one task line into the table. */
@@ -418,6 +490,7 @@ statefile_task(struct statefile_in *in, const char *text, size_t len)
 		free(cause);
 		goto done;
 	}
+	statefile_task_scope(sw, &t, json_get_str(j, "scope"));
 	x.progress_changed_at = monotime_wall_ms() / 1000;
 	s = json_get_str(j, "progress_changed_at");
 	if (s != NULL && util_parse_time(s, 0, &x.progress_changed_at) == -1)
@@ -436,8 +509,9 @@ statefile_load(
     struct statefile *sf, struct taskstate *ts, const struct config *conf)
 {
 	struct statefile_in in;
+	struct statefile_watch *sw;
 	char *line = NULL;
-	size_t cap = 0, i;
+	size_t cap = 0, i, dropped;
 	ssize_t n;
 	FILE *fp;
 	int ok = 1;
@@ -482,8 +556,19 @@ statefile_load(
 		log_info("restored %ld tasks of %zu watches from %s%s",
 		    in.restored, taskstate_restored_count(ts), sf->path,
 		    in.bad > 0 ? " (some lines skipped)" : "");
-	for (i = 0; i < in.nwatches; i++)
-		free(in.watches[i].name);
+	for (i = 0; i < in.nwatches; i++) {
+		sw = &in.watches[i];
+		if (sw->ok &&
+		    (dropped = taskstate_keep_scopes(
+			 ts, sw->name, sw->keys, sw->nkeys)) > 0) {
+			log_info("watch %s: %zu saved tasks dropped: their "
+				 "scopes are no longer configured",
+			    sw->name, dropped);
+			in.restored -= (long)dropped;
+		}
+		provider_scope_keys_free(sw->keys, sw->nkeys);
+		free(sw->name);
+	}
 	free(in.watches);
 	return in.restored;
 }

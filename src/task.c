@@ -122,6 +122,7 @@ task_clear(struct task *t)
 	free(t->raw_status);
 	free(t->reason);
 	free(t->detail);
+	free(t->scope);
 	task_init(t);
 }
 
@@ -144,6 +145,8 @@ task_copy(struct task *dst, const struct task *src)
 	dst->detail = xstrdup(src->detail);
 	dst->digest = src->digest;
 	dst->unchanged = src->unchanged;
+	dst->scope = xstrdup(src->scope);
+	dst->baseline = src->baseline;
 }
 
 /* Append a fresh, initialised record to a list and return it. */

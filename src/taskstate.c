@@ -44,6 +44,8 @@ struct taskstate_wstat {
 	struct taskstate_entry *head;
 	int restored;        /* from the saved table, no listing yet */
 	uint64_t missed_gen; /* the listing whose events are missed */
+	char **scopes;       /* the scopes with a baseline ("" project-wide) */
+	size_t nscopes;
 };
 
 struct taskstate {
@@ -144,6 +146,28 @@ taskstate_entry_free(struct taskstate_entry *e)
 	free(e);
 }
 
+/* Free the scopes of a watch's bookkeeping. */
+static void
+taskstate_scopes_clear(struct taskstate_wstat *ws)
+{
+	size_t i;
+
+	for (i = 0; i < ws->nscopes; i++)
+		free(ws->scopes[i]);
+	free(ws->scopes);
+	ws->scopes = NULL;
+	ws->nscopes = 0;
+}
+
+/* Free a watch's bookkeeping (its entries are gone). */
+static void
+taskstate_wstat_free(struct taskstate_wstat *ws)
+{
+	taskstate_scopes_clear(ws);
+	free(ws->name);
+	free(ws);
+}
+
 /* Free the table; NULL is a no-op. */
 void
 taskstate_free(struct taskstate *ts)
@@ -160,10 +184,8 @@ taskstate_free(struct taskstate *ts)
 		}
 	}
 	free(ts->buckets);
-	for (i = 0; i < ts->nwatches; i++) {
-		free(ts->watches[i]->name);
-		free(ts->watches[i]);
-	}
+	for (i = 0; i < ts->nwatches; i++)
+		taskstate_wstat_free(ts->watches[i]);
 	free(ts->watches);
 	free(ts->wbuckets);
 	free(ts);
@@ -366,6 +388,19 @@ taskstate_remove(struct taskstate *ts, struct taskstate_entry *e)
 	taskstate_entry_free(e);
 }
 
+/*
+ * An entry's record was replaced: a record without a scope (a lookup's)
+ * keeps the scope the entry had.  Takes scope (may be NULL).
+ */
+static void
+taskstate_keep_scope(struct taskstate_entry *e, char *scope)
+{
+	if (e->task.scope == NULL)
+		e->task.scope = scope;
+	else
+		free(scope);
+}
+
 /* Replace an entry's record with a deep copy of t, keeping the counts. */
 static void
 taskstate_replace(
@@ -373,10 +408,14 @@ taskstate_replace(
 {
 	struct taskstate_wstat *ws = e->ws;
 
+	char *scope = e->task.scope;
+
 	ts->changes++;
 	ws->nstate[taskstate_sidx(e->task.state)]--;
+	e->task.scope = NULL;
 	task_clear(&e->task);
 	task_copy(&e->task, t);
+	taskstate_keep_scope(e, scope);
 	ws->nstate[taskstate_sidx(e->task.state)]++;
 }
 
@@ -465,7 +504,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	if (e == NULL) {
 		e = taskstate_insert(ts, ws, t, now_s);
 		e->seen_gen = ws->gen;
-		if (!silent) {
+		if (!silent && !t->baseline) {
 			at = t->started_at != TASK_TIME_NONE ? t->started_at
 							     : now_s;
 			taskstate_emit(w, EVT_APPEARED, &e->task, NULL, NULL,
@@ -479,6 +518,8 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		task_init(&e->task);
 		ws->nstate[taskstate_sidx(old.state)]--;
 		task_copy(&e->task, t);
+		taskstate_keep_scope(e, old.scope);
+		old.scope = NULL;
 		ws->nstate[taskstate_sidx(e->task.state)]++;
 		e->progress_changed_at = now_s;
 		e->stalled = 0;
@@ -638,8 +679,7 @@ taskstate_forget_watch(struct taskstate *ts, const char *watch)
 	*wp = ws->hnext;
 	ts->watches[ws->index] = ts->watches[--ts->nwatches];
 	ts->watches[ws->index]->index = ws->index;
-	free(ws->name);
-	free(ws);
+	taskstate_wstat_free(ws);
 	ts->changes++;
 }
 
@@ -787,4 +827,108 @@ uint64_t
 taskstate_minor_changes(const struct taskstate *ts)
 {
 	return ts->minor;
+}
+
+/* The index of scope key in a watch's baselined scopes, or -1. */
+static long
+taskstate_scope_index(const struct taskstate_wstat *ws, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ws->nscopes; i++)
+		if (strcmp(ws->scopes[i], taskstate_str(key)) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* 1 if scope key (NULL: project-wide) of the watch has a baseline. */
+int
+taskstate_has_scope(
+    const struct taskstate *ts, const char *watch, const char *key)
+{
+	const struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+
+	return ws != NULL && taskstate_scope_index(ws, key) != -1;
+}
+
+/* Add scope key (NULL: project-wide) to the watch's baselined scopes. */
+void
+taskstate_add_scope(struct taskstate *ts, const char *watch, const char *key)
+{
+	struct taskstate_wstat *ws = taskstate_wstat_get(ts, watch);
+
+	if (taskstate_scope_index(ws, key) != -1)
+		return;
+	ws->scopes =
+	    xreallocarray(ws->scopes, ws->nscopes + 1, sizeof(*ws->scopes));
+	ws->scopes[ws->nscopes++] = xstrdup(taskstate_str(key));
+	ts->changes++;
+}
+
+/* 1 if key is one of keys[0..n) (NULL and "" are the same key). */
+static int
+taskstate_key_in(const char *key, char *const *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(taskstate_str(keys[i]), taskstate_str(key)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Keep only the scopes keys[0..n) of a watch: its tasks listed in any
+ * other scope are dropped (a task of unknown scope stays) and so is the
+ * baseline of those scopes.  The number of tasks dropped.
+ */
+size_t
+taskstate_keep_scopes(
+    struct taskstate *ts, const char *watch, char *const *keys, size_t n)
+{
+	struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+	struct taskstate_entry *e, *next;
+	size_t i, j, dropped = 0;
+
+	if (ws == NULL)
+		return 0;
+	for (e = ws->head; e != NULL; e = next) {
+		next = e->wnext;
+		if (e->task.scope != NULL &&
+		    !taskstate_key_in(e->task.scope, keys, n)) {
+			taskstate_remove(ts, e);
+			dropped++;
+		}
+	}
+	for (i = j = 0; i < ws->nscopes; i++) {
+		if (taskstate_key_in(ws->scopes[i], keys, n))
+			ws->scopes[j++] = ws->scopes[i];
+		else {
+			free(ws->scopes[i]);
+			ts->changes++;
+		}
+	}
+	ws->nscopes = j;
+	return dropped;
+}
+
+/* The baselined scopes of a watch ("" project-wide); *n of them. */
+char *const *
+taskstate_scopes(const struct taskstate *ts, const char *watch, size_t *n)
+{
+	const struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+
+	*n = ws != NULL ? ws->nscopes : 0;
+	return ws != NULL ? ws->scopes : NULL;
+}
+
+/* Forget the digests of a watch's records: the next listing decodes all. */
+void
+taskstate_forget_digests(struct taskstate *ts, const char *watch)
+{
+	struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+	struct taskstate_entry *e;
+
+	for (e = ws != NULL ? ws->head : NULL; e != NULL; e = e->wnext)
+		e->task.digest = 0;
 }

@@ -33,6 +33,8 @@
 /* Huawei locks an AK/SK after 5 bad signatures: stop the account this long. */
 #define WATCH_AUTH_PAUSE_MS (5 * 60 * 1000)
 #define WATCH_THROTTLE_PAUSE_MAX_MS (10 * 60 * 1000)
+/* A poll held for its baseline's save looks again this often. */
+#define WATCH_HOLD_RETRY_MS 50
 
 enum watch_phase {
 	WATCH_IDLE,
@@ -70,6 +72,9 @@ struct watch {
 	int send_failed;                   /* failed before sending: */
 	enum provider_errclass send_class; /* ... with this class */
 	struct config_account acct_view;   /* account + learned project */
+	int fresh;           /* this poll lists a scope without a baseline */
+	size_t nbaseline;    /* tasks it recorded without an event */
+	uint64_t hold_until; /* no poll before a save covers this change */
 };
 
 static void watch_run_cb(struct sched_job *, void *);
@@ -80,6 +85,7 @@ static void watch_list_next(struct watch *);
 static void watch_fail(
     struct watch *, enum provider_errclass, const char *, int64_t);
 static void watch_gate_cb(void *);
+static void watch_baselined(struct watch *, int);
 
 /* Create a watch and schedule its first poll after first_delay_ms. */
 struct watch *
@@ -115,13 +121,100 @@ watch_free(struct watch *w)
 	free(w);
 }
 
-/* Point a watch at an equal watch of a new config (reload). */
+/* Cancel what a poll waits for and give its turn back (rerun at once). */
+static void
+watch_abort_poll(struct watch *w)
+{
+	if (w->xfer != NULL)
+		http_cancel(w->xfer);
+	w->xfer = NULL;
+	if (w->iam_wait != NULL)
+		iam_cancel(w->iam_wait);
+	w->iam_wait = NULL;
+	timer_del(w->gate_timer);
+	w->gate_resume = NULL;
+	sign_req_free(w->sreq);
+	w->sreq = NULL;
+	task_list_clear(&w->tasks);
+	task_list_clear(&w->gone);
+	w->phase = WATCH_IDLE;
+	if (w->job != NULL)
+		sched_defer(w->job, 0);
+}
+
+/* 1 if two lists of scope names are the same, in the same order. */
+static int
+watch_scopes_eq(char **a, size_t na, char **b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Point a watch at a watch of a new config with the same identity
+ * (reload).  Tuning applies in place; the tasks, the failure count and
+ * the stall clocks stay.  Scopes the new config dropped lose their tasks
+ * (they would vanish otherwise); scopes it added are baselined by the
+ * next complete listing.  A poll in flight across a scope change starts
+ * over, as its cursor counts the old scopes.
+ */
 void
 watch_set_config(struct watch *w, const struct config_watch *conf)
 {
+	char **ok, **nk;
+	size_t nok, nnk, dropped;
+
+	ok = provider_scope_keys(w->prov, w->conf, &nok);
+	nk = provider_scope_keys(w->prov, conf, &nnk);
+	if (!watch_scopes_eq(ok, nok, nk, nnk)) {
+		dropped =
+		    taskstate_keep_scopes(w->env->ts, conf->name, nk, nnk);
+		log_info("watch %s: scope changed to %zu scope%s; %zu tasks of "
+			 "removed scopes forgotten, new scopes get a baseline",
+		    conf->name, nnk, nnk == 1 ? "" : "s", dropped);
+		if (w->phase != WATCH_IDLE)
+			watch_abort_poll(w);
+	}
+	/* Zone-less times are read with the offset: read them again. */
+	if (conf->timezone_offset_s != w->conf->timezone_offset_s)
+		taskstate_forget_digests(w->env->ts, conf->name);
+	provider_scope_keys_free(ok, nok);
+	provider_scope_keys_free(nk, nnk);
 	w->conf = conf;
 	if (w->job != NULL)
 		sched_set_interval(w->job, conf->interval_ms);
+}
+
+/*
+ * A save covering the table up to change covered ended (durable: it was
+ * written).  A watch held for its baseline's save may poll again.
+ */
+void
+watch_saved(struct watch *w, uint64_t covered, int durable)
+{
+	if (w->hold_until == 0 || (durable && covered < w->hold_until))
+		return;
+	if (durable)
+		log_info("watch %s: baseline saved", w->conf->name);
+	else
+		log_at(LOG_CRIT,
+		    "watch %s: its baseline cannot be saved; polling on, but "
+		    "a restart before the next save takes a new one",
+		    w->conf->name);
+	w->hold_until = 0;
+}
+
+/* 1 while the watch waits for its baseline to be saved. */
+int
+watch_held(const struct watch *w)
+{
+	return w->hold_until != 0;
 }
 
 /* The watch's config (borrowed). */
@@ -708,11 +801,19 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	unsigned n;
 
 	watch_ts_info(w, &tw);
-	/* After a restart, what changed meanwhile is reported as missed. */
-	if (w->tasks.n > 0 && taskstate_has_watch(w->env->ts, w->conf->name))
+	/*
+	 * After a restart, what changed meanwhile is reported as missed.
+	 * Tasks of a scope without a baseline are recorded silently, so that
+	 * the next listing reports their changes (a first poll that read
+	 * page 1 of 3 still sees page 1's tasks fail).
+	 */
+	if (w->tasks.n > 0 && w->env->once_done == NULL) {
 		taskstate_apply(w->env->ts, &tw, &w->tasks, 0, 0,
 		    taskstate_restored(w->env->ts, w->conf->name), now_s,
 		    &events, NULL);
+		if (w->nbaseline > 0)
+			watch_baselined(w, 0);
+	}
 	st->polls_failed++;
 	watch_count_poll(w, provider_errclass_name(class));
 	n = ++st->consecutive_failures;
@@ -775,7 +876,14 @@ watch_run_cb(struct sched_job *job, void *arg)
 {
 	struct watch *w = arg;
 
+	if (w->hold_until != 0) {
+		/* The baseline it took is not saved yet (watch_saved). */
+		sched_defer(job, WATCH_HOLD_RETRY_MS);
+		return;
+	}
 	memset(&w->cursor, 0, sizeof(w->cursor));
+	w->fresh = 0;
+	w->nbaseline = 0;
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
 	w->gone_next = 0;
@@ -818,13 +926,61 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 	return -1;
 }
 
+/*
+ * The tasks from index before on came from scope i: give them its name,
+ * and mark them for a silent record when it has no baseline yet and the
+ * watch baselines (on_start: baseline).
+ */
+static void
+watch_scope_page(struct watch *w, size_t i, size_t before)
+{
+	char *key;
+	int fresh, baseline;
+	size_t j;
+
+	if (provider_scope_key(w->prov, w->conf, i, &key) == -1)
+		return;
+	fresh = !taskstate_has_scope(w->env->ts, w->conf->name, key);
+	baseline = fresh && w->conf->on_start == CONFIG_ON_START_BASELINE;
+	w->fresh |= fresh;
+	for (j = before; j < w->tasks.n; j++) {
+		w->tasks.v[j].scope = xstrdup(key);
+		w->tasks.v[j].baseline = baseline;
+		w->nbaseline += baseline;
+	}
+	free(key);
+}
+
+/*
+ * The poll recorded tasks of scopes without a baseline (complete: and
+ * the listing covered every scope, which now have one).  Nothing of that
+ * counts until it is saved: the watch polls again only after a save
+ * covering it, and asks for one now (watch_saved).
+ */
+static void
+watch_baselined(struct watch *w, int complete)
+{
+	char **keys;
+	size_t i, n;
+
+	if (complete) {
+		keys = provider_scope_keys(w->prov, w->conf, &n);
+		for (i = 0; i < n; i++)
+			taskstate_add_scope(w->env->ts, w->conf->name, keys[i]);
+		provider_scope_keys_free(keys, n);
+	}
+	w->hold_until = taskstate_changes(w->env->ts);
+	if (w->env->baselined != NULL)
+		w->env->baselined(w, w->env->baselined_arg);
+}
+
 /* The complete listing is in: diff it and confirm what left it. */
 static void
 watch_listing_done(struct watch *w)
 {
 	struct evt_list events = { NULL, 0, 0 };
 	struct taskstate_watch tw;
-	int silent, missed;
+	int missed;
 
 	if (w->env->once_done != NULL) {
 		/* --once reports the listing itself; the caller prints it. */
@@ -832,11 +988,12 @@ watch_listing_done(struct watch *w)
 		return;
 	}
 	watch_ts_info(w, &tw);
-	silent = !taskstate_has_watch(w->env->ts, w->conf->name) &&
-	    w->conf->on_start == CONFIG_ON_START_BASELINE;
-	if (silent)
-		log_info("watch %s: baseline of %zu tasks", w->conf->name,
-		    w->tasks.n);
+	if (w->fresh && w->conf->on_start == CONFIG_ON_START_BASELINE)
+		log_info("watch %s: baseline of %zu tasks%s", w->conf->name,
+		    w->nbaseline,
+		    taskstate_has_watch(w->env->ts, w->conf->name)
+			? " in new scopes"
+			: "");
 	/*
 	 * A watch restored from the saved table diffs its first complete
 	 * listing against it: those events happened while we were down.
@@ -847,8 +1004,10 @@ watch_listing_done(struct watch *w)
 			 "saved tasks",
 		    w->conf->name,
 		    taskstate_count(w->env->ts, w->conf->name, -1));
-	taskstate_apply(w->env->ts, &tw, &w->tasks, 1, silent, missed,
+	taskstate_apply(w->env->ts, &tw, &w->tasks, 1, 0, missed,
 	    w->poll_wall_ms / 1000, &events, &w->gone);
+	if (w->fresh)
+		watch_baselined(w, 1);
 	watch_emit_list(w, &events);
 	if (w->gone.n == 0) {
 		watch_succeed(w);
@@ -923,6 +1082,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		watch_fail(w, PROVIDER_ERR_PARSE, "listing never ends", -1);
 		return;
 	}
+	watch_scope_page(w, scope, before);
 	w->page_start = before;
 	w->page_scope = scope;
 	if (w->cursor.done)

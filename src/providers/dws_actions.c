@@ -78,6 +78,24 @@ dws_actions_scope(const struct provider_ctx *ctx, size_t scope,
 	return 0;
 }
 
+/* scope_key: "cluster/ACTION", cluster-major like the listing. */
+static int
+dws_actions_scope_key(const struct config_watch *w, size_t i, char **key)
+{
+	struct provider_ctx ctx;
+	struct dws_actions_where where;
+	char *cause = NULL;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.watch = w;
+	if (dws_actions_scope(&ctx, i, &where, &cause) == -1) {
+		free(cause);
+		return -1;
+	}
+	*key = xasprintf("%s/%s", where.cluster, where.action);
+	return 0;
+}
+
 /* Describe the request for the cursor's cluster and action. */
 static int
 dws_actions_list_req(const struct provider_ctx *ctx,
@@ -461,4 +479,5 @@ const struct provider provider_dws_actions = {
 	.list_parse = dws_actions_list_parse,
 	.lookup_req = NULL,
 	.lookup_parse = NULL,
+	.scope_key = dws_actions_scope_key,
 };

@@ -249,4 +249,5 @@ const struct provider provider_dws_logical = {
 	.list_parse = dws_logical_list_parse,
 	.lookup_req = NULL,
 	.lookup_parse = NULL,
+	.scope_key = provider_cluster_scope_key,
 };

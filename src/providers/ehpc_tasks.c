@@ -472,4 +472,5 @@ const struct provider provider_ehpc_tasks = {
 	.list_parse = ehpc_tasks_list_parse,
 	.lookup_req = ehpc_tasks_lookup_req,
 	.lookup_parse = ehpc_tasks_lookup_parse,
+	.scope_key = provider_cluster_scope_key,
 };

@@ -310,11 +310,13 @@ run_batch() {
 	done
 	kill -USR2 "$DAEMON_PID"
 	wait_for 5 grep -q 'debug logging off' "$TMP/daemon.log"
-	# Every case's task is in its watch's baseline before the fault.
+	# Every case's task is in its watch's baseline, saved, before the fault.
 	for id in "${ids[@]}"; do
 		has_sim "$id" || continue
 		wait_for 10 grep -q "watch w-$id: baseline of 1 tasks" "$TMP/daemon.log" ||
 		    notok "hostile: ${C_DESC[$id]}: baseline with its task"
+		wait_for 10 grep -q "watch w-$id: baseline saved" "$TMP/daemon.log" ||
+		    notok "hostile: ${C_DESC[$id]}: baseline saved"
 	done
 	# Counters are read in the same order at both ends of the window, so
 	# each one covers t1 - t0.
@@ -339,7 +341,7 @@ run_batch() {
 	done
 	# What was logged up to now, less the baselines before the faults.
 	head -c "$(stat -c %s "$TMP/daemon.log")" "$TMP/daemon.log" |
-	    grep -v ': baseline of ' >"$TMP/$batch.window.log"
+	    grep -v -e ': baseline of ' -e ': baseline saved$' >"$TMP/$batch.window.log"
 	# The per-watch figures (polls failed) from the SIGUSR1 summary.
 	local soff=$(stat -c %s "$TMP/daemon.log")
 	kill -USR1 "$DAEMON_PID"

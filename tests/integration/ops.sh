@@ -46,37 +46,53 @@ logcount() { grep -c -- "$1" "$TMP/daemon.log"; }
 
 A=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-a","instance_name":"dds-a","status":"Running","progress":10}')
 B=$(mk '{"service":"dds","name":"SwitchPrimary","instance_id":"inst-b","instance_name":"dds-b","status":"Running","progress":50}')
-config 5s "$(watch w-keep 300ms; watch w-change 300ms; watch w-remove 300ms)"
+C=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-c","instance_name":"dds-c","status":"Running","progress":5}')
+# w-change polls once, then every hour: what changes before the reload
+# is only seen by its next poll, after the reload.
+config 5s "$(watch w-keep 300ms; watch w-change 1h; watch w-remove 300ms)"
 start_daemon "$TMP/taskwatchd.yaml"
-baselined() { test "$(logcount 'baseline of 2 tasks')" -eq 3; }
+baselined() { test "$(logcount 'baseline of 3 tasks')" -eq 3; }
 wait_for 10 baselined
 check "three watches baselined" baselined
 keep_before=$(tasks_of w-keep)
-check "w-keep has both tasks" test "$keep_before" = "$(jq -cn --arg a "$A" --arg b "$B" '[$a + "=RUNNING", $b + "=RUNNING"] | sort')"
+check "w-keep has the three tasks" test "$keep_before" = "$(jq -cn --arg a "$A" --arg b "$B" --arg c "$C" '[$a + "=RUNNING", $b + "=RUNNING", $c + "=RUNNING"] | sort')"
+wait_for 5 grep -q 'watch w-change: baseline saved' "$TMP/daemon.log"
+check "the baseline is saved before the watch polls again" \
+    grep -q 'watch w-change: baseline saved' "$TMP/daemon.log"
 
-# --- SIGHUP: keep w-keep, change w-change, remove w-remove, add w-new.
-# The new and changed watches poll once now, then every hour, so a change
-# made after their baseline is only seen by w-keep.
-config 5s "$(watch w-keep 300ms; watch w-change 1h 2d; watch w-new 1h)"
+# --- A failure and a success just before a SIGHUP that only tunes
+# w-change (interval, timeout, lookback), removes w-remove and adds w-new
+# (one poll now, then every hour): w-change keeps its tasks and reports
+# both changes; only w-new starts from a baseline.
+sim PATCH "/_sim/tasks/$A" '{"status":"Failed","fail_reason":"before reload"}' >/dev/null
+sim PATCH "/_sim/tasks/$B" '{"status":"Completed"}' >/dev/null
+tune() {
+	printf '  - { name: w-change, account: sim, api: dds.jobs, interval: 300ms, lookback: 2d, timeout: 3s }\n'
+}
+config 5s "$(watch w-keep 300ms; tune; watch w-new 1h)"
 kill -HUP "$DAEMON_PID"
 wait_for 5 grep -q 'reloaded:' "$TMP/daemon.log"
-check "reload: 1 kept, 2 new or changed, 2 stopped" \
-    grep -q 'reloaded: 3 watches (1 kept, 2 new or changed, 2 stopped)' "$TMP/daemon.log"
-rebaselined() { test "$(logcount 'baseline of 2 tasks')" -eq 5; }
+check "reload: 2 kept, 1 new or changed, 1 stopped" \
+    grep -q 'reloaded: 3 watches (2 kept, 1 new or changed, 1 stopped)' "$TMP/daemon.log"
+rebaselined() { test "$(logcount 'baseline of 3 tasks')" -eq 4; }
 wait_for 5 rebaselined
-check "the changed and the new watch start from a baseline" rebaselined
+check "only the new watch starts from a baseline" rebaselined
+check "the tuned watch is not baselined again" \
+    test "$(grep -c 'watch w-change: baseline of' "$TMP/daemon.log")" -eq 1
 check "the kept watch is not baselined again" \
-    test "$(grep -c 'watch w-keep: baseline' "$TMP/daemon.log")" -eq 1
-check "the kept watch keeps its task state" test "$(tasks_of w-keep)" = "$keep_before"
+    test "$(grep -c 'watch w-keep: baseline of' "$TMP/daemon.log")" -eq 1
 check "the removed watch's tasks are gone" \
     test "$(get /api/v1/tasks | jq '[.[] | select(.watch == "w-remove")] | length')" -eq 0
 check "watches after reload: w-keep, w-change, w-new" \
     test "$(get /api/v1/watches | jq -r '[.[].name] | join(" ")')" = "w-keep w-change w-new"
-sim PATCH "/_sim/tasks/$A" '{"status":"Failed","fail_reason":"after reload"}' >/dev/null
-got_a() { test "$(sink_count hook ".task.id==\"$A\"")" -ge 1; }
-wait_for 5 got_a
-check "the kept watch reports the next change as a transition" \
-    test "$(sink_events hook | jq -r "select(.task.id==\"$A\") | .watch + \" \" + .event + \" \" + .previous.state")" = "w-keep transition RUNNING"
+tuned() {
+	test "$(sink_count hook ".watch==\"w-change\" and .event==\"transition\" and ((.task.id==\"$A\" and .task.state==\"FAILED\") or (.task.id==\"$B\" and .task.state==\"SUCCEEDED\"))")" -eq 2
+}
+wait_for 5 tuned
+check "a tuning reload loses neither the failure nor the success before it" tuned
+check "the kept watch reports them as transitions from RUNNING" \
+    test "$(sink_events hook | jq -r "select(.watch==\"w-keep\" and .task.id==\"$A\") | .event + \" \" + .previous.state")" = "transition RUNNING"
+B=$C
 
 # --- A queued notification survives a reload.
 sim POST /_sim/faults '{"endpoint":"sink","mode":"status","status":503}' >/dev/null

@@ -474,7 +474,7 @@ test_changed_watch(void **state)
 	log = test_log_stop();
 	assert_non_null(strstr(log,
 	    "watch gauss: saved tasks dropped: it now "
-	    "polls another API or account"));
+	    "polls another API, account or region"));
 	assert_non_null(strstr(
 	    log, "watch gone: saved tasks dropped: the watch is no longer"));
 	assert_non_null(strstr(log, "watch dds-prod: saved tasks dropped"));

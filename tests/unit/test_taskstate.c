@@ -837,11 +837,126 @@ test_unchanged(void **state)
 	taskstate_free(ts);
 }
 
+/* Add a task listed in scope with the baseline flag. */
+static struct task *
+test_add_scoped(struct task_list *l, const char *scope, const char *id,
+    enum task_state state, const char *raw, int baseline)
+{
+	struct task *t = test_add(l, scope, id, state, raw, 10);
+
+	t->scope = xstrdup(scope);
+	t->baseline = baseline;
+	return t;
+}
+
+/*
+ * A first poll that read only page 1 records its tasks silently; the next
+ * complete listing reports their changes and baselines the rest silently.
+ */
+static void
+test_partial_baseline(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+	struct task_list gone = { NULL, 0, 0 };
+
+	test_add_scoped(&l, "c1", "page1", TASK_RUNNING, "Running", 1);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 100, &out, NULL);
+	assert_int_equal(out.n, 0);
+	assert_true(taskstate_has_watch(ts, "dds-prod"));
+	assert_false(taskstate_has_scope(ts, "dds-prod", "c1"));
+	task_list_clear(&l);
+	/* Next poll, complete: page1 failed, page2 was there all along. */
+	test_add_scoped(&l, "c1", "page1", TASK_FAILED, "Failed", 1);
+	test_add_scoped(&l, "c1", "page2", TASK_FAILED, "Failed", 1);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 110, &out, &gone);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_TRANSITION);
+	assert_string_equal(out.v[0]->task.id, "page1");
+	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 2);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	task_list_clear(&gone);
+	taskstate_free(ts);
+}
+
+/* A new task in a scope that has a baseline is reported, beside a new one. */
+static void
+test_scope_baseline(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+	struct task_list gone = { NULL, 0, 0 };
+	char *keys[] = { "c1", "c2" };
+	char *const *scopes;
+	size_t n;
+
+	test_add_scoped(&l, "c1", "a", TASK_RUNNING, "Running", 1);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 100, &out, &gone);
+	taskstate_add_scope(ts, "dds-prod", "c1");
+	taskstate_add_scope(ts, "dds-prod", "c1");
+	assert_true(taskstate_has_scope(ts, "dds-prod", "c1"));
+	assert_false(taskstate_has_scope(ts, "dds-prod", "c2"));
+	task_list_clear(&l);
+	/* c2 is added: its tasks are baselined, c1's are diffed. */
+	test_add_scoped(&l, "c1", "a", TASK_FAILED, "Failed", 0);
+	test_add_scoped(&l, "c1", "b", TASK_FAILED, "Failed", 0);
+	test_add_scoped(&l, "c2", "c", TASK_FAILED, "Failed", 1);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 110, &out, &gone);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.v[0]->kind, EVT_TRANSITION);
+	assert_int_equal(out.v[1]->kind, EVT_APPEARED);
+	assert_string_equal(out.v[1]->task.id, "b");
+	taskstate_add_scope(ts, "dds-prod", "c2");
+	scopes = taskstate_scopes(ts, "dds-prod", &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(scopes[1], "c2");
+	/* c1 is removed: its tasks go quietly, c2 stays with its baseline. */
+	assert_int_equal(taskstate_keep_scopes(ts, "dds-prod", keys + 1, 1), 2);
+	assert_int_equal(taskstate_count(ts, "dds-prod", -1), 1);
+	assert_false(taskstate_has_scope(ts, "dds-prod", "c1"));
+	assert_true(taskstate_has_scope(ts, "dds-prod", "c2"));
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	task_list_clear(&gone);
+	taskstate_free(ts);
+}
+
+/* A lookup's record (no scope) keeps the scope the task was listed in. */
+static void
+test_scope_kept(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+	struct task found;
+	char *none[] = { "other" };
+
+	test_add_scoped(&l, "c1", "a", TASK_RUNNING, "Running", 1);
+	taskstate_apply(ts, &test_w, &l, 1, 0, 0, 100, &out, NULL);
+	task_list_clear(&l);
+	test_add(&l, "c1", "a", TASK_ROLLING_BACK, "RollingBack", 20);
+	taskstate_confirm(ts, &test_w, &l.v[0], 110, &out);
+	assert_int_equal(out.n, 1);
+	assert_true(test_find(ts, "dds-prod", "a", &found));
+	assert_string_equal(found.scope, "c1");
+	task_clear(&found);
+	assert_int_equal(taskstate_keep_scopes(ts, "dds-prod", none, 1), 1);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_silent_baseline),
+		cmocka_unit_test(test_partial_baseline),
+		cmocka_unit_test(test_scope_baseline),
+		cmocka_unit_test(test_scope_kept),
 		cmocka_unit_test(test_has_watch_empty),
 		cmocka_unit_test(test_appeared),
 		cmocka_unit_test(test_transition),

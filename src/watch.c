@@ -969,9 +969,10 @@ watch_baselined(struct watch *w, int complete)
 			taskstate_add_scope(w->env->ts, w->conf->name, keys[i]);
 		provider_scope_keys_free(keys, n);
 	}
+	if (w->env->baselined == NULL)
+		return; /* nothing is saved */
 	w->hold_until = taskstate_changes(w->env->ts);
-	if (w->env->baselined != NULL)
-		w->env->baselined(w, w->env->baselined_arg);
+	w->env->baselined(w, w->env->baselined_arg);
 }
 
 /* The complete listing is in: diff it and confirm what left it. */

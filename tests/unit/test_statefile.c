@@ -711,6 +711,100 @@ test_changes(void **state)
 	taskstate_free(ts);
 }
 
+/* An E-HPC watch "hpc" of t.acct over clusters, in *conf. */
+static void
+test_hpc_conf(
+    struct config *conf, struct config_watch *w, char **clusters, size_t n)
+{
+	memset(conf, 0, sizeof(*conf));
+	memset(w, 0, sizeof(*w));
+	w->name = (char *)"hpc";
+	w->api = CONFIG_API_EHPC_TASKS;
+	w->account = &t.acct;
+	w->clusters.v = clusters;
+	w->clusters.n = n;
+	conf->watches = w;
+	conf->nwatches = 1;
+}
+
+/*
+ * The scopes with a baseline and each task's scope survive a restart; a
+ * cluster no longer configured loses its tasks and baseline, a new one
+ * has none.
+ */
+static void
+test_scopes(void **state)
+{
+	char *before[] = { "c1", "c2" }, *after[] = { "c2", "c3" };
+	struct config conf;
+	struct config_watch w;
+	struct taskstate *ts = taskstate_new();
+	struct statefile *sf = statefile_new(t.dir);
+	struct taskstate_watch tw;
+	struct task_list l = { NULL, 0, 0 };
+	struct task *tk;
+	char *log;
+	size_t i;
+
+	test_hpc_conf(&conf, &w, before, 2);
+	for (i = 0; i < 2; i++) {
+		tk = task_list_add(&l);
+		test_bare_task(tk, before[i], TASK_RUNNING);
+		free(tk->cluster_id);
+		tk->cluster_id = xstrdup(before[i]);
+		tk->scope = xstrdup(before[i]);
+		taskstate_add_scope(ts, "hpc", before[i]);
+	}
+	test_tw(&tw, &w);
+	taskstate_apply(ts, &tw, &l, 1, 1, 0, NOW - 600, NULL, NULL);
+	task_list_clear(&l);
+	assert_int_equal(statefile_save(sf, ts, &conf, NOW), 0);
+	taskstate_free(ts);
+
+	ts = taskstate_new();
+	test_hpc_conf(&conf, &w, after, 2);
+	test_log_start();
+	assert_int_equal(statefile_load(sf, ts, &conf), 1);
+	log = test_log_stop();
+	assert_non_null(strstr(log,
+	    "watch hpc: 1 saved tasks dropped: their "
+	    "scopes are no longer configured"));
+	assert_false(taskstate_has_scope(ts, "hpc", "c1"));
+	assert_true(taskstate_has_scope(ts, "hpc", "c2"));
+	assert_false(taskstate_has_scope(ts, "hpc", "c3"));
+	assert_true(taskstate_restored(ts, "hpc"));
+	free(log);
+	taskstate_free(ts);
+	statefile_free(sf);
+}
+
+/* An older daemon's table (no scopes): every configured one has a baseline. */
+static void
+test_scopes_legacy(void **state)
+{
+	char *clusters[] = { "c2", "c3" };
+	struct config conf;
+	struct config_watch w;
+	struct taskstate *ts = taskstate_new();
+	struct statefile *sf = statefile_new(t.dir);
+	char *none[] = { "c3" };
+
+	test_hpc_conf(&conf, &w, clusters, 2);
+	test_write(t.path,
+	    "{\"version\":1,\"kind\":\"taskwatch-tasks\",\"watches\":["
+	    "{\"name\":\"hpc\",\"api\":\"ehpc.tasks\","
+	    "\"account\":\"hw-prod\"}]}\n"
+	    "{\"watch\":\"hpc\",\"task\":{\"id\":\"a\","
+	    "\"cluster_id\":\"c2\"}}\n");
+	assert_int_equal(statefile_load(sf, ts, &conf), 1);
+	assert_true(taskstate_has_scope(ts, "hpc", "c2"));
+	assert_true(taskstate_has_scope(ts, "hpc", "c3"));
+	/* The task took its cluster as its scope. */
+	assert_int_equal(taskstate_keep_scopes(ts, "hpc", none, 1), 1);
+	taskstate_free(ts);
+	statefile_free(sf);
+}
+
 int
 main(void)
 {
@@ -735,6 +829,10 @@ main(void)
 		    test_vanish_missed, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_changes, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_scopes, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_scopes_legacy, test_setup, test_teardown),
 	};
 
 	log_init("test_statefile", 1, 0);

@@ -4,6 +4,13 @@
  * of every configured URL; the whole set is posted again every `repeat`,
  * because Alertmanager forgets alerts when it restarts.  Labels carry
  * nothing instance-specific, so HA pairs of taskwatchd yield one alert.
+ *
+ * startsAt is when the problem began (the event's occurred_at); endsAt of
+ * an open alert is the time of each post plus resolve_after, as Prometheus
+ * does, never startsAt plus anything: an old or missed failure is active
+ * when it arrives.  An open alert is kept, and re-posted, until an event
+ * resolves it or resolve_after has passed since we observed the event
+ * that opened it; it is then posted as resolved (endsAt = that time).
  */
 #include <sys/queue.h>
 
@@ -38,9 +45,11 @@ struct notify_am_alert {
 	size_t nlabels;
 	struct config_kv annotations[3];
 	size_t nannotations;
-	int64_t starts_at; /* unix seconds */
-	int64_t ends_at;
-	int resolved;                       /* explicitly, before ends_at */
+	int64_t starts_at;   /* unix seconds: when the problem began */
+	int64_t observed_at; /* when we opened it; it expires from here */
+	int resolved;        /* resolved or expired: ends_at is posted */
+	int64_t ends_at;     /* when resolved */
+	int64_t resolved_at; /* when we resolved it; kept a while after */
 	char last_event[EVT_ID_LEN + 1];    /* the event that last changed it */
 	int watch_alert;                    /* TaskwatchWatchFailed */
 	char *watch;                        /* resolve keys: */
@@ -52,7 +61,8 @@ struct notify_am_alert {
 /* The latest success of a task type on a cluster (resolves alerts). */
 struct notify_am_success {
 	char *group;
-	int64_t at;
+	int64_t at;       /* when it succeeded */
+	int64_t noted_at; /* when we saw it; kept resolve_after from here */
 	TAILQ_ENTRY(notify_am_success) entry;
 };
 
@@ -301,15 +311,13 @@ notify_am_find(struct notify_am *am, const char *fp)
 	return NULL;
 }
 
-/* Resolve a, now, on behalf of event id (never later than its end). */
+/* Resolve a, now, on behalf of event id (never before it began). */
 static void
 notify_am_resolve(struct notify_am_alert *a, const char *id, int64_t now)
 {
-	int64_t at = now > a->starts_at ? now : a->starts_at;
-
 	a->resolved = 1;
-	if (at < a->ends_at)
-		a->ends_at = at;
+	a->ends_at = now > a->starts_at ? now : a->starts_at;
+	a->resolved_at = now;
 	memcpy(a->last_event, id, sizeof(a->last_event));
 }
 
@@ -326,9 +334,10 @@ notify_am_success_at(struct notify_am *am, const char *group)
 	return INT64_MIN;
 }
 
-/* Note a success of group at at. */
+/* Note a success of group at at, seen now. */
 static void
-notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
+notify_am_success_note(
+    struct notify_am *am, const char *group, int64_t at, int64_t now)
 {
 	struct notify_am_success *s;
 
@@ -339,6 +348,7 @@ notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
 	if (s != NULL) {
 		if (at > s->at)
 			s->at = at;
+		s->noted_at = now;
 		return;
 	}
 	if (am->nsuccesses == NOTIFY_AM_MAX_SUCCESSES) {
@@ -351,32 +361,41 @@ notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
 	s = xcalloc(1, sizeof(*s));
 	s->group = xstrdup(group);
 	s->at = at;
+	s->noted_at = now;
 	TAILQ_INSERT_TAIL(&am->successes, s, entry);
 	am->nsuccesses++;
 }
 
 /*
- * Forget what can no longer matter: alerts that ended longer ago than they
- * are re-posted for, and successes older than any alert still active.
+ * Expire open alerts observed resolve_after ago (resolved at that time),
+ * forget resolved alerts once they have been re-posted for a while, and
+ * successes seen longer than resolve_after ago.
  */
 static void
 notify_am_prune(struct notify_am *am, int64_t now)
 {
 	struct notify_am_alert *a, *an;
 	struct notify_am_success *s, *sn;
-	int64_t keep_s;
+	int64_t keep_s, life_s = (int64_t)(am->resolve_after_ms / 1000);
 
 	keep_s = (int64_t)(am->repeat_ms * 5 / 1000);
 	if (keep_s < NOTIFY_AM_KEEP_MIN_MS / 1000)
 		keep_s = NOTIFY_AM_KEEP_MIN_MS / 1000;
 	for (a = TAILQ_FIRST(&am->alerts); a != NULL; a = an) {
 		an = TAILQ_NEXT(a, entry);
-		if (a->ends_at + keep_s < now)
+		if (!a->resolved && a->observed_at + life_s <= now) {
+			a->resolved = 1;
+			a->ends_at = a->observed_at + life_s;
+			if (a->ends_at < a->starts_at)
+				a->ends_at = a->starts_at;
+			a->resolved_at = now;
+		}
+		if (a->resolved && a->resolved_at + keep_s < now)
 			notify_am_alert_remove(am, a);
 	}
 	for (s = TAILQ_FIRST(&am->successes); s != NULL; s = sn) {
 		sn = TAILQ_NEXT(s, entry);
-		if (s->at + (int64_t)(am->resolve_after_ms / 1000) < now) {
+		if (s->noted_at + life_s < now) {
 			TAILQ_REMOVE(&am->successes, s, entry);
 			free(s->group);
 			free(s);
@@ -416,7 +435,7 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 		task = notify_am_key(ev, ev->task.id);
 		group = notify_am_key(ev, ev->task.type);
 		if (ev->task.state == TASK_SUCCEEDED)
-			notify_am_success_note(am, group, ev->occurred_at);
+			notify_am_success_note(am, group, ev->occurred_at, now);
 		TAILQ_FOREACH (a, &am->alerts, entry) {
 			if (a->resolved || a->watch_alert)
 				continue;
@@ -439,9 +458,13 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 			notify_am_alert_remove(am, old);
 	}
 	if (open != NULL) {
+		/*
+		 * Not starts_at + resolve_after: an event that occurred
+		 * long ago (missed, an old start time, a clock behind ours)
+		 * would be born expired.
+		 */
 		open->starts_at = ev->occurred_at;
-		open->ends_at =
-		    open->starts_at + (int64_t)(am->resolve_after_ms / 1000);
+		open->observed_at = now;
 		memcpy(open->last_event, ev->id, sizeof(open->last_event));
 		/* A later success of its kind was seen before it. */
 		if (open->group != NULL &&
@@ -449,6 +472,7 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 			open->starts_at) {
 			open->resolved = 1;
 			open->ends_at = success;
+			open->resolved_at = now;
 		}
 		if (am->nalerts == NOTIFY_AM_MAX_ALERTS) {
 			log_warnx("notifier %s: more than %d alerts; dropping "
@@ -463,9 +487,13 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 	free(group);
 }
 
-/* Write one alert as an Alertmanager postableAlert. */
+/*
+ * Write one alert as an Alertmanager postableAlert posted at now: an open
+ * alert ends resolve_after from now, so each post pushes its end forward.
+ */
 static void
-notify_am_write_alert(struct json_writer *w, const struct notify_am_alert *a)
+notify_am_write_alert(struct json_writer *w, const struct notify_am *am,
+    const struct notify_am_alert *a, int64_t now)
 {
 	char ts[UTIL_RFC3339_LEN];
 	size_t i;
@@ -483,18 +511,22 @@ notify_am_write_alert(struct json_writer *w, const struct notify_am_alert *a)
 	json_w_obj_close(w);
 	util_format_rfc3339(a->starts_at, ts);
 	json_w_kstr(w, "startsAt", ts);
-	util_format_rfc3339(a->ends_at, ts);
+	util_format_rfc3339(a->resolved
+		? a->ends_at
+		: now + (int64_t)(am->resolve_after_ms / 1000),
+	    ts);
 	json_w_kstr(w, "endsAt", ts);
 	json_w_obj_close(w);
 }
 
 /*
- * The body for the alerts ev changed (id NULL: every alert, from the
- * first on, at most max); NULL if there are none.  Caller frees.
+ * The body, posted at now, for the alerts ev changed (id NULL: every
+ * alert, from the first on, at most max); NULL if there are none.  Caller
+ * frees.
  */
 static char *
 notify_am_body(struct notify_am *am, const char *id,
-    struct notify_am_alert **from, size_t max, size_t *len)
+    struct notify_am_alert **from, size_t max, int64_t now, size_t *len)
 {
 	struct json_writer *w;
 	struct notify_am_alert *a;
@@ -508,7 +540,7 @@ notify_am_body(struct notify_am *am, const char *id,
 	for (; a != NULL && n < max; a = TAILQ_NEXT(a, entry)) {
 		if (id != NULL && strcmp(a->last_event, id) != 0)
 			continue;
-		notify_am_write_alert(w, a);
+		notify_am_write_alert(w, am, a, now);
 		n++;
 	}
 	if (from != NULL)
@@ -532,7 +564,7 @@ notify_alertmanager_apply(
 	size_t len;
 
 	notify_am_apply(am, ev, now);
-	return notify_am_body(am, ev->id, NULL, SIZE_MAX, &len);
+	return notify_am_body(am, ev->id, NULL, SIZE_MAX, now, &len);
 }
 
 /* Free a post and its transfer records. */
@@ -717,11 +749,12 @@ static void
 notify_am_deliver(struct notify_notifier *nf, struct notify_item *it)
 {
 	struct notify_am *am = nf->priv;
+	int64_t now = monotime_wall_ms() / 1000;
 	char *body;
 	size_t len;
 
-	notify_am_apply(am, it->ev, monotime_wall_ms() / 1000);
-	body = notify_am_body(am, it->ev->id, NULL, SIZE_MAX, &len);
+	notify_am_apply(am, it->ev, now);
+	body = notify_am_body(am, it->ev->id, NULL, SIZE_MAX, now, &len);
 	if (body == NULL) {
 		log_debug("notifier %s: event %s changes no alert", nf->name,
 		    it->ev->id);
@@ -753,15 +786,17 @@ notify_am_repeat_cb(void *arg)
 	struct notify_am_alert *from;
 	char **bodies = NULL, *body;
 	size_t *lens = NULL, n = 0, len, i;
+	int64_t now = monotime_wall_ms() / 1000;
 
 	timer_add_ms(am->repeat, am->repeat_ms);
-	notify_am_prune(am, monotime_wall_ms() / 1000);
+	notify_am_prune(am, now);
 	if (am->repeating != NULL || am->nalerts == 0 || am->nurls == 0)
 		return;
 	from = TAILQ_FIRST(&am->alerts);
+	/* Each repeat posts a fresh endsAt: now + resolve_after. */
 	while (from != NULL &&
-	    (body = notify_am_body(am, NULL, &from, NOTIFY_AM_BATCH, &len)) !=
-		NULL) {
+	    (body = notify_am_body(
+		 am, NULL, &from, NOTIFY_AM_BATCH, now, &len)) != NULL) {
 		bodies = xreallocarray(bodies, n + 1, sizeof(*bodies));
 		lens = xreallocarray(lens, n + 1, sizeof(*lens));
 		bodies[n] = body;

@@ -117,7 +117,7 @@ check "no instance-specific label" test "$(jq -r '.labels | keys | join(",")' <<
 check "annotations: reason, raw_status, summary" test "$(jq -r '.annotations | .reason + "|" + .raw_status + "|" + (.summary | test("RUNNING -> FAILED") | tostring)' <<<"$al")" = "Replica set member unreachable|Failed|true"
 check "alert is active" test "$(jq -r .status.state <<<"$al")" = active
 ends=$(date -d "$(jq -r .endsAt <<<"$al")" +%s)
-check "endsAt is about startsAt + resolve_after (1h)" test $((ends - $(date +%s))) -gt 3000
+check "endsAt is about now + resolve_after (1h)" test $((ends - $(date +%s))) -gt 3000
 
 # Both instances posted it; Alertmanager holds one alert.
 posted() { grep -q "notifier am: event .*: posting" "$TMP/$1"; }

@@ -351,8 +351,50 @@ test_alert(void **state)
 	    strstr(json_get_str(json_get(a, "annotations"), "summary"),
 		"RUNNING -> FAILED"));
 	assert_string_equal(json_get_str(a, "startsAt"), test_time(0));
-	assert_string_equal(json_get_str(a, "endsAt"), test_time(3600));
+	/* The post's time plus resolve_after, not startsAt plus it. */
+	assert_string_equal(json_get_str(a, "endsAt"), test_time(10 + 3600));
 	json_free(root);
+}
+
+/*
+ * An event that occurred days before it is posted (a missed failure, an
+ * old start time) is an active alert: endsAt is resolve_after after the
+ * post, startsAt stays when it began.  It expires resolve_after after we
+ * saw it, and is then posted resolved at that time.
+ */
+static void
+test_old_event(void **state)
+{
+	struct evt *ev = test_tr("t1", TASK_FAILED, -3 * 86400);
+	struct json *root;
+	char *body, *cause = NULL;
+
+	test_bare();
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 10);
+	assert_non_null(body);
+	root = json_parse(body, strlen(body), &cause);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "startsAt"), test_time(-3 * 86400));
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(10 + 3600));
+	json_free(root);
+	free(body);
+	/* Kept open until resolve_after after it was seen ... */
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 3609);
+	root = json_parse(body, strlen(body), &cause);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(3609 + 3600));
+	json_free(root);
+	free(body);
+	/* ... then it ends there. */
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 3611);
+	root = json_parse(body, strlen(body), &cause);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(10 + 3600));
+	json_free(root);
+	free(body);
+	evt_free(ev);
 }
 
 /* Which events open which alert; info events open none. */
@@ -501,7 +543,7 @@ test_resolve_same_task(void **state)
 			    "CloudTaskFailed");
 			assert_string_equal(
 			    json_get_str(json_at(root, i), "endsAt"),
-			    test_time(40 + 3600));
+			    test_time(41 + 3600));
 			seen |= 2;
 		}
 	}
@@ -524,17 +566,25 @@ test_success_first(void **state)
 	json_free(root);
 }
 
-/* Applying the same event again (a retry) posts the same alerts. */
+/*
+ * Applying the same event again (a retry) posts the same alerts, with an
+ * endsAt moved forward to the new post's time plus resolve_after.
+ */
 static void
 test_retry_same(void **state)
 {
 	struct evt *ev = test_tr("t1", TASK_FAILED, 0);
-	char *a, *b;
+	char *a, *b, *p;
 
 	test_bare();
 	a = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 5);
 	b = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 50);
 	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(strstr(a, test_time(5 + 3600)));
+	assert_non_null(p = strstr(b, test_time(50 + 3600)));
+	/* Nothing else differs. */
+	memcpy(p, test_time(5 + 3600), strlen(test_time(0)));
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
@@ -652,7 +702,40 @@ test_retry_and_final(void **state)
 	free(log);
 }
 
-/* Active alerts are posted again every repeat, resolved ones too. */
+/* The endsAt of the first alert of the last request; 0 if none. */
+static int64_t
+test_last_ends(void)
+{
+	struct json *root;
+	char *cause = NULL;
+	int64_t at = 0;
+
+	if (t.nreqs == 0)
+		return 0;
+	root = json_parse(
+	    t.reqs[t.nreqs - 1].body, strlen(t.reqs[t.nreqs - 1].body), &cause);
+	if (root != NULL &&
+	    util_parse_time(json_get_str(json_at(root, 0), "endsAt"), 0, &at) ==
+		-1)
+		at = 0;
+	json_free(root);
+	free(cause);
+	return at;
+}
+
+static int64_t test_first_ends; /* for test_later_ends */
+
+/* The last request carries a later endsAt than test_first_ends. */
+static int
+test_later_ends(void)
+{
+	return test_last_ends() > test_first_ends;
+}
+
+/*
+ * Active alerts are posted again every repeat, resolved ones too; each
+ * repeat moves endsAt forward.
+ */
 static void
 test_repeat(void **state)
 {
@@ -678,6 +761,10 @@ test_repeat(void **state)
 	assert_non_null(root);
 	assert_int_equal(json_len(root), 2);
 	json_free(root);
+	/* Within a few repeats the clock passes a second: a later end. */
+	test_first_ends = test_last_ends();
+	assert_true(test_first_ends > time(NULL));
+	assert_true(test_run(test_later_ends, 3000));
 }
 
 /* Run the alertmanager notifier tests. */
@@ -687,6 +774,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_alert, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_old_event, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_alertnames, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -35,8 +35,10 @@ void notify_log_summary(const struct notify *n);
 void notify_free(struct notify *n);
 /*
  * Make delivery durable through ob (outbox.h; borrowed, must outlive n):
- * the undelivered notifications of the previous run are queued again, and
- * from now on every event is written to ob before its first attempt.
+ * the notifiers load what they keep in the config's state_dir (the
+ * alertmanager notifier's alerts), the undelivered notifications of the
+ * previous run are queued again, and from now on every event is written
+ * to ob before its first attempt.
  */
 struct outbox;
 void notify_set_outbox(struct notify *n, struct outbox *ob);

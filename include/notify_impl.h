@@ -51,7 +51,13 @@ struct notify_ops {
 	 * not be called for it afterwards.  NULL if deliver never goes async.
 	 */
 	void (*cancel)(struct notify_notifier *nf, struct notify_item *it);
-	/* Free nf->priv. */
+	/*
+	 * Keep the type's state in the directory state_dir from now on and
+	 * load what an earlier run left there; called before any delivery
+	 * of the outbox's entries.  NULL if the type keeps no state.
+	 */
+	void (*restore)(struct notify_notifier *nf, const char *state_dir);
+	/* Free nf->priv (after cancelling its items); save its state. */
 	void (*free)(struct notify_notifier *nf);
 };
 
@@ -63,7 +69,7 @@ struct notify_notifier {
 	struct event_base *base; /* borrowed */
 	struct http *http;       /* borrowed */
 	void *priv;              /* the type's state */
-	unsigned max_inflight;   /* configure may lower */
+	unsigned max_inflight;   /* configure may change it */
 
 	/* Below: notify.c's. */
 	struct notify *notify; /* borrowed */
@@ -151,5 +157,10 @@ char *notify_alertmanager_alertname(const struct evt *ev);
  */
 char *notify_alertmanager_apply(
     struct notify_notifier *nf, const struct evt *ev, int64_t now);
+/*
+ * Write an alertmanager notifier's alerts file now (it is written on a
+ * timer and at the end); -1 with errno set, or if it keeps none.
+ */
+int notify_alertmanager_save(struct notify_notifier *nf);
 
 #endif

@@ -54,6 +54,7 @@ struct notify {
 	const struct config *conf;               /* borrowed */
 	TAILQ_HEAD(, notify_notifier) notifiers; /* active, then draining */
 	struct outbox *ob; /* borrowed; NULL: not durable (tests) */
+	char *state_dir;   /* where notifiers keep state; NULL: nowhere */
 };
 
 /* Types by enum config_notifier_type. */
@@ -66,6 +67,7 @@ static const struct notify_ops *notify_types[] = {
 
 static void notify_notifier_free(struct notify_notifier *nf);
 static void notify_replay(struct notify *n, struct notify_notifier *nf);
+static void notify_restore(struct notify *n, struct notify_notifier *nf);
 
 /* The config name of a notifier type. */
 static const char *
@@ -606,8 +608,11 @@ notify_reconfigure(struct notify *n, const struct config *conf)
 		} else if ((nf = notify_notifier_new(n, &conf->notifiers[i])) ==
 		    NULL)
 			continue;
-		else
-			notify_replay(n, nf); /* its outbox, if it had one */
+		else {
+			/* Its saved state and its outbox, if it had them. */
+			notify_restore(n, nf);
+			notify_replay(n, nf);
+		}
 		TAILQ_INSERT_TAIL(&kept, nf, entry);
 	}
 	/* What is left was removed: drain it, behind the kept ones. */
@@ -722,6 +727,14 @@ notify_replay_cb(
 	notify_item_queue(nf, it);
 }
 
+/* Let nf load the state it kept in the state directory, if it keeps any. */
+static void
+notify_restore(struct notify *n, struct notify_notifier *nf)
+{
+	if (n->state_dir != NULL && nf->ops->restore != NULL)
+		nf->ops->restore(nf, n->state_dir);
+}
+
 /* Queue again what the outbox holds for nf from the previous run. */
 static void
 notify_replay(struct notify *n, struct notify_notifier *nf)
@@ -742,9 +755,10 @@ notify_replay(struct notify *n, struct notify_notifier *nf)
 
 /*
  * Make delivery durable through ob (borrowed; it must outlive n): every
- * notifier's undelivered entries of the previous run are queued again,
- * in order, and from now on each event is written to ob before it is
- * sent.
+ * notifier loads the state it keeps in the config's state_dir (a later
+ * change of state_dir takes effect at the next start, as for ob), its
+ * undelivered entries of the previous run are queued again, in order,
+ * and from now on each event is written to ob before it is sent.
  */
 void
 notify_set_outbox(struct notify *n, struct outbox *ob)
@@ -752,8 +766,12 @@ notify_set_outbox(struct notify *n, struct outbox *ob)
 	struct notify_notifier *nf;
 
 	n->ob = ob;
-	TAILQ_FOREACH (nf, &n->notifiers, entry)
+	if (n->conf->daemon.state_dir != NULL)
+		n->state_dir = xstrdup(n->conf->daemon.state_dir);
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		notify_restore(n, nf);
 		notify_replay(n, nf);
+	}
 	outbox_warn_orphans(ob);
 }
 
@@ -837,6 +855,7 @@ notify_free(struct notify *n)
 		TAILQ_REMOVE(&n->notifiers, nf, entry);
 		notify_notifier_free(nf);
 	}
+	free(n->state_dir);
 	free(n);
 }
 

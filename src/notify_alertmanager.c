@@ -4,15 +4,33 @@
  * of every configured URL; the whole set is posted again every `repeat`,
  * because Alertmanager forgets alerts when it restarts.  Labels carry
  * nothing instance-specific, so HA pairs of taskwatchd yield one alert.
+ *
+ * startsAt is when the problem began (the event's occurred_at); endsAt of
+ * an open alert is the time of each post plus resolve_after, as Prometheus
+ * does, never startsAt plus anything: an old or missed failure is active
+ * when it arrives.  An open alert is kept, and re-posted, until an event
+ * resolves it or resolve_after has passed since we observed the event
+ * that opened it; it is then posted as resolved (endsAt = that time).
+ *
+ * With a state directory the set (alerts and the successes that resolve
+ * later-arriving ones) is kept in {state_dir}/alerts-{notifier}.json,
+ * rewritten crash-safe at most once a second after it changed and at the
+ * end; see notify_am_hold for why no change is lost in a crash.
  */
 #include <sys/queue.h>
+#include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "durable.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -30,6 +48,10 @@
 #define NOTIFY_AM_TEXT_MAX 1024      /* bytes of an annotation */
 #define NOTIFY_AM_KEEP_MIN_MS 300000 /* resolved alerts re-posted this long */
 #define NOTIFY_AM_MAX_LABELS 48
+#define NOTIFY_AM_FILE_VERSION 1
+#define NOTIFY_AM_SAVE_MS 1000 /* the file is written at most this often */
+#define NOTIFY_AM_MAX_FILE (256 * 1024 * 1024)
+#define NOTIFY_AM_MAX_INFLIGHT 256 /* posting, or held for the file */
 
 /* One alert: its labels are its identity. */
 struct notify_am_alert {
@@ -38,9 +60,11 @@ struct notify_am_alert {
 	size_t nlabels;
 	struct config_kv annotations[3];
 	size_t nannotations;
-	int64_t starts_at; /* unix seconds */
-	int64_t ends_at;
-	int resolved;                       /* explicitly, before ends_at */
+	int64_t starts_at;   /* unix seconds: when the problem began */
+	int64_t observed_at; /* when we opened it; it expires from here */
+	int resolved;        /* resolved or expired: ends_at is posted */
+	int64_t ends_at;     /* when resolved */
+	int64_t resolved_at; /* when we resolved it; kept a while after */
 	char last_event[EVT_ID_LEN + 1];    /* the event that last changed it */
 	int watch_alert;                    /* TaskwatchWatchFailed */
 	char *watch;                        /* resolve keys: */
@@ -52,7 +76,8 @@ struct notify_am_alert {
 /* The latest success of a task type on a cluster (resolves alerts). */
 struct notify_am_success {
 	char *group;
-	int64_t at;
+	int64_t at;       /* when it succeeded */
+	int64_t noted_at; /* when we saw it; kept resolve_after from here */
 	TAILQ_ENTRY(notify_am_success) entry;
 };
 
@@ -75,6 +100,21 @@ struct notify_am {
 	size_t nsuccesses;
 	struct timer *repeat;
 	struct notify_am_post *repeating; /* the repeat in flight; NULL */
+
+	/* The alerts file; dirfd -1: nothing is kept (no state_dir). */
+	int dirfd;
+	char *dir;
+	char *file; /* alerts-{notifier}.json */
+	char *tmp;
+	uint64_t gen;       /* changes to the set so far */
+	uint64_t saved_gen; /* the changes the file holds */
+	uint64_t saved_ms;  /* monotonic time of the last write */
+	int save_failing;   /* the last write failed (logged) */
+	struct timer *save;
+	struct notify_item **held; /* delivered, waiting for the file */
+	uint64_t *held_gen;        /* the change each one waits for */
+	size_t nheld;
+	size_t capheld;
 };
 
 /* One transfer of a post. */
@@ -89,6 +129,7 @@ struct notify_am_xfer {
 struct notify_am_post {
 	struct notify_am *am;   /* borrowed */
 	struct notify_item *it; /* NULL for the repeat */
+	uint64_t gen;           /* am->gen after the item was applied */
 	struct notify_am_xfer *xfers;
 	size_t nxfers;
 	size_t left;   /* transfers not done */
@@ -101,6 +142,7 @@ struct notify_am_post {
 };
 
 static void notify_am_repeat_cb(void *arg);
+static void notify_am_changed(struct notify_am *am);
 
 /* Free an alert. */
 static void
@@ -234,6 +276,21 @@ notify_alertmanager_alertname(const struct evt *ev)
 	}
 }
 
+/* Set a->fp from its labels. */
+static void
+notify_am_fingerprint(struct notify_am_alert *a)
+{
+	struct buf fp;
+	size_t i;
+
+	buf_init(&fp, 0);
+	for (i = 0; i < a->nlabels; i++)
+		buf_printf(
+		    &fp, "%s=%s\036", a->labels[i].key, a->labels[i].value);
+	free(a->fp);
+	a->fp = buf_release(&fp);
+}
+
 /* Build the alert ev opens, named alertname (not in the set yet). */
 static struct notify_am_alert *
 notify_am_alert_new(
@@ -242,7 +299,6 @@ notify_am_alert_new(
 	struct notify_am_alert *a;
 	const struct task *t = &ev->task;
 	const char *cluster;
-	struct buf fp;
 	char *summary;
 	size_t i;
 
@@ -280,11 +336,7 @@ notify_am_alert_new(
 		notify_am_annotation(a, "raw_status", t->raw_status);
 	}
 
-	buf_init(&fp, 0);
-	for (i = 0; i < a->nlabels; i++)
-		buf_printf(
-		    &fp, "%s=%s\036", a->labels[i].key, a->labels[i].value);
-	a->fp = buf_release(&fp);
+	notify_am_fingerprint(a);
 	return a;
 }
 
@@ -301,15 +353,15 @@ notify_am_find(struct notify_am *am, const char *fp)
 	return NULL;
 }
 
-/* Resolve a, now, on behalf of event id (never later than its end). */
+/* Resolve a, now, on behalf of event id (never before it began). */
 static void
-notify_am_resolve(struct notify_am_alert *a, const char *id, int64_t now)
+notify_am_resolve(struct notify_am *am, struct notify_am_alert *a,
+    const char *id, int64_t now)
 {
-	int64_t at = now > a->starts_at ? now : a->starts_at;
-
+	notify_am_changed(am);
 	a->resolved = 1;
-	if (at < a->ends_at)
-		a->ends_at = at;
+	a->ends_at = now > a->starts_at ? now : a->starts_at;
+	a->resolved_at = now;
 	memcpy(a->last_event, id, sizeof(a->last_event));
 }
 
@@ -326,12 +378,14 @@ notify_am_success_at(struct notify_am *am, const char *group)
 	return INT64_MIN;
 }
 
-/* Note a success of group at at. */
+/* Note a success of group at at, seen now. */
 static void
-notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
+notify_am_success_note(
+    struct notify_am *am, const char *group, int64_t at, int64_t now)
 {
 	struct notify_am_success *s;
 
+	notify_am_changed(am);
 	TAILQ_FOREACH (s, &am->successes, entry) {
 		if (strcmp(s->group, group) == 0)
 			break;
@@ -339,6 +393,7 @@ notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
 	if (s != NULL) {
 		if (at > s->at)
 			s->at = at;
+		s->noted_at = now;
 		return;
 	}
 	if (am->nsuccesses == NOTIFY_AM_MAX_SUCCESSES) {
@@ -351,32 +406,45 @@ notify_am_success_note(struct notify_am *am, const char *group, int64_t at)
 	s = xcalloc(1, sizeof(*s));
 	s->group = xstrdup(group);
 	s->at = at;
+	s->noted_at = now;
 	TAILQ_INSERT_TAIL(&am->successes, s, entry);
 	am->nsuccesses++;
 }
 
 /*
- * Forget what can no longer matter: alerts that ended longer ago than they
- * are re-posted for, and successes older than any alert still active.
+ * Expire open alerts observed resolve_after ago (resolved at that time),
+ * forget resolved alerts once they have been re-posted for a while, and
+ * successes seen longer than resolve_after ago.
  */
 static void
 notify_am_prune(struct notify_am *am, int64_t now)
 {
 	struct notify_am_alert *a, *an;
 	struct notify_am_success *s, *sn;
-	int64_t keep_s;
+	int64_t keep_s, life_s = (int64_t)(am->resolve_after_ms / 1000);
 
 	keep_s = (int64_t)(am->repeat_ms * 5 / 1000);
 	if (keep_s < NOTIFY_AM_KEEP_MIN_MS / 1000)
 		keep_s = NOTIFY_AM_KEEP_MIN_MS / 1000;
 	for (a = TAILQ_FIRST(&am->alerts); a != NULL; a = an) {
 		an = TAILQ_NEXT(a, entry);
-		if (a->ends_at + keep_s < now)
+		if (!a->resolved && a->observed_at + life_s <= now) {
+			notify_am_changed(am);
+			a->resolved = 1;
+			a->ends_at = a->observed_at + life_s;
+			if (a->ends_at < a->starts_at)
+				a->ends_at = a->starts_at;
+			a->resolved_at = now;
+		}
+		if (a->resolved && a->resolved_at + keep_s < now) {
+			notify_am_changed(am);
 			notify_am_alert_remove(am, a);
+		}
 	}
 	for (s = TAILQ_FIRST(&am->successes); s != NULL; s = sn) {
 		sn = TAILQ_NEXT(s, entry);
-		if (s->at + (int64_t)(am->resolve_after_ms / 1000) < now) {
+		if (s->noted_at + life_s < now) {
+			notify_am_changed(am);
 			TAILQ_REMOVE(&am->successes, s, entry);
 			free(s->group);
 			free(s);
@@ -407,7 +475,7 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 			if (a->watch_alert && !a->resolved &&
 			    strcmp(a->watch,
 				ev->watch != NULL ? ev->watch : "") == 0)
-				notify_am_resolve(a, ev->id, now);
+				notify_am_resolve(am, a, ev->id, now);
 		}
 	}
 	if (ev->has_task &&
@@ -416,17 +484,17 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 		task = notify_am_key(ev, ev->task.id);
 		group = notify_am_key(ev, ev->task.type);
 		if (ev->task.state == TASK_SUCCEEDED)
-			notify_am_success_note(am, group, ev->occurred_at);
+			notify_am_success_note(am, group, ev->occurred_at, now);
 		TAILQ_FOREACH (a, &am->alerts, entry) {
 			if (a->resolved || a->watch_alert)
 				continue;
 			if (strcmp(a->task, task) == 0 &&
 			    (open == NULL || strcmp(a->fp, open->fp) != 0))
-				notify_am_resolve(a, ev->id, now);
+				notify_am_resolve(am, a, ev->id, now);
 			else if (ev->task.state == TASK_SUCCEEDED &&
 			    strcmp(a->group, group) == 0 &&
 			    a->starts_at <= ev->occurred_at)
-				notify_am_resolve(a, ev->id, now);
+				notify_am_resolve(am, a, ev->id, now);
 		}
 	}
 	if (open != NULL) {
@@ -439,9 +507,13 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 			notify_am_alert_remove(am, old);
 	}
 	if (open != NULL) {
+		/*
+		 * Not starts_at + resolve_after: an event that occurred
+		 * long ago (missed, an old start time, a clock behind ours)
+		 * would be born expired.
+		 */
 		open->starts_at = ev->occurred_at;
-		open->ends_at =
-		    open->starts_at + (int64_t)(am->resolve_after_ms / 1000);
+		open->observed_at = now;
 		memcpy(open->last_event, ev->id, sizeof(open->last_event));
 		/* A later success of its kind was seen before it. */
 		if (open->group != NULL &&
@@ -449,6 +521,7 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 			open->starts_at) {
 			open->resolved = 1;
 			open->ends_at = success;
+			open->resolved_at = now;
 		}
 		if (am->nalerts == NOTIFY_AM_MAX_ALERTS) {
 			log_warnx("notifier %s: more than %d alerts; dropping "
@@ -458,14 +531,19 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 		}
 		TAILQ_INSERT_TAIL(&am->alerts, open, entry);
 		am->nalerts++;
+		notify_am_changed(am);
 	}
 	free(task);
 	free(group);
 }
 
-/* Write one alert as an Alertmanager postableAlert. */
+/*
+ * Write one alert as an Alertmanager postableAlert posted at now: an open
+ * alert ends resolve_after from now, so each post pushes its end forward.
+ */
 static void
-notify_am_write_alert(struct json_writer *w, const struct notify_am_alert *a)
+notify_am_write_alert(struct json_writer *w, const struct notify_am *am,
+    const struct notify_am_alert *a, int64_t now)
 {
 	char ts[UTIL_RFC3339_LEN];
 	size_t i;
@@ -483,18 +561,22 @@ notify_am_write_alert(struct json_writer *w, const struct notify_am_alert *a)
 	json_w_obj_close(w);
 	util_format_rfc3339(a->starts_at, ts);
 	json_w_kstr(w, "startsAt", ts);
-	util_format_rfc3339(a->ends_at, ts);
+	util_format_rfc3339(a->resolved
+		? a->ends_at
+		: now + (int64_t)(am->resolve_after_ms / 1000),
+	    ts);
 	json_w_kstr(w, "endsAt", ts);
 	json_w_obj_close(w);
 }
 
 /*
- * The body for the alerts ev changed (id NULL: every alert, from the
- * first on, at most max); NULL if there are none.  Caller frees.
+ * The body, posted at now, for the alerts ev changed (id NULL: every
+ * alert, from the first on, at most max); NULL if there are none.  Caller
+ * frees.
  */
 static char *
 notify_am_body(struct notify_am *am, const char *id,
-    struct notify_am_alert **from, size_t max, size_t *len)
+    struct notify_am_alert **from, size_t max, int64_t now, size_t *len)
 {
 	struct json_writer *w;
 	struct notify_am_alert *a;
@@ -508,7 +590,7 @@ notify_am_body(struct notify_am *am, const char *id,
 	for (; a != NULL && n < max; a = TAILQ_NEXT(a, entry)) {
 		if (id != NULL && strcmp(a->last_event, id) != 0)
 			continue;
-		notify_am_write_alert(w, a);
+		notify_am_write_alert(w, am, a, now);
 		n++;
 	}
 	if (from != NULL)
@@ -532,7 +614,7 @@ notify_alertmanager_apply(
 	size_t len;
 
 	notify_am_apply(am, ev, now);
-	return notify_am_body(am, ev->id, NULL, SIZE_MAX, &len);
+	return notify_am_body(am, ev->id, NULL, SIZE_MAX, now, &len);
 }
 
 /* Free a post and its transfer records. */
@@ -575,6 +657,523 @@ notify_am_url_health(struct notify_am *am, const char *url, const char *err)
 	}
 }
 
+/*
+ * The alerts file, {state_dir}/alerts-{notifier}.json.  Why no change of
+ * the set is lost in a crash: an event's outbox entry (outbox.c) stays a
+ * .json file, queued again at the next start, until its delivery is
+ * reported; it then becomes .done, which a start does not queue again
+ * (it only recognises the event as a duplicate when it is detected again)
+ * and which goes after the next save of the task table.  So a delivery
+ * that changed the set is reported only once a file holding that change
+ * is durable (notify_am_hold).  A crash before that leaves the .json
+ * entry: the next start loads the file, then applies the event again,
+ * and applying an event twice changes nothing more.  Posting does not
+ * wait for the file; only the report does, by at most NOTIFY_AM_SAVE_MS
+ * and one write.  Changes no event made (alerts expiring, forgotten) are
+ * derived again from the file's times.
+ */
+
+/* The file name of a notifier's alerts; bytes not in [A-Za-z0-9._-] as %XX. */
+static char *
+notify_am_file_name(const char *notifier)
+{
+	const unsigned char *p = (const unsigned char *)notifier;
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "alerts-");
+	for (; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.')
+			buf_putc(&b, (char)*p);
+		else
+			buf_printf(&b, "%%%02X", *p);
+	}
+	buf_puts(&b, ".json");
+	return buf_release(&b);
+}
+
+/* Write a time as RFC 3339 under key. */
+static void
+notify_am_w_time(struct json_writer *w, const char *key, int64_t at)
+{
+	char ts[UTIL_RFC3339_LEN];
+
+	util_format_rfc3339(at, ts);
+	json_w_kstr(w, key, ts);
+}
+
+/* Write n key-value pairs as an object under key. */
+static void
+notify_am_w_kvs(struct json_writer *w, const char *key,
+    const struct config_kv *kv, size_t n)
+{
+	size_t i;
+
+	json_w_key(w, key);
+	json_w_obj_open(w);
+	for (i = 0; i < n; i++)
+		json_w_kstr(w, kv[i].key, kv[i].value);
+	json_w_obj_close(w);
+}
+
+/* The file's text: version, notifier, alerts oldest first, successes. */
+static char *
+notify_am_file_text(struct notify_am *am, size_t *len)
+{
+	struct json_writer *w;
+	struct notify_am_alert *a;
+	struct notify_am_success *s;
+	const char *text;
+	char *out;
+	size_t n;
+
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kint(w, "version", NOTIFY_AM_FILE_VERSION);
+	json_w_kstr(w, "notifier", am->nf->name);
+	json_w_key(w, "alerts");
+	json_w_arr_open(w);
+	TAILQ_FOREACH (a, &am->alerts, entry) {
+		json_w_obj_open(w);
+		notify_am_w_kvs(w, "labels", a->labels, a->nlabels);
+		notify_am_w_kvs(
+		    w, "annotations", a->annotations, a->nannotations);
+		notify_am_w_time(w, "startsAt", a->starts_at);
+		notify_am_w_time(w, "observed_at", a->observed_at);
+		json_w_kbool(w, "resolved", a->resolved);
+		if (a->resolved) {
+			notify_am_w_time(w, "endsAt", a->ends_at);
+			notify_am_w_time(w, "resolved_at", a->resolved_at);
+		}
+		json_w_kstr(w, "last_event", a->last_event);
+		json_w_kstr(w, "watch", a->watch);
+		json_w_kbool(w, "watch_alert", a->watch_alert);
+		if (!a->watch_alert) {
+			json_w_kstr(w, "group", a->group);
+			json_w_kstr(w, "task", a->task);
+		}
+		json_w_obj_close(w);
+	}
+	json_w_arr_close(w);
+	json_w_key(w, "successes");
+	json_w_arr_open(w);
+	TAILQ_FOREACH (s, &am->successes, entry) {
+		json_w_obj_open(w);
+		json_w_kstr(w, "group", s->group);
+		notify_am_w_time(w, "at", s->at);
+		notify_am_w_time(w, "noted_at", s->noted_at);
+		json_w_obj_close(w);
+	}
+	json_w_arr_close(w);
+	json_w_obj_close(w);
+	text = json_writer_str(w, &n);
+	out = xmalloc(n + 2);
+	memcpy(out, text, n);
+	out[n++] = '\n';
+	out[n] = '\0';
+	json_writer_free(w);
+	*len = n;
+	return out;
+}
+
+/* Write the file now, crash-safe; -1 with errno set (logged once). */
+static int
+notify_am_save(struct notify_am *am)
+{
+	char *text;
+	size_t len;
+	int rc, error;
+
+	text = notify_am_file_text(am, &len);
+	rc = durable_put(am->dirfd, am->file, am->tmp, text, len, 1, NULL);
+	error = errno;
+	free(text);
+	am->saved_ms = monotime_ms();
+	if (rc == -1) {
+		if (!am->save_failing)
+			log_at(LOG_CRIT,
+			    "notifier %s: cannot write %s/%s: %s; changes "
+			    "of its alerts are in memory only, retrying",
+			    am->nf->name, am->dir, am->file, strerror(error));
+		am->save_failing = 1;
+		errno = error;
+		return -1;
+	}
+	if (am->save_failing)
+		log_info("notifier %s: %s/%s written again", am->nf->name,
+		    am->dir, am->file);
+	am->save_failing = 0;
+	am->saved_gen = am->gen;
+	return 0;
+}
+
+/* Write an alertmanager notifier's alerts file now (see notify_impl.h). */
+int
+notify_alertmanager_save(struct notify_notifier *nf)
+{
+	struct notify_am *am = nf->priv;
+
+	if (am == NULL || am->dirfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	return notify_am_save(am);
+}
+
+/* Report the held deliveries the file now covers; all of them with all. */
+static void
+notify_am_release(struct notify_am *am, int all)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < am->nheld; i++) {
+		if (all || am->held_gen[i] <= am->saved_gen)
+			notify_item_done(
+			    am->held[i], NOTIFY_DELIVERED, -1, NULL);
+		else {
+			am->held[n] = am->held[i];
+			am->held_gen[n++] = am->held_gen[i];
+		}
+	}
+	am->nheld = n;
+}
+
+/* Arm the save timer: at once, or a second after the last write. */
+static void
+notify_am_save_soon(struct notify_am *am)
+{
+	uint64_t now, due;
+
+	if (am->dirfd == -1 || timer_pending(am->save))
+		return;
+	now = monotime_ms();
+	due = am->saved_ms + NOTIFY_AM_SAVE_MS;
+	timer_add_ms(am->save, due > now ? due - now : 0);
+}
+
+/* The set changed: count it and have the file written soon. */
+static void
+notify_am_changed(struct notify_am *am)
+{
+	am->gen++;
+	notify_am_save_soon(am);
+}
+
+/*
+ * The save timer: write the file if the set changed, then report what
+ * it now covers.  If the disk refuses, the held deliveries are reported
+ * anyway: their alerts are posted, and holding them would stop the
+ * notifier; like the outbox, the change is then in memory only until a
+ * write succeeds (retried every NOTIFY_AM_SAVE_MS, logged at LOG_CRIT).
+ */
+static void
+notify_am_save_cb(void *arg)
+{
+	struct notify_am *am = arg;
+
+	if (am->gen == am->saved_gen || notify_am_save(am) == 0) {
+		notify_am_release(am, 0);
+		return;
+	}
+	notify_am_release(am, 1);
+	timer_add_ms(am->save, NOTIFY_AM_SAVE_MS);
+}
+
+/*
+ * Report it delivered once the file holds the change gen of the set (see
+ * the top of this part); at once if it does or nothing is kept.
+ */
+static void
+notify_am_hold(struct notify_am *am, struct notify_item *it, uint64_t gen)
+{
+	if (am->dirfd == -1 || gen <= am->saved_gen) {
+		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		return;
+	}
+	if (am->nheld == am->capheld) {
+		am->capheld = am->capheld != 0 ? am->capheld * 2 : 16;
+		am->held =
+		    xreallocarray(am->held, am->capheld, sizeof(*am->held));
+		am->held_gen = xreallocarray(
+		    am->held_gen, am->capheld, sizeof(*am->held_gen));
+	}
+	am->held[am->nheld] = it;
+	am->held_gen[am->nheld++] = gen;
+	notify_am_save_soon(am);
+}
+
+/* Forget a held delivery (cancelled); 1 if it was held. */
+static int
+notify_am_unhold(struct notify_am *am, struct notify_item *it)
+{
+	size_t i;
+
+	for (i = 0; i < am->nheld; i++) {
+		if (am->held[i] != it)
+			continue;
+		am->nheld--;
+		am->held[i] = am->held[am->nheld];
+		am->held_gen[i] = am->held_gen[am->nheld];
+		return 1;
+	}
+	return 0;
+}
+
+/* The file's text; NULL with errno set (ENOENT: there is none). */
+static char *
+notify_am_read(struct notify_am *am, size_t *len)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	fd = openat(am->dirfd, am->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > NOTIFY_AM_MAX_FILE) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, text + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	text[off] = '\0';
+	*len = off;
+	return text;
+}
+
+/* A time member of o, RFC 3339, as unix seconds; -1 if not one. */
+static int
+notify_am_get_time(const struct json *o, const char *key, int64_t *out)
+{
+	const char *s = json_get_str(o, key);
+
+	return s != NULL ? util_parse_time(s, 0, out) : -1;
+}
+
+/* Copy an object of strings (at most max) to kv and *n; -1 if it is not. */
+static int
+notify_am_get_kvs(
+    const struct json *o, struct config_kv *kv, size_t max, size_t *n)
+{
+	const char *v;
+	size_t i;
+
+	if (json_type(o) != JSON_OBJECT || json_len(o) > max)
+		return -1;
+	for (i = 0; i < json_len(o); i++) {
+		if ((v = json_str(json_at(o, i))) == NULL)
+			return -1;
+		kv[i].key = xstrdup(json_key_at(o, i));
+		kv[i].value = xstrdup(v);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A string member of o, copied; NULL if there is none. */
+static char *
+notify_am_get_dup(const struct json *o, const char *key)
+{
+	const char *s = json_get_str(o, key);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* One alert of the file; NULL if it is malformed. */
+static struct notify_am_alert *
+notify_am_load_alert(const struct json *o)
+{
+	struct notify_am_alert *a = xcalloc(1, sizeof(*a));
+	const char *id;
+
+	if (notify_am_get_kvs(json_get(o, "labels"), a->labels,
+		NOTIFY_AM_MAX_LABELS, &a->nlabels) == -1 ||
+	    a->nlabels == 0 ||
+	    notify_am_get_kvs(json_get(o, "annotations"), a->annotations, 3,
+		&a->nannotations) == -1 ||
+	    notify_am_get_time(o, "startsAt", &a->starts_at) == -1 ||
+	    notify_am_get_time(o, "observed_at", &a->observed_at) == -1 ||
+	    json_bool(json_get(o, "resolved"), &a->resolved) == -1 ||
+	    (a->resolved &&
+		(notify_am_get_time(o, "endsAt", &a->ends_at) == -1 ||
+		    notify_am_get_time(o, "resolved_at", &a->resolved_at) ==
+			-1)) ||
+	    (id = json_get_str(o, "last_event")) == NULL ||
+	    strlen(id) != EVT_ID_LEN ||
+	    (a->watch = notify_am_get_dup(o, "watch")) == NULL ||
+	    json_bool(json_get(o, "watch_alert"), &a->watch_alert) == -1 ||
+	    (!a->watch_alert &&
+		((a->group = notify_am_get_dup(o, "group")) == NULL ||
+		    (a->task = notify_am_get_dup(o, "task")) == NULL))) {
+		notify_am_alert_free(a);
+		return NULL;
+	}
+	memcpy(a->last_event, id, sizeof(a->last_event));
+	notify_am_fingerprint(a);
+	return a;
+}
+
+/* One success of the file; NULL if it is malformed. */
+static struct notify_am_success *
+notify_am_load_success(const struct json *o)
+{
+	struct notify_am_success *s = xcalloc(1, sizeof(*s));
+
+	if ((s->group = notify_am_get_dup(o, "group")) == NULL ||
+	    notify_am_get_time(o, "at", &s->at) == -1 ||
+	    notify_am_get_time(o, "noted_at", &s->noted_at) == -1) {
+		free(s->group);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The set of a parsed file appended to am's (empty); NULL, or why the
+ * file is not usable (caller frees), leaving am as it was.
+ */
+static char *
+notify_am_load_json(struct notify_am *am, const struct json *root)
+{
+	TAILQ_HEAD(, notify_am_alert) alerts;
+	TAILQ_HEAD(, notify_am_success) successes;
+	const struct json *arr, *sarr;
+	struct notify_am_alert *a;
+	struct notify_am_success *s;
+	char *why = NULL;
+	int64_t version;
+	size_t i;
+
+	TAILQ_INIT(&alerts);
+	TAILQ_INIT(&successes);
+	if (json_int(json_get(root, "version"), 0, &version) == -1)
+		return xstrdup("no version");
+	if (version != NOTIFY_AM_FILE_VERSION)
+		return xasprintf("unknown version %lld", (long long)version);
+	arr = json_get(root, "alerts");
+	sarr = json_get(root, "successes");
+	if (json_type(arr) != JSON_ARRAY || json_type(sarr) != JSON_ARRAY)
+		return xstrdup("no alerts or successes array");
+	if (json_len(arr) > NOTIFY_AM_MAX_ALERTS ||
+	    json_len(sarr) > NOTIFY_AM_MAX_SUCCESSES)
+		return xstrdup("too many alerts or successes");
+	for (i = 0; why == NULL && i < json_len(arr); i++) {
+		if ((a = notify_am_load_alert(json_at(arr, i))) == NULL)
+			why = xasprintf("alert %zu is malformed", i);
+		else
+			TAILQ_INSERT_TAIL(&alerts, a, entry);
+	}
+	for (i = 0; why == NULL && i < json_len(sarr); i++) {
+		if ((s = notify_am_load_success(json_at(sarr, i))) == NULL)
+			why = xasprintf("success %zu is malformed", i);
+		else
+			TAILQ_INSERT_TAIL(&successes, s, entry);
+	}
+	while ((a = TAILQ_FIRST(&alerts)) != NULL) {
+		TAILQ_REMOVE(&alerts, a, entry);
+		if (why != NULL) {
+			notify_am_alert_free(a);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&am->alerts, a, entry);
+		am->nalerts++;
+	}
+	while ((s = TAILQ_FIRST(&successes)) != NULL) {
+		TAILQ_REMOVE(&successes, s, entry);
+		if (why != NULL) {
+			free(s->group);
+			free(s);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&am->successes, s, entry);
+		am->nsuccesses++;
+	}
+	return why;
+}
+
+/*
+ * Load what the previous run kept.  A file that cannot be read or used
+ * is logged in one line and ignored (the next write replaces it).
+ */
+static void
+notify_am_load(struct notify_am *am)
+{
+	struct json *root;
+	char *text, *cause = NULL, *why;
+	size_t len;
+
+	if ((text = notify_am_read(am, &len)) == NULL) {
+		if (errno != ENOENT)
+			log_warn("notifier %s: cannot read %s/%s; starting "
+				 "with no alerts",
+			    am->nf->name, am->dir, am->file);
+		return;
+	}
+	if ((root = json_parse(text, len, &cause)) == NULL)
+		why = cause;
+	else if (json_type(root) != JSON_OBJECT)
+		why = xstrdup("not an object");
+	else
+		why = notify_am_load_json(am, root);
+	if (why != NULL) {
+		log_warnx("notifier %s: %s/%s: %s; ignored, starting with no "
+			  "alerts",
+		    am->nf->name, am->dir, am->file, why);
+		free(why);
+	}
+	json_free(root);
+	free(text);
+}
+
+/*
+ * Keep the alerts in state_dir from now on and load the earlier run's;
+ * restored alerts are posted again at once.
+ */
+static void
+notify_am_restore(struct notify_notifier *nf, const char *state_dir)
+{
+	struct notify_am *am = nf->priv;
+
+	if (am->dirfd != -1)
+		return;
+	am->dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (am->dirfd == -1) {
+		log_warn("notifier %s: cannot open %s; its alerts are kept "
+			 "in memory only",
+		    nf->name, state_dir);
+		return;
+	}
+	am->dir = xstrdup(state_dir);
+	am->file = notify_am_file_name(nf->name);
+	am->tmp = xasprintf("%s.tmp", am->file);
+	notify_am_load(am);
+	am->saved_gen = am->gen;
+	if (am->nalerts > 0) {
+		log_info("notifier %s: %zu alert%s restored from %s/%s",
+		    nf->name, am->nalerts, am->nalerts == 1 ? "" : "s", am->dir,
+		    am->file);
+		timer_add_ms(am->repeat, 0);
+	}
+}
+
 /* All transfers of a post are done: report the item, or end the repeat. */
 static void
 notify_am_post_done(struct notify_am_post *p)
@@ -591,7 +1190,7 @@ notify_am_post_done(struct notify_am_post *p)
 	it->priv = NULL;
 	/* Delivered once one peer has it: peers gossip, and repeats follow. */
 	if (p->nok > 0)
-		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		notify_am_hold(am, it, p->gen);
 	else if (p->nfinal == p->nxfers)
 		notify_item_done(it, NOTIFY_FAILED, -1, p->err);
 	else
@@ -655,6 +1254,7 @@ notify_am_post_start(struct notify_am *am, struct notify_item *it,
 	p = xcalloc(1, sizeof(*p));
 	p->am = am;
 	p->it = it;
+	p->gen = am->gen;
 	p->retry_after_ms = -1;
 	p->nxfers = am->nurls * nbodies;
 	p->xfers = xcalloc(p->nxfers > 0 ? p->nxfers : 1, sizeof(*p->xfers));
@@ -717,15 +1317,18 @@ static void
 notify_am_deliver(struct notify_notifier *nf, struct notify_item *it)
 {
 	struct notify_am *am = nf->priv;
+	int64_t now = monotime_wall_ms() / 1000;
+	uint64_t gen = am->gen;
 	char *body;
 	size_t len;
 
-	notify_am_apply(am, it->ev, monotime_wall_ms() / 1000);
-	body = notify_am_body(am, it->ev->id, NULL, SIZE_MAX, &len);
+	notify_am_apply(am, it->ev, now);
+	body = notify_am_body(am, it->ev->id, NULL, SIZE_MAX, now, &len);
 	if (body == NULL) {
 		log_debug("notifier %s: event %s changes no alert", nf->name,
 		    it->ev->id);
-		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		/* A success it noted is kept before the event is forgotten. */
+		notify_am_hold(am, it, am->gen != gen ? am->gen : 0);
 		return;
 	}
 	log_debug(
@@ -743,6 +1346,8 @@ notify_am_cancel(struct notify_notifier *nf, struct notify_item *it)
 	it->priv = NULL;
 	if (p != NULL)
 		notify_am_post_cancel(p);
+	else
+		notify_am_unhold(nf->priv, it);
 }
 
 /* Every repeat: post every alert still kept to every URL. */
@@ -753,15 +1358,17 @@ notify_am_repeat_cb(void *arg)
 	struct notify_am_alert *from;
 	char **bodies = NULL, *body;
 	size_t *lens = NULL, n = 0, len, i;
+	int64_t now = monotime_wall_ms() / 1000;
 
 	timer_add_ms(am->repeat, am->repeat_ms);
-	notify_am_prune(am, monotime_wall_ms() / 1000);
+	notify_am_prune(am, now);
 	if (am->repeating != NULL || am->nalerts == 0 || am->nurls == 0)
 		return;
 	from = TAILQ_FIRST(&am->alerts);
+	/* Each repeat posts a fresh endsAt: now + resolve_after. */
 	while (from != NULL &&
-	    (body = notify_am_body(am, NULL, &from, NOTIFY_AM_BATCH, &len)) !=
-		NULL) {
+	    (body = notify_am_body(
+		 am, NULL, &from, NOTIFY_AM_BATCH, now, &len)) != NULL) {
 		bodies = xreallocarray(bodies, n + 1, sizeof(*bodies));
 		lens = xreallocarray(lens, n + 1, sizeof(*lens));
 		bodies[n] = body;
@@ -829,7 +1436,11 @@ notify_am_configure(
 		TAILQ_INIT(&am->alerts);
 		TAILQ_INIT(&am->successes);
 		am->repeat = timer_new(nf->base, notify_am_repeat_cb, am);
+		am->save = timer_new(nf->base, notify_am_save_cb, am);
+		am->dirfd = -1;
 	}
+	/* Deliveries wait for the alerts file without holding a transfer. */
+	nf->max_inflight = NOTIFY_AM_MAX_INFLIGHT;
 	notify_am_clear(am);
 	am->urls = xcalloc(conf->urls.n + 1, sizeof(*am->urls));
 	am->failing = xcalloc(conf->urls.n + 1, sizeof(*am->failing));
@@ -873,6 +1484,18 @@ notify_am_free(struct notify_notifier *nf)
 	if (am->repeating != NULL)
 		notify_am_post_cancel(am->repeating);
 	timer_free(am->repeat);
+	/* At the end (shutdown, or removed by a reload): the last state. */
+	if (am->dirfd != -1) {
+		if (am->gen != am->saved_gen)
+			notify_am_save(am);
+		close(am->dirfd);
+	}
+	timer_free(am->save);
+	free(am->dir);
+	free(am->file);
+	free(am->tmp);
+	free(am->held);
+	free(am->held_gen);
 	while ((a = TAILQ_FIRST(&am->alerts)) != NULL)
 		notify_am_alert_remove(am, a);
 	while ((s = TAILQ_FIRST(&am->successes)) != NULL) {
@@ -890,5 +1513,6 @@ const struct notify_ops notify_alertmanager_ops = {
 	.configure = notify_am_configure,
 	.deliver = notify_am_deliver,
 	.cancel = notify_am_cancel,
+	.restore = notify_am_restore,
 	.free = notify_am_free,
 };

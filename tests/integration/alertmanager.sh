@@ -6,6 +6,11 @@
 # RUNNING -> FAILED becomes ONE alert with the right labels; after an
 # Alertmanager restart the repeat brings it back; a later job of the same
 # type on the same cluster that succeeds resolves it.
+# Then, with instance 1 alone: a job that appears already FAILED, ended
+# days ago, is an ACTIVE alert; it survives restarts of taskwatchd (SIGTERM,
+# then SIGKILL) together with restarts of Alertmanager (which keeps
+# nothing): the restarted daemon posts it again from its state_dir; and a
+# later success of its type on its cluster still resolves it.
 . "$(dirname "$0")/lib.sh"
 
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
@@ -61,6 +66,13 @@ stop_am() {
 # alerts FILTER: the active alerts of Alertmanager matching a jq select().
 alerts() { curl -sf -m 5 "$AM/api/v2/alerts" | jq -c ".[] | select($1)"; }
 nalerts() { alerts "$1" | wc -l; }
+# active ID: Alertmanager holds an active alert for the task ID.
+active() {
+	test "$(curl -sf -m 5 "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" |
+	    jq "[.[] | select(.labels.task_id==\"$1\" and .status.state==\"active\")] | length")" -ge 1
+}
+# inactive ID: ... and none, active or not.
+inactive() { test "$(nalerts ".labels.task_id==\"$1\"")" -eq 0; }
 
 start_am
 start_sim
@@ -82,7 +94,7 @@ watches:
     api: dds.jobs
     interval: 500ms
     timeout: 2s
-    lookback: 1d
+    lookback: 7d
 notifiers:
   - name: am
     type: alertmanager
@@ -117,7 +129,7 @@ check "no instance-specific label" test "$(jq -r '.labels | keys | join(",")' <<
 check "annotations: reason, raw_status, summary" test "$(jq -r '.annotations | .reason + "|" + .raw_status + "|" + (.summary | test("RUNNING -> FAILED") | tostring)' <<<"$al")" = "Replica set member unreachable|Failed|true"
 check "alert is active" test "$(jq -r .status.state <<<"$al")" = active
 ends=$(date -d "$(jq -r .endsAt <<<"$al")" +%s)
-check "endsAt is about startsAt + resolve_after (1h)" test $((ends - $(date +%s))) -gt 3000
+check "endsAt is about now + resolve_after (1h)" test $((ends - $(date +%s))) -gt 3000
 
 # Both instances posted it; Alertmanager holds one alert.
 posted() { grep -q "notifier am: event .*: posting" "$TMP/$1"; }
@@ -150,6 +162,63 @@ stop_daemon
 check "instance 1: SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
 kill -TERM "$D2_PID"; wait "$D2_PID"; rc=$?; D2_PID=
 check "instance 2: SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
+
+# A job the daemon first sees already FAILED, that started three days and
+# ended two days ago (missed while it was down): startsAt is days ago,
+# but endsAt is the post's time + resolve_after, so the alert is active.
+start_daemon "$TMP/taskwatchd-1.yaml"
+polls=$(sim_count dds.jobs)
+wait_for 10 test "$(sim_count dds.jobs)" -ge $((polls + 2))
+created=$(date -u -d '3 days ago' +%Y-%m-%dT%H:%M:%SZ)
+ended=$(date -u -d '2 days ago' +%Y-%m-%dT%H:%M:%SZ)
+C=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-c","instance_name":"dds-c","status":"Failed","fail_reason":"disk full","progress":40,"created":"'"$created"'","ended":"'"$ended"'"}')
+wait_for 10 active "$C"
+check "an old failure is an active alert" active "$C"
+al=$(alerts ".labels.task_id==\"$C\"" | head -n1)
+check "its startsAt is when it began, days ago" test $(( $(date +%s) - $(date -d "$(jq -r .startsAt <<<"$al")" +%s) )) -gt 86400
+check "its endsAt is in the future" test "$(date -d "$(jq -r .endsAt <<<"$al")" +%s)" -gt "$(date +%s)"
+check "the alert is kept in state_dir" test "$(jq --arg c "$C" '[.alerts[] | select(.labels.task_id==$c and .resolved==false)] | length' "$TMP/state-1/alerts-am.json" 2>/dev/null)" = 1
+
+# restart_both SIGNAL: stop taskwatchd with SIGNAL and Alertmanager (which
+# forgets every alert), start both again.
+restart_both() {
+	if [ "$1" = KILL ]; then
+		kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+		DAEMON_PID=
+	else
+		stop_daemon
+	fi
+	stop_am
+	AM_PORT=${AM#http://127.0.0.1:} start_am
+	check "Alertmanager restarted empty" inactive "$C"
+	start_daemon "$TMP/taskwatchd-1.yaml"
+}
+restart_both TERM
+wait_for 10 active "$C"
+check "after SIGTERM of taskwatchd and an Alertmanager restart: active again" active "$C"
+check "restored from state_dir, logged" grep -q "notifier am: [0-9]* alerts\? restored from" "$TMP/daemon.log"
+
+# SIGKILL at once after a new failure was posted: the change is durable
+# before its delivery counts, or its event is replayed.
+E=$(mk '{"service":"dds","name":"Backup","instance_id":"inst-c","instance_name":"dds-c","status":"Failed","fail_reason":"no space","progress":10,"created":"'"$created"'","ended":"'"$ended"'"}')
+wait_for 10 active "$E"
+restart_both KILL
+wait_for 10 active "$C"
+check "after SIGKILL of taskwatchd and an Alertmanager restart: active again" active "$C"
+wait_for 10 active "$E"
+check "a failure posted just before the SIGKILL: active again" active "$E"
+
+# The same type succeeds later on the same cluster: resolved, though the
+# daemon that opened the alert is gone.
+D=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-c","instance_name":"dds-c","status":"Running","progress":10}')
+sleep $(( SLOW * 1 ))
+sim PATCH "/_sim/tasks/$D" '{"status":"Completed"}' >/dev/null
+wait_for 15 inactive "$C"
+check "a later success resolves the restored alert" inactive "$C"
+check "the other type's alert stays active" active "$E"
+stop_daemon
+check "instance 1: SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
+check "resolved in state_dir" test "$(jq --arg c "$C" '[.alerts[] | select(.labels.task_id==$c and .resolved==true)] | length' "$TMP/state-1/alerts-am.json")" = 1
 stop_am
 if [ "$FAILS" -ne 0 ]; then
 	echo "--- alertmanager log"; tail -n 20 "$TMP/am.log"

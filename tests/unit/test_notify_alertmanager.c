@@ -3,11 +3,14 @@
  * bare notifier at fixed times (labels, annotations, startsAt/endsAt, which
  * events open which alertname, early resolves, retries); delivery runs
  * through notify.c against an evhttp server on 127.0.0.1 (the path and
- * body, several URLs with one down, all down, 400, the repeat).
+ * body, several URLs with one down, all down, 400, the repeat); the
+ * alerts file in a temporary state directory (round trip, corrupt files,
+ * the file name, written before a delivery is reported).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +34,7 @@
 #include "monotime.h"
 #include "notify.h"
 #include "notify_impl.h"
+#include "outbox.h"
 #include "task.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -63,6 +67,7 @@ static struct {
 	struct notify_notifier nf; /* for the rule tests */
 	int saved_stderr;
 	FILE *log;
+	char dir[64]; /* a state directory */
 } t;
 
 /* The server: record the request and answer t.status. */
@@ -351,8 +356,50 @@ test_alert(void **state)
 	    strstr(json_get_str(json_get(a, "annotations"), "summary"),
 		"RUNNING -> FAILED"));
 	assert_string_equal(json_get_str(a, "startsAt"), test_time(0));
-	assert_string_equal(json_get_str(a, "endsAt"), test_time(3600));
+	/* The post's time plus resolve_after, not startsAt plus it. */
+	assert_string_equal(json_get_str(a, "endsAt"), test_time(10 + 3600));
 	json_free(root);
+}
+
+/*
+ * An event that occurred days before it is posted (a missed failure, an
+ * old start time) is an active alert: endsAt is resolve_after after the
+ * post, startsAt stays when it began.  It expires resolve_after after we
+ * saw it, and is then posted resolved at that time.
+ */
+static void
+test_old_event(void **state)
+{
+	struct evt *ev = test_tr("t1", TASK_FAILED, -3 * 86400);
+	struct json *root;
+	char *body, *cause = NULL;
+
+	test_bare();
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 10);
+	assert_non_null(body);
+	root = json_parse(body, strlen(body), &cause);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "startsAt"), test_time(-3 * 86400));
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(10 + 3600));
+	json_free(root);
+	free(body);
+	/* Kept open until resolve_after after it was seen ... */
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 3609);
+	root = json_parse(body, strlen(body), &cause);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(3609 + 3600));
+	json_free(root);
+	free(body);
+	/* ... then it ends there. */
+	body = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 3611);
+	root = json_parse(body, strlen(body), &cause);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(10 + 3600));
+	json_free(root);
+	free(body);
+	evt_free(ev);
 }
 
 /* Which events open which alert; info events open none. */
@@ -501,7 +548,7 @@ test_resolve_same_task(void **state)
 			    "CloudTaskFailed");
 			assert_string_equal(
 			    json_get_str(json_at(root, i), "endsAt"),
-			    test_time(40 + 3600));
+			    test_time(41 + 3600));
 			seen |= 2;
 		}
 	}
@@ -524,17 +571,25 @@ test_success_first(void **state)
 	json_free(root);
 }
 
-/* Applying the same event again (a retry) posts the same alerts. */
+/*
+ * Applying the same event again (a retry) posts the same alerts, with an
+ * endsAt moved forward to the new post's time plus resolve_after.
+ */
 static void
 test_retry_same(void **state)
 {
 	struct evt *ev = test_tr("t1", TASK_FAILED, 0);
-	char *a, *b;
+	char *a, *b, *p;
 
 	test_bare();
 	a = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 5);
 	b = notify_alertmanager_apply(&t.nf, ev, TEST_T0 + 50);
 	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(strstr(a, test_time(5 + 3600)));
+	assert_non_null(p = strstr(b, test_time(50 + 3600)));
+	/* Nothing else differs. */
+	memcpy(p, test_time(5 + 3600), strlen(test_time(0)));
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
@@ -625,6 +680,33 @@ test_one_down(void **state)
 	free(log);
 }
 
+/* Two bodies post the same alerts: labels, annotations, startsAt. */
+static void
+test_same_alerts(const char *a, const char *b)
+{
+	static const char *keys[] = { "labels", "annotations", "startsAt" };
+	struct json *ra, *rb;
+	char *cause = NULL, *da, *db;
+	size_t i, k;
+
+	ra = json_parse(a, strlen(a), &cause);
+	rb = json_parse(b, strlen(b), &cause);
+	assert_non_null(ra);
+	assert_non_null(rb);
+	assert_int_equal(json_len(ra), json_len(rb));
+	for (i = 0; i < json_len(ra); i++) {
+		for (k = 0; k < 3; k++) {
+			da = json_dump(json_get(json_at(ra, i), keys[k]), NULL);
+			db = json_dump(json_get(json_at(rb, i), keys[k]), NULL);
+			assert_string_equal(da, db);
+			free(da);
+			free(db);
+		}
+	}
+	json_free(ra);
+	json_free(rb);
+}
+
 /* Every URL failing: retried until one accepts; 400 everywhere is final. */
 static void
 test_retry_and_final(void **state)
@@ -640,8 +722,8 @@ test_retry_and_final(void **state)
 	t.status = 200;
 	assert_true(test_run(test_idle, 3000));
 	assert_int_equal(t.reqs[t.nreqs - 1].status, 200);
-	/* The same alerts each time. */
-	assert_string_equal(t.reqs[0].body, t.reqs[t.nreqs - 1].body);
+	/* The same alerts each time (endsAt moves with the clock). */
+	test_same_alerts(t.reqs[0].body, t.reqs[t.nreqs - 1].body);
 
 	t.status = 400;
 	test_send(test_tr("t2", TASK_FAILED, 0));
@@ -652,7 +734,40 @@ test_retry_and_final(void **state)
 	free(log);
 }
 
-/* Active alerts are posted again every repeat, resolved ones too. */
+/* The endsAt of the first alert of the last request; 0 if none. */
+static int64_t
+test_last_ends(void)
+{
+	struct json *root;
+	char *cause = NULL;
+	int64_t at = 0;
+
+	if (t.nreqs == 0)
+		return 0;
+	root = json_parse(
+	    t.reqs[t.nreqs - 1].body, strlen(t.reqs[t.nreqs - 1].body), &cause);
+	if (root != NULL &&
+	    util_parse_time(json_get_str(json_at(root, 0), "endsAt"), 0, &at) ==
+		-1)
+		at = 0;
+	json_free(root);
+	free(cause);
+	return at;
+}
+
+static int64_t test_first_ends; /* for test_later_ends */
+
+/* The last request carries a later endsAt than test_first_ends. */
+static int
+test_later_ends(void)
+{
+	return test_last_ends() > test_first_ends;
+}
+
+/*
+ * Active alerts are posted again every repeat, resolved ones too; each
+ * repeat moves endsAt forward.
+ */
 static void
 test_repeat(void **state)
 {
@@ -678,6 +793,277 @@ test_repeat(void **state)
 	assert_non_null(root);
 	assert_int_equal(json_len(root), 2);
 	json_free(root);
+	/* Within a few repeats the clock passes a second: a later end. */
+	test_first_ends = test_last_ends();
+	assert_true(test_first_ends > time(NULL));
+	assert_true(test_run(test_later_ends, 3000));
+}
+
+/* Remove a directory tree the tests made. */
+static void
+test_rmtree(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	char *p;
+
+	if ((d = opendir(path)) == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", path, de->d_name);
+		test_rmtree(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+/* A fresh state directory in t.dir. */
+static void
+test_mkdir(void)
+{
+	snprintf(t.dir, sizeof(t.dir), "/tmp/test_am.XXXXXX");
+	assert_non_null(mkdtemp(t.dir));
+}
+
+/* The text of a file in t.dir (caller frees), NULL if there is none. */
+static char *
+test_file(const char *name)
+{
+	char *path = xasprintf("%s/%s", t.dir, name), *text = NULL;
+	size_t len;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		text = xcalloc(1, 1 << 20);
+		len = fread(text, 1, (1 << 20) - 1, f);
+		text[len] = '\0';
+		fclose(f);
+	}
+	free(path);
+	return text;
+}
+
+/* The alerts file of notifier am, parsed. */
+static struct json *
+test_alerts_file(void)
+{
+	struct json *root;
+	char *text, *cause = NULL;
+
+	text = test_file("alerts-am.json");
+	assert_non_null(text);
+	root = json_parse(text, strlen(text), &cause);
+	assert_non_null(root);
+	free(text);
+	return root;
+}
+
+/* The alert of a parsed file with label name=value, or NULL. */
+static const struct json *
+test_file_alert(const struct json *root, const char *name, const char *value)
+{
+	const struct json *arr = json_get(root, "alerts"), *a;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < json_len(arr); i++) {
+		a = json_at(arr, i);
+		v = json_get_str(json_get(a, "labels"), name);
+		if (v != NULL && strcmp(v, value) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* The bare notifier again, as after a restart, loading t.dir. */
+static void
+test_restart_bare(void)
+{
+	notify_alertmanager_ops.free(&t.nf);
+	assert_null(t.nf.priv);
+	test_bare();
+	notify_alertmanager_ops.restore(&t.nf, t.dir);
+}
+
+/*
+ * The alerts file round-trips: open alerts, resolved ones and successes
+ * come back after a restart, byte for byte, and still work: a success
+ * resolves a restored alert, a restored success resolves a failure that
+ * arrives later but began before it.
+ */
+static void
+test_file_roundtrip(void **state)
+{
+	struct json *root;
+	const struct json *a;
+	char *first, *second;
+
+	test_mkdir();
+	test_bare();
+	notify_alertmanager_ops.restore(&t.nf, t.dir);
+	assert_null(test_file("alerts-am.json")); /* nothing changed yet */
+	json_free(test_apply(test_tr("t1", TASK_FAILED, -86400), 10));
+	json_free(test_apply(test_event(EVT_STALLED, "t3", "c2", "Backup",
+				 TASK_RUNNING, TASK_RUNNING, 0),
+	    11));
+	json_free(test_apply(test_event(EVT_TRANSITION, "t3", "c2", "Backup",
+				 TASK_RUNNING, TASK_FAILED, 20),
+	    21));
+	json_free(test_apply(test_watch_event(EVT_WATCH_FAILED, 22), 22));
+	assert_null(test_apply(test_event(EVT_TRANSITION, "t9", "c3", "Resize",
+				   TASK_RUNNING, TASK_SUCCEEDED, 30),
+	    31));
+	assert_int_equal(notify_alertmanager_save(&t.nf), 0);
+
+	root = test_alerts_file();
+	assert_int_equal(json_len(json_get(root, "alerts")), 4);
+	assert_int_equal(json_len(json_get(root, "successes")), 1);
+	a = test_file_alert(root, "alertname", "CloudTaskStalled");
+	assert_non_null(a);
+	assert_int_equal(json_type(json_get(a, "resolved")), JSON_BOOL);
+	assert_string_equal(json_get_str(a, "endsAt"), test_time(21));
+	a = test_file_alert(root, "task_id", "t1");
+	assert_string_equal(json_get_str(a, "startsAt"), test_time(-86400));
+	assert_string_equal(json_get_str(a, "observed_at"), test_time(10));
+	assert_null(json_get(a, "endsAt"));
+	json_free(root);
+
+	first = test_file("alerts-am.json");
+	test_restart_bare();
+	assert_int_equal(notify_alertmanager_save(&t.nf), 0);
+	second = test_file("alerts-am.json");
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+
+	/* A later success of t1's kind resolves the restored alert. */
+	root = test_apply(test_tr("t4", TASK_SUCCEEDED, 60), 61);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(test_label(root, 0, "task_id"), "t1");
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(61));
+	json_free(root);
+	/* The restored success resolves an older failure arriving now. */
+	root = test_apply(test_event(EVT_TRANSITION, "t8", "c3", "Resize",
+			      TASK_RUNNING, TASK_FAILED, 25),
+	    62);
+	assert_non_null(root);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(30));
+	json_free(root);
+	/* The restored watch alert is resolved by the recovery. */
+	root = test_apply(test_watch_event(EVT_WATCH_RECOVERED, 63), 63);
+	assert_non_null(root);
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "TaskwatchWatchFailed");
+	json_free(root);
+	test_rmtree(t.dir);
+}
+
+/*
+ * A corrupt file, or one of an unknown version, is ignored with one log
+ * line, and replaced at the next write.
+ */
+static void
+test_file_corrupt(void **state)
+{
+	static const char *bad[] = { "{\"version\":1,\"alerts\":[{\"lab",
+		"{\"version\":2,\"alerts\":[],\"successes\":[]}",
+		"{\"version\":1,\"alerts\":[{\"labels\":{}}],\"successes\":[]}",
+		"[]" };
+	static const char *why[] = { "", "unknown version 2",
+		"alert 0 is malformed", "not an object" };
+	struct json *root;
+	char *path, *log;
+	size_t i;
+	FILE *f;
+
+	test_mkdir();
+	path = xasprintf("%s/alerts-am.json", t.dir);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fopen(path, "w");
+		fputs(bad[i], f);
+		fclose(f);
+		test_bare();
+		test_log_start();
+		notify_alertmanager_ops.restore(&t.nf, t.dir);
+		log = test_log_stop();
+		/* One line, naming the file and why. */
+		assert_non_null(strstr(log, "alerts-am.json"));
+		assert_non_null(strstr(log, why[i]));
+		assert_non_null(strstr(log, "ignored"));
+		assert_non_null(strchr(log, '\n'));
+		assert_string_equal(strchr(log, '\n'), "\n");
+		free(log);
+		json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+		notify_alertmanager_ops.free(&t.nf); /* writes it */
+		root = test_alerts_file();
+		assert_int_equal(json_len(json_get(root, "alerts")), 1);
+		json_free(root);
+	}
+	free(path);
+	test_rmtree(t.dir);
+}
+
+/* A notifier name is made safe for a file name. */
+static void
+test_file_name(void **state)
+{
+	static char name[] = "../a b";
+	char *text;
+
+	test_mkdir();
+	t.nf.name = name;
+	test_bare();
+	notify_alertmanager_ops.restore(&t.nf, t.dir);
+	json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+	assert_int_equal(notify_alertmanager_save(&t.nf), 0);
+	text = test_file("alerts-..%2Fa%20b.json");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"notifier\":\"../a b\""));
+	free(text);
+	test_rmtree(t.dir);
+}
+
+/*
+ * A delivery that changed the alerts is reported (and its outbox entry
+ * leaves for .done, which a restart does not replay) only once the file
+ * holds the change: here the second change waits for the once-a-second
+ * write, and the event is not delivered before.
+ */
+static void
+test_file_before_delivered(void **state)
+{
+	struct outbox *ob;
+	struct json *root;
+	char *cause = NULL;
+
+	test_mkdir();
+	t.conf.daemon.state_dir = t.dir;
+	ob = outbox_new(t.base, t.dir, &cause);
+	assert_non_null(ob);
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	notify_set_outbox(t.notify, ob);
+	test_send(test_tr("t1", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	test_send(test_tr("t2", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	/* Delivered: so the file has it. */
+	root = test_alerts_file();
+	assert_non_null(test_file_alert(root, "task_id", "t1"));
+	assert_non_null(test_file_alert(root, "task_id", "t2"));
+	json_free(root);
+	notify_free(t.notify);
+	t.notify = NULL;
+	outbox_free(ob);
+	test_rmtree(t.dir);
 }
 
 /* Run the alertmanager notifier tests. */
@@ -687,6 +1073,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_alert, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_old_event, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_alertnames, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
@@ -707,6 +1095,14 @@ main(void)
 		    test_retry_and_final, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_repeat, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_roundtrip, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_corrupt, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_name, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_before_delivered, test_setup, test_teardown),
 	};
 
 	log_init("test_notify_alertmanager", 1, 0);

@@ -54,4 +54,10 @@ int durable_sync_dir(int dirfd);
  */
 int durable_mkdirs(const char *path, int mode);
 
+/*
+ * Read a whole file below dirfd (no symbolic link) of at most max bytes,
+ * NUL-terminated, its length in *len; NULL with errno set.
+ */
+char *durable_read(int dirfd, const char *name, size_t max, size_t *len);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,4 +170,43 @@ durable_mkdirs(const char *path, int mode)
 	}
 	free(p);
 	return rc;
+}
+
+/*
+ * Read a whole file below dirfd (not following a symbolic link) of at most
+ * max bytes; NULL with errno set (EFBIG when larger).  NUL-terminated.
+ */
+char *
+durable_read(int dirfd, const char *name, size_t max, size_t *len)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, text + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	text[off] = '\0';
+	*len = off;
+	return text;
 }

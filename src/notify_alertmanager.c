@@ -921,43 +921,6 @@ notify_am_unhold(struct notify_am *am, struct notify_item *it)
 	return 0;
 }
 
-/* The file's text; NULL with errno set (ENOENT: there is none). */
-static char *
-notify_am_read(struct notify_am *am, size_t *len)
-{
-	struct stat st;
-	char *text;
-	ssize_t n;
-	size_t off = 0;
-	int fd;
-
-	fd = openat(am->dirfd, am->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > NOTIFY_AM_MAX_FILE) {
-		close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, text + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	text[off] = '\0';
-	*len = off;
-	return text;
-}
-
 /* A time member of o, RFC 3339, as unix seconds; -1 if not one. */
 static int
 notify_am_get_time(const struct json *o, const char *key, int64_t *out)
@@ -1120,7 +1083,8 @@ notify_am_load(struct notify_am *am)
 	char *text, *cause = NULL, *why;
 	size_t len;
 
-	if ((text = notify_am_read(am, &len)) == NULL) {
+	if ((text = durable_read(
+		 am->dirfd, am->file, NOTIFY_AM_MAX_FILE, &len)) == NULL) {
 		if (errno != ENOENT)
 			log_warn("notifier %s: cannot read %s/%s; starting "
 				 "with no alerts",

@@ -499,42 +499,6 @@ outbox_box_path(const struct outbox *ob, const char *notifier)
 	return p;
 }
 
-/* Read a whole small file below dirfd; NULL with errno set. */
-static char *
-outbox_read(int dirfd, const char *name, size_t *len)
-{
-	struct stat st;
-	char *text;
-	ssize_t n;
-	size_t off = 0;
-	int fd;
-
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > OUTBOX_MAX_FILE) {
-		close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, text + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	text[off] = '\0';
-	*len = off;
-	return text;
-}
-
 /* Parse an entry file into its event; NULL with *cause. */
 static struct evt *
 outbox_parse(const char *text, size_t len, int64_t *enqueued_at, char **cause)
@@ -647,7 +611,8 @@ outbox_open(
 			continue;
 		}
 		cause = NULL;
-		if ((text = outbox_read(b->fd, names[i], &len)) == NULL) {
+		if ((text = durable_read(
+			 b->fd, names[i], OUTBOX_MAX_FILE, &len)) == NULL) {
 			outbox_bury(ob, b, names[i], strerror(errno));
 			continue;
 		}

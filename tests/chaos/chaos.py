@@ -15,6 +15,7 @@ simulator's change log (GET /_sim/changes).  Exit 0 only with 0 lost and
 """
 
 import argparse
+import bisect
 import hashlib
 import http.server
 import json
@@ -44,6 +45,18 @@ WATCH_OF = {"dws.actions": "dws-act", "dws.logical_tasks": "dws-lc",
 API_OF = {w: a for a, w in WATCH_OF.items()}
 BAD_STATES = ("FAILED", "PARTIAL")
 SCOPE_GRACE_MS = 10000   # a change in a cluster removed sooner is not owed
+
+
+def die_with_us(sig):
+    """A preexec_fn: the child gets sig when this harness dies, so that
+    nothing outlives a harness that was itself killed."""
+    def set_pdeathsig():
+        try:
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    return set_pdeathsig
 
 
 def now_ms():
@@ -225,7 +238,8 @@ class Chaos:
              "--lifecycle-tasks", str(self.args.tasks),
              "--exit-after", "%ds" % life],
             stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.tmp, "sim.log"), "w"))
+            stderr=open(os.path.join(self.tmp, "sim.log"), "w"),
+            preexec_fn=die_with_us(signal.SIGTERM))
         deadline = time.time() + 10 * SLOW
         while not os.path.exists(pf) or os.path.getsize(pf) == 0:
             if time.time() > deadline or self.sim.poll() is not None:
@@ -279,6 +293,7 @@ class Chaos:
                  "--storage.path=" + os.path.join(self.tmp, "am-data"),
                  "--web.listen-address=127.0.0.1:%d" % self.am_port,
                  "--cluster.listen-address=", "--log.level=warn"],
+                preexec_fn=die_with_us(signal.SIGTERM),
                 stdout=subprocess.DEVNULL,
                 stderr=open(os.path.join(self.tmp, "am.log"), "a"))
             deadline = time.time() + 15 * SLOW
@@ -418,7 +433,8 @@ class Chaos:
                               "-f", self.conf], env=env,
                              stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+                             stderr=subprocess.PIPE,
+                             preexec_fn=die_with_us(signal.SIGKILL))
         self.daemon = p
         self.daemon_start = now_ms()
         with self.log_lock:
@@ -724,6 +740,66 @@ class Chaos:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class Replay:
+    """A finished run read back from the files keep() wrote (--judge DIR),
+    to judge it again without running it."""
+
+    def __init__(self, d, args):
+        self.args = args
+        self.changes = [json.loads(x) for x in open(os.path.join(
+            d, "changes.jsonl"))]
+        self.deliveries = []
+        for x in open(os.path.join(d, "deliveries.jsonl")):
+            r = json.loads(x)
+            self.deliveries.append((r["recv_ms"], r["status"], r["event"]))
+        self.log = []
+        for x in open(os.path.join(d, "daemon.log"), errors="replace"):
+            ms, _, rest = x.rstrip("\n").partition(" ")
+            self.log.append((int(ms), rest))
+        self.alerts = json.load(open(os.path.join(d, "alerts.json")))
+        self.exec_log = os.path.join(d, "exec.log")
+        faults = []
+        for x in open(os.path.join(d, "faults.tsv")):
+            if not x.startswith("#"):
+                t, k, det = (x.rstrip("\n").split("\t") + [""])[:3]
+                faults.append((int(t), k, det))
+        self.faults = faults
+        mp = os.path.join(d, "meta.json")
+        if os.path.exists(mp):
+            m = json.load(open(mp))
+            for k, v in m.items():
+                setattr(self, k, v)
+            self.config_history = [tuple(h) for h in self.config_history]
+            return
+        # Older files: rebuild the scopes from the schedule.
+        self.seed, self.nkills = args.seed or 0, 0
+        self.kills = [t for t, k, _ in faults if k == "kill"]
+        self.nkills = len(self.kills)
+        self.nreloads = sum(1 for _, k, _ in faults if k == "reload")
+        self.nterms = sum(1 for _, k, _ in faults if k == "term")
+        self.faults_end = [t for t, k, _ in faults if k == "faults-end"][0]
+        self.daemon_exits = []
+        dws = sorted({c["cluster"] for c in self.changes
+                      if c["api"].startswith("dws")})
+        ehpc = sorted({c["cluster"] for c in self.changes
+                       if c["api"] == "ehpc.tasks"})
+        scope = {"dws-act": list(dws), "dws-lc": list(dws),
+                 "hpc": list(ehpc)}
+        self.config_history = [(faults[0][0] - 1, json.loads(
+            json.dumps(scope)), "")]
+        for t, k, det in faults:
+            if k not in ("reload", "config"):
+                continue
+            for tok in det.split():
+                m = re.match(r"(dws-act|dws-lc|hpc)([+-])(.+)$", tok)
+                if m and m.group(2) == "+":
+                    scope[m.group(1)].append(m.group(3))
+                elif m:
+                    scope[m.group(1)].remove(m.group(3))
+            self.config_history.append((t, json.loads(json.dumps(scope)),
+                                        ""))
+
+
 def logical_id(c):
     """The daemon's derived id of a DWS logical task (dws_logical.c)."""
     st = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(c["created"]))
@@ -746,6 +822,16 @@ class Oracle:
                 else c["id"]
             self.tasks.setdefault((c["api"], c["cluster"], did), []).append(c)
         self.saved_mode = self.has_baseline_saved()
+        # Stamps of the baseline lines of each watch, in order.
+        pat = re.compile(r"watch (\S+): baseline %s" % (
+            "saved" if self.saved_mode else "of \\d+"))
+        self.baselines = {}
+        for ms, line in ch.log:
+            m = pat.search(line)
+            if m:
+                self.baselines.setdefault(m.group(1), []).append(ms)
+        self.hist_at = [at for at, _, _ in ch.config_history]
+        self.added_cache = {}
 
     def has_baseline_saved(self):
         """Whether this daemon logs "baseline saved" (newer daemons)."""
@@ -757,15 +843,20 @@ class Oracle:
         the project-wide APIs)."""
         if watch not in ("dws-act", "dws-lc", "hpc"):
             return True
-        cur = None
-        for at, scope, _ in self.ch.config_history:
-            if at > t:
-                break
-            cur = scope
-        return cur is not None and cluster in cur[watch]
+        i = bisect.bisect_right(self.hist_at, t)
+        if i == 0:
+            return False
+        return cluster in self.ch.config_history[i - 1][1][watch]
 
     def added_times(self, watch, cluster):
         """Times the cluster was (re)added to the watch's config."""
+        key = (watch, cluster)
+        if key not in self.added_cache:
+            self.added_cache[key] = self.find_added(watch, cluster)
+        return self.added_cache[key]
+
+    def find_added(self, watch, cluster):
+        """added_times, computed."""
         out, was = [], False
         for at, scope, _ in self.ch.config_history:
             now = watch not in scope or cluster in scope[watch]
@@ -776,12 +867,9 @@ class Oracle:
 
     def baseline_after(self, watch, t):
         """Stamp of the first baseline line of watch after time t."""
-        pat = re.compile(r"watch %s: baseline %s" % (
-            re.escape(watch), "saved" if self.saved_mode else "of \\d+"))
-        for ms, line in self.ch.log:
-            if ms > t and pat.search(line):
-                return ms
-        return None
+        v = self.baselines.get(watch, [])
+        i = bisect.bisect_right(v, t)
+        return v[i] if i < len(v) else None
 
     def owed_since(self, watch, cluster, t):
         """The baseline in force at time t for the cluster, or None when
@@ -1000,8 +1088,13 @@ def main():
                     help="healthy seconds before judging (x TW_SLOW)")
     ap.add_argument("--artifacts", default=None,
                     help="where to keep the schedule and logs on failure")
+    ap.add_argument("--judge", default=None, metavar="DIR",
+                    help="judge again the files a failed run kept")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    if args.judge:
+        return 0 if Oracle(Replay(args.judge, args)).judge().report(
+            sys.stdout) else 1
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1, 2 ** 31)
     for b in ("bin/taskwatchd", "bin/taskwatch-sim"):
@@ -1062,6 +1155,10 @@ def keep(ch, judged, args):
         for t, s, ev in getattr(ch, "deliveries", []):
             f.write(json.dumps({"recv_ms": t, "status": s, "event": ev})
                     + "\n")
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        json.dump({k: getattr(ch, k, None) for k in (
+            "seed", "nkills", "nreloads", "nterms", "kills", "faults_end",
+            "daemon_exits", "config_history")}, f)
     with open(os.path.join(d, "alerts.json"), "w") as f:
         json.dump(getattr(ch, "alerts", []), f)
     for name in ("taskwatchd.yaml", "exec.log", "sim.log", "am.log"):
@@ -1073,8 +1170,13 @@ def keep(ch, judged, args):
         with open(os.path.join(d, "report.txt"), "w") as f:
             judged.report(f)
             for what, missing, c in judged.lost[:40]:
-                f.write("\n--- daemon log for %s\n" % what)
+                f.write("\n--- daemon log for LOST %s\n" % what)
                 for ms, l in judged.lines_for(what.split()[2]):
+                    f.write("%d %s\n" % (ms, l))
+            for why, desc, extra in judged.false[:40]:
+                f.write("\n--- daemon log for FALSE %s: %s\n" % (why, desc))
+                tid = desc.split()[2 if why == "two ids" else 3]
+                for ms, l in judged.lines_for(tid):
                     f.write("%d %s\n" % (ms, l))
     print("# chaos: reproduce with: make chaos SEED=%d MINUTES=%g; "
           "schedule, logs and report kept in %s" % (args.seed, args.minutes,

@@ -18,7 +18,8 @@ PKGS       = libevent libcurl yaml-0.1 yajl libcrypto
 DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
              libssl-dev libcmocka-dev pkg-config jq curl
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
-             systemd prometheus prometheus-alertmanager wrk python3-aiohttp
+             systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
+             python3
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -51,7 +52,8 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
-.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest deps deps-build install \
+.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest chaos deps deps-build \
+        install \
         uninstall clean
 
 all: $(PROGS)
@@ -167,6 +169,14 @@ N ?= 1000
 crashtest: deps
 	$(MAKE) all
 	CRASH_KILLS=$(N) bash tests/integration/crash.sh
+
+# chaos: seeded random faults against an oracle (tests/chaos/chaos.py):
+# `make chaos SEED=42 MINUTES=30`; default a random seed, 30 minutes.
+MINUTES ?= 30
+chaos: deps
+	$(MAKE) all
+	python3 tests/chaos/chaos.py $(if $(SEED),--seed $(SEED)) \
+	    --minutes $(MINUTES)
 
 # bench: taskwatchd side by side with wrk, curl | jq and aiohttp on the
 # simulator (bounded, about 6 minutes); prints and writes bench/results.md.

@@ -28,6 +28,9 @@ def main():
         sink = json.load(f)
     with open(sys.argv[2]) as f:
         changes = json.load(f)["changes"]
+    # The change log also lists appearances and progress: only status
+    # changes start a transition's latency.
+    changes = [c for c in changes if c.get("what", "state") == "state"]
     by = {}
     for c in changes:
         by.setdefault((c["id"], c["status"]), []).append(c["at_ms"])

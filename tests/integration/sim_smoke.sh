@@ -576,7 +576,30 @@ extra_sim bulk3 --bulk 3x4 --bulk-api dws.logical
 b=$(curl -sS -m 5 "$X_URL/v2/p/clusters/bulk-00002/logical-clusters/tasks")
 check "bulk dws.logical (3x4)" test "$(jget "$b" .count)" = 4
 stop_extra "bulk dws.logical simulator" "$X_PID"
-for bad in "--bulk 10" "--bulk 0x5" "--bulk 10x10 --bulk-api dws.actions" "--change-rate 5/s" "--bulk 10x10 --change-rate fast"; do
+
+# --lifecycles: every API gets tasks, more than a page of each scope, and
+# the change log records each change with its API, state and time.
+extra_sim life --lifecycles 7
+sleep 3
+cl=$(curl -sS -m 5 "$X_URL/_sim/clusters")
+check "lifecycles: 3 DWS and 3 E-HPC clusters" test "$(jget "$cl" '[.clusters[].kind] | sort | join(",")')" = '"dws,dws,dws,ehpc,ehpc,ehpc"'
+dws1=$(jget "$cl" '[.clusters[] | select(.kind=="dws")][0].id' | tr -d '"')
+hpc1=$(jget "$cl" '[.clusters[] | select(.kind=="ehpc")][0].id' | tr -d '"')
+b=$(curl -sS -m 5 "$X_URL/v3.1/p/jobs?$DAY")
+check "lifecycles: DDS lists more than a page of 100 ($(jget "$b" .total_count))" test "$(jget "$b" .total_count)" -gt 100
+b=$(curl -sS -m 5 "$X_URL/v2/p/clusters/$dws1/logical-clusters/tasks")
+check "lifecycles: a DWS logical list is more than a page of 50 ($(jget "$b" .count))" test "$(jget "$b" .count)" -gt 50
+b=$(curl -sS -m 5 "$X_URL/?$EH&Format=JSON&ClusterId=$hpc1&Archived=true&PageSize=50")
+check "lifecycles: an E-HPC cluster has more than a page of 50 ($(jget "$b" .TotalCount))" test "$(jget "$b" .TotalCount)" -gt 50
+ch=$(curl -sS -m 20 "$X_URL/_sim/changes")
+check "lifecycles: changes on all five APIs" test "$(jget "$ch" '[.changes[].api] | unique | join(",")')" = '"dds.jobs,dws.actions,dws.logical_tasks,ehpc.tasks,gaussdb.tasks"'
+check "lifecycles: every change has its fields, numbered from 1" test "$(jget "$ch" '(.changes[0].seq == 1) and all(.changes[]; (.seq > 0) and (.at_ms > 1700000000000) and (.cluster | length > 0) and (.id | length > 0) and (.type | length > 0) and (.what | test("^(appear|state|type|progress|vanish)$")) and (.state | test("^[A-Z_]+$")) and (.progress >= 0))')" = true
+check "lifecycles: no UNKNOWN state" test "$(jget "$ch" '[.changes[] | select(.state == "UNKNOWN")] | length')" = 0
+last=$(jget "$ch" .last)
+check "lifecycles: ?after= lists only later changes" test "$(curl -sS -m 5 "$X_URL/_sim/changes?after=$last" | jq '[.changes[] | select(.seq <= '"$last"')] | length')" = 0
+check "lifecycles: ?limit= caps the answer" test "$(curl -sS -m 5 "$X_URL/_sim/changes?limit=5" | jq '.changes | length')" = 5
+stop_extra "lifecycles simulator" "$X_PID"
+for bad in "--bulk 10" "--bulk 0x5" "--bulk 10x10 --bulk-api dws.actions" "--change-rate 5/s" "--bulk 10x10 --change-rate fast" "--lifecycles -1" "--lifecycles 1 --lifecycle-tasks 0"; do
 	"$SIMBIN" $bad --exit-after 10ms >/dev/null 2>&1
 	check "bad bulk flags ($bad): exit 64" test $? -eq 64
 done

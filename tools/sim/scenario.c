@@ -480,10 +480,11 @@ scenario_job(struct scenario_parse *sp, const struct sim_api *api,
 	t->created = created != UTIL_TIME_NONE ? created : start;
 	t->created_set = created != UTIL_TIME_NONE;
 	ended = c.ended;
+	if (appear)
+		t->visible = 0; /* logged as appearing when it does */
 	sim_task_apply(sp->sim, t, &c, start);
 	if (appear) {
 		/* a finished job that appears later ends when it appears */
-		t->visible = 0;
 		t->ended = ended;
 		if (scenario_add_step(sp, node, appear_ms, t, 1, NULL) == -1)
 			goto out;

@@ -840,8 +840,10 @@ sim_free(struct sim *sim)
 		evhttp_free(sim->http);
 	scenario_free(sim);
 	sim_bulk_free(sim);
+	sim_life_free(sim);
 	sim_auth_free(sim);
 	sim_indexes_free(sim);
+	sim_changes_free(sim);
 	sim_tasks_free(sim);
 	sim_clusters_free(sim);
 	sim_faults_clear(sim);

@@ -134,6 +134,7 @@ struct sim_task {
 	int created_set;       /* created given explicitly */
 	int visible;           /* 0 until it appears */
 	int deleted;
+	int logged; /* its appearance is in the change log */
 };
 TAILQ_HEAD(sim_tasks, sim_task);
 
@@ -249,6 +250,8 @@ TAILQ_HEAD(sim_streams, sim_stream);
 struct scenario;
 struct sim_bulk;
 struct sim_auth;
+struct sim_changes;
+struct sim_life;
 
 /* The simulator. */
 struct sim {
@@ -264,6 +267,8 @@ struct sim {
 	struct sim_streams streams;  /* replies being streamed */
 	struct scenario *scenario;
 	struct sim_bulk *bulk;
+	struct sim_life *life;
+	struct sim_changes *changes;
 	struct sim_auth *auth;
 	char *project_id; /* from the scenario */
 	int ehpc_wrapped; /* serve E-HPC Tasks as {"TaskInfo": [...]} */
@@ -388,9 +393,21 @@ int sim_bulk_parse_rate(const char *spec, unsigned *per_s);
 int sim_bulk_setup(struct sim *, const char *api, unsigned clusters,
     unsigned tasks, unsigned per_s, char **cause);
 void sim_bulk_free(struct sim *);
-void sim_bulk_changes_json(
-    struct sim *, int64_t since_ms, struct json_writer *);
-void sim_bulk_changes_clear(struct sim *);
+
+/* sim_changes.c */
+const char *sim_changes_api_name(const struct sim_api *);
+const char *sim_changes_state(const struct sim_api *, const char *status);
+void sim_changes_note(struct sim *, const struct sim_task *, const char *what);
+void sim_changes_json(struct sim *, int64_t since_ms, uint64_t after,
+    size_t limit, struct json_writer *);
+void sim_changes_clear(struct sim *);
+void sim_changes_free(struct sim *);
+
+/* sim_life.c */
+int sim_life_setup(struct sim *, uint64_t seed, unsigned tasks,
+    unsigned clusters, char **cause);
+void sim_life_start(struct sim *);
+void sim_life_free(struct sim *);
 
 /* sim_auth.c */
 struct sim_account *sim_auth_account_new(struct sim *, const char *name);

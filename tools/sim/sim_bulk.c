@@ -5,8 +5,8 @@
  * (one in ten failed); when fewer than a tenth are running, a random
  * finished task starts a new run instead.  Changes never add or remove
  * tasks, so the sorted listing index is built once and every page is
- * served from it.  The latest status changes are kept, with the time each
- * was made, for GET /_sim/changes (latency benchmarks).
+ * served from it.  The changes go to the change log (sim_changes.c), from
+ * which GET /_sim/changes serves latency benchmarks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +28,6 @@
 #define SIM_BULK_MAX_RATE 1000000
 #define SIM_BULK_TICK_MS 10
 #define SIM_BULK_SPAN_S 3600 /* tasks were created within the last hour */
-#define SIM_BULK_CHANGES_MAX 100000 /* status changes remembered */
-
-/* One status change, for /_sim/changes. */
-struct sim_bulk_change {
-	size_t task;        /* index into tasks */
-	const char *status; /* borrowed: the API's static words */
-	int64_t at_ms;      /* wall clock */
-};
 
 /* The bulk generator's state. */
 struct sim_bulk {
@@ -50,10 +42,6 @@ struct sim_bulk {
 	uint64_t start_ms;
 	uint64_t done; /* changes made so far */
 	struct event *timer;
-	struct sim_bulk_change *log; /* a ring of the latest status changes */
-	size_t log_next;             /* where the next one goes */
-	size_t log_n;                /* how many are kept */
-	uint64_t log_dropped;        /* overwritten since the last clear */
 };
 
 /* Task names per API, used in turn. */
@@ -139,25 +127,6 @@ sim_bulk_mark(struct sim_bulk *b, size_t i, int running)
 	}
 }
 
-/* Remember that task i took status now (the ring drops the oldest). */
-static void
-sim_bulk_log(struct sim_bulk *b, size_t i, const char *status)
-{
-	struct sim_bulk_change *c;
-
-	if (b->log == NULL)
-		return;
-	c = &b->log[b->log_next];
-	c->task = i;
-	c->status = status;
-	c->at_ms = monotime_wall_ms();
-	b->log_next = (b->log_next + 1) % SIM_BULK_CHANGES_MAX;
-	if (b->log_n < SIM_BULK_CHANGES_MAX)
-		b->log_n++;
-	else
-		b->log_dropped++;
-}
-
 /*
  * One change: below the target of running tasks a finished task starts a
  * new run; otherwise a running task makes progress, ending at 100%.
@@ -196,8 +165,6 @@ sim_bulk_change(struct sim *sim, struct sim_bulk *b)
 		c.progress = p;
 	}
 	t = b->tasks[i];
-	if (status != NULL && (t->status == NULL || strcmp(t->status, status)))
-		sim_bulk_log(b, i, status);
 	sim_task_apply(sim, t, &c, sim_now());
 	sim_bulk_mark(b, i, !sim_task_terminal(t));
 	sim_change_clear(&c);
@@ -313,6 +280,7 @@ sim_bulk_setup(struct sim *sim, const char *name, unsigned clusters,
 					t->status = xstrdup(api->terminal[0]);
 			}
 			t->current_step = t->progress * t->total_steps / 100;
+			t->logged = 1; /* there from the start */
 			b->tasks[(size_t)i * tasks + j] = t;
 			b->pos[(size_t)i * tasks + j] = SIZE_MAX;
 			sim_bulk_mark(
@@ -328,7 +296,6 @@ sim_bulk_setup(struct sim *sim, const char *name, unsigned clusters,
 			 sim->base, sim_bulk_timer_cb, sim)) == NULL)
 			fatalx("evtimer_new failed");
 		b->start_ms = monotime_ms();
-		b->log = xcalloc(SIM_BULK_CHANGES_MAX, sizeof(*b->log));
 		evtimer_add(b->timer, &tv);
 	}
 	return 0;
@@ -347,52 +314,6 @@ sim_bulk_free(struct sim *sim)
 	free(b->tasks);
 	free(b->run);
 	free(b->pos);
-	free(b->log);
 	free(b);
 	sim->bulk = NULL;
-}
-
-/*
- * The status changes made after since_ms (wall clock), oldest first, as
- * {"changes":[{"id","status","at_ms"}],"dropped":N}; empty without bulk
- * changes.
- */
-void
-sim_bulk_changes_json(struct sim *sim, int64_t since_ms, struct json_writer *w)
-{
-	struct sim_bulk *b = sim->bulk;
-	const struct sim_bulk_change *c;
-	size_t k, first;
-
-	json_w_obj_open(w);
-	json_w_key(w, "changes");
-	json_w_arr_open(w);
-	if (b != NULL && b->log != NULL) {
-		first = (b->log_next + SIM_BULK_CHANGES_MAX - b->log_n) %
-		    SIM_BULK_CHANGES_MAX;
-		for (k = 0; k < b->log_n; k++) {
-			c = &b->log[(first + k) % SIM_BULK_CHANGES_MAX];
-			if (c->at_ms <= since_ms)
-				continue;
-			json_w_obj_open(w);
-			json_w_kstr(w, "id", b->tasks[c->task]->id);
-			json_w_kstr(w, "status", c->status);
-			json_w_kint(w, "at_ms", c->at_ms);
-			json_w_obj_close(w);
-		}
-	}
-	json_w_arr_close(w);
-	json_w_kint(w, "dropped", b != NULL ? (int64_t)b->log_dropped : 0);
-	json_w_obj_close(w);
-}
-
-/* Forget the recorded status changes. */
-void
-sim_bulk_changes_clear(struct sim *sim)
-{
-	if (sim->bulk == NULL)
-		return;
-	sim->bulk->log_next = 0;
-	sim->bulk->log_n = 0;
-	sim->bulk->log_dropped = 0;
 }

@@ -511,17 +511,22 @@ sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	json_writer_free(w);
 }
 
-/* /_sim/changes: GET the bulk status changes (?since=MS), DELETE them. */
+/*
+ * /_sim/changes: GET the change log (?since=MS, ?after=SEQ, ?limit=N),
+ * DELETE forgets it.
+ */
 static void
 sim_ctl_changes(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 {
+	static const char *const params[] = { "since", "after", "limit" };
+	long long v[3] = { 0, 0, 0 };
 	struct json_writer *w;
 	const char *errstr;
-	long long since = 0;
+	size_t i;
 	char *q;
 
 	if (sim_ctl_is(r, "DELETE")) {
-		sim_bulk_changes_clear(sim);
+		sim_changes_clear(sim);
 		sim_reply_set(rp, 204, NULL);
 		return;
 	}
@@ -529,15 +534,18 @@ sim_ctl_changes(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 		sim_ctl_method(r, rp, "GET, DELETE");
 		return;
 	}
-	if ((q = sim_req_query(r, "since")) != NULL &&
-	    util_strtonum(q, 0, INT64_MAX, &since, &errstr) == -1) {
-		sim_reply_ctl_error(rp, 400, "since: %s", errstr);
+	for (i = 0; i < 3; i++) {
+		if ((q = sim_req_query(r, params[i])) != NULL &&
+		    util_strtonum(q, 0, INT64_MAX, &v[i], &errstr) == -1) {
+			sim_reply_ctl_error(
+			    rp, 400, "%s: %s", params[i], errstr);
+			free(q);
+			return;
+		}
 		free(q);
-		return;
 	}
-	free(q);
 	w = json_writer_new();
-	sim_bulk_changes_json(sim, (int64_t)since, w);
+	sim_changes_json(sim, (int64_t)v[0], (uint64_t)v[1], (size_t)v[2], w);
 	sim_reply_json(rp, 200, w);
 	json_writer_free(w);
 }

@@ -32,6 +32,8 @@ sim_usage(void)
 	    "                     [--exit-after DURATION] "
 	    "[--bulk CLUSTERSxTASKS]\n"
 	    "                     [--bulk-api API] [--change-rate N/s]\n"
+	    "                     [--lifecycles SEED] "
+	    "[--lifecycle-tasks N] [--lifecycle-clusters N]\n"
 	    "       taskwatch-sim --version\n");
 	exit(SIM_EX_USAGE);
 }
@@ -83,12 +85,16 @@ main(int argc, char **argv)
 		{ "bulk", required_argument, NULL, 'b' },
 		{ "bulk-api", required_argument, NULL, 'a' },
 		{ "change-rate", required_argument, NULL, 'r' },
+		{ "lifecycles", required_argument, NULL, 'L' },
+		{ "lifecycle-tasks", required_argument, NULL, 'T' },
+		{ "lifecycle-clusters", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *port_file = NULL, *scenario = NULL, *errstr;
 	const char *bulk_api = NULL;
 	unsigned bulk_clusters = 0, bulk_tasks = 0, change_rate = 0;
+	long long life_seed = -1, life_tasks = 60, life_clusters = 3;
 	struct event *ev_term, *ev_int, *ev_exit = NULL;
 	uint64_t exit_ms = 0;
 	struct timeval tv;
@@ -149,6 +155,28 @@ main(int argc, char **argv)
 				exit(SIM_EX_USAGE);
 			}
 			break;
+		case 'L':
+			if (util_strtonum(optarg, 0, INT64_MAX, &life_seed,
+				&errstr) == -1) {
+				fprintf(stderr,
+				    "taskwatch-sim: --lifecycles %s: %s\n",
+				    optarg, errstr);
+				exit(SIM_EX_USAGE);
+			}
+			break;
+		case 'T':
+		case 'C':
+			if (util_strtonum(optarg, 1, 1000,
+				ch == 'T' ? &life_tasks : &life_clusters,
+				&errstr) == -1) {
+				fprintf(stderr,
+				    "taskwatch-sim: --lifecycle-%s "
+				    "%s: %s\n",
+				    ch == 'T' ? "tasks" : "clusters", optarg,
+				    errstr);
+				exit(SIM_EX_USAGE);
+			}
+			break;
 		case 'V':
 			printf("taskwatch-sim %s\n", TASKWATCH_VERSION);
 			exit(0);
@@ -193,6 +221,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "taskwatch-sim: %s\n", cause);
 		free(cause);
 		status = SIM_EX_USAGE;
+	} else if (life_seed >= 0 &&
+	    sim_life_setup(&sim, (uint64_t)life_seed, (unsigned)life_tasks,
+		(unsigned)life_clusters, &cause) == -1) {
+		fprintf(stderr, "taskwatch-sim: %s\n", cause);
+		free(cause);
+		status = SIM_EX_USAGE;
 	} else if ((bound = sim_listen(&sim, (int)port)) == -1 ||
 	    (port_file != NULL && sim_write_port_file(port_file, bound) == -1))
 		status = 1;
@@ -200,6 +234,7 @@ main(int argc, char **argv)
 		printf("taskwatch-sim listening on 127.0.0.1:%d\n", bound);
 		fflush(stdout);
 		scenario_start(&sim);
+		sim_life_start(&sim);
 		event_base_dispatch(sim.base);
 		log_debug("exiting");
 	}

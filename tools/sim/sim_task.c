@@ -131,6 +131,8 @@ void
 sim_task_apply(struct sim *sim, struct sim_task *t, const struct sim_change *c,
     int64_t now)
 {
+	int renamed = 0, restated = 0, progress = t->progress;
+
 	if (c->delete) {
 		sim_task_delete(sim, t);
 		return;
@@ -138,6 +140,7 @@ sim_task_apply(struct sim *sim, struct sim_task *t, const struct sim_change *c,
 	if (c->name != NULL && strcmp(c->name, t->name) != 0) {
 		sim_task_set(&t->name, c->name);
 		sim->gen++; /* DWS actions are found by name */
+		renamed = 1;
 	}
 	sim_task_set_opt(&t->fail_reason, c->fail_reason);
 	sim_task_set_opt(&t->instance_status, c->instance_status);
@@ -167,9 +170,21 @@ sim_task_apply(struct sim *sim, struct sim_task *t, const struct sim_change *c,
 			t->ended = UTIL_TIME_NONE;
 		else if (t->ended == UTIL_TIME_NONE)
 			t->ended = now;
+		restated = 1;
 	}
 	if (c->ended != UTIL_TIME_NONE)
 		t->ended = c->ended;
+	if (!sim_task_listed(t))
+		return;
+	if (!t->logged) {
+		t->logged = 1;
+		sim_changes_note(sim, t, "appear");
+	} else if (restated)
+		sim_changes_note(sim, t, "state");
+	else if (renamed)
+		sim_changes_note(sim, t, "type");
+	else if (t->progress != progress)
+		sim_changes_note(sim, t, "progress");
 }
 
 /*
@@ -185,12 +200,18 @@ sim_task_appear(struct sim *sim, struct sim_task *t, int64_t now)
 	if (sim_task_terminal(t) && t->ended == UTIL_TIME_NONE)
 		t->ended = now < t->created ? t->created : now;
 	sim->gen++;
+	if (!t->logged && !t->deleted) {
+		t->logged = 1;
+		sim_changes_note(sim, t, "appear");
+	}
 }
 
 /* Delete a task: it vanishes from every listing and lookup. */
 void
 sim_task_delete(struct sim *sim, struct sim_task *t)
 {
+	if (!t->deleted && t->logged && t->visible)
+		sim_changes_note(sim, t, "vanish");
 	t->deleted = 1;
 	sim->gen++;
 }

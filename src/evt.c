@@ -194,9 +194,13 @@ evt_id_field(struct buf *b, const char *s)
 }
 
 /*
- * The stable id: hex of the first 16 bytes of SHA-256 over "v1", watch,
+ * The stable id: hex of the first 16 bytes of SHA-256 over "v2", watch,
  * cluster, task id, kind, previous and current state and raw word, and obs.
- * Times, severity, rule and missed are deliberately left out.
+ * Times, severity, rule and missed are deliberately left out.  A task
+ * reaching a state is one event however it was seen: appeared already in
+ * it or a transition, from whichever previous state (a daemon restarted
+ * on a table saved before the task's last change sees it differently), so
+ * that the outbox and receivers drop the copy.
  */
 void
 evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
@@ -206,16 +210,19 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
 	char started[24];
 	struct buf b;
 	size_t i;
+	int reached;
 
 	buf_init(&b, 0);
-	evt_id_field(&b, "v1");
+	reached = ev->kind == EVT_APPEARED || ev->kind == EVT_TRANSITION;
+	evt_id_field(&b, "v2");
 	evt_id_field(&b, ev->watch);
 	evt_id_field(&b, ev->has_task ? ev->task.cluster_id : NULL);
 	evt_id_field(&b, ev->has_task ? ev->task.id : NULL);
-	evt_id_field(&b, evt_kind_name(ev->kind));
-	evt_id_field(
-	    &b, ev->has_previous ? task_state_name(ev->prev_state) : NULL);
-	evt_id_field(&b, ev->has_previous ? ev->prev_raw : NULL);
+	evt_id_field(&b, reached ? "reached" : evt_kind_name(ev->kind));
+	evt_id_field(&b,
+	    ev->has_previous && !reached ? task_state_name(ev->prev_state)
+					 : NULL);
+	evt_id_field(&b, ev->has_previous && !reached ? ev->prev_raw : NULL);
 	evt_id_field(&b, ev->has_task ? task_state_name(ev->task.state) : NULL);
 	evt_id_field(&b, ev->has_task ? ev->task.raw_status : NULL);
 	evt_id_field(&b, ev->obs);

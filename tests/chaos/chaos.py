@@ -1028,7 +1028,16 @@ class Oracle:
                     (ev.get("previous") or {}).get("state") not in states:
                 self.false.append(("from a state it never had", desc, None))
 
-        # 3. No second 2xx of one id without a SIGKILL in between.
+        # 3. One notifier gets a task's events in the order of its changes:
+        # by first 2xx, each event's state was reached (last reached
+        # before that delivery) no earlier than the previous event's.
+        self.check_order(deliveries)
+        # 4. missed is set only on what a run found before its watch's
+        # first complete listing; occurred_at of a transition to an end
+        # state is the task's end time when the event carries one.
+        self.check_missed(deliveries)
+
+        # 5. No second 2xx of one id without a SIGKILL in between.
         kills = ch.kills
         for eid, acks in by_id_acks.items():
             acks.sort(key=lambda x: x[0])
@@ -1037,6 +1046,86 @@ class Oracle:
                     self.dups.append((eid, t1, t2, ev.get("event"),
                                       (ev.get("task") or {}).get("id")))
         return self
+
+    def check_order(self, deliveries):
+        """Rule 3: per task, first deliveries in the order of changes."""
+        first = {}
+        for recv, status, ev in deliveries:
+            t = ev.get("task") or {}
+            if status != 200 or ev.get("event") not in ("appeared",
+                                                         "transition"):
+                continue
+            key = (ev.get("watch"), t.get("cluster_id"), t.get("id"))
+            first.setdefault(key, {}).setdefault(ev.get("id"), (recv, ev))
+        for key, byid in first.items():
+            cs = self.tasks.get((API_OF.get(key[0]), key[1], key[2]))
+            if not cs:
+                continue
+            last = None
+            for recv, ev in sorted(byid.values(), key=lambda x: x[0]):
+                st = ev["task"].get("state")
+                reached = [c["at_ms"] for c in cs if c["state"] == st and
+                           c["what"] in ("appear", "state") and
+                           c["at_ms"] <= recv]
+                if not reached:
+                    continue
+                at = reached[-1]
+                if last is not None and at < last[0]:
+                    self.false.append((
+                        "out of order", "%s %s %s: %s (reached %d) after "
+                        "%s (reached %d)" % (key + (st, at, last[1], last[0])),
+                        ev.get("id")))
+                last = (at, st)
+
+    def check_missed(self, deliveries):
+        """Rule 4: missed only before a run's first complete listing."""
+        starts, firsts = [], {}
+        for ms, line in self.ch.log:
+            if " started: " in line and line.startswith("taskwatchd "):
+                starts.append(ms)
+            m = re.match(r"watch (\S+): first poll since the restart", line)
+            if m:
+                firsts.setdefault(m.group(1), []).append(ms)
+        seen = set()
+        for recv, status, ev in deliveries:
+            if ev.get("id") in seen:
+                continue
+            seen.add(ev.get("id"))
+            t = ev.get("task") or {}
+            desc = "%s %s %s %s (id %s)" % (ev.get("event"), ev.get("watch"),
+                                            t.get("id"), t.get("state"),
+                                            ev.get("id"))
+            if ev.get("event") == "transition" and t.get("ended_at") and \
+                    t.get("state") in ("SUCCEEDED", "FAILED", "PARTIAL",
+                                       "ROLLED_BACK", "CANCELLED") and \
+                    ev.get("occurred_at") != t.get("ended_at"):
+                self.false.append(("occurred_at is not ended_at", desc,
+                                   ev.get("occurred_at")))
+            if not ev.get("missed"):
+                continue
+            obs = self.stamp(ev.get("observed_at"))
+            if obs is None:
+                continue
+            i = bisect.bisect_right(starts, obs + 999)
+            if i == 0:
+                self.false.append(("missed before any restart", desc, None))
+                continue
+            run_start = starts[i - 1]
+            run_end = starts[i] if i < len(starts) else float("inf")
+            f = [x for x in firsts.get(ev.get("watch"), [])
+                 if run_start <= x < run_end]
+            if f and obs > f[0] + 1000:
+                self.false.append(("missed after the first complete "
+                                   "listing of its run", desc, None))
+
+    @staticmethod
+    def stamp(rfc3339):
+        """Milliseconds of an RFC 3339 UTC time, or None."""
+        try:
+            return int(time.mktime(time.strptime(
+                rfc3339, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone) * 1000
+        except (TypeError, ValueError):
+            return None
 
     def report(self, out):
         """Print counts, then what is needed to reproduce a failure."""
@@ -1057,6 +1146,12 @@ class Oracle:
                   % (e[3], e[1], e[2], e[0]), file=out)
         if ok and not bad_exits:
             return True
+        kinds = {}
+        for why, _, _ in self.false:
+            kinds[why] = kinds.get(why, 0) + 1
+        if kinds:
+            print("# chaos: false events by kind: %s" % ", ".join(
+                "%s %d" % kv for kv in sorted(kinds.items())), file=out)
         for what, missing, c in self.lost[:40]:
             print("LOST %s: not at %s" % (what, ", ".join(missing)),
                   file=out)

@@ -51,6 +51,12 @@ int taskstate_known(
 void taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task_list *tasks, int complete, int silent, int missed,
     int64_t now_s, struct evt_list *out, struct task_list *gone);
+/*
+ * How many complete listings in a row lacked the watch's task t (0 if it
+ * was in the last one, or the table does not hold it).
+ */
+uint64_t taskstate_absences(
+    const struct taskstate *ts, const char *watch, const struct task *t);
 /* A task confirmed gone: remove it and append a vanished event. */
 void taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out);

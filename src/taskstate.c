@@ -30,6 +30,7 @@ struct taskstate_entry {
 	int64_t progress_changed_at; /* progress or state */
 	int stalled;                 /* fired for this stall */
 	uint64_t seen_gen;           /* last listing that had it */
+	uint64_t seen_listings;      /* ws->listings when it was last listed */
 };
 
 /* Per-watch bookkeeping: generation, counts and the list of its tasks. */
@@ -39,6 +40,7 @@ struct taskstate_wstat {
 	size_t index;                  /* in the watches array */
 	struct taskstate_wstat *hnext; /* in its watch bucket */
 	uint64_t gen;                  /* listings applied */
+	uint64_t listings;             /* complete listings applied */
 	size_t count;
 	size_t nstate[TASK_STATE_COUNT];
 	struct taskstate_entry *head;
@@ -496,6 +498,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		if (e == NULL)
 			return;
 		e->seen_gen = ws->gen;
+		e->seen_listings = ws->listings;
 		if (e->task.digest == t->digest)
 			taskstate_check_stall(
 			    ts, w, e, silent, missed, now_s, out);
@@ -504,6 +507,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 	if (e == NULL) {
 		e = taskstate_insert(ts, ws, t, now_s);
 		e->seen_gen = ws->gen;
+		e->seen_listings = ws->listings;
 		if (!silent && !t->baseline) {
 			at = t->started_at != TASK_TIME_NONE ? t->started_at
 							     : now_s;
@@ -513,6 +517,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		return;
 	}
 	e->seen_gen = ws->gen;
+	e->seen_listings = ws->listings;
 	if (e->task.state != t->state) {
 		old = e->task; /* the event needs the old strings */
 		task_init(&e->task);
@@ -584,6 +589,8 @@ taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
 		silent = 1;
 	ws = taskstate_wstat_get(ts, w->watch);
 	ws->gen++;
+	if (complete)
+		ws->listings++;
 	if (missed)
 		ws->missed_gen = ws->gen;
 	for (i = tasks != NULL ? tasks->n : 0; i > 0; i--) {
@@ -931,4 +938,20 @@ taskstate_forget_digests(struct taskstate *ts, const char *watch)
 
 	for (e = ws != NULL ? ws->head : NULL; e != NULL; e = e->wnext)
 		e->task.digest = 0;
+}
+
+/*
+ * How many complete listings in a row lacked the watch's task t (0 if it
+ * was in the last one, or the table does not hold it).
+ */
+uint64_t
+taskstate_absences(
+    const struct taskstate *ts, const char *watch, const struct task *t)
+{
+	struct taskstate_wstat *ws = taskstate_wstat_find(ts, watch);
+	struct taskstate_entry *e;
+
+	if (ws == NULL || (e = taskstate_lookup(ts, ws, t)) == NULL)
+		return 0;
+	return ws->listings - e->seen_listings;
 }

@@ -33,6 +33,8 @@
 /* Huawei locks an AK/SK after 5 bad signatures: stop the account this long. */
 #define WATCH_AUTH_PAUSE_MS (5 * 60 * 1000)
 #define WATCH_THROTTLE_PAUSE_MAX_MS (10 * 60 * 1000)
+/* Complete listings in a row a task must miss where there is no lookup. */
+#define WATCH_ABSENCES_NO_LOOKUP 2
 /* A poll held for its baseline's save looks again this often. */
 #define WATCH_HOLD_RETRY_MS 50
 
@@ -1117,7 +1119,14 @@ watch_lookup_next(struct watch *w)
 	while (w->gone_next < w->gone.n) {
 		t = &w->gone.v[w->gone_next];
 		if (w->prov->lookup_req == NULL) {
-			watch_vanish(w, t);
+			/*
+			 * Without a lookup to ask, a task must be missing
+			 * twice in a row: a listing paged by offset skips
+			 * one when another leaves between two pages.
+			 */
+			if (taskstate_absences(w->env->ts, w->conf->name, t) >=
+			    WATCH_ABSENCES_NO_LOOKUP)
+				watch_vanish(w, t);
 			w->gone_next++;
 			continue;
 		}

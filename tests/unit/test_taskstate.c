@@ -949,6 +949,35 @@ test_scope_kept(void **state)
 	taskstate_free(ts);
 }
 
+/*
+ * Absences count the complete listings in a row that lacked a task; a
+ * partial listing that has it, or a complete one, starts over.
+ */
+static void
+test_absences(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { NULL, 0, 0 }, none = { NULL, 0, 0 };
+	struct task_list gone = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_apply(ts, &test_w, &l, 1, 1, 0, 100, &out, &gone);
+	assert_int_equal(taskstate_absences(ts, "dds-prod", &l.v[0]), 0);
+	taskstate_apply(ts, &test_w, &none, 1, 0, 0, 101, &out, &gone);
+	assert_int_equal(taskstate_absences(ts, "dds-prod", &l.v[0]), 1);
+	taskstate_apply(ts, &test_w, &none, 0, 0, 0, 102, &out, NULL);
+	assert_int_equal(taskstate_absences(ts, "dds-prod", &l.v[0]), 1);
+	taskstate_apply(ts, &test_w, &none, 1, 0, 0, 103, &out, &gone);
+	assert_int_equal(taskstate_absences(ts, "dds-prod", &l.v[0]), 2);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 104, &out, NULL);
+	assert_int_equal(taskstate_absences(ts, "dds-prod", &l.v[0]), 0);
+	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	task_list_clear(&gone);
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -957,6 +986,7 @@ main(void)
 		cmocka_unit_test(test_partial_baseline),
 		cmocka_unit_test(test_scope_baseline),
 		cmocka_unit_test(test_scope_kept),
+		cmocka_unit_test(test_absences),
 		cmocka_unit_test(test_has_watch_empty),
 		cmocka_unit_test(test_appeared),
 		cmocka_unit_test(test_transition),

@@ -569,7 +569,6 @@ main_save_done(const struct spawn_result *r, void *arg)
 	}
 	if (r->how == SPAWN_CANCELLED)
 		return;
-	/* Saved: a watch holding is released whatever its save does. */
 	if (r->how == SPAWN_EXITED && r->output_len > 0)
 		why = xstrdup(r->output);
 	else if (r->how == SPAWN_EXITED)
@@ -602,7 +601,7 @@ main_save(struct daemon *d, int force)
 	struct main_cover cv;
 	struct spawn_request req;
 	uint64_t now = monotime_ms();
-	int force_gap = 0;
+	int urgent = d->urgent; /* a baseline waits for this save */
 
 	if (d->saving != NULL)
 		return; /* one at a time; its end calls outbox_saved */
@@ -611,20 +610,18 @@ main_save(struct daemon *d, int force)
 	cv.mark = outbox_mark(d->ob);
 	cv.settled = taskstate_restored_count(d->ts) == 0;
 	cv.at = monotime_wall_ms() / 1000;
-	if (d->urgent)
-		force_gap = 1;
 	/* Progress alone moving (a common case) is saved less often. */
 	if (cv.major == d->saved_major &&
 	    (cv.changes == d->saved_changes ||
-		(!force && !force_gap &&
+		(!force && !urgent &&
 		    now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
 		outbox_saved(d->ob, cv.settled, cv.mark);
-		if (d->urgent)
+		if (urgent)
 			main_release(d, d->saved_changes, 1);
 		return;
 	}
 	if (outbox_degraded(d->ob)) {
-		if (d->urgent)
+		if (urgent)
 			main_release(d, 0, 0);
 		return;
 	}
@@ -632,7 +629,7 @@ main_save(struct daemon *d, int force)
 	 * Space saves so that saving takes at most 1/20 of the time; a
 	 * baseline waiting for its save does not wait for the gap.
 	 */
-	if (!force && !force_gap && now - d->saved_ms < d->save_gap_ms)
+	if (!force && !urgent && now - d->saved_ms < d->save_gap_ms)
 		return;
 	/* The events of these changes are durable before the table is. */
 	outbox_sync(d->ob);

@@ -983,6 +983,7 @@ watch_listing_done(struct watch *w)
 {
 	struct evt_list events = { NULL, 0, 0 };
 	struct taskstate_watch tw;
+	size_t nscopes;
 	int missed;
 
 	if (w->env->once_done != NULL) {
@@ -991,12 +992,11 @@ watch_listing_done(struct watch *w)
 		return;
 	}
 	watch_ts_info(w, &tw);
-	if (w->fresh && w->conf->on_start == CONFIG_ON_START_BASELINE)
+	if (w->fresh && w->conf->on_start == CONFIG_ON_START_BASELINE) {
+		taskstate_scopes(w->env->ts, w->conf->name, &nscopes);
 		log_info("watch %s: baseline of %zu tasks%s", w->conf->name,
-		    w->nbaseline,
-		    taskstate_has_watch(w->env->ts, w->conf->name)
-			? " in new scopes"
-			: "");
+		    w->nbaseline, nscopes > 0 ? " in new scopes" : "");
+	}
 	/*
 	 * A watch restored from the saved table diffs its first complete
 	 * listing against it: those events happened while we were down.
@@ -1075,6 +1075,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		free(cause);
 		return;
 	}
+	watch_scope_page(w, scope, before);
 	if (watch_page_repeats(w, scope, before)) {
 		/* A server whose total never comes would be asked forever. */
 		watch_fail(w, PROVIDER_ERR_PARSE,
@@ -1085,7 +1086,6 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		watch_fail(w, PROVIDER_ERR_PARSE, "listing never ends", -1);
 		return;
 	}
-	watch_scope_page(w, scope, before);
 	w->page_start = before;
 	w->page_scope = scope;
 	if (w->cursor.done)

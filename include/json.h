@@ -96,5 +96,7 @@ void json_w_kint(struct json_writer *w, const char *key, int64_t v);
 void json_w_kbool(struct json_writer *w, const char *key, int v);
 /* The document so far (NUL-terminated) and its length. */
 const char *json_writer_str(struct json_writer *w, size_t *len);
+/* A copy of the document as one line: a newline added (caller frees). */
+char *json_writer_line(struct json_writer *w, size_t *len);
 
 #endif

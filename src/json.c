@@ -821,3 +821,18 @@ json_writer_str(struct json_writer *w, size_t *len)
 		*len = w->out.len;
 	return buf_str(&w->out);
 }
+
+/* A copy of the document as one line: a newline added (caller frees). */
+char *
+json_writer_line(struct json_writer *w, size_t *len)
+{
+	size_t n;
+	const char *text = json_writer_str(w, &n);
+	char *out = xmalloc(n + 2);
+
+	memcpy(out, text, n);
+	out[n++] = '\n';
+	out[n] = '\0';
+	*len = n;
+	return out;
+}

@@ -725,9 +725,7 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 	struct json_writer *w;
 	struct notify_am_alert *a;
 	struct notify_am_success *s;
-	const char *text;
 	char *out;
-	size_t n;
 
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -768,13 +766,8 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 	}
 	json_w_arr_close(w);
 	json_w_obj_close(w);
-	text = json_writer_str(w, &n);
-	out = xmalloc(n + 2);
-	memcpy(out, text, n);
-	out[n++] = '\n';
-	out[n] = '\0';
+	out = json_writer_line(w, len);
 	json_writer_free(w);
-	*len = n;
 	return out;
 }
 

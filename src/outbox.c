@@ -766,8 +766,6 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 {
 	struct json_writer *w;
 	char t[UTIL_RFC3339_LEN], *out;
-	const char *s;
-	size_t n;
 
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -788,13 +786,8 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 	json_w_key(w, "event");
 	json_w_raw(w, body);
 	json_w_obj_close(w);
-	s = json_writer_str(w, &n);
-	out = xmalloc(n + 2);
-	memcpy(out, s, n);
-	out[n++] = '\n';
-	out[n] = '\0';
+	out = json_writer_line(w, len);
 	json_writer_free(w);
-	*len = n;
 	return out;
 }
 

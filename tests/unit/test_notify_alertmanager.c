@@ -37,6 +37,7 @@
 #include "outbox.h"
 #include "task.h"
 #include "util.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define TEST_MAX_REQS 256
@@ -799,30 +800,6 @@ test_repeat(void **state)
 	assert_true(test_run(test_later_ends, 3000));
 }
 
-/* Remove a directory tree the tests made. */
-static void
-test_rmtree(const char *path)
-{
-	struct dirent *de;
-	DIR *d;
-	char *p;
-
-	if ((d = opendir(path)) == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", path, de->d_name);
-		test_rmtree(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 /* A fresh state directory in t.dir. */
 static void
 test_mkdir(void)
@@ -964,7 +941,7 @@ test_file_roundtrip(void **state)
 	assert_string_equal(
 	    test_label(root, 0, "alertname"), "TaskwatchWatchFailed");
 	json_free(root);
-	test_rmtree(t.dir);
+	testlib_rmtree(t.dir);
 }
 
 /*
@@ -1009,7 +986,7 @@ test_file_corrupt(void **state)
 		json_free(root);
 	}
 	free(path);
-	test_rmtree(t.dir);
+	testlib_rmtree(t.dir);
 }
 
 /* A notifier name is made safe for a file name. */
@@ -1029,7 +1006,7 @@ test_file_name(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\"notifier\":\"../a b\""));
 	free(text);
-	test_rmtree(t.dir);
+	testlib_rmtree(t.dir);
 }
 
 /*
@@ -1063,7 +1040,7 @@ test_file_before_delivered(void **state)
 	notify_free(t.notify);
 	t.notify = NULL;
 	outbox_free(ob);
-	test_rmtree(t.dir);
+	testlib_rmtree(t.dir);
 }
 
 /* Run the alertmanager notifier tests. */

@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "task.h"
+#include "testlib.h"
 #include "xmalloc.h"
 
 #define NOW 1747645662
@@ -104,30 +105,6 @@ test_setup(void **state)
 	return 0;
 }
 
-/* Remove a directory tree (only what the tests make: two levels). */
-static void
-test_rmtree(const char *path)
-{
-	struct dirent *de;
-	DIR *d;
-	char *p;
-
-	if ((d = opendir(path)) == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", path, de->d_name);
-		test_rmtree(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 /* Free everything a test made. */
 static int
 test_teardown(void **state)
@@ -147,7 +124,7 @@ test_teardown(void **state)
 	for (i = 0; i < t.nreqs; i++)
 		free(t.ids[i]);
 	free(t.url);
-	test_rmtree(t.dir);
+	testlib_rmtree(t.dir);
 	return 0;
 }
 

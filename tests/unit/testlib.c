@@ -2,6 +2,7 @@
  * Helpers shared by the unit tests: reading fixtures.  cmocka's assertions
  * make a failure to read fail the calling test.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "testlib.h"
+#include "xmalloc.h"
 
 /* Read a whole file into a new NUL-terminated string. */
 char *
@@ -140,4 +143,28 @@ testlib_check_unchanged(struct testlib_env *env, const char *fixture)
 	task_list_clear(&first);
 	task_list_clear(&again);
 	free(body);
+}
+
+/* Remove a directory tree the test made (a file, or a directory of them). */
+void
+testlib_rmtree(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	char *p;
+
+	if ((d = opendir(path)) == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		p = xasprintf("%s/%s", path, de->d_name);
+		testlib_rmtree(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(path);
 }

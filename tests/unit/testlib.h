@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the unit tests (linked into every test binary): reading
- * the vendors' fixtures and golden files.  Test code only.
+ * the vendors' fixtures and golden files, removing what a test made.
+ * Test code only.
  */
 #ifndef TESTLIB_H
 #define TESTLIB_H
@@ -17,6 +18,9 @@
  * it cannot be read (the cwd must be the repository root).
  */
 char *testlib_read_file(const char *path, size_t *len);
+
+/* Remove a directory tree the test made (a file, or a directory of them). */
+void testlib_rmtree(const char *path);
 
 #define TESTLIB_NOW_MS 1747645200000LL /* 2025-05-19T09:00:00Z */
 

@@ -103,6 +103,23 @@ check "after the crash: the ids that were logged" \
     test "$(comm -23 <(grep -a -o -E 'id=[0-9a-f]{32}:' "$TMP/all.log" | cut -c4-35 | sort -u) <(sink_events hook | jq -r .id | sort -u) | wc -l)" -eq 0
 check "after the crash: no duplicates" \
     test "$(sink_events hook | jq -r .id | sort | uniq -d | wc -l)" -eq 0
+
+# A watch added while the disk is full: its baseline cannot be saved, so
+# it says so at LOG_CRIT and polls on rather than waiting blind for space.
+dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
+T7=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"i-7","instance_name":"dds-7","status":"Running"}')
+wait_for 10 got "$T7"
+sed -e 's/^notifiers:/  - { name: dds-new, account: sim, api: dds.jobs, interval: 300ms, timeout: 2s, lookback: 1d }\nnotifiers:/' \
+    "$TMP/taskwatchd.yaml" >"$TMP/new.yaml" && mv "$TMP/new.yaml" "$TMP/taskwatchd.yaml"
+kill -HUP "$DAEMON_PID"
+wait_for 10 grep -q 'watch dds-new: its baseline cannot be saved; polling on' "$TMP/all.log"
+check "disk full: a baseline that cannot be saved is logged" \
+    grep -q 'watch dds-new: its baseline cannot be saved; polling on' "$TMP/all.log"
+T8=$(mk '{"service":"dds","name":"SwitchPrimary","instance_id":"i-8","instance_name":"dds-8","status":"Running"}')
+new_got() { test "$(sink_count hook ".watch==\"dds-new\" and .task.id==\"$T8\"")" -ge 1; }
+wait_for 10 new_got
+check "disk full: the new watch polls on and reports" new_got
+rm -f "$MNT/filler"
 stop_daemon
 check "SIGTERM exits 0" test "$DAEMON_RC" -eq 0
 if [ "$FAILS" -ne 0 ]; then

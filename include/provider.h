@@ -48,6 +48,12 @@ struct provider_cursor {
 	uint64_t seen;   /* rows read so far in this scope */
 	uint64_t total;  /* total the API announced for the scope */
 	int done;        /* listing complete */
+	/*
+	 * A scope's announced total changed between its pages: rows moved
+	 * while the listing was read, so a row may have been skipped and
+	 * the listing cannot tell that a task is gone.
+	 */
+	int shifted;
 };
 
 /* A request description: the caller adds the endpoint base, auth and sends. */

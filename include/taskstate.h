@@ -121,6 +121,11 @@ int taskstate_restored(const struct taskstate *ts, const char *watch);
 int taskstate_take_restored(struct taskstate *ts, const char *watch);
 /* Restored watches that have not taken a complete listing yet. */
 size_t taskstate_restored_count(const struct taskstate *ts);
+/*
+ * 1 once every watch restored from the saved table has taken at least
+ * listings complete listings (all it would detect again is detected).
+ */
+int taskstate_settled(const struct taskstate *ts, uint64_t listings);
 /* Call cb for each watch that has a baseline. */
 void taskstate_foreach_watch(const struct taskstate *ts,
     void (*cb)(const char *watch, size_t ntasks, void *arg), void *arg);

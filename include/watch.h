@@ -22,6 +22,12 @@ struct sched;
 struct taskstate;
 struct watch;
 
+/*
+ * Complete listings in a row a task must miss to vanish where the API has
+ * no single-task lookup (a listing paged by offset can skip a row).
+ */
+#define WATCH_ABSENCES_NO_LOOKUP 2
+
 /* What every watch shares; all borrowed. */
 struct watch_env {
 	struct event_base *base;

@@ -58,7 +58,7 @@ struct main_cover {
 	uint64_t changes; /* taskstate_changes() */
 	uint64_t major;   /* the same without progress-only changes */
 	uint64_t mark;    /* deliveries (outbox_mark) */
-	int settled;      /* every restored watch had polled */
+	int settled;      /* restored watches detected all again */
 	int64_t at;       /* its saved_at stamp */
 };
 
@@ -608,7 +608,11 @@ main_save(struct daemon *d, int force)
 	cv.changes = taskstate_changes(d->ts);
 	cv.major = cv.changes - taskstate_minor_changes(d->ts);
 	cv.mark = outbox_mark(d->ob);
-	cv.settled = taskstate_restored_count(d->ts) == 0;
+	/*
+	 * Delivered entries dedupe what a restart detects again; that takes
+	 * each restored watch up to two listings (a vanish without lookup).
+	 */
+	cv.settled = taskstate_settled(d->ts, WATCH_ABSENCES_NO_LOOKUP);
 	cv.at = monotime_wall_ms() / 1000;
 	/* Progress alone moving (a common case) is saved less often. */
 	if (cv.major == d->saved_major &&

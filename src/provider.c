@@ -679,7 +679,8 @@ provider_total(const struct json *root, const char *key, const char *what,
 /*
  * Account for a page of n rows of the cursor's scope: seen grows by n,
  * offset by n (rows) or 1 (page_index), total is the announced one (-1:
- * none).  1 when the scope is finished: total reached, an empty page, a
+ * none; a total that differs from the previous page's marks the listing
+ * shifted).  1 when the scope is finished: total reached, an empty page, a
  * short page without a total, or offset past max_offset.
  */
 int
@@ -691,6 +692,13 @@ provider_page(const char *api, struct provider_cursor *c, size_t n,
 	c->seen += n;
 	c->offset += page_index ? 1 : n;
 	if (total >= 0) {
+		if (c->seen > n && c->total != (uint64_t)total) {
+			log_debug("%s: total went from %llu to %lld while the "
+				  "pages were read",
+			    api, (unsigned long long)c->total,
+			    (long long)total);
+			c->shifted = 1;
+		}
 		c->total = (uint64_t)total;
 		if (c->seen >= c->total)
 			end = 1;

@@ -45,6 +45,7 @@ struct taskstate_wstat {
 	size_t nstate[TASK_STATE_COUNT];
 	struct taskstate_entry *head;
 	int restored;        /* from the saved table, no listing yet */
+	int was_restored;    /* from the saved table at start */
 	uint64_t missed_gen; /* the listing whose events are missed */
 	char **scopes;       /* the scopes with a baseline ("" project-wide) */
 	size_t nscopes;
@@ -735,7 +736,9 @@ taskstate_foreach(const struct taskstate *ts, const char *watch,
 void
 taskstate_restore_watch(struct taskstate *ts, const char *watch)
 {
-	taskstate_wstat_get(ts, watch)->restored = 1;
+	struct taskstate_wstat *ws = taskstate_wstat_get(ts, watch);
+
+	ws->restored = ws->was_restored = 1;
 }
 
 /* Put a saved task back into a watch (restored too); replaces a duplicate. */
@@ -747,7 +750,7 @@ taskstate_restore(struct taskstate *ts, const char *watch, const struct task *t,
 	struct taskstate_entry *e;
 
 	ws = taskstate_wstat_get(ts, watch);
-	ws->restored = 1;
+	ws->restored = ws->was_restored = 1;
 	if ((e = taskstate_lookup(ts, ws, t)) != NULL)
 		taskstate_replace(ts, e, t);
 	else
@@ -954,4 +957,21 @@ taskstate_absences(
 	if (ws == NULL || (e = taskstate_lookup(ts, ws, t)) == NULL)
 		return 0;
 	return ws->listings - e->seen_listings;
+}
+
+/*
+ * 1 once every watch restored from the saved table has taken at least
+ * listings complete listings: what it would detect again of the previous
+ * run's work (a vanish may take two listings) has been detected.
+ */
+int
+taskstate_settled(const struct taskstate *ts, uint64_t listings)
+{
+	size_t i;
+
+	for (i = 0; i < ts->nwatches; i++)
+		if (ts->watches[i]->was_restored &&
+		    ts->watches[i]->listings < listings)
+			return 0;
+	return 1;
 }

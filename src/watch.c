@@ -33,8 +33,6 @@
 /* Huawei locks an AK/SK after 5 bad signatures: stop the account this long. */
 #define WATCH_AUTH_PAUSE_MS (5 * 60 * 1000)
 #define WATCH_THROTTLE_PAUSE_MAX_MS (10 * 60 * 1000)
-/* Complete listings in a row a task must miss where there is no lookup. */
-#define WATCH_ABSENCES_NO_LOOKUP 2
 /* A poll held for its baseline's save looks again this often. */
 #define WATCH_HOLD_RETRY_MS 50
 
@@ -1007,10 +1005,15 @@ watch_listing_done(struct watch *w)
 			 "saved tasks",
 		    w->conf->name,
 		    taskstate_count(w->env->ts, w->conf->name, -1));
-	taskstate_apply(w->env->ts, &tw, &w->tasks, 1, 0, missed,
-	    w->poll_wall_ms / 1000, &events, &w->gone);
+	/*
+	 * A listing whose rows moved while its pages were read may have
+	 * skipped one: its changes count, but it cannot make a task vanish
+	 * nor give a scope its baseline.
+	 */
+	taskstate_apply(w->env->ts, &tw, &w->tasks, !w->cursor.shifted, 0,
+	    missed, w->poll_wall_ms / 1000, &events, &w->gone);
 	if (w->fresh)
-		watch_baselined(w, 1);
+		watch_baselined(w, !w->cursor.shifted);
 	watch_emit_list(w, &events);
 	if (w->gone.n == 0) {
 		watch_succeed(w);

@@ -450,6 +450,18 @@ test_page(void **state)
 	assert_int_equal(c.offset, 25);
 	assert_int_equal(c.seen, 25);
 	assert_int_equal(c.total, 25);
+	assert_false(c.shifted);
+
+	/* A row left between two pages: the total drops, rows shifted. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(provider_page("x", &c, 10, 25, 10, 0, 1000), 0);
+	assert_false(c.shifted);
+	assert_int_equal(provider_page("x", &c, 10, 24, 10, 0, 1000), 0);
+	assert_true(c.shifted);
+	/* The next scope's first page starts its own count. */
+	provider_next_scope(&c, 3);
+	assert_int_equal(provider_page("x", &c, 10, 99, 10, 0, 1000), 0);
+	assert_true(c.shifted);
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(provider_page("x", &c, 10, -1, 10, 1, 1000), 0);

@@ -978,6 +978,28 @@ test_absences(void **state)
 	taskstate_free(ts);
 }
 
+/* Settled once each restored watch took the listings asked for. */
+static void
+test_settled(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct task_list none = { NULL, 0, 0 }, gone = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+
+	assert_true(taskstate_settled(ts, 2));
+	taskstate_restore_watch(ts, "dds-prod");
+	taskstate_apply(ts, &test_w2, &none, 1, 0, 0, 100, &out, &gone);
+	assert_false(taskstate_settled(ts, 1));
+	taskstate_apply(ts, &test_w, &none, 0, 0, 1, 100, &out, &gone);
+	assert_false(taskstate_settled(ts, 1));
+	taskstate_apply(ts, &test_w, &none, 1, 0, 1, 101, &out, &gone);
+	assert_true(taskstate_settled(ts, 1));
+	assert_false(taskstate_settled(ts, 2));
+	taskstate_apply(ts, &test_w, &none, 1, 0, 0, 102, &out, &gone);
+	assert_true(taskstate_settled(ts, 2));
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -987,6 +1009,7 @@ main(void)
 		cmocka_unit_test(test_scope_baseline),
 		cmocka_unit_test(test_scope_kept),
 		cmocka_unit_test(test_absences),
+		cmocka_unit_test(test_settled),
 		cmocka_unit_test(test_has_watch_empty),
 		cmocka_unit_test(test_appeared),
 		cmocka_unit_test(test_transition),

@@ -1007,13 +1007,15 @@ watch_listing_done(struct watch *w)
 		    taskstate_count(w->env->ts, w->conf->name, -1));
 	/*
 	 * A listing whose rows moved while its pages were read may have
-	 * skipped one: its changes count, but it cannot make a task vanish
-	 * nor give a scope its baseline.
+	 * skipped one: its changes count, but it cannot make a task vanish.
+	 * It still gives its scopes their baseline: a skipped task is then
+	 * reported as appeared later, where waiting for a listing that does
+	 * not shift would record new failures silently meanwhile.
 	 */
 	taskstate_apply(w->env->ts, &tw, &w->tasks, !w->cursor.shifted, 0,
 	    missed, w->poll_wall_ms / 1000, &events, &w->gone);
 	if (w->fresh)
-		watch_baselined(w, !w->cursor.shifted);
+		watch_baselined(w, 1);
 	watch_emit_list(w, &events);
 	if (w->gone.n == 0) {
 		watch_succeed(w);

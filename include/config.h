@@ -194,6 +194,13 @@ struct config {
  * per line (caller frees).
  */
 struct config *config_load(const char *path, char **errors);
+/*
+ * Read section.key from a config file that may not be valid as a whole
+ * (taskwatchctl after a bad edit).  0 with *value set (NULL when the file
+ * does not give it); -1 with *cause when the file is not readable YAML.
+ */
+int config_peek(const char *path, const char *section, const char *key,
+    char **value, char **cause);
 /* As config_load, reading from an open stream reported as path. */
 struct config *config_load_stream(const char *path, FILE *fp, char **errors);
 /* Free a config; NULL is a no-op. */

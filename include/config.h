@@ -228,6 +228,8 @@ const char *config_cloud_name(enum config_cloud cloud);
 /* "info" / "warning" / "critical", and back (-1 if unknown). */
 const char *config_severity_name(enum config_severity sev);
 int config_severity_from_name(const char *name);
+/* "webhook", "alertmanager", "syslog", "exec". */
+const char *config_notifier_type_name(enum config_notifier_type type);
 /*
  * 1 if two watches have the same identity (name, account with its cloud,
  * region and project, API): a reload keeps the watch's tasks.

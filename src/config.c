@@ -2974,6 +2974,15 @@ config_severity_name(enum config_severity sev)
 	return config_severity_names[sev];
 }
 
+/* "webhook", "alertmanager", "syslog", "exec". */
+const char *
+config_notifier_type_name(enum config_notifier_type type)
+{
+	if ((int)type < 0 || type > CONFIG_NOTIFIER_EXEC)
+		return "unknown";
+	return config_notifier_names[type];
+}
+
 /* The severity for a name, or -1 if unknown. */
 int
 config_severity_from_name(const char *name)

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ctl_sign.h"
 #include "ctl_status.h"
+#include "ctl_test.h"
 
 #define CTL_EX_USAGE 64
 #define CTL_EX_CONFIG 78
@@ -37,6 +38,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "tasks [--watch name] [--state state] [--json] [-s host:port] "
 	    "[-f file]",
 	    "one line per task the daemon knows" },
+	{ "test-event", ctl_test_event,
+	    "test-event --watch name [--kind kind] [--type type] [--cluster "
+	    "id]\n"
+	    "                          [--from state] [--to state] [--json] "
+	    "[-f file]",
+	    "which rules and notifiers an event would reach (sends nothing)" },
 	{ "sign", ctl_sign,
 	    "sign huawei|alibaba-v2|alibaba-v3 --method M --url URL ...",
 	    "show how a request is signed, step by step" },

@@ -23,8 +23,29 @@ out=$("$C" --help)
 for c in check status watches tasks sign; do
 	check "taskwatchctl --help has a line for $c" grep -qE "^  $c " <<<"$out"
 done
+for c in test-event; do
+	check "taskwatchctl --help has a line for $c" grep -qE "^  $c " <<<"$out"
+done
 "$C" bogus >/dev/null 2>&1; rc=$?
 check "taskwatchctl with an unknown command: exit 64" test $rc -eq 64
+
+# test-event: the rules and notifiers an event would reach, hook argv too.
+EX="$TOP/conf/taskwatchd.yaml.example"
+out=$("$C" test-event --watch dds-otc --type RestartInstance --to FAILED -f "$EX"); rc=$?
+check "test-event: exit 0" test $rc -eq 0
+check "test-event: the rule that matches" grep -q '^rule page-on-failure (line [0-9]*): matches$' <<<"$out"
+check "test-event: the rule that does not" grep -q '^rule retry-failed-snapshots (line [0-9]*): does not match$' <<<"$out"
+check "test-event: its notifiers with the rule's severity" \
+    test "$(grep -c '^  -> \(oncall\|am\|log\) ([a-z]*), severity critical, by page-on-failure$' <<<"$out")" -eq 3
+out=$("$C" test-event --watch dws-prod-actions --kind appeared --type SNAPSHOTTING_FAILED --to FAILED -f "$EX")
+check "test-event: an exec notifier shows the command it would run" \
+    grep -q "^  -> retry-snapshot (exec), .*would run '/usr/local/libexec/retry-snapshot' '--reason-from-env'$" <<<"$out"
+out=$("$C" test-event --watch dds-otc --type RestartInstance --to SUCCEEDED -f "$EX")
+check "test-event: no notifier for an event no rule routes" grep -q '^  none: no notifier would get this event$' <<<"$out"
+check "test-event --json: the event document first" \
+    test "$("$C" test-event --json --watch dds-otc --type X --to FAILED -f "$EX" | head -n1 | jq -r '.event + " " + .task.state')" = "transition FAILED"
+"$C" test-event --watch nope --type X -f "$EX" >/dev/null 2>"$TMP/te.err"; rc=$?
+check "test-event: an unknown watch is exit 1 with the reason" test $rc -eq 1 -a -n "$(grep 'no watch named nope' "$TMP/te.err")"
 
 # -d: info and up, each line stamped; -v adds debug.
 start_sim

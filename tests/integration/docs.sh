@@ -91,7 +91,7 @@ SRC="$TOP/src/*.c $TOP/include/*.h"
 # documented item in the code.
 both() {
 	local what=$1 code=$2 doc=$3 undoc unreal
-	check "the ${what}s read from the code ($(wc -w <<<"$code"))" test -n "$code"
+	check "$(wc -w <<<"$code") of kind \"$what\" read from the code" test -n "$code"
 	undoc=$(comm -23 <(sort -u <<<"$code") <(sort -u <<<"$doc") | tr '\n' ' ')
 	unreal=$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$doc") | tr '\n' ' ')
 	check "every $what of the code is documented${undoc:+ (missing: $undoc)}" test -z "${undoc// /}"

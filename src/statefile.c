@@ -215,6 +215,9 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 		json_w_kstr(w, "api", config_api_name(cw->api));
 		json_w_kstr(w, "account", cw->account->name);
 		json_w_kstr(w, "region", cw->account->region);
+		json_w_kstr(w, "cloud", config_cloud_name(cw->account->cloud));
+		json_w_kstr(w, "project",
+		    cw->account->project_id ? cw->account->project_id : "");
 		json_w_kint(
 		    w, "tasks", (int64_t)taskstate_count(ts, cw->name, -1));
 		statefile_w_scopes(w, ts, cw->name);
@@ -376,7 +379,7 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 	const struct json *ws, *v;
 	const struct config_watch *cw;
 	struct json *j;
-	const char *name, *api, *account, *region;
+	const char *name, *api, *account, *region, *cloud, *project;
 	char *cause = NULL;
 	int64_t version;
 	size_t i;
@@ -413,6 +416,8 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 		api = json_get_str(v, "api");
 		account = json_get_str(v, "account");
 		region = json_get_str(v, "region");
+		cloud = json_get_str(v, "cloud");
+		project = json_get_str(v, "project");
 		in->watches[in->nwatches].name = xstrdup(name);
 		cw = config_find_watch(in->conf, name);
 		if (cw == NULL)
@@ -423,9 +428,17 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 		    strcmp(api, config_api_name(cw->api)) != 0 ||
 		    strcmp(account, cw->account->name) != 0 ||
 		    (region != NULL &&
-			strcmp(region, cw->account->region) != 0))
+			strcmp(region, cw->account->region) != 0) ||
+		    (cloud != NULL &&
+			strcmp(cloud, config_cloud_name(cw->account->cloud)) !=
+			    0) ||
+		    (project != NULL &&
+			strcmp(project,
+			    cw->account->project_id ? cw->account->project_id
+						    : "") != 0))
 			log_info("watch %s: saved tasks dropped: it now polls "
-				 "another API, account or region",
+				 "another API, account, cloud, region or "
+				 "project",
 			    name);
 		else
 			statefile_restore_watch(

@@ -474,13 +474,53 @@ test_changed_watch(void **state)
 	log = test_log_stop();
 	assert_non_null(strstr(log,
 	    "watch gauss: saved tasks dropped: it now "
-	    "polls another API, account or region"));
+	    "polls another API, account, cloud, region or project"));
 	assert_non_null(strstr(
 	    log, "watch gone: saved tasks dropped: the watch is no longer"));
 	assert_non_null(strstr(log, "watch dds-prod: saved tasks dropped"));
 	assert_int_equal(taskstate_count(ts, NULL, -1), 0);
 	assert_false(taskstate_has_watch(ts, "gauss"));
 	free(log);
+	taskstate_free(ts);
+	statefile_free(sf);
+}
+
+/*
+ * A restart after the account's project or cloud changed drops the saved
+ * tasks as a reload would; a file written before the header named them
+ * keeps them.
+ */
+static void
+test_changed_project(void **state)
+{
+	struct taskstate *ts = taskstate_new();
+	struct statefile *sf = statefile_new(t.dir);
+	char *log;
+
+	t.acct.project_id = (char *)"p-new";
+	test_write(t.path,
+	    "{\"version\":1,\"kind\":\"taskwatch-tasks\",\"watches\":["
+	    "{\"name\":\"dds-prod\",\"api\":\"dds.jobs\",\"account\":"
+	    "\"hw-prod\",\"region\":\"cn-north-4\",\"cloud\":\"huawei\","
+	    "\"project\":\"p-old\"},"
+	    "{\"name\":\"gauss\",\"api\":\"gaussdb.tasks\",\"account\":"
+	    "\"hw-prod\",\"region\":\"cn-north-4\",\"cloud\":\"otc\","
+	    "\"project\":\"p-new\"},"
+	    "{\"name\":\"empty\",\"api\":\"dds.jobs\",\"account\":"
+	    "\"hw-prod\",\"region\":\"cn-north-4\"}]}\n"
+	    "{\"watch\":\"dds-prod\",\"task\":{\"id\":\"a\"}}\n"
+	    "{\"watch\":\"gauss\",\"task\":{\"id\":\"b\"}}\n"
+	    "{\"watch\":\"empty\",\"task\":{\"id\":\"c\"}}\n");
+	test_log_start();
+	assert_int_equal(statefile_load(sf, ts, &t.conf), 0);
+	log = test_log_stop();
+	assert_non_null(strstr(log, "watch dds-prod: saved tasks dropped"));
+	assert_non_null(strstr(log, "watch gauss: saved tasks dropped"));
+	assert_false(taskstate_has_watch(ts, "dds-prod"));
+	assert_false(taskstate_has_watch(ts, "gauss"));
+	assert_int_equal(taskstate_count(ts, "empty", -1), 1);
+	free(log);
+	t.acct.project_id = NULL;
 	taskstate_free(ts);
 	statefile_free(sf);
 }
@@ -821,6 +861,8 @@ main(void)
 		    test_version, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_changed_watch, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_changed_project, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_atomic, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

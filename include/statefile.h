@@ -28,7 +28,7 @@ void statefile_set_write_fn(struct statefile *sf, durable_write_fn fn);
 const char *statefile_path(const struct statefile *sf);
 /*
  * Restore the saved table into ts: the watches of conf that were saved
- * with the same API and account, and their tasks.  A missing file restores
+ * with the same API, account, cloud, region and project, and their tasks.  A missing file restores
  * nothing; an unknown version is ignored and bad lines are skipped, each
  * logged with the file and line.  Returns the number of tasks restored,
  * -1 if the file exists but cannot be read (logged).

@@ -496,6 +496,7 @@ test_changed_project(void **state)
 	struct taskstate *ts = taskstate_new();
 	struct statefile *sf = statefile_new(t.dir);
 	char *log;
+	long rc;
 
 	t.acct.project_id = (char *)"p-new";
 	test_write(t.path,
@@ -512,8 +513,10 @@ test_changed_project(void **state)
 	    "{\"watch\":\"gauss\",\"task\":{\"id\":\"b\"}}\n"
 	    "{\"watch\":\"empty\",\"task\":{\"id\":\"c\"}}\n");
 	test_log_start();
-	assert_int_equal(statefile_load(sf, ts, &t.conf), 0);
+	rc = statefile_load(sf, ts, &t.conf);
 	log = test_log_stop();
+	assert_int_equal(rc, 1);
+
 	assert_non_null(strstr(log, "watch dds-prod: saved tasks dropped"));
 	assert_non_null(strstr(log, "watch gauss: saved tasks dropped"));
 	assert_false(taskstate_has_watch(ts, "dds-prod"));

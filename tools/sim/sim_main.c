@@ -50,7 +50,7 @@ sim_help(void)
 	      "  --scenario FILE           play the scenario in FILE\n"
 	      "  --exit-after DURATION     exit after DURATION\n"
 	      "  --bulk CLUSTERSxTASKS     serve a large generated listing\n"
-	      "  --bulk-api API            the API of --bulk (default all)\n"
+	      "  --bulk-api API            the API of --bulk (default dds)\n"
 	      "  --change-rate N/s         change N bulk tasks per second\n"
 	      "  --lifecycles SEED         random task lifecycles (chaos)\n"
 	      "  --lifecycle-tasks N       tasks of --lifecycles (60)\n"

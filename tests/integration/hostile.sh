@@ -370,7 +370,7 @@ run_batch() {
 		fi
 		check "$d: no vanished" test "$(nevents ".event==\"vanished\" and .watch==\"w-$id\"")" -eq 0
 		# Log: one clear line, then only at powers of two.
-		polls=$(sed -n "s/^watch w-$id: .* polls_failed=\([0-9]*\) .*/\1/p" "$TMP/$batch.summary.log")
+		polls=$(sed -n "s/^.*: watch w-$id: .* polls_failed=\([0-9]*\) .*/\1/p" "$TMP/$batch.summary.log")
 		polls=${polls:-0}
 		n=$(grep -c -e "watch w-$id: " -e "account a-$id: " "$TMP/$batch.window.log")
 		if [ "${C_CLASS[$id]}" = none ]; then

@@ -42,6 +42,11 @@ void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
  * counting neither a success nor a failure.
  */
 void sched_defer(struct sched_job *job, uint64_t delay_ms);
+/*
+ * Run an idle job at once (on the next loop turn, or when a slot is free);
+ * -1 if it is running or already waits for a slot.
+ */
+int sched_run_now(struct sched_job *job);
 /* Remove a job (running or not); its callback will not be called again. */
 void sched_remove(struct sched_job *job);
 /* Stop starting jobs (shutdown); running ones may still call sched_done. */

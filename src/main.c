@@ -4,6 +4,7 @@
  * a signal handler.  A reload builds a new config and swaps it in, keeping
  * the task table and every queued notification.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -98,6 +99,7 @@ struct daemon {
 	struct main_cover cover;    /* what that save covers */
 	int urgent; /* a baseline waits: save now, whatever the gap */
 	pid_t pid;  /* this process, as the save child sees it */
+	int lock_fd; /* state_dir/lock, flocked for the daemon's life */
 };
 
 /* Print usage and exit 64. */
@@ -449,11 +451,66 @@ main_service_start(struct daemon *d)
 }
 
 /*
- * The state directory must exist (made with its parents, mode 0750, if
- * missing) and take a new file; -1 with *cause otherwise.
+ * Take state_dir/lock (flock, exclusive) and write our pid into it: two
+ * daemons on one state directory would both poll, deliver and overwrite
+ * each other's saves.  The descriptor is kept (close-on-exec, and every
+ * child closes what it does not need) until the process ends.  -1 with
+ * *cause when another process holds it, naming its pid.
  */
 static int
-main_check_state_dir(const char *dir, char **cause)
+main_lock_state_dir(const char *dir, int *lock_fd, char **cause)
+{
+	char *path, pidtxt[32];
+	ssize_t n;
+	int fd, len;
+
+	path = xasprintf("%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			*cause = xasprintf("cannot lock state_dir %s: %s", dir,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		n = pread(fd, pidtxt, sizeof(pidtxt) - 1, 0);
+		pidtxt[n > 0 ? n : 0] = '\0';
+		pidtxt[strcspn(pidtxt, "\n")] = '\0';
+		if (pidtxt[0] != '\0' &&
+		    strspn(pidtxt, "0123456789") == strlen(pidtxt))
+			*cause = xasprintf(
+			    "state_dir %s is in use by pid %s", dir, pidtxt);
+		else
+			*cause = xasprintf(
+			    "state_dir %s is in use by another process", dir);
+		close(fd);
+		return -1;
+	}
+	len = snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, pidtxt, (size_t)len, 0) != (ssize_t)len) {
+		*cause = xasprintf(
+		    "cannot write state_dir %s/lock: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+/*
+ * The state directory must exist (made with its parents, mode 0750, if
+ * missing), be ours alone (state_dir/lock) and take a new file; -1 with
+ * *cause otherwise.
+ */
+static int
+main_check_state_dir(const char *dir, int *lock_fd, char **cause)
 {
 	char *probe;
 	int fd;
@@ -463,6 +520,8 @@ main_check_state_dir(const char *dir, char **cause)
 		    "cannot create state_dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (main_lock_state_dir(dir, lock_fd, cause) == -1)
+		return -1;
 	probe = xasprintf("%s/.taskwatchd-probe.%ld", dir, (long)getpid());
 	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
@@ -845,6 +904,9 @@ main_cleanup(struct daemon *d)
 	event_base_free(d->base);
 	config_free(d->conf);
 	metrics_global_free();
+	/* Last: the state directory is ours until everything is written. */
+	if (d->lock_fd != -1)
+		close(d->lock_fd);
 }
 
 /* Parse flags, load the config, run the loop. */
@@ -862,6 +924,7 @@ main(int argc, char *argv[])
 	int ch, debug = 0, check = 0, verbose = 0;
 
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	d.path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -910,8 +973,13 @@ main(int argc, char *argv[])
 		config_free(d.conf);
 		return EX_CONFIG_;
 	}
+	/*
+	 * --once reads and writes nothing in state_dir: it takes no lock
+	 * and may run beside the daemon.
+	 */
 	if (!d.once &&
-	    main_check_state_dir(d.conf->daemon.state_dir, &errors) == -1) {
+	    main_check_state_dir(
+		d.conf->daemon.state_dir, &d.lock_fd, &errors) == -1) {
 		fprintf(stderr, "taskwatchd: %s\n", errors);
 		free(errors);
 		config_free(d.conf);

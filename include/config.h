@@ -80,8 +80,8 @@ struct config_strlist {
 };
 
 struct config_daemon {
-	char *state_dir; /* default /var/lib/taskwatchd */
-	char *listen;    /* "" = disabled; default 127.0.0.1:9465 */
+	char *state_dir;        /* default /var/lib/taskwatchd */
+	char *listen;           /* "" = disabled; default 127.0.0.1:9465 */
 	char *control_socket;   /* "" = disabled; CONFIG_CONTROL_SOCKET */
 	int control_socket_set; /* given in the file (a bind failure is fatal) */
 	uint64_t shutdown_timeout_ms;  /* default 10s */

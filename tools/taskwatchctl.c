@@ -1,7 +1,8 @@
 /*
  * taskwatchctl: the operator's tool.  `check` is the same config check as
  * `taskwatchd -n`; `status`, `watches` and `tasks` read the daemon's status
- * endpoint (tools/ctl_status.c); sign comes with request signing.
+ * endpoint (tools/ctl_status.c); poll asks the daemon through its control
+ * socket (tools/ctl_control.c); sign comes with request signing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl_control.h"
 #include "ctl_sign.h"
 #include "ctl_status.h"
 
@@ -24,6 +26,7 @@ static void __attribute__((noreturn)) ctl_usage(void)
 	    "[-s host:port] [-f file]\n"
 	    "       taskwatchctl tasks [--watch name] [--state "
 	    "state] [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl poll watch [-c socket] [-f file]\n"
 	    "       taskwatchctl sign huawei|alibaba-v2|alibaba-v3 --method M "
 	    "--url URL ...\n");
 	exit(CTL_EX_USAGE);
@@ -77,6 +80,8 @@ main(int argc, char *argv[])
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "watches") == 0 ||
 	    strcmp(argv[1], "tasks") == 0)
 		return ctl_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "poll") == 0)
+		return ctl_poll(argc - 1, argv + 1);
 	if (strcmp(argv[1], "sign") == 0)
 		return ctl_sign(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {

@@ -696,7 +696,8 @@ main_lock_state_dir(const char *dir, int *lock_fd, char **cause)
 	path = xasprintf("%s/lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		*cause = xasprintf(
+		    "state_dir %s is not writable: %s", dir, strerror(errno));
 		free(path);
 		return -1;
 	}

@@ -176,8 +176,11 @@ wait_for 5 polled
 check "chmod 600 + HUP: polled at once and succeeded" polled
 check "chmod 600 + HUP: /healthz clean" test "$(get /healthz)" = ok
 
-# A second daemon on the same state directory.
-"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" >"$TMP/second.out" 2>"$TMP/second.log" &
+# A second daemon on the same state directory (its own socket and no
+# status endpoint: only the lock can stop it).
+sed "s|  listen: .*|  listen: \"\"|; s|  control_socket: .*|  control_socket: $TMP/second.sock|" \
+    "$TMP/taskwatchd.yaml" >"$TMP/second.yaml"
+"$TOP/bin/taskwatchd" -d -f "$TMP/second.yaml" >"$TMP/second.out" 2>"$TMP/second.log" &
 SECOND=$!
 for _ in $(seq 1 $((50 * SLOW))); do kill -0 "$SECOND" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$SECOND" 2>/dev/null; then kill -KILL "$SECOND"; fi

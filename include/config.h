@@ -11,6 +11,9 @@
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/taskwatchd/taskwatchd.yaml"
+#define CONFIG_CONTROL_SOCKET "/run/taskwatchd/control.sock"
+/* sizeof(sockaddr_un.sun_path) on Linux */
+#define CONFIG_SOCKET_PATH_MAX 108
 
 enum config_cloud {
 	CONFIG_CLOUD_HUAWEI,
@@ -77,8 +80,10 @@ struct config_strlist {
 };
 
 struct config_daemon {
-	char *state_dir; /* default /var/lib/taskwatchd */
-	char *listen;    /* "" = disabled; default 127.0.0.1:9465 */
+	char *state_dir;        /* default /var/lib/taskwatchd */
+	char *listen;           /* "" = disabled; default 127.0.0.1:9465 */
+	char *control_socket;   /* "" = disabled; CONFIG_CONTROL_SOCKET */
+	int control_socket_set; /* given in the file (a bind failure is fatal) */
 	uint64_t shutdown_timeout_ms;  /* default 10s */
 	unsigned max_concurrent_polls; /* default 64, 1..10000 */
 	uint64_t max_response_bytes;   /* default 8MiB, 1KiB..1GiB */

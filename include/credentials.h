@@ -6,6 +6,8 @@
 #ifndef CREDENTIALS_H
 #define CREDENTIALS_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 #define CREDENTIALS_MAX_BYTES 4096
@@ -41,5 +43,11 @@ void credentials_cache_clear(struct credentials_cache *cc);
 int credentials_cache_pair(struct credentials_cache *cc,
     const struct config_account *acct, const char **key, const char **secret,
     char **cause);
+/*
+ * A digest of what authenticates an account (method, user, domain, where
+ * its secrets live and their values, or why they cannot be read), for
+ * telling on reload whether it changed; never logged.  Reads the secrets.
+ */
+uint64_t credentials_account_digest(const struct config_account *a);
 
 #endif

@@ -26,6 +26,7 @@ struct iam_result {
 	uint64_t generation;    /* names this token for iam_invalidate */
 	enum provider_errclass errclass; /* when !ok && !cancelled */
 	const char *errmsg;              /* when !ok; never holds a secret */
+	int local; /* the password could not be read: nothing was sent */
 };
 
 /* Called exactly once per iam_token: token, error or cancel. */
@@ -53,6 +54,11 @@ void iam_cancel(struct iam_wait *wt);
  * next iam_token fetches a new one.  A newer token is kept.
  */
 void iam_invalidate(struct iam *iam, const char *account, uint64_t generation);
+/*
+ * The account's credentials changed (reload) or an operator asked for a
+ * poll: drop its token and lift any hold after a failure.
+ */
+void iam_forget(struct iam *iam, const char *account);
 /* The project id of acct: configured, or learned from a token; or NULL. */
 const char *iam_project_id(struct iam *iam, const struct config_account *acct);
 /*

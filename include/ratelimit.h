@@ -23,10 +23,31 @@ void ratelimit_set_rate(struct ratelimit *rl, unsigned count, uint64_t per_ms);
  * milliseconds to wait before asking again (nothing is taken).
  */
 uint64_t ratelimit_take(struct ratelimit *rl, uint64_t now_ms);
-/* Stop every request until until_ms (a later pause extends, never shortens). */
-void ratelimit_pause(struct ratelimit *rl, uint64_t until_ms);
+/* Why an account is paused. */
+enum ratelimit_pause_kind {
+	RATELIMIT_PAUSE_NONE,
+	RATELIMIT_PAUSE_AUTH,     /* the cloud refused its credentials */
+	RATELIMIT_PAUSE_THROTTLE, /* the cloud asked it to slow down */
+};
+
+#define RATELIMIT_REASON_MAX 256
+
+/*
+ * Stop every request until until_ms, for kind, with a reason for people
+ * (truncated; never a secret).  A later pause extends, never shortens; the
+ * pause that sets the end sets the kind and the reason.
+ */
+void ratelimit_pause(struct ratelimit *rl, uint64_t until_ms,
+    enum ratelimit_pause_kind kind, const char *reason);
+/* Lift the pause at once (new credentials, an operator's poll). */
+void ratelimit_unpause(struct ratelimit *rl);
 /* Milliseconds of pause left at now_ms; 0 when not paused. */
 uint64_t ratelimit_paused_for(const struct ratelimit *rl, uint64_t now_ms);
+/* The kind of the pause in force at now_ms (NONE when not paused). */
+enum ratelimit_pause_kind ratelimit_pause_kind(
+    const struct ratelimit *rl, uint64_t now_ms);
+/* The reason of the pause in force at now_ms; NULL when not paused. */
+const char *ratelimit_pause_reason(const struct ratelimit *rl, uint64_t now_ms);
 
 /* An empty set of gates, one per account name. */
 struct ratelimit_set *ratelimit_set_new(void);
@@ -35,5 +56,8 @@ void ratelimit_set_free(struct ratelimit_set *set);
 /* The gate of an account, created on first use; the rate is updated. */
 struct ratelimit *ratelimit_set_get(struct ratelimit_set *set,
     const char *account, unsigned count, uint64_t per_ms);
+/* The gate of an account if it has one yet; NULL otherwise. */
+struct ratelimit *ratelimit_set_find(
+    struct ratelimit_set *set, const char *account);
 
 #endif

@@ -44,6 +44,11 @@ void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
 void sched_defer(struct sched_job *job, uint64_t delay_ms);
 /* When a job's next run is due (monotonic ms); 0 while it runs or waits. */
 uint64_t sched_due_ms(const struct sched_job *job);
+/*
+ * Run an idle job at once (on the next loop turn, or when a slot is free);
+ * -1 if it is running or already waits for a slot.
+ */
+int sched_run_now(struct sched_job *job);
 /* Remove a job (running or not); its callback will not be called again. */
 void sched_remove(struct sched_job *job);
 /* Stop starting jobs (shutdown); running ones may still call sched_done. */

@@ -60,6 +60,7 @@ struct watch_stats {
 	unsigned consecutive_failures;
 	int failed;              /* watch_failed emitted, not recovered */
 	int64_t last_success_ms; /* wall clock; 0 = never */
+	int local_secret_error;  /* the last poll failed on a secret here */
 	uint64_t last_duration_ms;
 	char last_error[256];
 };
@@ -92,6 +93,22 @@ const struct task_list *watch_tasks(const struct watch *w);
 int watch_busy(const struct watch *w);
 /* Wall-clock ms of the next poll; 0 while one is in flight or queued. */
 int64_t watch_next_poll_ms(const struct watch *w);
+/*
+ * The pause of the watch's account: its kind (enum ratelimit_pause_kind;
+ * 0 when not paused), the wall-clock end and the reason (borrowed).
+ */
+int watch_paused(
+    const struct watch *w, int64_t *until_wall_ms, const char **reason);
+
+/* What watch_poll_now did. */
+enum watch_poll {
+	WATCH_POLL_STARTED, /* the poll starts now */
+	WATCH_POLL_QUEUED,  /* it already waits for a free slot */
+	WATCH_POLL_BUSY,    /* a poll is in flight; no second one */
+};
+
+/* Poll now, unless a poll is in flight or already waits for a slot. */
+enum watch_poll watch_poll_now(struct watch *w);
 /* Log a one-line summary of the watch (SIGUSR1). */
 void watch_log_summary(const struct watch *w);
 

@@ -122,7 +122,7 @@ static const char *const config_top_keys[] = { "daemon", "accounts", "watches",
 	"notifiers", "rules", NULL };
 static const char *const config_daemon_keys[] = { "state_dir", "listen",
 	"shutdown_timeout", "max_concurrent_polls", "max_response_bytes",
-	NULL };
+	"control_socket", NULL };
 static const char *const config_account_keys[] = { "name", "cloud", "region",
 	"project_id", "auth", "endpoints", "rate_limit", "tls_ca_file", NULL };
 static const char *const config_auth_keys[] = { "method", "access_key_file",
@@ -1101,6 +1101,22 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 		else {
 			free(d->listen);
 			d->listen = xstrdup(s);
+		}
+	}
+	if ((kv = config_map_find(&m, "control_socket")) != NULL &&
+	    (s = config_scalar(p, kv, "a string")) != NULL) {
+		if (*s != '\0' && *s != '/')
+			config_error(p, kv->vnode,
+			    "control_socket must be an absolute path or \"\" "
+			    "to disable");
+		else if (strlen(s) >= CONFIG_SOCKET_PATH_MAX)
+			config_error(p, kv->vnode,
+			    "control_socket is longer than %d bytes",
+			    CONFIG_SOCKET_PATH_MAX - 1);
+		else {
+			free(d->control_socket);
+			d->control_socket = xstrdup(s);
+			d->control_socket_set = 1;
 		}
 	}
 	if ((kv = config_map_find(&m, "shutdown_timeout")) != NULL)
@@ -2336,6 +2352,7 @@ config_load_stream(const char *path, FILE *fp, char **errors)
 	conf->path = xstrdup(path);
 	conf->daemon.state_dir = xstrdup("/var/lib/taskwatchd");
 	conf->daemon.listen = xstrdup("127.0.0.1:9465");
+	conf->daemon.control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
 	conf->daemon.shutdown_timeout_ms = 10 * CONFIG_SEC;
 	conf->daemon.max_concurrent_polls = 64;
 	conf->daemon.max_response_bytes = 8 * 1024 * 1024;
@@ -2507,6 +2524,7 @@ config_free(struct config *conf)
 	free(conf->path);
 	free(conf->daemon.state_dir);
 	free(conf->daemon.listen);
+	free(conf->daemon.control_socket);
 	for (i = 0; i < conf->naccounts; i++)
 		config_account_free(&conf->accounts[i]);
 	free(conf->accounts);
@@ -2840,6 +2858,7 @@ config_print(const struct config *conf, FILE *fp)
 	fputs("daemon:\n", fp);
 	config_print_kv(fp, "  ", "state_dir", d->state_dir);
 	config_print_kv(fp, "  ", "listen", d->listen);
+	config_print_kv(fp, "  ", "control_socket", d->control_socket);
 	config_print_dur(fp, "  ", "shutdown_timeout", d->shutdown_timeout_ms);
 	fprintf(fp, "  max_concurrent_polls: %u\n", d->max_concurrent_polls);
 	util_format_size(d->max_response_bytes, s, sizeof(s));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "credentials.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* 1 if a secret is configured (one of file, env, credential is set). */
@@ -321,4 +322,61 @@ credentials_cache_pair(struct credentials_cache *cc,
 	*key = k;
 	*secret = s;
 	return 0;
+}
+
+/* Fold the digest of n bytes at p (NULL: a marker) into *h. */
+static void
+credentials_fold(uint64_t *h, const void *p, size_t n)
+{
+	uint64_t pair[2];
+
+	pair[0] = *h;
+	pair[1] = p != NULL ? util_digest(p, n) : 0;
+	*h = util_digest(pair, sizeof(pair));
+}
+
+/* Fold a secret's place and its value (or why it cannot be read) into *h. */
+static void
+credentials_fold_secret(uint64_t *h, const struct config_secret *s)
+{
+	char *value = NULL, *cause = NULL;
+
+	if (!credentials_configured(s)) {
+		credentials_fold(h, NULL, 0);
+		return;
+	}
+	credentials_fold(
+	    h, s->file ? s->file : "", s->file ? strlen(s->file) : 0);
+	credentials_fold(h, s->env ? s->env : "", s->env ? strlen(s->env) : 0);
+	credentials_fold(h, s->credential ? s->credential : "",
+	    s->credential ? strlen(s->credential) : 0);
+	if (credentials_read(s, &value, &cause) == 0) {
+		credentials_fold(h, value, strlen(value));
+		xfreesecret(value);
+		return;
+	}
+	credentials_fold(h, "unreadable", 10);
+	credentials_fold(h, cause, strlen(cause));
+	free(cause);
+}
+
+/*
+ * A digest of what authenticates an account: its method, user and domain,
+ * where each secret lives and the secret itself, or why it cannot be read
+ * (so a secret that became readable counts as changed).  Only for telling
+ * whether that changed; never logged.
+ */
+uint64_t
+credentials_account_digest(const struct config_account *a)
+{
+	uint64_t h = (uint64_t)a->auth_method + 1;
+
+	credentials_fold(
+	    &h, a->user ? a->user : "", a->user ? strlen(a->user) : 0);
+	credentials_fold(
+	    &h, a->domain ? a->domain : "", a->domain ? strlen(a->domain) : 0);
+	credentials_fold_secret(&h, &a->access_key);
+	credentials_fold_secret(&h, &a->secret_key);
+	credentials_fold_secret(&h, &a->password);
+	return h;
 }

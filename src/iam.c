@@ -63,6 +63,7 @@ struct iam_acct {
 	uint64_t valid_until_ms; /* monotonic */
 	uint64_t hold_until_ms;  /* no fetch before (after a failure) */
 	enum provider_errclass hold_class;
+	int hold_local; /* the failure was reading the password */
 	char *hold_msg;
 	unsigned failures;
 	struct http_xfer *xfer;
@@ -344,6 +345,19 @@ iam_cancel(struct iam_wait *wt)
 	iam_deliver_error(wt, 1, PROVIDER_ERR_AUTH, "cancelled");
 }
 
+/* Drop an account's token and lift its hold (new credentials, a poll). */
+void
+iam_forget(struct iam *iam, const char *account)
+{
+	struct iam_acct *a;
+
+	if ((a = iam_find(iam, account)) == NULL)
+		return;
+	iam_drop_token(a);
+	a->hold_until_ms = 0;
+	a->failures = 0;
+}
+
 /* Drop token generation gen of account: the server refused it. */
 void
 iam_invalidate(struct iam *iam, const char *account, uint64_t generation)
@@ -425,8 +439,11 @@ iam_kick_cb(void *arg)
 			continue;
 		}
 		if (a->xfer == NULL && now < a->hold_until_ms) {
-			iam_deliver_error(wt, 0, a->hold_class,
-			    a->hold_msg ? a->hold_msg : "no token");
+			memset(&res, 0, sizeof(res));
+			res.errclass = a->hold_class;
+			res.errmsg = a->hold_msg ? a->hold_msg : "no token";
+			res.local = a->hold_local;
+			iam_deliver(wt, &res);
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&a->waiters, wt, entry);
@@ -451,14 +468,15 @@ iam_refresh_cb(void *arg)
  * the waiters see the error.  A token still valid keeps being handed out.
  */
 static void
-iam_fetch_failed(
-    struct iam_acct *a, enum provider_errclass class, const char *msg)
+iam_fetch_failed_how(struct iam_acct *a, enum provider_errclass class,
+    const char *msg, int local)
 {
 	uint64_t hold, now = monotime_ms();
 	unsigned i;
 
 	a->failures++;
-	if (class == PROVIDER_ERR_AUTH)
+	/* A password that cannot be read never reached IAM: no lock-out. */
+	if (class == PROVIDER_ERR_AUTH && !local)
 		hold = IAM_HOLD_AUTH_MS;
 	else {
 		hold = IAM_HOLD_MIN_MS;
@@ -469,6 +487,7 @@ iam_fetch_failed(
 	}
 	a->hold_until_ms = now + hold;
 	a->hold_class = class;
+	a->hold_local = local;
 	free(a->hold_msg);
 	a->hold_msg = xasprintf("IAM token for account %s: %s", a->name, msg);
 	log_warnx("iam: account %s: token request failed (%s): %s; next "
@@ -478,6 +497,14 @@ iam_fetch_failed(
 	if (a->token != NULL && a->valid_until_ms > now)
 		timer_add_ms(a->refresh, hold);
 	iam_wake(a);
+}
+
+/* A fetch failed at IAM (or on the way there): see iam_fetch_failed_how. */
+static void
+iam_fetch_failed(
+    struct iam_acct *a, enum provider_errclass class, const char *msg)
+{
+	iam_fetch_failed_how(a, class, msg, 0);
 }
 
 /* Append the NUL-terminated s to dst (cap bytes, *len used); truncates. */
@@ -671,7 +698,7 @@ iam_fetch(struct iam_acct *a)
 		return;
 	}
 	if (credentials_read(&a->password, &password, &cause) == -1) {
-		iam_fetch_failed(a, PROVIDER_ERR_AUTH, cause);
+		iam_fetch_failed_how(a, PROVIDER_ERR_AUTH, cause, 1);
 		free(cause);
 		return;
 	}

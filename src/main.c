@@ -4,6 +4,7 @@
  * a signal handler.  A reload builds a new config and swaps it in, keeping
  * the task table and every queued notification.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "control.h"
 #include "credentials.h"
 #include "durable.h"
 #include "evt.h"
@@ -39,6 +41,7 @@
 #include "statefile.h"
 #include "status.h"
 #include "taskstate.h"
+#include "util.h"
 #include "watch.h"
 #include "xmalloc.h"
 
@@ -52,6 +55,12 @@
 #define MAIN_SAVE_GAP_MAX_MS 300000 /* ... nor waiting longer than this */
 #define MAIN_SAVE_TIMEOUT_MS 600000 /* a save child stuck this long is killed */
 #define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
+
+/* What authenticates an account, as a digest (reload: did it change?). */
+struct main_secret {
+	char *account;
+	uint64_t digest;
+};
 
 /* What a save of the task table covers, taken when it starts. */
 struct main_cover {
@@ -96,8 +105,12 @@ struct daemon {
 	struct spawn *saver;        /* the child process that writes a save */
 	struct spawn_child *saving; /* the save being written, or NULL */
 	struct main_cover cover;    /* what that save covers */
-	int urgent; /* a baseline waits: save now, whatever the gap */
-	pid_t pid;  /* this process, as the save child sees it */
+	int urgent;  /* a baseline waits: save now, whatever the gap */
+	pid_t pid;   /* this process, as the save child sees it */
+	int lock_fd; /* state_dir/lock, flocked for the daemon's life */
+	struct control *control;     /* daemon.control_socket; NULL: --once */
+	struct main_secret *secrets; /* per account of the config in use */
+	size_t nsecrets;
 };
 
 #define MAIN_USAGE "usage: taskwatchd [-dnv] [-f file] [--once]\n"
@@ -239,6 +252,134 @@ main_find_watch(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* The digests of every account's credentials in conf. */
+static void
+main_secrets_take(
+    const struct config *conf, struct main_secret **out, size_t *nout)
+{
+	size_t i;
+
+	*out = xcalloc(conf->naccounts ? conf->naccounts : 1, sizeof(**out));
+	for (i = 0; i < conf->naccounts; i++) {
+		(*out)[i].account = xstrdup(conf->accounts[i].name);
+		(*out)[i].digest =
+		    credentials_account_digest(&conf->accounts[i]);
+	}
+	*nout = conf->naccounts;
+}
+
+/* Free digests taken by main_secrets_take. */
+static void
+main_secrets_free(struct main_secret *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].account);
+	free(v);
+}
+
+/* The digest of account in v; 0 (never a digest) if it is not there. */
+static uint64_t
+main_secret_of(const struct main_secret *v, size_t n, const char *account)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].account, account) == 0)
+			return v[i].digest;
+	return 0;
+}
+
+/* Poll every watch of account now; the number asked. */
+static size_t
+main_poll_account(struct daemon *d, const char *account)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] != NULL &&
+		    strcmp(watch_config(d->watches[i])->account->name,
+			account) == 0) {
+			watch_poll_now(d->watches[i]);
+			n++;
+		}
+	return n;
+}
+
+/* 1 if the last poll of a watch of account failed on a secret here. */
+static int
+main_local_secret_error(struct daemon *d, const char *account)
+{
+	size_t i;
+
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] != NULL &&
+		    strcmp(watch_config(d->watches[i])->account->name,
+			account) == 0 &&
+		    watch_get_stats(d->watches[i])->local_secret_error)
+			return 1;
+	return 0;
+}
+
+/* Format a monotonic deadline as local wall-clock HH:MM:SS. */
+static void
+main_clock(uint64_t left_ms, char *dst, size_t len)
+{
+	time_t t = (time_t)((monotime_wall_ms() + (int64_t)left_ms) / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(dst, len, "%H:%M:%S", &tm) == 0)
+		snprintf(dst, len, "?");
+}
+
+/*
+ * After a reload: an account whose credentials changed (or whose last
+ * poll could not use them here) is unpaused, its IAM token dropped and
+ * its watches polled at once.  One whose credentials did not change stays
+ * paused after an authentication failure: sending the same wrong
+ * signature again only brings the cloud's lock-out closer.
+ */
+static void
+main_secrets_reloaded(struct daemon *d)
+{
+	struct main_secret *nv;
+	const struct config_account *a;
+	struct ratelimit *rl;
+	uint64_t left, was;
+	size_t i, nn;
+	char until[16];
+
+	main_secrets_take(d->conf, &nv, &nn);
+	for (i = 0; i < nn; i++) {
+		a = &d->conf->accounts[i];
+		was = main_secret_of(d->secrets, d->nsecrets, a->name);
+		rl = ratelimit_set_find(d->limits, a->name);
+		left = rl != NULL ? ratelimit_paused_for(rl, monotime_ms()) : 0;
+		if ((was != 0 && was != nv[i].digest) ||
+		    main_local_secret_error(d, a->name)) {
+			if (rl != NULL)
+				ratelimit_unpause(rl);
+			iam_forget(d->iam, a->name);
+			if (main_poll_account(d, a->name) > 0)
+				log_info("account %s: credentials changed, "
+					 "polling now",
+				    a->name);
+		} else if (left > 0 &&
+		    ratelimit_pause_kind(rl, monotime_ms()) ==
+			RATELIMIT_PAUSE_AUTH) {
+			main_clock(left, until, sizeof(until));
+			log_warnx("account %s: credentials unchanged; still "
+				  "paused until %s",
+			    a->name, until);
+		}
+	}
+	main_secrets_free(d->secrets, d->nsecrets);
+	d->secrets = nv;
+	d->nsecrets = nn;
+}
+
 /*
  * Reload: parse the file again; on error keep running with the old config.
  * A watch whose identity (account, API) is unchanged keeps its object, and
@@ -304,6 +445,7 @@ main_reload(struct daemon *d)
 	/* Secrets are read again: a reload is how keys are rotated. */
 	credentials_cache_clear(d->creds);
 	iam_reconfigure(d->iam, nc);
+	main_secrets_reloaded(d);
 	if (d->sf != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "
@@ -407,6 +549,95 @@ main_relisten(struct daemon *d)
 	free(cause);
 }
 
+/*
+ * control "poll": poll a watch now.  A pause of its account (an
+ * authentication hold or throttling) is lifted: the operator asked.
+ */
+static int
+main_ctl_poll(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	struct daemon *d = arg;
+	const char *name = json_get_str(req->root, "watch");
+	const struct config_account *a;
+	struct watch *w;
+	struct ratelimit *rl;
+	int cleared = 0;
+	enum watch_poll r;
+
+	if (d->stopping) {
+		*error = xstrdup("the daemon is stopping");
+		return -1;
+	}
+	if ((w = main_find_watch(d, name)) == NULL) {
+		*error = xasprintf("no watch named \"%.100s\"", name);
+		return -1;
+	}
+	a = watch_config(w)->account;
+	rl = ratelimit_set_find(d->limits, a->name);
+	if (rl != NULL && ratelimit_paused_for(rl, monotime_ms()) > 0) {
+		ratelimit_unpause(rl);
+		iam_forget(d->iam, a->name);
+		cleared = 1;
+		log_info("account %s: pause cleared by taskwatchctl poll "
+			 "(uid %ld)",
+		    a->name, (long)req->peer.uid);
+	}
+	r = watch_poll_now(w);
+	log_info("watch %s: poll asked by uid %ld pid %ld: %s", name,
+	    (long)req->peer.uid, (long)req->peer.pid,
+	    r == WATCH_POLL_STARTED      ? "polling now"
+		: r == WATCH_POLL_QUEUED ? "already waiting for a slot"
+					 : "a poll is already in flight");
+	json_w_kstr(answer, "watch", name);
+	json_w_kbool(answer, "queued", r != WATCH_POLL_BUSY);
+	json_w_kbool(answer, "busy", r == WATCH_POLL_BUSY);
+	json_w_kbool(answer, "pause_cleared", cleared);
+	return 0;
+}
+
+static const char *const main_ctl_watch_args[] = { "watch", NULL };
+
+/* The control socket's commands: one row each (control.h). */
+static const struct control_cmd main_ctl_table[] = {
+	{ "poll", 1, main_ctl_watch_args, main_ctl_poll },
+	{ NULL, 0, NULL, NULL },
+};
+
+/*
+ * Serve daemon.control_socket.  The default path works only where its
+ * directory can be made (systemd's RuntimeDirectory, or root): elsewhere
+ * one warning and no socket.  A path set in the file must work at start
+ * (-1 with *cause); after a reload a failure keeps the old socket.
+ */
+static int
+main_control_listen(struct daemon *d, int reload, char **cause)
+{
+	const struct config_daemon *dc = &d->conf->daemon;
+	char *why = NULL;
+
+	if (control_listen(d->control, dc->control_socket,
+		!dc->control_socket_set, &why) == 0)
+		return 0;
+	if (!dc->control_socket_set && !reload) {
+		log_warnx("%s; running without a control socket (taskwatchctl "
+			  "poll will not work)",
+		    why);
+		free(why);
+		return 0;
+	}
+	if (reload) {
+		log_warnx("%s; %s", why,
+		    control_path(d->control) != NULL
+			? "still serving the old control socket"
+			: "running without a control socket");
+		free(why);
+		return 0;
+	}
+	*cause = why;
+	return -1;
+}
+
 /* Send STATUS= to the service manager when the summary changed. */
 static void
 main_service_status(struct daemon *d)
@@ -467,11 +698,67 @@ main_service_start(struct daemon *d)
 }
 
 /*
- * The state directory must exist (made with its parents, mode 0750, if
- * missing) and take a new file; -1 with *cause otherwise.
+ * Take state_dir/lock (flock, exclusive) and write our pid into it: two
+ * daemons on one state directory would both poll, deliver and overwrite
+ * each other's saves.  The descriptor is kept (close-on-exec, and every
+ * child closes what it does not need) until the process ends.  -1 with
+ * *cause when another process holds it, naming its pid.
  */
 static int
-main_check_state_dir(const char *dir, char **cause)
+main_lock_state_dir(const char *dir, int *lock_fd, char **cause)
+{
+	char *path, pidtxt[32];
+	ssize_t n;
+	int fd, len;
+
+	path = xasprintf("%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		*cause = xasprintf(
+		    "state_dir %s is not writable: %s", dir, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			*cause = xasprintf("cannot lock state_dir %s: %s", dir,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		n = pread(fd, pidtxt, sizeof(pidtxt) - 1, 0);
+		pidtxt[n > 0 ? n : 0] = '\0';
+		pidtxt[strcspn(pidtxt, "\n")] = '\0';
+		if (pidtxt[0] != '\0' &&
+		    strspn(pidtxt, "0123456789") == strlen(pidtxt))
+			*cause = xasprintf(
+			    "state_dir %s is in use by pid %s", dir, pidtxt);
+		else
+			*cause = xasprintf(
+			    "state_dir %s is in use by another process", dir);
+		close(fd);
+		return -1;
+	}
+	len = snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, pidtxt, (size_t)len, 0) != (ssize_t)len) {
+		*cause = xasprintf(
+		    "cannot write state_dir %s/lock: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+/*
+ * The state directory must exist (made with its parents, mode 0750, if
+ * missing), be ours alone (state_dir/lock) and take a new file; -1 with
+ * *cause otherwise.
+ */
+static int
+main_check_state_dir(const char *dir, int *lock_fd, char **cause)
 {
 	char *probe;
 	int fd;
@@ -481,6 +768,8 @@ main_check_state_dir(const char *dir, char **cause)
 		    "cannot create state_dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (main_lock_state_dir(dir, lock_fd, cause) == -1)
+		return -1;
 	probe = xasprintf("%s/.taskwatchd-probe.%ld", dir, (long)getpid());
 	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
@@ -799,6 +1088,7 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		sdnotify_reloading();
 		main_reload(d);
 		main_relisten(d);
+		main_control_listen(d, 1, NULL);
 		sdnotify_ready();
 		main_service_status(d);
 		break;
@@ -856,6 +1146,8 @@ main_cleanup(struct daemon *d)
 	if (d->drain != NULL)
 		event_free(d->drain);
 	status_free(d->status);
+	control_free(d->control);
+	main_secrets_free(d->secrets, d->nsecrets);
 	if (d->service != NULL)
 		event_free(d->service);
 	free(d->service_status);
@@ -863,6 +1155,9 @@ main_cleanup(struct daemon *d)
 	event_base_free(d->base);
 	config_free(d->conf);
 	metrics_global_free();
+	/* Last: the state directory is ours until everything is written. */
+	if (d->lock_fd != -1)
+		close(d->lock_fd);
 }
 
 /* Parse flags, load the config, run the loop. */
@@ -880,6 +1175,7 @@ main(int argc, char *argv[])
 	int ch, debug = 0, check = 0, verbose = 0;
 
 	memset(&d, 0, sizeof(d));
+	d.lock_fd = -1;
 	d.path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -930,8 +1226,13 @@ main(int argc, char *argv[])
 		config_free(d.conf);
 		return EX_CONFIG_;
 	}
+	/*
+	 * --once reads and writes nothing in state_dir: it takes no lock
+	 * and may run beside the daemon.
+	 */
 	if (!d.once &&
-	    main_check_state_dir(d.conf->daemon.state_dir, &errors) == -1) {
+	    main_check_state_dir(
+		d.conf->daemon.state_dir, &d.lock_fd, &errors) == -1) {
 		fprintf(stderr, "taskwatchd: %s\n", errors);
 		free(errors);
 		config_free(d.conf);
@@ -988,6 +1289,14 @@ main(int argc, char *argv[])
 			main_cleanup(&d);
 			return 1;
 		}
+		d.control = control_new(d.base, main_ctl_table, &d);
+		if (main_control_listen(&d, 0, &errors) == -1) {
+			fprintf(stderr, "taskwatchd: %s\n", errors);
+			free(errors);
+			main_cleanup(&d);
+			return 1;
+		}
+		main_secrets_take(d.conf, &d.secrets, &d.nsecrets);
 	}
 	main_signals(&d);
 	main_start_watches(&d);

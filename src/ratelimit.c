@@ -4,6 +4,7 @@
  * interval's worth is allowed and the long-run rate is the configured one.
  * Tokens are kept in thousandths to refill smoothly without floats.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct ratelimit {
 	uint64_t milli_tokens; /* tokens * 1000 */
 	uint64_t last_ms;      /* last refill */
 	uint64_t paused_until_ms;
+	enum ratelimit_pause_kind pause_kind;
+	char pause_reason[RATELIMIT_REASON_MAX];
 };
 
 struct ratelimit_entry {
@@ -100,12 +103,29 @@ ratelimit_take(struct ratelimit *rl, uint64_t now_ms)
 	return wait ? wait : 1;
 }
 
-/* Stop every request until until_ms (a later pause extends, never shortens). */
+/*
+ * Stop every request until until_ms for kind and reason; a later pause
+ * extends, never shortens, and the one that sets the end names the cause.
+ */
 void
-ratelimit_pause(struct ratelimit *rl, uint64_t until_ms)
+ratelimit_pause(struct ratelimit *rl, uint64_t until_ms,
+    enum ratelimit_pause_kind kind, const char *reason)
 {
-	if (until_ms > rl->paused_until_ms)
-		rl->paused_until_ms = until_ms;
+	if (until_ms <= rl->paused_until_ms)
+		return;
+	rl->paused_until_ms = until_ms;
+	rl->pause_kind = kind;
+	snprintf(rl->pause_reason, sizeof(rl->pause_reason), "%s",
+	    reason != NULL ? reason : "");
+}
+
+/* Lift the pause at once (new credentials, an operator's poll). */
+void
+ratelimit_unpause(struct ratelimit *rl)
+{
+	rl->paused_until_ms = 0;
+	rl->pause_kind = RATELIMIT_PAUSE_NONE;
+	rl->pause_reason[0] = '\0';
 }
 
 /* Milliseconds of pause left at now_ms; 0 when not paused. */
@@ -113,6 +133,21 @@ uint64_t
 ratelimit_paused_for(const struct ratelimit *rl, uint64_t now_ms)
 {
 	return rl->paused_until_ms > now_ms ? rl->paused_until_ms - now_ms : 0;
+}
+
+/* The kind of the pause in force at now_ms (NONE when not paused). */
+enum ratelimit_pause_kind
+ratelimit_pause_kind(const struct ratelimit *rl, uint64_t now_ms)
+{
+	return ratelimit_paused_for(rl, now_ms) > 0 ? rl->pause_kind
+						    : RATELIMIT_PAUSE_NONE;
+}
+
+/* The reason of the pause in force at now_ms; NULL when not paused. */
+const char *
+ratelimit_pause_reason(const struct ratelimit *rl, uint64_t now_ms)
+{
+	return ratelimit_paused_for(rl, now_ms) > 0 ? rl->pause_reason : NULL;
 }
 
 /* An empty set of gates, one per account name. */
@@ -136,6 +171,18 @@ ratelimit_set_free(struct ratelimit_set *set)
 	}
 	free(set->v);
 	free(set);
+}
+
+/* The gate of an account if it has one yet; NULL otherwise. */
+struct ratelimit *
+ratelimit_set_find(struct ratelimit_set *set, const char *account)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].account, account) == 0)
+			return set->v[i].rl;
+	return NULL;
 }
 
 /* The gate of an account, created on first use; the rate is updated. */

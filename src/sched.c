@@ -288,6 +288,19 @@ sched_defer(struct sched_job *job, uint64_t delay_ms)
 	sched_arm(job, delay_ms);
 }
 
+/*
+ * Run an idle job at once (on the next loop turn, or when a slot is free);
+ * -1 if it is running or already waits for a slot.
+ */
+int
+sched_run_now(struct sched_job *job)
+{
+	if (job->state != SCHED_IDLE)
+		return -1;
+	sched_arm(job, 0);
+	return 0;
+}
+
 /* Remove a job (running or not); its callback will not be called again. */
 void
 sched_remove(struct sched_job *job)

@@ -371,6 +371,8 @@ status_w_watch(
 {
 	const struct config_watch *wc = watch_config(w);
 	const struct watch_stats *st = watch_get_stats(w);
+	const char *reason;
+	int64_t paused_ms;
 	char dur[32];
 
 	util_format_duration(wc->interval_ms, dur, sizeof(dur));
@@ -392,6 +394,11 @@ status_w_watch(
 	json_w_kint(jw, "last_poll_duration_ms", (int64_t)st->last_duration_ms);
 	json_w_kstr(jw, "last_error",
 	    st->last_error[0] != '\0' ? st->last_error : NULL);
+	/* Its account's pause (authentication hold, throttling). */
+	watch_paused(w, &paused_ms, &reason);
+	status_w_time(
+	    jw, "paused_until", paused_ms > 0 ? (paused_ms + 999) / 1000 : 0);
+	json_w_kstr(jw, "paused_reason", reason);
 	json_w_kint(jw, "tasks",
 	    v->ts != NULL ? (int64_t)taskstate_count(v->ts, wc->name, -1) : 0);
 	json_w_obj_close(jw);

@@ -71,7 +71,9 @@ struct watch {
 	unsigned lookup_failures;          /* inconclusive lookups in a row */
 	int send_failed;                   /* failed before sending: */
 	enum provider_errclass send_class; /* ... with this class */
-	struct config_account acct_view;   /* account + learned project */
+	int send_local; /* ... because a secret could not be used here */
+	int fail_local; /* the failure being reported is such a one */
+	struct config_account acct_view; /* account + learned project */
 	int fresh;           /* this poll lists a scope without a baseline */
 	size_t nbaseline;    /* tasks it recorded without an event */
 	uint64_t hold_until; /* no poll before a save covers this change */
@@ -255,6 +257,49 @@ watch_next_poll_ms(const struct watch *w)
 	if (due == 0 || watch_busy(w))
 		return 0;
 	return monotime_wall_ms() + (int64_t)(due > now ? due - now : 0);
+}
+
+/*
+ * The pause of the watch's account: its kind (RATELIMIT_PAUSE_NONE when
+ * not paused), the wall-clock end in *until_wall_ms and the reason.
+ */
+int
+watch_paused(const struct watch *w, int64_t *until_wall_ms, const char **reason)
+{
+	struct ratelimit *rl;
+	uint64_t now = monotime_ms(), left;
+
+	*until_wall_ms = 0;
+	*reason = NULL;
+	if (w->env->limits == NULL ||
+	    (rl = ratelimit_set_find(w->env->limits, w->conf->account->name)) ==
+		NULL ||
+	    (left = ratelimit_paused_for(rl, now)) == 0)
+		return RATELIMIT_PAUSE_NONE;
+	*until_wall_ms = monotime_wall_ms() + (int64_t)left;
+	*reason = ratelimit_pause_reason(rl, now);
+	return ratelimit_pause_kind(rl, now);
+}
+
+/*
+ * Poll now.  WATCH_POLL_STARTED: the poll starts on the next loop turn
+ * (or as soon as a slot is free); WATCH_POLL_BUSY: one is in flight and no
+ * second starts; a poll waiting for its account's gate looks again at
+ * once (its pause may just have been lifted).
+ */
+enum watch_poll
+watch_poll_now(struct watch *w)
+{
+	if (w->job == NULL)
+		return WATCH_POLL_BUSY;
+	if (w->phase != WATCH_IDLE) {
+		if (w->gate_resume != NULL)
+			timer_add_ms(w->gate_timer, 0);
+		return WATCH_POLL_BUSY;
+	}
+	if (sched_run_now(w->job) == -1)
+		return WATCH_POLL_QUEUED;
+	return WATCH_POLL_STARTED;
 }
 
 /* Log a one-line summary of the watch (SIGUSR1). */
@@ -441,6 +486,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 {
 	struct ratelimit *rl = watch_ratelimit(w);
 	uint64_t ms;
+	char *why;
 
 	if (rl == NULL || w->env->once_done != NULL)
 		return;
@@ -449,7 +495,10 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 			log_warnx("account %s: authentication failed (%s); no "
 				  "request for 5 minutes",
 			    w->conf->account->name, msg);
-		ratelimit_pause(rl, monotime_ms() + WATCH_AUTH_PAUSE_MS);
+		why = xasprintf("authentication failed: %s", msg);
+		ratelimit_pause(rl, monotime_ms() + WATCH_AUTH_PAUSE_MS,
+		    RATELIMIT_PAUSE_AUTH, why);
+		free(why);
 	} else if (class == PROVIDER_ERR_THROTTLED) {
 		ms = retry_after_ms > 0 ? (uint64_t)retry_after_ms
 					: sched_backoff_ms(w->conf->interval_ms,
@@ -461,7 +510,10 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 		    w->stats.consecutive_failures <= 1 ? LOG_INFO : LOG_DEBUG,
 		    "account %s: throttled; its watches wait %llu ms",
 		    w->conf->account->name, (unsigned long long)ms);
-		ratelimit_pause(rl, monotime_ms() + ms);
+		why = xasprintf("throttled: %s", msg);
+		ratelimit_pause(
+		    rl, monotime_ms() + ms, RATELIMIT_PAUSE_THROTTLE, why);
+		free(why);
 	}
 }
 
@@ -483,6 +535,21 @@ watch_send_error(struct watch *w, enum provider_errclass class, const char *msg)
 	w->send_failed = 1;
 	w->send_class = class;
 	w->send_cb(&resp, w);
+}
+
+/*
+ * A secret of the account could not be used here (unreadable, mode too
+ * open, no store, signing failed): nothing reached the cloud, so this is
+ * a local configuration error that never pauses the account.
+ */
+static void
+watch_send_local_error(struct watch *w, const char *msg)
+{
+	char *m = xasprintf("local secret error, nothing sent: %s", msg);
+
+	w->send_local = 1;
+	watch_send_error(w, PROVIDER_ERR_AUTH, m);
+	free(m);
 }
 
 /* Send the signed request w->sreq; -1 if the transfer cannot start. */
@@ -521,7 +588,10 @@ watch_token_cb(const struct iam_result *res, void *arg)
 	if (res->cancelled)
 		return;
 	if (!res->ok) {
-		watch_send_error(w, res->errclass, res->errmsg);
+		if (res->local)
+			watch_send_local_error(w, res->errmsg);
+		else
+			watch_send_error(w, res->errclass, res->errmsg);
 		return;
 	}
 	w->token_gen = res->generation;
@@ -559,13 +629,12 @@ watch_dispatch(struct watch *w)
 	case CONFIG_AUTH_V2:
 	case CONFIG_AUTH_V3:
 		if (w->env->creds == NULL) {
-			watch_send_error(
-			    w, PROVIDER_ERR_AUTH, "no credential store");
+			watch_send_local_error(w, "no credential store");
 			return;
 		}
 		if (credentials_cache_pair(
 			w->env->creds, a, &key, &secret, &cause) == -1) {
-			watch_send_error(w, PROVIDER_ERR_AUTH, cause);
+			watch_send_local_error(w, cause);
 			free(cause);
 			return;
 		}
@@ -585,7 +654,7 @@ watch_dispatch(struct watch *w)
 		break;
 	}
 	if (rc == -1) {
-		watch_send_error(w, PROVIDER_ERR_AUTH, "cannot sign request");
+		watch_send_local_error(w, "cannot sign request");
 		return;
 	}
 	if (watch_submit(w) == -1)
@@ -632,6 +701,7 @@ watch_send(struct watch *w, struct provider_req *preq, http_cb cb)
 	w->sreq = sreq;
 	w->send_cb = cb;
 	w->send_failed = 0;
+	w->send_local = 0;
 	w->auth_retried = 0;
 	watch_dispatch(w);
 	return 0;
@@ -697,7 +767,16 @@ watch_project_cb(const struct iam_result *res, void *arg)
 	if (res->cancelled)
 		return;
 	if (!res->ok) {
-		watch_fail(w, res->errclass, res->errmsg, -1);
+		if (res->local) {
+			char *m =
+			    xasprintf("local secret error, nothing sent: %s",
+				res->errmsg);
+
+			w->fail_local = 1;
+			watch_fail(w, res->errclass, m, -1);
+			free(m);
+		} else
+			watch_fail(w, res->errclass, res->errmsg, -1);
 		return;
 	}
 	if (util_empty(res->project_id)) {
@@ -792,6 +871,7 @@ watch_succeed(struct watch *w)
 		    w->conf->name, st->consecutive_failures);
 	st->failed = 0;
 	st->consecutive_failures = 0;
+	st->local_secret_error = 0;
 	st->last_error[0] = '\0';
 	watch_finish(w, 1, -1);
 }
@@ -811,7 +891,9 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	struct taskstate_watch tw;
 	struct evt *ev;
 	unsigned n;
+	int local = w->fail_local;
 
+	w->fail_local = 0;
 	watch_ts_info(w, &tw);
 	/*
 	 * After a restart, what changed meanwhile is reported as missed.
@@ -852,7 +934,10 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 		evt_finish(ev);
 		evt_list_add(&events, ev);
 	}
-	watch_pause_account(w, class, msg, retry_after_ms);
+	/* A local secret error is a config error: fix, HUP, polled at once. */
+	st->local_secret_error = local;
+	if (!local)
+		watch_pause_account(w, class, msg, retry_after_ms);
 	watch_emit_list(w, &events);
 	watch_finish(w, 0, retry_after_ms);
 }
@@ -918,6 +1003,8 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 	if (w->send_failed) {
 		/* Never sent: no credentials or no token (watch_send_error). */
 		w->send_failed = 0;
+		w->fail_local = w->send_local;
+		w->send_local = 0;
 		*class = w->send_class;
 		*msg = xstrdup(resp->errmsg ? resp->errmsg : "not sent");
 		return -1;

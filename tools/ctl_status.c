@@ -349,6 +349,23 @@ ctl_true(const struct json *v, const char *key)
 	return json_bool(json_get(v, key), &b) == 0 && b;
 }
 
+/* An RFC 3339 time as local HH:MM:SS (as it came if unreadable). */
+static void
+ctl_clock(const char *rfc3339, char *dst, size_t len)
+{
+	int64_t secs;
+	time_t t;
+	struct tm tm;
+
+	if (util_parse_time(rfc3339, 0, &secs) == 0) {
+		t = (time_t)secs;
+		if (localtime_r(&t, &tm) != NULL &&
+		    strftime(dst, len, "%H:%M:%S", &tm) > 0)
+			return;
+	}
+	snprintf(dst, len, "%s", rfc3339);
+}
+
 /* watches: one row per watch. */
 static int
 ctl_watches(const struct buf *body)
@@ -359,7 +376,7 @@ ctl_watches(const struct buf *body)
 	const struct json *w;
 	struct ctl_table t;
 	struct json *root;
-	char tasks[32], fails[32], last[48], next[48];
+	char tasks[32], fails[32], last[48], next[48], until[32];
 	const char *row[10];
 	size_t i;
 
@@ -379,9 +396,10 @@ ctl_watches(const struct buf *body)
 		row[1] = json_get_str(w, "api");
 		row[2] = json_get_str(w, "account");
 		row[3] = json_get_str(w, "interval");
-		row[4] = ctl_true(w, "failed") ? "FAILED"
-		    : ctl_true(w, "up")        ? "up"
-					       : "failing";
+		row[4] = json_get_str(w, "paused_until") != NULL ? "paused"
+		    : ctl_true(w, "failed")                      ? "FAILED"
+		    : ctl_true(w, "up")                          ? "up"
+								 : "failing";
 		row[5] = tasks;
 		row[6] = fails;
 		row[7] = last;
@@ -390,6 +408,19 @@ ctl_watches(const struct buf *body)
 		ctl_table_row(&t, row);
 	}
 	ctl_table_print(&t);
+	/* Paused watches: until when and why, in full. */
+	for (i = 0; i < json_len(root); i++) {
+		w = json_at(root, i);
+		if (json_get_str(w, "paused_until") == NULL)
+			continue;
+		ctl_clock(
+		    json_get_str(w, "paused_until"), until, sizeof(until));
+		printf("%s: paused until %s (%s)\n", json_get_str(w, "name"),
+		    until,
+		    json_get_str(w, "paused_reason") != NULL
+			? json_get_str(w, "paused_reason")
+			: "no reason given");
+	}
 	json_free(root);
 	return 0;
 }

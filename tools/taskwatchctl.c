@@ -1,7 +1,8 @@
 /*
  * taskwatchctl: the operator's tool.  `check` is the same config check as
  * `taskwatchd -n`; `status`, `watches` and `tasks` read the daemon's status
- * endpoint (tools/ctl_status.c); sign comes with request signing.
+ * endpoint (tools/ctl_status.c); poll asks the daemon through its control
+ * socket (tools/ctl_control.c); sign comes with request signing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ctl_control.h"
 #include "ctl_sign.h"
 #include "ctl_status.h"
 #include "ctl_test.h"
@@ -38,6 +40,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "tasks [--watch name] [--state state] [--json] [-s host:port] "
 	    "[-f file]",
 	    "one line per task the daemon knows" },
+	{ "poll", ctl_poll, "poll watch [-c socket] [-f file]",
+	    "poll a watch now, lifting its account's pause (control socket)" },
 	{ "test-event", ctl_test_event,
 	    "test-event --watch name [--kind kind] [--type type] [--cluster "
 	    "id]\n"

@@ -72,7 +72,9 @@ for w in 'Fl d' 'Fl f' 'Fl n' 'Fl v' 'Fl Fl once' 'Fl Fl version' \
     taskwatch_events_total taskwatch_notifications_total \
     taskwatch_outbox_pending taskwatch_watch_up \
     taskwatch_last_success_timestamp_seconds taskwatch_build_info \
-    taskwatch_http_requests_total taskwatch_http_connections_reused_total; do
+    taskwatch_http_requests_total taskwatch_http_connections_reused_total \
+    'Ss Control socket' /run/taskwatchd/control.sock /var/lib/taskwatchd/lock \
+    paused_until paused_reason; do
 	grep -qF -- "$w" "$MAN/taskwatchd.8" || missing="$missing $w"
 done
 check "taskwatchd.8 has the flags, signals, endpoints and metrics${missing:+ (missing:$missing)}" test -z "$missing"
@@ -80,7 +82,7 @@ check "taskwatchd.8 has the flags, signals, endpoints and metrics${missing:+ (mi
 # taskwatchctl.8: the commands and their options.
 missing=
 for w in 'Cm check' 'Cm status' 'Cm watches' 'Cm tasks' 'Fl Fl json' \
-    'Fl Fl state' 'Fl Fl watch' 'Fl s'; do
+    'Fl Fl state' 'Fl Fl watch' 'Fl s' 'Cm poll' 'Fl c'; do
 	grep -qF -- "$w" "$MAN/taskwatchctl.8" || missing="$missing $w"
 done
 check "taskwatchctl.8 has every command and option${missing:+ (missing:$missing)}" test -z "$missing"

@@ -287,6 +287,52 @@ test_cache(void **state)
 	free(sk2);
 }
 
+/*
+ * The account digest (reload: did its credentials change?) moves with the
+ * secret's content, with it becoming readable, with where it lives and
+ * with the user; the same content gives the same digest.
+ */
+static void
+test_account_digest(void **state)
+{
+	struct config_account a;
+	char *ak, *sk, *sk2;
+	uint64_t d1, d2, d3;
+
+	ak = test_write("dak", "AKID\n", 5, 0600);
+	sk = test_write("dsk", "first\n", 6, 0600);
+	memset(&a, 0, sizeof(a));
+	a.name = "acct";
+	a.auth_method = CONFIG_AUTH_AKSK;
+	a.access_key.file = ak;
+	a.secret_key.file = sk;
+	d1 = credentials_account_digest(&a);
+	assert_int_not_equal(d1, 0);
+	assert_int_equal(credentials_account_digest(&a), d1);
+	/* Rewritten with the same content: unchanged. */
+	free(test_write("dsk", "first\n", 6, 0600));
+	assert_int_equal(credentials_account_digest(&a), d1);
+	free(test_write("dsk", "second\n", 7, 0600));
+	d2 = credentials_account_digest(&a);
+	assert_int_not_equal(d2, d1);
+	/* Unreadable (mode 0644), then readable again: both are changes. */
+	assert_int_equal(chmod(sk, 0644), 0);
+	d3 = credentials_account_digest(&a);
+	assert_int_not_equal(d3, d2);
+	assert_int_equal(chmod(sk, 0600), 0);
+	assert_int_equal(credentials_account_digest(&a), d2);
+	/* The same value from another file is still a change of config. */
+	sk2 = test_write("dsk2", "second\n", 7, 0600);
+	a.secret_key.file = sk2;
+	assert_int_not_equal(credentials_account_digest(&a), d2);
+	a.secret_key.file = sk;
+	a.user = "ops";
+	assert_int_not_equal(credentials_account_digest(&a), d2);
+	free(ak);
+	free(sk);
+	free(sk2);
+}
+
 /* A pair that cannot be read names the account and where, not the secret. */
 static void
 test_cache_errors(void **state)
@@ -340,6 +386,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_ok),
+		cmocka_unit_test(test_account_digest),
 		cmocka_unit_test(test_file_mode),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_env),

@@ -39,12 +39,47 @@ test_pause(void **state)
 	struct ratelimit *rl = ratelimit_new(0, 1000);
 
 	assert_int_equal(ratelimit_take(rl, 1000), 0);
-	ratelimit_pause(rl, 301000);
+	ratelimit_pause(rl, 301000, RATELIMIT_PAUSE_AUTH, "auth");
 	assert_int_equal(ratelimit_take(rl, 1000), 300000);
-	ratelimit_pause(rl, 2000);
+	ratelimit_pause(rl, 2000, RATELIMIT_PAUSE_THROTTLE, "throttled");
 	assert_int_equal(ratelimit_paused_for(rl, 1000), 300000);
 	assert_int_equal(ratelimit_take(rl, 301000), 0);
 	assert_int_equal(ratelimit_paused_for(rl, 301000), 0);
+	ratelimit_free(rl);
+}
+
+/*
+ * A pause keeps its kind and reason while in force; a shorter pause
+ * changes neither; a longer one takes over; unpause lifts it at once.
+ */
+static void
+test_pause_reason(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(0, 1000);
+
+	assert_int_equal(ratelimit_pause_kind(rl, 0), RATELIMIT_PAUSE_NONE);
+	assert_null(ratelimit_pause_reason(rl, 0));
+	ratelimit_pause(rl, 301000, RATELIMIT_PAUSE_AUTH,
+	    "authentication failed: HTTP 401");
+	assert_int_equal(ratelimit_pause_kind(rl, 1000), RATELIMIT_PAUSE_AUTH);
+	assert_string_equal(ratelimit_pause_reason(rl, 1000),
+	    "authentication failed: HTTP 401");
+	ratelimit_pause(rl, 5000, RATELIMIT_PAUSE_THROTTLE, "throttled");
+	assert_int_equal(ratelimit_pause_kind(rl, 1000), RATELIMIT_PAUSE_AUTH);
+	assert_string_equal(ratelimit_pause_reason(rl, 1000),
+	    "authentication failed: HTTP 401");
+	/* Over: no kind, no reason. */
+	assert_int_equal(
+	    ratelimit_pause_kind(rl, 301000), RATELIMIT_PAUSE_NONE);
+	assert_null(ratelimit_pause_reason(rl, 301000));
+	ratelimit_pause(rl, 400000, RATELIMIT_PAUSE_THROTTLE, "throttled");
+	assert_int_equal(
+	    ratelimit_pause_kind(rl, 301000), RATELIMIT_PAUSE_THROTTLE);
+	assert_string_equal(ratelimit_pause_reason(rl, 301000), "throttled");
+	ratelimit_unpause(rl);
+	assert_int_equal(ratelimit_paused_for(rl, 301000), 0);
+	assert_int_equal(ratelimit_take(rl, 301000), 0);
+	assert_null(ratelimit_pause_reason(rl, 301000));
 	ratelimit_free(rl);
 }
 
@@ -76,6 +111,8 @@ test_set(void **state)
 	assert_int_equal(ratelimit_take(b, 10), 0);
 	/* a reload that changes the rate keeps the gate */
 	assert_ptr_equal(ratelimit_set_get(set, "a", 2, 1000), a);
+	assert_ptr_equal(ratelimit_set_find(set, "b"), b);
+	assert_null(ratelimit_set_find(set, "c"));
 	ratelimit_set_free(set);
 }
 
@@ -85,6 +122,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_pause),
+		cmocka_unit_test(test_pause_reason),
 		cmocka_unit_test(test_unlimited),
 		cmocka_unit_test(test_set),
 	};

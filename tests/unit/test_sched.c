@@ -1,6 +1,7 @@
 /*
  * Unit tests for the poll scheduler: backoff growth and cap, jitter bounds,
- * the global concurrency cap with FIFO waiting, removal of queued jobs.
+ * the global concurrency cap with FIFO waiting, removal of queued jobs,
+ * running a job now.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +157,39 @@ test_fixed_rate(void **state)
 	assert_true(gap >= 880 && gap <= 1050);
 }
 
+/*
+ * run now: a job an hour away starts on the next loop turn; while it runs
+ * a second "run now" is refused.
+ */
+static void
+test_run_now(void **state)
+{
+	struct fixture f = { 0 };
+	struct timeval guard = { 0, 100000 };
+	uint64_t t0;
+
+	f.base = event_base_new();
+	f.sched = sched_new(f.base, 1);
+	f.target = 99;
+	f.work_ms = 500;
+	args[0].f = &f;
+	args[0].idx = 0;
+	f.finish[0] = evtimer_new(f.base, test_finish_cb, &args[0]);
+	f.jobs[0] = sched_add(f.sched, 3600000, 3600000, test_run_cb, &args[0]);
+	t0 = monotime_ms();
+	assert_int_equal(sched_run_now(f.jobs[0]), 0);
+	event_base_loopexit(f.base, &guard);
+	event_base_dispatch(f.base);
+	assert_int_equal(f.total, 1);
+	assert_true(monotime_ms() - t0 < 1000);
+	/* Running: no second start. */
+	assert_int_equal(sched_run_now(f.jobs[0]), -1);
+	sched_remove(f.jobs[0]);
+	event_free(f.finish[0]);
+	sched_free(f.sched);
+	event_base_free(f.base);
+}
+
 int
 main(void)
 {
@@ -163,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_concurrency_cap),
 		cmocka_unit_test(test_fixed_rate),
+		cmocka_unit_test(test_run_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,228 @@
+/*
+ * taskwatchctl poll (and the commands after it): a blocking client of the
+ * daemon's control socket.  One request line out, one answer line back,
+ * with a deadline; a socket nobody answers on says so with exit 69.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "ctl_control.h"
+#include "json.h"
+#include "xmalloc.h"
+
+#define CTL_EX_USAGE 64
+#define CTL_EX_CONFIG 78
+#define CTL_CONTROL_TIMEOUT_S 10
+#define CTL_CONTROL_MAX_ANSWER (1024 * 1024)
+
+/* Print usage and exit 64. */
+static void __attribute__((noreturn)) ctl_control_usage(void)
+{
+	fprintf(
+	    stderr, "usage: taskwatchctl poll watch [-c socket] [-f file]\n");
+	exit(CTL_EX_USAGE);
+}
+
+/* The socket path: -c, the config's control_socket, or the default. */
+int
+ctl_control_path(const char *sock, const char *file, char **path)
+{
+	struct config *conf;
+	char *errors = NULL;
+
+	if (sock != NULL) {
+		*path = xstrdup(sock);
+		return 0;
+	}
+	conf = config_load(file ? file : CONFIG_DEFAULT_PATH, &errors);
+	if (conf == NULL) {
+		if (file != NULL) {
+			fputs(errors ? errors : "invalid config\n", stderr);
+			free(errors);
+			return CTL_EX_CONFIG;
+		}
+		free(errors);
+		*path = xstrdup(CONFIG_CONTROL_SOCKET);
+		return 0;
+	}
+	if (*conf->daemon.control_socket == '\0') {
+		fprintf(stderr,
+		    "taskwatchctl: the control socket is disabled "
+		    "(daemon.control_socket is \"\" in %s)\n",
+		    conf->path);
+		config_free(conf);
+		return 1;
+	}
+	*path = xstrdup(conf->daemon.control_socket);
+	config_free(conf);
+	return 0;
+}
+
+/* Connect to the socket at path; -1 (errno set) if nothing answers. */
+static int
+ctl_control_connect(const char *path)
+{
+	struct timeval tv = { CTL_CONTROL_TIMEOUT_S, 0 };
+	struct sockaddr_un sun;
+	int fd, saved;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Write all of p; -1 on error. */
+static int
+ctl_control_write(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read the answer up to its newline or the end; -1 on error. */
+static int
+ctl_control_read(int fd, struct buf *b)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (buf_add(b, chunk, (size_t)n) == -1) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		if (memchr(chunk, '\n', (size_t)n) != NULL)
+			return 0;
+	}
+}
+
+/* Send one request line and print the answer; the exit status. */
+int
+ctl_control_request(const char *path, const char *request)
+{
+	struct json *answer;
+	struct buf b;
+	char *line, *cause = NULL;
+	int fd, okv = 0, rc;
+
+	if ((fd = ctl_control_connect(path)) == -1) {
+		fprintf(stderr,
+		    "taskwatchctl: cannot connect to %s: %s; is taskwatchd "
+		    "running? (tried %s; use -c or -f)\n",
+		    path, strerror(errno), path);
+		return CTL_EX_UNAVAILABLE;
+	}
+	line = xasprintf("%s\n", request);
+	buf_init(&b, CTL_CONTROL_MAX_ANSWER);
+	/* A refusal comes before the request is read: read it anyway. */
+	(void)ctl_control_write(fd, line, strlen(line));
+	if (ctl_control_read(fd, &b) == -1) {
+		fprintf(
+		    stderr, "taskwatchctl: %s: %s\n", path, strerror(errno));
+		rc = CTL_EX_UNAVAILABLE;
+		goto out;
+	}
+	if (b.len == 0) {
+		fprintf(stderr, "taskwatchctl: %s: no answer\n", path);
+		rc = CTL_EX_UNAVAILABLE;
+		goto out;
+	}
+	fputs(buf_str(&b), stdout);
+	if (b.data[b.len - 1] != '\n')
+		putchar('\n');
+	answer = json_parse(b.data, strcspn(b.data, "\n"), &cause);
+	free(cause);
+	rc = answer != NULL && json_bool(json_get(answer, "ok"), &okv) == 0 &&
+		okv
+	    ? 0
+	    : 1;
+	if (rc != 0 && answer != NULL && json_get_str(answer, "error"))
+		fprintf(stderr, "taskwatchctl: %s\n",
+		    json_get_str(answer, "error"));
+	json_free(answer);
+out:
+	buf_free(&b);
+	free(line);
+	close(fd);
+	return rc;
+}
+
+/* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
+int
+ctl_poll(int argc, char *argv[])
+{
+	const char *sock = NULL, *file = NULL, *watch = NULL;
+	struct json_writer *jw;
+	char *path = NULL;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:f:")) != -1) {
+		switch (ch) {
+		case 'c':
+			sock = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		default:
+			ctl_control_usage();
+		}
+	}
+	if (argc - optind != 1)
+		ctl_control_usage();
+	watch = argv[optind];
+	if ((rc = ctl_control_path(sock, file, &path)) != 0)
+		return rc;
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", "poll");
+	json_w_kstr(jw, "watch", watch);
+	json_w_obj_close(jw);
+	rc = ctl_control_request(path, json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	free(path);
+	return rc;
+}

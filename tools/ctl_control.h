@@ -1,0 +1,27 @@
+/*
+ * taskwatchctl's side of the daemon's control socket: find the socket,
+ * send one JSON request line, read the one-line answer.  `poll` is the
+ * first command; later ones reuse ctl_control_request.
+ */
+#ifndef CTL_CONTROL_H
+#define CTL_CONTROL_H
+
+#define CTL_EX_UNAVAILABLE 69 /* sysexits EX_UNAVAILABLE: no daemon */
+
+/*
+ * The socket path: sock (-c) if given, else daemon.control_socket of the
+ * config file (file, or the default config when NULL and readable), else
+ * the default path.  0 with *path set (caller frees), or an exit status
+ * after printing why.
+ */
+int ctl_control_path(const char *sock, const char *file, char **path);
+/*
+ * Send request (one JSON object, no newline) to the socket at path and
+ * print the answer.  The exit status: 0 for {"ok":true}, 1 for an error
+ * answer, 69 when nothing answers.
+ */
+int ctl_control_request(const char *path, const char *request);
+/* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
+int ctl_poll(int argc, char *argv[]);
+
+#endif

@@ -35,5 +35,9 @@ void ratelimit_set_free(struct ratelimit_set *set);
 /* The gate of an account, created on first use; the rate is updated. */
 struct ratelimit *ratelimit_set_get(struct ratelimit_set *set,
     const char *account, unsigned count, uint64_t per_ms);
+/* Call cb with each account's pause left at now_ms (0: not paused). */
+void ratelimit_set_foreach_paused(const struct ratelimit_set *set,
+    uint64_t now_ms,
+    void (*cb)(const char *account, uint64_t paused_ms, void *arg), void *arg);
 
 #endif

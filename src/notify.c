@@ -906,3 +906,39 @@ notify_foreach(const struct notify *n,
 		cb(&st, arg);
 	}
 }
+
+/* outbox_dead_retry callback: queue a dead letter at its notifier. */
+static void
+notify_requeue_cb(const char *notifier, struct outbox_entry *e,
+    struct evt *ev, int64_t enqueued_at, void *arg)
+{
+	struct notify *n = arg;
+	struct notify_notifier *nf;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (!nf->draining && strcmp(nf->name, notifier) == 0) {
+			notify_replay_cb(e, ev, enqueued_at, nf);
+			return;
+		}
+	}
+	/* Not configured: its outbox file waits for the next start. */
+	log_warnx("notifier %s is not configured; event %s waits in its "
+		  "outbox",
+	    notifier, ev->id);
+	outbox_release(e);
+	evt_free(ev);
+}
+
+/* Queue dead letters again (see notify.h). */
+int
+notify_dead_retry(struct notify *n, const char *notifier, const char *id,
+    size_t *count, char **cause)
+{
+	*count = 0;
+	if (n->ob == NULL) {
+		*cause = xstrdup("no state_dir: there are no dead letters");
+		return -1;
+	}
+	return outbox_dead_retry(
+	    n->ob, notifier, id, notify_requeue_cb, n, count, cause);
+}

@@ -1120,6 +1120,15 @@ test_notify_dead(void **state)
 	assert_string_equal(dl[0].response, "{\"error\":\"unknown channel\"}");
 	outbox_dead_list_free(dl, n);
 	assert_int_equal(outbox_dead_count(t.ob, "hook"), 1);
+	/* The receiver is fixed: retried, delivered with the same id. */
+	t.status = 200;
+	assert_int_equal(notify_dead_retry(t.notify, "hook", NULL, &n, &log), 0);
+	assert_int_equal(n, 1);
+	assert_true(test_run(test_idle, 5000));
+	assert_int_equal(t.nreqs, 2);
+	assert_string_equal(t.ids[0], t.ids[1]);
+	assert_int_equal(outbox_dead_count(t.ob, NULL), 0);
+	assert_int_equal(outbox_pending(t.ob, NULL), 0);
 }
 
 /* Through notify.c: with the disk full, delivery does not wait. */

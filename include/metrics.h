@@ -30,7 +30,7 @@
 #define METRICS_OUTBOX_OLDEST "taskwatch_outbox_oldest_pending_age_seconds"
 #define METRICS_STATE_WRITE_FAILURES "taskwatch_state_write_failures_total"
 #define METRICS_RELOAD_OK "taskwatch_config_last_reload_successful"
-#define METRICS_RELOAD_SUCCESS_TIME                                            \
+#define METRICS_RELOAD_SUCCESS_TIME \
 	"taskwatch_config_last_reload_success_timestamp_seconds"
 #define METRICS_ACCOUNT_PAUSED "taskwatch_account_paused"
 #define METRICS_IAM_TOKEN_EXPIRY "taskwatch_iam_token_expiry_timestamp_seconds"

@@ -109,9 +109,9 @@ struct notify_item {
 	uint64_t first_ms;      /* monotonic, first attempt */
 	enum notify_result result;
 	int64_t retry_after_ms;
-	char *error;                    /* last failure */
-	long answer_status;             /* the receiver's last refusal */
-	char *answer;                   /* its body's start; NULL if none */
+	char *error;        /* last failure */
+	long answer_status; /* the receiver's last refusal */
+	char *answer;       /* its body's start; NULL if none */
 	size_t answer_len;
 	struct outbox_entry *obentry;   /* its durable copy; NULL if none */
 	TAILQ_ENTRY(notify_item) entry; /* in its key's FIFO */

@@ -106,9 +106,9 @@ int outbox_degraded(const struct outbox *ob);
 size_t outbox_pending(const struct outbox *ob, const char *notifier);
 /* One box's figures, for the status endpoint. */
 struct outbox_box_stats {
-	const char *name; /* the notifier's; borrowed */
-	size_t pending;   /* not delivered yet */
-	size_t dead;      /* dead letters on disk */
+	const char *name;          /* the notifier's; borrowed */
+	size_t pending;            /* not delivered yet */
+	size_t dead;               /* dead letters on disk */
 	int64_t oldest_pending_at; /* unix seconds; 0 if none pending */
 };
 /*
@@ -122,7 +122,7 @@ size_t outbox_dead_count(const struct outbox *ob, const char *notifier);
 
 /* A dead letter as read from its file. */
 struct outbox_dead_letter {
-	char *id;       /* {seq}-{event id}: its file name without .json */
+	char *id; /* {seq}-{event id}: its file name without .json */
 	char *notifier;
 	char event_id[EVT_ID_LEN + 1];
 	int64_t dead_at;   /* unix seconds; 0 if unknown */

@@ -36,9 +36,9 @@ struct status_view {
 	const struct ratelimit_set *limits; /* account pauses; may be NULL */
 	const struct iam *iam;              /* token expiry; may be NULL */
 	int64_t started_at;                 /* unix seconds */
-	int reload_ok;          /* the last reload worked, or none was made */
-	int64_t reload_at;      /* unix seconds of the last one; 0: none */
-	int64_t loaded_at;      /* when the config in use was loaded */
+	int reload_ok;            /* the last reload worked, or none was made */
+	int64_t reload_at;        /* unix seconds of the last one; 0: none */
+	int64_t loaded_at;        /* when the config in use was loaded */
 	const char *reload_error; /* first error of a failed reload */
 };
 
@@ -75,8 +75,8 @@ int status_healthz(const struct status_view *v, struct buf *b);
 /* The daemon as a JSON object: start, last reload, dead letters. */
 int status_status(const struct status_view *v, struct buf *b);
 /* The dead letters (notifier NULL or "": all) as a JSON array. */
-int status_dead(const struct status_view *v, const char *notifier,
-    struct buf *b);
+int status_dead(
+    const struct status_view *v, const char *notifier, struct buf *b);
 int status_watches(const struct status_view *v, struct buf *b);
 /* watch and state filter (NULL or "": all); a bad filter gives 400 or 404. */
 int status_tasks(const struct status_view *v, const char *watch,

@@ -701,8 +701,7 @@ iam_fetch(struct iam_acct *a)
 /* Call cb with the expiry time of each account's cached token. */
 void
 iam_foreach_token(const struct iam *iam,
-    void (*cb)(const char *account, int64_t expires_at_s, void *arg),
-    void *arg)
+    void (*cb)(const char *account, int64_t expires_at_s, void *arg), void *arg)
 {
 	const struct iam_acct *a;
 

@@ -98,11 +98,13 @@ struct daemon {
 	struct main_cover cover;    /* what that save covers */
 	int urgent; /* a baseline waits: save now, whatever the gap */
 	pid_t pid;  /* this process, as the save child sees it */
-	int64_t started_at;     /* unix seconds */
-	int reload_ok;          /* the last reload worked (or none yet) */
-	int64_t reload_at;      /* when it was tried; 0: never */
-	int64_t loaded_at;      /* the config in use was loaded then */
-	char *reload_error;     /* the first error of a failed one */
+
+	/* For /metrics and /api/v1/status. */
+	int64_t started_at; /* unix seconds */
+	int reload_ok;      /* the last reload worked (or none yet) */
+	int64_t reload_at;  /* when it was tried; 0: never */
+	int64_t loaded_at;  /* the config in use was loaded then */
+	char *reload_error; /* the first error of a failed one */
 };
 
 /* Print usage and exit 64. */
@@ -242,8 +244,8 @@ main_reload_result(struct daemon *d, int ok, const char *errors)
 		if (errors == NULL)
 			errors = "invalid config";
 		nl = strchr(errors, '\n');
-		d->reload_error = xstrndup(
-		    errors, nl != NULL ? (size_t)(nl - errors) : strlen(errors));
+		d->reload_error = xstrndup(errors,
+		    nl != NULL ? (size_t)(nl - errors) : strlen(errors));
 	}
 	metrics_set(m, METRICS_RELOAD_OK, ok ? 1 : 0, NULL);
 	metrics_set(m, METRICS_RELOAD_SUCCESS_TIME, (double)d->loaded_at, NULL);
@@ -251,8 +253,8 @@ main_reload_result(struct daemon *d, int ok, const char *errors)
 
 /* Append "what: a, b" to b when there are names; count them in *n. */
 static void
-main_diff_names(struct buf *b, const char *what, const char *const *names,
-    size_t n)
+main_diff_names(
+    struct buf *b, const char *what, const char *const *names, size_t n)
 {
 	size_t i;
 
@@ -325,7 +327,8 @@ main_notifier_name(const void *conf, size_t i)
 static char *
 main_notifier_text(const void *conf, size_t i)
 {
-	return config_notifier_text(&((const struct config *)conf)->notifiers[i]);
+	return config_notifier_text(
+	    &((const struct config *)conf)->notifiers[i]);
 }
 
 /* The name of the i-th rule of a config. */
@@ -368,8 +371,8 @@ main_reload(struct daemon *d)
 	}
 	nfdiff = main_diff(old->nnotifiers, nc->nnotifiers, main_notifier_name,
 	    main_notifier_text, old, nc);
-	rdiff = main_diff(old->nrules, nc->nrules, main_rule_name,
-	    main_rule_text, old, nc);
+	rdiff = main_diff(
+	    old->nrules, nc->nrules, main_rule_name, main_rule_text, old, nc);
 	nw = xcalloc(nc->nwatches ? nc->nwatches : 1, sizeof(*nw));
 	for (i = 0; i < nc->nwatches; i++) {
 		w = main_find_watch(d, nc->watches[i].name);
@@ -421,8 +424,8 @@ main_reload(struct daemon *d)
 	log_info("reloaded: %zu watches (%zu kept, %zu new or changed, "
 		 "%zu stopped); %zu notifiers (was %zu: %s); %zu rules (was "
 		 "%zu: %s)",
-	    nc->nwatches, kept, added, removed, nc->nnotifiers,
-	    old->nnotifiers, nfdiff, nc->nrules, old->nrules, rdiff);
+	    nc->nwatches, kept, added, removed, nc->nnotifiers, old->nnotifiers,
+	    nfdiff, nc->nrules, old->nrules, rdiff);
 	free(nfdiff);
 	free(rdiff);
 	config_free(old);

@@ -909,8 +909,8 @@ notify_foreach(const struct notify *n,
 
 /* outbox_dead_retry callback: queue a dead letter at its notifier. */
 static void
-notify_requeue_cb(const char *notifier, struct outbox_entry *e,
-    struct evt *ev, int64_t enqueued_at, void *arg)
+notify_requeue_cb(const char *notifier, struct outbox_entry *e, struct evt *ev,
+    int64_t enqueued_at, void *arg)
 {
 	struct notify *n = arg;
 	struct notify_notifier *nf;

@@ -175,7 +175,8 @@ notify_webhook_done_cb(const struct http_response *resp, void *arg)
 		}
 		if (resp->status == 0)
 			break;
-		notify_item_answer(it, resp->status, resp->body, resp->body_len);
+		notify_item_answer(
+		    it, resp->status, resp->body, resp->body_len);
 		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
 		if (resp->status == 408 || resp->status == 429 ||
 		    (resp->status >= 500 && resp->status <= 599))

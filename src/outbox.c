@@ -51,9 +51,9 @@
 #define OUTBOX_LOG_EVERY_MS 60000 /* a lasting failure is logged this often */
 #define OUTBOX_MAX_FILE (16 * 1024 * 1024)
 #define OUTBOX_SEQ_DIGITS 20
-#define OUTBOX_SPARES_MAX 4096 /* spare files kept per box */
-#define OUTBOX_SPARES_MIN 16   /* kept however few were written */
-#define OUTBOX_SPARES_TRIM 256 /* spares removed per save, at most */
+#define OUTBOX_SPARES_MAX 4096     /* spare files kept per box */
+#define OUTBOX_SPARES_MIN 16       /* kept however few were written */
+#define OUTBOX_SPARES_TRIM 256     /* spares removed per save, at most */
 #define OUTBOX_DEAD_LIST_MAX 10000 /* dead letters listed at most */
 
 /* Where an entry stands. */
@@ -1261,8 +1261,8 @@ outbox_foreach_box(const struct outbox *ob,
 			if (e->state != OUTBOX_UNSAVED &&
 			    e->state != OUTBOX_STORED)
 				continue;
-			if (st.pending++ == 0 || e->enqueued_at <
-				st.oldest_pending_at)
+			if (st.pending++ == 0 ||
+			    e->enqueued_at < st.oldest_pending_at)
 				st.oldest_pending_at = e->enqueued_at;
 		}
 		cb(&st, arg);

@@ -259,8 +259,8 @@ status_box_cb(const struct outbox_box_stats *st, void *arg)
 	    st->name, NULL);
 	if (st->pending > 0 && *now > st->oldest_pending_at)
 		age = *now - st->oldest_pending_at;
-	metrics_set(m, METRICS_OUTBOX_OLDEST, (double)age, "notifier",
-	    st->name, NULL);
+	metrics_set(
+	    m, METRICS_OUTBOX_OLDEST, (double)age, "notifier", st->name, NULL);
 }
 
 /* 1 while an account's requests are held. */
@@ -475,8 +475,7 @@ status_status(const struct status_view *v, struct buf *b)
 
 /* The dead letters as a JSON array, oldest first per notifier. */
 int
-status_dead(
-    const struct status_view *v, const char *notifier, struct buf *b)
+status_dead(const struct status_view *v, const char *notifier, struct buf *b)
 {
 	struct json_writer *jw = json_writer_new();
 	struct outbox_dead_letter *dl = NULL;
@@ -716,8 +715,7 @@ status_tasks_query(
 
 /* /api/v1/dead: read the notifier= parameter. */
 static int
-status_dead_query(
-    const struct status_view *v, const char *query, struct buf *b)
+status_dead_query(const struct status_view *v, const char *query, struct buf *b)
 {
 	struct evkeyvalq q;
 	int code;
@@ -784,8 +782,7 @@ status_request_cb(struct evhttp_request *req, void *arg)
 	} else if (strcmp(path, "/api/v1/dead") == 0) {
 		code = status_dead_query(&v, evhttp_uri_get_query(uri), &b);
 		type = STATUS_JSON;
-	}
-	else if (strcmp(path, "/api/v1/watches") == 0) {
+	} else if (strcmp(path, "/api/v1/watches") == 0) {
 		code = status_watches(&v, &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/api/v1/tasks") == 0) {

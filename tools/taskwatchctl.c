@@ -24,6 +24,8 @@ static void __attribute__((noreturn)) ctl_usage(void)
 	    "[-s host:port] [-f file]\n"
 	    "       taskwatchctl tasks [--watch name] [--state "
 	    "state] [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl dead list [--notifier name] [--json] "
+	    "[-s host:port] [-f file]\n"
 	    "       taskwatchctl sign huawei|alibaba-v2|alibaba-v3 --method M "
 	    "--url URL ...\n");
 	exit(CTL_EX_USAGE);
@@ -75,7 +77,7 @@ main(int argc, char *argv[])
 	if (strcmp(argv[1], "check") == 0)
 		return ctl_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "watches") == 0 ||
-	    strcmp(argv[1], "tasks") == 0)
+	    strcmp(argv[1], "tasks") == 0 || strcmp(argv[1], "dead") == 0)
 		return ctl_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "sign") == 0)
 		return ctl_sign(argc - 1, argv + 1);

@@ -614,7 +614,9 @@ test_dead_count(void **state)
 
 	test_open_outbox();
 	for (i = 0; i < 3; i++) {
-		ev[i] = test_event(i == 0 ? "a" : i == 1 ? "b" : "c",
+		ev[i] = test_event(i == 0 ? "a"
+			: i == 1          ? "b"
+					  : "c",
 		    TASK_RUNNING, TASK_FAILED);
 		body = evt_to_json(ev[i], &len);
 		e[i] = outbox_add(t.ob, "hook", ev[i], body, len, NOW + i);
@@ -683,8 +685,8 @@ test_dead_list_retry(void **state)
 	ev[1] = test_event("b", TASK_RUNNING, TASK_FAILED);
 	for (i = 0; i < 2; i++)
 		e[i] = test_add("hook", ev[i]);
-	free(outbox_dead(e[0], ev[0], 2, "HTTP 400 (not retried)", &ans,
-	    NOW + 5));
+	free(outbox_dead(
+	    e[0], ev[0], 2, "HTTP 400 (not retried)", &ans, NOW + 5));
 	free(outbox_dead(e[1], ev[1], 7, "timed out", NULL, NOW + 6));
 	dl = outbox_dead_list(t.ob, NULL, &n);
 	assert_int_equal(n, 2);
@@ -729,7 +731,8 @@ test_dead_list_retry(void **state)
 	free(file);
 	assert_null(json_get(j, "attempts"));
 	assert_null(json_get(j, "reason"));
-	assert_string_equal(json_get_str(json_get(j, "event"), "id"), ev[0]->id);
+	assert_string_equal(
+	    json_get_str(json_get(j, "event"), "id"), ev[0]->id);
 	json_free(j);
 	/* All the rest, by event id and with no one to hand it to. */
 	assert_int_equal(
@@ -744,7 +747,8 @@ test_dead_list_retry(void **state)
 	t.ob = NULL;
 	/* The next start delivers both, in the order they were retried. */
 	test_open_outbox();
-	assert_int_equal(outbox_open(t.ob, "hook", test_replay_cb_any, NULL), 2);
+	assert_int_equal(
+	    outbox_open(t.ob, "hook", test_replay_cb_any, NULL), 2);
 	assert_string_equal(t.replayed[1]->id, ev[0]->id);
 	assert_string_equal(t.replayed[2]->id, ev[1]->id);
 	for (i = 0; i < 2; i++)
@@ -1122,7 +1126,8 @@ test_notify_dead(void **state)
 	assert_int_equal(outbox_dead_count(t.ob, "hook"), 1);
 	/* The receiver is fixed: retried, delivered with the same id. */
 	t.status = 200;
-	assert_int_equal(notify_dead_retry(t.notify, "hook", NULL, &n, &log), 0);
+	assert_int_equal(
+	    notify_dead_retry(t.notify, "hook", NULL, &n, &log), 0);
 	assert_int_equal(n, 1);
 	assert_true(test_run(test_idle, 5000));
 	assert_int_equal(t.nreqs, 2);

@@ -161,8 +161,8 @@ check: deps
 	SANITIZE=$(SANITIZE) tests/run
 
 demo: deps-build
-	$(MAKE) all
-	tests/demo/run
+	@$(MAKE) -s --no-print-directory all
+	@tests/demo/run
 
 # crashtest: the crash test of `make check` with more kills (N, default 1000).
 N ?= 1000

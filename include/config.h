@@ -194,6 +194,13 @@ struct config {
  * per line (caller frees).
  */
 struct config *config_load(const char *path, char **errors);
+/*
+ * Read section.key from a config file that may not be valid as a whole
+ * (taskwatchctl after a bad edit).  0 with *value set (NULL when the file
+ * does not give it); -1 with *cause when the file is not readable YAML.
+ */
+int config_peek(const char *path, const char *section, const char *key,
+    char **value, char **cause);
 /* As config_load, reading from an open stream reported as path. */
 struct config *config_load_stream(const char *path, FILE *fp, char **errors);
 /* Free a config; NULL is a no-op. */
@@ -224,6 +231,8 @@ const char *config_cloud_name(enum config_cloud cloud);
 /* "info" / "warning" / "critical", and back (-1 if unknown). */
 const char *config_severity_name(enum config_severity sev);
 int config_severity_from_name(const char *name);
+/* "webhook", "alertmanager", "syslog", "exec". */
+const char *config_notifier_type_name(enum config_notifier_type type);
 /*
  * 1 if two watches have the same identity (name, account with its cloud,
  * region and project, API): a reload keeps the watch's tasks.

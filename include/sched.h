@@ -42,6 +42,8 @@ void sched_done(struct sched_job *job, int ok, int64_t retry_after_ms);
  * counting neither a success nor a failure.
  */
 void sched_defer(struct sched_job *job, uint64_t delay_ms);
+/* When a job's next run is due (monotonic ms); 0 while it runs or waits. */
+uint64_t sched_due_ms(const struct sched_job *job);
 /* Remove a job (running or not); its callback will not be called again. */
 void sched_remove(struct sched_job *job);
 /* Stop starting jobs (shutdown); running ones may still call sched_done. */

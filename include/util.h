@@ -20,6 +20,8 @@ int util_strtonum(const char *s, long long min, long long max, long long *out,
 int util_parse_duration_ms(const char *s, uint64_t *out_ms);
 /* Format a duration as the shortest exact unit ("90s", "5m", "500ms"). */
 void util_format_duration(uint64_t ms, char *dst, size_t len);
+/* A span of seconds for people: "12 s", "4 min", "3 h 5 min", "2 d 4 h". */
+void util_format_age(int64_t secs, char *dst, size_t len);
 /* Parse "8MiB", "512KiB", "1GiB", "4096" (bytes); -1 if malformed. */
 int util_parse_size(const char *s, uint64_t *out_bytes);
 /* Format a byte count as the shortest exact unit ("8MiB", "100B"). */

@@ -90,6 +90,8 @@ const struct watch_stats *watch_get_stats(const struct watch *w);
 const struct task_list *watch_tasks(const struct watch *w);
 /* 1 while a poll is in flight. */
 int watch_busy(const struct watch *w);
+/* Wall-clock ms of the next poll; 0 while one is in flight or queued. */
+int64_t watch_next_poll_ms(const struct watch *w);
 /* Log a one-line summary of the watch (SIGUSR1). */
 void watch_log_summary(const struct watch *w);
 

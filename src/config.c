@@ -2374,6 +2374,65 @@ config_load_stream(const char *path, FILE *fp, char **errors)
 	return conf;
 }
 
+/* The value of scalar key in mapping node n of doc; NULL if none. */
+static yaml_node_t *
+config_peek_key(yaml_document_t *doc, yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *pair;
+	yaml_node_t *k;
+
+	if (n == NULL || n->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (pair = n->data.mapping.pairs.start;
+	     pair < n->data.mapping.pairs.top; pair++) {
+		k = yaml_document_get_node(doc, pair->key);
+		if (k != NULL && k->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)k->data.scalar.value, key) == 0)
+			return yaml_document_get_node(doc, pair->value);
+	}
+	return NULL;
+}
+
+/*
+ * Read section.key from a config file that may not be valid as a whole
+ * (taskwatchctl after a bad edit).  0 with *value set (NULL when the file
+ * does not give it); -1 with *cause when the file is not readable YAML.
+ */
+int
+config_peek(const char *path, const char *section, const char *key,
+    char **value, char **cause)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *n;
+	FILE *fp;
+
+	*value = NULL;
+	*cause = NULL;
+	if ((fp = config_open(path, cause)) == NULL)
+		return -1;
+	if (!yaml_parser_initialize(&parser))
+		fatalx("yaml_parser_initialize");
+	yaml_parser_set_input_file(&parser, fp);
+	if (!yaml_parser_load(&parser, &doc)) {
+		*cause = xasprintf("%s:%zu:%zu: %s\n", path,
+		    parser.problem_mark.line + 1,
+		    parser.problem_mark.column + 1,
+		    parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		return -1;
+	}
+	n = config_peek_key(&doc, yaml_document_get_root_node(&doc), section);
+	n = config_peek_key(&doc, n, key);
+	if (n != NULL && n->type == YAML_SCALAR_NODE)
+		*value = xstrdup((const char *)n->data.scalar.value);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return 0;
+}
+
 /* Free one account's fields. */
 static void
 config_account_free(struct config_account *a)
@@ -2913,6 +2972,15 @@ config_severity_name(enum config_severity sev)
 	if ((int)sev < 0 || sev > CONFIG_SEVERITY_CRITICAL)
 		return "unknown";
 	return config_severity_names[sev];
+}
+
+/* "webhook", "alertmanager", "syslog", "exec". */
+const char *
+config_notifier_type_name(enum config_notifier_type type)
+{
+	if ((int)type < 0 || type > CONFIG_NOTIFIER_EXEC)
+		return "unknown";
+	return config_notifier_names[type];
 }
 
 /* The severity for a name, or -1 if unknown. */

@@ -1,6 +1,8 @@
 /*
  * Logging to stderr or syslog(3).  Messages are one line each; the caller's
- * text is never used as a format string.
+ * text is never used as a format string.  On stderr each line starts with
+ * the UTC time (ISO 8601, milliseconds) and the level, since nothing else
+ * adds them there.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +41,44 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+/* The level's name on stderr. */
+static const char *
+log_level_name(int prio)
+{
+	switch (prio) {
+	case LOG_EMERG:
+	case LOG_ALERT:
+	case LOG_CRIT:
+		return "crit";
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_NOTICE:
+		return "notice";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+/* Write "2026-12-05T01:02:03.456Z level: " to stderr. */
+static void
+log_stderr_prefix(int prio)
+{
+	struct timespec ts = { 0, 0 };
+	struct tm tm;
+	char t[32];
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(t, sizeof(t), "-");
+	fprintf(stderr, "%s.%03ldZ %s: ", t, ts.tv_nsec / 1000000L,
+	    log_level_name(prio));
+}
+
 /* As log_at, with a va_list. */
 void
 log_vat(int prio, const char *fmt, va_list ap)
@@ -48,6 +88,7 @@ log_vat(int prio, const char *fmt, va_list ap)
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
 	if (log_to_stderr) {
+		log_stderr_prefix(prio);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 		fflush(stderr);

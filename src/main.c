@@ -107,11 +107,29 @@ struct daemon {
 	char *reload_error; /* the first error of a failed one */
 };
 
+#define MAIN_USAGE "usage: taskwatchd [-dnv] [-f file] [--once]\n"
+
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) main_usage(void)
 {
-	fprintf(stderr, "usage: taskwatchd [-dnv] [-f file] [--once]\n");
+	fputs(MAIN_USAGE, stderr);
 	exit(EX_USAGE_);
+}
+
+/* --help: usage and one line per option on stdout, exit 0. */
+static void __attribute__((noreturn)) main_help(void)
+{
+	fputs(MAIN_USAGE
+	    "  -d         stay in the foreground, log to stderr (info and up)\n"
+	    "  -f file    configuration file (default " CONFIG_DEFAULT_PATH
+	    ")\n"
+	    "  -n         check the configuration and its secrets, then exit\n"
+	    "  -v         log debug messages too; with -n, print the config\n"
+	    "  --once     poll every watch once, print the tasks, exit\n"
+	    "  --version  print the version and exit\n"
+	    "  --help     print this help and exit\n",
+	    stdout);
+	exit(0);
 }
 
 /*
@@ -1033,6 +1051,8 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("taskwatchd %s\n", TASKWATCH_VERSION);
 			return 0;
+		case 'h':
+			main_help();
 		default:
 			main_usage();
 		}
@@ -1068,7 +1088,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	log_init("taskwatchd", debug || d.once, debug || verbose);
+	log_init("taskwatchd", debug || d.once, verbose);
 	main_no_core();
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

@@ -31,6 +31,7 @@ struct sched_job {
 	uint64_t interval_ms;
 	unsigned failures;
 	uint64_t started_ms; /* monotonic start of the current run */
+	uint64_t due_ms;     /* monotonic time the timer fires */
 	enum sched_state state;
 	sched_run_cb cb;
 	void *arg;
@@ -123,7 +124,15 @@ sched_arm(struct sched_job *job, uint64_t ms)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	job->state = SCHED_IDLE;
+	job->due_ms = monotime_ms() + ms;
 	evtimer_add(job->timer, &tv);
+}
+
+/* When a job's next run is due (monotonic ms); 0 while it runs or waits. */
+uint64_t
+sched_due_ms(const struct sched_job *job)
+{
+	return job->state == SCHED_IDLE ? job->due_ms : 0;
 }
 
 /* Start a job now: take a slot and call its callback. */

@@ -530,6 +530,7 @@ status_w_watch(
 	json_w_kint(jw, "polls_failed", (int64_t)st->polls_failed);
 	json_w_kint(jw, "consecutive_failures", st->consecutive_failures);
 	status_w_time(jw, "last_success", st->last_success_ms / 1000);
+	status_w_time(jw, "next_poll", (watch_next_poll_ms(w) + 999) / 1000);
 	json_w_kint(jw, "last_poll_duration_ms", (int64_t)st->last_duration_ms);
 	json_w_kstr(jw, "last_error",
 	    st->last_error[0] != '\0' ? st->last_error : NULL);

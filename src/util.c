@@ -113,6 +113,23 @@ util_format_duration(uint64_t ms, char *dst, size_t len)
 		snprintf(dst, len, "%llums", (unsigned long long)ms);
 }
 
+/* A span of seconds for people: "12 s", "4 min", "3 h 5 min", "2 d 4 h". */
+void
+util_format_age(int64_t secs, char *dst, size_t len)
+{
+	long long s = secs < 0 ? 0 : (long long)secs;
+
+	if (s < 60)
+		snprintf(dst, len, "%lld s", s);
+	else if (s < 3600)
+		snprintf(dst, len, "%lld min", s / 60);
+	else if (s < 86400)
+		snprintf(dst, len, "%lld h %lld min", s / 3600, s % 3600 / 60);
+	else
+		snprintf(
+		    dst, len, "%lld d %lld h", s / 86400, s % 86400 / 3600);
+}
+
 /* Parse "8MiB", "512KiB", "1GiB", "4096" (bytes); -1 if malformed. */
 int
 util_parse_size(const char *s, uint64_t *out_bytes)

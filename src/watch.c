@@ -245,6 +245,18 @@ watch_busy(const struct watch *w)
 	return w->phase != WATCH_IDLE;
 }
 
+/* Wall-clock ms of the next poll; 0 while one is in flight or queued. */
+int64_t
+watch_next_poll_ms(const struct watch *w)
+{
+	uint64_t due = w->job != NULL ? sched_due_ms(w->job) : 0;
+	uint64_t now = monotime_ms();
+
+	if (due == 0 || watch_busy(w))
+		return 0;
+	return monotime_wall_ms() + (int64_t)(due > now ? due - now : 0);
+}
+
 /* Log a one-line summary of the watch (SIGUSR1). */
 void
 watch_log_summary(const struct watch *w)

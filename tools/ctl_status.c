@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -17,10 +19,12 @@
 #include "ctl_status.h"
 #include "json.h"
 #include "task.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define CTL_EX_USAGE 64
 #define CTL_EX_CONFIG 78
+#define CTL_EX_UNAVAILABLE 69 /* no daemon answers */
 #define CTL_DEFAULT_LISTEN "127.0.0.1:9465"
 #define CTL_TIMEOUT_MS 10000
 #define CTL_MAX_BODY (256 * 1024 * 1024)
@@ -70,7 +74,10 @@ ctl_write_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* GET base + path into body; -1 with a message on stderr. */
+/*
+ * GET base + path into body; -1 with a message on stderr.  Exits 69 when
+ * nothing listens there.
+ */
 static int
 ctl_get(const char *base, const char *path, struct buf *body, long *code)
 {
@@ -94,6 +101,15 @@ ctl_get(const char *base, const char *path, struct buf *body, long *code)
 	curl_easy_setopt(
 	    c, CURLOPT_USERAGENT, "taskwatchctl/" TASKWATCH_VERSION);
 	rc = curl_easy_perform(c);
+	if (rc == CURLE_COULDNT_CONNECT) {
+		fprintf(stderr,
+		    "taskwatchctl: is taskwatchd running? (tried %s; use -s "
+		    "or -f)\n",
+		    strncmp(base, "http://", 7) == 0 ? base + 7 : base);
+		curl_easy_cleanup(c);
+		free(url);
+		exit(CTL_EX_UNAVAILABLE);
+	}
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "taskwatchctl: %s: %s\n", url,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
@@ -140,26 +156,57 @@ ctl_base_url(const char *addr)
 	return url;
 }
 
+/*
+ * The listen address a config file gives when it does not load as a
+ * whole: taken from what can be read, with a warning; the default
+ * otherwise.  A bad edit must not keep the operator from a running daemon.
+ */
+static char *
+ctl_address_salvage(const char *path, const char *errors)
+{
+	char *listen = NULL, *cause = NULL, *addr;
+	const char *nl = errors ? strchr(errors, '\n') : NULL;
+
+	fprintf(stderr, "taskwatchctl: warning: %.*s%s\n",
+	    errors ? (int)(nl ? nl - errors : (long)strlen(errors)) : 0,
+	    errors ? errors : "", errors ? "" : path);
+	if (config_peek(path, "daemon", "listen", &listen, &cause) == 0 &&
+	    listen != NULL) {
+		fprintf(stderr,
+		    "taskwatchctl: warning: %s does not load (run "
+		    "taskwatchctl check); using its daemon.listen %s\n",
+		    path, listen);
+		return listen;
+	}
+	free(cause);
+	free(listen);
+	fprintf(stderr,
+	    "taskwatchctl: warning: no daemon.listen read from %s; using "
+	    "%s\n",
+	    path, CTL_DEFAULT_LISTEN);
+	addr = xstrdup(CTL_DEFAULT_LISTEN);
+	return addr;
+}
+
 /* Where the endpoint is: -s, the config's listen, or the default. */
 static int
 ctl_address(const struct ctl_opts *o, char **addr)
 {
 	struct config *conf;
+	const char *path = o->file ? o->file : CONFIG_DEFAULT_PATH;
 	char *errors = NULL;
 
 	if (o->server != NULL) {
 		*addr = xstrdup(o->server);
 		return 0;
 	}
-	conf = config_load(o->file ? o->file : CONFIG_DEFAULT_PATH, &errors);
-	if (conf == NULL) {
-		if (o->file != NULL) {
-			fputs(errors ? errors : "invalid config\n", stderr);
-			free(errors);
-			return CTL_EX_CONFIG;
-		}
-		free(errors);
+	if (o->file == NULL && access(path, F_OK) == -1) {
 		*addr = xstrdup(CTL_DEFAULT_LISTEN);
+		return 0;
+	}
+	if ((conf = config_load(path, &errors)) == NULL) {
+		*addr = ctl_address_salvage(path, errors);
+		free(errors);
 		return 0;
 	}
 	if (conf->daemon.listen == NULL || *conf->daemon.listen == '\0') {
@@ -273,6 +320,31 @@ ctl_int(const struct json *v, const char *key, char *dst, size_t len)
 		snprintf(dst, len, "-");
 }
 
+/*
+ * A time member relative to now: "12 s ago", "in 30 s"; "now" within a
+ * second; "-" if absent or not a time.
+ */
+static void
+ctl_rel(const struct json *v, const char *key, char *dst, size_t len)
+{
+	const char *s = json_get_str(v, key);
+	char span[32];
+	int64_t t, d;
+
+	if (s == NULL || util_parse_time(s, 0, &t) == -1) {
+		snprintf(dst, len, "-");
+		return;
+	}
+	d = t - (int64_t)time(NULL);
+	util_format_age(d < 0 ? -d : d, span, sizeof(span));
+	if (d == 0)
+		snprintf(dst, len, "now");
+	else if (d < 0)
+		snprintf(dst, len, "%s ago", span);
+	else
+		snprintf(dst, len, "in %s", span);
+}
+
 /* 1 if a bool member is true. */
 static int
 ctl_true(const struct json *v, const char *key)
@@ -288,21 +360,26 @@ ctl_watches(const struct buf *body)
 {
 	static const char *const head[] = { "WATCH", "API", "ACCOUNT",
 		"INTERVAL", "STATE", "TASKS", "FAILS", "LAST SUCCESS",
-		"LAST ERROR" };
+		"NEXT POLL", "LAST ERROR" };
 	const struct json *w;
 	struct ctl_table t;
 	struct json *root;
-	char tasks[32], fails[32];
-	const char *row[9];
+	char tasks[32], fails[32], last[48], next[48];
+	const char *row[10];
 	size_t i;
 
 	if ((root = ctl_parse("/api/v1/watches", body)) == NULL)
 		return 1;
-	ctl_table_init(&t, head, 9);
+	ctl_table_init(&t, head, 10);
 	for (i = 0; i < json_len(root); i++) {
 		w = json_at(root, i);
 		ctl_int(w, "tasks", tasks, sizeof(tasks));
 		ctl_int(w, "consecutive_failures", fails, sizeof(fails));
+		ctl_rel(w, "last_success", last, sizeof(last));
+		if (ctl_true(w, "polling"))
+			snprintf(next, sizeof(next), "polling");
+		else
+			ctl_rel(w, "next_poll", next, sizeof(next));
 		row[0] = json_get_str(w, "name");
 		row[1] = json_get_str(w, "api");
 		row[2] = json_get_str(w, "account");
@@ -312,8 +389,9 @@ ctl_watches(const struct buf *body)
 					       : "failing";
 		row[5] = tasks;
 		row[6] = fails;
-		row[7] = json_get_str(w, "last_success");
-		row[8] = json_get_str(w, "last_error");
+		row[7] = last;
+		row[8] = next;
+		row[9] = json_get_str(w, "last_error");
 		ctl_table_row(&t, row);
 	}
 	ctl_table_print(&t);
@@ -364,7 +442,7 @@ ctl_tasks(const struct buf *body)
 	const struct json *e, *t;
 	struct ctl_table tab;
 	struct json *root;
-	char progress[32];
+	char progress[32], started[48];
 	const char *row[8], *cluster;
 	int64_t p;
 	size_t i;
@@ -389,7 +467,8 @@ ctl_tasks(const struct buf *body)
 		row[3] = json_get_str(t, "type");
 		row[4] = cluster;
 		row[5] = json_get_str(t, "id");
-		row[6] = json_get_str(t, "started_at");
+		ctl_rel(t, "started_at", started, sizeof(started));
+		row[6] = started;
 		row[7] = json_get_str(t, "reason");
 		ctl_table_row(&tab, row);
 	}

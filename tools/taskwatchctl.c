@@ -1,7 +1,8 @@
 /*
  * taskwatchctl: the operator's tool.  `check` is the same config check as
- * `taskwatchd -n`; `status`, `watches` and `tasks` read the daemon's status
- * endpoint (tools/ctl_status.c); sign comes with request signing.
+ * `taskwatchd -n`; `status`, `watches`, `tasks` and `dead list` read the
+ * daemon's status endpoint (tools/ctl_status.c); sign comes with request
+ * signing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,24 +12,77 @@
 #include "config.h"
 #include "ctl_sign.h"
 #include "ctl_status.h"
+#include "ctl_test.h"
 
 #define CTL_EX_USAGE 64
 #define CTL_EX_CONFIG 78
 
+/* A command: its word, its runner (argv[0] is the word) and its synopsis. */
+struct ctl_cmd {
+	const char *name;
+	int (*run)(int argc, char *argv[]);
+	const char *synopsis;
+	const char *help;
+};
+
+static int ctl_check(int, char *[]);
+
+/* The commands, in the order usage lists them. */
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "check", ctl_check, "check [-v] [-f file]",
+	    "check the config and its secrets (as taskwatchd -n)" },
+	{ "status", ctl_status, "status [--json] [-s host:port] [-f file]",
+	    "the daemon's health, watches, tasks and notifications" },
+	{ "watches", ctl_status, "watches [--json] [-s host:port] [-f file]",
+	    "one line per watch: state, failures, last success, next poll" },
+	{ "tasks", ctl_status,
+	    "tasks [--watch name] [--state state] [--json] [-s host:port] "
+	    "[-f file]",
+	    "one line per task the daemon knows" },
+	{ "dead", ctl_status,
+	    "dead list [--notifier name] [--json] [-s host:port] [-f file]",
+	    "one line per dead letter: why, the receiver's status and answer" },
+	{ "test-event", ctl_test_event,
+	    "test-event --watch name [--kind kind] [--type type] [--cluster "
+	    "id]\n"
+	    "                          [--from state] [--to state] [--json] "
+	    "[-f file]",
+	    "which rules and notifiers an event would reach (sends nothing)" },
+	{ "sign", ctl_sign,
+	    "sign huawei|alibaba-v2|alibaba-v3 --method M --url URL ...",
+	    "show how a request is signed, step by step" },
+};
+
+/* Print usage to fp. */
+static void
+ctl_print_usage(FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		fprintf(fp, "%s taskwatchctl %s\n",
+		    i == 0 ? "usage:" : "      ", ctl_cmds[i].synopsis);
+	fprintf(fp, "       taskwatchctl --version | --help\n");
+}
+
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) ctl_usage(void)
 {
-	fprintf(stderr,
-	    "usage: taskwatchctl check [-v] [-f file]\n"
-	    "       taskwatchctl status | watches [--json] "
-	    "[-s host:port] [-f file]\n"
-	    "       taskwatchctl tasks [--watch name] [--state "
-	    "state] [--json] [-s host:port] [-f file]\n"
-	    "       taskwatchctl dead list [--notifier name] [--json] "
-	    "[-s host:port] [-f file]\n"
-	    "       taskwatchctl sign huawei|alibaba-v2|alibaba-v3 --method M "
-	    "--url URL ...\n");
+	ctl_print_usage(stderr);
 	exit(CTL_EX_USAGE);
+}
+
+/* --help: usage, then one line per command; exit 0. */
+static void __attribute__((noreturn)) ctl_help(void)
+{
+	size_t i;
+
+	ctl_print_usage(stdout);
+	printf("\n");
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		printf("  %-9s %s\n", ctl_cmds[i].name, ctl_cmds[i].help);
+	printf("\nSee taskwatchctl(8).\n");
+	exit(0);
 }
 
 /* check: load and validate the config; -v prints it normalised. */
@@ -72,19 +126,19 @@ ctl_check(int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
+	size_t i;
+
 	if (argc < 2)
 		ctl_usage();
-	if (strcmp(argv[1], "check") == 0)
-		return ctl_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "watches") == 0 ||
-	    strcmp(argv[1], "tasks") == 0 || strcmp(argv[1], "dead") == 0)
-		return ctl_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sign") == 0)
-		return ctl_sign(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (strcmp(argv[1], ctl_cmds[i].name) == 0)
+			return ctl_cmds[i].run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("taskwatchctl %s\n", TASKWATCH_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		ctl_help();
 	fprintf(stderr, "taskwatchctl: unknown command \"%s\"\n", argv[1]);
 	ctl_usage();
 }

@@ -35,6 +35,7 @@ import urllib.request
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SLOW = float(os.environ.get("TW_SLOW", "1") or 1)
 AM_BIN = os.environ.get("AM_BIN", "/usr/bin/prometheus-alertmanager")
+LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [a-z]+: ")
 PROJECT = "0549b4a43100d4f32f51c01c2fe4acdb"
 # The credentials the integration tests (auth.sh) give the simulator.
 HW_AK, HW_SK = "HWAKTESTQTWAOYTTINDU", "hwSecretKey-4f1c9a7e-do-not-log"
@@ -429,7 +430,7 @@ class Chaos:
         with the wall clock when read."""
         env = dict(os.environ, TW_AK=HW_AK, TW_SK=HW_SK, TW_ALI_ID=ALI_ID,
                    TW_ALI_SECRET=ALI_SECRET)
-        p = subprocess.Popen([os.path.join(TOP, "bin/taskwatchd"), "-d",
+        p = subprocess.Popen([os.path.join(TOP, "bin/taskwatchd"), "-dv",
                               "-f", self.conf], env=env,
                              stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL,
@@ -448,6 +449,8 @@ class Chaos:
         """Thread: stamp and keep each line of a run's stderr."""
         for raw in p.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            # Drop the "TIME level: " that stderr lines start with.
+            line = LOG_PREFIX.sub("", line, count=1)
             if line.startswith("http: "):
                 continue    # request traces: too many to keep
             with self.log_lock:

@@ -113,7 +113,7 @@ A=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-a","instan
 check "simulator created the job" test -n "$A"
 
 start_daemon "$TMP/taskwatchd-1.yaml"
-"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd-2.yaml" >"$TMP/daemon2.out" \
+"$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd-2.yaml" >"$TMP/daemon2.out" \
     2>"$TMP/daemon2.log" &
 D2_PID=$!
 wait_for 10 test "$(sim_count dds.jobs)" -ge 4

@@ -87,7 +87,7 @@ YAML
 
 # run_daemon: start taskwatchd, its log appended to all.log.
 run_daemon() {
-	"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" \
+	"$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" \
 	    >>"$TMP/daemon.out" 2>>"$TMP/all.log" &
 	DAEMON_PID=$!
 }
@@ -163,7 +163,7 @@ check "nothing left in the outbox after a clean stop" \
     test "$(find "$TMP/state/outbox" -name '*.json' | wc -l)" -eq 0
 before=$(received_all | wc -l)
 : >"$TMP/clean.log"
-"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" 2>"$TMP/clean.log" &
+"$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" 2>"$TMP/clean.log" &
 DAEMON_PID=$!
 wait_for 10 grep -q 'first poll since the restart' "$TMP/clean.log"
 sleep $(( SLOW * 2 ))

@@ -44,7 +44,7 @@ st() { sim PATCH "/_sim/tasks/$1" "{\"status\":\"$2\"}" >/dev/null; }
 detected() { grep -a -c ' id=[0-9a-f]*:' "$TMP/all.log"; }
 wait_detected() { local n=$1; wait_for 10 eval 'test "$(detected)" -ge '"$n"; }
 run_daemon() {
-	"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" 2>>"$TMP/all.log" &
+	"$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" 2>>"$TMP/all.log" &
 	DAEMON_PID=$!
 }
 
@@ -123,6 +123,6 @@ rm -f "$MNT/filler"
 stop_daemon
 check "SIGTERM exits 0" test "$DAEMON_RC" -eq 0
 if [ "$FAILS" -ne 0 ]; then
-	echo "--- daemon log"; grep -v '^http:' "$TMP/all.log" | tail -n 40
+	echo "--- daemon log"; grep -v 'Z debug: http:' "$TMP/all.log" | tail -n 40
 fi
 finish

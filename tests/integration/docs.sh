@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The manuals against the code: `mandoc -Tlint -Wwarning` is clean on every
-# page, and every key the config parser accepts (the key tables of
-# src/config.c, read mechanically) is documented in taskwatchd.yaml.5 and
-# shown in conf/taskwatchd.yaml.example.  Also: every event kind, flag,
-# signal, taskwatchctl command and metric name appears where it belongs.
+# The manuals against the code, both ways, read mechanically from the
+# sources: `mandoc -Tlint -Wwarning` is clean on every page; every config
+# key the parser accepts is in taskwatchd.yaml.5 and the example config,
+# and every key the manual lists exists; every metric, endpoint, flag,
+# taskwatchctl command and option, simulator option and state_dir file
+# the code has is documented, and everything of those kinds the manuals
+# and the README name exists in the code.
 . "$(dirname "$0")/lib.sh"
 MAN=$TOP/man
 CONF5=$MAN/taskwatchd.yaml.5
@@ -89,4 +91,80 @@ for w in 'Cm check' 'Cm status' 'Cm watches' 'Cm tasks' 'Cm dead list' \
 	grep -qF -- "$w" "$MAN/taskwatchctl.8" || missing="$missing $w"
 done
 check "taskwatchctl.8 has every command and option${missing:+ (missing:$missing)}" test -z "$missing"
+
+# --- Both ways, from the sources ------------------------------------------
+SRC="$TOP/src/*.c $TOP/include/*.h"
+# both WHAT CODE-LIST DOC-LIST: every code item documented, every
+# documented item in the code.
+both() {
+	local what=$1 code=$2 doc=$3 undoc unreal
+	check "$(wc -w <<<"$code") of kind \"$what\" read from the code" test -n "$code"
+	undoc=$(comm -23 <(sort -u <<<"$code") <(sort -u <<<"$doc") | tr '\n' ' ')
+	unreal=$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$doc") | tr '\n' ' ')
+	check "every $what of the code is documented${undoc:+ (missing: $undoc)}" test -z "${undoc// /}"
+	check "every $what documented exists in the code${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+}
+
+# Config keys the manual describes (.It Ic key) exist in the key tables.
+doc=$(grep -oE '^\.It Ic [a-z_]+' "$CONF5" | awk '{ print $3 }' | sort -u)
+unreal=$(comm -13 <(sort -u <<<"$keys") <(sort -u <<<"$doc") | tr '\n' ' ')
+check "every key taskwatchd.yaml.5 describes exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+
+# Metrics: the names the code defines; those taskwatchd.8 and the README
+# name (histogram series suffixes folded into their family).
+code=$(cat $SRC | grep -ohE '"(taskwatch|process)_[a-z_]+"' | tr -d '"' | sort -u)
+doc=$(cat "$MAN/taskwatchd.8" | grep -ohE '(taskwatch|process)_[a-z_]+' | sort -u)
+readme=$(grep -ohE '(taskwatch|process)_[a-z_]+' "$TOP/README" | sort -u)
+both "metric (taskwatchd.8)" "$code" "$doc"
+fold() { sed -E 's/_(bucket|sum|count)$//' | sort -u; }
+unreal=$(comm -13 <(fold <<<"$code") <(fold <<<"$readme") | tr '\n' ' ')
+check "every metric the README names exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+
+# Status endpoints: the paths status.c answers; those the manuals and the
+# README name.
+code=$(grep -ohE 'strcmp\(path, "/[a-z0-9/]*"\)' "$TOP/src/status.c" | grep -oE '"/[a-z0-9/]+"' | tr -d '"' | sort -u)
+doc=$(grep -ohE '/(api/v1/[a-z]+|healthz|livez|readyz|metrics)\b' "$MAN/taskwatchd.8" | sort -u)
+both "status endpoint (taskwatchd.8)" "$code" "$doc"
+readme=$(grep -ohE '/(api/v1/[a-z]+|healthz|livez|readyz|metrics)\b' "$TOP/README" "$MAN/taskwatchctl.8" | sort -u)
+unreal=$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$readme") | tr '\n' ' ')
+check "every endpoint the README and taskwatchctl.8 name exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+
+# longopts FILE...: the long option names of getopt_long tables.
+longopts() { cat "$@" | grep -ohE '^[[:space:]]*\{ "[a-z-]+", (no|required|optional)_argument' | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u; }
+# taskwatchd: its flags (getopt string and long options) and the manual's.
+code=$( (grep -oE 'getopt_long\(argc, argv, "[a-zA-Z:]+"' "$TOP/src/main.c" | sed -E 's/.*"([^"]*)"/\1/' | tr -d ':' | grep -o . | sed 's/^/-/'; longopts "$TOP/src/main.c" | sed 's/^/--/') | sort -u)
+doc=$(grep -oE '^\.It Fl (Fl )?[a-z-]+' "$MAN/taskwatchd.8" | sed -E 's/^\.It Fl Fl /--/; s/^\.It Fl /-/' | sort -u)
+both "taskwatchd flag" "$code" "$doc"
+# taskwatch-sim.
+code=$( (grep -oE 'getopt_long\(argc, argv, "[a-zA-Z:]+"' "$TOP/tools/sim/sim_main.c" | sed -E 's/.*"([^"]*)"/\1/' | tr -d ':' | grep -o . | sed 's/^/-/'; longopts "$TOP/tools/sim/sim_main.c" | sed 's/^/--/') | sort -u)
+doc=$(sed -n '/^\.Sh DESCRIPTION/,/^\.El/p' "$MAN/taskwatch-sim.1" | grep -oE '^\.It Fl (Fl )?[a-z-]+' | sed -E 's/^\.It Fl Fl /--/; s/^\.It Fl /-/' | sort -u)
+both "taskwatch-sim option" "$code" "$doc"
+
+# taskwatchctl: the command table and the SYNOPSIS; the long options of its
+# sources and those the manual names.
+code=$(grep -oE '^[[:space:]]*\{ "[a-z-]+", ctl_[a-z_]+,' "$TOP/tools/taskwatchctl.c" | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
+doc=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$MAN/taskwatchctl.8" | awk '/^\.Nm taskwatchctl/ { getline; if ($1 == ".Cm") print $2 }' | sort -u)
+check "taskwatchctl command table found ($(wc -w <<<"$code") commands)" test "$(wc -w <<<"$code")" -ge 5
+both "taskwatchctl command" "$code" "$doc"
+readme=$(grep -ohE '(^ +|`)taskwatchctl [a-z][a-z-]+' "$TOP/README" | awk '{ print $2 }' | sort -u)
+unreal=$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$readme") | tr '\n' ' ')
+check "every taskwatchctl command the README names exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+code=$( (longopts "$TOP"/tools/*.c; echo version; echo help) | sort -u)
+doc=$(grep -v 'Nm taskwatchd' "$MAN/taskwatchctl.8" | grep -ohE 'Fl Fl [a-z-]+' | awk '{ print $3 }' | sort -u)
+both "taskwatchctl long option" "$code" "$doc"
+
+# Files under state_dir: those the code's comments name as
+# {state_dir}/NAME (and the task table's file), and those FILES lists.
+code=$( (cat $SRC | grep -ohE '\{state_dir\}/[a-z][a-z.-]*' | sed 's|{state_dir}/||'; \
+    sed -n 's/^#define STATEFILE_NAME "\(.*\)"/\1/p' "$TOP/include/statefile.h") |
+    sed -E 's/\.$//' | sort -u)
+doc=$(sed -n '/^\.Sh FILES/,/^\.Sh /p' "$MAN/taskwatchd.8" | grep -oE '^\.It Pa /var/lib/taskwatchd/[a-z][a-z.-]*' | sed 's|.*/var/lib/taskwatchd/||' | sort -u)
+undoc=$(comm -23 <(sort -u <<<"$code") <(sort -u <<<"$doc") | tr '\n' ' ')
+check "every state_dir file of the code is in taskwatchd.8 FILES${undoc:+ (missing: $undoc)}" test -z "${undoc// /}"
+unreal=
+for f in $doc; do
+	base=${f%.tmp}
+	grep -qF -- "$base" $SRC || unreal="$unreal $f"
+done
+check "every state_dir file in taskwatchd.8 FILES exists in the code${unreal:+ (not in the code:$unreal)}" test -z "$unreal"
 finish

@@ -76,10 +76,10 @@ start_daemon() {
 		valgrind -q --error-exitcode=99 --leak-check=full \
 		    --errors-for-leak-kinds=definite,indirect \
 		    --show-leak-kinds=definite,indirect \
-		    "$TOP/bin/taskwatchd" -d -f "$conf" "$@" \
+		    "$TOP/bin/taskwatchd" -dv -f "$conf" "$@" \
 		    >"$TMP/daemon.out" 2>"$TMP/daemon.log" &
 	else
-		"$TOP/bin/taskwatchd" -d -f "$conf" "$@" \
+		"$TOP/bin/taskwatchd" -dv -f "$conf" "$@" \
 		    >"$TMP/daemon.out" 2>"$TMP/daemon.log" &
 	fi
 	DAEMON_PID=$!

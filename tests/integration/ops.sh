@@ -121,12 +121,12 @@ cp "$TMP/good.yaml" "$TMP/taskwatchd.yaml"
 
 # --- SIGUSR1: one line for the daemon, one per watch and notifier.
 kill -USR1 "$DAEMON_PID"
-wait_for 5 grep -q '^summary: ' "$TMP/daemon.log"
-check "SIGUSR1: daemon summary" grep -q '^summary: 3 watches, [0-9]* tasks, [0-9]* notifications pending' "$TMP/daemon.log"
+wait_for 5 grep -q ': summary: ' "$TMP/daemon.log"
+check "SIGUSR1: daemon summary" grep -q ': summary: 3 watches, [0-9]* tasks, [0-9]* notifications pending' "$TMP/daemon.log"
 for w in w-keep w-change w-new; do
-	check "SIGUSR1: line for $w" grep -q "^watch $w: api=dds.jobs up polls_ok=" "$TMP/daemon.log"
+	check "SIGUSR1: line for $w" grep -q ": watch $w: api=dds.jobs up polls_ok=" "$TMP/daemon.log"
 done
-check "SIGUSR1: line for the notifier" grep -q '^notifier hook (webhook): pending 0' "$TMP/daemon.log"
+check "SIGUSR1: line for the notifier" grep -q ': notifier hook (webhook): pending 0' "$TMP/daemon.log"
 
 # --- SIGTERM drains a slow delivery within shutdown_timeout (5s).
 sim POST /_sim/faults '{"endpoint":"sink","mode":"latency","latency_ms":1500}' >/dev/null
@@ -168,7 +168,7 @@ check "the undelivered notification is logged" grep -q 'still undelivered after 
 # --- Start failures: one line, the right exit status, nothing started.
 # start_fail CONFIG: run the daemon, which must exit by itself.
 start_fail() {
-	timeout 10 "$TOP/bin/taskwatchd" -d -f "$1" >/dev/null 2>"$TMP/fail.err"
+	timeout 10 "$TOP/bin/taskwatchd" -dv -f "$1" >/dev/null 2>"$TMP/fail.err"
 	RC=$?
 	LINES=$(wc -l <"$TMP/fail.err")
 }
@@ -204,10 +204,10 @@ sed "s|  state_dir: .*|  state_dir: $PUB/state|; s|    secret_file: .*||" "$TMP/
 chmod 644 "$PUB/taskwatchd.yaml"
 if [ "$(id -u)" = 0 ]; then
 	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    "$TOP/bin/taskwatchd" -d -f "$PUB/taskwatchd.yaml" >/dev/null 2>"$TMP/fail.err"
+	    "$TOP/bin/taskwatchd" -dv -f "$PUB/taskwatchd.yaml" >/dev/null 2>"$TMP/fail.err"
 	RC=$?
 else
-	timeout 10 "$TOP/bin/taskwatchd" -d -f "$PUB/taskwatchd.yaml" >/dev/null 2>"$TMP/fail.err"
+	timeout 10 "$TOP/bin/taskwatchd" -dv -f "$PUB/taskwatchd.yaml" >/dev/null 2>"$TMP/fail.err"
 	RC=$?
 fi
 LINES=$(wc -l <"$TMP/fail.err")

@@ -59,7 +59,7 @@ st() { sim PATCH "/_sim/tasks/$1" "{\"status\":\"$2\"}" >/dev/null; }
 detected() { grep -a -c ' id=[0-9a-f]*:' "$TMP/all.log"; }
 wait_detected() { local n=$1; wait_for 10 eval 'test "$(detected)" -ge '"$n"; }
 run_daemon() {
-	"$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" 2>>"$TMP/all.log" &
+	"$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" 2>>"$TMP/all.log" &
 	DAEMON_PID=$!
 }
 

@@ -105,7 +105,7 @@ check "the daemon ran on after a corrupt line" test "$DAEMON_RC" -eq 0
 
 # A state_dir that cannot be made: one line, exit 1.
 sed "s|state_dir: .*|state_dir: /dev/null/state|" "$TMP/taskwatchd.yaml" >"$TMP/bad.yaml"
-out=$("$TOP/bin/taskwatchd" -d -f "$TMP/bad.yaml" 2>&1)
+out=$("$TOP/bin/taskwatchd" -dv -f "$TMP/bad.yaml" 2>&1)
 rc=$?
 check "unusable state_dir: exit 1 (got $rc)" test "$rc" -eq 1
 check "unusable state_dir: one clear line" \

@@ -106,9 +106,16 @@ check "taskwatchctl status: healthy, exit 0" test $rc -eq 0 -a -n "$(grep 'healt
 check "taskwatchctl status: counts" grep -q '^tasks: 2 (FAILED 2)$' <<<"$out"
 out=$("$CTL" watches -s "127.0.0.1:$HPORT")
 check "taskwatchctl watches: table" test "$(awk 'NR==2 { print $1, $2, $3, $4, $5, $6 }' <<<"$out")" = "dds-test dds.jobs sim 300ms up 2"
+check "taskwatchctl watches: last success as an age" grep -qE ' ([0-9]+ s ago|now) ' <<<"$out"
+check "taskwatchctl watches: next poll" grep -qE 'NEXT POLL' <<<"$out"
+next_poll_shown() { "$CTL" watches -s "127.0.0.1:$HPORT" | grep -qE ' (in [0-9]+ s|now) '; }
+wait_for 5 next_poll_shown
+check "taskwatchctl watches: next poll as \"in N s\"" next_poll_shown
+check "/api/v1/watches: next_poll is a time" grep -q '^20' <<<"$(get /api/v1/watches | jq -r '.[0].next_poll // "polling"' | sed 's/^polling$/20/')"
 out=$("$CTL" tasks --state FAILED -s "127.0.0.1:$HPORT")
 check "taskwatchctl tasks --state FAILED: header + 2 rows" test "$(wc -l <<<"$out")" -eq 3
 check "taskwatchctl tasks: reason column" grep -q 'disk full$' <<<"$out"
+check "taskwatchctl tasks: started as an age" grep -qE ' (ago|now) ' <<<"$out"
 check "taskwatchctl tasks --json is the endpoint's JSON" test "$("$CTL" tasks --json --watch dds-test -s "127.0.0.1:$HPORT" | jq -c .)" = "$(get '/api/v1/tasks?watch=dds-test' | jq -c .)"
 check "taskwatchctl watches --json" test "$("$CTL" watches --json -s "127.0.0.1:$HPORT" | jq -r '.[0].name')" = dds-test
 check "taskwatchctl status --json" test "$("$CTL" status --json -s "127.0.0.1:$HPORT" | jq -c '[.healthy, .watches, .tasks]')" = "[true,1,2]"
@@ -146,8 +153,19 @@ wait_for 5 closed
 check "listen \"\" closes the endpoint" closed
 "$CTL" status -f "$TMP/taskwatchd.yaml" >/dev/null 2>"$TMP/ctl.err"; rc=$?
 check "taskwatchctl says the endpoint is disabled" test $rc -eq 1 -a -n "$(grep disabled "$TMP/ctl.err")"
-"$CTL" status -s "127.0.0.1:$HPORT2" >/dev/null 2>&1; rc=$?
-check "taskwatchctl status with nothing listening: exit 1" test $rc -eq 1
+"$CTL" status -s "127.0.0.1:$HPORT2" >/dev/null 2>"$TMP/ctl.err"; rc=$?
+check "taskwatchctl status with nothing listening: exit 69" test $rc -eq 69
+check "and asks whether taskwatchd runs" grep -q "^taskwatchctl: is taskwatchd running? (tried 127.0.0.1:$HPORT2; use -s or -f)$" "$TMP/ctl.err"
+# A bad edit of the config must not keep taskwatchctl from the daemon,
+# which still runs on the old config.
+write_config "127.0.0.1:$HPORT2"
+kill -HUP "$DAEMON_PID"
+wait_for 5 moved
+printf 'bogus_section: 1\n' >>"$TMP/taskwatchd.yaml"
+out=$("$CTL" status -f "$TMP/taskwatchd.yaml" 2>"$TMP/ctl.err"); rc=$?
+check "taskwatchctl status -f on an invalid config: exit 0" test $rc -eq 0
+check "with a warning naming the problem" grep -q 'warning: .*bogus_section' "$TMP/ctl.err"
+check "and the address read from it anyway" grep -q "127.0.0.1:$HPORT2" <<<"$out"
 
 stop_daemon
 check "SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
@@ -157,7 +175,7 @@ check "SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
 SIM2=$!
 wait_for 5 test -s "$TMP/sim2.port"
 write_config "127.0.0.1:$(cat "$TMP/sim2.port")"
-timeout 10 "$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" >/dev/null 2>"$TMP/taken.err"; rc=$?
+timeout 10 "$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" >/dev/null 2>"$TMP/taken.err"; rc=$?
 kill -TERM "$SIM2"; wait "$SIM2" 2>/dev/null
 check "a taken listen port: exit 1 (got $rc)" test $rc -eq 1
 check "with one line saying so" grep -q "^taskwatchd: cannot listen on 127.0.0.1:[0-9]*: Address already in use$" "$TMP/taken.err"

@@ -64,7 +64,7 @@ unshare --mount -- /bin/sh -c '
 	done
 	mount --rbind "$dev" /dev || exit 99
 	: >"$dev/../ns-ok"
-	exec "$@"' sh "$DEV" "$TOP/bin/taskwatchd" -d -f "$TMP/taskwatchd.yaml" \
+	exec "$@"' sh "$DEV" "$TOP/bin/taskwatchd" -dv -f "$TMP/taskwatchd.yaml" \
     >"$TMP/daemon.out" 2>"$TMP/daemon.log" &
 DAEMON_PID=$!
 wait_for 5 test -e "$TMP/ns-ok" || { wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=; skip "cannot mount in a namespace"; }

@@ -21,6 +21,7 @@
 #include "sim.h"
 
 static void sim_usage(void) __attribute__((noreturn));
+static void sim_help(void) __attribute__((noreturn));
 
 /* Print usage and exit 64. */
 static void
@@ -36,6 +37,28 @@ sim_usage(void)
 	    "[--lifecycle-tasks N] [--lifecycle-clusters N]\n"
 	    "       taskwatch-sim --version\n");
 	exit(SIM_EX_USAGE);
+}
+
+/* --help: one line per option on stdout, exit 0. */
+static void
+sim_help(void)
+{
+	fputs("usage: taskwatch-sim [options]\n"
+	      "  -v                        log every request\n"
+	      "  --port N                  listen on 127.0.0.1:N (0: any)\n"
+	      "  --port-file FILE          write the bound port to FILE\n"
+	      "  --scenario FILE           play the scenario in FILE\n"
+	      "  --exit-after DURATION     exit after DURATION\n"
+	      "  --bulk CLUSTERSxTASKS     serve a large generated listing\n"
+	      "  --bulk-api API            the API of --bulk (default all)\n"
+	      "  --change-rate N/s         change N bulk tasks per second\n"
+	      "  --lifecycles SEED         random task lifecycles (chaos)\n"
+	      "  --lifecycle-tasks N       tasks of --lifecycles (60)\n"
+	      "  --lifecycle-clusters N    clusters of --lifecycles (3)\n"
+	      "  --version                 print the version and exit\n"
+	      "  --help                    print this help and exit\n",
+	    stdout);
+	exit(0);
 }
 
 /* Write the port to path through a temporary file and a rename. */
@@ -89,6 +112,7 @@ main(int argc, char **argv)
 		{ "lifecycle-tasks", required_argument, NULL, 'T' },
 		{ "lifecycle-clusters", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *port_file = NULL, *scenario = NULL, *errstr;
@@ -180,6 +204,8 @@ main(int argc, char **argv)
 		case 'V':
 			printf("taskwatch-sim %s\n", TASKWATCH_VERSION);
 			exit(0);
+		case 'h':
+			sim_help();
 		default:
 			sim_usage();
 		}

@@ -212,6 +212,9 @@ struct config *config_load_stream(const char *path, FILE *fp, char **errors);
 void config_free(struct config *conf);
 /* Print the normalised config (every default filled in) as YAML, for -nv. */
 void config_print(const struct config *conf, FILE *fp);
+/* One notifier or rule as config_print writes it (caller frees). */
+char *config_notifier_text(const struct config_notifier *nf);
+char *config_rule_text(const struct config_rule *r);
 /* Find an account, watch or notifier by name; NULL if none. */
 struct config_account *config_find_account(
     const struct config *conf, const char *name);

@@ -66,5 +66,9 @@ const char *iam_project_id(struct iam *iam, const struct config_account *acct);
  * waiters get an error) and lift every hold after a failure.
  */
 void iam_reconfigure(struct iam *iam, const struct config *conf);
+/* Call cb with the expiry (unix seconds) of each cached token, for metrics. */
+void iam_foreach_token(const struct iam *iam,
+    void (*cb)(const char *account, int64_t expires_at_s, void *arg),
+    void *arg);
 
 #endif

@@ -25,6 +25,17 @@
 /* The HTTP client's totals (http_stats), set at each scrape. */
 #define METRICS_HTTP_REQUESTS "taskwatch_http_requests_total"
 #define METRICS_HTTP_REUSED "taskwatch_http_connections_reused_total"
+/* What an operator pages on (taskwatchd(8) METRICS). */
+#define METRICS_DEAD_LETTERS "taskwatch_dead_letters"
+#define METRICS_OUTBOX_OLDEST "taskwatch_outbox_oldest_pending_age_seconds"
+#define METRICS_STATE_WRITE_FAILURES "taskwatch_state_write_failures_total"
+#define METRICS_RELOAD_OK "taskwatch_config_last_reload_successful"
+#define METRICS_RELOAD_SUCCESS_TIME \
+	"taskwatch_config_last_reload_success_timestamp_seconds"
+#define METRICS_ACCOUNT_PAUSED "taskwatch_account_paused"
+#define METRICS_IAM_TOKEN_EXPIRY "taskwatch_iam_token_expiry_timestamp_seconds"
+#define METRICS_WATCH_FAILED "taskwatch_watch_failed"
+#define METRICS_PROCESS_START "process_start_time_seconds"
 
 enum metrics_type {
 	METRICS_COUNTER,

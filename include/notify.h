@@ -48,6 +48,13 @@ void notify_set_outbox(struct notify *n, struct outbox *ob);
  * without an outbox.  For /healthz.
  */
 int notify_storage_ok(const struct notify *n);
+/*
+ * Put dead letters back in the outbox and queue them (outbox_dead_retry):
+ * the one id names, or all with id NULL; only notifier's (NULL: any).
+ * For `taskwatchctl dead retry`.  *count moved; -1 with *cause.
+ */
+int notify_dead_retry(struct notify *n, const char *notifier, const char *id,
+    size_t *count, char **cause);
 
 /* One notifier's figures, for the status endpoint. */
 struct notify_stats {

@@ -109,7 +109,10 @@ struct notify_item {
 	uint64_t first_ms;      /* monotonic, first attempt */
 	enum notify_result result;
 	int64_t retry_after_ms;
-	char *error;                    /* last failure */
+	char *error;        /* last failure */
+	long answer_status; /* the receiver's last refusal */
+	char *answer;       /* its body's start; NULL if none */
+	size_t answer_len;
 	struct outbox_entry *obentry;   /* its durable copy; NULL if none */
 	TAILQ_ENTRY(notify_item) entry; /* in its key's FIFO */
 	TAILQ_ENTRY(notify_item) done_entry;
@@ -122,6 +125,13 @@ struct notify_item {
  */
 void notify_item_done(struct notify_item *it, enum notify_result result,
     int64_t retry_after_ms, const char *error);
+/*
+ * Keep what the receiver answered to the last attempt (status, and at
+ * most OUTBOX_EXCERPT_MAX bytes of its body) for a dead letter; call
+ * before notify_item_done.  Only a response: never request headers.
+ */
+void notify_item_answer(
+    struct notify_item *it, long status, const char *body, size_t len);
 /* Build (once) and return the item's event document. */
 const char *notify_item_body(struct notify_item *it, size_t *len);
 /*

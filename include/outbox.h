@@ -17,6 +17,7 @@
 #include "evt.h"
 
 #define OUTBOX_VERSION 1
+#define OUTBOX_EXCERPT_MAX 512 /* bytes of a receiver's answer kept */
 
 struct event_base;
 struct outbox;
@@ -63,13 +64,26 @@ struct outbox_entry *outbox_add(struct outbox *ob, const char *notifier,
 int outbox_sync(struct outbox *ob);
 /* Delivered: the entry leaves the box.  e is no longer the caller's. */
 void outbox_delivered(struct outbox_entry *e);
+/* What a receiver answered, kept in a dead letter; all borrowed. */
+struct outbox_answer {
+	long status;      /* HTTP status; 0 if none */
+	const char *body; /* its body (response only, never a request's) */
+	size_t len;
+};
 /*
- * Given up: the entry moves to dead/ with why and how many attempts were
- * made.  Returns the dead letter's path (caller frees), or NULL if the
+ * Given up: the entry moves to dead/ with why, how many attempts were
+ * made and (ans, may be NULL) the receiver's status and the start of its
+ * answer.  Returns the dead letter's path (caller frees), or NULL if the
  * disk refused it for now (it is retried).  e is no longer the caller's.
  */
 char *outbox_dead(struct outbox_entry *e, const struct evt *ev,
-    unsigned attempts, const char *reason, int64_t now_s);
+    unsigned attempts, const char *reason, const struct outbox_answer *ans,
+    int64_t now_s);
+/*
+ * The first OUTBOX_EXCERPT_MAX bytes of an answer, cut at a UTF-8
+ * boundary, control characters replaced by '?'; caller frees.
+ */
+char *outbox_excerpt(const char *body, size_t len);
 /* The caller stops holding e (shutdown); the file stays for next start. */
 void outbox_release(struct outbox_entry *e);
 /* Try the writes the disk refused again now; 0 if none is left. */
@@ -90,6 +104,57 @@ void outbox_saved(struct outbox *ob, int settled, uint64_t mark);
 int outbox_degraded(const struct outbox *ob);
 /* Entries not delivered yet of a notifier (NULL: all). */
 size_t outbox_pending(const struct outbox *ob, const char *notifier);
+/* One box's figures, for the status endpoint. */
+struct outbox_box_stats {
+	const char *name;          /* the notifier's; borrowed */
+	size_t pending;            /* not delivered yet */
+	size_t dead;               /* dead letters on disk */
+	int64_t oldest_pending_at; /* unix seconds; 0 if none pending */
+};
+/*
+ * Call cb with the figures of every box, configured notifier or not.
+ * Reads no directory: dead letters are counted at start and kept current.
+ */
+void outbox_foreach_box(const struct outbox *ob,
+    void (*cb)(const struct outbox_box_stats *st, void *arg), void *arg);
+/* Dead letters on disk of a notifier (NULL: all). */
+size_t outbox_dead_count(const struct outbox *ob, const char *notifier);
+
+/* A dead letter as read from its file. */
+struct outbox_dead_letter {
+	char *id; /* {seq}-{event id}: its file name without .json */
+	char *notifier;
+	char event_id[EVT_ID_LEN + 1];
+	int64_t dead_at;   /* unix seconds; 0 if unknown */
+	unsigned attempts; /* made before giving up */
+	char *reason;
+	long http_status; /* the receiver's answer; 0 if none */
+	char *response;   /* its first OUTBOX_EXCERPT_MAX bytes; may be NULL */
+};
+/*
+ * The dead letters of notifier (NULL: all), oldest first per notifier,
+ * read from dead/ (a directory scan: for an operator's request, not a
+ * scrape); *n of them.  Free with outbox_dead_list_free.
+ */
+struct outbox_dead_letter *outbox_dead_list(
+    struct outbox *ob, const char *notifier, size_t *n);
+void outbox_dead_list_free(struct outbox_dead_letter *v, size_t n);
+/* A dead letter put back in the outbox; ev passes to the callee. */
+typedef void (*outbox_requeue_cb)(const char *notifier, struct outbox_entry *e,
+    struct evt *ev, int64_t enqueued_at, void *arg);
+/*
+ * Put dead letters back in their notifier's outbox as pending entries
+ * with the same event id, enqueued now (so attempts and the give-up clock
+ * start again): the one id names (its {seq}-{event id}, or the event id)
+ * or, id NULL, all of them; only notifier's (NULL: any).  Each is written
+ * and synced in outbox/ before its dead letter is removed.  cb gets each
+ * entry to deliver (it owns it then); with cb NULL the entries are left
+ * for the next start.  *n says how many were moved; -1 with *cause
+ * (caller frees) if id matched none or one could not be moved.
+ */
+int outbox_dead_retry(struct outbox *ob, const char *notifier, const char *id,
+    outbox_requeue_cb cb, void *arg, size_t *n, char **cause);
+
 /* The seq and notifier of an entry, for logs and tests. */
 uint64_t outbox_entry_seq(const struct outbox_entry *e);
 /* The directory holding a notifier's entries (caller frees). */

@@ -59,5 +59,14 @@ struct ratelimit *ratelimit_set_get(struct ratelimit_set *set,
 /* The gate of an account if it has one yet; NULL otherwise. */
 struct ratelimit *ratelimit_set_find(
     struct ratelimit_set *set, const char *account);
+/*
+ * Call cb with each account's pause at now_ms: its kind
+ * (RATELIMIT_PAUSE_NONE when not paused) and the time left.
+ */
+void ratelimit_set_foreach_paused(const struct ratelimit_set *set,
+    uint64_t now_ms,
+    void (*cb)(const char *account, enum ratelimit_pause_kind kind,
+	uint64_t paused_ms, void *arg),
+    void *arg);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * The status endpoint (daemon.listen): GET /metrics, /healthz,
- * /api/v1/watches and /api/v1/tasks on libevent's evhttp, on the daemon's
- * own loop.  Every answer is built from memory at once; nothing waits.
+ * The status endpoint (daemon.listen): GET /metrics, /livez, /healthz,
+ * /api/v1/status, /api/v1/watches, /api/v1/tasks and /api/v1/dead on
+ * libevent's evhttp, on the daemon's own loop.  Every answer is built from memory at once; nothing waits.
  * The daemon is seen through a view it fills in for each request.
  */
 #ifndef STATUS_H
@@ -14,7 +14,10 @@
 struct config;
 struct event_base;
 struct http;
+struct iam;
 struct notify;
+struct outbox;
+struct ratelimit_set;
 struct status;
 struct taskstate;
 struct watch;
@@ -29,6 +32,14 @@ struct status_view {
 	const struct http *http; /* its request totals; may be NULL */
 	int stopping;            /* a graceful stop is under way */
 	const char *problem; /* another reason to be unhealthy; NULL if none */
+	struct outbox *ob;   /* dead letters, pending ages; may be NULL */
+	const struct ratelimit_set *limits; /* account pauses; may be NULL */
+	const struct iam *iam;              /* token expiry; may be NULL */
+	int64_t started_at;                 /* unix seconds */
+	int reload_ok;            /* the last reload worked, or none was made */
+	int64_t reload_at;        /* unix seconds of the last one; 0: none */
+	int64_t loaded_at;        /* when the config in use was loaded */
+	const char *reload_error; /* first error of a failed reload */
 };
 
 /* Fills in the view for one request. */
@@ -54,7 +65,18 @@ int status_port(const struct status *s);
  * status code to answer with.
  */
 int status_metrics(const struct status_view *v, struct buf *b);
+/* "ok" while the loop answers at all. */
+int status_livez(const struct status_view *v, struct buf *b);
+/*
+ * "ok" (200); "degraded" (200) with a line per notifier holding dead
+ * letters; or the reasons to worry, one a line (503).
+ */
 int status_healthz(const struct status_view *v, struct buf *b);
+/* The daemon as a JSON object: start, last reload, dead letters. */
+int status_status(const struct status_view *v, struct buf *b);
+/* The dead letters (notifier NULL or "": all) as a JSON array. */
+int status_dead(
+    const struct status_view *v, const char *notifier, struct buf *b);
 int status_watches(const struct status_view *v, struct buf *b);
 /* watch and state filter (NULL or "": all); a bad filter gives 400 or 404. */
 int status_tasks(const struct status_view *v, const char *watch,

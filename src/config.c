@@ -3114,3 +3114,33 @@ config_watch_equal(const struct config_watch *a, const struct config_watch *b)
 		return a->account == b->account;
 	return config_account_eq(a->account, b->account);
 }
+
+/* A notifier as -nv prints it, to tell whether a reload changed it. */
+char *
+config_notifier_text(const struct config_notifier *nf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	config_print_notifier(fp, nf);
+	fclose(fp);
+	return text;
+}
+
+/* A rule as -nv prints it, to tell whether a reload changed it. */
+char *
+config_rule_text(const struct config_rule *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	config_print_rule(fp, r);
+	fclose(fp);
+	return text;
+}

@@ -61,6 +61,7 @@ struct iam_acct {
 	char *learned_project;
 	uint64_t generation;
 	uint64_t valid_until_ms; /* monotonic */
+	int64_t expires_at_s;    /* the token's expires_at, unix seconds */
 	uint64_t hold_until_ms;  /* no fetch before (after a failure) */
 	enum provider_errclass hold_class;
 	int hold_local; /* the failure was reading the password */
@@ -128,6 +129,7 @@ iam_drop_token(struct iam_acct *a)
 	xfreesecret(a->token);
 	a->token = NULL;
 	a->valid_until_ms = 0;
+	a->expires_at_s = 0;
 }
 
 /* Free an account's copied settings. */
@@ -642,6 +644,7 @@ iam_fetch_cb(const struct http_response *resp, void *arg)
 	util_format_rfc3339(expires_s, expires_txt);
 	iam_drop_token(a);
 	a->token = xstrdup(subject);
+	a->expires_at_s = expires_s;
 	a->generation = ++a->iam->generation;
 	if (!util_empty(project) && !iam_streq(project, a->learned_project)) {
 		free(a->learned_project);
@@ -720,4 +723,17 @@ iam_fetch(struct iam_acct *a)
 	if (a->xfer == NULL)
 		iam_fetch_failed(
 		    a, PROVIDER_ERR_NETWORK, "cannot start the token request");
+}
+
+/* Call cb with the expiry time of each account's cached token. */
+void
+iam_foreach_token(const struct iam *iam,
+    void (*cb)(const char *account, int64_t expires_at_s, void *arg), void *arg)
+{
+	const struct iam_acct *a;
+
+	TAILQ_FOREACH (a, &iam->accts, entry) {
+		if (a->token != NULL)
+			cb(a->name, a->expires_at_s, arg);
+	}
 }

@@ -111,6 +111,13 @@ struct daemon {
 	struct control *control;     /* daemon.control_socket; NULL: --once */
 	struct main_secret *secrets; /* per account of the config in use */
 	size_t nsecrets;
+
+	/* For /metrics and /api/v1/status. */
+	int64_t started_at; /* unix seconds */
+	int reload_ok;      /* the last reload worked (or none yet) */
+	int64_t reload_at;  /* when it was tried; 0: never */
+	int64_t loaded_at;  /* the config in use was loaded then */
+	char *reload_error; /* the first error of a failed one */
 };
 
 #define MAIN_USAGE "usage: taskwatchd [-dnv] [-f file] [--once]\n"
@@ -380,6 +387,123 @@ main_secrets_reloaded(struct daemon *d)
 	d->nsecrets = nn;
 }
 
+/* Note how a load of the config went, for /metrics and /api/v1/status. */
+static void
+main_reload_result(struct daemon *d, int ok, const char *errors)
+{
+	struct metrics *m = metrics_global();
+	const char *nl;
+
+	d->reload_ok = ok;
+	free(d->reload_error);
+	d->reload_error = NULL;
+	if (ok)
+		d->loaded_at = monotime_wall_ms() / 1000;
+	else {
+		if (errors == NULL)
+			errors = "invalid config";
+		nl = strchr(errors, '\n');
+		d->reload_error = xstrndup(errors,
+		    nl != NULL ? (size_t)(nl - errors) : strlen(errors));
+	}
+	metrics_set(m, METRICS_RELOAD_OK, ok ? 1 : 0, NULL);
+	metrics_set(m, METRICS_RELOAD_SUCCESS_TIME, (double)d->loaded_at, NULL);
+}
+
+/* Append "what: a, b" to b when there are names; count them in *n. */
+static void
+main_diff_names(
+    struct buf *b, const char *what, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	buf_printf(b, "%s%zu %s (", b->len > 0 ? ", " : "", n, what);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i > 0 ? " " : "", names[i]);
+	buf_puts(b, ")");
+}
+
+/*
+ * What a reload changed of the notifiers or rules, by name: "1 added (x),
+ * 1 changed (y)", or "unchanged".  text(i) of each side is compared.
+ */
+static char *
+main_diff(size_t nold, size_t nnew, const char *(*name)(const void *, size_t),
+    char *(*text)(const void *, size_t), const void *old, const void *nc)
+{
+	const char **added, **removed, **changed;
+	size_t i, j, na = 0, nr = 0, nch = 0;
+	char *a, *b2;
+	struct buf b;
+
+	added = xcalloc(nnew + 1, sizeof(*added));
+	removed = xcalloc(nold + 1, sizeof(*removed));
+	changed = xcalloc(nnew + 1, sizeof(*changed));
+	for (i = 0; i < nnew; i++) {
+		for (j = 0; j < nold; j++)
+			if (strcmp(name(nc, i), name(old, j)) == 0)
+				break;
+		if (j == nold) {
+			added[na++] = name(nc, i);
+			continue;
+		}
+		a = text(nc, i);
+		b2 = text(old, j);
+		if (strcmp(a, b2) != 0)
+			changed[nch++] = name(nc, i);
+		free(a);
+		free(b2);
+	}
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < nnew; i++)
+			if (strcmp(name(nc, i), name(old, j)) == 0)
+				break;
+		if (i == nnew)
+			removed[nr++] = name(old, j);
+	}
+	buf_init(&b, 0);
+	main_diff_names(&b, "added", added, na);
+	main_diff_names(&b, "removed", removed, nr);
+	main_diff_names(&b, "changed", changed, nch);
+	if (b.len == 0)
+		buf_puts(&b, "unchanged");
+	free(added);
+	free(removed);
+	free(changed);
+	return buf_release(&b);
+}
+
+/* The name of the i-th notifier of a config. */
+static const char *
+main_notifier_name(const void *conf, size_t i)
+{
+	return ((const struct config *)conf)->notifiers[i].name;
+}
+
+/* The i-th notifier of a config as config_print writes it. */
+static char *
+main_notifier_text(const void *conf, size_t i)
+{
+	return config_notifier_text(
+	    &((const struct config *)conf)->notifiers[i]);
+}
+
+/* The name of the i-th rule of a config. */
+static const char *
+main_rule_name(const void *conf, size_t i)
+{
+	return ((const struct config *)conf)->rules[i].name;
+}
+
+/* The i-th rule of a config as config_print writes it. */
+static char *
+main_rule_text(const void *conf, size_t i)
+{
+	return config_rule_text(&((const struct config *)conf)->rules[i]);
+}
+
 /*
  * Reload: parse the file again; on error keep running with the old config.
  * A watch whose identity (account, API) is unchanged keeps its object, and
@@ -392,16 +516,22 @@ main_reload(struct daemon *d)
 {
 	struct config *nc, *old = d->conf;
 	struct watch **nw, *w;
-	char *errors = NULL;
+	char *errors = NULL, *nfdiff, *rdiff;
 	size_t i, kept = 0, added = 0, removed = 0;
 
 	log_info("reloading %s", d->path);
+	d->reload_at = monotime_wall_ms() / 1000;
 	if ((nc = config_load(d->path, &errors)) == NULL) {
 		main_log_errors("reload failed: ", errors);
 		log_warnx("reload failed; still running with the old config");
+		main_reload_result(d, 0, errors);
 		free(errors);
 		return;
 	}
+	nfdiff = main_diff(old->nnotifiers, nc->nnotifiers, main_notifier_name,
+	    main_notifier_text, old, nc);
+	rdiff = main_diff(
+	    old->nrules, nc->nrules, main_rule_name, main_rule_text, old, nc);
 	nw = xcalloc(nc->nwatches ? nc->nwatches : 1, sizeof(*nw));
 	for (i = 0; i < nc->nwatches; i++) {
 		w = main_find_watch(d, nc->watches[i].name);
@@ -451,10 +581,15 @@ main_reload(struct daemon *d)
 		log_warnx("reload: state_dir %s takes effect at the next "
 			  "start; still using %s",
 		    nc->daemon.state_dir, old->daemon.state_dir);
-	config_free(old);
 	log_info("reloaded: %zu watches (%zu kept, %zu new or changed, "
-		 "%zu stopped)",
-	    nc->nwatches, kept, added, removed);
+		 "%zu stopped); %zu notifiers (was %zu: %s); %zu rules (was "
+		 "%zu: %s)",
+	    nc->nwatches, kept, added, removed, nc->nnotifiers, old->nnotifiers,
+	    nfdiff, nc->nrules, old->nrules, rdiff);
+	free(nfdiff);
+	free(rdiff);
+	config_free(old);
+	main_reload_result(d, 1, NULL);
 }
 
 /* Shutdown: every notification delivered, or the deadline passed. */
@@ -529,6 +664,14 @@ main_status_view_cb(struct status_view *v, void *arg)
 	v->notify = d->notify;
 	v->http = d->http;
 	v->stopping = d->stopping;
+	v->ob = d->ob;
+	v->limits = d->limits;
+	v->iam = d->iam;
+	v->started_at = d->started_at;
+	v->reload_ok = d->reload_ok;
+	v->reload_at = d->reload_at;
+	v->loaded_at = d->loaded_at;
+	v->reload_error = d->reload_error;
 	if (d->ob != NULL && outbox_degraded(d->ob))
 		v->problem = "state_dir: notifications are held in memory only "
 			     "(the outbox cannot be written)";
@@ -887,6 +1030,8 @@ main_save_done(const struct spawn_result *r, void *arg)
 		    "the save process was killed by signal %d", r->status);
 	statefile_result(d->sf, 0, why);
 	free(why);
+	metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1, "file",
+	    "task_table", NULL);
 	d->saved_ms = monotime_ms(); /* retry after the gap, not at once */
 	/* Held watches would be blind until the disk recovers: poll on. */
 	main_release(d, 0, 0);
@@ -947,6 +1092,10 @@ main_save(struct daemon *d, int force)
 	if (force || d->saver == NULL) {
 		if (statefile_save(d->sf, d->ts, d->conf, cv.at) == 0)
 			main_saved(d, &cv, monotime_ms() - now);
+		else
+			metrics_add(metrics_global(),
+			    METRICS_STATE_WRITE_FAILURES, 1, "file",
+			    "task_table", NULL);
 		return;
 	}
 	d->cover = cv;
@@ -1128,6 +1277,7 @@ main_cleanup(struct daemon *d)
 	for (i = 0; i < d->nwatches; i++)
 		watch_free(d->watches[i]);
 	free(d->watches);
+	free(d->reload_error);
 	notify_free(d->notify);
 	spawn_free(d->saver);
 	outbox_free(d->ob);
@@ -1248,6 +1398,10 @@ main(int argc, char *argv[])
 	d.sched = sched_new(d.base, d.conf->daemon.max_concurrent_polls);
 	d.ts = taskstate_new();
 	d.notify = notify_new(d.base, d.http, d.conf);
+	d.started_at = monotime_wall_ms() / 1000;
+	metrics_set(metrics_global(), METRICS_PROCESS_START,
+	    (double)d.started_at, NULL);
+	main_reload_result(&d, 1, NULL);
 	d.limits = ratelimit_set_new();
 	d.iam = iam_new(d.base, d.http);
 	d.creds = credentials_cache_new();

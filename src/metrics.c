@@ -145,6 +145,35 @@ metrics_global(void)
 	    NULL, 0);
 	metrics_define(m, METRICS_HTTP_REUSED, METRICS_COUNTER,
 	    "Completed HTTP requests that reused an open connection.", NULL, 0);
+	metrics_define(m, METRICS_DEAD_LETTERS, METRICS_GAUGE,
+	    "Dead letters on disk per notifier (state_dir/dead).", NULL, 0);
+	metrics_define(m, METRICS_OUTBOX_OLDEST, METRICS_GAUGE,
+	    "Age of the oldest undelivered notification per notifier; 0 if "
+	    "none.",
+	    NULL, 0);
+	metrics_define(m, METRICS_STATE_WRITE_FAILURES, METRICS_COUNTER,
+	    "Writes to state_dir that failed, by file (outbox, task_table, "
+	    "alerts).",
+	    NULL, 0);
+	metrics_add(m, METRICS_STATE_WRITE_FAILURES, 0, "file", "outbox", NULL);
+	metrics_add(
+	    m, METRICS_STATE_WRITE_FAILURES, 0, "file", "task_table", NULL);
+	metrics_add(m, METRICS_STATE_WRITE_FAILURES, 0, "file", "alerts", NULL);
+	metrics_define(m, METRICS_RELOAD_OK, METRICS_GAUGE,
+	    "1 if the last configuration reload succeeded (or none was made).",
+	    NULL, 0);
+	metrics_define(m, METRICS_RELOAD_SUCCESS_TIME, METRICS_GAUGE,
+	    "Unix time of the last successful configuration load.", NULL, 0);
+	metrics_define(m, METRICS_ACCOUNT_PAUSED, METRICS_GAUGE,
+	    "1 while an account's requests are held, by reason (auth: after "
+	    "an authentication failure; throttled).",
+	    NULL, 0);
+	metrics_define(m, METRICS_IAM_TOKEN_EXPIRY, METRICS_GAUGE,
+	    "Unix time the cached IAM token of an account expires.", NULL, 0);
+	metrics_define(m, METRICS_WATCH_FAILED, METRICS_GAUGE,
+	    "1 while the watch is failed (watch_failed raised).", NULL, 0);
+	metrics_define(m, METRICS_PROCESS_START, METRICS_GAUGE,
+	    "Start time of the process since unix epoch in seconds.", NULL, 0);
 	return m;
 }
 

@@ -187,6 +187,7 @@ notify_item_free(struct notify_item *it)
 	evt_free(it->ev);
 	free(it->body);
 	free(it->error);
+	free(it->answer);
 	free(it);
 }
 
@@ -232,12 +233,16 @@ notify_dead_letter(
     struct notify_notifier *nf, struct notify_item *it, const char *reason)
 {
 	char *what, *path = NULL, *where;
+	struct outbox_answer ans;
 
 	if (reason == NULL)
 		reason = "unknown error";
+	ans.status = it->answer_status;
+	ans.body = it->answer;
+	ans.len = it->answer_len;
 	if (it->obentry != NULL) {
 		path = outbox_dead(it->obentry, it->ev, it->attempts, reason,
-		    monotime_wall_ms() / 1000);
+		    &ans, monotime_wall_ms() / 1000);
 		it->obentry = NULL;
 	}
 	if (path != NULL)
@@ -274,6 +279,27 @@ notify_item_done(struct notify_item *it, enum notify_result result,
 		it->error = xstrndup(error, NOTIFY_ERROR_MAX);
 	TAILQ_INSERT_TAIL(&nf->done, it, done_entry);
 	notify_kick(nf);
+}
+
+/* Keep the receiver's answer to the last attempt (see notify_impl.h). */
+void
+notify_item_answer(
+    struct notify_item *it, long status, const char *body, size_t len)
+{
+	free(it->answer);
+	it->answer = NULL;
+	it->answer_len = 0;
+	it->answer_status = status;
+	if (body == NULL)
+		return;
+	/* A byte more than kept: outbox_excerpt cuts at a UTF-8 boundary. */
+	if (len > OUTBOX_EXCERPT_MAX + 1)
+		len = OUTBOX_EXCERPT_MAX + 1;
+	/* Bytes, NULs included: outbox_excerpt makes them safe. */
+	it->answer = xmalloc(len + 1);
+	memcpy(it->answer, body, len);
+	it->answer[len] = '\0';
+	it->answer_len = len;
 }
 
 /* Build (once) and return the item's event document. */
@@ -879,4 +905,40 @@ notify_foreach(const struct notify *n,
 		st.retries = nf->retries;
 		cb(&st, arg);
 	}
+}
+
+/* outbox_dead_retry callback: queue a dead letter at its notifier. */
+static void
+notify_requeue_cb(const char *notifier, struct outbox_entry *e, struct evt *ev,
+    int64_t enqueued_at, void *arg)
+{
+	struct notify *n = arg;
+	struct notify_notifier *nf;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (!nf->draining && strcmp(nf->name, notifier) == 0) {
+			notify_replay_cb(e, ev, enqueued_at, nf);
+			return;
+		}
+	}
+	/* Not configured: its outbox file waits for the next start. */
+	log_warnx("notifier %s is not configured; event %s waits in its "
+		  "outbox",
+	    notifier, ev->id);
+	outbox_release(e);
+	evt_free(ev);
+}
+
+/* Queue dead letters again (see notify.h). */
+int
+notify_dead_retry(struct notify *n, const char *notifier, const char *id,
+    size_t *count, char **cause)
+{
+	*count = 0;
+	if (n->ob == NULL) {
+		*cause = xstrdup("no state_dir: there are no dead letters");
+		return -1;
+	}
+	return outbox_dead_retry(
+	    n->ob, notifier, id, notify_requeue_cb, n, count, cause);
 }

@@ -34,6 +34,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "notify_impl.h"
 #include "timer.h"
@@ -785,6 +786,8 @@ notify_am_save(struct notify_am *am)
 	free(text);
 	am->saved_ms = monotime_ms();
 	if (rc == -1) {
+		metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1,
+		    "file", "alerts", NULL);
 		if (!am->save_failing)
 			log_at(LOG_CRIT,
 			    "notifier %s: cannot write %s/%s: %s; changes "

@@ -166,6 +166,8 @@ notify_webhook_done_cb(const struct http_response *resp, void *arg)
 	if (resp->error == HTTP_ECANCEL && it->priv == NULL)
 		return;
 	it->priv = NULL;
+	/* A dead letter keeps the answer to the last attempt, if any. */
+	notify_item_answer(it, 0, NULL, 0);
 	switch (resp->error) {
 	case HTTP_RESPONSE:
 	case HTTP_ETOOBIG:
@@ -175,6 +177,8 @@ notify_webhook_done_cb(const struct http_response *resp, void *arg)
 		}
 		if (resp->status == 0)
 			break;
+		notify_item_answer(
+		    it, resp->status, resp->body, resp->body_len);
 		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
 		if (resp->status == 408 || resp->status == 429 ||
 		    (resp->status >= 500 && resp->status <= 599))

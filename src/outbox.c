@@ -15,7 +15,11 @@
  * hundreds of files a second costs more CPU than the write itself.  A
  * box keeps at most twice as many spares as it wrote between two saves
  * (OUTBOX_SPARES_MIN..MAX); start removes them.  A dead letter goes to
- * {state_dir}/dead/{notifier}/ with why it was given up.
+ * {state_dir}/dead/{notifier}/ with why it was given up and, when the
+ * receiver answered, its HTTP status and the first OUTBOX_EXCERPT_MAX
+ * bytes of its answer.  The dead letters of each box are counted at start
+ * and the count kept as letters come and go, so that a scrape reads no
+ * directory.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -34,6 +38,7 @@
 #include "evt.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "outbox.h"
 #include "timer.h"
@@ -46,9 +51,10 @@
 #define OUTBOX_LOG_EVERY_MS 60000 /* a lasting failure is logged this often */
 #define OUTBOX_MAX_FILE (16 * 1024 * 1024)
 #define OUTBOX_SEQ_DIGITS 20
-#define OUTBOX_SPARES_MAX 4096 /* spare files kept per box */
-#define OUTBOX_SPARES_MIN 16   /* kept however few were written */
-#define OUTBOX_SPARES_TRIM 256 /* spares removed per save, at most */
+#define OUTBOX_SPARES_MAX 4096     /* spare files kept per box */
+#define OUTBOX_SPARES_MIN 16       /* kept however few were written */
+#define OUTBOX_SPARES_TRIM 256     /* spares removed per save, at most */
+#define OUTBOX_DEAD_LIST_MAX 10000 /* dead letters listed at most */
 
 /* Where an entry stands. */
 enum outbox_state {
@@ -87,6 +93,7 @@ struct outbox_box {
 	int warned;        /* orphan warning logged */
 	int dirty;         /* a rename awaits the directory fsync */
 	size_t nfound;     /* entries found at start */
+	size_t ndead;      /* dead letters on disk (dead/{dirname}) */
 	char **spares;     /* names of files to reuse, a stack */
 	size_t nspares;
 	size_t capspares;
@@ -117,6 +124,7 @@ struct outbox {
 	uint64_t logged_ms;  /* last complaint */
 	int last_error;      /* errno of the last refused write */
 	int settled;
+	uint64_t write_failures; /* writes the disk refused, ever */
 };
 
 /* FNV-1a of an event id. */
@@ -390,6 +398,70 @@ outbox_scan(struct outbox *ob)
 	closedir(dir);
 }
 
+/* Count the dead letters of a box's directory in dead/. */
+static void
+outbox_count_dead(struct outbox *ob, struct outbox_box *b)
+{
+	struct dirent *de;
+	const char *suffix;
+	char id[EVT_ID_LEN + 1];
+	uint64_t seq;
+	DIR *dir;
+	int fd;
+
+	b->ndead = 0;
+	if ((fd = dup(b->dead_fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s/%s", ob->dead_dir, b->dirname);
+		return;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == 0 &&
+		    strcmp(suffix, "json") == 0)
+			b->ndead++;
+	}
+	closedir(dir);
+}
+
+/* Scan dead/ once at start: every box's count of dead letters. */
+static void
+outbox_scan_dead(struct outbox *ob)
+{
+	struct dirent *de;
+	struct outbox_box *b;
+	char *name;
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(ob->dead_fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s", ob->dead_dir);
+		return;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if ((name = outbox_notifier(de->d_name)) == NULL)
+			continue;
+		fd = openat(ob->dead_fd, de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd == -1) {
+			free(name);
+			continue;
+		}
+		if ((b = outbox_box_find(ob, name)) == NULL)
+			b = outbox_box_new(ob, name, -1);
+		free(name);
+		if (b->dead_fd != -1)
+			close(b->dead_fd);
+		b->dead_fd = fd;
+		outbox_count_dead(ob, b);
+	}
+	closedir(dir);
+}
+
 /* The retry timer fired: try the refused writes again. */
 static void
 outbox_retry_cb(void *arg)
@@ -425,6 +497,7 @@ outbox_new(struct event_base *base, const char *state_dir, char **cause)
 		return NULL;
 	}
 	outbox_scan(ob);
+	outbox_scan_dead(ob);
 	now_us = (uint64_t)monotime_wall_ms() * 1000;
 	if (ob->next_seq < now_us)
 		ob->next_seq = now_us;
@@ -540,6 +613,7 @@ outbox_bury(
 		    "outbox: %s/%s/%s cannot be read (%s); moved to %s/%s/",
 		    ob->dir, b->dirname, name, why, ob->dead_dir, b->dirname);
 		durable_sync_dir(dfd);
+		b->ndead++;
 		return;
 	}
 	log_at(LOG_CRIT, "outbox: %s/%s/%s cannot be read (%s); left there",
@@ -685,6 +759,9 @@ outbox_trouble(struct outbox *ob, const char *what, int error)
 	uint64_t now = monotime_ms();
 
 	ob->last_error = error;
+	ob->write_failures++;
+	metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1, "file",
+	    "outbox", NULL);
 	if (ob->failing_ms == 0) {
 		ob->failing_ms = now;
 		ob->retry_ms = OUTBOX_RETRY_MIN_MS;
@@ -758,14 +835,52 @@ outbox_write_entry(struct outbox *ob, struct outbox_entry *e)
 	return rc;
 }
 
+/*
+ * The receiver's answer as kept in a dead letter: at most
+ * OUTBOX_EXCERPT_MAX bytes, cut before an incomplete UTF-8 sequence, with
+ * NUL and control characters (a terminal's escapes) replaced by '?'.  The
+ * JSON writer escapes the rest.  Caller frees.
+ */
+char *
+outbox_excerpt(const char *body, size_t len)
+{
+	char *out;
+	size_t i, n, need;
+	unsigned char c;
+
+	if (len > OUTBOX_EXCERPT_MAX) {
+		len = OUTBOX_EXCERPT_MAX;
+		/* Back up to the start of a sequence cut by the limit. */
+		for (n = 0; n < 3 && len > 0 &&
+		     ((unsigned char)body[len - 1] & 0xc0) == 0x80;
+		     n++)
+			len--;
+		c = len > 0 ? (unsigned char)body[len - 1] : 0;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (len > 0 && need > n + 1)
+			len--;
+		else
+			len += n;
+	}
+	out = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)body[i];
+		out[i] = (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f
+		    ? '?'
+		    : (char)c;
+	}
+	out[len] = '\0';
+	return out;
+}
+
 /* The entry file's text: the event document and what replay needs. */
 static char *
 outbox_text(const struct outbox_entry *e, const struct evt *ev,
     const char *body, size_t *len, unsigned attempts, const char *reason,
-    int64_t dead_at)
+    int64_t dead_at, const struct outbox_answer *ans)
 {
 	struct json_writer *w;
-	char t[UTIL_RFC3339_LEN], *out;
+	char t[UTIL_RFC3339_LEN], *out, *excerpt;
 
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -782,6 +897,13 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 		json_w_kstr(w, "dead_at", t);
 		json_w_kint(w, "attempts", attempts);
 		json_w_kstr(w, "reason", reason);
+		if (ans != NULL && ans->status > 0)
+			json_w_kint(w, "http_status", ans->status);
+		if (ans != NULL && ans->body != NULL) {
+			excerpt = outbox_excerpt(ans->body, ans->len);
+			json_w_kstr(w, "response", excerpt);
+			free(excerpt);
+		}
 	}
 	json_w_key(w, "event");
 	json_w_raw(w, body);
@@ -807,7 +929,7 @@ outbox_add(struct outbox *ob, const char *notifier, const struct evt *ev,
 	e = outbox_entry_new(b, ob->next_seq++, ev->id);
 	e->owned = 1;
 	e->enqueued_at = now_s;
-	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0);
+	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
 	/* While in trouble, keep write order: queue behind the others. */
 	if (ob->nunsaved == 0) {
 		if (outbox_write_entry(ob, e) == 0) {
@@ -837,6 +959,9 @@ outbox_sync(struct outbox *ob)
 		if (!b->dirty)
 			continue;
 		if (durable_sync_dir(b->fd) == -1) {
+			metrics_add(metrics_global(),
+			    METRICS_STATE_WRITE_FAILURES, 1, "file", "outbox",
+			    NULL);
 			if (!ob->sync_failed)
 				log_at(LOG_CRIT,
 				    "outbox: cannot sync %s/%s: %s", ob->dir,
@@ -918,6 +1043,7 @@ outbox_buried(struct outbox *ob, struct outbox_entry *e)
 
 	path = xasprintf("%s/%s/%s", ob->dead_dir, e->box->dirname, name);
 	free(name);
+	e->box->ndead++;
 	if (e->stored)
 		outbox_unlink(e, "json");
 	outbox_entry_free(ob, e);
@@ -927,7 +1053,7 @@ outbox_buried(struct outbox *ob, struct outbox_entry *e)
 /* Given up: move the entry to dead/ (see outbox.h). */
 char *
 outbox_dead(struct outbox_entry *e, const struct evt *ev, unsigned attempts,
-    const char *reason, int64_t now_s)
+    const char *reason, const struct outbox_answer *ans, int64_t now_s)
 {
 	struct outbox *ob = e->box->ob;
 	char *body, *what;
@@ -937,7 +1063,7 @@ outbox_dead(struct outbox_entry *e, const struct evt *ev, unsigned attempts,
 	body = evt_to_json(ev, &len);
 	free(e->text);
 	e->text = outbox_text(e, ev, body, &e->len, attempts,
-	    reason != NULL ? reason : "unknown error", now_s);
+	    reason != NULL ? reason : "unknown error", now_s, ans);
 	free(body);
 	if (e->state != OUTBOX_UNSAVED && ob->nunsaved == 0) {
 		if (outbox_write_dead(ob, e) == 0)
@@ -1115,4 +1241,304 @@ outbox_pending(const struct outbox *ob, const char *notifier)
 			    e->state == OUTBOX_STORED;
 	}
 	return n;
+}
+
+/* Call cb with the figures of every box, in the order they were found. */
+void
+outbox_foreach_box(const struct outbox *ob,
+    void (*cb)(const struct outbox_box_stats *st, void *arg), void *arg)
+{
+	const struct outbox_box *b;
+	const struct outbox_entry *e;
+	struct outbox_box_stats st;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		memset(&st, 0, sizeof(st));
+		st.name = b->name;
+		st.dead = b->ndead;
+		/* Entries are in seq order: the first pending is the oldest. */
+		TAILQ_FOREACH (e, &b->entries, entry) {
+			if (e->state != OUTBOX_UNSAVED &&
+			    e->state != OUTBOX_STORED)
+				continue;
+			if (st.pending++ == 0 ||
+			    e->enqueued_at < st.oldest_pending_at)
+				st.oldest_pending_at = e->enqueued_at;
+		}
+		cb(&st, arg);
+	}
+}
+
+/* Dead letters on disk of a notifier (NULL: all). */
+size_t
+outbox_dead_count(const struct outbox *ob, const char *notifier)
+{
+	const struct outbox_box *b;
+	size_t n = 0;
+
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (notifier == NULL || strcmp(b->name, notifier) == 0)
+			n += b->ndead;
+	}
+	return n;
+}
+
+/* The dead letter file names of a box, sorted (so oldest first). */
+static char **
+outbox_dead_names(struct outbox *ob, struct outbox_box *b, size_t *n)
+{
+	struct dirent *de;
+	const char *suffix;
+	char **names = NULL, id[EVT_ID_LEN + 1];
+	size_t cap = 0;
+	uint64_t seq;
+	DIR *dir;
+	int fd;
+
+	*n = 0;
+	if (b->dead_fd == -1)
+		return NULL;
+	if ((fd = dup(b->dead_fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		log_warn("outbox: cannot read %s/%s", ob->dead_dir, b->dirname);
+		return NULL;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1 ||
+		    strcmp(suffix, "json") != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	if (*n > 1)
+		qsort(names, *n, sizeof(*names), outbox_name_cmp);
+	return names;
+}
+
+/* Free a list of names. */
+static void
+outbox_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Fill in one dead letter of box b from its file name. */
+static void
+outbox_dead_read(struct outbox *ob, struct outbox_box *b, const char *name,
+    struct outbox_dead_letter *dl)
+{
+	struct json *j = NULL;
+	const char *suffix, *s;
+	char *text;
+	uint64_t seq;
+	int64_t v;
+	size_t len;
+
+	(void)ob;
+	memset(dl, 0, sizeof(*dl));
+	dl->id = xstrndup(name, strlen(name) - strlen(".json"));
+	dl->notifier = xstrdup(b->name);
+	outbox_parse_name(name, &seq, dl->event_id, &suffix);
+	if ((text = durable_read(b->dead_fd, name, OUTBOX_MAX_FILE, &len)) !=
+	    NULL)
+		j = json_parse(text, len, NULL);
+	free(text);
+	if (j == NULL) {
+		dl->reason = xstrdup("unreadable entry");
+		return;
+	}
+	if ((s = json_get_str(j, "dead_at")) != NULL)
+		util_parse_time(s, 0, &dl->dead_at);
+	if (json_int(json_get(j, "attempts"), 0, &v) == 0 && v >= 0)
+		dl->attempts = (unsigned)v;
+	if (json_int(json_get(j, "http_status"), 0, &v) == 0)
+		dl->http_status = (long)v;
+	s = json_get_str(j, "reason");
+	dl->reason = xstrdup(s != NULL ? s : "unreadable entry");
+	if ((s = json_get_str(j, "response")) != NULL)
+		dl->response = xstrdup(s);
+	json_free(j);
+}
+
+/* The dead letters of a notifier (NULL: all), oldest first per notifier. */
+struct outbox_dead_letter *
+outbox_dead_list(struct outbox *ob, const char *notifier, size_t *n)
+{
+	struct outbox_dead_letter *v = NULL;
+	struct outbox_box *b;
+	char **names;
+	size_t i, nn, cap = 0;
+
+	*n = 0;
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (notifier != NULL && strcmp(b->name, notifier) != 0)
+			continue;
+		names = outbox_dead_names(ob, b, &nn);
+		for (i = 0; i < nn && *n < OUTBOX_DEAD_LIST_MAX; i++) {
+			if (*n == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				v = xreallocarray(v, cap, sizeof(*v));
+			}
+			outbox_dead_read(ob, b, names[i], &v[(*n)++]);
+		}
+		outbox_names_free(names, nn);
+	}
+	return v;
+}
+
+/* Free what outbox_dead_list returned. */
+void
+outbox_dead_list_free(struct outbox_dead_letter *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].notifier);
+		free(v[i].reason);
+		free(v[i].response);
+	}
+	free(v);
+}
+
+/*
+ * Move one dead letter (file name) of box b back to its outbox as a new
+ * pending entry, enqueued now; 0, or -1 with *cause.
+ */
+static int
+outbox_revive(struct outbox *ob, struct outbox_box *b, const char *name,
+    outbox_requeue_cb cb, void *arg, char **cause)
+{
+	struct outbox_entry *e;
+	struct evt *ev;
+	char *text, *body, *why = NULL, id[EVT_ID_LEN + 1];
+	const char *suffix;
+	int64_t enqueued_at;
+	uint64_t seq;
+	size_t len;
+
+	outbox_parse_name(name, &seq, id, &suffix);
+	if ((text = durable_read(b->dead_fd, name, OUTBOX_MAX_FILE, &len)) ==
+	    NULL) {
+		*cause = xasprintf("%s/%s/%s: %s", ob->dead_dir, b->dirname,
+		    name, strerror(errno));
+		return -1;
+	}
+	ev = outbox_parse(text, len, &enqueued_at, &why);
+	free(text);
+	if (ev == NULL || strcmp(ev->id, id) != 0) {
+		*cause = xasprintf("%s/%s/%s: %s", ob->dead_dir, b->dirname,
+		    name, why != NULL ? why : "event id differs");
+		free(why);
+		evt_free(ev);
+		return -1;
+	}
+	e = outbox_entry_new(b, ob->next_seq++, ev->id);
+	e->enqueued_at = monotime_wall_ms() / 1000;
+	body = evt_to_json(ev, &len);
+	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
+	free(body);
+	/* Durable in outbox/ before it leaves dead/: never in neither. */
+	if (outbox_write_entry(ob, e) == -1 || durable_sync_dir(b->fd) == -1) {
+		*cause = xasprintf(
+		    "%s/%s: %s", ob->dir, b->dirname, strerror(errno));
+		metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1,
+		    "file", "outbox", NULL);
+		if (e->stored)
+			outbox_unlink(e, "json");
+		outbox_entry_free(ob, e);
+		evt_free(ev);
+		return -1;
+	}
+	b->dirty = 0;
+	free(e->text);
+	e->text = NULL;
+	e->state = OUTBOX_STORED;
+	if (unlinkat(b->dead_fd, name, 0) == -1 && errno != ENOENT)
+		log_warn("outbox: cannot remove %s/%s/%s", ob->dead_dir,
+		    b->dirname, name);
+	else if (b->ndead > 0)
+		b->ndead--;
+	durable_sync_dir(b->dead_fd);
+	log_info("outbox: dead letter %s/%s/%s queued again as %s/%s",
+	    ob->dead_dir, b->dirname, name, b->name, e->id);
+	if (cb == NULL) {
+		/* Its file is delivered at the next start. */
+		outbox_entry_free(ob, e);
+		evt_free(ev);
+		return 0;
+	}
+	e->owned = 1;
+	cb(b->name, e, ev, e->enqueued_at, arg);
+	return 0;
+}
+
+/* 1 if the dead letter file name is the one id names (see outbox.h). */
+static int
+outbox_dead_match(const char *name, const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 1;
+	n = strlen(id);
+	/* {seq}-{event id}.json: the whole stem, or the event id. */
+	if (strncmp(name, id, n) == 0 && strcmp(name + n, ".json") == 0)
+		return 1;
+	return n == EVT_ID_LEN &&
+	    strncmp(name + OUTBOX_SEQ_DIGITS + 1, id, n) == 0;
+}
+
+/* Queue dead letters again (see outbox.h). */
+int
+outbox_dead_retry(struct outbox *ob, const char *notifier, const char *id,
+    outbox_requeue_cb cb, void *arg, size_t *n, char **cause)
+{
+	struct outbox_box *b;
+	char **names, *why;
+	size_t i, nn, matched = 0;
+	int rc = 0;
+
+	*n = 0;
+	*cause = NULL;
+	TAILQ_FOREACH (b, &ob->boxes, entry) {
+		if (notifier != NULL && strcmp(b->name, notifier) != 0)
+			continue;
+		names = outbox_dead_names(ob, b, &nn);
+		for (i = 0; i < nn; i++) {
+			if (id != NULL && !outbox_dead_match(names[i], id))
+				continue;
+			matched++;
+			why = NULL;
+			if (outbox_revive(ob, b, names[i], cb, arg, &why) ==
+			    0) {
+				(*n)++;
+				continue;
+			}
+			rc = -1;
+			if (*cause == NULL)
+				*cause = why;
+			else
+				free(why);
+		}
+		outbox_names_free(names, nn);
+	}
+	if (id != NULL && matched == 0) {
+		*cause = notifier != NULL
+		    ? xasprintf(
+			  "no dead letter %s for notifier %s", id, notifier)
+		    : xasprintf("no dead letter %s", id);
+		return -1;
+	}
+	return rc;
 }

@@ -205,3 +205,18 @@ ratelimit_set_get(struct ratelimit_set *set, const char *account,
 	set->v[set->n].rl = ratelimit_new(count, per_ms);
 	return set->v[set->n++].rl;
 }
+
+/* Call cb with each account's milliseconds of pause left at now_ms. */
+void
+ratelimit_set_foreach_paused(const struct ratelimit_set *set, uint64_t now_ms,
+    void (*cb)(const char *account, enum ratelimit_pause_kind kind,
+	uint64_t paused_ms, void *arg),
+    void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		cb(set->v[i].account,
+		    ratelimit_pause_kind(set->v[i].rl, now_ms),
+		    ratelimit_paused_for(set->v[i].rl, now_ms), arg);
+}

@@ -23,10 +23,14 @@
 
 #include "config.h"
 #include "http.h"
+#include "iam.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "notify.h"
+#include "outbox.h"
+#include "ratelimit.h"
 #include "status.h"
 #include "task.h"
 #include "taskstate.h"
@@ -243,6 +247,43 @@ status_outbox_cb(const struct notify_stats *st, void *arg)
 	    "notifier", st->name, NULL);
 }
 
+/* Dead letters and the oldest pending entry of each outbox box. */
+static void
+status_box_cb(const struct outbox_box_stats *st, void *arg)
+{
+	struct metrics *m = metrics_global();
+	const int64_t *now = arg;
+	int64_t age = 0;
+
+	metrics_set(m, METRICS_DEAD_LETTERS, (double)st->dead, "notifier",
+	    st->name, NULL);
+	if (st->pending > 0 && *now > st->oldest_pending_at)
+		age = *now - st->oldest_pending_at;
+	metrics_set(
+	    m, METRICS_OUTBOX_OLDEST, (double)age, "notifier", st->name, NULL);
+}
+
+/* 1 while an account's requests are held. */
+static void
+status_paused_cb(const char *account, enum ratelimit_pause_kind kind,
+    uint64_t paused_ms, void *arg)
+{
+	metrics_set(metrics_global(), METRICS_ACCOUNT_PAUSED,
+	    paused_ms > 0 && kind == RATELIMIT_PAUSE_AUTH ? 1 : 0, "account",
+	    account, "reason", "auth", NULL);
+	metrics_set(metrics_global(), METRICS_ACCOUNT_PAUSED,
+	    paused_ms > 0 && kind == RATELIMIT_PAUSE_THROTTLE ? 1 : 0,
+	    "account", account, "reason", "throttled", NULL);
+}
+
+/* When an account's cached IAM token expires. */
+static void
+status_token_cb(const char *account, int64_t expires_at_s, void *arg)
+{
+	metrics_set(metrics_global(), METRICS_IAM_TOKEN_EXPIRY,
+	    (double)expires_at_s, "account", account, NULL);
+}
+
 /* The Prometheus text of every metric; always 200. */
 int
 status_metrics(const struct status_view *v, struct buf *b)
@@ -251,10 +292,23 @@ status_metrics(const struct status_view *v, struct buf *b)
 	const struct config_watch *wc;
 	const struct watch_stats *st;
 	uint64_t requests, reused;
+	int64_t now = monotime_wall_ms() / 1000;
 	size_t i;
 	int s;
 
 	metrics_reset(m, METRICS_TASKS);
+	metrics_reset(m, METRICS_WATCH_FAILED);
+	metrics_reset(m, METRICS_DEAD_LETTERS);
+	metrics_reset(m, METRICS_OUTBOX_OLDEST);
+	metrics_reset(m, METRICS_ACCOUNT_PAUSED);
+	metrics_reset(m, METRICS_IAM_TOKEN_EXPIRY);
+	if (v->ob != NULL)
+		outbox_foreach_box(v->ob, status_box_cb, &now);
+	if (v->limits != NULL)
+		ratelimit_set_foreach_paused(
+		    v->limits, monotime_ms(), status_paused_cb, NULL);
+	if (v->iam != NULL)
+		iam_foreach_token(v->iam, status_token_cb, NULL);
 	metrics_reset(m, METRICS_WATCH_UP);
 	metrics_reset(m, METRICS_LAST_SUCCESS);
 	metrics_reset(m, METRICS_OUTBOX_PENDING);
@@ -271,6 +325,8 @@ status_metrics(const struct status_view *v, struct buf *b)
 		metrics_set(m, METRICS_WATCH_UP,
 		    st->consecutive_failures == 0 ? 1 : 0, "watch", wc->name,
 		    NULL);
+		metrics_set(m, METRICS_WATCH_FAILED, st->failed ? 1 : 0,
+		    "watch", wc->name, NULL);
 		metrics_set(m, METRICS_LAST_SUCCESS,
 		    (double)(st->last_success_ms / 1000), "watch", wc->name,
 		    NULL);
@@ -290,12 +346,32 @@ status_metrics(const struct status_view *v, struct buf *b)
 	return 200;
 }
 
-/* "ok" or the reasons to worry, one per line. */
+/* "ok" while the loop answers: evhttp runs on it, so a hung loop is silent. */
+int
+status_livez(const struct status_view *v, struct buf *b)
+{
+	buf_puts(b, "ok\n");
+	return 200;
+}
+
+/* A line of /healthz per box holding dead letters. */
+static void
+status_dead_line_cb(const struct outbox_box_stats *st, void *arg)
+{
+	struct buf *b = arg;
+
+	if (st->dead > 0)
+		buf_printf(b, "notifier %s: %zu dead letter%s\n", st->name,
+		    st->dead, st->dead == 1 ? "" : "s");
+}
+
+/* "ok", "degraded" or the reasons to worry, one per line. */
 int
 status_healthz(const struct status_view *v, struct buf *b)
 {
 	const struct watch_stats *st;
 	size_t i, bad = 0;
+	struct buf dead;
 
 	if (v->stopping) {
 		buf_puts(b, "stopping\n");
@@ -317,10 +393,16 @@ status_healthz(const struct status_view *v, struct buf *b)
 					      : "polls failing");
 		bad++;
 	}
-	if (bad > 0)
-		return 503;
-	buf_puts(b, "ok\n");
-	return 200;
+	/* Dead letters need a look, but the daemon itself works. */
+	buf_init(&dead, 0);
+	if (v->ob != NULL)
+		outbox_foreach_box(v->ob, status_dead_line_cb, &dead);
+	if (bad == 0)
+		buf_puts(b, dead.len > 0 ? "degraded\n" : "ok\n");
+	if (dead.len > 0)
+		buf_add(b, buf_str(&dead), dead.len);
+	buf_free(&dead);
+	return bad > 0 ? 503 : 200;
 }
 
 /* Copy a writer's document into b; 500 if it does not fit. */
@@ -362,6 +444,71 @@ status_w_time(struct json_writer *jw, const char *key, int64_t secs)
 	}
 	util_format_rfc3339(secs, t);
 	json_w_str(jw, t);
+}
+
+/* Dead letters per notifier as members of an object. */
+static void
+status_w_dead_cb(const struct outbox_box_stats *st, void *arg)
+{
+	json_w_kint(arg, st->name, (int64_t)st->dead);
+}
+
+/* The daemon: version, start, last reload, dead letters per notifier. */
+int
+status_status(const struct status_view *v, struct buf *b)
+{
+	struct json_writer *jw = json_writer_new();
+
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "version", TASKWATCH_VERSION);
+	status_w_time(jw, "started_at", v->started_at);
+	json_w_key(jw, "last_reload");
+	json_w_obj_open(jw);
+	json_w_kbool(jw, "ok", v->reload_ok);
+	status_w_time(jw, "at", v->reload_at);
+	status_w_time(jw, "config_loaded_at", v->loaded_at);
+	json_w_kstr(jw, "error", v->reload_ok ? NULL : v->reload_error);
+	json_w_obj_close(jw);
+	json_w_key(jw, "dead_letters");
+	json_w_obj_open(jw);
+	if (v->ob != NULL)
+		outbox_foreach_box(v->ob, status_w_dead_cb, jw);
+	json_w_obj_close(jw);
+	json_w_obj_close(jw);
+	return status_json_out(jw, b, 200);
+}
+
+/* The dead letters as a JSON array, oldest first per notifier. */
+int
+status_dead(const struct status_view *v, const char *notifier, struct buf *b)
+{
+	struct json_writer *jw = json_writer_new();
+	struct outbox_dead_letter *dl = NULL;
+	size_t i, n = 0;
+
+	if (v->ob != NULL)
+		dl = outbox_dead_list(
+		    v->ob, util_empty(notifier) ? NULL : notifier, &n);
+	json_w_arr_open(jw);
+	for (i = 0; i < n; i++) {
+		json_w_obj_open(jw);
+		json_w_kstr(jw, "id", dl[i].id);
+		json_w_kstr(jw, "notifier", dl[i].notifier);
+		json_w_kstr(jw, "event_id", dl[i].event_id);
+		status_w_time(jw, "dead_at", dl[i].dead_at);
+		json_w_kint(jw, "attempts", dl[i].attempts);
+		json_w_kstr(jw, "reason", dl[i].reason);
+		json_w_key(jw, "http_status");
+		if (dl[i].http_status > 0)
+			json_w_int(jw, dl[i].http_status);
+		else
+			json_w_null(jw);
+		json_w_kstr(jw, "response", dl[i].response);
+		json_w_obj_close(jw);
+	}
+	json_w_arr_close(jw);
+	outbox_dead_list_free(dl, n);
+	return status_json_out(jw, b, 200);
 }
 
 /* One watch as an object of /api/v1/watches. */
@@ -579,6 +726,23 @@ status_tasks_query(
 	return code;
 }
 
+/* /api/v1/dead: read the notifier= parameter. */
+static int
+status_dead_query(const struct status_view *v, const char *query, struct buf *b)
+{
+	struct evkeyvalq q;
+	int code;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
+		evhttp_clear_headers(&q);
+		return status_json_error(b, 400, "malformed query string");
+	}
+	code = status_dead(v, evhttp_find_header(&q, "notifier"), b);
+	evhttp_clear_headers(&q);
+	return code;
+}
+
 /*
  * No Nagle on the client's connection: evhttp writes an answer in 16 KiB
  * pieces, and the last one would wait for a kept-alive client's delayed
@@ -621,9 +785,17 @@ status_request_cb(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/metrics") == 0) {
 		code = status_metrics(&v, &b);
 		type = STATUS_PROM;
-	} else if (strcmp(path, "/healthz") == 0)
+	} else if (strcmp(path, "/livez") == 0)
+		code = status_livez(&v, &b);
+	else if (strcmp(path, "/healthz") == 0)
 		code = status_healthz(&v, &b);
-	else if (strcmp(path, "/api/v1/watches") == 0) {
+	else if (strcmp(path, "/api/v1/status") == 0) {
+		code = status_status(&v, &b);
+		type = STATUS_JSON;
+	} else if (strcmp(path, "/api/v1/dead") == 0) {
+		code = status_dead_query(&v, evhttp_uri_get_query(uri), &b);
+		type = STATUS_JSON;
+	} else if (strcmp(path, "/api/v1/watches") == 0) {
 		code = status_watches(&v, &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/api/v1/tasks") == 0) {
@@ -631,9 +803,9 @@ status_request_cb(struct evhttp_request *req, void *arg)
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/") == 0) {
 		buf_puts(&b,
-		    "taskwatchd " TASKWATCH_VERSION "\n/metrics\n"
-		    "/healthz\n/api/v1/watches\n/api/v1/tasks"
-		    "?watch=&state=\n");
+		    "taskwatchd " TASKWATCH_VERSION "\n/metrics\n/livez\n"
+		    "/healthz\n/api/v1/status\n/api/v1/watches\n"
+		    "/api/v1/tasks?watch=&state=\n/api/v1/dead?notifier=\n");
 		code = 200;
 	} else {
 		buf_puts(&b, "not found\n");

@@ -1,5 +1,5 @@
 /*
- * taskwatchctl status | watches | tasks: a plain blocking HTTP client
+ * taskwatchctl status | watches | tasks | dead list: a plain blocking HTTP client
  * (libcurl easy; this is a command-line tool, not the daemon) for the
  * status endpoint.  The address comes from -s, else from the daemon's
  * config (daemon.listen), else 127.0.0.1:9465.  Tables for people, the
@@ -37,6 +37,7 @@ struct ctl_opts {
 	const char *file;
 	const char *state;
 	const char *watch;
+	const char *notifier;
 	int json;
 };
 
@@ -56,7 +57,9 @@ static void __attribute__((noreturn)) ctl_status_usage(void)
 	    "       taskwatchctl watches [--json] [-s host:port] [-f file]\n"
 	    "       taskwatchctl tasks [--watch name] [--state state] "
 	    "[--json]\n"
-	    "                          [-s host:port] [-f file]\n");
+	    "                          [-s host:port] [-f file]\n"
+	    "       taskwatchctl dead list [--notifier name] [--json] "
+	    "[-s host:port] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -253,10 +256,12 @@ ctl_table_row(struct ctl_table *t, const char *const *row)
 			c = xasprintf("%.*s...", CTL_CELL_MAX - 3, s);
 		else
 			c = xstrdup(s);
-		/* One line per row, whatever the cloud wrote. */
+		/* One line per row, no terminal escapes, whatever came. */
 		for (p = c; *p != '\0'; p++)
 			if (*p == '\n' || *p == '\r' || *p == '\t')
 				*p = ' ';
+			else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		t->cells[t->nrows * t->ncols + i] = c;
 	}
 	t->nrows++;
@@ -425,6 +430,40 @@ ctl_watches(const struct buf *body)
 	return 0;
 }
 
+/* dead list: one row per dead letter. */
+static int
+ctl_dead(const struct buf *body)
+{
+	static const char *const head[] = { "ID", "NOTIFIER", "DEAD AT",
+		"ATTEMPTS", "STATUS", "REASON", "RESPONSE" };
+	const struct json *d;
+	struct ctl_table t;
+	struct json *root;
+	char attempts[32], status[32];
+	const char *row[7];
+	size_t i;
+
+	if ((root = ctl_parse("/api/v1/dead", body)) == NULL)
+		return 1;
+	ctl_table_init(&t, head, 7);
+	for (i = 0; i < json_len(root); i++) {
+		d = json_at(root, i);
+		ctl_int(d, "attempts", attempts, sizeof(attempts));
+		ctl_int(d, "http_status", status, sizeof(status));
+		row[0] = json_get_str(d, "id");
+		row[1] = json_get_str(d, "notifier");
+		row[2] = json_get_str(d, "dead_at");
+		row[3] = attempts;
+		row[4] = status;
+		row[5] = json_get_str(d, "reason");
+		row[6] = json_get_str(d, "response");
+		ctl_table_row(&t, row);
+	}
+	ctl_table_print(&t);
+	json_free(root);
+	return 0;
+}
+
 /* tasks: one row per task. */
 static int
 ctl_tasks(const struct buf *body)
@@ -524,13 +563,64 @@ ctl_figures(const char *text, struct ctl_figures *f)
 	}
 }
 
+/* The reason lines of a /healthz body: after "degraded", or all of a 503. */
+static const char *
+ctl_reasons(const struct buf *health, long hcode)
+{
+	const char *p = buf_str(health);
+
+	if (hcode != 200)
+		return p;
+	if (strncmp(p, "degraded\n", 9) == 0)
+		return p + 9;
+	return p + strlen(p);
+}
+
+/* Print the dead letters and the last reload of /api/v1/status. */
+static void
+ctl_print_status(
+    const struct json *reload, const struct json *dead, double ndead)
+{
+	const char *sep = " (", *at, *err;
+	int64_t v;
+	size_t i;
+
+	printf("dead letters: %.0f", ndead);
+	for (i = 0; i < json_len(dead); i++) {
+		if (json_int(json_at(dead, i), 0, &v) == -1 || v <= 0)
+			continue;
+		printf("%s%s %lld", sep, json_key_at(dead, i), (long long)v);
+		sep = ", ";
+	}
+	printf("%s\n", *sep == ',' ? ")" : "");
+	if (reload == NULL)
+		return;
+	at = json_get_str(reload, "at");
+	if (at == NULL)
+		printf("last reload: none (config loaded at %s)\n",
+		    json_get_str(reload, "config_loaded_at"));
+	else if (ctl_true(reload, "ok"))
+		printf("last reload: ok at %s\n", at);
+	else {
+		err = json_get_str(reload, "error");
+		printf("last reload: FAILED at %s: %s (running the config "
+		       "loaded at %s)\n",
+		    at, err != NULL ? err : "invalid config",
+		    json_get_str(reload, "config_loaded_at"));
+	}
+}
+
 /* status: health, watches, tasks by state, pending notifications. */
 static int
 ctl_summary(const char *base, const struct ctl_opts *o)
 {
-	struct buf health, watches, metrics;
+	struct buf health, watches, metrics, status;
 	struct ctl_figures f;
-	struct json *root = NULL;
+	struct json *root = NULL, *st = NULL;
+	const struct json *reload, *dead;
+	const char *health_word;
+	double ndead = 0;
+	long scode = 0;
 	struct json_writer *jw;
 	long hcode = 0, wcode = 0, mcode = 0;
 	size_t i, nw = 0, nfailed = 0, nfailing = 0;
@@ -541,10 +631,26 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 	buf_init(&health, CTL_MAX_BODY);
 	buf_init(&watches, CTL_MAX_BODY);
 	buf_init(&metrics, CTL_MAX_BODY);
+	buf_init(&status, CTL_MAX_BODY);
 	if (ctl_get(base, "/healthz", &health, &hcode) == -1 ||
 	    ctl_get(base, "/api/v1/watches", &watches, &wcode) == -1 ||
-	    ctl_get(base, "/metrics", &metrics, &mcode) == -1)
+	    ctl_get(base, "/metrics", &metrics, &mcode) == -1 ||
+	    ctl_get(base, "/api/v1/status", &status, &scode) == -1)
 		goto out;
+	/* A daemon older than /api/v1/status: left out. */
+	if (scode == 200)
+		st = json_parse(buf_str(&status), status.len, NULL);
+	reload = json_get(st, "last_reload");
+	dead = json_get(st, "dead_letters");
+	for (i = 0; i < json_len(dead); i++) {
+		int64_t v;
+
+		if (json_int(json_at(dead, i), 0, &v) == 0)
+			ndead += (double)v;
+	}
+	health_word = hcode != 200                          ? "UNHEALTHY"
+	    : strncmp(buf_str(&health), "degraded", 8) == 0 ? "DEGRADED"
+							    : "healthy";
 	if (wcode != 200 || mcode != 200 ||
 	    (root = ctl_parse("/api/v1/watches", &watches)) == NULL) {
 		fprintf(stderr,
@@ -568,9 +674,13 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 		jw = json_writer_new();
 		json_w_obj_open(jw);
 		json_w_kbool(jw, "healthy", hcode == 200);
+		json_w_kstr(jw, "health",
+		    hcode != 200              ? "failing"
+			: *health_word == 'D' ? "degraded"
+					      : "ok");
 		json_w_key(jw, "reasons");
 		json_w_arr_open(jw);
-		for (p = buf_str(&health); hcode != 200 && *p != '\0';
+		for (p = ctl_reasons(&health, hcode); *p != '\0';
 		     p = nl ? nl + 1 : p + strlen(p)) {
 			char *line;
 
@@ -592,14 +702,22 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 			    (int64_t)f.by_state[s]);
 		json_w_obj_close(jw);
 		json_w_kint(jw, "pending_notifications", (int64_t)f.pending);
+		json_w_kint(jw, "dead_letters_total", (int64_t)ndead);
+		if (dead != NULL) {
+			json_w_key(jw, "dead_letters");
+			json_w_value(jw, dead);
+		}
+		if (reload != NULL) {
+			json_w_key(jw, "last_reload");
+			json_w_value(jw, reload);
+		}
 		json_w_obj_close(jw);
 		printf("%s\n", json_writer_str(jw, NULL));
 		json_writer_free(jw);
 		goto out;
 	}
-	printf("taskwatchd %s at %s: %s\n", f.version, base,
-	    hcode == 200 ? "healthy" : "UNHEALTHY");
-	for (p = buf_str(&health); hcode != 200 && *p != '\0';
+	printf("taskwatchd %s at %s: %s\n", f.version, base, health_word);
+	for (p = ctl_reasons(&health, hcode); *p != '\0';
 	     p = nl ? nl + 1 : p + strlen(p)) {
 		nl = strchr(p, '\n');
 		printf("  %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
@@ -616,8 +734,12 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 	}
 	printf("%s\npending notifications: %.0f\n", *sep == ',' ? ")" : "",
 	    f.pending);
+	if (st != NULL)
+		ctl_print_status(reload, dead, ndead);
 out:
 	json_free(root);
+	json_free(st);
+	buf_free(&status);
 	buf_free(&health);
 	buf_free(&watches);
 	buf_free(&metrics);
@@ -649,6 +771,24 @@ ctl_tasks_path(const struct ctl_opts *o)
 	return buf_release(&b);
 }
 
+/* The /api/v1/dead path with the notifier filter, percent-encoded. */
+static char *
+ctl_dead_path(const struct ctl_opts *o)
+{
+	CURL *c;
+	char *e, *path;
+
+	if (o->notifier == NULL || (c = curl_easy_init()) == NULL)
+		return xstrdup("/api/v1/dead");
+	if ((e = curl_easy_escape(c, o->notifier, 0)) == NULL)
+		path = xstrdup("/api/v1/dead");
+	else
+		path = xasprintf("/api/v1/dead?notifier=%s", e);
+	curl_free(e);
+	curl_easy_cleanup(c);
+	return path;
+}
+
 /* Fetch one JSON endpoint and print it raw or as a table. */
 static int
 ctl_list(const char *base, const struct ctl_opts *o)
@@ -659,8 +799,12 @@ ctl_list(const char *base, const struct ctl_opts *o)
 	long code = 0;
 	int ret = 1;
 
-	path = strcmp(o->cmd, "tasks") == 0 ? ctl_tasks_path(o)
-					    : xstrdup("/api/v1/watches");
+	if (strcmp(o->cmd, "tasks") == 0)
+		path = ctl_tasks_path(o);
+	else if (strcmp(o->cmd, "dead") == 0)
+		path = ctl_dead_path(o);
+	else
+		path = xstrdup("/api/v1/watches");
 	buf_init(&body, CTL_MAX_BODY);
 	if (ctl_get(base, path, &body, &code) == -1)
 		goto out;
@@ -680,6 +824,8 @@ ctl_list(const char *base, const struct ctl_opts *o)
 		ret = 0;
 	} else if (strcmp(o->cmd, "tasks") == 0)
 		ret = ctl_tasks(&body);
+	else if (strcmp(o->cmd, "dead") == 0)
+		ret = ctl_dead(&body);
 	else
 		ret = ctl_watches(&body);
 out:
@@ -696,6 +842,7 @@ ctl_status(int argc, char *argv[])
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "watch", required_argument, NULL, 'W' },
+		{ "notifier", required_argument, NULL, 'N' },
 		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -705,6 +852,13 @@ ctl_status(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.cmd = argv[0];
+	if (strcmp(o.cmd, "dead") == 0) {
+		/* "dead list"; "dead retry" goes through the control socket. */
+		if (argc < 2 || strcmp(argv[1], "list") != 0)
+			ctl_status_usage();
+		argc--;
+		argv++;
+	}
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "f:s:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -723,12 +877,16 @@ ctl_status(int argc, char *argv[])
 		case 'W':
 			o.watch = optarg;
 			break;
+		case 'N':
+			o.notifier = optarg;
+			break;
 		default:
 			ctl_status_usage();
 		}
 	}
 	if (optind != argc ||
-	    ((o.state || o.watch) && strcmp(o.cmd, "tasks") != 0))
+	    ((o.state || o.watch) && strcmp(o.cmd, "tasks") != 0) ||
+	    (o.notifier && strcmp(o.cmd, "dead") != 0))
 		ctl_status_usage();
 	if ((ret = ctl_address(&o, &addr)) != 0)
 		return ret;

@@ -1,8 +1,9 @@
 /*
  * taskwatchctl: the operator's tool.  `check` is the same config check as
- * `taskwatchd -n`; `status`, `watches` and `tasks` read the daemon's status
- * endpoint (tools/ctl_status.c); poll asks the daemon through its control
- * socket (tools/ctl_control.c); sign comes with request signing.
+ * `taskwatchd -n`; `status`, `watches`, `tasks` and `dead list` read the
+ * daemon's status endpoint (tools/ctl_status.c); poll asks the daemon
+ * through its control socket (tools/ctl_control.c); test-event walks the
+ * rules (tools/ctl_test.c); sign comes with request signing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "one line per task the daemon knows" },
 	{ "poll", ctl_poll, "poll watch [-c socket] [-f file]",
 	    "poll a watch now, lifting its account's pause (control socket)" },
+	{ "dead", ctl_status,
+	    "dead list [--notifier name] [--json] [-s host:port] [-f file]",
+	    "one line per dead letter: why, the receiver's status and answer" },
 	{ "test-event", ctl_test_event,
 	    "test-event --watch name [--kind kind] [--type type] [--cluster "
 	    "id]\n"

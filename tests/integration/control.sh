@@ -69,6 +69,11 @@ check "/api/v1/watches: paused_until is set ($(paused_until filed-dds))" has_pau
 check "/api/v1/watches: paused_reason says why" \
     grep -q '^authentication failed: ' <<<"$(paused_reason filed-dds)"
 check "/api/v1/watches: the other account is not paused" test "$(paused_until good-dds)" = null
+metric() { get /metrics | sed -n "s/^$1 //p"; }
+check "taskwatch_account_paused{reason=auth} is 1 for the held account" \
+    test "$(metric 'taskwatch_account_paused{account="filed",reason="auth"}')" = 1
+check "taskwatch_account_paused{reason=throttled} is 0 for it" \
+    test "$(metric 'taskwatch_account_paused{account="filed",reason="throttled"}')" = 0
 out=$("$CTL" watches -s 127.0.0.1:$HPORT)
 check "taskwatchctl watches: paused until HH:MM:SS (authentication failed: ...)" \
     grep -Eq '^filed-dds: paused until [0-9]{2}:[0-9]{2}:[0-9]{2} \(authentication failed: ' <<<"$out"

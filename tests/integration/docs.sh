@@ -67,22 +67,30 @@ fi
 missing=
 for w in 'Fl d' 'Fl f' 'Fl n' 'Fl v' 'Fl Fl once' 'Fl Fl version' \
     SIGTERM SIGHUP SIGUSR1 SIGUSR2 /metrics /healthz /api/v1/watches \
-    /api/v1/tasks NOTIFY_SOCKET WATCHDOG_USEC \
+    /api/v1/tasks /livez /api/v1/status /api/v1/dead \
+    NOTIFY_SOCKET WATCHDOG_USEC \
     taskwatch_polls_total taskwatch_poll_duration_seconds taskwatch_tasks \
     taskwatch_events_total taskwatch_notifications_total \
     taskwatch_outbox_pending taskwatch_watch_up \
     taskwatch_last_success_timestamp_seconds taskwatch_build_info \
     taskwatch_http_requests_total taskwatch_http_connections_reused_total \
     'Ss Control socket' /run/taskwatchd/control.sock /var/lib/taskwatchd/lock \
-    paused_until paused_reason; do
+    paused_until paused_reason \
+    taskwatch_dead_letters taskwatch_outbox_oldest_pending_age_seconds \
+    taskwatch_state_write_failures_total \
+    taskwatch_config_last_reload_successful \
+    taskwatch_config_last_reload_success_timestamp_seconds \
+    taskwatch_account_paused taskwatch_iam_token_expiry_timestamp_seconds \
+    taskwatch_watch_failed process_start_time_seconds; do
 	grep -qF -- "$w" "$MAN/taskwatchd.8" || missing="$missing $w"
 done
 check "taskwatchd.8 has the flags, signals, endpoints and metrics${missing:+ (missing:$missing)}" test -z "$missing"
 
 # taskwatchctl.8: the commands and their options.
 missing=
-for w in 'Cm check' 'Cm status' 'Cm watches' 'Cm tasks' 'Fl Fl json' \
-    'Fl Fl state' 'Fl Fl watch' 'Fl s' 'Cm poll' 'Fl c'; do
+for w in 'Cm check' 'Cm status' 'Cm watches' 'Cm tasks' 'Cm dead list' \
+    'Fl Fl json' 'Fl Fl state' 'Fl Fl watch' 'Fl Fl notifier' 'Fl s' \
+    'Cm poll' 'Fl c'; do
 	grep -qF -- "$w" "$MAN/taskwatchctl.8" || missing="$missing $w"
 done
 check "taskwatchctl.8 has every command and option${missing:+ (missing:$missing)}" test -z "$missing"

@@ -53,6 +53,7 @@ static struct {
 	struct outbox *ob;
 	struct notify *notify;
 	int status;          /* what the server answers */
+	const char *reply;   /* and its body; NULL: none */
 	char *ids[TEST_MAX]; /* webhook-id of each request */
 	size_t nreqs;
 	struct evt *replayed[TEST_MAX];
@@ -72,9 +73,14 @@ test_server_cb(struct evhttp_request *req, void *arg)
 
 	id = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "webhook-id");
+	struct evbuffer *out = evbuffer_new();
+
 	if (t.nreqs < TEST_MAX)
 		t.ids[t.nreqs++] = xstrdup(id != NULL ? id : "");
-	evhttp_send_reply(req, t.status, "test", NULL);
+	if (t.reply != NULL)
+		evbuffer_add(out, t.reply, strlen(t.reply));
+	evhttp_send_reply(req, t.status, "test", out);
+	evbuffer_free(out);
 }
 
 /* A state directory, an event base and a server. */
@@ -292,6 +298,16 @@ test_replay_cb(
 	t.replayed[t.nreplayed++] = ev;
 }
 
+/* outbox_open callback: keep what is handed over, whenever enqueued. */
+static void
+test_replay_cb_any(
+    struct outbox_entry *e, struct evt *ev, int64_t enqueued_at, void *arg)
+{
+	assert_true(t.nreplayed < TEST_MAX);
+	t.rentries[t.nreplayed] = e;
+	t.replayed[t.nreplayed++] = ev;
+}
+
 /* The entry file holds the document and what replay needs; fsynced dir. */
 static void
 test_add_file(void **state)
@@ -477,12 +493,17 @@ test_spares_trim(void **state)
 		evt_free(ev[i]);
 }
 
-/* Dead: moved to dead/{notifier}/ with the reason and attempts. */
+/*
+ * Dead: moved to dead/{notifier}/ with the reason, attempts, the
+ * receiver's status and the start of its answer, made safe.
+ */
 static void
 test_dead(void **state)
 {
 	struct evt *ev = test_event("a", TASK_RUNNING, TASK_FAILED);
 	struct outbox_entry *e;
+	struct outbox_answer ans;
+	static const char answer[] = "{\"error\":\"bad \x1b[31m\"}\0tail";
 	char *json, *dead, *path;
 	struct json *j;
 	int64_t n;
@@ -491,7 +512,10 @@ test_dead(void **state)
 	e = test_add("hook", ev);
 	json = test_path("outbox", "hook", e, ev->id, "json");
 	dead = test_path("dead", "hook", e, ev->id, "json");
-	path = outbox_dead(e, ev, 3, "HTTP 400 (not retried)", NOW + 5);
+	ans.status = 400;
+	ans.body = answer;
+	ans.len = sizeof(answer) - 1;
+	path = outbox_dead(e, ev, 3, "HTTP 400 (not retried)", &ans, NOW + 5);
 	assert_non_null(path);
 	assert_string_equal(path, dead);
 	assert_false(test_exists(json));
@@ -503,12 +527,232 @@ test_dead(void **state)
 	assert_int_equal(n, 3);
 	assert_string_equal(json_get_str(j, "dead_at"), "2025-05-19T09:07:47Z");
 	assert_string_equal(json_get_str(json_get(j, "event"), "id"), ev->id);
+	assert_int_equal(json_int(json_get(j, "http_status"), 0, &n), 0);
+	assert_int_equal(n, 400);
+	assert_string_equal(
+	    json_get_str(j, "response"), "{\"error\":\"bad ?[31m\"}?tail");
 	json_free(j);
 	assert_int_equal(outbox_pending(t.ob, NULL), 0);
+	assert_int_equal(outbox_dead_count(t.ob, "hook"), 1);
 	free(path);
 	free(json);
 	free(dead);
 	evt_free(ev);
+}
+
+/* The excerpt: 512 bytes at most, never half a UTF-8 sequence. */
+static void
+test_dead_excerpt(void **state)
+{
+	char body[600], *x;
+
+	memset(body, 'a', sizeof(body));
+	x = outbox_excerpt(body, sizeof(body));
+	assert_int_equal(strlen(x), OUTBOX_EXCERPT_MAX);
+	free(x);
+	/* "é" (2 bytes) at 511..512: cut before it. */
+	body[511] = (char)0xc3;
+	body[512] = (char)0xa9;
+	x = outbox_excerpt(body, sizeof(body));
+	assert_int_equal(strlen(x), 511);
+	free(x);
+	/* "€" (3 bytes) at 510..512: cut before it too. */
+	body[510] = (char)0xe2;
+	body[511] = (char)0x82;
+	body[512] = (char)0xac;
+	x = outbox_excerpt(body, sizeof(body));
+	assert_int_equal(strlen(x), 510);
+	free(x);
+	/* Ending at 511: kept whole. */
+	body[509] = (char)0xe2;
+	body[510] = (char)0x82;
+	body[511] = (char)0xac;
+	body[512] = 'b';
+	x = outbox_excerpt(body, sizeof(body));
+	assert_int_equal(strlen(x), 512);
+	free(x);
+	x = outbox_excerpt("a\r\nb\tc\x7f", 7);
+	assert_string_equal(x, "a?\nb\tc?");
+	free(x);
+}
+
+/* What outbox_foreach_box reports, per box. */
+struct test_boxes {
+	size_t n;
+	char name[4][32];
+	size_t pending[4];
+	size_t dead[4];
+	int64_t oldest[4];
+};
+
+/* outbox_foreach_box callback: keep the figures. */
+static void
+test_box_cb(const struct outbox_box_stats *st, void *arg)
+{
+	struct test_boxes *tb = arg;
+
+	assert_true(tb->n < 4);
+	snprintf(tb->name[tb->n], sizeof(tb->name[0]), "%s", st->name);
+	tb->pending[tb->n] = st->pending;
+	tb->dead[tb->n] = st->dead;
+	tb->oldest[tb->n++] = st->oldest_pending_at;
+}
+
+/*
+ * Dead letters are counted: +1 as they are written, and from the disk at
+ * the next start, for a notifier configured or not; the oldest pending
+ * entry's time is the first one's.
+ */
+static void
+test_dead_count(void **state)
+{
+	struct evt *ev[3];
+	struct outbox_entry *e[3];
+	struct test_boxes tb;
+	size_t i, len;
+	char *p, *body;
+
+	test_open_outbox();
+	for (i = 0; i < 3; i++) {
+		ev[i] = test_event(i == 0 ? "a"
+			: i == 1          ? "b"
+					  : "c",
+		    TASK_RUNNING, TASK_FAILED);
+		body = evt_to_json(ev[i], &len);
+		e[i] = outbox_add(t.ob, "hook", ev[i], body, len, NOW + i);
+		free(body);
+	}
+	memset(&tb, 0, sizeof(tb));
+	outbox_foreach_box(t.ob, test_box_cb, &tb);
+	assert_int_equal(tb.n, 1);
+	assert_int_equal(tb.pending[0], 3);
+	assert_int_equal(tb.oldest[0], NOW);
+	free(outbox_dead(e[0], ev[0], 1, "HTTP 400", NULL, NOW));
+	p = outbox_dead(e[1], ev[1], 1, "HTTP 400", NULL, NOW);
+	free(p);
+	assert_int_equal(outbox_dead_count(t.ob, "hook"), 2);
+	assert_int_equal(outbox_dead_count(t.ob, NULL), 2);
+	assert_int_equal(outbox_dead_count(t.ob, "other"), 0);
+	memset(&tb, 0, sizeof(tb));
+	outbox_foreach_box(t.ob, test_box_cb, &tb);
+	assert_int_equal(tb.pending[0], 1);
+	assert_int_equal(tb.dead[0], 2);
+	assert_int_equal(tb.oldest[0], NOW + 2);
+	outbox_release(e[2]);
+	outbox_free(t.ob);
+	t.ob = NULL;
+	/* The next start: counted from dead/, no notifier opened yet. */
+	test_open_outbox();
+	assert_int_equal(outbox_dead_count(t.ob, "hook"), 2);
+	memset(&tb, 0, sizeof(tb));
+	outbox_foreach_box(t.ob, test_box_cb, &tb);
+	assert_int_equal(tb.n, 1);
+	assert_string_equal(tb.name[0], "hook");
+	assert_int_equal(tb.dead[0], 2);
+	for (i = 0; i < 3; i++)
+		evt_free(ev[i]);
+}
+
+/* outbox_dead_retry callback: keep what is handed over. */
+static void
+test_requeue_cb(const char *notifier, struct outbox_entry *e, struct evt *ev,
+    int64_t enqueued_at, void *arg)
+{
+	assert_string_equal(notifier, "hook");
+	assert_true(t.nreplayed < TEST_MAX);
+	t.rentries[t.nreplayed] = e;
+	t.replayed[t.nreplayed++] = ev;
+}
+
+/*
+ * The list of dead letters says what each is; retry by id puts one back
+ * in the outbox (same event id, no attempts), and retry of all leaves
+ * the rest for the next start, which replays them.
+ */
+static void
+test_dead_list_retry(void **state)
+{
+	struct evt *ev[2];
+	struct outbox_entry *e[2];
+	struct outbox_dead_letter *dl;
+	struct outbox_answer ans = { 400, "no such channel", 15 };
+	struct json *j;
+	char *cause = NULL, *id, *file;
+	size_t n, i;
+
+	test_open_outbox();
+	ev[0] = test_event("a", TASK_RUNNING, TASK_FAILED);
+	ev[1] = test_event("b", TASK_RUNNING, TASK_FAILED);
+	for (i = 0; i < 2; i++)
+		e[i] = test_add("hook", ev[i]);
+	free(outbox_dead(
+	    e[0], ev[0], 2, "HTTP 400 (not retried)", &ans, NOW + 5));
+	free(outbox_dead(e[1], ev[1], 7, "timed out", NULL, NOW + 6));
+	dl = outbox_dead_list(t.ob, NULL, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(dl[0].notifier, "hook");
+	assert_string_equal(dl[0].event_id, ev[0]->id);
+	assert_int_equal(strlen(dl[0].id), 20 + 1 + EVT_ID_LEN);
+	assert_string_equal(dl[0].id + 21, ev[0]->id);
+	assert_int_equal(dl[0].dead_at, NOW + 5);
+	assert_int_equal(dl[0].attempts, 2);
+	assert_int_equal(dl[0].http_status, 400);
+	assert_string_equal(dl[0].reason, "HTTP 400 (not retried)");
+	assert_string_equal(dl[0].response, "no such channel");
+	assert_string_equal(dl[1].event_id, ev[1]->id);
+	assert_int_equal(dl[1].http_status, 0);
+	assert_null(dl[1].response);
+	id = xstrdup(dl[0].id);
+	outbox_dead_list_free(dl, n);
+	dl = outbox_dead_list(t.ob, "other", &n);
+	assert_int_equal(n, 0);
+	outbox_dead_list_free(dl, n);
+
+	/* Unknown: refused. */
+	assert_int_equal(outbox_dead_retry(t.ob, NULL, "nope", test_requeue_cb,
+			     NULL, &n, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "no dead letter nope"));
+	free(cause);
+	/* By id: pending again, same event id, no longer dead. */
+	assert_int_equal(outbox_dead_retry(t.ob, "hook", id, test_requeue_cb,
+			     NULL, &n, &cause),
+	    0);
+	free(id);
+	assert_int_equal(n, 1);
+	assert_int_equal(t.nreplayed, 1);
+	assert_string_equal(t.replayed[0]->id, ev[0]->id);
+	assert_int_equal(outbox_dead_count(t.ob, "hook"), 1);
+	assert_int_equal(test_nfiles("dead", "hook"), 1);
+	assert_int_equal(outbox_pending(t.ob, "hook"), 1);
+	assert_true(outbox_has(t.ob, "hook", ev[0]->id));
+	file = test_path("outbox", "hook", t.rentries[0], ev[0]->id, "json");
+	j = test_json(file);
+	free(file);
+	assert_null(json_get(j, "attempts"));
+	assert_null(json_get(j, "reason"));
+	assert_string_equal(
+	    json_get_str(json_get(j, "event"), "id"), ev[0]->id);
+	json_free(j);
+	/* All the rest, by event id and with no one to hand it to. */
+	assert_int_equal(
+	    outbox_dead_retry(t.ob, NULL, NULL, NULL, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_dead_count(t.ob, NULL), 0);
+	assert_int_equal(test_nfiles("dead", "hook"), 0);
+	assert_int_equal(test_nfiles("outbox", "hook"), 2);
+	outbox_release(t.rentries[0]);
+	t.rentries[0] = NULL;
+	outbox_free(t.ob);
+	t.ob = NULL;
+	/* The next start delivers both, in the order they were retried. */
+	test_open_outbox();
+	assert_int_equal(
+	    outbox_open(t.ob, "hook", test_replay_cb_any, NULL), 2);
+	assert_string_equal(t.replayed[1]->id, ev[0]->id);
+	assert_string_equal(t.replayed[2]->id, ev[1]->id);
+	for (i = 0; i < 2; i++)
+		evt_free(ev[i]);
 }
 
 /*
@@ -672,7 +916,7 @@ test_enospc(void **state)
 	outbox_delivered(e[2]);
 	assert_int_equal(outbox_retry(t.ob), -1);
 	/* Given up while the disk is full: the dead letter waits. */
-	assert_null(outbox_dead(e[1], ev[1], 1, "HTTP 400", NOW));
+	assert_null(outbox_dead(e[1], ev[1], 1, "HTTP 400", NULL, NOW));
 	log = test_log_stop();
 	assert_non_null(strstr(log, "No space left on device"));
 	assert_non_null(strstr(log, "kept in memory only"));
@@ -854,6 +1098,8 @@ test_notify_dead(void **state)
 {
 	struct config conf;
 	struct config_notifier cn;
+	struct outbox_dead_letter *dl;
+	size_t n;
 	char *log;
 
 	test_conf(&conf, &cn);
@@ -861,6 +1107,7 @@ test_notify_dead(void **state)
 	t.notify = notify_new(t.base, t.http, &conf);
 	notify_set_outbox(t.notify, t.ob);
 	t.status = 400;
+	t.reply = "{\"error\":\"unknown channel\"}";
 	test_log_start();
 	test_send(test_event("a", TASK_RUNNING, TASK_FAILED));
 	assert_true(test_run(test_idle, 5000));
@@ -871,6 +1118,22 @@ test_notify_dead(void **state)
 	free(log);
 	assert_int_equal(test_nfiles("dead", "hook"), 1);
 	assert_int_equal(test_nfiles("outbox", "hook"), 0);
+	dl = outbox_dead_list(t.ob, "hook", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(dl[0].http_status, 400);
+	assert_string_equal(dl[0].response, "{\"error\":\"unknown channel\"}");
+	outbox_dead_list_free(dl, n);
+	assert_int_equal(outbox_dead_count(t.ob, "hook"), 1);
+	/* The receiver is fixed: retried, delivered with the same id. */
+	t.status = 200;
+	assert_int_equal(
+	    notify_dead_retry(t.notify, "hook", NULL, &n, &log), 0);
+	assert_int_equal(n, 1);
+	assert_true(test_run(test_idle, 5000));
+	assert_int_equal(t.nreqs, 2);
+	assert_string_equal(t.ids[0], t.ids[1]);
+	assert_int_equal(outbox_dead_count(t.ob, NULL), 0);
+	assert_int_equal(outbox_pending(t.ob, NULL), 0);
 }
 
 /* Through notify.c: with the disk full, delivery does not wait. */
@@ -915,6 +1178,12 @@ main(void)
 		    test_spares_trim, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dead, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dead_excerpt, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dead_count, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dead_list_retry, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_replay_order, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -19,10 +19,10 @@
 #include "xmalloc.h"
 
 static const struct taskstate_watch test_w = { "dds-prod", "dds.jobs",
-	"hw-prod", "cn-north-4", 60000 };
+	"hw-prod", "cn-north-4", 60000, NULL, 0 };
 
 static const struct taskstate_watch test_w2 = { "dws-prod", "dws.actions",
-	"hw-prod", "cn-north-4", 0 };
+	"hw-prod", "cn-north-4", 0, NULL, 0 };
 
 /* Append a task to l. */
 static struct task *

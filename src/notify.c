@@ -807,7 +807,8 @@ notify_route_cb(const struct config_notifier *cn,
 		return;
 	}
 	notify_enqueue(nf, r->ev, rule, severity, 0);
-	r->routed = xreallocarray(r->routed, r->nrouted + 1, sizeof(*r->routed));
+	r->routed =
+	    xreallocarray(r->routed, r->nrouted + 1, sizeof(*r->routed));
 	r->routed[r->nrouted++] = nf;
 }
 

@@ -1222,7 +1222,7 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 		    w->conf->name, t->id, cause);
 		free(cause);
 	} else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
-		     resp->body_len, &found, &found_task, &cause) == -1) {
+		       resp->body_len, &found, &found_task, &cause) == -1) {
 		log_at(
 		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
 		    "watch %s: task %s left the listing; lookup "

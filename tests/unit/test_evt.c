@@ -505,7 +505,6 @@ test_json_watch(void **state)
 	evt_free(ev);
 }
 
-
 /* Invalid detail text is kept as a string, never breaks the document. */
 static void
 test_json_bad_detail(void **state)
@@ -770,8 +769,8 @@ test_json_watch_streak(void **state)
 
 	ev->kind = EVT_WATCH_RECOVERED;
 	ev->observed_at = ev->fail_since + 12 * 60 + 5;
-	test_summary_is(ev,
-	    "dds-prod: polling recovered after 12 min, 14 failed polls");
+	test_summary_is(
+	    ev, "dds-prod: polling recovered after 12 min, 14 failed polls");
 	ev->observed_at = ev->fail_since + 2 * 3600 + 60;
 	ev->consecutive_failures = 1;
 	test_summary_is(

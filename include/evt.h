@@ -23,6 +23,7 @@ enum evt_kind {
 	EVT_STALLED,
 	EVT_WATCH_FAILED,
 	EVT_WATCH_RECOVERED,
+	EVT_REPLACED, /* left a listing for a newer task of its base type */
 	EVT_KIND_COUNT
 };
 
@@ -44,8 +45,26 @@ struct evt {
 	enum task_state prev_state;
 	char *prev_raw;
 	int prev_progress;
+	/*
+	 * The action a task type is a run or an outcome of, as its provider
+	 * says (DWS SNAPSHOTTING_FAILED: SNAPSHOTTING); NULL: the type itself.
+	 * Alerts of a base type are resolved by its success.
+	 */
+	char *base_type;
 	char *error_class; /* watch_failed */
 	char *error_msg;   /* watch_failed */
+	/*
+	 * watch_failed, watch_recovered: the failure streak's start and
+	 * length, the last good poll (TASK_TIME_NONE: none).  Not in the id.
+	 */
+	int64_t fail_since;
+	unsigned consecutive_failures;
+	int64_t last_success;
+	/*
+	 * Routing, not the event: delivered to an alertmanager notifier only
+	 * so that it may resolve its alerts, never open one (notify.c).
+	 */
+	int resolve_only;
 	/*
 	 * What makes this occurrence unique beyond kind, task and states
 	 * (e.g. when a failure streak or a stall began); part of the id.
@@ -94,6 +113,8 @@ int evt_read_task(const struct json *o, struct task *t, char **cause);
 struct evt *evt_from_json(const struct json *doc, char **cause);
 /* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
 char *evt_summary(const struct evt *ev);
+/* The base type of the event's task: base_type, else the task's type. */
+const char *evt_base_type(const struct evt *ev);
 /* "appeared", "transition", ...; and back (-1 if unknown). */
 const char *evt_kind_name(enum evt_kind kind);
 int evt_kind_from_name(const char *name);

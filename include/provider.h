@@ -97,6 +97,18 @@ struct provider {
 	 * past the last one.  NULL: the listing is one project-wide scope.
 	 */
 	int (*scope_key)(const struct config_watch *, size_t i, char **key);
+	/*
+	 * The action a task type is a run or an outcome of (DWS
+	 * SNAPSHOTTING_FAILED: SNAPSHOTTING), a static string; NULL: the type
+	 * is its own base.  Its success resolves the type's alerts.  Pure.
+	 */
+	const char *(*base_type)(const char *type);
+	/*
+	 * 1 when the API shows one task per cluster and action: a task that
+	 * leaves the listing while a newer run of its base type is listed
+	 * was replaced by it, not lost.
+	 */
+	int replaces;
 };
 
 /* The provider for an API; never NULL for a valid enum value. */
@@ -114,6 +126,8 @@ char **provider_scope_keys(
     const struct provider *p, const struct config_watch *w, size_t *n);
 /* Free what provider_scope_keys returned. */
 void provider_scope_keys_free(char **keys, size_t n);
+/* The base type of a task type for p (see base_type): never NULL. */
+const char *provider_base_type(const struct provider *p, const char *type);
 /* Free a request description's owned parts; it may be reused afterwards. */
 void provider_req_clear(struct provider_req *req);
 /*
@@ -125,6 +139,15 @@ void provider_req_clear(struct provider_req *req);
  */
 enum provider_errclass provider_classify(
     long status, const char *body, size_t len, char **msg);
+/*
+ * An answer whose Content-Type is text/html is no API's (a proxy's or a
+ * login page): *msg gets "HTTP 502: got text/html — a proxy or login
+ * page?" (caller frees; the body is never quoted) and the class is that
+ * of the status (parse for 2xx and absent_status).  -1 when content_type
+ * is not HTML.
+ */
+int provider_html_answer(long status, const char *content_type,
+    enum provider_errclass *class, char **msg);
 /* "network", "http", "auth", "throttled", "parse". */
 const char *provider_errclass_name(enum provider_errclass c);
 

@@ -16,6 +16,11 @@ typedef void (*rules_route_cb)(const struct config_notifier *n,
 /* 1 if the rule's match block matches the event. */
 int rules_match(const struct config_rule *r, const struct evt *ev);
 /*
+ * 1 if the rule's api and watch keys match ev: the rule could route the
+ * events of ev's watch, whatever its other keys say.
+ */
+int rules_match_watch(const struct config_rule *r, const struct evt *ev);
+/*
  * Route ev through conf's rules in order, calling cb at most once per
  * notifier (the first matching rule that names it decides rule and
  * severity).  With no rules every notifier gets every event.

@@ -22,6 +22,13 @@ struct taskstate_watch {
 	const char *account;
 	const char *region;
 	uint64_t stall_after_ms; /* 0 = never stalled */
+	/* The provider's base type of a task type (NULL: itself). */
+	const char *(*base_type)(const char *type);
+	/*
+	 * A task that vanishes while a newer run of its base type is listed
+	 * on its cluster was replaced (EVT_REPLACED), not lost.
+	 */
+	int replaces;
 };
 
 /* An empty table. */
@@ -57,7 +64,11 @@ void taskstate_apply(struct taskstate *ts, const struct taskstate_watch *w,
  */
 uint64_t taskstate_absences(
     const struct taskstate *ts, const char *watch, const struct task *t);
-/* A task confirmed gone: remove it and append a vanished event. */
+/*
+ * A task confirmed gone: remove it and append a vanished event, or a
+ * replaced one when w replaces and a run of its base type on its cluster,
+ * not older than it, is in the current listing.
+ */
 void taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out);
 /*

@@ -88,7 +88,8 @@ static const char *const config_dws_actions[] = { "GROWING", "RESIZE_FAILURE",
 	"RESTORING", "RESTORING_FAILED", "SNAPSHOTTING", "SNAPSHOTTING_FAILED",
 	"FINE_GRAINED_RESTORING", "FINE_GRAINED_RESTORING_FAILED", NULL };
 static const char *const config_event_names[] = { "appeared", "transition",
-	"vanished", "stalled", "watch_failed", "watch_recovered", NULL };
+	"vanished", "stalled", "watch_failed", "watch_recovered", "replaced",
+	NULL };
 static const char *const config_state_names[] = { "PENDING", "RUNNING",
 	"ROLLING_BACK", "SUCCEEDED", "FAILED", "PARTIAL", "ROLLED_BACK",
 	"CANCELLED", "UNKNOWN", NULL };

@@ -29,6 +29,7 @@ static const char *evt_kind_names[EVT_KIND_COUNT] = {
 	"stalled",
 	"watch_failed",
 	"watch_recovered",
+	"replaced",
 };
 
 /* "appeared", "transition", ...; "unknown" out of range. */
@@ -66,6 +67,8 @@ evt_new(enum evt_kind kind)
 	task_init(&ev->task);
 	ev->prev_state = TASK_UNKNOWN;
 	ev->prev_progress = TASK_PROGRESS_NONE;
+	ev->fail_since = TASK_TIME_NONE;
+	ev->last_success = TASK_TIME_NONE;
 	return ev;
 }
 
@@ -82,6 +85,7 @@ evt_free(struct evt *ev)
 	free(ev->region);
 	task_clear(&ev->task);
 	free(ev->prev_raw);
+	free(ev->base_type);
 	free(ev->error_class);
 	free(ev->error_msg);
 	free(ev->obs);
@@ -103,6 +107,7 @@ evt_dup(const struct evt *ev)
 	task_init(&d->task);
 	task_copy(&d->task, &ev->task);
 	d->prev_raw = xstrdup(ev->prev_raw);
+	d->base_type = xstrdup(ev->base_type);
 	d->error_class = xstrdup(ev->error_class);
 	d->error_msg = xstrdup(ev->error_msg);
 	d->obs = xstrdup(ev->obs);
@@ -152,6 +157,9 @@ evt_default_severity(const struct evt *ev)
 						 : CONFIG_SEVERITY_WARNING;
 	case EVT_STALLED:
 		return CONFIG_SEVERITY_WARNING;
+	case EVT_REPLACED:
+		/* A newer run of its action took its place: not a failure. */
+		return CONFIG_SEVERITY_INFO;
 	case EVT_WATCH_FAILED:
 		if (ev->error_class != NULL &&
 		    strcmp(ev->error_class, "auth") == 0)
@@ -270,13 +278,16 @@ evt_json_progress(struct json_writer *w, const char *key, int progress)
 		json_w_int(w, progress);
 }
 
-/* Write a task as the "task" object of the event document. */
-void
-evt_write_task(struct json_writer *w, const struct task *t)
+/* The task object; base_type after type unless NULL. */
+static void
+evt_write_task_base(
+    struct json_writer *w, const struct task *t, const char *base_type)
 {
 	json_w_obj_open(w);
 	json_w_kstr(w, "id", t->id);
 	json_w_kstr(w, "type", t->type);
+	if (base_type != NULL)
+		json_w_kstr(w, "base_type", base_type);
 	json_w_kstr(w, "cluster_id", t->cluster_id);
 	json_w_kstr(w, "cluster_name", t->cluster_name);
 	json_w_kstr(w, "state", task_state_name(t->state));
@@ -288,6 +299,20 @@ evt_write_task(struct json_writer *w, const struct task *t)
 	json_w_key(w, "detail");
 	json_w_raw(w, t->detail != NULL ? t->detail : "{}");
 	json_w_obj_close(w);
+}
+
+/* Write a task as the "task" object of the event document. */
+void
+evt_write_task(struct json_writer *w, const struct task *t)
+{
+	evt_write_task_base(w, t, NULL);
+}
+
+/* The base type of the event's task: base_type, else the task's type. */
+const char *
+evt_base_type(const struct evt *ev)
+{
+	return ev->base_type != NULL ? ev->base_type : ev->task.type;
 }
 
 /* Read key of o, a string or null, into *out (NULL for null or absent). */
@@ -411,6 +436,7 @@ evt_from_json(const struct json *doc, char **cause)
 	const struct json *v;
 	const char *id;
 	struct evt *ev;
+	int64_t n;
 	int kind, sev, b;
 	size_t i;
 
@@ -445,10 +471,17 @@ evt_from_json(const struct json *doc, char **cause)
 		goto fail;
 	v = json_get(doc, "task");
 	if (json_type(v) == JSON_OBJECT) {
-		if (evt_read_task(v, &ev->task, cause) == -1)
+		if (evt_read_task(v, &ev->task, cause) == -1 ||
+		    evt_read_str(v, "base_type", &ev->base_type, cause) == -1)
 			goto fail;
 		ev->has_task = 1;
 	}
+	if (evt_read_time(doc, "since", &ev->fail_since, cause) == -1 ||
+	    evt_read_time(doc, "last_success", &ev->last_success, cause) == -1)
+		goto fail;
+	if (json_int(json_get(doc, "consecutive_failures"), 0, &n) == 0 &&
+	    n >= 0 && n <= UINT32_MAX)
+		ev->consecutive_failures = (unsigned)n;
 	if (evt_read_previous(json_get(doc, "previous"), ev, cause) == -1)
 		goto fail;
 	v = json_get(doc, "error");
@@ -498,7 +531,7 @@ evt_to_json(const struct evt *ev, size_t *len)
 	json_w_kstr(w, "region", ev->region);
 	json_w_key(w, "task");
 	if (ev->has_task && !watch_event)
-		evt_write_task(w, &ev->task);
+		evt_write_task_base(w, &ev->task, evt_base_type(ev));
 	else
 		json_w_null(w);
 	json_w_key(w, "previous");
@@ -511,6 +544,10 @@ evt_to_json(const struct evt *ev, size_t *len)
 	} else
 		json_w_null(w);
 	if (watch_event) {
+		evt_json_time(w, "since", ev->fail_since);
+		json_w_kint(w, "consecutive_failures",
+		    (int64_t)ev->consecutive_failures);
+		evt_json_time(w, "last_success", ev->last_success);
 		json_w_key(w, "error");
 		if (ev->kind == EVT_WATCH_FAILED) {
 			json_w_obj_open(w);
@@ -572,6 +609,32 @@ evt_summary_clean(struct buf *b)
 	return s;
 }
 
+/* Append a duration of s seconds as people say it: "40 s", "12 min". */
+static void
+evt_summary_duration(struct buf *b, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		buf_printf(b, "%lld s", (long long)s);
+	else if (s < 3600)
+		buf_printf(b, "%lld min", (long long)(s / 60));
+	else if (s < 86400)
+		buf_printf(b, "%lld h %lld min", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		buf_printf(b, "%lld d %lld h", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+}
+
+/* Append " while taskwatchd was down" to a missed event's summary. */
+static void
+evt_summary_missed(struct buf *b, const struct evt *ev)
+{
+	if (ev->missed)
+		buf_puts(b, " while taskwatchd was down");
+}
+
 /* The one-line "watch: Type on cluster FROM -> TO: reason"; caller frees. */
 char *
 evt_summary(const struct evt *ev)
@@ -591,12 +654,14 @@ evt_summary(const struct evt *ev)
 		buf_printf(&b, " appeared (%s%s)",
 		    task_state_terminal(ev->task.state) ? "already " : "",
 		    task_state_name(ev->task.state));
+		evt_summary_missed(&b, ev);
 		break;
 	case EVT_TRANSITION:
 		evt_summary_what(&b, &ev->task);
 		buf_printf(&b, " %s -> %s",
 		    ev->has_previous ? task_state_name(ev->prev_state) : "?",
 		    task_state_name(ev->task.state));
+		evt_summary_missed(&b, ev);
 		if (!util_empty(ev->task.reason))
 			buf_printf(&b, ": %s", ev->task.reason);
 		break;
@@ -605,6 +670,15 @@ evt_summary(const struct evt *ev)
 		buf_printf(&b, " vanished (last %s)",
 		    task_state_name(
 			ev->has_previous ? ev->prev_state : ev->task.state));
+		evt_summary_missed(&b, ev);
+		break;
+	case EVT_REPLACED:
+		evt_summary_what(&b, &ev->task);
+		buf_printf(&b, " replaced by a newer %s (last %s)",
+		    !util_empty(evt_base_type(ev)) ? evt_base_type(ev) : "task",
+		    task_state_name(
+			ev->has_previous ? ev->prev_state : ev->task.state));
+		evt_summary_missed(&b, ev);
 		break;
 	case EVT_STALLED:
 		evt_summary_what(&b, &ev->task);
@@ -617,6 +691,7 @@ evt_summary(const struct evt *ev)
 			util_format_rfc3339(t, since);
 			buf_printf(&b, " (since %s)", since);
 		}
+		evt_summary_missed(&b, ev);
 		break;
 	case EVT_WATCH_FAILED:
 		buf_printf(&b, "polling failed (%s)",
@@ -626,6 +701,14 @@ evt_summary(const struct evt *ev)
 		break;
 	case EVT_WATCH_RECOVERED:
 		buf_puts(&b, "polling recovered");
+		if (ev->fail_since != TASK_TIME_NONE) {
+			buf_puts(&b, " after ");
+			evt_summary_duration(
+			    &b, ev->observed_at - ev->fail_since);
+			buf_printf(&b, ", %u failed poll%s",
+			    ev->consecutive_failures,
+			    ev->consecutive_failures == 1 ? "" : "s");
+		}
 		break;
 	default:
 		buf_puts(&b, evt_kind_name(ev->kind));

@@ -703,7 +703,8 @@ notify_item_queue(struct notify_notifier *nf, struct notify_item *it)
  */
 static void
 notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
-    const struct config_rule *rule, enum config_severity severity)
+    const struct config_rule *rule, enum config_severity severity,
+    int resolve_only)
 {
 	struct outbox *ob = nf->notify->ob;
 	struct notify_item *it;
@@ -720,6 +721,7 @@ notify_enqueue(struct notify_notifier *nf, const struct evt *ev,
 	free(it->ev->rule);
 	it->ev->rule = rule != NULL ? xstrdup(rule->name) : NULL;
 	it->ev->severity = severity;
+	it->ev->resolve_only = resolve_only;
 	it->nf = nf;
 	it->retry_after_ms = -1;
 	if (ob != NULL) {
@@ -812,6 +814,8 @@ notify_storage_ok(const struct notify *n)
 struct notify_route {
 	struct notify *n;
 	const struct evt *ev;
+	struct notify_notifier **routed; /* the notifiers it went to */
+	size_t nrouted;
 };
 
 /* rules_route callback: queue the event at the chosen notifier. */
@@ -828,16 +832,65 @@ notify_route_cb(const struct config_notifier *cn,
 		    cn->name, notify_type_name(cn->type), r->ev->id);
 		return;
 	}
-	notify_enqueue(nf, r->ev, rule, severity);
+	notify_enqueue(nf, r->ev, rule, severity, 0);
+	r->routed =
+	    xreallocarray(r->routed, r->nrouted + 1, sizeof(*r->routed));
+	r->routed[r->nrouted++] = nf;
 }
 
-/* Route an event and queue a copy for each chosen notifier. */
+/*
+ * 1 if some rule of conf sends events to nf and could route the events of
+ * ev's watch (its api and watch keys match): nf may hold alerts that ev
+ * resolves.
+ */
+static int
+notify_alerts_for(const struct config *conf, const struct notify_notifier *nf,
+    const struct evt *ev)
+{
+	const struct config_rule *r;
+	size_t i, j;
+
+	for (i = 0; i < conf->nrules; i++) {
+		r = &conf->rules[i];
+		for (j = 0; j < r->notify.n; j++) {
+			if (r->notify.v[j] != NULL &&
+			    strcmp(r->notify.v[j], nf->name) == 0 &&
+			    rules_match_watch(r, ev))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Route an event and queue a copy for each chosen notifier.  Rules decide
+ * what opens an alert, never what closes one: an alertmanager notifier
+ * that rules send the events of ev's watch to, and that no rule chose for
+ * ev, gets ev too, marked resolve-only (it may resolve, never open), and
+ * durable through the outbox like any delivery.
+ */
 void
 notify_event(struct notify *n, const struct evt *ev)
 {
-	struct notify_route r = { n, ev };
+	struct notify_route r = { n, ev, NULL, 0 };
+	struct notify_notifier *nf;
+	size_t i;
 
 	rules_route(n->conf, ev, notify_route_cb, &r);
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (nf->draining || nf->type != CONFIG_NOTIFIER_ALERTMANAGER)
+			continue;
+		for (i = 0; i < r.nrouted && r.routed[i] != nf; i++)
+			;
+		if (i < r.nrouted || !notify_alerts_for(n->conf, nf, ev))
+			continue;
+		notify_enqueue(nf, ev, NULL,
+		    ev->severity != CONFIG_SEVERITY_UNSET
+			? ev->severity
+			: evt_default_severity(ev),
+		    1);
+	}
+	free(r.routed);
 }
 
 /* Events queued or in flight, over all notifiers. */

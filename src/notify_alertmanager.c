@@ -253,12 +253,17 @@ notify_am_severity(const struct evt *ev)
 
 /*
  * The alertname of the alert ev opens; NULL if it opens none: info
- * events, recoveries and successes only resolve.  Caller frees.
+ * events, recoveries and successes only resolve; so do events delivered
+ * for resolution only (no rule routed them here), tasks replaced by a
+ * newer run, and tasks that vanished once finished, whatever severity a
+ * rule gave them.  Caller frees.
  */
 char *
 notify_alertmanager_alertname(const struct evt *ev)
 {
-	if (notify_am_severity(ev) == CONFIG_SEVERITY_INFO)
+	enum task_state last;
+
+	if (ev->resolve_only || notify_am_severity(ev) == CONFIG_SEVERITY_INFO)
 		return NULL;
 	switch (ev->kind) {
 	case EVT_WATCH_FAILED:
@@ -266,7 +271,10 @@ notify_alertmanager_alertname(const struct evt *ev)
 	case EVT_STALLED:
 		return ev->has_task ? xstrdup("CloudTaskStalled") : NULL;
 	case EVT_VANISHED:
-		return ev->has_task ? xstrdup("CloudTaskVanished") : NULL;
+		last = ev->has_previous ? ev->prev_state : ev->task.state;
+		if (!ev->has_task || task_state_terminal(last))
+			return NULL;
+		return xstrdup("CloudTaskVanished");
 	case EVT_APPEARED:
 	case EVT_TRANSITION:
 		if (!ev->has_task || ev->task.state == TASK_SUCCEEDED)
@@ -319,7 +327,7 @@ notify_am_alert_new(
 		notify_am_label(a, "task_id", t->id);
 		notify_am_label(a, "task_type", t->type);
 		notify_am_label(a, "state", task_state_name(t->state));
-		a->group = notify_am_key(ev, t->type);
+		a->group = notify_am_key(ev, evt_base_type(ev));
 		a->task = notify_am_key(ev, t->id);
 	}
 	notify_am_label(
@@ -483,7 +491,8 @@ notify_am_apply(struct notify_am *am, const struct evt *ev, int64_t now)
 	    (ev->kind == EVT_APPEARED || ev->kind == EVT_TRANSITION)) {
 		/* The task moved on: its other alerts end. */
 		task = notify_am_key(ev, ev->task.id);
-		group = notify_am_key(ev, ev->task.type);
+		/* X_FAILED and X share X's group: X's success ends both. */
+		group = notify_am_key(ev, evt_base_type(ev));
 		if (ev->task.state == TASK_SUCCEEDED)
 			notify_am_success_note(am, group, ev->occurred_at, now);
 		TAILQ_FOREACH (a, &am->alerts, entry) {

@@ -190,6 +190,7 @@ notify_syslog_format(const struct evt *ev)
 			    f, &n, "to", task_state_name(t->state), 0);
 			break;
 		case EVT_VANISHED:
+		case EVT_REPLACED:
 			/* The state it was last seen in. */
 			notify_syslog_add(
 			    f, &n, "from", task_state_name(t->state), 0);

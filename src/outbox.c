@@ -580,6 +580,7 @@ outbox_parse(const char *text, size_t len, int64_t *enqueued_at, char **cause)
 	struct evt *ev;
 	const char *s;
 	int64_t version;
+	int resolve_only;
 
 	if ((j = json_parse(text, len, cause)) == NULL)
 		return NULL;
@@ -594,6 +595,8 @@ outbox_parse(const char *text, size_t len, int64_t *enqueued_at, char **cause)
 		return NULL;
 	}
 	ev->obs = xstrdup(json_get_str(j, "obs"));
+	if (json_bool(json_get(j, "resolve_only"), &resolve_only) == 0)
+		ev->resolve_only = resolve_only;
 	*enqueued_at = monotime_wall_ms() / 1000;
 	if ((s = json_get_str(j, "enqueued_at")) != NULL)
 		util_parse_time(s, 0, enqueued_at);
@@ -892,6 +895,8 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 	util_format_rfc3339(e->enqueued_at, t);
 	json_w_kstr(w, "enqueued_at", t);
 	json_w_kstr(w, "obs", ev->obs);
+	if (ev->resolve_only)
+		json_w_kbool(w, "resolve_only", 1);
 	if (reason != NULL) {
 		util_format_rfc3339(dead_at, t);
 		json_w_kstr(w, "dead_at", t);

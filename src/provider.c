@@ -98,6 +98,46 @@ provider_cluster_scope_key(const struct config_watch *w, size_t i, char **key)
 	return 0;
 }
 
+/* An HTML answer as an error (see provider.h); -1 if it is not HTML. */
+int
+provider_html_answer(long status, const char *content_type,
+    enum provider_errclass *class, char **msg)
+{
+	char *ignored = NULL;
+
+	if (content_type == NULL)
+		return -1;
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	if (strncasecmp(content_type, "text/html", 9) != 0 ||
+	    (content_type[9] != '\0' && content_type[9] != ';' &&
+		content_type[9] != ' '))
+		return -1;
+	if (status >= 200 && status < 300)
+		*class = PROVIDER_ERR_PARSE;
+	else {
+		/* The class of the status alone: the body is a page. */
+		*class = provider_classify(status, "", 0, &ignored);
+		free(ignored);
+	}
+	*msg = xasprintf("HTTP %ld: got text/html \u2014 a proxy or login "
+			 "page?",
+	    status);
+	return 0;
+}
+
+/* The base type of a task type for p: the provider's, else type itself. */
+const char *
+provider_base_type(const struct provider *p, const char *type)
+{
+	const char *base;
+
+	if (type == NULL || p->base_type == NULL ||
+	    (base = p->base_type(type)) == NULL)
+		return type;
+	return base;
+}
+
 /* Free a request description's owned parts; it may be reused afterwards. */
 void
 provider_req_clear(struct provider_req *req)

@@ -61,10 +61,26 @@ rules_match(const struct config_rule *r, const struct evt *ev)
 		t != NULL && ev->has_previous ? task_state_name(ev->prev_state)
 					      : NULL))
 		return 0;
-	if (!rules_key(
-		&r->match_to, t != NULL ? task_state_name(t->state) : NULL))
+	/*
+	 * A task that vanished or was replaced went to no state: its last
+	 * state is its from, and a rule with to never matches it (a rule
+	 * for failures must not page again when a failed task goes away).
+	 */
+	if (!rules_key(&r->match_to,
+		t != NULL && ev->kind != EVT_VANISHED &&
+			ev->kind != EVT_REPLACED
+		    ? task_state_name(t->state)
+		    : NULL))
 		return 0;
 	return 1;
+}
+
+/* 1 if the rule's api and watch keys match ev (see rules.h). */
+int
+rules_match_watch(const struct config_rule *r, const struct evt *ev)
+{
+	return rules_key(&r->match_api, ev->api) &&
+	    rules_key(&r->match_watch, ev->watch);
 }
 
 /* 1 if n is among the first count entries of done. */

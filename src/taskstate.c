@@ -432,6 +432,7 @@ taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
     int64_t occurred_at, int64_t now_s, int missed, struct evt_list *out)
 {
 	struct evt *ev = evt_new(kind);
+	const char *base;
 
 	ev->watch = xstrdup(w->watch);
 	ev->api = xstrdup(w->api);
@@ -449,8 +450,52 @@ taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
 		ev->prev_progress = prev->progress;
 	}
 	ev->obs = xstrdup(obs);
+	if (w->base_type != NULL && t->type != NULL &&
+	    (base = w->base_type(t->type)) != NULL)
+		ev->base_type = xstrdup(base);
 	evt_finish(ev);
 	evt_list_add(out, ev);
+}
+
+/* The base type of a task type at w: the provider's, or the type. */
+static const char *
+taskstate_base(const struct taskstate_watch *w, const char *type)
+{
+	const char *base;
+
+	if (type == NULL || w->base_type == NULL ||
+	    (base = w->base_type(type)) == NULL)
+		return type;
+	return base;
+}
+
+/*
+ * 1 if another task of e's watch and cluster in the current listing is a
+ * run of e's base type (its type is that base) that started no earlier
+ * than e: the API shows it in e's place.
+ */
+static int
+taskstate_replaced(const struct taskstate_watch *w,
+    const struct taskstate_wstat *ws, const struct taskstate_entry *e)
+{
+	const struct taskstate_entry *o;
+	const char *base = taskstate_base(w, e->task.type);
+
+	if (!w->replaces || base == NULL)
+		return 0;
+	for (o = ws->head; o != NULL; o = o->wnext) {
+		if (o == e || o->seen_gen != ws->gen ||
+		    !taskstate_streq(o->task.cluster_id, e->task.cluster_id) ||
+		    taskstate_streq(o->task.id, e->task.id) ||
+		    o->task.type == NULL || strcmp(o->task.type, base) != 0)
+			continue;
+		if (o->task.started_at != TASK_TIME_NONE &&
+		    e->task.started_at != TASK_TIME_NONE &&
+		    o->task.started_at < e->task.started_at)
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 /* Fire stalled for a RUNNING entry whose progress has not moved long enough. */
@@ -635,7 +680,7 @@ taskstate_missed(const struct taskstate_wstat *ws)
 	return ws->gen != 0 && ws->missed_gen == ws->gen;
 }
 
-/* A task confirmed gone: remove it and append a vanished event. */
+/* A task confirmed gone: remove it; vanished, or replaced (see header). */
 void
 taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out)
@@ -646,8 +691,9 @@ taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
 	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
 	    (e = taskstate_lookup(ts, ws, t)) == NULL)
 		return;
-	taskstate_emit(w, EVT_VANISHED, &e->task, &e->task, NULL, now_s, now_s,
-	    taskstate_missed(ws), out);
+	taskstate_emit(w,
+	    taskstate_replaced(w, ws, e) ? EVT_REPLACED : EVT_VANISHED,
+	    &e->task, &e->task, NULL, now_s, now_s, taskstate_missed(ws), out);
 	taskstate_remove(ts, e);
 }
 

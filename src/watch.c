@@ -374,6 +374,8 @@ watch_ts_info(const struct watch *w, struct taskstate_watch *tw)
 	tw->account = w->conf->account->name;
 	tw->region = w->conf->account->region;
 	tw->stall_after_ms = w->conf->stall_after_ms;
+	tw->base_type = w->prov->base_type;
+	tw->replaces = w->prov->replaces;
 }
 
 /* Hand events to the environment (or drop them in --once mode). */
@@ -405,6 +407,12 @@ watch_event(const struct watch *w, enum evt_kind kind, int64_t now_s)
 	ev->region = xstrdup(w->conf->account->region);
 	ev->occurred_at = ev->observed_at = now_s;
 	ev->obs = xasprintf("%lld", (long long)w->streak_start_s);
+	/* The failure streak, for watch_failed and watch_recovered. */
+	ev->fail_since = w->streak_start_s;
+	ev->consecutive_failures = w->stats.consecutive_failures;
+	ev->last_success = w->stats.last_success_ms != 0
+	    ? w->stats.last_success_ms / 1000
+	    : TASK_TIME_NONE;
 	return ev;
 }
 
@@ -855,20 +863,23 @@ watch_succeed(struct watch *w)
 	struct watch_stats *st = &w->stats;
 	int64_t now_s = w->poll_wall_ms / 1000;
 	struct evt_list events = { NULL, 0, 0 };
+	char *summary;
 
 	st->polls_ok++;
-	st->last_success_ms = w->poll_wall_ms;
 	watch_count_poll(w, "ok");
 	if (st->failed) {
-		log_info("watch %s: polling recovered after %u failed polls",
-		    w->conf->name, st->consecutive_failures);
+		/* last_success is still the one before the outage. */
 		evt_list_add(
 		    &events, watch_event(w, EVT_WATCH_RECOVERED, now_s));
 		evt_finish(events.v[0]);
+		summary = evt_summary(events.v[0]);
+		log_info("watch %s", summary);
+		free(summary);
 		watch_emit_list(w, &events);
 	} else if (st->consecutive_failures > 0)
 		log_info("watch %s: poll succeeded after %u failures",
 		    w->conf->name, st->consecutive_failures);
+	st->last_success_ms = w->poll_wall_ms;
 	st->failed = 0;
 	st->consecutive_failures = 0;
 	st->local_secret_error = 0;
@@ -892,6 +903,7 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	struct evt *ev;
 	unsigned n;
 	int local = w->fail_local;
+	int failing;
 
 	w->fail_local = 0;
 	watch_ts_info(w, &tw);
@@ -915,7 +927,15 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 		w->streak_start_s = now_s;
 	snprintf(st->last_error, sizeof(st->last_error), "%s: %s",
 	    provider_errclass_name(class), msg);
-	if (n == 1)
+	failing = !st->failed &&
+	    (n >= w->conf->fail_after || class == PROVIDER_ERR_AUTH);
+	/* The watch_failed transition is always logged, with its error. */
+	if (failing)
+		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
+			  "%u failed poll%s",
+		    w->conf->name, provider_errclass_name(class), msg, n,
+		    n == 1 ? "" : "s");
+	else if (n == 1)
 		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
 		    provider_errclass_name(class), msg);
 	else if (watch_log_due(n))
@@ -925,8 +945,7 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 	else
 		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
 		    provider_errclass_name(class), msg);
-	if (!st->failed &&
-	    (n >= w->conf->fail_after || class == PROVIDER_ERR_AUTH)) {
+	if (failing) {
 		st->failed = 1;
 		ev = watch_event(w, EVT_WATCH_FAILED, now_s);
 		ev->error_class = xstrdup(provider_errclass_name(class));
@@ -1015,6 +1034,10 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 		*msg = xstrdup(resp->errmsg ? resp->errmsg : "transfer failed");
 		return -1;
 	}
+	/* Not the API: never parsed, never read as "absent". */
+	if (provider_html_answer(resp->status,
+		http_response_header(resp, "Content-Type"), class, msg) == 0)
+		return -1;
 	if ((resp->status >= 200 && resp->status < 300) ||
 	    (w->prov->absent_status != 0 &&
 		resp->status == w->prov->absent_status))
@@ -1267,6 +1290,7 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 	struct provider_ctx ctx;
 	const struct task *t;
 	struct task found_task;
+	enum provider_errclass class;
 	char *cause = NULL;
 	int found = 0;
 
@@ -1286,8 +1310,18 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
 		    "watch %s: task %s left the listing; lookup failed: %s",
 		    w->conf->name, t->id, resp->errmsg ? resp->errmsg : "?");
-	else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
-		     resp->body_len, &found, &found_task, &cause) == -1) {
+	else if (provider_html_answer(resp->status,
+		     http_response_header(resp, "Content-Type"), &class,
+		     &cause) == 0) {
+		/* A proxy's page says nothing about the task. */
+		log_at(
+		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
+		    "watch %s: task %s left the listing; lookup "
+		    "inconclusive: %s",
+		    w->conf->name, t->id, cause);
+		free(cause);
+	} else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
+		       resp->body_len, &found, &found_task, &cause) == -1) {
 		log_at(
 		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
 		    "watch %s: task %s left the listing; lookup "

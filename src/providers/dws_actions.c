@@ -471,6 +471,32 @@ dws_actions_list_parse(const struct provider_ctx *ctx, long status,
 	return 0;
 }
 
+/*
+ * The action an action name is the failure of: X_FAILED is X, and
+ * RESIZE_FAILURE the failure of a resize, which DWS shows as GROWING
+ * (there is no RESIZE action).  NULL: a name that is its own base.
+ */
+static const char *
+dws_actions_base_type(const char *type)
+{
+	static const struct {
+		const char *failed;
+		const char *base;
+	} map[] = {
+		{ "RESIZE_FAILURE", "GROWING" },
+		{ "RESTORING_FAILED", "RESTORING" },
+		{ "SNAPSHOTTING_FAILED", "SNAPSHOTTING" },
+		{ "FINE_GRAINED_RESTORING_FAILED", "FINE_GRAINED_RESTORING" },
+	};
+	size_t i;
+
+	for (i = 0; type != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcasecmp(type, map[i].failed) == 0)
+			return map[i].base;
+	}
+	return NULL;
+}
+
 const struct provider provider_dws_actions = {
 	.name = "dws.actions",
 	.api = CONFIG_API_DWS_ACTIONS,
@@ -480,4 +506,6 @@ const struct provider provider_dws_actions = {
 	.lookup_req = NULL,
 	.lookup_parse = NULL,
 	.scope_key = dws_actions_scope_key,
+	.base_type = dws_actions_base_type,
+	.replaces = 1,
 };

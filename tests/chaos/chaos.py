@@ -40,6 +40,17 @@ PROJECT = "0549b4a43100d4f32f51c01c2fe4acdb"
 # The credentials the integration tests (auth.sh) give the simulator.
 HW_AK, HW_SK = "HWAKTESTQTWAOYTTINDU", "hwSecretKey-4f1c9a7e-do-not-log"
 ALI_ID, ALI_SECRET = "LTAI5tAuthTest", "aliSecret-9b2d-do-not-log"
+
+
+def base_type(t):
+    """The action a task type is the failure of (taskwatchd.yaml(5))."""
+    if t == "RESIZE_FAILURE":
+        return "GROWING"
+    if t is not None and t.endswith("_FAILED"):
+        return t[:-len("_FAILED")]
+    return t
+
+
 # Watch name of each API.
 WATCH_OF = {"dws.actions": "dws-act", "dws.logical_tasks": "dws-lc",
             "dds.jobs": "dds", "gaussdb.tasks": "gauss", "ehpc.tasks": "hpc"}
@@ -915,13 +926,15 @@ class Oracle:
             if a.get("status", {}).get("state") == "active":
                 active.add((lb.get("watch"), lb.get("cluster_id"),
                             lb.get("task_id"), lb.get("state")))
-        # Successes per (watch, cluster, type), for early resolution.
+        # Successes per (watch, cluster, base type), for early resolution:
+        # a DWS X_FAILED (RESIZE_FAILURE) is resolved by X's (GROWING's).
         succ = {}
         for (api, cl, did), cs in self.tasks.items():
             for c in cs:
                 if c["state"] == "SUCCEEDED" and c["what"] in ("appear",
                                                                 "state"):
-                    succ.setdefault((WATCH_OF[api], cl, c["type"]),
+                    succ.setdefault((WATCH_OF[api], cl,
+                                     base_type(c["type"])),
                                     []).append(c["at_ms"])
         recovered = {}
         for recv, status, ev in deliveries:
@@ -931,7 +944,8 @@ class Oracle:
                 # occurred_at of a success seen late may be later than
                 # the change: count it at the delivery's time too.
                 succ.setdefault((ev.get("watch"), t.get("cluster_id"),
-                                 t.get("type")), []).append(recv)
+                                 base_type(t.get("type"))),
+                                []).append(recv)
             if ev.get("event") == "watch_recovered":
                 recovered.setdefault(ev.get("watch"), []).append(recv)
 
@@ -980,7 +994,8 @@ class Oracle:
                 # its watch after it, and the task never left the state.
                 later = cs[i + 1:]
                 moved = any(x["what"] == "state" for x in later)
-                s = [x for x in succ.get((watch, cl, c["type"]), [])
+                s = [x for x in succ.get((watch, cl, base_type(c["type"])),
+                                         [])
                      if x >= t - 3000]
                 r = [x for x in recovered.get(watch, []) if x >= t - 3000]
                 if not moved and not s and not r:

@@ -368,6 +368,17 @@ run_batch() {
 		else
 			check "$d: watch_failed class ${C_CLASS[$id]} (got: ${wf:-none})" test "$wf" = "${C_CLASS[$id]} "
 		fi
+		if [ "$id" = html ]; then
+			# Named as a page, never quoted; the streak travels along.
+			local wfe
+			wfe=$(events ".event==\"watch_failed\" and .watch==\"w-$id\"" | head -n1)
+			check "$d: the error names the HTML page" test \
+			    "$(jq -r .error.message <<<"$wfe")" = "HTTP 200: got text/html — a proxy or login page?"
+			check "$d: watch_failed carries since, consecutive_failures, last_success" \
+			    jq -e '(.since | test("Z$")) and .consecutive_failures == 2 and (.last_success | test("Z$"))' <<<"$wfe"
+			check "$d: the transition to watch_failed is logged with its error" \
+			    grep -q "watch w-$id: poll failed (parse): HTTP 200: got text/html — a proxy or login page?; watch_failed after 2 failed polls" "$TMP/daemon.log"
+		fi
 		check "$d: no vanished" test "$(nevents ".event==\"vanished\" and .watch==\"w-$id\"")" -eq 0
 		# Log: one clear line, then only at powers of two.
 		polls=$(sed -n "s/^.*: watch w-$id: .* polls_failed=\([0-9]*\) .*/\1/p" "$TMP/$batch.summary.log")
@@ -409,6 +420,10 @@ run_batch() {
 		recovered() { test "$(nevents ".event==\"watch_recovered\" and .watch==\"w-$id\"")" -ge 1; }
 		wait_for 10 recovered
 		check "hostile: $VG${C_DESC[$id]}: watch_recovered once the fault is cleared" recovered
+		if [ "$id" = html ]; then
+			check "hostile: $VG${C_DESC[$id]}: the recovery says how long the outage was" \
+			    eval 'events ".event==\"watch_recovered\" and .watch==\"w-$id\"" | jq -r .summary | grep -Eq "^w-$id: polling recovered after [0-9]+ (s|min), [0-9]+ failed polls$"'
+		fi
 	done
 	check "hostile: ${VG}batch $batch: no vanished event at all" test "$(nevents '.event=="vanished"')" -eq 0
 	check "hostile: ${VG}batch $batch: control watches never failed" test "$(nevents '.event=="watch_failed" and (.watch|startswith("c-") or startswith("p-"))')" -eq 0

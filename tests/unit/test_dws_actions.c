@@ -773,6 +773,37 @@ test_deep(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Each failure action's base is the action it is the failure of (a resize
+ * is GROWING: there is no RESIZE action); the others are their own; DWS
+ * shows one action per name, so a newer run replaces the older.  Other
+ * providers have no base types.
+ */
+static void
+test_base_type(void **state)
+{
+	const struct provider *p = provider_find(CONFIG_API_DWS_ACTIONS);
+	const struct provider *dds = provider_find(CONFIG_API_DDS_JOBS);
+
+	(void)state;
+	assert_string_equal(
+	    provider_base_type(p, "SNAPSHOTTING_FAILED"), "SNAPSHOTTING");
+	assert_string_equal(
+	    provider_base_type(p, "RESTORING_FAILED"), "RESTORING");
+	assert_string_equal(
+	    provider_base_type(p, "FINE_GRAINED_RESTORING_FAILED"),
+	    "FINE_GRAINED_RESTORING");
+	assert_string_equal(provider_base_type(p, "RESIZE_FAILURE"), "GROWING");
+	assert_string_equal(
+	    provider_base_type(p, "SNAPSHOTTING"), "SNAPSHOTTING");
+	assert_string_equal(provider_base_type(p, "GROWING"), "GROWING");
+	assert_null(provider_base_type(p, NULL));
+	assert_true(p->replaces);
+	assert_string_equal(
+	    provider_base_type(dds, "Backup_FAILED"), "Backup_FAILED");
+	assert_false(dds->replaces);
+}
+
 int
 main(void)
 {
@@ -788,6 +819,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_base_type),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, testlib_teardown);

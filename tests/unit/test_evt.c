@@ -357,7 +357,10 @@ test_json_transition(void **state)
 
 	t = json_get(j, "task");
 	assert_int_equal(json_type(t), JSON_OBJECT);
-	assert_int_equal(json_len(t), 11);
+	assert_int_equal(json_len(t), 12);
+	/* The base type: the type itself unless the provider says. */
+	assert_string_equal(
+	    json_get_str(t, "base_type"), "RestartReplicaSetInstance");
 	assert_string_equal(
 	    json_get_str(t, "id"), "2f406db7-bdc4-402f-9dc4-2c1b094a5f93");
 	assert_string_equal(
@@ -419,7 +422,7 @@ test_json_nulls(void **state)
 	assert_int_equal(json_bool(json_get(j, "missed"), &b), 0);
 	assert_true(b);
 	t = json_get(j, "task");
-	assert_int_equal(json_len(t), 11);
+	assert_int_equal(json_len(t), 12);
 	assert_int_equal(json_type(json_get(t, "progress")), JSON_NULL);
 	assert_int_equal(json_type(json_get(t, "started_at")), JSON_NULL);
 	assert_int_equal(json_type(json_get(t, "ended_at")), JSON_NULL);
@@ -432,7 +435,8 @@ test_json_nulls(void **state)
 	assert_string_equal(json_get_str(j, "event"), "appeared");
 	assert_string_equal(json_get_str(j, "summary"),
 	    "dds-prod: RestartReplicaSetInstance on "
-	    "1f311e6a299345d7bbc878874844e233in02 appeared (already FAILED)");
+	    "1f311e6a299345d7bbc878874844e233in02 appeared (already FAILED) "
+	    "while taskwatchd was down");
 	json_free(j);
 	evt_free(ev);
 }
@@ -729,6 +733,117 @@ test_from_json_bad(void **state)
 	}
 }
 
+/*
+ * watch_failed and watch_recovered carry the streak's start, its length
+ * and the last good poll; the recovery's summary says how long it was.
+ * None of it is in the id.
+ */
+static void
+test_json_watch_streak(void **state)
+{
+	struct evt *ev = test_watch_failed("network");
+	char id[EVT_ID_LEN + 1];
+	struct json *j;
+	int64_t n;
+
+	(void)state;
+	memcpy(id, ev->id, sizeof(id));
+	j = test_parse(ev);
+	assert_int_equal(json_type(json_get(j, "since")), JSON_NULL);
+	assert_int_equal(json_type(json_get(j, "last_success")), JSON_NULL);
+	json_free(j);
+	ev->fail_since = 1747645662;
+	ev->consecutive_failures = 14;
+	ev->last_success = 1747645602;
+	evt_finish(ev);
+	assert_string_equal(ev->id, id);
+	j = test_parse(ev);
+	assert_string_equal(json_get_str(j, "since"), "2025-05-19T09:07:42Z");
+	assert_string_equal(
+	    json_get_str(j, "last_success"), "2025-05-19T09:06:42Z");
+	assert_int_equal(
+	    json_int(json_get(j, "consecutive_failures"), 0, &n), 0);
+	assert_int_equal(n, 14);
+	json_free(j);
+	test_from_json_same(ev);
+
+	ev->kind = EVT_WATCH_RECOVERED;
+	ev->observed_at = ev->fail_since + 12 * 60 + 5;
+	test_summary_is(
+	    ev, "dds-prod: polling recovered after 12 min, 14 failed polls");
+	ev->observed_at = ev->fail_since + 2 * 3600 + 60;
+	ev->consecutive_failures = 1;
+	test_summary_is(
+	    ev, "dds-prod: polling recovered after 2 h 1 min, 1 failed poll");
+	test_from_json_same(ev);
+	evt_free(ev);
+}
+
+/* A missed event says it happened while taskwatchd was down. */
+static void
+test_summary_missed(void **state)
+{
+	struct evt *ev = test_transition();
+
+	(void)state;
+	ev->missed = 1;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore RUNNING -> FAILED while taskwatchd was "
+	    "down: replica set restart failed");
+	ev->kind = EVT_VANISHED;
+	test_summary_is(ev,
+	    "dds-prod: RestartReplicaSetInstance on "
+	    "dds-6be2-fwyrestore vanished (last RUNNING) while taskwatchd "
+	    "was down");
+	evt_free(ev);
+}
+
+/*
+ * replaced: a kind of its own, info whatever its last state, with a
+ * summary naming the base type; the base type travels in the document.
+ */
+static void
+test_replaced(void **state)
+{
+	struct evt *ev = test_transition();
+	char vanished_id[EVT_ID_LEN + 1];
+	struct json *j;
+
+	(void)state;
+	assert_string_equal(evt_kind_name(EVT_REPLACED), "replaced");
+	assert_int_equal(evt_kind_from_name("replaced"), EVT_REPLACED);
+	free(ev->task.type);
+	ev->task.type = xstrdup("SNAPSHOTTING_FAILED");
+	ev->base_type = xstrdup("SNAPSHOTTING");
+	ev->prev_state = ev->task.state = TASK_FAILED;
+	ev->kind = EVT_VANISHED;
+	ev->severity = CONFIG_SEVERITY_UNSET;
+	evt_finish(ev);
+	memcpy(vanished_id, ev->id, sizeof(vanished_id));
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	ev->kind = EVT_REPLACED;
+	ev->severity = CONFIG_SEVERITY_UNSET;
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	assert_string_not_equal(ev->id, vanished_id);
+	test_summary_is(ev,
+	    "dds-prod: SNAPSHOTTING_FAILED on dds-6be2-fwyrestore replaced "
+	    "by a newer SNAPSHOTTING (last FAILED)");
+	j = test_parse(ev);
+	assert_string_equal(json_get_str(j, "event"), "replaced");
+	assert_string_equal(
+	    json_get_str(json_get(j, "task"), "base_type"), "SNAPSHOTTING");
+	json_free(j);
+	test_from_json_same(ev);
+	/* A replaced RUNNING task is no warning either. */
+	ev->prev_state = ev->task.state = TASK_RUNNING;
+	ev->severity = CONFIG_SEVERITY_UNSET;
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	evt_free(ev);
+}
+
 int
 main(void)
 {
@@ -743,6 +858,9 @@ main(void)
 		cmocka_unit_test(test_json_nulls),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_watch),
+		cmocka_unit_test(test_json_watch_streak),
+		cmocka_unit_test(test_summary_missed),
+		cmocka_unit_test(test_replaced),
 		cmocka_unit_test(test_json_bad_detail),
 		cmocka_unit_test(test_summary_forms),
 		cmocka_unit_test(test_summary_long),

@@ -758,6 +758,104 @@ test_rules(void **state)
 	json_free(root);
 }
 
+/* The alertmanager posts the test server received. */
+static size_t
+test_am_posts(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t.nreqs; i++)
+		n += strcmp(t.reqs[i].path, "/am/api/v2/alerts") == 0;
+	return n;
+}
+
+/*
+ * Rules decide what opens an alert, never what closes one: with a rule
+ * sending only failures of dds-prod to the webhook and the alertmanager,
+ * the success of the next task reaches the alertmanager anyway (resolve
+ * only) and resolves the alert, the webhook does not get it, and a
+ * resolve-only event opens nothing.  Another watch's events stay away.
+ */
+static void
+test_resolve_only(void **state)
+{
+	struct config_notifier cn[2];
+	char *to[] = { "FAILED", "PARTIAL" };
+	char *watch[] = { "dds-prod" };
+	char *type[] = { "RestartInstance" };
+	char *both[] = { "hook", "am" };
+	char *am_url;
+	struct config_rule rule;
+	struct config conf = {
+		.notifiers = cn, .nnotifiers = 2, .rules = &rule, .nrules = 1
+	};
+	struct evt *ev;
+	size_t hook_reqs;
+
+	test_webhook(&cn[0], "hook", "/hook");
+	memset(&cn[1], 0, sizeof(cn[1]));
+	cn[1].name = "am";
+	cn[1].type = CONFIG_NOTIFIER_ALERTMANAGER;
+	am_url = xasprintf("http://127.0.0.1:%d/am", t.port);
+	t.urls[t.nurls++] = am_url;
+	cn[1].urls.v = &am_url;
+	cn[1].urls.n = 1;
+	cn[1].resolve_after_ms = 3600 * 1000;
+	cn[1].repeat_ms = 3600 * 1000;
+	cn[1].timeout_ms = 2000;
+	cn[1].retry.initial_ms = 50;
+	cn[1].retry.max_ms = 200;
+	cn[1].retry.give_up_after_ms = 60000;
+	memset(&rule, 0, sizeof(rule));
+	rule.name = "page-on-failure";
+	rule.match_to.v = to;
+	rule.match_to.n = 2;
+	rule.match_watch.v = watch;
+	rule.match_watch.n = 1;
+	rule.match_task_type.v = type;
+	rule.match_task_type.n = 1;
+	rule.severity = CONFIG_SEVERITY_CRITICAL;
+	rule.notify.v = both;
+	rule.notify.n = 2;
+	t.notify = notify_new(t.base, t.http, &conf);
+
+	test_send(test_event("t1", TASK_RUNNING, TASK_FAILED));
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(test_am_posts(), 1);
+	hook_reqs = t.nreqs - test_am_posts();
+	assert_int_equal(hook_reqs, 1);
+
+	/* Not routed (another type), failed: reaches am, opens nothing. */
+	ev = test_event("t2", TASK_RUNNING, TASK_FAILED);
+	free(ev->task.type);
+	ev->task.type = xstrdup("Backup");
+	evt_finish(ev);
+	test_send(ev);
+	assert_int_equal(notify_pending(t.notify), 1);
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(test_am_posts(), 1);
+
+	/* Another watch: not one the rule could alert for. */
+	ev = test_event("t3", TASK_RUNNING, TASK_SUCCEEDED);
+	free(ev->watch);
+	ev->watch = xstrdup("dds-test");
+	evt_finish(ev);
+	test_send(ev);
+	assert_int_equal(notify_pending(t.notify), 0);
+
+	/* The next success on the cluster: resolved, at the am only. */
+	ev = test_event("t4", TASK_RUNNING, TASK_SUCCEEDED);
+	ev->occurred_at += 60;
+	evt_finish(ev);
+	test_send(ev);
+	assert_int_equal(notify_pending(t.notify), 1);
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(test_am_posts(), 2);
+	assert_int_equal(t.nreqs - test_am_posts(), hook_reqs);
+	assert_non_null(strstr(t.reqs[t.nreqs - 1].body, "\"task_id\":\"t1\""));
+	assert_non_null(strstr(t.reqs[t.nreqs - 1].body, "CloudTaskFailed"));
+}
+
 /* No rules: every notifier gets every event; syslog delivers at once. */
 static void
 test_no_rules(void **state)
@@ -905,6 +1003,8 @@ main(void)
 		    test_other_task_not_blocked, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_rules, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_only, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_no_rules, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

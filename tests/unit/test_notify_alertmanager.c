@@ -499,6 +499,102 @@ test_resolve_success(void **state)
 	assert_null(test_apply(test_tr("t5", TASK_SUCCEEDED, 90), 95));
 }
 
+/*
+ * DWS: SNAPSHOTTING_FAILED has SNAPSHOTTING as its base type, and the next
+ * SNAPSHOTTING that succeeds resolves its alert (and the failed run's).
+ */
+static void
+test_resolve_base_type(void **state)
+{
+	struct json *root;
+	struct evt *ev;
+
+	test_bare();
+	json_free(test_apply(test_event(EVT_TRANSITION, "a1", "c1",
+				 "SNAPSHOTTING", TASK_RUNNING, TASK_FAILED, 0),
+	    1));
+	ev = test_event(EVT_APPEARED, "f1", "c1", "SNAPSHOTTING_FAILED",
+	    TASK_RUNNING, TASK_FAILED, 2);
+	ev->base_type = xstrdup("SNAPSHOTTING");
+	root = test_apply(ev, 3);
+	assert_non_null(root);
+	assert_string_equal(
+	    test_label(root, 0, "task_type"), "SNAPSHOTTING_FAILED");
+	json_free(root);
+	/* Another action's success resolves neither. */
+	assert_null(test_apply(test_event(EVT_TRANSITION, "g1", "c1", "GROWING",
+				   TASK_RUNNING, TASK_SUCCEEDED, 30),
+	    31));
+	root = test_apply(test_event(EVT_TRANSITION, "a2", "c1", "SNAPSHOTTING",
+			      TASK_RUNNING, TASK_SUCCEEDED, 60),
+	    61);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 2);
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(61));
+	assert_string_equal(
+	    json_get_str(json_at(root, 1), "endsAt"), test_time(61));
+	json_free(root);
+}
+
+/*
+ * A resolve-only delivery (no rule routed the event here) never opens an
+ * alert, whatever its severity, but resolves as any other.
+ */
+static void
+test_resolve_only(void **state)
+{
+	struct json *root;
+	struct evt *ev;
+
+	test_bare();
+	ev = test_tr("t1", TASK_FAILED, 0);
+	ev->resolve_only = 1;
+	assert_null(notify_alertmanager_alertname(ev));
+	assert_null(test_apply(ev, 1));
+	json_free(test_apply(test_tr("t2", TASK_FAILED, 10), 11));
+	ev = test_tr("t3", TASK_SUCCEEDED, 60);
+	ev->resolve_only = 1;
+	root = test_apply(ev, 61);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(test_label(root, 0, "task_id"), "t2");
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(61));
+	json_free(root);
+}
+
+/*
+ * A task that vanished after it finished, or was replaced by a newer run,
+ * opens no alert even when a rule made it critical, and resolves nothing.
+ */
+static void
+test_gone_quiet(void **state)
+{
+	struct evt *ev;
+	char *name;
+
+	test_bare();
+	json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+	ev = test_event(
+	    EVT_VANISHED, "t1", "c1", "Restart", TASK_FAILED, TASK_FAILED, 10);
+	ev->severity = CONFIG_SEVERITY_CRITICAL;
+	assert_null(notify_alertmanager_alertname(ev));
+	assert_null(test_apply(ev, 11));
+	ev = test_event(
+	    EVT_REPLACED, "t1", "c1", "Restart", TASK_FAILED, TASK_FAILED, 10);
+	ev->severity = CONFIG_SEVERITY_CRITICAL;
+	assert_null(notify_alertmanager_alertname(ev));
+	assert_null(test_apply(ev, 12));
+	/* One that vanished while it ran still does. */
+	ev = test_event(EVT_VANISHED, "t2", "c1", "Restart", TASK_RUNNING,
+	    TASK_RUNNING, 10);
+	name = notify_alertmanager_alertname(ev);
+	assert_string_equal(name, "CloudTaskVanished");
+	free(name);
+	evt_free(ev);
+}
+
 /* watch_recovered resolves TaskwatchWatchFailed of its watch. */
 static void
 test_resolve_watch(void **state)
@@ -1056,6 +1152,12 @@ main(void)
 		    test_alertnames, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_success, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_base_type, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_only, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gone_quiet, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_watch, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

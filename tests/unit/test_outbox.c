@@ -773,6 +773,8 @@ test_replay_order(void **state)
 	ev[1] = test_event("b", TASK_PENDING, TASK_RUNNING);
 	ev[2] = test_event("a", TASK_RUNNING, TASK_FAILED);
 	ev[3] = test_event("c", TASK_RUNNING, TASK_SUCCEEDED);
+	/* A resolve-only delivery stays one across a restart. */
+	ev[1]->resolve_only = 1;
 	test_open_outbox();
 	for (i = 0; i < 4; i++)
 		e[i] = test_add("hook", ev[i]);
@@ -790,6 +792,7 @@ test_replay_order(void **state)
 	for (i = 0; i < 3; i++) {
 		assert_string_equal(t.replayed[i]->id, ev[i]->id);
 		assert_string_equal(t.replayed[i]->obs, "obs-1");
+		assert_int_equal(t.replayed[i]->resolve_only, i == 1);
 		a = evt_to_json(ev[i], &la);
 		b = evt_to_json(t.replayed[i], &lb);
 		assert_string_equal(a, b);

@@ -517,6 +517,39 @@ test_detail_add(void **state)
 	json_free(o2);
 }
 
+/*
+ * An HTML answer is named as such, never quoted, never parsed: a 2xx is a
+ * parse error, other statuses keep their class.
+ */
+static void
+test_html_answer(void **state)
+{
+	enum provider_errclass c;
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    provider_html_answer(200, "text/html; charset=utf-8", &c, &msg), 0);
+	assert_int_equal(c, PROVIDER_ERR_PARSE);
+	assert_string_equal(
+	    msg, "HTTP 200: got text/html \u2014 a proxy or login page?");
+	free(msg);
+	assert_int_equal(provider_html_answer(502, "TEXT/HTML", &c, &msg), 0);
+	assert_int_equal(c, PROVIDER_ERR_HTTP);
+	assert_string_equal(
+	    msg, "HTTP 502: got text/html \u2014 a proxy or login page?");
+	free(msg);
+	assert_int_equal(provider_html_answer(401, "text/html", &c, &msg), 0);
+	assert_int_equal(c, PROVIDER_ERR_AUTH);
+	free(msg);
+	msg = NULL;
+	assert_int_equal(
+	    provider_html_answer(200, "application/json", &c, &msg), -1);
+	assert_int_equal(provider_html_answer(200, "text/htmlx", &c, &msg), -1);
+	assert_int_equal(provider_html_answer(404, NULL, &c, &msg), -1);
+	assert_null(msg);
+}
+
 int
 main(void)
 {
@@ -533,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_total),
 		cmocka_unit_test(test_page),
 		cmocka_unit_test(test_detail_add),
+		cmocka_unit_test(test_html_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -194,6 +194,40 @@ test_match_missing(void **state)
 	evt_free(wf);
 }
 
+/*
+ * A task that vanished or was replaced went to no state: to never
+ * matches it (a failure rule must not page again when a failed task goes
+ * away), from matches its last state.
+ */
+static void
+test_match_gone(void **state)
+{
+	static const enum evt_kind kinds[] = { EVT_VANISHED, EVT_REPLACED };
+	struct config_rule r;
+	struct test_list tl;
+	struct evt *ev = test_event();
+	size_t i;
+
+	(void)state;
+	ev->prev_state = TASK_FAILED;
+	for (i = 0; i < 2; i++) {
+		ev->kind = kinds[i];
+		test_rule(&r);
+		test_set(&r.match_to, &tl, "FAILED", "PARTIAL", (char *)NULL);
+		assert_false(rules_match(&r, ev));
+		test_rule(&r);
+		test_set(&r.match_from, &tl, "FAILED", (char *)NULL);
+		assert_true(rules_match(&r, ev));
+	}
+	/* The watches a rule could route: its api and watch keys alone. */
+	test_rule(&r);
+	test_set(&r.match_to, &tl, "SUCCEEDED", (char *)NULL);
+	assert_true(rules_match_watch(&r, ev));
+	test_set(&r.match_watch, &tl, "dws-*", (char *)NULL);
+	assert_false(rules_match_watch(&r, ev));
+	evt_free(ev);
+}
+
 /* What a route call saw. */
 struct test_calls {
 	const char *name[TEST_MAXN];
@@ -409,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_match_keys),
 		cmocka_unit_test(test_match_and),
 		cmocka_unit_test(test_match_missing),
+		cmocka_unit_test(test_match_gone),
 		cmocka_unit_test(test_route_no_rules),
 		cmocka_unit_test(test_route_stop),
 		cmocka_unit_test(test_route_severity),

@@ -19,10 +19,10 @@
 #include "xmalloc.h"
 
 static const struct taskstate_watch test_w = { "dds-prod", "dds.jobs",
-	"hw-prod", "cn-north-4", 60000 };
+	"hw-prod", "cn-north-4", 60000, NULL, 0 };
 
 static const struct taskstate_watch test_w2 = { "dws-prod", "dws.actions",
-	"hw-prod", "cn-north-4", 0 };
+	"hw-prod", "cn-north-4", 0, NULL, 0 };
 
 /* Append a task to l. */
 static struct task *
@@ -417,6 +417,92 @@ test_vanish(void **state)
 	taskstate_vanish(ts, &test_w, t, 91, &out);
 	taskstate_vanish(ts, &test_w2, t, 91, &out);
 	assert_int_equal(out.n, 0);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/* A test base type: X_FAILED is X. */
+static const char *
+test_base_type(const char *type)
+{
+	if (strcmp(type, "SNAPSHOTTING_FAILED") == 0)
+		return "SNAPSHOTTING";
+	return NULL;
+}
+
+/*
+ * One action shown per cluster and name: a task that leaves the listing
+ * while a newer run of its base type is listed on its cluster was
+ * replaced (info); without such a run, or where the API does not
+ * replace, it vanished.  Events carry the base type.
+ */
+static void
+test_replaced(void **state)
+{
+	struct taskstate_watch w = test_w2;
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 }, gone = { 0 };
+	struct evt_list out = { 0 };
+	struct task *t;
+	size_t i;
+
+	(void)state;
+	w.base_type = test_base_type;
+	w.replaces = 1;
+	t = test_add(&l, "c1", "a1", TASK_FAILED, "FAILED", 100);
+	free(t->type);
+	t->type = xstrdup("SNAPSHOTTING");
+	t = test_add(&l, "c1", "f1", TASK_FAILED, "FAILED", 100);
+	free(t->type);
+	t->type = xstrdup("SNAPSHOTTING_FAILED");
+	t = test_add(&l, "c2", "f2", TASK_FAILED, "FAILED", 100);
+	free(t->type);
+	t->type = xstrdup("SNAPSHOTTING_FAILED");
+	taskstate_apply(ts, &w, &l, 1, 1, 0, 0, &out, &gone);
+	task_list_clear(&l);
+
+	/* A new SNAPSHOTTING on c1: a1 and f1 leave, f2 (c2) too. */
+	t = test_add(&l, "c1", "a2", TASK_RUNNING, "RUNNING", 0);
+	free(t->type);
+	t->type = xstrdup("SNAPSHOTTING");
+	t->started_at = 2000;
+	taskstate_apply(ts, &w, &l, 1, 0, 0, 10, &out, &gone);
+	assert_int_equal(out.n, 1); /* a2 appeared */
+	assert_null(out.v[0]->base_type);
+	evt_list_clear(&out);
+	assert_int_equal(gone.n, 3);
+	for (i = 0; i < gone.n; i++)
+		taskstate_vanish(ts, &w, &gone.v[i], 10, &out);
+	assert_int_equal(out.n, 3);
+	for (i = 0; i < out.n; i++) {
+		if (strcmp(out.v[i]->task.id, "f2") == 0) {
+			assert_int_equal(out.v[i]->kind, EVT_VANISHED);
+			assert_string_equal(
+			    out.v[i]->base_type, "SNAPSHOTTING");
+		} else
+			assert_int_equal(out.v[i]->kind, EVT_REPLACED);
+		assert_int_equal(out.v[i]->severity, CONFIG_SEVERITY_INFO);
+	}
+	evt_list_clear(&out);
+	task_list_clear(&gone);
+	task_list_clear(&l);
+	taskstate_free(ts);
+
+	/* An API that does not replace: vanished. */
+	ts = taskstate_new();
+	w.replaces = 0;
+	t = test_add(&l, "c1", "a1", TASK_FAILED, "FAILED", 100);
+	taskstate_apply(ts, &w, &l, 1, 1, 0, 0, &out, &gone);
+	task_list_clear(&l);
+	test_add(&l, "c1", "a2", TASK_RUNNING, "RUNNING", 0);
+	taskstate_apply(ts, &w, &l, 1, 0, 0, 10, &out, &gone);
+	evt_list_clear(&out);
+	assert_int_equal(gone.n, 1);
+	taskstate_vanish(ts, &w, &gone.v[0], 10, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_VANISHED);
+	evt_list_clear(&out);
+	task_list_clear(&gone);
 	task_list_clear(&l);
 	taskstate_free(ts);
 }
@@ -1019,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_gone_complete),
 		cmocka_unit_test(test_gone_incomplete),
 		cmocka_unit_test(test_vanish),
+		cmocka_unit_test(test_replaced),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_order),

@@ -35,6 +35,7 @@ struct evt {
 	int64_t occurred_at; /* unix seconds */
 	int64_t observed_at; /* unix seconds */
 	int missed;          /* happened while we were down */
+	int test;            /* made by taskwatchctl test-event --send */
 	char *watch;
 	char *api;
 	char *account;
@@ -111,6 +112,16 @@ int evt_read_task(const struct json *o, struct task *t, char **cause);
  * left NULL.  NULL with *cause (caller frees) if it is not one.
  */
 struct evt *evt_from_json(const struct json *doc, char **cause);
+/*
+ * The event taskwatchctl test-event describes for watch w: kind, task
+ * type (required for task events), cluster, previous and new state names
+ * (NULL: RUNNING before; FAILED after for a transition, RUNNING
+ * otherwise), at now_ms (wall clock, which also makes its id unique).
+ * Finished; NULL with *cause on bad input.
+ */
+struct evt *evt_test_new(const struct config_watch *w, enum evt_kind kind,
+    const char *type, const char *cluster, const char *from, const char *to,
+    int64_t now_ms, char **cause);
 /* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
 char *evt_summary(const struct evt *ev);
 /* The base type of the event's task: base_type, else the task's type. */

@@ -28,4 +28,11 @@ int rules_match_watch(const struct config_rule *r, const struct evt *ev);
 void rules_route(const struct config *conf, const struct evt *ev,
     rules_route_cb cb, void *arg);
 
+/*
+ * 1 if some rule of conf sends events to the notifier named notifier and
+ * could route the events of ev's watch (its api and watch keys match).
+ */
+int rules_alerts_for(
+    const struct config *conf, const char *notifier, const struct evt *ev);
+
 #endif

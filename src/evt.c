@@ -461,6 +461,8 @@ evt_from_json(const struct json *doc, char **cause)
 	memcpy(ev->id, id, EVT_ID_LEN + 1);
 	if (json_bool(json_get(doc, "missed"), &b) == 0)
 		ev->missed = b;
+	if (json_bool(json_get(doc, "test"), &b) == 0)
+		ev->test = b;
 	if (evt_read_str(doc, "rule", &ev->rule, cause) == -1 ||
 	    evt_read_str(doc, "watch", &ev->watch, cause) == -1 ||
 	    evt_read_str(doc, "api", &ev->api, cause) == -1 ||
@@ -525,6 +527,8 @@ evt_to_json(const struct evt *ev, size_t *len)
 	evt_json_time(w, "occurred_at", ev->occurred_at);
 	evt_json_time(w, "observed_at", ev->observed_at);
 	json_w_kbool(w, "missed", ev->missed);
+	if (ev->test)
+		json_w_kbool(w, "test", 1);
 	json_w_kstr(w, "watch", ev->watch);
 	json_w_kstr(w, "api", ev->api);
 	json_w_kstr(w, "account", ev->account);
@@ -646,7 +650,7 @@ evt_summary(const struct evt *ev)
 	long long t;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s: ", watch);
+	buf_printf(&b, "%s%s: ", ev->test ? "TEST " : "", watch);
 	switch (ev->kind) {
 	case EVT_APPEARED:
 		evt_summary_what(&b, &ev->task);
@@ -739,4 +743,78 @@ evt_list_clear(struct evt_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+}
+
+/* A state name for evt_test_new, or -1 with *cause. */
+static int
+evt_test_state(const char *opt, const char *name, char **cause)
+{
+	int st = task_state_from_name(name);
+
+	if (st < 0)
+		*cause = xasprintf("%s %.64s: not a task state", opt, name);
+	return st;
+}
+
+/*
+ * The event taskwatchctl test-event describes for watch w: kind, task
+ * type (required for task events), cluster, previous and new state names
+ * (NULL: RUNNING before; FAILED after for a transition, RUNNING
+ * otherwise), at now_ms (wall clock, which also makes its id unique).
+ * Finished; NULL with *cause on bad input.
+ */
+struct evt *
+evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
+    const char *cluster, const char *from, const char *to, int64_t now_ms,
+    char **cause)
+{
+	struct evt *ev;
+	int st = TASK_RUNNING, prev = TASK_RUNNING;
+
+	*cause = NULL;
+	if ((int)kind < 0 || kind >= EVT_KIND_COUNT) {
+		*cause = xstrdup("not an event kind");
+		return NULL;
+	}
+	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {
+		if (type == NULL || *type == '\0') {
+			*cause = xasprintf("a %s event needs a task type",
+			    evt_kind_name(kind));
+			return NULL;
+		}
+		if (kind == EVT_TRANSITION)
+			st = TASK_FAILED;
+		if ((to != NULL &&
+			(st = evt_test_state("to", to, cause)) < 0) ||
+		    (from != NULL &&
+			(prev = evt_test_state("from", from, cause)) < 0))
+			return NULL;
+	}
+	ev = evt_new(kind);
+	ev->test = 1;
+	ev->watch = xstrdup(w->name);
+	ev->api = xstrdup(config_api_name(w->api));
+	ev->account = xstrdup(w->account->name);
+	ev->region = xstrdup(w->account->region);
+	ev->occurred_at = ev->observed_at = now_ms / 1000;
+	ev->obs = xasprintf("test-%lld", (long long)now_ms);
+	if (kind == EVT_WATCH_FAILED) {
+		ev->error_class = xstrdup("test");
+		ev->error_msg = xstrdup("taskwatchctl test-event");
+	}
+	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {
+		ev->has_task = 1;
+		ev->task.id = xstrdup("test-event");
+		ev->task.type = xstrdup(type);
+		ev->task.cluster_id = xstrdup(cluster ? cluster : "");
+		ev->task.state = (enum task_state)st;
+		ev->task.raw_status = xstrdup(task_state_name(ev->task.state));
+		if (kind != EVT_APPEARED) {
+			ev->has_previous = 1;
+			ev->prev_state = (enum task_state)prev;
+			ev->prev_raw = xstrdup(task_state_name(ev->prev_state));
+		}
+	}
+	evt_finish(ev);
+	return ev;
 }

@@ -739,11 +739,91 @@ main_ctl_poll(const struct control_req *req, struct json_writer *answer,
 	return 0;
 }
 
+/*
+ * control "test_event": deliver the event taskwatchctl test-event
+ * describes, marked "test": true, through the rules and the outbox like
+ * any event (hooks run too; their document says "test": true).  It never
+ * touches the task table.
+ */
+static int
+main_ctl_test_event(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	struct daemon *d = arg;
+	const char *name = json_get_str(req->root, "watch");
+	const char *kind = json_get_str(req->root, "kind");
+	struct watch *w;
+	struct evt *ev;
+	char *summary;
+	int k = kind != NULL ? evt_kind_from_name(kind) : EVT_TRANSITION;
+
+	if (d->stopping) {
+		*error = xstrdup("the daemon is stopping");
+		return -1;
+	}
+	if ((w = main_find_watch(d, name)) == NULL) {
+		*error = xasprintf("no watch named \"%.100s\"", name);
+		return -1;
+	}
+	if (k < 0) {
+		*error = xasprintf("no event kind \"%.64s\"", kind);
+		return -1;
+	}
+	if ((ev = evt_test_new(watch_config(w), (enum evt_kind)k,
+		 json_get_str(req->root, "type"),
+		 json_get_str(req->root, "cluster"),
+		 json_get_str(req->root, "from"), json_get_str(req->root, "to"),
+		 monotime_wall_ms(), error)) == NULL)
+		return -1;
+	summary = evt_summary(ev);
+	log_info("test event %s sent by uid %ld pid %ld: %s", ev->id,
+	    (long)req->peer.uid, (long)req->peer.pid, summary);
+	free(summary);
+	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch", ev->watch,
+	    "event", evt_kind_name(ev->kind), NULL);
+	notify_event(d->notify, ev);
+	json_w_kstr(answer, "id", ev->id);
+	evt_free(ev);
+	return 0;
+}
+
+/*
+ * control "dead_retry": put dead letters back in their notifier's outbox
+ * and deliver them again, same event id: the one "id" names, or every one
+ * with "all": true; only "notifier"'s when given.
+ */
+static int
+main_ctl_dead_retry(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	struct daemon *d = arg;
+	const char *id = json_get_str(req->root, "id");
+	const char *notifier = json_get_str(req->root, "notifier");
+	size_t count = 0;
+	int all = 0;
+
+	(void)json_bool(json_get(req->root, "all"), &all);
+	if ((id == NULL) == !all) {
+		*error = xstrdup("give a dead letter's id, or all");
+		return -1;
+	}
+	if (notify_dead_retry(
+		d->notify, notifier, all ? NULL : id, &count, error) == -1)
+		return -1;
+	log_info("dead letters retried by uid %ld pid %ld: %zu (%s%s%s)",
+	    (long)req->peer.uid, (long)req->peer.pid, count, all ? "all" : id,
+	    notifier ? ", notifier " : "", notifier ? notifier : "");
+	json_w_kint(answer, "retried", (int64_t)count);
+	return 0;
+}
+
 static const char *const main_ctl_watch_args[] = { "watch", NULL };
 
 /* The control socket's commands: one row each (control.h). */
 static const struct control_cmd main_ctl_table[] = {
 	{ "poll", 1, main_ctl_watch_args, main_ctl_poll },
+	{ "test_event", 1, main_ctl_watch_args, main_ctl_test_event },
+	{ "dead_retry", 1, NULL, main_ctl_dead_retry },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -839,30 +839,6 @@ notify_route_cb(const struct config_notifier *cn,
 }
 
 /*
- * 1 if some rule of conf sends events to nf and could route the events of
- * ev's watch (its api and watch keys match): nf may hold alerts that ev
- * resolves.
- */
-static int
-notify_alerts_for(const struct config *conf, const struct notify_notifier *nf,
-    const struct evt *ev)
-{
-	const struct config_rule *r;
-	size_t i, j;
-
-	for (i = 0; i < conf->nrules; i++) {
-		r = &conf->rules[i];
-		for (j = 0; j < r->notify.n; j++) {
-			if (r->notify.v[j] != NULL &&
-			    strcmp(r->notify.v[j], nf->name) == 0 &&
-			    rules_match_watch(r, ev))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-/*
  * Route an event and queue a copy for each chosen notifier.  Rules decide
  * what opens an alert, never what closes one: an alertmanager notifier
  * that rules send the events of ev's watch to, and that no rule chose for
@@ -882,7 +858,7 @@ notify_event(struct notify *n, const struct evt *ev)
 			continue;
 		for (i = 0; i < r.nrouted && r.routed[i] != nf; i++)
 			;
-		if (i < r.nrouted || !notify_alerts_for(n->conf, nf, ev))
+		if (i < r.nrouted || !rules_alerts_for(n->conf, nf->name, ev))
 			continue;
 		notify_enqueue(nf, ev, NULL,
 		    ev->severity != CONFIG_SEVERITY_UNSET

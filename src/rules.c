@@ -159,3 +159,28 @@ rules_route(const struct config *conf, const struct evt *ev, rules_route_cb cb,
 	}
 	free(done);
 }
+
+/*
+ * 1 if some rule of conf sends events to the notifier named notifier and
+ * could route the events of ev's watch (its api and watch keys match):
+ * that notifier may hold alerts ev resolves, so an alertmanager notifier
+ * gets ev for resolution whatever the rules chose (notify.c).
+ */
+int
+rules_alerts_for(
+    const struct config *conf, const char *notifier, const struct evt *ev)
+{
+	const struct config_rule *r;
+	size_t i, j;
+
+	for (i = 0; i < conf->nrules; i++) {
+		r = &conf->rules[i];
+		for (j = 0; j < r->notify.n; j++) {
+			if (r->notify.v[j] != NULL &&
+			    strcmp(r->notify.v[j], notifier) == 0 &&
+			    rules_match_watch(r, ev))
+				return 1;
+		}
+	}
+	return 0;
+}

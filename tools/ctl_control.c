@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "ctl_config.h"
 #include "ctl_control.h"
 #include "json.h"
 #include "xmalloc.h"
@@ -28,8 +29,10 @@
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) ctl_control_usage(void)
 {
-	fprintf(
-	    stderr, "usage: taskwatchctl poll watch [-c socket] [-f file]\n");
+	fprintf(stderr,
+	    "usage: taskwatchctl poll watch [-c socket] [-f file]\n"
+	    "       taskwatchctl dead retry id|--all [--notifier name] "
+	    "[-c socket] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -37,34 +40,24 @@ static void __attribute__((noreturn)) ctl_control_usage(void)
 int
 ctl_control_path(const char *sock, const char *file, char **path)
 {
-	struct config *conf;
-	char *errors = NULL;
+	char *v = NULL;
+	int rc;
 
 	if (sock != NULL) {
 		*path = xstrdup(sock);
 		return 0;
 	}
-	conf = config_load(file ? file : CONFIG_DEFAULT_PATH, &errors);
-	if (conf == NULL) {
-		if (file != NULL) {
-			fputs(errors ? errors : "invalid config\n", stderr);
-			free(errors);
-			return CTL_EX_CONFIG;
-		}
-		free(errors);
-		*path = xstrdup(CONFIG_CONTROL_SOCKET);
-		return 0;
-	}
-	if (*conf->daemon.control_socket == '\0') {
+	if ((rc = ctl_config_daemon_key(file, "control_socket", &v)) != 0)
+		return rc;
+	if (v != NULL && *v == '\0') {
 		fprintf(stderr,
 		    "taskwatchctl: the control socket is disabled "
 		    "(daemon.control_socket is \"\" in %s)\n",
-		    conf->path);
-		config_free(conf);
+		    file ? file : CONFIG_DEFAULT_PATH);
+		free(v);
 		return 1;
 	}
-	*path = xstrdup(conf->daemon.control_socket);
-	config_free(conf);
+	*path = v != NULL ? v : xstrdup(CONFIG_CONTROL_SOCKET);
 	return 0;
 }
 
@@ -220,6 +213,64 @@ ctl_poll(int argc, char *argv[])
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "cmd", "poll");
 	json_w_kstr(jw, "watch", watch);
+	json_w_obj_close(jw);
+	rc = ctl_control_request(path, json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	free(path);
+	return rc;
+}
+
+/*
+ * Run "dead retry ID|--all [--notifier name] [-c socket] [-f file]" (argv[0]
+ * is "retry"); the exit status.
+ */
+int
+ctl_dead_retry(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "notifier", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *file = NULL, *notifier = NULL, *id = NULL;
+	struct json_writer *jw;
+	char *path = NULL;
+	int ch, rc, all = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
+		case 'N':
+			notifier = optarg;
+			break;
+		case 'c':
+			sock = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		default:
+			ctl_control_usage();
+		}
+	}
+	if (argc - optind == 1 && !all)
+		id = argv[optind];
+	else if (argc - optind != 0 || !all)
+		ctl_control_usage();
+	if ((rc = ctl_control_path(sock, file, &path)) != 0)
+		return rc;
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", "dead_retry");
+	if (id != NULL)
+		json_w_kstr(jw, "id", id);
+	else
+		json_w_kbool(jw, "all", 1);
+	if (notifier != NULL)
+		json_w_kstr(jw, "notifier", notifier);
 	json_w_obj_close(jw);
 	rc = ctl_control_request(path, json_writer_str(jw, NULL));
 	json_writer_free(jw);

@@ -23,5 +23,10 @@ int ctl_control_path(const char *sock, const char *file, char **path);
 int ctl_control_request(const char *path, const char *request);
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int ctl_poll(int argc, char *argv[]);
+/*
+ * Run "dead retry ID|--all [--notifier name] [-c socket] [-f file]" (argv[0]
+ * is "retry"); the exit status.
+ */
+int ctl_dead_retry(int argc, char *argv[]);
 
 #endif

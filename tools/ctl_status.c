@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "ctl_config.h"
 #include "ctl_status.h"
 #include "json.h"
 #include "task.h"
@@ -156,69 +157,28 @@ ctl_base_url(const char *addr)
 	return url;
 }
 
-/*
- * The listen address a config file gives when it does not load as a
- * whole: taken from what can be read, with a warning; the default
- * otherwise.  A bad edit must not keep the operator from a running daemon.
- */
-static char *
-ctl_address_salvage(const char *path, const char *errors)
-{
-	char *listen = NULL, *cause = NULL, *addr;
-	const char *nl = errors ? strchr(errors, '\n') : NULL;
-
-	fprintf(stderr, "taskwatchctl: warning: %.*s%s\n",
-	    errors ? (int)(nl ? nl - errors : (long)strlen(errors)) : 0,
-	    errors ? errors : "", errors ? "" : path);
-	if (config_peek(path, "daemon", "listen", &listen, &cause) == 0 &&
-	    listen != NULL) {
-		fprintf(stderr,
-		    "taskwatchctl: warning: %s does not load (run "
-		    "taskwatchctl check); using its daemon.listen %s\n",
-		    path, listen);
-		return listen;
-	}
-	free(cause);
-	free(listen);
-	fprintf(stderr,
-	    "taskwatchctl: warning: no daemon.listen read from %s; using "
-	    "%s\n",
-	    path, CTL_DEFAULT_LISTEN);
-	addr = xstrdup(CTL_DEFAULT_LISTEN);
-	return addr;
-}
-
 /* Where the endpoint is: -s, the config's listen, or the default. */
 static int
 ctl_address(const struct ctl_opts *o, char **addr)
 {
-	struct config *conf;
-	const char *path = o->file ? o->file : CONFIG_DEFAULT_PATH;
-	char *errors = NULL;
+	char *v = NULL;
+	int rc;
 
 	if (o->server != NULL) {
 		*addr = xstrdup(o->server);
 		return 0;
 	}
-	if (o->file == NULL && access(path, F_OK) == -1) {
-		*addr = xstrdup(CTL_DEFAULT_LISTEN);
-		return 0;
-	}
-	if ((conf = config_load(path, &errors)) == NULL) {
-		*addr = ctl_address_salvage(path, errors);
-		free(errors);
-		return 0;
-	}
-	if (conf->daemon.listen == NULL || *conf->daemon.listen == '\0') {
+	if ((rc = ctl_config_daemon_key(o->file, "listen", &v)) != 0)
+		return rc;
+	if (v != NULL && *v == '\0') {
 		fprintf(stderr,
 		    "taskwatchctl: the status endpoint is disabled "
 		    "(daemon.listen is \"\" in %s)\n",
-		    conf->path);
-		config_free(conf);
+		    o->file ? o->file : CONFIG_DEFAULT_PATH);
+		free(v);
 		return 1;
 	}
-	*addr = xstrdup(conf->daemon.listen);
-	config_free(conf);
+	*addr = v != NULL ? v : xstrdup(CTL_DEFAULT_LISTEN);
 	return 0;
 }
 

@@ -12,8 +12,10 @@
 #include <time.h>
 
 #include "config.h"
+#include "ctl_control.h"
 #include "ctl_test.h"
 #include "evt.h"
+#include "json.h"
 #include "rules.h"
 #include "task.h"
 #include "xmalloc.h"
@@ -28,32 +30,25 @@ static void __attribute__((noreturn)) ctl_test_usage(void)
 	    "usage: taskwatchctl test-event --watch name [--kind kind] "
 	    "[--type type]\n"
 	    "           [--cluster id] [--from state] [--to state] "
-	    "[--json] [-f file]\n");
+	    "[--json] [--send [-c socket]] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
-/* A state name or exit 64 with the reason. */
-static enum task_state
-ctl_test_state(const char *opt, const char *name)
-{
-	int s = task_state_from_name(name);
-
-	if (s < 0) {
-		fprintf(stderr, "taskwatchctl: %s %s: not a task state\n", opt,
-		    name);
-		exit(CTL_EX_USAGE);
-	}
-	return (enum task_state)s;
-}
+/* What the routing callback gathers. */
+struct ctl_test_route {
+	size_t count;
+	const struct config_notifier **routed;
+};
 
 /* rules_route callback: one line per notifier reached. */
 static void
 ctl_test_route_cb(const struct config_notifier *n,
     const struct config_rule *rule, enum config_severity sev, void *arg)
 {
-	size_t i, *count = arg;
+	struct ctl_test_route *r = arg;
+	size_t i;
 
-	(*count)++;
+	r->routed[r->count++] = n;
 	printf("  -> %s (%s), severity %s, by %s", n->name,
 	    config_notifier_type_name(n->type), config_severity_name(sev),
 	    rule != NULL ? rule->name : "no rules: every notifier");
@@ -65,48 +60,35 @@ ctl_test_route_cb(const struct config_notifier *n,
 	printf("\n");
 }
 
-/* Build the event the options describe; NULL after a message. */
-static struct evt *
-ctl_test_build(const struct config_watch *w, int kind, const char *type,
-    const char *cluster, const char *from, const char *to)
+/* Ask the daemon to deliver the event: the control command test_event. */
+static int
+ctl_test_send(const char *sock, const char *file, const char *watch, int kind,
+    const char *type, const char *cluster, const char *from, const char *to)
 {
-	struct evt *ev = evt_new((enum evt_kind)kind);
-	int task = kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED;
+	struct json_writer *jw;
+	char *path = NULL;
+	int rc;
 
-	ev->watch = xstrdup(w->name);
-	ev->api = xstrdup(config_api_name(w->api));
-	ev->account = xstrdup(w->account->name);
-	ev->region = xstrdup(w->account->region);
-	ev->occurred_at = ev->observed_at = (int64_t)time(NULL);
-	if (kind == EVT_WATCH_FAILED) {
-		ev->error_class = xstrdup("test");
-		ev->error_msg = xstrdup("test-event");
-	}
-	if (task) {
-		if (type == NULL) {
-			fprintf(stderr,
-			    "taskwatchctl: test-event %s needs --type\n",
-			    evt_kind_name((enum evt_kind)kind));
-			evt_free(ev);
-			return NULL;
-		}
-		ev->has_task = 1;
-		ev->task.id = xstrdup("test-event");
-		ev->task.type = xstrdup(type);
-		ev->task.cluster_id = xstrdup(cluster ? cluster : "");
-		ev->task.state = to          ? ctl_test_state("--to", to)
-		    : kind == EVT_TRANSITION ? TASK_FAILED
-					     : TASK_RUNNING;
-		ev->task.raw_status = xstrdup(task_state_name(ev->task.state));
-		if (kind != EVT_APPEARED) {
-			ev->has_previous = 1;
-			ev->prev_state = from ? ctl_test_state("--from", from)
-					      : TASK_RUNNING;
-			ev->prev_raw = xstrdup(task_state_name(ev->prev_state));
-		}
-	}
-	evt_finish(ev);
-	return ev;
+	if ((rc = ctl_control_path(sock, file, &path)) != 0)
+		return rc;
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", "test_event");
+	json_w_kstr(jw, "watch", watch);
+	json_w_kstr(jw, "kind", evt_kind_name((enum evt_kind)kind));
+	if (type != NULL)
+		json_w_kstr(jw, "type", type);
+	if (cluster != NULL)
+		json_w_kstr(jw, "cluster", cluster);
+	if (from != NULL)
+		json_w_kstr(jw, "from", from);
+	if (to != NULL)
+		json_w_kstr(jw, "to", to);
+	json_w_obj_close(jw);
+	rc = ctl_control_request(path, json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	free(path);
+	return rc;
 }
 
 /* Run "test-event" (argv[0]); the exit status. */
@@ -121,22 +103,31 @@ ctl_test_event(int argc, char *argv[])
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "send", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CONFIG_DEFAULT_PATH, *watch = NULL, *type = NULL;
+	const char *file = NULL, *sock = NULL;
 	const char *cluster = NULL, *from = NULL, *to = NULL;
 	const struct config_watch *w;
 	struct config *conf;
+	struct ctl_test_route route;
 	struct evt *ev;
 	char *errors = NULL, *text;
 	size_t i, reached = 0;
-	int ch, kind = EVT_TRANSITION, json = 0;
+	int ch, kind = EVT_TRANSITION, json = 0, send = 0, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			sock = optarg;
+			break;
 		case 'f':
-			path = optarg;
+			path = file = optarg;
+			break;
+		case 'S':
+			send = 1;
 			break;
 		case 'W':
 			watch = optarg;
@@ -182,7 +173,10 @@ ctl_test_event(int argc, char *argv[])
 		config_free(conf);
 		return 1;
 	}
-	if ((ev = ctl_test_build(w, kind, type, cluster, from, to)) == NULL) {
+	if ((ev = evt_test_new(w, (enum evt_kind)kind, type, cluster, from, to,
+		 (int64_t)time(NULL) * 1000, &errors)) == NULL) {
+		fprintf(stderr, "taskwatchctl: test-event: %s\n", errors);
+		free(errors);
 		config_free(conf);
 		return CTL_EX_USAGE;
 	}
@@ -201,10 +195,35 @@ ctl_test_event(int argc, char *argv[])
 		    rules_match(&conf->rules[i], ev) ? "matches"
 						     : "does not match");
 	printf("notifiers:\n");
-	rules_route(conf, ev, ctl_test_route_cb, &reached);
+	route.count = 0;
+	route.routed = xcalloc(conf->nnotifiers + 1, sizeof(*route.routed));
+	rules_route(conf, ev, ctl_test_route_cb, &route);
+	reached = route.count;
+	/* As notify_event: alerts resolve whatever the rules route. */
+	for (i = 0; i < conf->nnotifiers; i++) {
+		const struct config_notifier *n = &conf->notifiers[i];
+		size_t j;
+
+		for (j = 0; j < route.count && route.routed[j] != n; j++)
+			;
+		if (j < route.count ||
+		    n->type != CONFIG_NOTIFIER_ALERTMANAGER ||
+		    !rules_alerts_for(conf, n->name, ev))
+			continue;
+		printf("  -> %s (alertmanager), for resolution only: it may "
+		       "resolve an alert, never open one\n",
+		    n->name);
+		reached++;
+	}
+	free(route.routed);
 	if (reached == 0)
 		printf("  none: no notifier would get this event\n");
 	evt_free(ev);
 	config_free(conf);
-	return 0;
+	if (!send)
+		return 0;
+	printf("sending it, marked \"test\": true:\n");
+	fflush(stdout);
+	rc = ctl_test_send(sock, file, watch, kind, type, cluster, from, to);
+	return rc;
 }

@@ -28,6 +28,7 @@ struct ctl_cmd {
 };
 
 static int ctl_check(int, char *[]);
+static int ctl_dead(int, char *[]);
 
 /* The commands, in the order usage lists them. */
 static const struct ctl_cmd ctl_cmds[] = {
@@ -43,9 +44,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "one line per task the daemon knows" },
 	{ "poll", ctl_poll, "poll watch [-c socket] [-f file]",
 	    "poll a watch now, lifting its account's pause (control socket)" },
-	{ "dead", ctl_status,
-	    "dead list [--notifier name] [--json] [-s host:port] [-f file]",
-	    "one line per dead letter: why, the receiver's status and answer" },
+	{ "dead", ctl_dead,
+	    "dead list [--notifier name] [--json] [-s host:port] [-f file]\n"
+	    "       taskwatchctl dead retry id|--all [--notifier name] [-c "
+	    "socket] [-f file]",
+	    "list dead letters (why, the receiver's answer); retry them" },
 	{ "test-event", ctl_test_event,
 	    "test-event --watch name [--kind kind] [--type type] [--cluster "
 	    "id]\n"
@@ -124,6 +127,15 @@ ctl_check(int argc, char *argv[])
 		fprintf(stderr, "configuration OK\n");
 	config_free(conf);
 	return 0;
+}
+
+/* dead list (status endpoint) | dead retry (control socket). */
+static int
+ctl_dead(int argc, char *argv[])
+{
+	if (argc >= 2 && strcmp(argv[1], "retry") == 0)
+		return ctl_dead_retry(argc - 1, argv + 1);
+	return ctl_status(argc, argv);
 }
 
 /* Dispatch on the command word. */

@@ -48,6 +48,8 @@ accounts:
 watches:
   - { name: filed-dds, account: filed, api: dds.jobs, interval: 1h, timeout: 2s }
   - { name: good-dds, account: good, api: dds.jobs, interval: 1h, timeout: 2s }
+notifiers:
+  - { name: hook, type: webhook, url: $SIM/_sink/ctl }
 YAML
 CTL=$TOP/bin/taskwatchctl
 get() { curl -s -m 5 "$HTTP$1"; }
@@ -180,6 +182,25 @@ polled() { test "$(get /api/v1/watches | jq -r '.[] | select(.name=="filed-dds")
 wait_for 5 polled
 check "chmod 600 + HUP: polled at once and succeeded" polled
 check "chmod 600 + HUP: /healthz clean" test "$(get /healthz)" = ok
+
+# test-event --send: the daemon delivers it, marked "test": true.
+out=$("$CTL" test-event --watch good-dds --type RestartInstance --to FAILED --send -f "$TMP/taskwatchd.yaml" 2>&1); rc=$?
+check "test-event --send: exit 0" test $rc -eq 0
+check "test-event --send: shows the notifier first" grep -q '^  -> hook (webhook), severity critical' <<<"$out"
+check "test-event --send: the daemon's answer names the event id" grep -Eq '^\{"ok":true,"id":"[0-9a-f]{32}"\}$' <<<"$out"
+test_sent() { test "$(sink_count ctl '.test == true and .event == "transition" and .task.type == "RestartInstance" and .task.state == "FAILED"')" -ge 1; }
+wait_for 5 test_sent
+check "test-event --send: the receiver gets it with \"test\": true" test_sent
+check "test-event --send: its summary says TEST" \
+    test "$(sink_events ctl | jq -r 'select(.test == true) | .summary' | head -n1 | cut -c1-14)" = "TEST good-dds:"
+check "test-event --send: logged with the caller" grep -q "test event [0-9a-f]* sent by uid [0-9]* pid [0-9]*: TEST good-dds: " "$TMP/daemon.log"
+check "real events carry no test member" test "$(sink_events ctl | jq -c 'select(.test == null)' | wc -l)" -eq "$(sink_events ctl | jq -c 'select(.test != true)' | wc -l)"
+
+# A bad edit of the config must not keep taskwatchctl from the socket.
+{ cat "$TMP/taskwatchd.yaml"; echo "bogus_section: 1"; } >"$TMP/edited.yaml"
+"$CTL" poll good-dds -f "$TMP/edited.yaml" >"$TMP/edited.out" 2>"$TMP/edited.err"; rc=$?
+check "poll -f on a config that no longer loads: exit 0" test $rc -eq 0
+check "...with a warning naming the problem" grep -q 'warning: .*bogus_section' "$TMP/edited.err"
 
 # A second daemon on the same state directory (its own socket and no
 # status endpoint: only the lock can stop it).

@@ -18,6 +18,7 @@ write_config() {
 daemon:
   state_dir: $TMP/state
   listen: "127.0.0.1:$HPORT"
+  control_socket: $TMP/ctl.sock
   shutdown_timeout: 2s
 accounts:
   - name: sim
@@ -153,6 +154,24 @@ start_daemon "$TMP/taskwatchd.yaml"
 wait_for 10 polled
 check "after a restart: taskwatch_dead_letters{hook} 1" gauge1
 check "after a restart: /healthz degraded" test "$(code "$HTTP/healthz") $(get /healthz | head -1)" = "200 degraded"
+
+# The receiver is fixed: taskwatchctl dead retry sends it again, same id.
+DEAD_ID=$(jq -r .event.id "$DL")
+"$CTL" dead retry --all --notifier nope -c "$TMP/ctl.sock" >"$TMP/retry.out" 2>&1
+check "dead retry of another notifier moves nothing" test "$(jq -r .retried "$TMP/retry.out" 2>/dev/null)" = 0
+"$CTL" dead retry bogus-id -c "$TMP/ctl.sock" >"$TMP/retry.out" 2>&1; rc=$?
+check "dead retry of an unknown id: exit 1" test $rc -eq 1
+"$CTL" dead retry --all -c "$TMP/ctl.sock" >"$TMP/retry.out" 2>&1; rc=$?
+check "taskwatchctl dead retry --all: exit 0, 1 retried" test "$rc $(head -n1 "$TMP/retry.out" | jq -r .retried 2>/dev/null)" = "0 1"
+redelivered() { test "$(sink_count hook ".id==\"$DEAD_ID\"")" -ge 1; }
+wait_for 10 redelivered
+check "the dead letter reaches the receiver with its event id" redelivered
+check "the retry is logged with the caller" grep -q "dead letters retried by uid [0-9]* pid [0-9]*: 1 (all)" "$TMP/daemon.log"
+nodead() { test "$(m 'taskwatch_dead_letters{notifier="hook"}')" = 0; }
+wait_for 5 nodead
+check "taskwatch_dead_letters back to 0" nodead
+check "/healthz ok again" test "$(code "$HTTP/healthz") $(get /healthz)" = "200 ok"
+
 stop_daemon
 check "daemon exits 0" test "$DAEMON_RC" = 0
 finish

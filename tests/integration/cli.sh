@@ -41,6 +41,9 @@ out=$("$C" test-event --watch dws-prod-actions --kind appeared --type SNAPSHOTTI
 check "test-event: an exec notifier shows the command it would run" \
     grep -q "^  -> retry-snapshot (exec), .*would run '/usr/local/libexec/retry-snapshot' '--reason-from-env'$" <<<"$out"
 out=$("$C" test-event --watch dds-otc --type RestartInstance --to SUCCEEDED -f "$EX")
+check "test-event: an event no rule routes reaches only alertmanager, to resolve" \
+    test "$(grep '^  -> ' <<<"$out")" = "  -> am (alertmanager), for resolution only: it may resolve an alert, never open one"
+out=$("$C" test-event --watch dws-prod-actions --type RESIZE_FAILURE --to SUCCEEDED -f "$EX")
 check "test-event: no notifier for an event no rule routes" grep -q '^  none: no notifier would get this event$' <<<"$out"
 check "test-event --json: the event document first" \
     test "$("$C" test-event --json --watch dds-otc --type X --to FAILED -f "$EX" | head -n1 | jq -r '.event + " " + .task.state')" = "transition FAILED"

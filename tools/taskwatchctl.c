@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 #include "ctl_sign.h"
 #include "ctl_status.h"
 
 #define CTL_EX_USAGE 64
-#define CTL_EX_CONFIG 78
 
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) ctl_usage(void)
@@ -29,13 +29,11 @@ static void __attribute__((noreturn)) ctl_usage(void)
 	exit(CTL_EX_USAGE);
 }
 
-/* check: load and validate the config; -v prints it normalised. */
+/* check: the taskwatchd -n check (check.c); -v prints it normalised. */
 static int
 ctl_check(int argc, char *argv[])
 {
 	const char *path = CONFIG_DEFAULT_PATH;
-	struct config *conf;
-	char *errors = NULL;
 	int ch, verbose = 0;
 
 	optind = 1;
@@ -53,17 +51,7 @@ ctl_check(int argc, char *argv[])
 	}
 	if (optind != argc)
 		ctl_usage();
-	if ((conf = config_load(path, &errors)) == NULL) {
-		fputs(errors ? errors : "invalid config\n", stderr);
-		free(errors);
-		return CTL_EX_CONFIG;
-	}
-	if (verbose)
-		config_print(conf, stdout);
-	else
-		fprintf(stderr, "configuration OK\n");
-	config_free(conf);
-	return 0;
+	return check_config(path, verbose);
 }
 
 /* Dispatch on the command word. */

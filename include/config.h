@@ -222,6 +222,8 @@ void config_warnings(const struct config *conf,
     void (*cb)(void *arg, int line, int col, const char *msg), void *arg);
 /* 1 if region is one taskwatchd knows for cloud. */
 int config_region_known(enum config_cloud cloud, const char *region);
+/* The endpoint service ("dws", "dds", ...) an API's requests go to. */
+const char *config_api_service(enum config_api api);
 /* 1 if the account's endpoint for service is the cloud's default. */
 int config_endpoint_is_default(
     const struct config_account *acct, const char *service);

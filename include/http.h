@@ -54,6 +54,7 @@ struct http_response {
 	size_t nheaders;
 	int64_t retry_after_ms; /* Retry-After, -1 if absent */
 	int reused;             /* connection was reused */
+	int unresolved; /* HTTP_ENETWORK: the host name did not resolve */
 	uint64_t duration_ms;
 };
 

@@ -21,6 +21,8 @@ enum provider_errclass {
 	PROVIDER_ERR_AUTH,
 	PROVIDER_ERR_THROTTLED,
 	PROVIDER_ERR_PARSE,
+	PROVIDER_ERR_CONFIG, /* the config is wrong: a default endpoint's
+				host (built from the region) does not exist */
 };
 
 /*
@@ -125,7 +127,17 @@ void provider_req_clear(struct provider_req *req);
  */
 enum provider_errclass provider_classify(
     long status, const char *body, size_t len, char **msg);
-/* "network", "http", "auth", "throttled", "parse". */
+/*
+ * Classify a transfer that got no usable answer: too_big is parse; a host
+ * name that did not resolve (unresolved) is config when the account's
+ * endpoint for service is the default built from its region, so *msg names
+ * the region; everything else is network.  *msg gets a one-line message
+ * from errmsg (may be NULL); caller frees.
+ */
+enum provider_errclass provider_classify_transfer(int too_big, int unresolved,
+    const struct config_account *acct, const char *service, const char *errmsg,
+    char **msg);
+/* "network", "http", "auth", "throttled", "parse", "config". */
 const char *provider_errclass_name(enum provider_errclass c);
 
 #endif

@@ -3113,8 +3113,8 @@ config_endpoint_is_default(
 	return field != NULL && *field == NULL;
 }
 
-/* The service an API's requests go to. */
-static const char *
+/* The endpoint service an API's requests go to. */
+const char *
 config_api_service(enum config_api api)
 {
 	switch (api) {

@@ -368,6 +368,10 @@ http_fill_response(struct http_xfer *x, struct http_response *resp, char **msg)
 	case CURLE_URL_MALFORMAT:
 		resp->error = HTTP_EPROTO;
 		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		resp->error = HTTP_ENETWORK;
+		resp->unresolved = 1;
+		break;
 	default:
 		resp->error = HTTP_ENETWORK;
 		break;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -2106,6 +2107,19 @@ config_is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* Index of s in a NULL-terminated list, ignoring case (as rules match). */
+static int
+config_index_nocase(const char *const *list, const char *s)
+{
+	int i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		if (strcasecmp(list[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
 /* A copy of a NULL-terminated list of borrowed strings. */
 static const char **
 config_copy_list(const char *const *list)
@@ -2205,7 +2219,7 @@ config_check_literals(struct config_parse *p, const char *key,
 		return;
 	for (i = 0; names != NULL && i < l->n; i++) {
 		if (config_is_glob(l->v[i]) ||
-		    config_index(names, l->v[i]) != -1)
+		    config_index_nocase(names, l->v[i]) != -1)
 			continue;
 		near = config_suggest_prefix(l->v[i], names);
 		if (cluster && near == NULL)

@@ -256,6 +256,7 @@ main_reload(struct daemon *d)
 		config_free(nc);
 		return;
 	}
+	free(errors);
 	nw = xcalloc(nc->nwatches ? nc->nwatches : 1, sizeof(*nw));
 	for (i = 0; i < nc->nwatches; i++) {
 		w = main_find_watch(d, nc->watches[i].name);

@@ -67,11 +67,15 @@ struct config_secret {
 	char *file;       /* path, must not be group/world readable */
 	char *env;        /* environment variable name */
 	char *credential; /* name in $CREDENTIALS_DIRECTORY */
+	/* The key that names it, for messages: "accounts[0].auth.x_file". */
+	char *key;
+	int line, col; /* of that key, 1-based; 0 if unknown */
 };
 
 struct config_kv {
 	char *key;
-	char *value;
+	char *value;                 /* NULL when the value is a secret */
+	struct config_secret secret; /* headers: value_file/_env/_credential */
 };
 
 struct config_strlist {
@@ -112,6 +116,7 @@ struct config_account {
 	uint64_t rate_limit_per_ms; /* "10/s": 1000 */
 	char *tls_ca_file;
 	int line; /* where it was defined */
+	int col;
 };
 
 struct config_watch {
@@ -162,6 +167,7 @@ struct config_notifier {
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
 	int line;
+	int col;
 };
 
 struct config_rule {
@@ -222,6 +228,20 @@ struct config_watch *config_find_watch(
     const struct config *conf, const char *name);
 struct config_notifier *config_find_notifier(
     const struct config *conf, const char *name);
+/*
+ * The warnings a start (and -n) gives about a loaded config: each is passed
+ * to cb as "line:col: message" (line 0: no position).  The same function
+ * serves the daemon's log and the -n output, so the text is written once.
+ */
+void config_warnings(const struct config *conf,
+    void (*cb)(void *arg, int line, int col, const char *msg), void *arg);
+/* 1 if region is one taskwatchd knows for cloud. */
+int config_region_known(enum config_cloud cloud, const char *region);
+/* The endpoint service ("dws", "dds", ...) an API's requests go to. */
+const char *config_api_service(enum config_api api);
+/* 1 if the account's endpoint for service is the cloud's default. */
+int config_endpoint_is_default(
+    const struct config_account *acct, const char *service);
 /*
  * The base URL for a service ("dws", "dds", "gaussdb", "iam", "ehpc") of an
  * account: the configured endpoint or the cloud's default for the region.

@@ -23,6 +23,19 @@ int credentials_configured(const struct config_secret *s);
 int credentials_read(const struct config_secret *s, char **out, char **cause);
 
 /*
+ * Read every secret conf names (account keys and passwords, webhook signing
+ * secrets, webhook header values) and forget each at once.  Each one that
+ * cannot be read adds a line "file:line:col: key: cause" to *errors, where
+ * the position and key are those of the config key naming the secret.
+ * With notes non-NULL (-n), a systemd credential while $CREDENTIALS_DIRECTORY
+ * is unset cannot be checked: it adds a "file:line:col: note: ..." line to
+ * *notes instead of an error.  Return the number of errors; *errors and
+ * *notes are set (caller frees) either way.
+ */
+size_t credentials_check(
+    const struct config *conf, char **errors, char **notes);
+
+/*
  * The key pairs of accounts that sign requests (aksk, v2, v3), read once
  * and kept until cleared, keyed by account name and where the secrets are.
  */

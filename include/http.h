@@ -28,7 +28,9 @@ struct http_request {
 	const char *method; /* "GET", "POST", ... */
 	const char *url;
 	const char **headers; /* "Name: value", NULL-terminated; may be NULL */
-	const char *body;     /* may be NULL */
+	/* Header names whose values are never logged; may be NULL. */
+	const char *const *secret_headers;
+	const char *body; /* may be NULL */
 	size_t body_len;
 	uint64_t timeout_ms;     /* whole transfer; connect is min(this, 10s) */
 	uint64_t max_body_bytes; /* 0 = 8MiB */
@@ -52,6 +54,7 @@ struct http_response {
 	size_t nheaders;
 	int64_t retry_after_ms; /* Retry-After, -1 if absent */
 	int reused;             /* connection was reused */
+	int unresolved; /* HTTP_ENETWORK: the host name did not resolve */
 	uint64_t duration_ms;
 };
 

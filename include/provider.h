@@ -21,6 +21,8 @@ enum provider_errclass {
 	PROVIDER_ERR_AUTH,
 	PROVIDER_ERR_THROTTLED,
 	PROVIDER_ERR_PARSE,
+	PROVIDER_ERR_CONFIG, /* the config is wrong: a default endpoint's
+				host (built from the region) does not exist */
 };
 
 /*
@@ -148,7 +150,17 @@ enum provider_errclass provider_classify(
  */
 int provider_html_answer(long status, const char *content_type,
     enum provider_errclass *class, char **msg);
-/* "network", "http", "auth", "throttled", "parse". */
+/*
+ * Classify a transfer that got no usable answer: too_big is parse; a host
+ * name that did not resolve (unresolved) is config when the account's
+ * endpoint for service is the default built from its region, so *msg names
+ * the region; everything else is network.  *msg gets a one-line message
+ * from errmsg (may be NULL); caller frees.
+ */
+enum provider_errclass provider_classify_transfer(int too_big, int unresolved,
+    const struct config_account *acct, const char *service, const char *errmsg,
+    char **msg);
+/* "network", "http", "auth", "throttled", "parse", "config". */
 const char *provider_errclass_name(enum provider_errclass c);
 
 #endif

@@ -47,6 +47,12 @@ char *util_urldecode(const char *s, size_t len, int plus_space);
 int util_glob(const char *pattern, const char *s);
 /* Return 1 if s is NULL or "". */
 int util_empty(const char *s);
+/*
+ * Return 1 if the header name (len bytes) carries a credential: its value
+ * is never logged nor printed.  Authorization, Proxy-Authorization, Cookie,
+ * and any name containing auth, token, key, secret or password.
+ */
+int util_header_sensitive(const char *name, size_t len);
 /* SipHash-2-4 of n bytes under a 16-byte key. */
 uint64_t util_siphash(const unsigned char key[16], const void *p, size_t n);
 /*

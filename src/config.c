@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -959,17 +960,26 @@ config_secret_free(struct config_secret *s)
 	free(s->file);
 	free(s->env);
 	free(s->credential);
+	free(s->key);
 	memset(s, 0, sizeof(*s));
+}
+
+/* 1 if a secret source is set. */
+static int
+config_secret_set(const struct config_secret *s)
+{
+	return s->file != NULL || s->env != NULL || s->credential != NULL;
 }
 
 /*
  * Parse the secret base (base_file, base_env or base_credential) of m into
- * out.  Inline values are refused and never echoed.  When required and none
- * is given, report that needer needs it.
+ * out; at ("accounts[0].auth") prefixes the key recorded for messages.
+ * Inline values are refused and never echoed.  When required and none is
+ * given, report that needer needs it.
  */
 static void
 config_secret(struct config_parse *p, const struct config_map *m,
-    const char *base, int required, const char *needer,
+    const char *at, const char *base, int required, const char *needer,
     struct config_secret *out)
 {
 	static const char *const sfx[] = { "file", "env", "credential" };
@@ -1030,6 +1040,10 @@ config_secret(struct config_parse *p, const struct config_map *m,
 			continue;
 		}
 		*dst = xstrdup(s);
+		free(out->key);
+		out->key = xasprintf("%s.%s", at, key);
+		out->line = (int)kv->knode->start_mark.line + 1;
+		out->col = (int)kv->knode->start_mark.column + 1;
 	}
 	if (!seen && required)
 		config_error(p, m->node,
@@ -1134,14 +1148,16 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 /* Parse an account's auth mapping. */
 static void
 config_parse_auth(struct config_parse *p, const struct config_pair *akv,
-    struct config_account *a, int cloud_ok, const char *desc)
+    struct config_account *a, int cloud_ok, const char *desc, size_t idx)
 {
 	const struct config_pair *kv;
 	const char *const *methods, *const *allowed;
 	struct config_map m;
 	const char *s;
-	char *where, *by;
+	char *where, *by, at[64];
 	int i;
+
+	snprintf(at, sizeof(at), "accounts[%zu].auth", idx - 1);
 
 	if (config_map_open(p, akv->vnode, "auth", 0, &m) == -1)
 		return;
@@ -1187,8 +1203,8 @@ config_parse_auth(struct config_parse *p, const struct config_pair *akv,
 	config_map_only(p, &m, allowed, config_auth_inline, by);
 	switch (a->auth_method) {
 	case CONFIG_AUTH_AKSK:
-		config_secret(p, &m, "access_key", 1, by, &a->access_key);
-		config_secret(p, &m, "secret_key", 1, by, &a->secret_key);
+		config_secret(p, &m, at, "access_key", 1, by, &a->access_key);
+		config_secret(p, &m, at, "secret_key", 1, by, &a->secret_key);
 		break;
 	case CONFIG_AUTH_TOKEN:
 		if ((kv = config_map_find(&m, "user")) == NULL)
@@ -1198,12 +1214,13 @@ config_parse_auth(struct config_parse *p, const struct config_pair *akv,
 		if ((kv = config_map_find(&m, "domain")) != NULL &&
 		    config_string(p, kv) != NULL)
 			a->domain = xstrdup(config_scalar_value(kv->vnode));
-		config_secret(p, &m, "password", 1, by, &a->password);
+		config_secret(p, &m, at, "password", 1, by, &a->password);
 		break;
 	default:
-		config_secret(p, &m, "access_key_id", 1, by, &a->access_key);
 		config_secret(
-		    p, &m, "access_key_secret", 1, by, &a->secret_key);
+		    p, &m, at, "access_key_id", 1, by, &a->access_key);
+		config_secret(
+		    p, &m, at, "access_key_secret", 1, by, &a->secret_key);
 		break;
 	}
 	free(by);
@@ -1331,6 +1348,7 @@ config_parse_account(struct config_parse *p, yaml_node_t *node,
 	int c, cloud_ok = 0;
 
 	a->line = (int)node->start_mark.line + 1;
+	a->col = (int)node->start_mark.column + 1;
 	if (config_map_open(p, node, "each account", 0, &m) == -1)
 		return;
 	desc = config_item_desc(p, &m, "account", idx);
@@ -1393,7 +1411,7 @@ config_parse_account(struct config_parse *p, yaml_node_t *node,
 			    by);
 			free(by);
 		} else
-			config_parse_auth(p, kv, a, cloud_ok, desc);
+			config_parse_auth(p, kv, a, cloud_ok, desc, idx);
 	}
 	if ((kv = config_map_find(&m, "endpoints")) != NULL)
 		config_parse_endpoints(p, kv, a, cloud_ok, desc);
@@ -1760,17 +1778,44 @@ config_label_name_ok(const char *s)
 }
 
 /*
- * Parse a string-to-string mapping (headers or labels) into *kvs.  labels
- * selects the label name rule instead of the header one.
+ * A header value from a secret source: {value_file: /path}, {value_env:
+ * NAME} or {value_credential: name}, spelt as the secrets of accounts are.
+ */
+static void
+config_parse_header_secret(struct config_parse *p, const struct config_pair *kv,
+    const char *at, struct config_kv *out)
+{
+	static const char *const keys[] = { "value_file", "value_env",
+		"value_credential", NULL };
+	static const char *const inline_keys[] = { "value", NULL };
+	struct config_map m;
+	char *where, *path;
+
+	if (config_map_open(p, kv->vnode, kv->key, 0, &m) == -1)
+		return;
+	where = xasprintf("in header %s", config_q(p, kv->key));
+	config_map_check(p, &m, keys, inline_keys, where);
+	path = xasprintf("%s.headers.%s", at, kv->key);
+	config_secret(p, &m, path, "value", 1, where, &out->secret);
+	free(path);
+	free(where);
+	config_map_close(&m);
+}
+
+/*
+ * Parse a string-to-string mapping (headers or labels) into *kvs.  at is
+ * the notifier's key path for headers, NULL for labels (which follow the
+ * label name rule and take no secret values).
  */
 static void
 config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
-    int labels, struct config_kv **kvs, size_t *n)
+    const char *at, struct config_kv **kvs, size_t *n)
 {
 	const struct config_pair *kv;
 	struct config_map m;
 	const char *s;
 	size_t i, j;
+	int labels = at == NULL;
 
 	if (config_map_open(p, mkv->vnode, mkv->key, 1, &m) == -1)
 		return;
@@ -1813,6 +1858,16 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 				    config_q(p, kv->key));
 				continue;
 			}
+		}
+		if (!labels && kv->vnode->type == YAML_MAPPING_NODE) {
+			config_parse_header_secret(p, kv, at, &(*kvs)[*n]);
+			if (!config_secret_set(&(*kvs)[*n].secret)) {
+				config_secret_free(&(*kvs)[*n].secret);
+				continue;
+			}
+			(*kvs)[*n].key = xstrdup(kv->key);
+			(*n)++;
+			continue;
 		}
 		if ((s = config_scalar(p, kv, "a string")) == NULL)
 			continue;
@@ -1911,11 +1966,12 @@ config_parse_notifier(struct config_parse *p, yaml_node_t *node,
 	const struct config_pair *kv;
 	struct config_map m;
 	const char *s;
-	char *desc, *where, *by;
+	char *desc, *where, *by, at[64];
 	size_t i;
 	int t;
 
 	nf->line = (int)node->start_mark.line + 1;
+	nf->col = (int)node->start_mark.column + 1;
 	if (config_map_open(p, node, "each notifier", 0, &m) == -1)
 		return;
 	desc = config_item_desc(p, &m, "notifier", idx);
@@ -1981,9 +2037,11 @@ config_parse_notifier(struct config_parse *p, yaml_node_t *node,
 			config_missing(p, &m, "url", where);
 		else if ((s = config_string(p, kv)) != NULL)
 			nf->url = config_url(p, kv->vnode, "url", s, 0);
+		snprintf(at, sizeof(at), "notifiers[%zu]", idx - 1);
 		if ((kv = config_map_find(&m, "headers")) != NULL)
-			config_parse_kvs(p, kv, 0, &nf->headers, &nf->nheaders);
-		config_secret(p, &m, "secret", 0, NULL, &nf->secret);
+			config_parse_kvs(
+			    p, kv, at, &nf->headers, &nf->nheaders);
+		config_secret(p, &m, at, "secret", 0, NULL, &nf->secret);
 		break;
 	case CONFIG_NOTIFIER_ALERTMANAGER:
 		nf->resolve_after_ms = 24 * CONFIG_HOUR;
@@ -1999,7 +2057,8 @@ config_parse_notifier(struct config_parse *p, yaml_node_t *node,
 			config_duration(p, kv, CONFIG_SEC, 24 * CONFIG_HOUR, 0,
 			    &nf->repeat_ms);
 		if ((kv = config_map_find(&m, "labels")) != NULL)
-			config_parse_kvs(p, kv, 1, &nf->labels, &nf->nlabels);
+			config_parse_kvs(
+			    p, kv, NULL, &nf->labels, &nf->nlabels);
 		break;
 	case CONFIG_NOTIFIER_SYSLOG:
 		if ((kv = config_map_find(&m, "facility")) != NULL &&
@@ -2065,6 +2124,138 @@ config_is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* Index of s in a NULL-terminated list, ignoring case (as rules match). */
+static int
+config_index_nocase(const char *const *list, const char *s)
+{
+	int i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		if (strcasecmp(list[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* A copy of a NULL-terminated list of borrowed strings. */
+static const char **
+config_copy_list(const char *const *list)
+{
+	const char **v;
+	size_t n = 0;
+
+	while (list[n] != NULL)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	memcpy(v, list, n * sizeof(*v));
+	return v;
+}
+
+/*
+ * As config_suggest, or else the one name that starts the word or that the
+ * word starts ("dds-production" for a watch "dds-prod").
+ */
+static const char *
+config_suggest_prefix(const char *word, const char *const *list)
+{
+	const char *best, *found = NULL;
+	size_t i, lw = strlen(word), ln;
+
+	if ((best = config_suggest(word, list)) != NULL)
+		return best;
+	for (i = 0; list[i] != NULL; i++) {
+		ln = strlen(list[i]);
+		if (ln < 3 || lw < 3 ||
+		    strncmp(word, list[i], ln < lw ? ln : lw) != 0)
+			continue;
+		if (found != NULL)
+			return NULL;
+		found = list[i];
+	}
+	return found;
+}
+
+/*
+ * The configured watch names (watches 1) or cluster IDs (watches 0),
+ * NULL-terminated; for clusters, NULL if some watch has no fixed list (its
+ * tasks' clusters cannot be known here).
+ */
+static const char **
+config_literal_names(struct config_parse *p, int watches)
+{
+	const struct config *conf = p->conf;
+	const struct config_watch *w;
+	const char **v = NULL;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < conf->nwatches; i++) {
+		w = &conf->watches[i];
+		if (!watches && w->clusters.n == 0) {
+			free(v);
+			return NULL;
+		}
+		for (j = 0; j < (watches ? 1 : w->clusters.n); j++) {
+			const char *s = watches ? w->name : w->clusters.v[j];
+
+			if (s == NULL ||
+			    (v != NULL && config_index(v, s) != -1))
+				continue;
+			v = xreallocarray(v, n + 2, sizeof(*v));
+			v[n++] = s;
+			v[n] = NULL;
+		}
+	}
+	if (v == NULL)
+		v = xcalloc(1, sizeof(*v));
+	return v;
+}
+
+/*
+ * A rule's literal (glob-free) watch, api or cluster that names nothing
+ * configured can never match: report it with a did-you-mean.  A cluster is
+ * matched by ID or by name and names are not configured, so only a cluster
+ * near a configured ID (a typo) is reported.
+ */
+static void
+config_check_literals(struct config_parse *p, const char *key,
+    const struct config_strlist *l, yaml_node_t **nodes)
+{
+	const char **names;
+	const char *near;
+	struct buf b;
+	size_t i;
+	int cluster = strcmp(key, "cluster") == 0;
+
+	if (strcmp(key, "api") == 0)
+		names = config_copy_list(config_api_names);
+	else if (strcmp(key, "watch") == 0)
+		names = config_literal_names(p, 1);
+	else if (cluster)
+		names = config_literal_names(p, 0);
+	else
+		return;
+	for (i = 0; names != NULL && i < l->n; i++) {
+		if (config_is_glob(l->v[i]) ||
+		    config_index_nocase(names, l->v[i]) != -1)
+			continue;
+		near = config_suggest_prefix(l->v[i], names);
+		if (cluster && near == NULL)
+			continue;
+		buf_init(&b, 0);
+		buf_printf(&b,
+		    "unknown %s %s in match: the rule can never fire", key,
+		    config_q(p, l->v[i]));
+		if (near != NULL)
+			buf_printf(&b, "; did you mean \"%s\"?", near);
+		else
+			config_hint(&b, l->v[i], names,
+			    strcmp(key, "api") == 0 ? "apis" : "watches");
+		config_error(p, nodes[i], "%s", buf_str(&b));
+		buf_free(&b);
+	}
+	free(names);
+}
+
 /* Parse one key of a rule's match; values checked against names if given. */
 static void
 config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
@@ -2075,6 +2266,7 @@ config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
 	size_t i;
 
 	config_strlist(p, kv, 1, out, &nodes);
+	config_check_literals(p, kv->key, out, nodes);
 	if (out->n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
 	    kv->vnode->data.sequence.items.start ==
 		kv->vnode->data.sequence.items.top)
@@ -2103,9 +2295,8 @@ config_parse_match(struct config_parse *p, const struct config_pair *mkv,
 	struct config_strlist *const dst[] = { &r->match_event, &r->match_api,
 		&r->match_watch, &r->match_task_type, &r->match_cluster,
 		&r->match_from, &r->match_to };
-	const char *const *const names[] = { config_event_names,
-		config_api_names, NULL, NULL, NULL, config_state_names,
-		config_state_names };
+	const char *const *const names[] = { config_event_names, NULL, NULL,
+		NULL, NULL, config_state_names, config_state_names };
 	const char *const nouns[] = { "event", "api", NULL, NULL, NULL, "state",
 		"state" };
 	const struct config_pair *kv;
@@ -2480,6 +2671,7 @@ config_kvs_free(struct config_kv *kvs, size_t n)
 	for (i = 0; i < n; i++) {
 		free(kvs[i].key);
 		free(kvs[i].value);
+		config_secret_free(&kvs[i].secret);
 	}
 	free(kvs);
 }
@@ -2659,10 +2851,14 @@ config_print_secret(FILE *fp, const char *indent, const char *base,
 	}
 }
 
-/* Print a key/value mapping block, if not empty. */
+/*
+ * Print a key/value mapping block, if not empty.  With redact (headers), a
+ * value from a secret source or under a credential-like name is printed as
+ * <redacted>.
+ */
 static void
 config_print_kvs(FILE *fp, const char *indent, const char *key,
-    const struct config_kv *kvs, size_t n)
+    const struct config_kv *kvs, size_t n, int redact)
 {
 	size_t i;
 
@@ -2673,7 +2869,12 @@ config_print_kvs(FILE *fp, const char *indent, const char *key,
 		fprintf(fp, "%s  ", indent);
 		config_print_scalar(fp, kvs[i].key);
 		fputs(": ", fp);
-		config_print_scalar(fp, kvs[i].value);
+		if (kvs[i].value == NULL ||
+		    (redact &&
+			util_header_sensitive(kvs[i].key, strlen(kvs[i].key))))
+			fputs("<redacted>", fp);
+		else
+			config_print_scalar(fp, kvs[i].value);
 		fputc('\n', fp);
 	}
 }
@@ -2786,7 +2987,8 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 	switch (nf->type) {
 	case CONFIG_NOTIFIER_WEBHOOK:
 		config_print_kv(fp, in, "url", nf->url);
-		config_print_kvs(fp, in, "headers", nf->headers, nf->nheaders);
+		config_print_kvs(
+		    fp, in, "headers", nf->headers, nf->nheaders, 1);
 		config_print_secret(fp, in, "secret", &nf->secret);
 		config_print_dur(fp, in, "timeout", nf->timeout_ms);
 		config_print_retry(fp, &nf->retry);
@@ -2795,7 +2997,7 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 		config_print_list(fp, in, "urls", &nf->urls);
 		config_print_dur(fp, in, "resolve_after", nf->resolve_after_ms);
 		config_print_dur(fp, in, "repeat", nf->repeat_ms);
-		config_print_kvs(fp, in, "labels", nf->labels, nf->nlabels);
+		config_print_kvs(fp, in, "labels", nf->labels, nf->nlabels, 0);
 		config_print_dur(fp, in, "timeout", nf->timeout_ms);
 		config_print_retry(fp, &nf->retry);
 		break;
@@ -2955,6 +3157,125 @@ config_endpoint(const struct config_account *acct, const char *service)
 		    "https://%s.%s.otc.t-systems.com", service, acct->region);
 	default:
 		return xasprintf("https://ehpc.%s.aliyuncs.com", acct->region);
+	}
+}
+
+/*
+ * The regions taskwatchd knows per cloud: an account in another region still
+ * works with explicit endpoints, but its default ones are guessed.
+ */
+static const char *const config_regions_huawei[] = { "af-north-1", "af-south-1",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
+	"cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11",
+	"cn-north-12", "cn-south-1", "cn-south-2", "cn-south-4",
+	"cn-southwest-2", "eu-west-0", "eu-west-101", "la-north-2",
+	"la-south-2", "me-east-1", "my-kualalumpur-1", "na-mexico-1",
+	"ru-moscow-1", "ru-northwest-2", "sa-brazil-1", "tr-west-1", NULL };
+static const char *const config_regions_otc[] = { "eu-de", "eu-nl", "eu-ch2",
+	NULL };
+static const char *const config_regions_alibaba[] = { "cn-qingdao",
+	"cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen",
+	"cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
+	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+	"ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+	"me-east-1", "me-central-1", "na-south-1", NULL };
+
+/* 1 if region is one taskwatchd knows for cloud. */
+int
+config_region_known(enum config_cloud cloud, const char *region)
+{
+	const char *const *list = cloud == CONFIG_CLOUD_HUAWEI
+	    ? config_regions_huawei
+	    : cloud == CONFIG_CLOUD_OTC ? config_regions_otc
+					: config_regions_alibaba;
+
+	return region != NULL && config_index(list, region) != -1;
+}
+
+/* 1 if the account's endpoint for service is the cloud's default. */
+int
+config_endpoint_is_default(
+    const struct config_account *acct, const char *service)
+{
+	char **field;
+
+	field = config_endpoint_field((struct config_account *)acct, service);
+	return field != NULL && *field == NULL;
+}
+
+/* The endpoint service an API's requests go to. */
+const char *
+config_api_service(enum config_api api)
+{
+	switch (api) {
+	case CONFIG_API_DWS_ACTIONS:
+	case CONFIG_API_DWS_LOGICAL:
+		return "dws";
+	case CONFIG_API_DDS_JOBS:
+		return "dds";
+	case CONFIG_API_GAUSSDB_TASKS:
+		return "gaussdb";
+	default:
+		return "ehpc";
+	}
+}
+
+/* Warn of an account in an unknown region that polls a default endpoint. */
+static void
+config_warn_region(const struct config *conf, const struct config_account *a,
+    void (*cb)(void *, int, int, const char *), void *arg)
+{
+	const char *svc = NULL;
+	char *url, *msg;
+	size_t i;
+
+	if (config_region_known(a->cloud, a->region))
+		return;
+	for (i = 0; i < conf->nwatches && svc == NULL; i++) {
+		if (conf->watches[i].account == a &&
+		    config_endpoint_is_default(
+			a, config_api_service(conf->watches[i].api)))
+			svc = config_api_service(conf->watches[i].api);
+	}
+	if (svc == NULL && a->auth_method == CONFIG_AUTH_TOKEN &&
+	    config_endpoint_is_default(a, "iam"))
+		svc = "iam";
+	if (svc == NULL || (url = config_endpoint(a, svc)) == NULL)
+		return;
+	msg = xasprintf("account %s: region %s is not known for %s; the "
+			"endpoint %s is guessed (set endpoints: %s: if it is "
+			"wrong)",
+	    a->name, a->region, config_cloud_name(a->cloud), url, svc);
+	cb(arg, a->line, a->col, msg);
+	free(msg);
+	free(url);
+}
+
+/* The warnings a start and -n give about a loaded config (see config.h). */
+void
+config_warnings(const struct config *conf,
+    void (*cb)(void *arg, int line, int col, const char *msg), void *arg)
+{
+	const struct config_notifier *nf;
+	char *msg;
+	size_t i;
+
+	for (i = 0; i < conf->naccounts; i++)
+		config_warn_region(conf, &conf->accounts[i], cb, arg);
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = &conf->notifiers[i];
+		if (nf->type != CONFIG_NOTIFIER_EXEC || nf->user != NULL ||
+		    nf->allow_root || geteuid() != 0)
+			continue;
+		msg = xasprintf("notifier %s: taskwatchd runs as root and the "
+				"notifier has neither user: nor allow_root: "
+				"true; its hooks will not run",
+		    nf->name);
+		cb(arg, nf->line, nf->col, msg);
+		free(msg);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "credentials.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -80,9 +81,9 @@ credentials_read_file(
 		return -1;
 	}
 	if (check_mode && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-		*cause = xasprintf("%s is readable by group or others; "
-				   "chmod 600 %s",
-		    path, path);
+		*cause = xasprintf("%s: mode %04o, must not be readable by "
+				   "group or others (chmod 600 %s)",
+		    path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return -1;
 	}
@@ -174,6 +175,120 @@ credentials_read(const struct config_secret *s, char **out, char **cause)
 	if (s->env != NULL)
 		return credentials_read_env(s->env, out, cause);
 	return credentials_read_credential(s->credential, out, cause);
+}
+
+/* One problem found by credentials_check, at the key naming the secret. */
+struct credentials_problem {
+	int line, col;
+	int note;
+	char *msg; /* "key: cause" */
+};
+
+/* What credentials_check collects. */
+struct credentials_report {
+	struct credentials_problem *v;
+	size_t n;
+	int notes; /* 0: an unverifiable credential is an error */
+};
+
+/* Record a problem of secret s. */
+static void
+credentials_add(struct credentials_report *r, const struct config_secret *s,
+    int note, char *msg)
+{
+	struct credentials_problem *pr;
+
+	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	pr = &r->v[r->n++];
+	pr->line = s->line;
+	pr->col = s->col;
+	pr->note = note;
+	pr->msg = msg;
+}
+
+/* Try to read one secret; record what stops it. */
+static void
+credentials_check_one(
+    struct credentials_report *r, const struct config_secret *s)
+{
+	char *value = NULL, *cause = NULL;
+	const char *dir, *key = s->key != NULL ? s->key : "secret";
+
+	if (!credentials_configured(s))
+		return;
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (s->credential != NULL && r->notes &&
+	    (dir == NULL || *dir == '\0')) {
+		credentials_add(r, s, 1,
+		    xasprintf("%s: credential %s cannot be checked here: "
+			      "only systemd provides it "
+			      "($CREDENTIALS_DIRECTORY is not set)",
+			key, s->credential));
+		return;
+	}
+	if (credentials_read(s, &value, &cause) == 0) {
+		xfreesecret(value);
+		return;
+	}
+	credentials_add(r, s, 0, xasprintf("%s: %s", key, cause));
+	free(cause);
+}
+
+/* Order problems by their position in the file. */
+static int
+credentials_problem_cmp(const void *a, const void *b)
+{
+	const struct credentials_problem *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* Read every secret of conf, collecting problems (see credentials.h). */
+size_t
+credentials_check(const struct config *conf, char **errors, char **notes)
+{
+	struct credentials_report r;
+	const struct config_account *a;
+	const struct config_notifier *nf;
+	const char *path = conf->path != NULL ? conf->path : "config";
+	struct buf eb, nb;
+	size_t i, j, nerrors = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.notes = notes != NULL;
+	for (i = 0; i < conf->naccounts; i++) {
+		a = &conf->accounts[i];
+		credentials_check_one(&r, &a->access_key);
+		credentials_check_one(&r, &a->secret_key);
+		credentials_check_one(&r, &a->password);
+	}
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = &conf->notifiers[i];
+		for (j = 0; j < nf->nheaders; j++)
+			credentials_check_one(&r, &nf->headers[j].secret);
+		credentials_check_one(&r, &nf->secret);
+	}
+	if (r.n > 0)
+		qsort(r.v, r.n, sizeof(*r.v), credentials_problem_cmp);
+	buf_init(&eb, 0);
+	buf_init(&nb, 0);
+	for (i = 0; i < r.n; i++) {
+		buf_printf(r.v[i].note ? &nb : &eb, "%s:%d:%d: %s%s\n", path,
+		    r.v[i].line, r.v[i].col, r.v[i].note ? "note: " : "",
+		    r.v[i].msg);
+		if (!r.v[i].note)
+			nerrors++;
+		free(r.v[i].msg);
+	}
+	free(r.v);
+	*errors = buf_release(&eb);
+	if (notes != NULL)
+		*notes = buf_release(&nb);
+	else
+		buf_free(&nb);
+	return nerrors;
 }
 
 /* One account's key pair and where it came from. */

@@ -99,29 +99,21 @@ struct http {
 	int debug;
 };
 
-/* Header names whose values never reach a log. */
-static const char *http_secret_headers[] = {
-	"Authorization",
-	"Proxy-Authorization",
-	"X-Auth-Token",
-	"X-Subject-Token",
-	"X-Security-Token",
-	"X-Acs-Security-Token",
-	"Cookie",
-};
-
-/* Return 1 if the header line "Name: value" carries a secret value. */
+/*
+ * Return 1 if the header line "Name: value" carries a secret value: by its
+ * name, or because the request lists it in secret_headers.
+ */
 static int
-http_header_secret(const char *line, size_t namelen)
+http_header_secret(
+    const char *line, size_t namelen, const char *const *secret_headers)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0;
-	     i < sizeof(http_secret_headers) / sizeof(http_secret_headers[0]);
-	     i++) {
-		n = strlen(http_secret_headers[i]);
-		if (n == namelen &&
-		    strncasecmp(line, http_secret_headers[i], n) == 0)
+	if (util_header_sensitive(line, namelen))
+		return 1;
+	for (i = 0; secret_headers != NULL && secret_headers[i] != NULL; i++) {
+		if (strlen(secret_headers[i]) == namelen &&
+		    strncasecmp(line, secret_headers[i], namelen) == 0)
 			return 1;
 	}
 	return 0;
@@ -172,7 +164,8 @@ http_redact_url(struct buf *b, const char *url)
 
 /* Log the request line and its headers, secrets redacted. */
 static void
-http_debug_request(struct http_xfer *x, const char **headers)
+http_debug_request(struct http_xfer *x, const char **headers,
+    const char *const *secret_headers)
 {
 	struct buf url;
 	const char *colon;
@@ -186,7 +179,7 @@ http_debug_request(struct http_xfer *x, const char **headers)
 		if ((colon = strchr(headers[i], ':')) == NULL)
 			continue;
 		n = (size_t)(colon - headers[i]);
-		if (http_header_secret(headers[i], n))
+		if (http_header_secret(headers[i], n, secret_headers))
 			log_debug("http: > %.*s: REDACTED", (int)n, headers[i]);
 		else
 			log_debug("http: > %s", headers[i]);
@@ -374,6 +367,10 @@ http_fill_response(struct http_xfer *x, struct http_response *resp, char **msg)
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		resp->error = HTTP_EPROTO;
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		resp->error = HTTP_ENETWORK;
+		resp->unresolved = 1;
 		break;
 	default:
 		resp->error = HTTP_ENETWORK;
@@ -743,7 +740,7 @@ http_submit(
 	buf_init(&x->resp_body, x->max_body);
 	h->active++;
 	if (h->debug)
-		http_debug_request(x, req->headers);
+		http_debug_request(x, req->headers, req->secret_headers);
 
 	if ((x->easy = curl_easy_init()) == NULL)
 		fatalx("%s: curl_easy_init failed", __func__);

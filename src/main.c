@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "check.h"
 #include "credentials.h"
 #include "durable.h"
 #include "evt.h"
@@ -172,6 +173,15 @@ main_log_errors(const char *prefix, const char *errors)
 		    "%s%.*s", prefix, (int)(nl ? nl - p : (long)strlen(p)), p);
 		p = nl ? nl + 1 : NULL;
 	}
+}
+
+/* A config warning (config_warnings) to the log. */
+static void
+main_warning_log_cb(void *arg, int line, int col, const char *msg)
+{
+	const struct config *conf = arg;
+
+	log_warnx("%s:%d:%d: %s", conf->path, line, col, msg);
 }
 
 /* An event from a watch: log it and hand it to the notifiers. */
@@ -521,13 +531,17 @@ main_reload(struct daemon *d)
 
 	log_info("reloading %s", d->path);
 	d->reload_at = monotime_wall_ms() / 1000;
-	if ((nc = config_load(d->path, &errors)) == NULL) {
+	/* Every secret is read before the swap: a bad one fails the reload. */
+	if ((nc = config_load(d->path, &errors)) == NULL ||
+	    credentials_check(nc, &errors, NULL) > 0) {
 		main_log_errors("reload failed: ", errors);
 		log_warnx("reload failed; still running with the old config");
 		main_reload_result(d, 0, errors);
 		free(errors);
+		config_free(nc);
 		return;
 	}
+	free(errors);
 	nfdiff = main_diff(old->nnotifiers, nc->nnotifiers, main_notifier_name,
 	    main_notifier_text, old, nc);
 	rdiff = main_diff(
@@ -581,6 +595,7 @@ main_reload(struct daemon *d)
 		log_warnx("reload: state_dir %s takes effect at the next "
 			  "start; still using %s",
 		    nc->daemon.state_dir, old->daemon.state_dir);
+	config_warnings(nc, main_warning_log_cb, nc);
 	log_info("reloaded: %zu watches (%zu kept, %zu new or changed, "
 		 "%zu stopped); %zu notifiers (was %zu: %s); %zu rules (was "
 		 "%zu: %s)",
@@ -1258,48 +1273,6 @@ main_state_close(struct daemon *d)
 		    left, left == 1 ? "" : "s");
 }
 
-/* Read one secret and forget it; -1 with *cause if it cannot be read. */
-static int
-main_check_secret(const char *what, const char *name,
-    const struct config_secret *sec, char **cause)
-{
-	char *value = NULL, *why = NULL;
-
-	if (!credentials_configured(sec))
-		return 0;
-	if (credentials_read(sec, &value, &why) == 0) {
-		xfreesecret(value);
-		return 0;
-	}
-	*cause = xasprintf("%s %s: cannot read secret: %s", what, name, why);
-	free(why);
-	return -1;
-}
-
-/* Every configured secret must be readable now, not at the first poll. */
-static int
-main_check_secrets(const struct config *conf, char **cause)
-{
-	const struct config_account *a;
-	size_t i;
-
-	for (i = 0; i < conf->naccounts; i++) {
-		a = &conf->accounts[i];
-		if (main_check_secret(
-			"account", a->name, &a->access_key, cause) == -1 ||
-		    main_check_secret(
-			"account", a->name, &a->secret_key, cause) == -1 ||
-		    main_check_secret(
-			"account", a->name, &a->password, cause) == -1)
-			return -1;
-	}
-	for (i = 0; i < conf->nnotifiers; i++)
-		if (main_check_secret("notifier", conf->notifiers[i].name,
-			&conf->notifiers[i].secret, cause) == -1)
-			return -1;
-	return 0;
-}
-
 /* All signals arrive here through the loop. */
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -1436,26 +1409,21 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		main_usage();
 
+	if (check)
+		return check_config(d.path, verbose);
 	if ((d.conf = config_load(d.path, &errors)) == NULL) {
 		fputs(errors ? errors : "invalid config\n", stderr);
 		free(errors);
 		return EX_CONFIG_;
 	}
-	if (check) {
-		if (verbose)
-			config_print(d.conf, stdout);
-		else
-			fprintf(stderr, "configuration OK\n");
-		config_free(d.conf);
-		return 0;
-	}
-	/* Fail fast, with one line, on what would only fail later. */
-	if (main_check_secrets(d.conf, &errors) == -1) {
-		fprintf(stderr, "taskwatchd: %s\n", errors);
+	/* Fail fast, every problem at once, on what would only fail later. */
+	if (credentials_check(d.conf, &errors, NULL) > 0) {
+		fputs(errors, stderr);
 		free(errors);
 		config_free(d.conf);
 		return EX_CONFIG_;
 	}
+	free(errors);
 	/*
 	 * --once reads and writes nothing in state_dir: it takes no lock
 	 * and may run beside the daemon.
@@ -1471,6 +1439,7 @@ main(int argc, char *argv[])
 
 	log_init("taskwatchd", debug || d.once, verbose);
 	main_no_core();
+	config_warnings(d.conf, main_warning_log_cb, d.conf);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d.http = http_new(d.base);

@@ -553,11 +553,7 @@ notify_exec_configure(
 	 * slot must not keep other tasks' events from being taken.
 	 */
 	nf->max_inflight = NOTIFY_EXEC_INFLIGHT;
-	if (x->user == NULL && geteuid() == 0 && !x->allow_root)
-		log_warnx("notifier %s: taskwatchd runs as root and the "
-			  "notifier has neither user: nor allow_root: true; "
-			  "its hooks will not run",
-		    nf->name);
+	/* Running as root without user: is a config_warnings warning. */
 	if (x->argv[0] != NULL && access(x->argv[0], X_OK) == -1)
 		log_warn("notifier %s: %s", nf->name, x->argv[0]);
 }

@@ -35,6 +35,8 @@ struct notify_webhook {
 	char *url;
 	char **headers; /* "Name: value" */
 	size_t nheaders;
+	char **secret_names; /* headers from a secret source, NULL-terminated */
+	size_t nsecret;
 	struct config_secret secret; /* where the key lives */
 	char *key;                   /* the key; NULL if unread */
 	uint64_t timeout_ms;
@@ -49,8 +51,11 @@ notify_webhook_clear(struct notify_webhook *w)
 
 	free(w->url);
 	for (i = 0; i < w->nheaders; i++)
-		free(w->headers[i]);
+		xfreesecret(w->headers[i]);
 	free(w->headers);
+	for (i = 0; i < w->nsecret; i++)
+		free(w->secret_names[i]);
+	free(w->secret_names);
 	free(w->secret.file);
 	free(w->secret.env);
 	free(w->secret.credential);
@@ -86,6 +91,29 @@ notify_webhook_read_key(struct notify_webhook *w, char **cause)
 	return 0;
 }
 
+/*
+ * Add a header whose value comes from a secret source.  The value is read
+ * now (start, reload; the secrets check already refused an unreadable one)
+ * and never logged; an unreadable one leaves the header out.
+ */
+static void
+notify_webhook_secret_header(
+    struct notify_webhook *w, const char *name, const struct config_kv *kv)
+{
+	char *value = NULL, *cause = NULL;
+
+	if (credentials_read(&kv->secret, &value, &cause) == -1) {
+		log_warnx("notifier %s: header %s: cannot read its value: %s; "
+			  "sent without it",
+		    name, kv->key, cause);
+		free(cause);
+		return;
+	}
+	w->headers[w->nheaders++] = xasprintf("%s: %s", kv->key, value);
+	xfreesecret(value);
+	w->secret_names[w->nsecret++] = xstrdup(kv->key);
+}
+
 /* Copy url, headers, timeout and secret from conf; read the secret. */
 static void
 notify_webhook_configure(
@@ -103,11 +131,17 @@ notify_webhook_configure(
 	w->timeout_ms = conf->timeout_ms != 0 ? conf->timeout_ms
 					      : NOTIFY_WEBHOOK_TIMEOUT_MS;
 	w->headers = xcalloc(conf->nheaders + 1, sizeof(*w->headers));
+	w->secret_names = xcalloc(conf->nheaders + 1, sizeof(*w->secret_names));
 	for (i = 0; i < conf->nheaders; i++) {
 		if (notify_webhook_is_own(conf->headers[i].key)) {
 			log_warnx("notifier %s: header %s is set by "
 				  "taskwatchd; the configured one is ignored",
 			    nf->name, conf->headers[i].key);
+			continue;
+		}
+		if (conf->headers[i].value == NULL) {
+			notify_webhook_secret_header(
+			    w, nf->name, &conf->headers[i]);
 			continue;
 		}
 		w->headers[w->nheaders++] = xasprintf(
@@ -243,6 +277,7 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 	req.method = "POST";
 	req.url = w->url;
 	req.headers = headers;
+	req.secret_headers = (const char *const *)w->secret_names;
 	req.body = body;
 	req.body_len = len;
 	req.timeout_ms = w->timeout_ms;

@@ -36,6 +36,7 @@ static const char *provider_errclass_names[] = {
 	[PROVIDER_ERR_AUTH] = "auth",
 	[PROVIDER_ERR_THROTTLED] = "throttled",
 	[PROVIDER_ERR_PARSE] = "parse",
+	[PROVIDER_ERR_CONFIG] = "config",
 };
 
 /* The provider for an API; never NULL for a valid enum value. */
@@ -329,6 +330,34 @@ static int
 provider_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Classify a transfer without a usable answer (see provider.h). */
+enum provider_errclass
+provider_classify_transfer(int too_big, int unresolved,
+    const struct config_account *acct, const char *service, const char *errmsg,
+    char **msg)
+{
+	char *url;
+
+	if (errmsg == NULL)
+		errmsg = "transfer failed";
+	if (too_big) {
+		*msg = xstrdup(errmsg);
+		return PROVIDER_ERR_PARSE;
+	}
+	if (!unresolved || acct == NULL || service == NULL ||
+	    !config_endpoint_is_default(acct, service) ||
+	    (url = config_endpoint(acct, service)) == NULL) {
+		*msg = xstrdup(errmsg);
+		return PROVIDER_ERR_NETWORK;
+	}
+	*msg = xasprintf("%s: the default %s endpoint %s does not resolve; is "
+			 "region %s right for %s? (or set endpoints: %s:)",
+	    errmsg, service, url, acct->region != NULL ? acct->region : "",
+	    config_cloud_name(acct->cloud), service);
+	free(url);
+	return PROVIDER_ERR_CONFIG;
 }
 
 /*

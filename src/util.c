@@ -373,6 +373,24 @@ util_empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
+/* Return 1 if the header name carries a credential (see util.h). */
+int
+util_header_sensitive(const char *name, size_t len)
+{
+	static const char *const words[] = { "auth", "token", "key", "secret",
+		"password", "cookie", NULL };
+	size_t i, j, n;
+
+	for (i = 0; words[i] != NULL; i++) {
+		n = strlen(words[i]);
+		for (j = 0; j + n <= len; j++) {
+			if (strncasecmp(name + j, words[i], n) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Rotate left by b bits. */
 static uint64_t
 util_rotl(uint64_t x, int b)

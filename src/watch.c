@@ -1029,9 +1029,9 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 		return -1;
 	}
 	if (resp->error != HTTP_RESPONSE) {
-		*class = resp->error == HTTP_ETOOBIG ? PROVIDER_ERR_PARSE
-						     : PROVIDER_ERR_NETWORK;
-		*msg = xstrdup(resp->errmsg ? resp->errmsg : "transfer failed");
+		*class = provider_classify_transfer(resp->error == HTTP_ETOOBIG,
+		    resp->unresolved, w->conf->account,
+		    config_api_service(w->conf->api), resp->errmsg, msg);
 		return -1;
 	}
 	/* Not the API: never parsed, never read as "absent". */

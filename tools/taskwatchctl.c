@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
 #include "ctl_control.h"
 #include "ctl_sign.h"
@@ -17,7 +18,6 @@
 #include "ctl_test.h"
 
 #define CTL_EX_USAGE 64
-#define CTL_EX_CONFIG 78
 
 /* A command: its word, its runner (argv[0] is the word) and its synopsis. */
 struct ctl_cmd {
@@ -92,13 +92,11 @@ static void __attribute__((noreturn)) ctl_help(void)
 	exit(0);
 }
 
-/* check: load and validate the config; -v prints it normalised. */
+/* check: the taskwatchd -n check (check.c); -v prints it normalised. */
 static int
 ctl_check(int argc, char *argv[])
 {
 	const char *path = CONFIG_DEFAULT_PATH;
-	struct config *conf;
-	char *errors = NULL;
 	int ch, verbose = 0;
 
 	optind = 1;
@@ -116,17 +114,7 @@ ctl_check(int argc, char *argv[])
 	}
 	if (optind != argc)
 		ctl_usage();
-	if ((conf = config_load(path, &errors)) == NULL) {
-		fputs(errors ? errors : "invalid config\n", stderr);
-		free(errors);
-		return CTL_EX_CONFIG;
-	}
-	if (verbose)
-		config_print(conf, stdout);
-	else
-		fprintf(stderr, "configuration OK\n");
-	config_free(conf);
-	return 0;
+	return check_config(path, verbose);
 }
 
 /* dead list (status endpoint) | dead retry (control socket). */

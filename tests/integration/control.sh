@@ -3,7 +3,8 @@
 # its account (paused_until in /api/v1/watches and taskwatchctl watches);
 # a reload with the same secret keeps the pause, one with the fixed secret
 # lifts it and polls at once, and /healthz is clean after that poll; a
-# secret file readable by others is a local error that pauses nothing,
+# reload with a secret file readable by others fails as a reload; one
+# that turns 0644 after the reload is a local error that pauses nothing,
 # and chmod 600 + HUP polls at once.  taskwatchctl poll asks for a poll
 # through the socket (the simulator sees it), lifts a pause, names an
 # unknown watch, refuses a user that is not allowed, and says "is
@@ -165,10 +166,28 @@ check "a successful poll within seconds ($(($(now_ms) - t0)) ms)" recovered
 check "no longer paused" test "$(paused_until filed-dds)" = null
 check "/healthz is clean after it" test "$(get /healthz)" = ok
 
-# A secret file readable by others: a local error, no hold.
+# A secret file readable by others, then a reload: the reload fails (the
+# old config and its secrets keep running), and nothing is paused.
 auth_lines=$(logcount 'account filed: authentication failed')
+reloads=$(logcount 'reloaded: ')
 chmod 644 "$TMP/sk"
 hup
+refused_reload() { grep -q "reload failed: .*secret_key_file: $TMP/sk: mode 0644" "$TMP/daemon.log"; }
+wait_for 5 refused_reload
+check "0644 secret + HUP: the reload fails, naming the file" refused_reload
+check "...and keeps the old config" grep -q "reload failed; still running with the old config" "$TMP/daemon.log"
+check "...visibly: taskwatch_config_last_reload_successful 0" \
+    test "$(get /metrics | sed -n 's/^taskwatch_config_last_reload_successful //p')" = 0
+check "0644 secret + HUP: not paused" test "$(paused_until filed-dds)" = null
+
+# The same file turned 0644 after a good reload (secrets are read when
+# first needed): the poll fails as a local error and pauses nothing.
+chmod 600 "$TMP/sk"
+hup
+reloaded() { test "$(logcount 'reloaded: ')" -gt "$reloads"; }
+wait_for 5 reloaded
+chmod 644 "$TMP/sk"
+"$CTL" poll filed-dds -c "$SOCK" >/dev/null 2>&1
 local_err() { grep -q "watch filed-dds: poll failed (auth): local secret error, nothing sent: .*readable by group or others" "$TMP/daemon.log"; }
 wait_for 5 local_err
 check "0644 secret: the poll fails as a local secret error" local_err

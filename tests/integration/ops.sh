@@ -182,7 +182,7 @@ chmod 644 "$TMP/webhook.secret"
 sed -i "s|    timeout: 10s|    secret_file: $TMP/webhook.secret\n    timeout: 10s|" "$TMP/taskwatchd.yaml"
 start_fail "$TMP/taskwatchd.yaml"
 check "group-readable secret file: exit 78 (got $RC)" test $RC -eq 78
-check "one line saying why ($(cat "$TMP/fail.err"))" test "$LINES" -eq 1 -a -n "$(grep 'notifier hook: cannot read secret: .* is readable by group or others' "$TMP/fail.err")"
+check "one line saying why ($(cat "$TMP/fail.err"))" test "$LINES" -eq 1 -a -n "$(grep 'taskwatchd.yaml:[0-9]*:[0-9]*: notifiers\[0\].secret_file: .*: mode 0644, must not be readable by group or others' "$TMP/fail.err")"
 check "the secret itself is not shown" test -z "$(grep topsecret "$TMP/fail.err")"
 rm -f "$TMP/webhook.secret"
 start_fail "$TMP/taskwatchd.yaml"

@@ -43,7 +43,7 @@ test_write(const char *name, const void *data, size_t len, mode_t mode)
 static int
 test_read_file(const char *path, char **out, char **cause)
 {
-	struct config_secret s = { (char *)path, NULL, NULL };
+	struct config_secret s = { .file = (char *)path };
 
 	return credentials_read(&s, out, cause);
 }
@@ -117,8 +117,9 @@ test_file_mode(void **state)
 	out = (char *)1;
 	assert_int_equal(test_read_file(path, &out, &cause), -1);
 	assert_null(out);
-	want = xasprintf(
-	    "%s is readable by group or others; chmod 600 %s", path, path);
+	want = xasprintf("%s: mode 0640, must not be readable by group or "
+			 "others (chmod 600 %s)",
+	    path, path);
 	assert_string_equal(cause, want);
 	free(want);
 	free(cause);
@@ -126,8 +127,9 @@ test_file_mode(void **state)
 
 	path = test_write("world", TEST_SECRET, strlen(TEST_SECRET), 0604);
 	assert_int_equal(test_read_file(path, &out, &cause), -1);
-	want = xasprintf(
-	    "%s is readable by group or others; chmod 600 %s", path, path);
+	want = xasprintf("%s: mode 0604, must not be readable by group or "
+			 "others (chmod 600 %s)",
+	    path, path);
 	assert_string_equal(cause, want);
 	assert_null(strstr(cause, TEST_SECRET));
 	free(want);
@@ -195,7 +197,7 @@ test_file_errors(void **state)
 static void
 test_env(void **state)
 {
-	struct config_secret s = { NULL, "TEST_CRED_VAR", NULL };
+	struct config_secret s = { .env = "TEST_CRED_VAR" };
 	char *out, *cause;
 
 	assert_true(credentials_configured(&s));
@@ -224,7 +226,7 @@ test_env(void **state)
 static void
 test_credential_dir(void **state)
 {
-	struct config_secret s = { NULL, NULL, "cred" };
+	struct config_secret s = { .credential = "cred" };
 	char *path, *out, *cause;
 
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -371,7 +373,7 @@ test_cache_errors(void **state)
 static void
 test_none(void **state)
 {
-	struct config_secret s = { NULL, NULL, NULL };
+	struct config_secret s = { .file = NULL };
 	char *out, *cause;
 
 	assert_false(credentials_configured(&s));

@@ -422,7 +422,7 @@ static void
 test_headers(void **state)
 {
 	struct config_notifier cn;
-	struct config_kv hdr = { "X-Team", "dba" };
+	struct config_kv hdr = { .key = "X-Team", .value = "dba" };
 	struct config conf = { .notifiers = &cn, .nnotifiers = 1 };
 	struct test_req *r;
 	struct evt *ev;
@@ -468,6 +468,40 @@ test_headers(void **state)
 	assert_int_equal(json_type(json_get(root, "rule")), JSON_NULL);
 	assert_string_equal(r->task, "t1");
 	json_free(root);
+}
+
+/*
+ * A header whose value comes from a secret source is sent with that value,
+ * which never reaches the log, debug logging included.
+ */
+static void
+test_secret_header(void **state)
+{
+	struct config_notifier cn;
+	struct config_kv hdr = { .key = "X-Team",
+		.secret = { .env = "TEST_TEAM_HEADER" } };
+	struct config conf = { .notifiers = &cn, .nnotifiers = 1 };
+	char *log;
+
+	setenv("TEST_TEAM_HEADER", "team-" TEST_SECRET "\n", 1);
+	test_webhook(&cn, "hook", "/hook");
+	cn.headers = &hdr;
+	cn.nheaders = 1;
+	test_log_start();
+	log_setverbose(1);
+	http_set_debug(t.http, 1);
+	t.notify = notify_new(t.base, t.http, &conf);
+	unsetenv("TEST_TEAM_HEADER");
+	test_send(test_event("t1", TASK_RUNNING, TASK_FAILED));
+	assert_true(test_run(test_idle, 3000));
+	http_set_debug(t.http, 0);
+	log_setverbose(0);
+	log = test_log_stop();
+	assert_int_equal(t.nreqs, 1);
+	assert_string_equal(t.reqs[0].team, "team-" TEST_SECRET);
+	assert_non_null(strstr(log, "http: > X-Team: REDACTED"));
+	assert_null(strstr(log, TEST_SECRET));
+	free(log);
 }
 
 /* Without a secret there is no signature header. */
@@ -985,6 +1019,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_headers, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_secret_header, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unsigned, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -330,11 +330,24 @@ test_run_exact(void **state)
 	assert_int_equal(access("/tmp/pwned", F_OK), -1);
 }
 
-/* As root, a hook without user: or allow_root: true is refused, loudly. */
+/* Keep the last config warning (config_warnings). */
+static void
+test_warning_cb(void *arg, int line, int col, const char *msg)
+{
+	char **last = arg;
+
+	free(*last);
+	*last = xstrdup(msg);
+}
+
+/*
+ * As root, a hook without user: or allow_root: true is refused, loudly: the
+ * start warning (config_warnings, shared with -n) and each refusal.
+ */
 static void
 test_root_refused(void **state)
 {
-	char *log;
+	char *log, *warning = NULL;
 
 	if (geteuid() != 0)
 		skip();
@@ -346,7 +359,14 @@ test_root_refused(void **state)
 	assert_true(test_drain(5000));
 	log = test_log_stop();
 	assert_null(test_read("env", NULL));
-	assert_non_null(strstr(log, "hooks will not run"));
+	config_warnings(&t.conf, test_warning_cb, &warning);
+	assert_non_null(warning);
+	assert_non_null(strstr(warning,
+	    "notifier hook: taskwatchd runs as "
+	    "root and the notifier has neither "
+	    "user: nor allow_root: true; its hooks "
+	    "will not run"));
+	free(warning);
 	assert_non_null(strstr(log, "giving up"));
 	assert_non_null(strstr(log, "refusing to run a hook as root"));
 	free(log);

@@ -172,6 +172,53 @@ test_classify_len(void **state)
 	    provider_classify(429, body, 11, NULL), PROVIDER_ERR_THROTTLED);
 }
 
+/*
+ * A host that does not resolve is a config error when the endpoint is the
+ * default built from the region (the message names the region), a network
+ * error when the endpoint was configured or the failure was not DNS.
+ */
+static void
+test_classify_transfer(void **state)
+{
+	struct config_account a;
+	const char *dns =
+	    "Could not resolve host: dds.xx-foo-9.myhuaweicloud.com";
+	char *msg;
+
+	memset(&a, 0, sizeof(a));
+	a.name = "hw";
+	a.cloud = CONFIG_CLOUD_HUAWEI;
+	a.region = "xx-foo-9";
+	assert_int_equal(provider_classify_transfer(0, 1, &a, "dds", dns, &msg),
+	    PROVIDER_ERR_CONFIG);
+	assert_string_equal(msg,
+	    "Could not resolve host: dds.xx-foo-9.myhuaweicloud.com: the "
+	    "default dds endpoint https://dds.xx-foo-9.myhuaweicloud.com does "
+	    "not resolve; is region xx-foo-9 right for huawei? (or set "
+	    "endpoints: dds:)");
+	assert_string_equal(
+	    provider_errclass_name(PROVIDER_ERR_CONFIG), "config");
+	free(msg);
+	/* Not DNS: network. */
+	assert_int_equal(provider_classify_transfer(
+			     0, 0, &a, "dds", "Connection refused", &msg),
+	    PROVIDER_ERR_NETWORK);
+	assert_string_equal(msg, "Connection refused");
+	free(msg);
+	/* A configured endpoint that does not resolve: network. */
+	a.endpoint_dds = "https://dds.example.internal";
+	assert_int_equal(provider_classify_transfer(0, 1, &a, "dds", dns, &msg),
+	    PROVIDER_ERR_NETWORK);
+	assert_string_equal(msg, dns);
+	free(msg);
+	/* Too big is parse, whatever else. */
+	assert_int_equal(
+	    provider_classify_transfer(1, 0, &a, "dds", NULL, &msg),
+	    PROVIDER_ERR_PARSE);
+	assert_string_equal(msg, "transfer failed");
+	free(msg);
+}
+
 /* Whether s is valid UTF-8 with no control characters. */
 static int
 test_clean_utf8(const char *s)
@@ -556,6 +603,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_classify_len),
+		cmocka_unit_test(test_classify_transfer),
 		cmocka_unit_test(test_classify_long),
 		cmocka_unit_test(test_errclass_name),
 		cmocka_unit_test(test_find),

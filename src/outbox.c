@@ -328,6 +328,26 @@ outbox_entry_free(struct outbox *ob, struct outbox_entry *e)
 }
 
 /*
+ * A directory stream over a dup of dirfd, read from its start (the dup
+ * shares the offset of earlier reads); NULL with errno set.
+ */
+static DIR *
+outbox_opendir(int dirfd)
+{
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return NULL;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(dir);
+	return dir;
+}
+
+/*
  * Scan a box directory left by the previous run: count its entries, note
  * the largest seq, remove temporary files (writes a crash cut short, whose
  * events were never handed to a notifier).
@@ -340,15 +360,11 @@ outbox_scan_box(struct outbox *ob, struct outbox_box *b)
 	char id[EVT_ID_LEN + 1];
 	uint64_t seq;
 	DIR *dir;
-	int fd;
 
-	if ((fd = dup(b->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((dir = outbox_opendir(b->fd)) == NULL) {
 		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
 		return;
 	}
-	rewinddir(dir); /* the dup shares the offset of earlier reads */
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1)
 			continue;
@@ -375,13 +391,10 @@ outbox_scan(struct outbox *ob)
 	DIR *dir;
 	int fd;
 
-	if ((fd = dup(ob->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((dir = outbox_opendir(ob->fd)) == NULL) {
 		log_warn("outbox: cannot read %s", ob->dir);
 		return;
 	}
-	rewinddir(dir); /* the dup shares the offset of earlier reads */
 	while ((de = readdir(dir)) != NULL) {
 		if ((name = outbox_notifier(de->d_name)) == NULL)
 			continue;
@@ -407,16 +420,12 @@ outbox_count_dead(struct outbox *ob, struct outbox_box *b)
 	char id[EVT_ID_LEN + 1];
 	uint64_t seq;
 	DIR *dir;
-	int fd;
 
 	b->ndead = 0;
-	if ((fd = dup(b->dead_fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((dir = outbox_opendir(b->dead_fd)) == NULL) {
 		log_warn("outbox: cannot read %s/%s", ob->dead_dir, b->dirname);
 		return;
 	}
-	rewinddir(dir);
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == 0 &&
 		    strcmp(suffix, "json") == 0)
@@ -435,13 +444,10 @@ outbox_scan_dead(struct outbox *ob)
 	DIR *dir;
 	int fd;
 
-	if ((fd = dup(ob->dead_fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((dir = outbox_opendir(ob->dead_fd)) == NULL) {
 		log_warn("outbox: cannot read %s", ob->dead_dir);
 		return;
 	}
-	rewinddir(dir);
 	while ((de = readdir(dir)) != NULL) {
 		if ((name = outbox_notifier(de->d_name)) == NULL)
 			continue;
@@ -645,7 +651,6 @@ outbox_open(
 	uint64_t seq;
 	struct evt *ev;
 	DIR *dir;
-	int fd;
 
 	if ((b = outbox_box_find(ob, notifier)) == NULL)
 		b = outbox_box_new(ob, notifier, -1);
@@ -656,13 +661,10 @@ outbox_open(
 		/* A new notifier: its directory is made on first write. */
 		return 0;
 	}
-	if ((fd = dup(b->fd)) == -1 || (dir = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((dir = outbox_opendir(b->fd)) == NULL) {
 		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
 		return 0;
 	}
-	rewinddir(dir);
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1 ||
 		    (strcmp(suffix, "json") != 0 &&

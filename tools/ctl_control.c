@@ -182,14 +182,32 @@ out:
 	return rc;
 }
 
+/*
+ * Finish jw (an open request object with its members), send it to the
+ * socket -c/-f name and print the answer; frees jw.  The exit status, as
+ * ctl_control_request.
+ */
+int
+ctl_control_call(const char *sock, const char *file, struct json_writer *jw)
+{
+	char *path = NULL;
+	int rc;
+
+	json_w_obj_close(jw);
+	if ((rc = ctl_control_path(sock, file, &path)) == 0)
+		rc = ctl_control_request(path, json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	free(path);
+	return rc;
+}
+
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int
 ctl_poll(int argc, char *argv[])
 {
 	const char *sock = NULL, *file = NULL, *watch = NULL;
 	struct json_writer *jw;
-	char *path = NULL;
-	int ch, rc;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt(argc, argv, "c:f:")) != -1) {
@@ -207,17 +225,11 @@ ctl_poll(int argc, char *argv[])
 	if (argc - optind != 1)
 		ctl_control_usage();
 	watch = argv[optind];
-	if ((rc = ctl_control_path(sock, file, &path)) != 0)
-		return rc;
 	jw = json_writer_new();
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "cmd", "poll");
 	json_w_kstr(jw, "watch", watch);
-	json_w_obj_close(jw);
-	rc = ctl_control_request(path, json_writer_str(jw, NULL));
-	json_writer_free(jw);
-	free(path);
-	return rc;
+	return ctl_control_call(sock, file, jw);
 }
 
 /*
@@ -234,8 +246,7 @@ ctl_dead_retry(int argc, char *argv[])
 	};
 	const char *sock = NULL, *file = NULL, *notifier = NULL, *id = NULL;
 	struct json_writer *jw;
-	char *path = NULL;
-	int ch, rc, all = 0;
+	int ch, all = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
@@ -260,8 +271,6 @@ ctl_dead_retry(int argc, char *argv[])
 		id = argv[optind];
 	else if (argc - optind != 0 || !all)
 		ctl_control_usage();
-	if ((rc = ctl_control_path(sock, file, &path)) != 0)
-		return rc;
 	jw = json_writer_new();
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "cmd", "dead_retry");
@@ -271,9 +280,5 @@ ctl_dead_retry(int argc, char *argv[])
 		json_w_kbool(jw, "all", 1);
 	if (notifier != NULL)
 		json_w_kstr(jw, "notifier", notifier);
-	json_w_obj_close(jw);
-	rc = ctl_control_request(path, json_writer_str(jw, NULL));
-	json_writer_free(jw);
-	free(path);
-	return rc;
+	return ctl_control_call(sock, file, jw);
 }

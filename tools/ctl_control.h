@@ -21,6 +21,14 @@ int ctl_control_path(const char *sock, const char *file, char **path);
  * answer, 69 when nothing answers.
  */
 int ctl_control_request(const char *path, const char *request);
+struct json_writer;
+/*
+ * Finish jw (an open request object with its members), send it to the
+ * socket -c/-f name and print the answer; frees jw.  The exit status, as
+ * ctl_control_request.
+ */
+int ctl_control_call(
+    const char *sock, const char *file, struct json_writer *jw);
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int ctl_poll(int argc, char *argv[]);
 /*

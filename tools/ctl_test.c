@@ -66,11 +66,7 @@ ctl_test_send(const char *sock, const char *file, const char *watch, int kind,
     const char *type, const char *cluster, const char *from, const char *to)
 {
 	struct json_writer *jw;
-	char *path = NULL;
-	int rc;
 
-	if ((rc = ctl_control_path(sock, file, &path)) != 0)
-		return rc;
 	jw = json_writer_new();
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "cmd", "test_event");
@@ -84,11 +80,7 @@ ctl_test_send(const char *sock, const char *file, const char *watch, int kind,
 		json_w_kstr(jw, "from", from);
 	if (to != NULL)
 		json_w_kstr(jw, "to", to);
-	json_w_obj_close(jw);
-	rc = ctl_control_request(path, json_writer_str(jw, NULL));
-	json_writer_free(jw);
-	free(path);
-	return rc;
+	return ctl_control_call(sock, file, jw);
 }
 
 /* Run "test-event" (argv[0]); the exit status. */

@@ -179,6 +179,7 @@ struct config_rule {
 	struct config_strlist match_cluster;
 	struct config_strlist match_from;
 	struct config_strlist match_to;
+	struct config_strlist match_account;
 	enum config_severity severity;      /* UNSET = keep the default */
 	struct config_strlist notify;       /* notifier names */
 	struct config_notifier **notifiers; /* borrowed, resolved, nnotify */

@@ -16,7 +16,7 @@ typedef void (*rules_route_cb)(const struct config_notifier *n,
 /* 1 if the rule's match block matches the event. */
 int rules_match(const struct config_rule *r, const struct evt *ev);
 /*
- * 1 if the rule's api and watch keys match ev: the rule could route the
+ * 1 if the rule's api, account and watch keys match ev: the rule could route the
  * events of ev's watch, whatever its other keys say.
  */
 int rules_match_watch(const struct config_rule *r, const struct evt *ev);

@@ -170,7 +170,7 @@ static const char *const config_retry_keys[] = { "initial", "max",
 static const char *const config_rule_keys[] = { "name", "match", "severity",
 	"notify", "continue", NULL };
 static const char *const config_match_keys[] = { "event", "api", "watch",
-	"task_type", "cluster", "from", "to", NULL };
+	"task_type", "cluster", "from", "to", "account", NULL };
 /* Headers the webhook notifier sets itself. */
 static const char *const config_reserved_headers[] = { "webhook-id",
 	"webhook-timestamp", "webhook-signature", "Content-Type",
@@ -2210,8 +2210,21 @@ config_literal_names(struct config_parse *p, int watches)
 	return v;
 }
 
+/* The configured account names, NULL-terminated. */
+static const char **
+config_account_names(struct config_parse *p)
+{
+	const char **v;
+	size_t i;
+
+	v = xcalloc(p->conf->naccounts + 1, sizeof(*v));
+	for (i = 0; i < p->conf->naccounts; i++)
+		v[i] = p->conf->accounts[i].name;
+	return v;
+}
+
 /*
- * A rule's literal (glob-free) watch, api or cluster that names nothing
+ * A rule's literal (glob-free) watch, api, account or cluster that names nothing
  * configured can never match: report it with a did-you-mean.  A cluster is
  * matched by ID or by name and names are not configured, so only a cluster
  * near a configured ID (a typo) is reported.
@@ -2228,6 +2241,8 @@ config_check_literals(struct config_parse *p, const char *key,
 
 	if (strcmp(key, "api") == 0)
 		names = config_copy_list(config_api_names);
+	else if (strcmp(key, "account") == 0)
+		names = config_account_names(p);
 	else if (strcmp(key, "watch") == 0)
 		names = config_literal_names(p, 1);
 	else if (cluster)
@@ -2249,7 +2264,9 @@ config_check_literals(struct config_parse *p, const char *key,
 			buf_printf(&b, "; did you mean \"%s\"?", near);
 		else
 			config_hint(&b, l->v[i], names,
-			    strcmp(key, "api") == 0 ? "apis" : "watches");
+			    strcmp(key, "api") == 0           ? "apis"
+				: strcmp(key, "account") == 0 ? "accounts"
+							      : "watches");
 		config_error(p, nodes[i], "%s", buf_str(&b));
 		buf_free(&b);
 	}
@@ -2294,11 +2311,11 @@ config_parse_match(struct config_parse *p, const struct config_pair *mkv,
 {
 	struct config_strlist *const dst[] = { &r->match_event, &r->match_api,
 		&r->match_watch, &r->match_task_type, &r->match_cluster,
-		&r->match_from, &r->match_to };
+		&r->match_from, &r->match_to, &r->match_account };
 	const char *const *const names[] = { config_event_names, NULL, NULL,
-		NULL, NULL, config_state_names, config_state_names };
+		NULL, NULL, config_state_names, config_state_names, NULL };
 	const char *const nouns[] = { "event", "api", NULL, NULL, NULL, "state",
-		"state" };
+		"state", NULL };
 	const struct config_pair *kv;
 	struct config_map m;
 	char *where;
@@ -2702,6 +2719,7 @@ config_rule_free(struct config_rule *r)
 	config_strlist_free(&r->match_cluster);
 	config_strlist_free(&r->match_from);
 	config_strlist_free(&r->match_to);
+	config_strlist_free(&r->match_account);
 	config_strlist_free(&r->notify);
 	free(r->notifiers);
 }
@@ -3029,7 +3047,8 @@ config_print_rule(FILE *fp, const struct config_rule *r)
 {
 	const struct config_strlist *const lists[] = { &r->match_event,
 		&r->match_api, &r->match_watch, &r->match_task_type,
-		&r->match_cluster, &r->match_from, &r->match_to };
+		&r->match_cluster, &r->match_from, &r->match_to,
+		&r->match_account };
 	const char *in = "    ";
 	size_t i;
 	int any = 0;

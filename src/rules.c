@@ -50,6 +50,8 @@ rules_match(const struct config_rule *r, const struct evt *ev)
 		return 0;
 	if (!rules_key(&r->match_api, ev->api))
 		return 0;
+	if (!rules_key(&r->match_account, ev->account))
+		return 0;
 	if (!rules_key(&r->match_watch, ev->watch))
 		return 0;
 	if (!rules_key(&r->match_task_type, t != NULL ? t->type : NULL))
@@ -80,6 +82,7 @@ int
 rules_match_watch(const struct config_rule *r, const struct evt *ev)
 {
 	return rules_key(&r->match_api, ev->api) &&
+	    rules_key(&r->match_account, ev->account) &&
 	    rules_key(&r->match_watch, ev->watch);
 }
 

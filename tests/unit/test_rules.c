@@ -49,6 +49,7 @@ test_event(void)
 
 	ev->watch = xstrdup("dds-prod-1");
 	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw-prod");
 	ev->has_task = 1;
 	ev->task.id = xstrdup("t1");
 	ev->task.type = xstrdup("RestartReplicaSetInstance");
@@ -109,6 +110,9 @@ test_match_keys(void **state)
 	TEST_KEY(match_api, 0, "gaussdb.tasks");
 	TEST_KEY(match_watch, 1, "*-prod*");
 	TEST_KEY(match_watch, 0, "*-test*");
+	TEST_KEY(match_account, 1, "hw-prod");
+	TEST_KEY(match_account, 1, "HW-*");
+	TEST_KEY(match_account, 0, "otc-prod");
 	TEST_KEY(match_task_type, 1, "Restart*");
 	TEST_KEY(match_task_type, 1, "restart*instance");
 	TEST_KEY(match_task_type, 0, "Resize*");

@@ -158,8 +158,14 @@ evt_default_severity(const struct evt *ev)
 	case EVT_STALLED:
 		return CONFIG_SEVERITY_WARNING;
 	case EVT_REPLACED:
-		/* A newer run of its action took its place: not a failure. */
-		return CONFIG_SEVERITY_INFO;
+		/*
+		 * A newer run of its action took its place: not a failure
+		 * again.  One replaced before it was seen to end may have
+		 * failed unseen: a warning, so it is not taken as benign.
+		 */
+		last = ev->has_previous ? ev->prev_state : ev->task.state;
+		return task_state_terminal(last) ? CONFIG_SEVERITY_INFO
+						 : CONFIG_SEVERITY_WARNING;
 	case EVT_WATCH_FAILED:
 		if (ev->error_class != NULL &&
 		    strcmp(ev->error_class, "auth") == 0)
@@ -648,6 +654,7 @@ evt_summary(const struct evt *ev)
 	const char *watch = ev->watch != NULL ? ev->watch : "?";
 	const char *cause;
 	long long t;
+	enum task_state last;
 
 	buf_init(&b, 0);
 	buf_printf(&b, "%s%s: ", ev->test ? "TEST " : "", watch);
@@ -678,10 +685,11 @@ evt_summary(const struct evt *ev)
 		break;
 	case EVT_REPLACED:
 		evt_summary_what(&b, &ev->task);
-		buf_printf(&b, " replaced by a newer %s (last %s)",
+		last = ev->has_previous ? ev->prev_state : ev->task.state;
+		buf_printf(&b, " replaced by a newer %s (last %s%s)",
 		    !util_empty(evt_base_type(ev)) ? evt_base_type(ev) : "task",
-		    task_state_name(
-			ev->has_previous ? ev->prev_state : ev->task.state));
+		    task_state_name(last),
+		    task_state_terminal(last) ? "" : "; its end was not seen");
 		evt_summary_missed(&b, ev);
 		break;
 	case EVT_STALLED:

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "evt.h"
+#include "hashmap.h"
 
 struct event_base;
 struct http;
@@ -79,9 +80,7 @@ struct notify_notifier {
 	uint64_t retry_initial_ms;
 	uint64_t retry_max_ms;
 	uint64_t give_up_after_ms;
-	struct notify_key **keys; /* hash of per-task FIFOs */
-	size_t nbuckets;
-	size_t nkeys;
+	struct hashmap keys;            /* the per-task FIFOs, by name */
 	TAILQ_HEAD(, notify_key) ready; /* keys whose head may go */
 	TAILQ_HEAD(, notify_item) done; /* reported, unhandled */
 	struct timer *kick;             /* runs the queues */

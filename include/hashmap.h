@@ -12,7 +12,11 @@
 
 #define HASHMAP_FNV_BASIS 0xcbf29ce484222325ULL
 
-/* Embedded in an element; HASHMAP_ITEM gets the element back. */
+/*
+ * Embedded in an element; HASHMAP_ITEM gets the element back.  Make it the
+ * first member: then the buckets point at the elements themselves, and a
+ * leak checker sees them as reachable, not "possibly lost".
+ */
 struct hashmap_entry {
 	struct hashmap_entry *next; /* in its bucket */
 	uint64_t hash;

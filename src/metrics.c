@@ -19,12 +19,12 @@
 
 /* One labelled series of a family. */
 struct metrics_series {
-	char *labels;      /* a="x",b="y"; "" for none */
-	double value;      /* counter, gauge */
+	struct hashmap_entry hentry; /* first: keyed by labels */
+	char *labels;                /* a="x",b="y"; "" for none */
+	double value;                /* counter, gauge */
 	uint64_t *buckets; /* histogram: count per bucket, not cumulative */
 	double sum;
 	uint64_t count;
-	struct hashmap_entry hentry; /* keyed by labels */
 };
 
 /* A metric family and its series. */

@@ -39,12 +39,12 @@ enum notify_key_state {
 
 /* The FIFO of one task (or watch) at one notifier. */
 struct notify_key {
+	struct hashmap_entry hentry; /* first: in nf->keys, by name */
 	char *name;
 	struct notify_notifier *nf; /* borrowed */
 	TAILQ_HEAD(, notify_item) items;
 	enum notify_key_state state;
-	struct timer *timer;         /* retry; made on first use */
-	struct hashmap_entry hentry; /* in nf->keys, by name */
+	struct timer *timer; /* retry; made on first use */
 	TAILQ_ENTRY(notify_key) ready_entry;
 };
 

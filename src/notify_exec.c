@@ -34,9 +34,9 @@
 
 /* When a target (notifier + task) last started a run, for the cooldown. */
 struct notify_exec_target {
+	struct hashmap_entry hentry; /* first: in x->by_key */
 	char *key;
 	uint64_t last_ms;                      /* monotonic */
-	struct hashmap_entry hentry;           /* in x->by_key */
 	TAILQ_ENTRY(notify_exec_target) entry; /* oldest first */
 };
 

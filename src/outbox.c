@@ -67,7 +67,8 @@ enum outbox_state {
 
 /* One event for one notifier. */
 struct outbox_entry {
-	struct outbox_box *box; /* borrowed */
+	struct hashmap_entry hentry; /* first: in the box's by_id */
+	struct outbox_box *box;      /* borrowed */
 	uint64_t seq;
 	char id[EVT_ID_LEN + 1];
 	enum outbox_state state;
@@ -78,7 +79,6 @@ struct outbox_entry {
 	uint64_t done_mark;  /* outbox_mark() when delivered; 0: before start */
 	char *text;          /* what is still to be written */
 	size_t len;
-	struct hashmap_entry hentry; /* in the box's by_id */
 	TAILQ_ENTRY(outbox_entry) entry;
 	TAILQ_ENTRY(outbox_entry) unsaved_entry;
 };

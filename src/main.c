@@ -935,6 +935,21 @@ main_baselined_cb(struct watch *w, void *arg)
 		persist_baselined(d->persist);
 }
 
+/*
+ * Before the first poll: restore the saved task table and open the outbox
+ * the notifiers write through.  -1 with *cause if state_dir is unusable.
+ */
+static int
+main_state_open(struct daemon *d, char **cause)
+{
+	d->persist =
+	    persist_new(d->base, d->conf, d->ts, main_release_cb, d, cause);
+	if (d->persist == NULL)
+		return -1;
+	notify_set_outbox(d->notify, persist_outbox(d->persist));
+	return 0;
+}
+
 /* All signals arrive here through the loop. */
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -1135,16 +1150,11 @@ main(int argc, char *argv[])
 			return 0;
 		}
 	}
-	if (!d.once) {
-		d.persist = persist_new(
-		    d.base, d.conf, d.ts, main_release_cb, &d, &errors);
-		if (d.persist == NULL) {
-			fprintf(stderr, "taskwatchd: %s\n", errors);
-			free(errors);
-			main_cleanup(&d);
-			return 1;
-		}
-		notify_set_outbox(d.notify, persist_outbox(d.persist));
+	if (!d.once && main_state_open(&d, &errors) == -1) {
+		fprintf(stderr, "taskwatchd: %s\n", errors);
+		free(errors);
+		main_cleanup(&d);
+		return 1;
 	}
 	if (!d.once) {
 		d.status = status_new(d.base, main_status_view_cb, &d);

@@ -139,6 +139,12 @@ const char *notify_item_body(struct notify_item *it, size_t *len);
  */
 void notify_dead_letter(
     struct notify_notifier *nf, struct notify_item *it, const char *reason);
+/*
+ * The task an event is about, as a key: "watch\037cluster\037id", or the
+ * watch alone for watch_* events.  A notifier's FIFOs and the exec
+ * notifier's cooldowns are per key.  Caller frees.
+ */
+char *notify_key_name(const struct evt *ev);
 
 /* The notifier types. */
 extern const struct notify_ops notify_webhook_ops;

@@ -96,8 +96,8 @@ notify_type_ops(enum config_notifier_type type)
 	return notify_types[type];
 }
 
-/* The FIFO key of an event: its task, or its watch for watch_* events. */
-static char *
+/* The key of the task an event is about (see notify_impl.h). */
+char *
 notify_key_name(const struct evt *ev)
 {
 	const char *watch = ev->watch != NULL ? ev->watch : "";

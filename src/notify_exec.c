@@ -62,19 +62,6 @@ struct notify_exec_run {
 	char *what; /* "event ID (task ...)" for the log */
 };
 
-/* The cooldown target of an event: its task, or its watch. */
-static char *
-notify_exec_key(const struct evt *ev)
-{
-	const char *watch = ev->watch != NULL ? ev->watch : "";
-
-	if (!ev->has_task)
-		return xstrdup(watch);
-	return xasprintf("%s\037%s\037%s", watch,
-	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
-	    ev->task.id != NULL ? ev->task.id : "");
-}
-
 /* Unlink a target from the hash and the list, and free it. */
 static void
 notify_exec_target_free(struct notify_exec *x, struct notify_exec_target *t)
@@ -407,7 +394,7 @@ notify_exec_start(struct notify_exec_run *run)
 	req.input = notify_item_body(it, &req.input_len);
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
-	key = notify_exec_key(it->ev);
+	key = notify_key_name(it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);
 	log_debug(
@@ -450,7 +437,7 @@ notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
 	it->priv = run;
 
 	notify_exec_prune(x, now);
-	key = notify_exec_key(ev);
+	key = notify_key_name(ev);
 	t = x->cooldown_ms != 0 ? notify_exec_target_find(x, key) : NULL;
 	free(key);
 	if (t == NULL) {

@@ -52,7 +52,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
-.PHONY: all check unit lint fuzz fuzz-build bench demo crashtest chaos deps deps-build \
+.PHONY: all check unit lint layers fuzz fuzz-build bench demo crashtest chaos deps deps-build \
         install \
         uninstall clean
 
@@ -156,8 +156,9 @@ deps deps-build:
 		echo "  apt-get install -y$$missing"; exit 1; \
 	fi
 
+# check runs the layer part of lint (clang-format is not in DEB_PKGS).
 check: deps
-	$(MAKE) all unit
+	$(MAKE) all unit layers
 	SANITIZE=$(SANITIZE) tests/run
 
 demo: deps-build
@@ -190,7 +191,12 @@ bench: deps
 	$(MAKE) all tests/bin/twtool $(BENCH_TOOLS)
 	bench/run
 
-lint:
+# layers: no include from a lower layer of HOUSE_STYLE.md to a higher one;
+# the layers are a table in tests/tools/layers.py.
+layers:
+	python3 tests/tools/layers.py
+
+lint: layers
 	clang-format --dry-run -Werror include/*.h src/*.c src/providers/*.c \
 	    tools/*.c tools/*.h tools/sim/*.c tools/sim/*.h tests/unit/*.c \
 	    tests/tools/*.c bench/*.c

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "evt.h"
+#include "hashmap.h"
 
 struct event_base;
 struct http;
@@ -79,9 +80,7 @@ struct notify_notifier {
 	uint64_t retry_initial_ms;
 	uint64_t retry_max_ms;
 	uint64_t give_up_after_ms;
-	struct notify_key **keys; /* hash of per-task FIFOs */
-	size_t nbuckets;
-	size_t nkeys;
+	struct hashmap keys;            /* the per-task FIFOs, by name */
 	TAILQ_HEAD(, notify_key) ready; /* keys whose head may go */
 	TAILQ_HEAD(, notify_item) done; /* reported, unhandled */
 	struct timer *kick;             /* runs the queues */
@@ -140,6 +139,12 @@ const char *notify_item_body(struct notify_item *it, size_t *len);
  */
 void notify_dead_letter(
     struct notify_notifier *nf, struct notify_item *it, const char *reason);
+/*
+ * The task an event is about, as a key: "watch\037cluster\037id", or the
+ * watch alone for watch_* events.  A notifier's FIFOs and the exec
+ * notifier's cooldowns are per key.  Caller frees.
+ */
+char *notify_key_name(const struct evt *ev);
 
 /* The notifier types. */
 extern const struct notify_ops notify_webhook_ops;

@@ -44,7 +44,7 @@ int statefile_save(struct statefile *sf, const struct taskstate *ts,
     const struct config *conf, int64_t now_s);
 /*
  * The writing part of statefile_save, which logs nothing (a child process
- * runs it, see main.c): 0, or -1 with errno set and *what naming the step
+ * runs it, see persist.c): 0, or -1 with errno set and *what naming the step
  * that failed ("open", "create", "write", "commit").
  */
 int statefile_write(struct statefile *sf, const struct taskstate *ts,

@@ -4,11 +4,7 @@
  * a signal handler.  A reload builds a new config and swaps it in, keeping
  * the task table and every queued notification.
  */
-#include <sys/file.h>
-#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -16,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,7 +20,6 @@
 #include "control.h"
 #include "check.h"
 #include "credentials.h"
-#include "durable.h"
 #include "evt.h"
 #include "http.h"
 #include "iam.h"
@@ -34,12 +28,10 @@
 #include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
-#include "outbox.h"
+#include "persist.h"
 #include "ratelimit.h"
 #include "sched.h"
 #include "sdnotify.h"
-#include "spawn.h"
-#include "statefile.h"
 #include "status.h"
 #include "taskstate.h"
 #include "util.h"
@@ -49,27 +41,12 @@
 #define EX_USAGE_ 64
 #define EX_CONFIG_ 78
 #define MAIN_DRAIN_POLL_MS 100
-#define MAIN_SAVE_NICE 10 /* the save child runs this much nicer */
-#define MAIN_SAVE_MS 1000 /* the task table is saved at most this often */
-#define MAIN_SAVE_MINOR_MS 60000    /* progress-only changes wait this long */
-#define MAIN_SAVE_GAP_FACTOR 20     /* no saving more than 1/20 of the time */
-#define MAIN_SAVE_GAP_MAX_MS 300000 /* ... nor waiting longer than this */
-#define MAIN_SAVE_TIMEOUT_MS 600000 /* a save child stuck this long is killed */
 #define MAIN_SERVICE_STATUS_MS 5000 /* STATUS= refresh */
 
 /* What authenticates an account, as a digest (reload: did it change?). */
 struct main_secret {
 	char *account;
 	uint64_t digest;
-};
-
-/* What a save of the task table covers, taken when it starts. */
-struct main_cover {
-	uint64_t changes; /* taskstate_changes() */
-	uint64_t major;   /* the same without progress-only changes */
-	uint64_t mark;    /* deliveries (outbox_mark) */
-	int settled;      /* restored watches detected all again */
-	int64_t at;       /* its saved_at stamp */
 };
 
 struct daemon {
@@ -93,21 +70,10 @@ struct daemon {
 	size_t once_left;
 	int once_failed;
 	int stopping;
-	struct status *status;      /* daemon.listen; NULL with --once */
-	struct event *service;      /* watchdog pings and STATUS= */
-	char *service_status;       /* the STATUS= line last sent */
-	struct statefile *sf;       /* the saved task table; NULL with --once */
-	struct outbox *ob;          /* undelivered notifications; NULL too */
-	struct event *save;         /* saves the table when it changed */
-	uint64_t saved_changes;     /* taskstate_changes() at the last save */
-	uint64_t saved_major;       /* the same without progress-only changes */
-	uint64_t saved_ms;          /* monotonic time of the last save */
-	uint64_t save_gap_ms;       /* the next save waits this long after it */
-	struct spawn *saver;        /* the child process that writes a save */
-	struct spawn_child *saving; /* the save being written, or NULL */
-	struct main_cover cover;    /* what that save covers */
-	int urgent;  /* a baseline waits: save now, whatever the gap */
-	pid_t pid;   /* this process, as the save child sees it */
+	struct status *status;   /* daemon.listen; NULL with --once */
+	struct event *service;   /* watchdog pings and STATUS= */
+	char *service_status;    /* the STATUS= line last sent */
+	struct persist *persist; /* state_dir; NULL with --once */
 	int lock_fd; /* state_dir/lock, flocked for the daemon's life */
 	struct control *control;     /* daemon.control_socket; NULL: --once */
 	struct main_secret *secrets; /* per account of the config in use */
@@ -590,7 +556,9 @@ main_reload(struct daemon *d)
 	credentials_cache_clear(d->creds);
 	iam_reconfigure(d->iam, nc);
 	main_secrets_reloaded(d);
-	if (d->sf != NULL &&
+	if (d->persist != NULL)
+		persist_set_config(d->persist, nc);
+	if (d->persist != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "
 			  "start; still using %s",
@@ -679,7 +647,7 @@ main_status_view_cb(struct status_view *v, void *arg)
 	v->notify = d->notify;
 	v->http = d->http;
 	v->stopping = d->stopping;
-	v->ob = d->ob;
+	v->ob = d->persist != NULL ? persist_outbox(d->persist) : NULL;
 	v->limits = d->limits;
 	v->iam = d->iam;
 	v->started_at = d->started_at;
@@ -687,11 +655,8 @@ main_status_view_cb(struct status_view *v, void *arg)
 	v->reload_at = d->reload_at;
 	v->loaded_at = d->loaded_at;
 	v->reload_error = d->reload_error;
-	if (d->ob != NULL && outbox_degraded(d->ob))
-		v->problem = "state_dir: notifications are held in memory only "
-			     "(the outbox cannot be written)";
-	else if (d->sf != NULL && !statefile_ok(d->sf))
-		v->problem = "state_dir: the task table cannot be saved";
+	if (d->persist != NULL)
+		v->problem = persist_problem(d->persist);
 }
 
 /* Follow daemon.listen after a reload; a failed bind keeps the old one. */
@@ -936,111 +901,25 @@ main_service_start(struct daemon *d)
 }
 
 /*
- * Take state_dir/lock (flock, exclusive) and write our pid into it: two
- * daemons on one state directory would both poll, deliver and overwrite
- * each other's saves.  The descriptor is kept (close-on-exec, and every
- * child closes what it does not need) until the process ends.  -1 with
- * *cause when another process holds it, naming its pid.
+ * A save of the task table covering change covered ended (durable:
+ * written): watches held for their baseline's save poll again.  1 if one
+ * is still held.
  */
 static int
-main_lock_state_dir(const char *dir, int *lock_fd, char **cause)
+main_release_cb(uint64_t covered, int durable, void *arg)
 {
-	char *path, pidtxt[32];
-	ssize_t n;
-	int fd, len;
-
-	path = xasprintf("%s/lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1) {
-		*cause = xasprintf(
-		    "state_dir %s is not writable: %s", dir, strerror(errno));
-		free(path);
-		return -1;
-	}
-	free(path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK) {
-			*cause = xasprintf("cannot lock state_dir %s: %s", dir,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		n = pread(fd, pidtxt, sizeof(pidtxt) - 1, 0);
-		pidtxt[n > 0 ? n : 0] = '\0';
-		pidtxt[strcspn(pidtxt, "\n")] = '\0';
-		if (pidtxt[0] != '\0' &&
-		    strspn(pidtxt, "0123456789") == strlen(pidtxt))
-			*cause = xasprintf(
-			    "state_dir %s is in use by pid %s", dir, pidtxt);
-		else
-			*cause = xasprintf(
-			    "state_dir %s is in use by another process", dir);
-		close(fd);
-		return -1;
-	}
-	len = snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 ||
-	    pwrite(fd, pidtxt, (size_t)len, 0) != (ssize_t)len) {
-		*cause = xasprintf(
-		    "cannot write state_dir %s/lock: %s", dir, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	*lock_fd = fd;
-	return 0;
-}
-
-/*
- * The state directory must exist (made with its parents, mode 0750, if
- * missing), be ours alone (state_dir/lock) and take a new file; -1 with
- * *cause otherwise.
- */
-static int
-main_check_state_dir(const char *dir, int *lock_fd, char **cause)
-{
-	char *probe;
-	int fd;
-
-	if (durable_mkdirs(dir, 0750) == -1) {
-		*cause = xasprintf(
-		    "cannot create state_dir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (main_lock_state_dir(dir, lock_fd, cause) == -1)
-		return -1;
-	probe = xasprintf("%s/.taskwatchd-probe.%ld", dir, (long)getpid());
-	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		*cause = xasprintf(
-		    "state_dir %s is not writable: %s", dir, strerror(errno));
-		free(probe);
-		return -1;
-	}
-	close(fd);
-	unlink(probe);
-	free(probe);
-	return 0;
-}
-
-/*
- * A save covering the table up to change covered ended (durable: written):
- * watches held for their baseline's save poll again.
- */
-static void
-main_release(struct daemon *d, uint64_t covered, int durable)
-{
+	struct daemon *d = arg;
 	size_t i;
+	int held = 0;
 
-	d->urgent = 0;
 	for (i = 0; i < d->nwatches; i++) {
 		if (d->watches[i] == NULL)
 			continue;
 		watch_saved(d->watches[i], covered, durable);
 		if (watch_held(d->watches[i]))
-			d->urgent = 1;
+			held = 1;
 	}
-	if (d->urgent && d->save != NULL)
-		event_active(d->save, EV_TIMEOUT, 0);
+	return held;
 }
 
 /*
@@ -1052,225 +931,23 @@ main_baselined_cb(struct watch *w, void *arg)
 {
 	struct daemon *d = arg;
 
-	d->urgent = 1;
-	if (d->save != NULL && d->saving == NULL)
-		event_active(d->save, EV_TIMEOUT, 0);
-}
-
-/* A save covering cv was written in took_ms: account for it. */
-static void
-main_saved(struct daemon *d, const struct main_cover *cv, uint64_t took_ms)
-{
-	d->saved_changes = cv->changes;
-	d->saved_major = cv->major;
-	d->saved_ms = monotime_ms();
-	d->save_gap_ms = took_ms * MAIN_SAVE_GAP_FACTOR;
-	if (d->save_gap_ms > MAIN_SAVE_GAP_MAX_MS)
-		d->save_gap_ms = MAIN_SAVE_GAP_MAX_MS;
-	outbox_saved(d->ob, cv->settled, cv->mark);
-	main_release(d, cv->changes, 1);
+	if (d->persist != NULL)
+		persist_baselined(d->persist);
 }
 
 /*
- * In the save child: write the table as it was at fork.  Nothing to log
- * from here: what failed goes on stdout, for main_save_done.
- */
-static int
-main_save_child(void *arg)
-{
-	struct daemon *d = arg;
-	const char *what;
-
-	/*
-	 * Die with the daemon: an orphan finishing an old save could
-	 * rename it over a newer one, or share the temporary file with
-	 * the next daemon's save.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != d->pid) {
-		dprintf(STDOUT_FILENO, "the daemon is gone");
-		return 1;
-	}
-	if (statefile_write(d->sf, d->ts, d->conf, d->cover.at, &what) == 0)
-		return 0;
-	dprintf(STDOUT_FILENO, "%s: %s", what, strerror(errno));
-	return 1;
-}
-
-/* The save child ended. */
-static void
-main_save_done(const struct spawn_result *r, void *arg)
-{
-	struct daemon *d = arg;
-	char *why;
-
-	d->saving = NULL;
-	if (r->how == SPAWN_EXITED && r->status == 0) {
-		statefile_result(d->sf, 1, NULL);
-		log_debug("saved the task table in %llu ms (pid %ld)",
-		    (unsigned long long)r->duration_ms, r->pid);
-		main_saved(d, &d->cover, r->duration_ms);
-		return;
-	}
-	if (r->how == SPAWN_CANCELLED)
-		return;
-	if (r->how == SPAWN_EXITED && r->output_len > 0)
-		why = xstrdup(r->output);
-	else if (r->how == SPAWN_EXITED)
-		why = xasprintf("the save process exited %d", r->status);
-	else if (r->how == SPAWN_ERROR)
-		why = xasprintf("cannot start the save process: %s", r->error);
-	else
-		why = xasprintf(
-		    "the save process was killed by signal %d", r->status);
-	statefile_result(d->sf, 0, why);
-	free(why);
-	metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1, "file",
-	    "task_table", NULL);
-	d->saved_ms = monotime_ms(); /* retry after the gap, not at once */
-	/* Held watches would be blind until the disk recovers: poll on. */
-	main_release(d, 0, 0);
-}
-
-/*
- * Save the task table if it changed, unless a notification it detected is
- * in memory only (disk trouble): a table saved ahead of the outbox would
- * lose that event in a crash, one saved behind only detects it again.
- * Then forget the delivered entries the saved table covers.  On the loop
- * a save is written by a child process (fork: the table as it is now,
- * copy-on-write), so the loop never waits for serialising and fsyncing
- * it; force (after the loop) writes it here.
- */
-static void
-main_save(struct daemon *d, int force)
-{
-	static const char *const label[] = { "task table save", NULL };
-	struct main_cover cv;
-	struct spawn_request req;
-	uint64_t now = monotime_ms();
-	int urgent = d->urgent; /* a baseline waits for this save */
-
-	if (d->saving != NULL)
-		return; /* one at a time; its end calls outbox_saved */
-	cv.changes = taskstate_changes(d->ts);
-	cv.major = cv.changes - taskstate_minor_changes(d->ts);
-	cv.mark = outbox_mark(d->ob);
-	/*
-	 * Delivered entries dedupe what a restart detects again; that takes
-	 * each restored watch up to two listings (a vanish without lookup).
-	 */
-	cv.settled = taskstate_settled(d->ts, WATCH_ABSENCES_NO_LOOKUP);
-	cv.at = monotime_wall_ms() / 1000;
-	/* Progress alone moving (a common case) is saved less often. */
-	if (cv.major == d->saved_major &&
-	    (cv.changes == d->saved_changes ||
-		(!force && !urgent &&
-		    now - d->saved_ms < MAIN_SAVE_MINOR_MS))) {
-		outbox_saved(d->ob, cv.settled, cv.mark);
-		if (urgent)
-			main_release(d, d->saved_changes, 1);
-		return;
-	}
-	if (outbox_degraded(d->ob)) {
-		if (urgent)
-			main_release(d, 0, 0);
-		return;
-	}
-	/*
-	 * Space saves so that saving takes at most 1/20 of the time; a
-	 * baseline waiting for its save does not wait for the gap.
-	 */
-	if (!force && !urgent && now - d->saved_ms < d->save_gap_ms)
-		return;
-	/* The events of these changes are durable before the table is. */
-	outbox_sync(d->ob);
-	if (force || d->saver == NULL) {
-		if (statefile_save(d->sf, d->ts, d->conf, cv.at) == 0)
-			main_saved(d, &cv, monotime_ms() - now);
-		else
-			metrics_add(metrics_global(),
-			    METRICS_STATE_WRITE_FAILURES, 1, "file",
-			    "task_table", NULL);
-		return;
-	}
-	d->cover = cv;
-	memset(&req, 0, sizeof(req));
-	req.argv = label;
-	req.fn = main_save_child;
-	req.fn_arg = d;
-	req.uid = req.gid = -1;
-	req.timeout_ms = MAIN_SAVE_TIMEOUT_MS;
-	/*
-	 * Background work: where it shares a core with the loop (a pinned
-	 * service, a small VM), the loop's polls and deliveries go first.
-	 */
-	req.nice = MAIN_SAVE_NICE;
-	d->saving = spawn_run(d->saver, &req, main_save_done, d);
-}
-
-/* The save timer: at most one save per MAIN_SAVE_MS (or the save gap). */
-static void
-main_save_cb(evutil_socket_t fd, short what, void *arg)
-{
-	main_save(arg, 0);
-}
-
-/*
- * Before the first poll: restore the saved task table, open the outbox
- * and queue again what the previous run did not deliver, start the save
- * timer.  -1 with *cause if the state directory cannot be used.
+ * Before the first poll: restore the saved task table and open the outbox
+ * the notifiers write through.  -1 with *cause if state_dir is unusable.
  */
 static int
 main_state_open(struct daemon *d, char **cause)
 {
-	static const struct timeval every = { MAIN_SAVE_MS / 1000,
-		(MAIN_SAVE_MS % 1000) * 1000 };
-	const char *dir = d->conf->daemon.state_dir;
-
-	d->sf = statefile_new(dir);
-	statefile_load(d->sf, d->ts, d->conf);
-	d->saved_changes = taskstate_changes(d->ts);
-	d->saved_major = d->saved_changes - taskstate_minor_changes(d->ts);
-	d->saved_ms = monotime_ms();
-	if ((d->ob = outbox_new(d->base, dir, cause)) == NULL)
+	d->persist =
+	    persist_new(d->base, d->conf, d->ts, main_release_cb, d, cause);
+	if (d->persist == NULL)
 		return -1;
-	notify_set_outbox(d->notify, d->ob);
-	d->saver = spawn_new(d->base, 1);
-	d->pid = getpid();
-	d->save = event_new(d->base, -1, EV_PERSIST, main_save_cb, d);
-	if (d->save == NULL || event_add(d->save, &every) == -1)
-		fatalx("cannot add the save timer");
+	notify_set_outbox(d->notify, persist_outbox(d->persist));
 	return 0;
-}
-
-/*
- * After the loop (drained or timed out): write what the disk refused so
- * far, then save the table one last time.  Undelivered entries stay in the
- * outbox for the next start.
- */
-static void
-main_state_close(struct daemon *d)
-{
-	size_t left;
-
-	if (d->ob == NULL)
-		return;
-	/* A save being written finishes first: the last one is written here. */
-	if (d->saving != NULL)
-		spawn_wait(d->saving);
-	outbox_retry(d->ob);
-	if (outbox_degraded(d->ob))
-		log_at(LOG_CRIT,
-		    "the task table is not saved: some "
-		    "notifications could not be written to the "
-		    "outbox, and the next start must detect them "
-		    "again");
-	else
-		main_save(d, 1);
-	if ((left = outbox_pending(d->ob, NULL)) > 0)
-		log_info("%zu undelivered notification%s kept in the outbox "
-			 "for the next start",
-		    left, left == 1 ? "" : "s");
 }
 
 /* All signals arrive here through the loop. */
@@ -1332,11 +1009,7 @@ main_cleanup(struct daemon *d)
 	free(d->watches);
 	free(d->reload_error);
 	notify_free(d->notify);
-	spawn_free(d->saver);
-	outbox_free(d->ob);
-	statefile_free(d->sf);
-	if (d->save != NULL)
-		event_free(d->save);
+	persist_free(d->persist);
 	iam_free(d->iam);
 	credentials_cache_free(d->creds);
 	http_free(d->http);
@@ -1429,8 +1102,8 @@ main(int argc, char *argv[])
 	 * and may run beside the daemon.
 	 */
 	if (!d.once &&
-	    main_check_state_dir(
-		d.conf->daemon.state_dir, &d.lock_fd, &errors) == -1) {
+	    persist_check_dir(d.conf->daemon.state_dir, &d.lock_fd, &errors) ==
+		-1) {
 		fprintf(stderr, "taskwatchd: %s\n", errors);
 		free(errors);
 		config_free(d.conf);
@@ -1514,7 +1187,7 @@ main(int argc, char *argv[])
 	}
 	event_base_dispatch(d.base);
 	if (!d.once)
-		main_state_close(&d);
+		persist_close(d.persist);
 
 	main_cleanup(&d);
 	log_info("exiting");

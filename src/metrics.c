@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hashmap.h"
 #include "metrics.h"
 #include "xmalloc.h"
 
@@ -18,12 +19,12 @@
 
 /* One labelled series of a family. */
 struct metrics_series {
-	char *labels;      /* a="x",b="y"; "" for none */
-	double value;      /* counter, gauge */
+	struct hashmap_entry hentry; /* first: keyed by labels */
+	char *labels;                /* a="x",b="y"; "" for none */
+	double value;                /* counter, gauge */
 	uint64_t *buckets; /* histogram: count per bucket, not cumulative */
 	double sum;
 	uint64_t count;
-	struct metrics_series *hnext;
 };
 
 /* A metric family and its series. */
@@ -33,9 +34,7 @@ struct metrics_family {
 	enum metrics_type type;
 	double *bounds;
 	size_t nbounds;
-	struct metrics_series **hash;
-	size_t nhash;
-	size_t n;
+	struct hashmap series; /* by labels */
 	struct metrics_family *next;
 };
 
@@ -73,17 +72,14 @@ metrics_series_free(struct metrics_series *s)
 static void
 metrics_family_clear(struct metrics_family *f)
 {
-	struct metrics_series *s, *next;
-	size_t i;
+	struct hashmap_iter it;
+	struct hashmap_entry *e;
 
-	for (i = 0; i < f->nhash; i++) {
-		for (s = f->hash[i]; s != NULL; s = next) {
-			next = s->hnext;
-			metrics_series_free(s);
-		}
-		f->hash[i] = NULL;
-	}
-	f->n = 0;
+	hashmap_walk_init(&it, &f->series);
+	while ((e = hashmap_walk(&it)) != NULL)
+		metrics_series_free(
+		    HASHMAP_ITEM(e, struct metrics_series, hentry));
+	hashmap_clear(&f->series);
 }
 
 /* Free a registry; NULL is a no-op. */
@@ -97,7 +93,6 @@ metrics_free(struct metrics *m)
 	for (f = m->head; f != NULL; f = next) {
 		next = f->next;
 		metrics_family_clear(f);
-		free(f->hash);
 		free(f->bounds);
 		free(f->help);
 		free(f->name);
@@ -216,8 +211,7 @@ metrics_define(struct metrics *m, const char *name, enum metrics_type type,
 		memcpy(f->bounds, bounds, nbounds * sizeof(*f->bounds));
 		f->nbounds = nbounds;
 	}
-	f->nhash = 16;
-	f->hash = xcalloc(f->nhash, sizeof(*f->hash));
+	hashmap_init(&f->series);
 	*m->tail = f;
 	m->tail = &f->next;
 }
@@ -260,68 +254,26 @@ metrics_labels(va_list ap)
 	return buf_release(&b);
 }
 
-/* FNV-1a of a label text. */
-static size_t
-metrics_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
-/* Double a family's hash table. */
-static void
-metrics_grow(struct metrics_family *f)
-{
-	struct metrics_series **nh, *s, *next;
-	size_t i, n = f->nhash * 2, h;
-
-	nh = xcalloc(n, sizeof(*nh));
-	for (i = 0; i < f->nhash; i++) {
-		for (s = f->hash[i]; s != NULL; s = next) {
-			next = s->hnext;
-			h = metrics_hash(s->labels) & (n - 1);
-			s->hnext = nh[h];
-			nh[h] = s;
-		}
-	}
-	free(f->hash);
-	f->hash = nh;
-	f->nhash = n;
-}
-
 /* The series of f with these labels; created when create, else NULL. */
 static struct metrics_series *
 metrics_series(struct metrics_family *f, char *labels, int create)
 {
 	struct metrics_series *s;
-	size_t h = metrics_hash(labels) & (f->nhash - 1);
+	struct hashmap_entry *e;
 
-	for (s = f->hash[h]; s != NULL; s = s->hnext) {
-		if (strcmp(s->labels, labels) == 0) {
-			free(labels);
-			return s;
-		}
+	if ((e = hashmap_get(&f->series, labels)) != NULL) {
+		free(labels);
+		return HASHMAP_ITEM(e, struct metrics_series, hentry);
 	}
 	if (!create) {
 		free(labels);
 		return NULL;
 	}
-	if (f->n >= f->nhash) {
-		metrics_grow(f);
-		h = metrics_hash(labels) & (f->nhash - 1);
-	}
 	s = xcalloc(1, sizeof(*s));
 	s->labels = labels;
 	if (f->type == METRICS_HISTOGRAM)
 		s->buckets = xcalloc(f->nbounds + 1, sizeof(*s->buckets));
-	s->hnext = f->hash[h];
-	f->hash[h] = s;
-	f->n++;
+	hashmap_add(&f->series, &s->hentry, s->labels);
 	return s;
 }
 
@@ -508,7 +460,9 @@ metrics_render(const struct metrics *m, struct buf *b)
 {
 	static const char *const types[] = { "counter", "gauge", "histogram" };
 	const struct metrics_family *f;
-	struct metrics_series **v, *s;
+	struct metrics_series **v;
+	struct hashmap_iter it;
+	struct hashmap_entry *e;
 	size_t i, n;
 	int ret = 0;
 
@@ -517,10 +471,11 @@ metrics_render(const struct metrics *m, struct buf *b)
 		ret |= metrics_escape(b, f->help, 0);
 		ret |=
 		    buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
-		v = xreallocarray(NULL, f->n ? f->n : 1, sizeof(*v));
-		for (i = 0, n = 0; i < f->nhash; i++)
-			for (s = f->hash[i]; s != NULL; s = s->hnext)
-				v[n++] = s;
+		n = hashmap_count(&f->series);
+		v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+		hashmap_walk_init(&it, &f->series);
+		for (i = 0; (e = hashmap_walk(&it)) != NULL; i++)
+			v[i] = HASHMAP_ITEM(e, struct metrics_series, hentry);
 		qsort(v, n, sizeof(*v), metrics_series_cmp);
 		for (i = 0; i < n && ret == 0; i++) {
 			if (f->type == METRICS_HISTOGRAM)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "hashmap.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -38,12 +39,12 @@ enum notify_key_state {
 
 /* The FIFO of one task (or watch) at one notifier. */
 struct notify_key {
+	struct hashmap_entry hentry; /* first: in nf->keys, by name */
 	char *name;
 	struct notify_notifier *nf; /* borrowed */
 	TAILQ_HEAD(, notify_item) items;
 	enum notify_key_state state;
 	struct timer *timer; /* retry; made on first use */
-	struct notify_key *hnext;
 	TAILQ_ENTRY(notify_key) ready_entry;
 };
 
@@ -95,21 +96,8 @@ notify_type_ops(enum config_notifier_type type)
 	return notify_types[type];
 }
 
-/* FNV-1a of a key name. */
-static size_t
-notify_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
-/* The FIFO key of an event: its task, or its watch for watch_* events. */
-static char *
+/* The key of the task an event is about (see notify_impl.h). */
+char *
 notify_key_name(const struct evt *ev)
 {
 	const char *watch = ev->watch != NULL ? ev->watch : "";
@@ -121,39 +109,13 @@ notify_key_name(const struct evt *ev)
 	    ev->task.id != NULL ? ev->task.id : "");
 }
 
-/* Double the hash table of nf's keys. */
-static void
-notify_keys_grow(struct notify_notifier *nf)
-{
-	struct notify_key **nb, *k, *next;
-	size_t i, n = nf->nbuckets * 2, h;
-
-	nb = xcalloc(n, sizeof(*nb));
-	for (i = 0; i < nf->nbuckets; i++) {
-		for (k = nf->keys[i]; k != NULL; k = next) {
-			next = k->hnext;
-			h = notify_hash(k->name) & (n - 1);
-			k->hnext = nb[h];
-			nb[h] = k;
-		}
-	}
-	free(nf->keys);
-	nf->keys = nb;
-	nf->nbuckets = n;
-}
-
 /* Find the key named name at nf, or NULL. */
 static struct notify_key *
 notify_key_find(struct notify_notifier *nf, const char *name)
 {
-	struct notify_key *k;
+	struct hashmap_entry *e = hashmap_get(&nf->keys, name);
 
-	k = nf->keys[notify_hash(name) & (nf->nbuckets - 1)];
-	for (; k != NULL; k = k->hnext) {
-		if (strcmp(k->name, name) == 0)
-			return k;
-	}
-	return NULL;
+	return e != NULL ? HASHMAP_ITEM(e, struct notify_key, hentry) : NULL;
 }
 
 /* Unlink key k from nf's hash and ready list and free it (it is empty). */
@@ -161,16 +123,8 @@ static void
 notify_key_free(struct notify_key *k)
 {
 	struct notify_notifier *nf = k->nf;
-	struct notify_key **kp;
 
-	kp = &nf->keys[notify_hash(k->name) & (nf->nbuckets - 1)];
-	for (; *kp != NULL; kp = &(*kp)->hnext) {
-		if (*kp == k) {
-			*kp = k->hnext;
-			break;
-		}
-	}
-	nf->nkeys--;
+	hashmap_remove(&nf->keys, &k->hentry);
 	if (k->state == NOTIFY_KEY_READY)
 		TAILQ_REMOVE(&nf->ready, k, ready_entry);
 	timer_free(k->timer);
@@ -532,8 +486,7 @@ notify_notifier_new(struct notify *n, const struct config_notifier *conf)
 	nf->base = n->base;
 	nf->http = n->http;
 	nf->notify = n;
-	nf->nbuckets = 16;
-	nf->keys = xcalloc(nf->nbuckets, sizeof(*nf->keys));
+	hashmap_init(&nf->keys);
 	TAILQ_INIT(&nf->ready);
 	TAILQ_INIT(&nf->done);
 	nf->kick = timer_new(n->base, notify_kick_cb, nf);
@@ -550,30 +503,31 @@ notify_notifier_free(struct notify_notifier *nf)
 {
 	struct notify_key *k;
 	struct notify_item *it;
-	size_t i;
+	struct hashmap_iter hi;
+	struct hashmap_entry *e;
 
-	for (i = 0; i < nf->nbuckets; i++) {
-		for (k = nf->keys[i]; k != NULL; k = k->hnext) {
-			TAILQ_FOREACH (it, &k->items, entry) {
-				if (it->inflight && nf->ops->cancel != NULL) {
-					it->inflight = 0;
-					nf->ops->cancel(nf, it);
-				}
+	hashmap_walk_init(&hi, &nf->keys);
+	while ((e = hashmap_walk(&hi)) != NULL) {
+		k = HASHMAP_ITEM(e, struct notify_key, hentry);
+		TAILQ_FOREACH (it, &k->items, entry) {
+			if (it->inflight && nf->ops->cancel != NULL) {
+				it->inflight = 0;
+				nf->ops->cancel(nf, it);
 			}
 		}
 	}
-	for (i = 0; i < nf->nbuckets; i++) {
-		while ((k = nf->keys[i]) != NULL) {
-			while ((it = TAILQ_FIRST(&k->items)) != NULL) {
-				TAILQ_REMOVE(&k->items, it, entry);
-				notify_item_free(it);
-			}
-			notify_key_free(k);
+	hashmap_walk_init(&hi, &nf->keys);
+	while ((e = hashmap_walk(&hi)) != NULL) {
+		k = HASHMAP_ITEM(e, struct notify_key, hentry);
+		while ((it = TAILQ_FIRST(&k->items)) != NULL) {
+			TAILQ_REMOVE(&k->items, it, entry);
+			notify_item_free(it);
 		}
+		notify_key_free(k);
 	}
 	nf->ops->free(nf);
 	timer_free(nf->kick);
-	free(nf->keys);
+	hashmap_clear(&nf->keys);
 	free(nf->name);
 	free(nf);
 }
@@ -676,15 +630,11 @@ notify_item_queue(struct notify_notifier *nf, struct notify_item *it)
 
 	name = notify_key_name(it->ev);
 	if ((k = notify_key_find(nf, name)) == NULL) {
-		if (nf->nkeys >= nf->nbuckets)
-			notify_keys_grow(nf);
 		k = xcalloc(1, sizeof(*k));
 		k->name = name;
 		k->nf = nf;
 		TAILQ_INIT(&k->items);
-		k->hnext = nf->keys[notify_hash(name) & (nf->nbuckets - 1)];
-		nf->keys[notify_hash(name) & (nf->nbuckets - 1)] = k;
-		nf->nkeys++;
+		hashmap_add(&nf->keys, &k->hentry, k->name);
 		k->state = NOTIFY_KEY_READY;
 		TAILQ_INSERT_TAIL(&nf->ready, k, ready_entry);
 		notify_kick(nf);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "hashmap.h"
 #include "log.h"
 #include "monotime.h"
 #include "notify_impl.h"
@@ -30,13 +31,12 @@
 #define NOTIFY_EXEC_LOG_LINES 32  /* of a hook's output */
 #define NOTIFY_EXEC_TEMPFAIL 75   /* EX_TEMPFAIL: the hook asks for a retry */
 #define NOTIFY_EXEC_MAX_GROUPS 256
-#define NOTIFY_EXEC_NBUCKETS 64
 
 /* When a target (notifier + task) last started a run, for the cooldown. */
 struct notify_exec_target {
+	struct hashmap_entry hentry; /* first: in x->by_key */
 	char *key;
-	uint64_t last_ms; /* monotonic */
-	struct notify_exec_target *hnext;
+	uint64_t last_ms;                      /* monotonic */
 	TAILQ_ENTRY(notify_exec_target) entry; /* oldest first */
 };
 
@@ -49,7 +49,7 @@ struct notify_exec {
 	char *user;
 	int allow_root;
 	struct spawn *spawn;
-	struct notify_exec_target *buckets[NOTIFY_EXEC_NBUCKETS];
+	struct hashmap by_key; /* the targets by key */
 	TAILQ_HEAD(, notify_exec_target) targets;
 };
 
@@ -62,45 +62,11 @@ struct notify_exec_run {
 	char *what; /* "event ID (task ...)" for the log */
 };
 
-/* FNV-1a of a target key, as a bucket index. */
-static size_t
-notify_exec_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h % NOTIFY_EXEC_NBUCKETS);
-}
-
-/* The cooldown target of an event: its task, or its watch. */
-static char *
-notify_exec_key(const struct evt *ev)
-{
-	const char *watch = ev->watch != NULL ? ev->watch : "";
-
-	if (!ev->has_task)
-		return xstrdup(watch);
-	return xasprintf("%s\037%s\037%s", watch,
-	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
-	    ev->task.id != NULL ? ev->task.id : "");
-}
-
 /* Unlink a target from the hash and the list, and free it. */
 static void
 notify_exec_target_free(struct notify_exec *x, struct notify_exec_target *t)
 {
-	struct notify_exec_target **tp;
-
-	tp = &x->buckets[notify_exec_hash(t->key)];
-	for (; *tp != NULL; tp = &(*tp)->hnext) {
-		if (*tp == t) {
-			*tp = t->hnext;
-			break;
-		}
-	}
+	hashmap_remove(&x->by_key, &t->hentry);
 	TAILQ_REMOVE(&x->targets, t, entry);
 	free(t->key);
 	free(t);
@@ -121,14 +87,10 @@ notify_exec_prune(struct notify_exec *x, uint64_t now)
 static struct notify_exec_target *
 notify_exec_target_find(struct notify_exec *x, const char *key)
 {
-	struct notify_exec_target *t;
+	struct hashmap_entry *e = hashmap_get(&x->by_key, key);
 
-	t = x->buckets[notify_exec_hash(key)];
-	for (; t != NULL; t = t->hnext) {
-		if (strcmp(t->key, key) == 0)
-			return t;
-	}
-	return NULL;
+	return e != NULL ? HASHMAP_ITEM(e, struct notify_exec_target, hentry)
+			 : NULL;
 }
 
 /* Note that key starts a run now. */
@@ -136,7 +98,6 @@ static void
 notify_exec_target_touch(struct notify_exec *x, const char *key, uint64_t now)
 {
 	struct notify_exec_target *t;
-	size_t h;
 
 	if (x->cooldown_ms == 0)
 		return;
@@ -145,9 +106,7 @@ notify_exec_target_touch(struct notify_exec *x, const char *key, uint64_t now)
 	else {
 		t = xcalloc(1, sizeof(*t));
 		t->key = xstrdup(key);
-		h = notify_exec_hash(key);
-		t->hnext = x->buckets[h];
-		x->buckets[h] = t;
+		hashmap_add(&x->by_key, &t->hentry, t->key);
 	}
 	t->last_ms = now;
 	TAILQ_INSERT_TAIL(&x->targets, t, entry);
@@ -435,7 +394,7 @@ notify_exec_start(struct notify_exec_run *run)
 	req.input = notify_item_body(it, &req.input_len);
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
-	key = notify_exec_key(it->ev);
+	key = notify_key_name(it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);
 	log_debug(
@@ -478,7 +437,7 @@ notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
 	it->priv = run;
 
 	notify_exec_prune(x, now);
-	key = notify_exec_key(ev);
+	key = notify_key_name(ev);
 	t = x->cooldown_ms != 0 ? notify_exec_target_find(x, key) : NULL;
 	free(key);
 	if (t == NULL) {
@@ -534,6 +493,7 @@ notify_exec_configure(
 	if (x == NULL) {
 		nf->priv = x = xcalloc(1, sizeof(*x));
 		TAILQ_INIT(&x->targets);
+		hashmap_init(&x->by_key);
 	}
 	notify_exec_clear(x);
 	x->argv = xcalloc(conf->command.n + 1, sizeof(*x->argv));
@@ -570,6 +530,7 @@ notify_exec_free(struct notify_notifier *nf)
 	spawn_free(x->spawn);
 	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
 		notify_exec_target_free(x, t);
+	hashmap_clear(&x->by_key);
 	notify_exec_clear(x);
 	free(x);
 	nf->priv = NULL;

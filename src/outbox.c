@@ -37,6 +37,7 @@
 #include "durable.h"
 #include "evt.h"
 #include "json.h"
+#include "hashmap.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -66,7 +67,8 @@ enum outbox_state {
 
 /* One event for one notifier. */
 struct outbox_entry {
-	struct outbox_box *box; /* borrowed */
+	struct hashmap_entry hentry; /* first: in the box's by_id */
+	struct outbox_box *box;      /* borrowed */
 	uint64_t seq;
 	char id[EVT_ID_LEN + 1];
 	enum outbox_state state;
@@ -77,7 +79,6 @@ struct outbox_entry {
 	uint64_t done_mark;  /* outbox_mark() when delivered; 0: before start */
 	char *text;          /* what is still to be written */
 	size_t len;
-	struct outbox_entry *hnext; /* the box's id hash */
 	TAILQ_ENTRY(outbox_entry) entry;
 	TAILQ_ENTRY(outbox_entry) unsaved_entry;
 };
@@ -97,10 +98,8 @@ struct outbox_box {
 	char **spares;     /* names of files to reuse, a stack */
 	size_t nspares;
 	size_t capspares;
-	size_t nwritten; /* entries written since the last outbox_saved */
-	struct outbox_entry **hash;
-	size_t nbuckets;
-	size_t nentries;
+	size_t nwritten;      /* entries written since the last outbox_saved */
+	struct hashmap by_id; /* the entries by event id */
 	TAILQ_HEAD(, outbox_entry) entries;
 	TAILQ_ENTRY(outbox_box) entry;
 };
@@ -126,19 +125,6 @@ struct outbox {
 	int settled;
 	uint64_t write_failures; /* writes the disk refused, ever */
 };
-
-/* FNV-1a of an event id. */
-static size_t
-outbox_hash(const char *id)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *id != '\0'; id++) {
-		h ^= (unsigned char)*id;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
 
 /* The directory name of a notifier: never "." or ".." or hidden. */
 static char *
@@ -226,8 +212,7 @@ outbox_box_new(struct outbox *ob, const char *notifier, int fd)
 	b->dirname = outbox_dirname(notifier);
 	b->fd = fd;
 	b->dead_fd = -1;
-	b->nbuckets = 16;
-	b->hash = xcalloc(b->nbuckets, sizeof(*b->hash));
+	hashmap_init(&b->by_id);
 	TAILQ_INIT(&b->entries);
 	TAILQ_INSERT_TAIL(&ob->boxes, b, entry);
 	return b;
@@ -261,45 +246,18 @@ outbox_box_dead_fd(struct outbox *ob, struct outbox_box *b)
 	return b->dead_fd;
 }
 
-/* Double a box's id hash. */
-static void
-outbox_hash_grow(struct outbox_box *b)
-{
-	struct outbox_entry **nh, *e, *next;
-	size_t i, n = b->nbuckets * 2, h;
-
-	nh = xcalloc(n, sizeof(*nh));
-	for (i = 0; i < b->nbuckets; i++) {
-		for (e = b->hash[i]; e != NULL; e = next) {
-			next = e->hnext;
-			h = outbox_hash(e->id) & (n - 1);
-			e->hnext = nh[h];
-			nh[h] = e;
-		}
-	}
-	free(b->hash);
-	b->hash = nh;
-	b->nbuckets = n;
-}
-
 /* A new entry in box b, linked in seq order at the end. */
 static struct outbox_entry *
 outbox_entry_new(struct outbox_box *b, uint64_t seq, const char *id)
 {
 	struct outbox_entry *e = xcalloc(1, sizeof(*e));
-	size_t h;
 
-	if (b->nentries >= b->nbuckets)
-		outbox_hash_grow(b);
 	e->box = b;
 	e->seq = seq;
 	memcpy(e->id, id, EVT_ID_LEN);
 	e->id[EVT_ID_LEN] = '\0';
-	h = outbox_hash(e->id) & (b->nbuckets - 1);
-	e->hnext = b->hash[h];
-	b->hash[h] = e;
+	hashmap_add(&b->by_id, &e->hentry, e->id);
 	TAILQ_INSERT_TAIL(&b->entries, e, entry);
-	b->nentries++;
 	return e;
 }
 
@@ -308,17 +266,9 @@ static void
 outbox_entry_free(struct outbox *ob, struct outbox_entry *e)
 {
 	struct outbox_box *b = e->box;
-	struct outbox_entry **ep;
 
-	ep = &b->hash[outbox_hash(e->id) & (b->nbuckets - 1)];
-	for (; *ep != NULL; ep = &(*ep)->hnext) {
-		if (*ep == e) {
-			*ep = e->hnext;
-			break;
-		}
-	}
+	hashmap_remove(&b->by_id, &e->hentry);
 	TAILQ_REMOVE(&b->entries, e, entry);
-	b->nentries--;
 	if (e->state == OUTBOX_UNSAVED || e->state == OUTBOX_DEAD_UNSAVED) {
 		TAILQ_REMOVE(&ob->unsaved, e, unsaved_entry);
 		ob->nunsaved--;
@@ -538,7 +488,7 @@ outbox_free(struct outbox *ob)
 		while (b->nspares > 0)
 			free(b->spares[--b->nspares]);
 		free(b->spares);
-		free(b->hash);
+		hashmap_clear(&b->by_id);
 		free(b->name);
 		free(b->dirname);
 		free(b);
@@ -742,16 +692,10 @@ int
 outbox_has(const struct outbox *ob, const char *notifier, const char *id)
 {
 	const struct outbox_box *b;
-	const struct outbox_entry *e;
 
 	if ((b = outbox_box_find(ob, notifier)) == NULL)
 		return 0;
-	e = b->hash[outbox_hash(id) & (b->nbuckets - 1)];
-	for (; e != NULL; e = e->hnext) {
-		if (strcmp(e->id, id) == 0)
-			return 1;
-	}
-	return 0;
+	return hashmap_get(&b->by_id, id) != NULL;
 }
 
 /*

@@ -11,21 +11,19 @@
 #include <string.h>
 
 #include "evt.h"
+#include "hashmap.h"
 #include "task.h"
 #include "taskstate.h"
 #include "xmalloc.h"
-
-#define TASKSTATE_MIN_BUCKETS 1024
 
 struct taskstate_wstat;
 
 /* One task: its last record and what the diff needs to remember. */
 struct taskstate_entry {
-	struct taskstate_entry *next;  /* hash chain */
+	struct hashmap_entry hentry;   /* first: in ts->tasks */
 	struct taskstate_entry *wprev; /* the watch's list */
 	struct taskstate_entry *wnext;
 	struct taskstate_wstat *ws; /* borrowed: its watch */
-	uint64_t hash;
 	struct task task;
 	int64_t progress_changed_at; /* progress or state */
 	int stalled;                 /* fired for this stall */
@@ -35,12 +33,11 @@ struct taskstate_entry {
 
 /* Per-watch bookkeeping: generation, counts and the list of its tasks. */
 struct taskstate_wstat {
+	struct hashmap_entry hentry; /* first: in ts->by_name */
 	char *name;
-	uint64_t hash;                 /* of name */
-	size_t index;                  /* in the watches array */
-	struct taskstate_wstat *hnext; /* in its watch bucket */
-	uint64_t gen;                  /* listings applied */
-	uint64_t listings;             /* complete listings applied */
+	size_t index;      /* in the watches array */
+	uint64_t gen;      /* listings applied */
+	uint64_t listings; /* complete listings applied */
 	size_t count;
 	size_t nstate[TASK_STATE_COUNT];
 	struct taskstate_entry *head;
@@ -52,16 +49,13 @@ struct taskstate_wstat {
 };
 
 struct taskstate {
-	struct taskstate_entry **buckets;
-	size_t nbuckets; /* a power of two */
-	size_t count;
+	struct hashmap tasks; /* by hash of (watch, cluster, id) */
 	struct taskstate_wstat **watches;
 	size_t nwatches;
 	size_t capwatches;
-	struct taskstate_wstat **wbuckets; /* the watches by name */
-	size_t nwbuckets;                  /* a power of two, or 0 */
-	uint64_t changes;                  /* moves on every change */
-	uint64_t minor;                    /* of which progress only */
+	struct hashmap by_name; /* the watches */
+	uint64_t changes;       /* moves on every change */
+	uint64_t minor;         /* of which progress only */
 };
 
 /* A string that may be NULL, as the key uses it. */
@@ -75,20 +69,15 @@ taskstate_str(const char *s)
 static uint64_t
 taskstate_fnv(uint64_t h, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)taskstate_str(s);
-
-	do {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	} while (*p++ != '\0');
-	return h;
+	s = taskstate_str(s);
+	return hashmap_fnv1a(h, s, strlen(s) + 1);
 }
 
 /* The hash of a key, with a final mix so the low bits are well spread. */
 static uint64_t
 taskstate_hash(const char *watch, const char *cluster, const char *id)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASHMAP_FNV_BASIS;
 
 	h = taskstate_fnv(h, watch);
 	h = taskstate_fnv(h, cluster);
@@ -136,8 +125,8 @@ taskstate_new(void)
 {
 	struct taskstate *ts = xcalloc(1, sizeof(*ts));
 
-	ts->nbuckets = TASKSTATE_MIN_BUCKETS;
-	ts->buckets = xcalloc(ts->nbuckets, sizeof(*ts->buckets));
+	hashmap_init(&ts->tasks);
+	hashmap_init(&ts->by_name);
 	return ts;
 }
 
@@ -180,25 +169,17 @@ taskstate_free(struct taskstate *ts)
 
 	if (ts == NULL)
 		return;
-	for (i = 0; i < ts->nbuckets; i++) {
-		for (e = ts->buckets[i]; e != NULL; e = next) {
-			next = e->next;
+	for (i = 0; i < ts->nwatches; i++) {
+		for (e = ts->watches[i]->head; e != NULL; e = next) {
+			next = e->wnext;
 			taskstate_entry_free(e);
 		}
-	}
-	free(ts->buckets);
-	for (i = 0; i < ts->nwatches; i++)
 		taskstate_wstat_free(ts->watches[i]);
+	}
+	hashmap_clear(&ts->tasks);
+	hashmap_clear(&ts->by_name);
 	free(ts->watches);
-	free(ts->wbuckets);
 	free(ts);
-}
-
-/* The hash of a watch name. */
-static uint64_t
-taskstate_whash(const char *watch)
-{
-	return taskstate_fnv(0xcbf29ce484222325ULL, watch);
 }
 
 /*
@@ -208,19 +189,11 @@ taskstate_whash(const char *watch)
 static struct taskstate_wstat *
 taskstate_wstat_find(const struct taskstate *ts, const char *watch)
 {
-	struct taskstate_wstat *ws;
-	uint64_t h;
+	struct hashmap_entry *e;
 
-	if (ts->nwbuckets == 0)
-		return NULL;
-	h = taskstate_whash(watch);
-	for (ws = ts->wbuckets[h & (ts->nwbuckets - 1)]; ws != NULL;
-	     ws = ws->hnext) {
-		if (ws->hash == h &&
-		    strcmp(ws->name, taskstate_str(watch)) == 0)
-			return ws;
-	}
-	return NULL;
+	e = hashmap_get(&ts->by_name, taskstate_str(watch));
+	return e != NULL ? HASHMAP_ITEM(e, struct taskstate_wstat, hentry)
+			 : NULL;
 }
 
 /*
@@ -241,32 +214,6 @@ taskstate_wrange(const struct taskstate *ts, const char *watch, size_t *first)
 	return ws->index + 1;
 }
 
-/* Link a watch into its bucket. */
-static void
-taskstate_wlink(struct taskstate *ts, struct taskstate_wstat *ws)
-{
-	struct taskstate_wstat **b;
-
-	b = &ts->wbuckets[ws->hash & (ts->nwbuckets - 1)];
-	ws->hnext = *b;
-	*b = ws;
-}
-
-/* Make room in the watch buckets for one more watch. */
-static void
-taskstate_wgrow(struct taskstate *ts)
-{
-	size_t i;
-
-	if (ts->nwatches < ts->nwbuckets)
-		return;
-	free(ts->wbuckets);
-	ts->nwbuckets = ts->nwbuckets == 0 ? 16 : ts->nwbuckets * 2;
-	ts->wbuckets = xcalloc(ts->nwbuckets, sizeof(*ts->wbuckets));
-	for (i = 0; i < ts->nwatches; i++)
-		taskstate_wlink(ts, ts->watches[i]);
-}
-
 /* The bookkeeping of a watch, created if needed. */
 static struct taskstate_wstat *
 taskstate_wstat_get(struct taskstate *ts, const char *watch)
@@ -280,11 +227,9 @@ taskstate_wstat_get(struct taskstate *ts, const char *watch)
 		ts->watches = xreallocarray(
 		    ts->watches, ts->capwatches, sizeof(*ts->watches));
 	}
-	taskstate_wgrow(ts);
 	ws = xcalloc(1, sizeof(*ws));
 	ws->name = xstrdup(taskstate_str(watch));
-	ws->hash = taskstate_whash(watch);
-	taskstate_wlink(ts, ws);
+	hashmap_add(&ts->by_name, &ws->hentry, ws->name);
 	ws->index = ts->nwatches;
 	ts->watches[ts->nwatches++] = ws;
 	ts->changes++;
@@ -303,12 +248,15 @@ static struct taskstate_entry *
 taskstate_lookup(const struct taskstate *ts, struct taskstate_wstat *ws,
     const struct task *t)
 {
+	struct hashmap_entry *he;
 	struct taskstate_entry *e;
 	uint64_t h;
 
 	h = taskstate_hash(ws->name, t->cluster_id, t->id);
-	for (e = ts->buckets[h & (ts->nbuckets - 1)]; e != NULL; e = e->next) {
-		if (e->hash == h && e->ws == ws &&
+	for (he = hashmap_first(&ts->tasks, h); he != NULL;
+	     he = hashmap_next(he)) {
+		e = HASHMAP_ITEM(he, struct taskstate_entry, hentry);
+		if (e->ws == ws &&
 		    strcmp(taskstate_str(e->task.cluster_id),
 			taskstate_str(t->cluster_id)) == 0 &&
 		    strcmp(taskstate_str(e->task.id), taskstate_str(t->id)) ==
@@ -318,51 +266,25 @@ taskstate_lookup(const struct taskstate *ts, struct taskstate_wstat *ws,
 	return NULL;
 }
 
-/* Double the bucket array and rehash every entry. */
-static void
-taskstate_grow(struct taskstate *ts)
-{
-	struct taskstate_entry **nb, *e, *next;
-	size_t i, n = ts->nbuckets * 2;
-
-	nb = xcalloc(n, sizeof(*nb));
-	for (i = 0; i < ts->nbuckets; i++) {
-		for (e = ts->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			e->next = nb[e->hash & (n - 1)];
-			nb[e->hash & (n - 1)] = e;
-		}
-	}
-	free(ts->buckets);
-	ts->buckets = nb;
-	ts->nbuckets = n;
-}
-
 /* Insert a deep copy of t as a new entry of a watch. */
 static struct taskstate_entry *
 taskstate_insert(struct taskstate *ts, struct taskstate_wstat *ws,
     const struct task *t, int64_t now_s)
 {
 	struct taskstate_entry *e;
-	size_t b;
 
-	if (ts->count + 1 > ts->nbuckets / 4 * 3)
-		taskstate_grow(ts);
 	e = xcalloc(1, sizeof(*e));
 	task_copy(&e->task, t);
 	e->ws = ws;
-	e->hash = taskstate_hash(ws->name, t->cluster_id, t->id);
 	e->progress_changed_at = now_s;
-	b = e->hash & (ts->nbuckets - 1);
-	e->next = ts->buckets[b];
-	ts->buckets[b] = e;
+	hashmap_add_hash(&ts->tasks, &e->hentry,
+	    taskstate_hash(ws->name, t->cluster_id, t->id));
 	e->wnext = ws->head;
 	if (ws->head != NULL)
 		ws->head->wprev = e;
 	ws->head = e;
 	ws->count++;
 	ws->nstate[taskstate_sidx(e->task.state)]++;
-	ts->count++;
 	ts->changes++;
 	return e;
 }
@@ -371,13 +293,9 @@ taskstate_insert(struct taskstate *ts, struct taskstate_wstat *ws,
 static void
 taskstate_remove(struct taskstate *ts, struct taskstate_entry *e)
 {
-	struct taskstate_entry **pp;
 	struct taskstate_wstat *ws = e->ws;
 
-	pp = &ts->buckets[e->hash & (ts->nbuckets - 1)];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
+	hashmap_remove(&ts->tasks, &e->hentry);
 	if (e->wprev != NULL)
 		e->wprev->wnext = e->wnext;
 	else
@@ -386,7 +304,6 @@ taskstate_remove(struct taskstate *ts, struct taskstate_entry *e)
 		e->wnext->wprev = e->wprev;
 	ws->count--;
 	ws->nstate[taskstate_sidx(e->task.state)]--;
-	ts->count--;
 	ts->changes++;
 	taskstate_entry_free(e);
 }
@@ -721,16 +638,13 @@ taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
 void
 taskstate_forget_watch(struct taskstate *ts, const char *watch)
 {
-	struct taskstate_wstat *ws, **wp;
+	struct taskstate_wstat *ws;
 
 	if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
 		return;
 	while (ws->head != NULL)
 		taskstate_remove(ts, ws->head);
-	wp = &ts->wbuckets[ws->hash & (ts->nwbuckets - 1)];
-	while (*wp != ws)
-		wp = &(*wp)->hnext;
-	*wp = ws->hnext;
+	hashmap_remove(&ts->by_name, &ws->hentry);
 	ts->watches[ws->index] = ts->watches[--ts->nwatches];
 	ts->watches[ws->index]->index = ws->index;
 	taskstate_wstat_free(ws);

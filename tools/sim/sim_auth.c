@@ -16,6 +16,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "hashmap.h"
 #include "json.h"
 #include "log.h"
 #include "monotime.h"
@@ -30,7 +31,6 @@
 #define SIM_AUTH_TOKEN_LEN 2048
 #define SIM_AUTH_MAX_TOKENS 10000
 #define SIM_AUTH_MAX_NONCES 200000
-#define SIM_AUTH_BUCKETS 4096
 #define SIM_AUTH_IAM_BAD "IAM.0101"
 #define SIM_AUTH_APIG "APIG.0301"
 #define SIM_AUTH_APIG_PREFIX "Incorrect IAM authentication information: "
@@ -46,13 +46,12 @@ TAILQ_HEAD(sim_tokens, sim_token);
 
 /* An Alibaba nonce seen in the last 15 minutes. */
 struct sim_nonce {
+	struct hashmap_entry hentry;  /* first: in auth->by_key */
 	TAILQ_ENTRY(sim_nonce) entry; /* oldest first */
-	LIST_ENTRY(sim_nonce) link;   /* hash bucket */
 	char *key;                    /* access key id, '\n', nonce */
 	int64_t seen_s;
 };
 TAILQ_HEAD(sim_nonce_list, sim_nonce);
-LIST_HEAD(sim_nonce_bucket, sim_nonce);
 
 /* The authentication state. */
 struct sim_auth {
@@ -61,7 +60,7 @@ struct sim_auth {
 	size_t ntokens;
 	struct sim_nonce_list nonces;
 	size_t nnonces;
-	struct sim_nonce_bucket buckets[SIM_AUTH_BUCKETS];
+	struct hashmap by_key; /* the nonces */
 };
 
 static void sim_iam_tokens(
@@ -102,7 +101,6 @@ static struct sim_auth *
 sim_auth_get(struct sim *sim)
 {
 	struct sim_auth *a = sim->auth;
-	size_t i;
 
 	if (a != NULL)
 		return a;
@@ -110,8 +108,7 @@ sim_auth_get(struct sim *sim)
 	TAILQ_INIT(&a->accounts);
 	TAILQ_INIT(&a->tokens);
 	TAILQ_INIT(&a->nonces);
-	for (i = 0; i < SIM_AUTH_BUCKETS; i++)
-		LIST_INIT(&a->buckets[i]);
+	hashmap_init(&a->by_key);
 	sim->auth = a;
 	return a;
 }
@@ -324,17 +321,6 @@ sim_auth_token(struct sim *sim, const struct sim_req *r, const char *token,
 	return 0;
 }
 
-/* FNV-1a of a string, for the nonce table. */
-static uint32_t
-sim_auth_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* Forget the oldest nonce. */
 static void
 sim_auth_nonce_drop(struct sim_auth *auth)
@@ -342,7 +328,7 @@ sim_auth_nonce_drop(struct sim_auth *auth)
 	struct sim_nonce *n = TAILQ_FIRST(&auth->nonces);
 
 	TAILQ_REMOVE(&auth->nonces, n, entry);
-	LIST_REMOVE(n, link);
+	hashmap_remove(&auth->by_key, &n->hentry);
 	free(n->key);
 	free(n);
 	auth->nnonces--;
@@ -355,7 +341,6 @@ sim_auth_nonce_drop(struct sim_auth *auth)
 static int
 sim_auth_nonce(struct sim_auth *auth, const char *akid, const char *nonce)
 {
-	struct sim_nonce_bucket *b;
 	struct sim_nonce *n;
 	int64_t now = sim_now();
 	char *key = xasprintf("%s\n%s", akid, nonce);
@@ -364,18 +349,15 @@ sim_auth_nonce(struct sim_auth *auth, const char *akid, const char *nonce)
 	    (n->seen_s < now - SIM_AUTH_WINDOW_S ||
 		auth->nnonces >= SIM_AUTH_MAX_NONCES))
 		sim_auth_nonce_drop(auth);
-	b = &auth->buckets[sim_auth_hash(key) % SIM_AUTH_BUCKETS];
-	LIST_FOREACH (n, b, link) {
-		if (strcmp(n->key, key) == 0) {
-			free(key);
-			return -1;
-		}
+	if (hashmap_get(&auth->by_key, key) != NULL) {
+		free(key);
+		return -1;
 	}
 	n = xcalloc(1, sizeof(*n));
 	n->key = key;
 	n->seen_s = now;
 	TAILQ_INSERT_TAIL(&auth->nonces, n, entry);
-	LIST_INSERT_HEAD(b, n, link);
+	hashmap_add(&auth->by_key, &n->hentry, n->key);
 	auth->nnonces++;
 	return 0;
 }
@@ -860,6 +842,7 @@ sim_auth_free(struct sim *sim)
 	}
 	while (!TAILQ_EMPTY(&auth->nonces))
 		sim_auth_nonce_drop(auth);
+	hashmap_clear(&auth->by_key);
 	free(auth);
 	sim->auth = NULL;
 }

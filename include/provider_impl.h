@@ -71,7 +71,7 @@ int provider_unchanged(
  */
 char *provider_detail(const struct json *obj, const char *const *mapped);
 /* The error code of an error body (Huawei or Alibaba shape), or NULL. */
-char *provider_error_code(const char *body, size_t len);
+char *apierr_code(const char *body, size_t len);
 
 /*
  * A timestamp that may be a date string (as provider_time) or epoch time as

@@ -12,13 +12,13 @@
 #include <syslog.h>
 
 #include "credentials.h"
+#include "apierr.h"
 #include "http.h"
 #include "iam.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "provider.h"
-#include "provider_impl.h"
 #include "ratelimit.h"
 #include "sched.h"
 #include "sign.h"
@@ -65,12 +65,12 @@ struct watch {
 	/* Authentication: the request being sent, kept for one retry. */
 	struct sign_req *sreq;
 	http_cb send_cb;
-	struct iam_wait *iam_wait;         /* waiting for an IAM token */
-	uint64_t token_gen;                /* the token sreq carries */
-	int auth_retried;                  /* 401 APIG.0301 retried once */
-	unsigned lookup_failures;          /* inconclusive lookups in a row */
-	int send_failed;                   /* failed before sending: */
-	enum provider_errclass send_class; /* ... with this class */
+	struct iam_wait *iam_wait;    /* waiting for an IAM token */
+	uint64_t token_gen;           /* the token sreq carries */
+	int auth_retried;             /* 401 APIG.0301 retried once */
+	unsigned lookup_failures;     /* inconclusive lookups in a row */
+	int send_failed;              /* failed before sending: */
+	enum apierr_class send_class; /* ... with this class */
 	int send_local; /* ... because a secret could not be used here */
 	int fail_local; /* the failure being reported is such a one */
 	struct config_account acct_view; /* account + learned project */
@@ -85,7 +85,7 @@ static void watch_lookup_cb(const struct http_response *, void *);
 static void watch_lookup_next(struct watch *);
 static void watch_list_next(struct watch *);
 static void watch_fail(
-    struct watch *, enum provider_errclass, const char *, int64_t);
+    struct watch *, enum apierr_class, const char *, int64_t);
 static void watch_gate_cb(void *);
 static void watch_baselined(struct watch *, int);
 
@@ -489,8 +489,8 @@ watch_log_due(unsigned n)
  * minutes: Huawei locks an AK/SK after five bad signatures).
  */
 static void
-watch_pause_account(struct watch *w, enum provider_errclass class,
-    const char *msg, int64_t retry_after_ms)
+watch_pause_account(struct watch *w, enum apierr_class class, const char *msg,
+    int64_t retry_after_ms)
 {
 	struct ratelimit *rl = watch_ratelimit(w);
 	uint64_t ms;
@@ -498,7 +498,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 
 	if (rl == NULL || w->env->once_done != NULL)
 		return;
-	if (class == PROVIDER_ERR_AUTH) {
+	if (class == APIERR_AUTH) {
 		if (ratelimit_paused_for(rl, monotime_ms()) == 0)
 			log_warnx("account %s: authentication failed (%s); no "
 				  "request for 5 minutes",
@@ -507,7 +507,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 		ratelimit_pause(rl, monotime_ms() + WATCH_AUTH_PAUSE_MS,
 		    RATELIMIT_PAUSE_AUTH, why);
 		free(why);
-	} else if (class == PROVIDER_ERR_THROTTLED) {
+	} else if (class == APIERR_THROTTLED) {
 		ms = retry_after_ms > 0 ? (uint64_t)retry_after_ms
 					: sched_backoff_ms(w->conf->interval_ms,
 					      w->stats.consecutive_failures);
@@ -531,7 +531,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
  * from send_class.  May run from within watch_send.
  */
 static void
-watch_send_error(struct watch *w, enum provider_errclass class, const char *msg)
+watch_send_error(struct watch *w, enum apierr_class class, const char *msg)
 {
 	struct http_response resp;
 
@@ -556,7 +556,7 @@ watch_send_local_error(struct watch *w, const char *msg)
 	char *m = xasprintf("local secret error, nothing sent: %s", msg);
 
 	w->send_local = 1;
-	watch_send_error(w, PROVIDER_ERR_AUTH, m);
+	watch_send_error(w, APIERR_AUTH, m);
 	free(m);
 }
 
@@ -605,8 +605,7 @@ watch_token_cb(const struct iam_result *res, void *arg)
 	w->token_gen = res->generation;
 	sign_req_add_header(w->sreq, "X-Auth-Token", res->token);
 	if (watch_submit(w) == -1)
-		watch_send_error(
-		    w, PROVIDER_ERR_NETWORK, "cannot start request");
+		watch_send_error(w, APIERR_NETWORK, "cannot start request");
 }
 
 /*
@@ -628,7 +627,7 @@ watch_dispatch(struct watch *w)
 		break;
 	case CONFIG_AUTH_TOKEN:
 		if (w->env->iam == NULL) {
-			watch_send_error(w, PROVIDER_ERR_AUTH, "no IAM client");
+			watch_send_error(w, APIERR_AUTH, "no IAM client");
 			return;
 		}
 		w->iam_wait = iam_token(w->env->iam, a, watch_token_cb, w);
@@ -666,8 +665,7 @@ watch_dispatch(struct watch *w)
 		return;
 	}
 	if (watch_submit(w) == -1)
-		watch_send_error(
-		    w, PROVIDER_ERR_NETWORK, "cannot start request");
+		watch_send_error(w, APIERR_NETWORK, "cannot start request");
 }
 
 /*
@@ -731,7 +729,7 @@ watch_auth_retry(struct watch *w, const struct http_response *resp)
 	    w->sreq == NULL || w->env->iam == NULL ||
 	    resp->error != HTTP_RESPONSE || resp->status != 401)
 		return 0;
-	code = provider_error_code(resp->body, resp->body_len);
+	code = apierr_code(resp->body, resp->body_len);
 	retry = code != NULL &&
 	    (strcmp(code, "APIG.0301") == 0 || strcmp(code, "APIG.0307") == 0);
 	free(code);
@@ -788,7 +786,7 @@ watch_project_cb(const struct iam_result *res, void *arg)
 		return;
 	}
 	if (util_empty(res->project_id)) {
-		watch_fail(w, PROVIDER_ERR_AUTH,
+		watch_fail(w, APIERR_AUTH,
 		    "the IAM token names no project; set project_id", -1);
 		return;
 	}
@@ -893,7 +891,7 @@ watch_succeed(struct watch *w)
  * logged on the first occurrence and then only at powers of two.
  */
 static void
-watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
+watch_fail(struct watch *w, enum apierr_class class, const char *msg,
     int64_t retry_after_ms)
 {
 	struct watch_stats *st = &w->stats;
@@ -921,34 +919,34 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 			watch_baselined(w, 0);
 	}
 	st->polls_failed++;
-	watch_count_poll(w, provider_errclass_name(class));
+	watch_count_poll(w, apierr_class_name(class));
 	n = ++st->consecutive_failures;
 	if (n == 1)
 		w->streak_start_s = now_s;
 	snprintf(st->last_error, sizeof(st->last_error), "%s: %s",
-	    provider_errclass_name(class), msg);
-	failing = !st->failed &&
-	    (n >= w->conf->fail_after || class == PROVIDER_ERR_AUTH);
+	    apierr_class_name(class), msg);
+	failing =
+	    !st->failed && (n >= w->conf->fail_after || class == APIERR_AUTH);
 	/* The watch_failed transition is always logged, with its error. */
 	if (failing)
 		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
 			  "%u failed poll%s",
-		    w->conf->name, provider_errclass_name(class), msg, n,
+		    w->conf->name, apierr_class_name(class), msg, n,
 		    n == 1 ? "" : "s");
 	else if (n == 1)
 		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
-		    provider_errclass_name(class), msg);
+		    apierr_class_name(class), msg);
 	else if (watch_log_due(n))
 		log_warnx("watch %s: still failing, %u polls in a row (%s): "
 			  "%s",
-		    w->conf->name, n, provider_errclass_name(class), msg);
+		    w->conf->name, n, apierr_class_name(class), msg);
 	else
 		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
-		    provider_errclass_name(class), msg);
+		    apierr_class_name(class), msg);
 	if (failing) {
 		st->failed = 1;
 		ev = watch_event(w, EVT_WATCH_FAILED, now_s);
-		ev->error_class = xstrdup(provider_errclass_name(class));
+		ev->error_class = xstrdup(apierr_class_name(class));
 		ev->error_msg = xstrdup(msg);
 		evt_finish(ev);
 		evt_list_add(&events, ev);
@@ -976,13 +974,12 @@ watch_list_next(struct watch *w)
 	watch_ctx(w, &ctx);
 	memset(&preq, 0, sizeof(preq));
 	if (w->prov->list_req(&ctx, &w->cursor, &preq, &cause) == -1) {
-		watch_fail(
-		    w, PROVIDER_ERR_PARSE, cause ? cause : "no request", -1);
+		watch_fail(w, APIERR_PARSE, cause ? cause : "no request", -1);
 		free(cause);
 		return;
 	}
 	if (watch_send(w, &preq, watch_list_cb) == -1)
-		watch_fail(w, PROVIDER_ERR_NETWORK, "cannot start request", -1);
+		watch_fail(w, APIERR_NETWORK, "cannot start request", -1);
 	provider_req_clear(&preq);
 }
 
@@ -1017,7 +1014,7 @@ watch_run_cb(struct sched_job *job, void *arg)
  */
 static int
 watch_check_response(struct watch *w, const struct http_response *resp,
-    enum provider_errclass *class, char **msg)
+    enum apierr_class *class, char **msg)
 {
 	if (w->send_failed) {
 		/* Never sent: no credentials or no token (watch_send_error). */
@@ -1029,21 +1026,20 @@ watch_check_response(struct watch *w, const struct http_response *resp,
 		return -1;
 	}
 	if (resp->error != HTTP_RESPONSE) {
-		*class = provider_classify_transfer(resp->error == HTTP_ETOOBIG,
+		*class = apierr_transfer(resp->error == HTTP_ETOOBIG,
 		    resp->unresolved, w->conf->account,
 		    config_api_service(w->conf->api), resp->errmsg, msg);
 		return -1;
 	}
 	/* Not the API: never parsed, never read as "absent". */
-	if (provider_html_answer(resp->status,
+	if (apierr_html(resp->status,
 		http_response_header(resp, "Content-Type"), class, msg) == 0)
 		return -1;
 	if ((resp->status >= 200 && resp->status < 300) ||
 	    (w->prov->absent_status != 0 &&
 		resp->status == w->prov->absent_status))
 		return 0;
-	*class =
-	    provider_classify(resp->status, resp->body, resp->body_len, msg);
+	*class = apierr_classify(resp->status, resp->body, resp->body_len, msg);
 	watch_note_skew(msg);
 	return -1;
 }
@@ -1176,7 +1172,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 {
 	struct watch *w = arg;
 	struct provider_ctx ctx;
-	enum provider_errclass class;
+	enum apierr_class class;
 	char *msg = NULL, *cause = NULL;
 	size_t before, scope;
 
@@ -1197,7 +1193,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		&w->tasks, &w->cursor, &cause) == -1) {
 		msg = xasprintf("page %u: %s", w->pages + 1,
 		    cause ? cause : "unusable response");
-		watch_fail(w, PROVIDER_ERR_PARSE, msg, -1);
+		watch_fail(w, APIERR_PARSE, msg, -1);
 		free(msg);
 		free(cause);
 		return;
@@ -1205,12 +1201,12 @@ watch_list_cb(const struct http_response *resp, void *arg)
 	watch_scope_page(w, scope, before);
 	if (watch_page_repeats(w, scope, before)) {
 		/* A server whose total never comes would be asked forever. */
-		watch_fail(w, PROVIDER_ERR_PARSE,
+		watch_fail(w, APIERR_PARSE,
 		    "the same page came twice: listing never ends", -1);
 		return;
 	}
 	if (++w->pages >= WATCH_MAX_PAGES && !w->cursor.done) {
-		watch_fail(w, PROVIDER_ERR_PARSE, "listing never ends", -1);
+		watch_fail(w, APIERR_PARSE, "listing never ends", -1);
 		return;
 	}
 	w->page_start = before;
@@ -1290,7 +1286,7 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 	struct provider_ctx ctx;
 	const struct task *t;
 	struct task found_task;
-	enum provider_errclass class;
+	enum apierr_class class;
 	char *cause = NULL;
 	int found = 0;
 
@@ -1310,7 +1306,7 @@ watch_lookup_cb(const struct http_response *resp, void *arg)
 		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
 		    "watch %s: task %s left the listing; lookup failed: %s",
 		    w->conf->name, t->id, resp->errmsg ? resp->errmsg : "?");
-	else if (provider_html_answer(resp->status,
+	else if (apierr_html(resp->status,
 		     http_response_header(resp, "Content-Type"), &class,
 		     &cause) == 0) {
 		/* A proxy's page says nothing about the task. */

@@ -11,9 +11,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sign.h"
 #include "task.h"
-
-#define PROVIDER_MAX_HEADERS 8
 
 /*
  * What the provider sees of the world: the watch, the time, and whether a
@@ -48,23 +47,19 @@ struct provider_cursor {
 	int shifted;
 };
 
-/* A request description: the caller adds the endpoint base, auth and sends. */
-struct provider_req {
-	const char *service; /* endpoint key: "dds", "dws", ... */
-	const char *method;  /* static string */
-	char *path_query;    /* "/v3.1/{project}/jobs?...", owned */
-	const char *headers[PROVIDER_MAX_HEADERS + 1]; /* static "Name: v" */
-};
-
 struct provider {
 	const char *name; /* "dds.jobs" */
 	enum config_api api;
 	/* HTTP status meaning "nothing here" (parsed as empty), 0 if none. */
 	long absent_status;
-	/* Describe the request for the cursor's position; -1 with *cause. */
+	/*
+	 * Describe the request for the cursor's position in req (new: GET
+	 * "/"): path, query parameters, headers.  The caller puts it under
+	 * the account's endpoint for config_api_service(api), authenticates
+	 * and sends it.  -1 with *cause.
+	 */
 	int (*list_req)(const struct provider_ctx *,
-	    const struct provider_cursor *, struct provider_req *,
-	    char **cause);
+	    const struct provider_cursor *, struct sign_req *req, char **cause);
 	/*
 	 * Parse one page (status 2xx or absent_status): append tasks to out
 	 * and advance the cursor, setting done after the last page of the
@@ -75,7 +70,7 @@ struct provider {
 	    struct provider_cursor *, char **cause);
 	/* Describe the single-task lookup; NULL when the API has none. */
 	int (*lookup_req)(const struct provider_ctx *, const struct task *,
-	    struct provider_req *, char **cause);
+	    struct sign_req *req, char **cause);
 	/*
 	 * Parse a lookup answer: *found = 1 and the record filled in out when
 	 * the task still exists, *found = 0 when the API says it is gone;
@@ -120,7 +115,5 @@ char **provider_scope_keys(
 void provider_scope_keys_free(char **keys, size_t n);
 /* The base type of a task type for p (see base_type): never NULL. */
 const char *provider_base_type(const struct provider *p, const char *type);
-/* Free a request description's owned parts; it may be reused afterwards. */
-void provider_req_clear(struct provider_req *req);
 
 #endif

@@ -80,11 +80,3 @@ provider_base_type(const struct provider *p, const char *type)
 		return type;
 	return base;
 }
-
-/* Free a request description's owned parts; it may be reused afterwards. */
-void
-provider_req_clear(struct provider_req *req)
-{
-	free(req->path_query);
-	memset(req, 0, sizeof(*req));
-}

@@ -549,40 +549,23 @@ watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb)
 }
 
 /*
- * A provider's request description as a request to the account's
- * endpoint; NULL (logged) if it is unusable.
+ * Put a provider's request under the account's endpoint; -1 (logged, req
+ * freed) if the endpoint is unusable.
  */
-static struct sign_req *
-watch_request(struct watch *w, struct provider_req *preq)
+static int
+watch_endpoint(struct watch *w, struct sign_req *req)
 {
-	struct sign_req *sreq;
-	const char *colon, *v;
-	char *base, *url, *name, *cause = NULL;
-	size_t i;
+	char *base, *cause = NULL;
+	int rc;
 
-	base = config_endpoint(w->acct, preq->service);
-	url = xasprintf("%s%s", base, preq->path_query);
-	free(base);
-	sreq = sign_req_new();
-	if (sign_req_parse_url(sreq, preq->method, url, &cause) == -1) {
+	base = config_endpoint(w->acct, config_api_service(w->conf->api));
+	if ((rc = sign_req_set_base(req, base, &cause)) == -1) {
 		log_warnx("watch %s: %s", w->conf->name, cause);
 		free(cause);
-		free(url);
-		sign_req_free(sreq);
-		return NULL;
+		sign_req_free(req);
 	}
-	free(url);
-	for (i = 0; i < PROVIDER_MAX_HEADERS && preq->headers[i] != NULL; i++) {
-		if ((colon = strchr(preq->headers[i], ':')) == NULL)
-			continue;
-		name = xstrndup(
-		    preq->headers[i], (size_t)(colon - preq->headers[i]));
-		for (v = colon + 1; *v == ' '; v++)
-			;
-		sign_req_add_header(sreq, name, v);
-		free(name);
-	}
-	return sreq;
+	free(base);
+	return rc;
 }
 
 /*
@@ -773,7 +756,6 @@ static void
 watch_list_next(struct watch *w)
 {
 	struct provider_ctx ctx;
-	struct provider_req preq;
 	struct sign_req *req;
 	char *cause = NULL;
 
@@ -782,15 +764,14 @@ watch_list_next(struct watch *w)
 	if (watch_gate(w, watch_list_next))
 		return;
 	watch_ctx(w, &ctx);
-	memset(&preq, 0, sizeof(preq));
-	if (w->prov->list_req(&ctx, &w->cursor, &preq, &cause) == -1) {
+	req = sign_req_new();
+	if (w->prov->list_req(&ctx, &w->cursor, req, &cause) == -1) {
+		sign_req_free(req);
 		watch_fail(w, APIERR_PARSE, cause ? cause : "no request", -1);
 		free(cause);
 		return;
 	}
-	req = watch_request(w, &preq);
-	provider_req_clear(&preq);
-	if (req == NULL)
+	if (watch_endpoint(w, req) == -1)
 		watch_fail(w, APIERR_NETWORK, "cannot start request", -1);
 	else
 		watch_send(w, req, 0, watch_list_cb);
@@ -1010,7 +991,6 @@ static void
 watch_lookup_next(struct watch *w)
 {
 	struct provider_ctx ctx;
-	struct provider_req preq;
 	struct sign_req *req;
 	const struct task *t;
 	char *cause = NULL;
@@ -1034,8 +1014,9 @@ watch_lookup_next(struct watch *w)
 			break;
 		if (watch_gate(w, watch_lookup_next))
 			return;
-		memset(&preq, 0, sizeof(preq));
-		if (w->prov->lookup_req(&ctx, t, &preq, &cause) == -1) {
+		req = sign_req_new();
+		if (w->prov->lookup_req(&ctx, t, req, &cause) == -1) {
+			sign_req_free(req);
 			log_warnx("watch %s: task %s: no lookup: %s",
 			    w->conf->name, t->id, cause ? cause : "?");
 			free(cause);
@@ -1043,9 +1024,7 @@ watch_lookup_next(struct watch *w)
 			w->gone_next++;
 			continue;
 		}
-		req = watch_request(w, &preq);
-		provider_req_clear(&preq);
-		if (req == NULL)
+		if (watch_endpoint(w, req) == -1)
 			break;
 		watch_send(w, req, 1, watch_lookup_cb);
 		return;

@@ -5,6 +5,7 @@
  */
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "provider.h"
 #include "provider_impl.h"
+#include "sign.h"
 #include "task.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -479,8 +481,7 @@ provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
 /* Describe the Huawei single-job lookup "/v3/{project}/jobs?id=". */
 int
 provider_job_lookup_req(const struct provider_ctx *ctx, const struct task *t,
-    const char *service, const char *api, struct provider_req *req,
-    char **cause)
+    const char *api, struct sign_req *req, char **cause)
 {
 	struct buf b;
 
@@ -490,18 +491,33 @@ provider_job_lookup_req(const struct provider_ctx *ctx, const struct task *t,
 	}
 	if (provider_project_path(ctx, api, "v3", &b, cause) == -1)
 		return -1;
-	if (buf_puts(&b, "/jobs?id=") == -1 ||
-	    util_urlencode(&b, t->id) == -1) {
+	if (buf_puts(&b, "/jobs") == -1) {
 		buf_free(&b);
 		*cause = xasprintf("%s: request path too long", api);
 		return -1;
 	}
-	memset(req, 0, sizeof(*req));
-	req->service = service;
-	req->method = "GET";
-	req->path_query = buf_release(&b);
-	req->headers[0] = "Accept: application/json";
+	provider_req_get(req, &b);
+	sign_req_add_query(req, "id", t->id);
 	return 0;
+}
+
+/* A GET of the path built in b (freed), accepting JSON. */
+void
+provider_req_get(struct sign_req *req, struct buf *b)
+{
+	sign_req_set_path(req, buf_str(b));
+	buf_free(b);
+	sign_req_add_header(req, "Accept", "application/json");
+}
+
+/* Add a query parameter with a decimal value. */
+void
+provider_req_add_uint(struct sign_req *req, const char *name, uint64_t v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	sign_req_add_query(req, name, s);
 }
 
 /*

@@ -15,10 +15,12 @@
 #include <cmocka.h>
 
 #include "apierr.h"
+#include "buf.h"
 #include "config.h"
 #include "json.h"
 #include "provider.h"
 #include "provider_impl.h"
+#include "sign.h"
 
 struct test_classify {
 	long status;
@@ -334,23 +336,32 @@ test_find(void **state)
 	assert_null(provider_find(CONFIG_API_COUNT));
 }
 
-/* Clearing a request frees its path and leaves it reusable. */
+/* A provider's request goes under the endpoint, path prefix and all. */
 static void
-test_req_clear(void **state)
+test_req_base(void **state)
 {
-	struct provider_req req;
+	struct sign_req *req = sign_req_new();
+	struct buf b;
+	char *cause = NULL, *url;
 
-	memset(&req, 0, sizeof(req));
-	req.service = "dds";
-	req.method = "GET";
-	req.path_query = strdup("/v3/x");
-	req.headers[0] = "Accept: application/json";
-	provider_req_clear(&req);
-	assert_null(req.path_query);
-	assert_null(req.service);
-	assert_null(req.method);
-	assert_null(req.headers[0]);
-	provider_req_clear(&req);
+	buf_init(&b, 0);
+	buf_puts(&b, "/v3/p%2Fq/jobs");
+	provider_req_get(req, &b);
+	sign_req_add_query(req, "id", "a b");
+	assert_int_equal(
+	    sign_req_set_base(req, "https://dds.example:8443/gw/", &cause), 0);
+	url = sign_req_url(req);
+	assert_string_equal(
+	    url, "https://dds.example:8443/gw/v3/p%2Fq/jobs?id=a%20b");
+	free(url);
+	assert_string_equal(sign_req_header(req, "Accept"), "application/json");
+	assert_int_equal(sign_req_set_base(req, "/no-host", &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(sign_req_set_base(req, NULL, &cause), -1);
+	free(cause);
+	sign_req_free(req);
 }
 
 /* The shared code helper finds codes in every shape. */
@@ -600,7 +611,7 @@ main(void)
 		cmocka_unit_test(test_classify_long),
 		cmocka_unit_test(test_errclass_name),
 		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_req_clear),
+		cmocka_unit_test(test_req_base),
 		cmocka_unit_test(test_error_code),
 		cmocka_unit_test(test_time_any),
 		cmocka_unit_test(test_json_decode),

@@ -96,6 +96,20 @@ test_run(struct auth *auth, const struct config_account *acct,
 	assert_int_equal(s->from_inside, 0);
 }
 
+/* Send one request for an account of method called name; *s says what came. */
+static void
+test_account(void **state, const char *name, enum config_auth_method method,
+    int cancel, struct test_seen *s)
+{
+	struct config_account a;
+
+	memset(&a, 0, sizeof(a));
+	memset(s, 0, sizeof(*s));
+	a.name = (char *)name;
+	a.auth_method = method;
+	test_run(*state, &a, s, cancel);
+}
+
 /* A world of a loop and an http client, no IAM, no credential store. */
 static int
 test_setup(void **state)
@@ -124,14 +138,9 @@ test_teardown(void **state)
 static void
 test_local_secret(void **state)
 {
-	struct config_account a;
 	struct test_seen s;
 
-	memset(&a, 0, sizeof(a));
-	memset(&s, 0, sizeof(s));
-	a.name = "k";
-	a.auth_method = CONFIG_AUTH_AKSK;
-	test_run(*state, &a, &s, 0);
+	test_account(state, "k", CONFIG_AUTH_AKSK, 0, &s);
 	assert_int_equal(s.has_err, 1);
 	assert_int_equal(s.class, APIERR_AUTH);
 	assert_int_equal(s.local, 1);
@@ -145,14 +154,9 @@ test_local_secret(void **state)
 static void
 test_no_iam(void **state)
 {
-	struct config_account a;
 	struct test_seen s;
 
-	memset(&a, 0, sizeof(a));
-	memset(&s, 0, sizeof(s));
-	a.name = "t";
-	a.auth_method = CONFIG_AUTH_TOKEN;
-	test_run(*state, &a, &s, 0);
+	test_account(state, "t", CONFIG_AUTH_TOKEN, 0, &s);
 	assert_int_equal(s.class, APIERR_AUTH);
 	assert_int_equal(s.local, 0);
 	assert_string_equal(s.msg, "no IAM client");
@@ -162,14 +166,9 @@ test_no_iam(void **state)
 static void
 test_refused(void **state)
 {
-	struct config_account a;
 	struct test_seen s;
 
-	memset(&a, 0, sizeof(a));
-	memset(&s, 0, sizeof(s));
-	a.name = "n";
-	a.auth_method = CONFIG_AUTH_NONE;
-	test_run(*state, &a, &s, 0);
+	test_account(state, "n", CONFIG_AUTH_NONE, 0, &s);
 	assert_int_equal(s.cancelled, 0);
 	assert_int_equal(s.has_err, 1);
 	assert_int_equal(s.class, APIERR_NETWORK);
@@ -181,14 +180,9 @@ test_refused(void **state)
 static void
 test_cancel(void **state)
 {
-	struct config_account a;
 	struct test_seen s;
 
-	memset(&a, 0, sizeof(a));
-	memset(&s, 0, sizeof(s));
-	a.name = "n";
-	a.auth_method = CONFIG_AUTH_NONE;
-	test_run(*state, &a, &s, 1);
+	test_account(state, "n", CONFIG_AUTH_NONE, 1, &s);
 	assert_int_equal(s.cancelled, 1);
 	assert_int_equal(s.has_err, 0);
 }

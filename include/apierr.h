@@ -46,6 +46,11 @@ enum apierr_class apierr_classify(
 char *apierr_code(const char *body, size_t len);
 /* Set e (overwritten) to class c and a copy of msg. */
 void apierr_set(struct apierr *e, enum apierr_class c, const char *msg);
+/*
+ * Set e (overwritten) to a failure before sending because a secret could
+ * not be used here: class c, local, "local secret error, nothing sent: msg".
+ */
+void apierr_set_local(struct apierr *e, enum apierr_class c, const char *msg);
 /* Free what e holds; it may be reused. */
 void apierr_clear(struct apierr *e);
 /*

@@ -360,6 +360,20 @@ apierr_set(struct apierr *e, enum apierr_class c, const char *msg)
 	e->msg = xstrdup(msg);
 }
 
+/*
+ * A secret could not be used here (unreadable, mode too open, no store,
+ * signing failed): nothing reached the cloud, so this is a local
+ * configuration error, which never pauses the account.
+ */
+void
+apierr_set_local(struct apierr *e, enum apierr_class c, const char *msg)
+{
+	memset(e, 0, sizeof(*e));
+	e->class = c;
+	e->msg = xasprintf("local secret error, nothing sent: %s", msg);
+	e->local = 1;
+}
+
 /* Free what e holds; it may be reused. */
 void
 apierr_clear(struct apierr *e)

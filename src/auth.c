@@ -83,19 +83,12 @@ auth_unsent(struct auth_call *c, enum apierr_class class, const char *msg)
 	timer_add_ms(c->unsent, 0);
 }
 
-/*
- * A secret of the account could not be used here (unreadable, mode too
- * open, no store, signing failed): nothing reached the cloud, so this is
- * a local configuration error that never pauses the account.
- */
+/* A secret of the account could not be used here (apierr_set_local). */
 static void
 auth_unsent_local(struct auth_call *c, const char *msg)
 {
-	char *m = xasprintf("local secret error, nothing sent: %s", msg);
-
-	auth_unsent(c, APIERR_AUTH, m);
-	c->err.local = 1;
-	free(m);
+	apierr_set_local(&c->err, APIERR_AUTH, msg);
+	timer_add_ms(c->unsent, 0);
 }
 
 /* Judge an answer: NULL when it is the caller's to parse, else c->err. */

@@ -591,21 +591,19 @@ static void
 watch_project_cb(const struct iam_result *res, void *arg)
 {
 	struct watch *w = arg;
+	struct apierr e;
 
 	w->iam_wait = NULL;
 	if (res->cancelled)
 		return;
 	if (!res->ok) {
-		if (res->local) {
-			char *m =
-			    xasprintf("local secret error, nothing sent: %s",
-				res->errmsg);
-
-			w->fail_local = 1;
-			watch_fail(w, res->errclass, m, -1);
-			free(m);
-		} else
-			watch_fail(w, res->errclass, res->errmsg, -1);
+		if (res->local)
+			apierr_set_local(&e, res->errclass, res->errmsg);
+		else
+			apierr_set(&e, res->errclass, res->errmsg);
+		w->fail_local = e.local;
+		watch_fail(w, e.class, e.msg, -1);
+		apierr_clear(&e);
 		return;
 	}
 	if (util_empty(res->project_id)) {
@@ -678,6 +676,31 @@ watch_succeed(struct watch *w)
 }
 
 /*
+ * Log the nth failed poll in a row: the watch_failed transition always,
+ * with its error; otherwise the first, then at powers of two.
+ */
+static void
+watch_fail_log(struct watch *w, enum apierr_class class, const char *msg,
+    unsigned n, int failing)
+{
+	if (failing)
+		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
+			  "%u failed poll%s",
+		    w->conf->name, apierr_class_name(class), msg, n,
+		    n == 1 ? "" : "s");
+	else if (n == 1)
+		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
+		    apierr_class_name(class), msg);
+	else if (log_repeat_due(n))
+		log_warnx("watch %s: still failing, %u polls in a row (%s): "
+			  "%s",
+		    w->conf->name, n, apierr_class_name(class), msg);
+	else
+		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
+		    apierr_class_name(class), msg);
+}
+
+/*
  * The poll failed.  Tasks read before the failure are applied as an
  * incomplete listing (changes reported, nothing vanishes).  The failure is
  * logged on the first occurrence and then only at powers of two.
@@ -719,22 +742,7 @@ watch_fail(struct watch *w, enum apierr_class class, const char *msg,
 	    apierr_class_name(class), msg);
 	failing =
 	    !st->failed && (n >= w->conf->fail_after || class == APIERR_AUTH);
-	/* The watch_failed transition is always logged, with its error. */
-	if (failing)
-		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
-			  "%u failed poll%s",
-		    w->conf->name, apierr_class_name(class), msg, n,
-		    n == 1 ? "" : "s");
-	else if (n == 1)
-		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
-		    apierr_class_name(class), msg);
-	else if (log_repeat_due(n))
-		log_warnx("watch %s: still failing, %u polls in a row (%s): "
-			  "%s",
-		    w->conf->name, n, apierr_class_name(class), msg);
-	else
-		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
-		    apierr_class_name(class), msg);
+	watch_fail_log(w, class, msg, n, failing);
 	if (failing) {
 		st->failed = 1;
 		ev = watch_event(w, EVT_WATCH_FAILED, now_s);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "provider.h"
+#include "apierr.h"
 
 struct event_base;
 struct http;
@@ -19,13 +19,13 @@ struct iam_wait;
 
 /* What a caller of iam_token gets; everything borrowed for the callback. */
 struct iam_result {
-	int ok;                 /* 1: token is set */
-	int cancelled;          /* iam_cancel or iam_free */
-	const char *token;      /* X-Auth-Token value; never log it */
-	const char *project_id; /* configured, or learned from the token */
-	uint64_t generation;    /* names this token for iam_invalidate */
-	enum provider_errclass errclass; /* when !ok && !cancelled */
-	const char *errmsg;              /* when !ok; never holds a secret */
+	int ok;                     /* 1: token is set */
+	int cancelled;              /* iam_cancel or iam_free */
+	const char *token;          /* X-Auth-Token value; never log it */
+	const char *project_id;     /* configured, or learned from the token */
+	uint64_t generation;        /* names this token for iam_invalidate */
+	enum apierr_class errclass; /* when !ok && !cancelled */
+	const char *errmsg;         /* when !ok; never holds a secret */
 	int local; /* the password could not be read: nothing was sent */
 };
 

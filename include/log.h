@@ -27,6 +27,11 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Debug message, shown only when verbose. */
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+/*
+ * Whether the nth failure in a row is logged: a repeating failure is
+ * logged the first time, then at powers of two (2, 4, 8, ...).
+ */
+int log_repeat_due(unsigned n);
 /* Log a critical error with strerror(errno) and exit 1. */
 void fatal(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 /* Log a critical error and exit 1. */

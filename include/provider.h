@@ -11,19 +11,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sign.h"
 #include "task.h"
-
-#define PROVIDER_MAX_HEADERS 8
-
-enum provider_errclass {
-	PROVIDER_ERR_NETWORK,
-	PROVIDER_ERR_HTTP,
-	PROVIDER_ERR_AUTH,
-	PROVIDER_ERR_THROTTLED,
-	PROVIDER_ERR_PARSE,
-	PROVIDER_ERR_CONFIG, /* the config is wrong: a default endpoint's
-				host (built from the region) does not exist */
-};
 
 /*
  * What the provider sees of the world: the watch, the time, and whether a
@@ -58,23 +47,19 @@ struct provider_cursor {
 	int shifted;
 };
 
-/* A request description: the caller adds the endpoint base, auth and sends. */
-struct provider_req {
-	const char *service; /* endpoint key: "dds", "dws", ... */
-	const char *method;  /* static string */
-	char *path_query;    /* "/v3.1/{project}/jobs?...", owned */
-	const char *headers[PROVIDER_MAX_HEADERS + 1]; /* static "Name: v" */
-};
-
 struct provider {
 	const char *name; /* "dds.jobs" */
 	enum config_api api;
 	/* HTTP status meaning "nothing here" (parsed as empty), 0 if none. */
 	long absent_status;
-	/* Describe the request for the cursor's position; -1 with *cause. */
+	/*
+	 * Describe the request for the cursor's position in req (new: GET
+	 * "/"): path, query parameters, headers.  The caller puts it under
+	 * the account's endpoint for config_api_service(api), authenticates
+	 * and sends it.  -1 with *cause.
+	 */
 	int (*list_req)(const struct provider_ctx *,
-	    const struct provider_cursor *, struct provider_req *,
-	    char **cause);
+	    const struct provider_cursor *, struct sign_req *req, char **cause);
 	/*
 	 * Parse one page (status 2xx or absent_status): append tasks to out
 	 * and advance the cursor, setting done after the last page of the
@@ -85,7 +70,7 @@ struct provider {
 	    struct provider_cursor *, char **cause);
 	/* Describe the single-task lookup; NULL when the API has none. */
 	int (*lookup_req)(const struct provider_ctx *, const struct task *,
-	    struct provider_req *, char **cause);
+	    struct sign_req *req, char **cause);
 	/*
 	 * Parse a lookup answer: *found = 1 and the record filled in out when
 	 * the task still exists, *found = 0 when the API says it is gone;
@@ -130,37 +115,5 @@ char **provider_scope_keys(
 void provider_scope_keys_free(char **keys, size_t n);
 /* The base type of a task type for p (see base_type): never NULL. */
 const char *provider_base_type(const struct provider *p, const char *type);
-/* Free a request description's owned parts; it may be reused afterwards. */
-void provider_req_clear(struct provider_req *req);
-/*
- * Classify a non-2xx answer from its status and body (Huawei error_code /
- * error_msg, {"error":{code,message}}, Alibaba Code/Message or plain text):
- * 401/403/407 and signature codes are auth, 429 / APIG.0308 / Throttling*
- * are throttled, the rest http.  *msg gets "HTTP 500 DBS.200001: text"
- * (caller frees), cut to a sane length and stripped of control characters.
- */
-enum provider_errclass provider_classify(
-    long status, const char *body, size_t len, char **msg);
-/*
- * An answer whose Content-Type is text/html is no API's (a proxy's or a
- * login page): *msg gets "HTTP 502: got text/html — a proxy or login
- * page?" (caller frees; the body is never quoted) and the class is that
- * of the status (parse for 2xx and absent_status).  -1 when content_type
- * is not HTML.
- */
-int provider_html_answer(long status, const char *content_type,
-    enum provider_errclass *class, char **msg);
-/*
- * Classify a transfer that got no usable answer: too_big is parse; a host
- * name that did not resolve (unresolved) is config when the account's
- * endpoint for service is the default built from its region, so *msg names
- * the region; everything else is network.  *msg gets a one-line message
- * from errmsg (may be NULL); caller frees.
- */
-enum provider_errclass provider_classify_transfer(int too_big, int unresolved,
-    const struct config_account *acct, const char *service, const char *errmsg,
-    char **msg);
-/* "network", "http", "auth", "throttled", "parse", "config". */
-const char *provider_errclass_name(enum provider_errclass c);
 
 #endif

@@ -12,8 +12,9 @@
 #include "buf.h"
 #include "json.h"
 #include "provider.h"
+#include "sign.h"
 
-#define PROVIDER_PATH_MAX 4096 /* bytes of a request's path and query */
+#define PROVIDER_PATH_MAX 4096 /* bytes of a request's path */
 
 extern const struct provider provider_dws_actions;
 extern const struct provider provider_dws_logical;
@@ -71,7 +72,7 @@ int provider_unchanged(
  */
 char *provider_detail(const struct json *obj, const char *const *mapped);
 /* The error code of an error body (Huawei or Alibaba shape), or NULL. */
-char *provider_error_code(const char *body, size_t len);
+char *apierr_code(const char *body, size_t len);
 
 /*
  * A timestamp that may be a date string (as provider_time) or epoch time as
@@ -130,8 +131,11 @@ int provider_job_fill(const struct provider_ctx *ctx, const struct json *job,
     const struct provider_job_fields *f, int listing, struct task *t);
 /* Describe the Huawei single-job lookup "/v3/{project}/jobs?id=". */
 int provider_job_lookup_req(const struct provider_ctx *ctx,
-    const struct task *t, const char *service, const char *api,
-    struct provider_req *req, char **cause);
+    const struct task *t, const char *api, struct sign_req *req, char **cause);
+/* A GET of the path built in b (freed), accepting JSON. */
+void provider_req_get(struct sign_req *req, struct buf *b);
+/* Add a query parameter with a decimal value. */
+void provider_req_add_uint(struct sign_req *req, const char *name, uint64_t v);
 /*
  * Parse a single-job lookup answer {"job":{...}}: 404 is gone unless it is
  * the API gateway's, 200 without a job object is gone, other statuses and

@@ -71,6 +71,14 @@ void sign_req_free(struct sign_req *req);
  */
 int sign_req_parse_url(
     struct sign_req *req, const char *method, const char *url, char **cause);
+/* Set the path (wire form, percent-encoded; at least "/"). */
+void sign_req_set_path(struct sign_req *req, const char *path);
+/*
+ * Put a path-only request under a base URL "scheme://host[:port][/p]":
+ * scheme and host from it, and its path (if not "/") before the
+ * request's.  -1 with *cause (caller frees) if base is not such a URL.
+ */
+int sign_req_set_base(struct sign_req *req, const char *base, char **cause);
 /* Set the host ("h" or "h:port"); NULL for none. */
 void sign_req_set_host(struct sign_req *req, const char *host);
 /* Append a decoded query parameter; value NULL for a value-less one. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "config.h"
 #include "evt.h"
 #include "task.h"
@@ -35,6 +36,17 @@ struct watch_env {
 	struct http *http;
 	struct iam *iam;                 /* IAM tokens (auth method token) */
 	struct credentials_cache *creds; /* AK/SK and Alibaba key pairs */
+	/*
+	 * Send a request for the account *acct (req is taken), as
+	 * auth_send does: cb fires exactly once, never from within, and
+	 * cancel makes it fire now, cancelled.  NULL: auth_send over http
+	 * with iam and creds.  Tests answer from here.
+	 */
+	void *(*send)(void *arg, const struct config_account *const *acct,
+	    struct sign_req *req, const struct auth_opts *opts, auth_cb cb,
+	    void *cbarg);
+	void (*cancel)(void *call);
+	void *send_arg;
 	struct sched *sched;
 	struct taskstate *ts;
 	uint64_t max_response_bytes;

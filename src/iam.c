@@ -63,7 +63,7 @@ struct iam_acct {
 	uint64_t valid_until_ms; /* monotonic */
 	int64_t expires_at_s;    /* the token's expires_at, unix seconds */
 	uint64_t hold_until_ms;  /* no fetch before (after a failure) */
-	enum provider_errclass hold_class;
+	enum apierr_class hold_class;
 	int hold_local; /* the failure was reading the password */
 	char *hold_msg;
 	unsigned failures;
@@ -110,8 +110,8 @@ iam_deliver(struct iam_wait *wt, struct iam_result *res)
 
 /* Call a waiter back with an error (or cancel when class < 0). */
 static void
-iam_deliver_error(struct iam_wait *wt, int cancelled,
-    enum provider_errclass class, const char *msg)
+iam_deliver_error(struct iam_wait *wt, int cancelled, enum apierr_class class,
+    const char *msg)
 {
 	struct iam_result res;
 
@@ -314,7 +314,7 @@ iam_free(struct iam *iam)
 		iam_acct_free(a);
 	while ((wt = TAILQ_FIRST(&iam->ready)) != NULL) {
 		TAILQ_REMOVE(&iam->ready, wt, entry);
-		iam_deliver_error(wt, 1, PROVIDER_ERR_AUTH, "cancelled");
+		iam_deliver_error(wt, 1, APIERR_AUTH, "cancelled");
 	}
 	timer_free(iam->kick);
 	free(iam);
@@ -344,7 +344,7 @@ iam_cancel(struct iam_wait *wt)
 	if (wt == NULL)
 		return;
 	TAILQ_REMOVE(wt->queue, wt, entry);
-	iam_deliver_error(wt, 1, PROVIDER_ERR_AUTH, "cancelled");
+	iam_deliver_error(wt, 1, APIERR_AUTH, "cancelled");
 }
 
 /* Drop an account's token and lift its hold (new credentials, a poll). */
@@ -425,7 +425,7 @@ iam_kick_cb(void *arg)
 		wt->queue = NULL;
 		now = monotime_ms();
 		if ((a = wt->acct) == NULL) {
-			iam_deliver_error(wt, 0, PROVIDER_ERR_AUTH,
+			iam_deliver_error(wt, 0, APIERR_AUTH,
 			    "account removed from the configuration");
 			continue;
 		}
@@ -470,15 +470,15 @@ iam_refresh_cb(void *arg)
  * the waiters see the error.  A token still valid keeps being handed out.
  */
 static void
-iam_fetch_failed_how(struct iam_acct *a, enum provider_errclass class,
-    const char *msg, int local)
+iam_fetch_failed_how(
+    struct iam_acct *a, enum apierr_class class, const char *msg, int local)
 {
 	uint64_t hold, now = monotime_ms();
 	unsigned i;
 
 	a->failures++;
 	/* A password that cannot be read never reached IAM: no lock-out. */
-	if (class == PROVIDER_ERR_AUTH && !local)
+	if (class == APIERR_AUTH && !local)
 		hold = IAM_HOLD_AUTH_MS;
 	else {
 		hold = IAM_HOLD_MIN_MS;
@@ -494,7 +494,7 @@ iam_fetch_failed_how(struct iam_acct *a, enum provider_errclass class,
 	a->hold_msg = xasprintf("IAM token for account %s: %s", a->name, msg);
 	log_warnx("iam: account %s: token request failed (%s): %s; next "
 		  "attempt in %llu s",
-	    a->name, provider_errclass_name(class), msg,
+	    a->name, apierr_class_name(class), msg,
 	    (unsigned long long)(hold / 1000));
 	if (a->token != NULL && a->valid_until_ms > now)
 		timer_add_ms(a->refresh, hold);
@@ -503,8 +503,7 @@ iam_fetch_failed_how(struct iam_acct *a, enum provider_errclass class,
 
 /* A fetch failed at IAM (or on the way there): see iam_fetch_failed_how. */
 static void
-iam_fetch_failed(
-    struct iam_acct *a, enum provider_errclass class, const char *msg)
+iam_fetch_failed(struct iam_acct *a, enum apierr_class class, const char *msg)
 {
 	iam_fetch_failed_how(a, class, msg, 0);
 }
@@ -596,7 +595,7 @@ static void
 iam_fetch_cb(const struct http_response *resp, void *arg)
 {
 	struct iam_acct *a = arg;
-	enum provider_errclass class;
+	enum apierr_class class;
 	struct json *root;
 	const struct json *tok;
 	const char *subject, *expires, *project;
@@ -609,18 +608,17 @@ iam_fetch_cb(const struct http_response *resp, void *arg)
 		return;
 	if (resp->error != HTTP_RESPONSE) {
 		iam_fetch_failed(a,
-		    resp->error == HTTP_ETOOBIG ? PROVIDER_ERR_PARSE
-						: PROVIDER_ERR_NETWORK,
+		    resp->error == HTTP_ETOOBIG ? APIERR_PARSE : APIERR_NETWORK,
 		    resp->errmsg ? resp->errmsg : "transfer failed");
 		return;
 	}
 	if (resp->status < 200 || resp->status > 299) {
-		class = provider_classify(
+		class = apierr_classify(
 		    resp->status, resp->body, resp->body_len, &msg);
 		/* Any refusal of the login itself is about credentials. */
 		if (resp->status == 400 || resp->status == 401 ||
 		    resp->status == 403)
-			class = PROVIDER_ERR_AUTH;
+			class = APIERR_AUTH;
 		iam_fetch_failed(a, class, msg);
 		free(msg);
 		return;
@@ -628,7 +626,7 @@ iam_fetch_cb(const struct http_response *resp, void *arg)
 	subject = http_response_header(resp, "X-Subject-Token");
 	if (util_empty(subject)) {
 		iam_fetch_failed(
-		    a, PROVIDER_ERR_PARSE, "answer has no X-Subject-Token");
+		    a, APIERR_PARSE, "answer has no X-Subject-Token");
 		return;
 	}
 	root = json_parse(resp->body, resp->body_len, NULL);
@@ -637,8 +635,8 @@ iam_fetch_cb(const struct http_response *resp, void *arg)
 	project = json_get_str(json_get(tok, "project"), "id");
 	if (expires == NULL || util_parse_time(expires, 0, &expires_s) == -1) {
 		json_free(root);
-		iam_fetch_failed(a, PROVIDER_ERR_PARSE,
-		    "answer has no usable token.expires_at");
+		iam_fetch_failed(
+		    a, APIERR_PARSE, "answer has no usable token.expires_at");
 		return;
 	}
 	util_format_rfc3339(expires_s, expires_txt);
@@ -697,11 +695,11 @@ iam_fetch(struct iam_acct *a)
 	timer_del(a->refresh);
 	if (util_empty(a->user)) {
 		iam_fetch_failed(
-		    a, PROVIDER_ERR_AUTH, "token authentication needs a user");
+		    a, APIERR_AUTH, "token authentication needs a user");
 		return;
 	}
 	if (credentials_read(&a->password, &password, &cause) == -1) {
-		iam_fetch_failed_how(a, PROVIDER_ERR_AUTH, cause, 1);
+		iam_fetch_failed_how(a, APIERR_AUTH, cause, 1);
 		free(cause);
 		return;
 	}
@@ -722,7 +720,7 @@ iam_fetch(struct iam_acct *a)
 	xfreezero(body, cap);
 	if (a->xfer == NULL)
 		iam_fetch_failed(
-		    a, PROVIDER_ERR_NETWORK, "cannot start the token request");
+		    a, APIERR_NETWORK, "cannot start the token request");
 }
 
 /* Call cb with the expiry time of each account's cached token. */

@@ -187,3 +187,13 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+/*
+ * Whether the nth failure in a row is logged: the first, then at powers
+ * of two, so a failure that lasts is seen without filling the log.
+ */
+int
+log_repeat_due(unsigned n)
+{
+	return (n & (n - 1)) == 0;
+}

@@ -181,6 +181,57 @@ sign_req_parse_url(
 	return 0;
 }
 
+/* Set the path (wire form, percent-encoded; at least "/"). */
+void
+sign_req_set_path(struct sign_req *req, const char *path)
+{
+	free(req->path);
+	req->path = xstrdup(path != NULL && *path != '\0' ? path : "/");
+}
+
+/*
+ * Put a path-only request under a base URL: scheme and host from it, and
+ * its path (if not "/") before the request's, without a doubled slash.
+ */
+int
+sign_req_set_base(struct sign_req *req, const char *base, char **cause)
+{
+	struct sign_req *b = sign_req_new();
+	size_t n;
+	char *path;
+
+	if (base == NULL) {
+		*cause = xstrdup("no endpoint");
+		sign_req_free(b);
+		return -1;
+	}
+	if (sign_req_parse_url(b, "GET", base, cause) == -1) {
+		sign_req_free(b);
+		return -1;
+	}
+	if (b->scheme == NULL || b->nquery > 0) {
+		*cause = xasprintf("%s: not a base URL", base);
+		sign_req_free(b);
+		return -1;
+	}
+	free(req->scheme);
+	req->scheme = b->scheme;
+	b->scheme = NULL;
+	free(req->host);
+	req->host = b->host;
+	b->host = NULL;
+	n = strlen(b->path);
+	while (n > 0 && b->path[n - 1] == '/')
+		n--;
+	if (n > 0) {
+		path = xasprintf("%.*s%s", (int)n, b->path, req->path);
+		free(req->path);
+		req->path = path;
+	}
+	sign_req_free(b);
+	return 0;
+}
+
 /* Set the host ("h" or "h:port"); NULL for none. */
 void
 sign_req_set_host(struct sign_req *req, const char *host)

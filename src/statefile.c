@@ -274,7 +274,7 @@ statefile_result(struct statefile *sf, int ok, const char *why)
 		log_warnx("cannot save the task table to %s (%s); the "
 			  "previous one is kept, retrying",
 		    sf->path, why);
-	else if ((n & (n - 1)) == 0)
+	else if (log_repeat_due(n))
 		log_warnx("still cannot save the task table to %s (%s), %u "
 			  "tries in a row",
 		    sf->path, why, n);

@@ -11,14 +11,14 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "credentials.h"
+#include "auth.h"
+#include "apierr.h"
 #include "http.h"
 #include "iam.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "provider.h"
-#include "provider_impl.h"
 #include "ratelimit.h"
 #include "sched.h"
 #include "sign.h"
@@ -47,7 +47,7 @@ struct watch {
 	const struct provider *prov;
 	const struct watch_env *env; /* borrowed */
 	struct sched_job *job;
-	struct http_xfer *xfer;
+	void *call; /* the request in flight (auth_send or env->send) */
 	enum watch_phase phase;
 	struct provider_cursor cursor;
 	struct task_list tasks; /* this poll's listing */
@@ -62,16 +62,11 @@ struct watch {
 	struct watch_stats stats;
 	struct timer *gate_timer; /* waiting for the account's gate */
 	void (*gate_resume)(struct watch *);
-	/* Authentication: the request being sent, kept for one retry. */
-	struct sign_req *sreq;
-	http_cb send_cb;
-	struct iam_wait *iam_wait;         /* waiting for an IAM token */
-	uint64_t token_gen;                /* the token sreq carries */
-	int auth_retried;                  /* 401 APIG.0301 retried once */
-	unsigned lookup_failures;          /* inconclusive lookups in a row */
-	int send_failed;                   /* failed before sending: */
-	enum provider_errclass send_class; /* ... with this class */
-	int send_local; /* ... because a secret could not be used here */
+	struct auth auth; /* what auth_send uses (no env->send hook) */
+	/* The account; a reload points it at the new config's one. */
+	const struct config_account *acct;
+	struct iam_wait *iam_wait; /* waiting for the first IAM token */
+	unsigned lookup_failures;  /* inconclusive lookups in a row */
 	int fail_local; /* the failure being reported is such a one */
 	struct config_account acct_view; /* account + learned project */
 	int fresh;           /* this poll lists a scope without a baseline */
@@ -80,12 +75,12 @@ struct watch {
 };
 
 static void watch_run_cb(struct sched_job *, void *);
-static void watch_list_cb(const struct http_response *, void *);
-static void watch_lookup_cb(const struct http_response *, void *);
+static void watch_list_cb(const struct auth_answer *, void *);
+static void watch_lookup_cb(const struct auth_answer *, void *);
 static void watch_lookup_next(struct watch *);
 static void watch_list_next(struct watch *);
 static void watch_fail(
-    struct watch *, enum provider_errclass, const char *, int64_t);
+    struct watch *, enum apierr_class, const char *, int64_t);
 static void watch_gate_cb(void *);
 static void watch_baselined(struct watch *, int);
 
@@ -99,10 +94,33 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	w->conf = conf;
 	w->env = env;
 	w->prov = provider_find(conf->api);
+	w->acct = conf->account;
+	w->auth.base = env->base;
+	w->auth.http = env->http;
+	w->auth.iam = env->iam;
+	w->auth.creds = env->creds;
 	w->gate_timer = timer_new(env->base, watch_gate_cb, w);
 	w->job = sched_add(
 	    env->sched, conf->interval_ms, first_delay_ms, watch_run_cb, w);
 	return w;
+}
+
+/* Cancel the request or the token wait in flight (callbacks ignore it). */
+static void
+watch_cancel(struct watch *w)
+{
+	void *call = w->call;
+
+	w->call = NULL;
+	if (call != NULL) {
+		if (w->env->send != NULL)
+			w->env->cancel(call);
+		else
+			auth_cancel(call);
+	}
+	if (w->iam_wait != NULL)
+		iam_cancel(w->iam_wait);
+	w->iam_wait = NULL;
 }
 
 /* Cancel any poll in flight and free the watch; NULL is a no-op. */
@@ -111,11 +129,7 @@ watch_free(struct watch *w)
 {
 	if (w == NULL)
 		return;
-	if (w->xfer != NULL)
-		http_cancel(w->xfer);
-	if (w->iam_wait != NULL)
-		iam_cancel(w->iam_wait);
-	sign_req_free(w->sreq);
+	watch_cancel(w);
 	timer_free(w->gate_timer);
 	sched_remove(w->job);
 	task_list_clear(&w->tasks);
@@ -127,16 +141,9 @@ watch_free(struct watch *w)
 static void
 watch_abort_poll(struct watch *w)
 {
-	if (w->xfer != NULL)
-		http_cancel(w->xfer);
-	w->xfer = NULL;
-	if (w->iam_wait != NULL)
-		iam_cancel(w->iam_wait);
-	w->iam_wait = NULL;
+	watch_cancel(w);
 	timer_del(w->gate_timer);
 	w->gate_resume = NULL;
-	sign_req_free(w->sreq);
-	w->sreq = NULL;
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
 	w->phase = WATCH_IDLE;
@@ -189,6 +196,7 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 	provider_scope_keys_free(ok, nok);
 	provider_scope_keys_free(nk, nnk);
 	w->conf = conf;
+	w->acct = conf->account;
 	if (w->job != NULL)
 		sched_set_interval(w->job, conf->interval_ms);
 }
@@ -474,23 +482,13 @@ watch_gate(struct watch *w, void (*resume)(struct watch *))
 }
 
 /*
- * Whether the nth repeat of a failure is logged: the first, then at powers
- * of two; the others go to debug.
- */
-static int
-watch_log_due(unsigned n)
-{
-	return (n & (n - 1)) == 0;
-}
-
-/*
  * Stop the whole account after an answer that says so: throttling (for
  * Retry-After, or the watch's backoff) and authentication failures (five
  * minutes: Huawei locks an AK/SK after five bad signatures).
  */
 static void
-watch_pause_account(struct watch *w, enum provider_errclass class,
-    const char *msg, int64_t retry_after_ms)
+watch_pause_account(struct watch *w, enum apierr_class class, const char *msg,
+    int64_t retry_after_ms)
 {
 	struct ratelimit *rl = watch_ratelimit(w);
 	uint64_t ms;
@@ -498,7 +496,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 
 	if (rl == NULL || w->env->once_done != NULL)
 		return;
-	if (class == PROVIDER_ERR_AUTH) {
+	if (class == APIERR_AUTH) {
 		if (ratelimit_paused_for(rl, monotime_ms()) == 0)
 			log_warnx("account %s: authentication failed (%s); no "
 				  "request for 5 minutes",
@@ -507,7 +505,7 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 		ratelimit_pause(rl, monotime_ms() + WATCH_AUTH_PAUSE_MS,
 		    RATELIMIT_PAUSE_AUTH, why);
 		free(why);
-	} else if (class == PROVIDER_ERR_THROTTLED) {
+	} else if (class == APIERR_THROTTLED) {
 		ms = retry_after_ms > 0 ? (uint64_t)retry_after_ms
 					: sched_backoff_ms(w->conf->interval_ms,
 					      w->stats.consecutive_failures);
@@ -526,225 +524,48 @@ watch_pause_account(struct watch *w, enum provider_errclass class,
 }
 
 /*
- * A request failed before it was sent (no credentials, no token): hand
- * the callback a transfer error whose class watch_check_response takes
- * from send_class.  May run from within watch_send.
+ * Send one request through the environment's hook, or auth_send over
+ * http; the callback fires exactly once, never from within this call.
  */
 static void
-watch_send_error(struct watch *w, enum provider_errclass class, const char *msg)
+watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb)
 {
-	struct http_response resp;
+	struct auth_opts opts;
+	char *who = xasprintf("watch %s", w->conf->name);
 
-	memset(&resp, 0, sizeof(resp));
-	resp.error = HTTP_EPROTO;
-	resp.errmsg = msg;
-	resp.body = "";
-	resp.retry_after_ms = -1;
-	w->send_failed = 1;
-	w->send_class = class;
-	w->send_cb(&resp, w);
+	memset(&opts, 0, sizeof(opts));
+	opts.who = who;
+	opts.service = config_api_service(w->conf->api);
+	opts.timeout_ms = w->conf->timeout_ms;
+	opts.max_body_bytes = w->env->max_response_bytes;
+	opts.absent_status = w->prov->absent_status;
+	opts.any_status = any_status;
+	if (w->env->send != NULL)
+		w->call =
+		    w->env->send(w->env->send_arg, &w->acct, req, &opts, cb, w);
+	else
+		w->call = auth_send(&w->auth, &w->acct, req, &opts, cb, w);
+	free(who);
 }
 
 /*
- * A secret of the account could not be used here (unreadable, mode too
- * open, no store, signing failed): nothing reached the cloud, so this is
- * a local configuration error that never pauses the account.
- */
-static void
-watch_send_local_error(struct watch *w, const char *msg)
-{
-	char *m = xasprintf("local secret error, nothing sent: %s", msg);
-
-	w->send_local = 1;
-	watch_send_error(w, PROVIDER_ERR_AUTH, m);
-	free(m);
-}
-
-/* Send the signed request w->sreq; -1 if the transfer cannot start. */
-static int
-watch_submit(struct watch *w)
-{
-	struct http_request req;
-	char *url, **lines;
-
-	url = sign_req_url(w->sreq);
-	lines = sign_req_header_lines(w->sreq);
-	memset(&req, 0, sizeof(req));
-	req.method = w->sreq->method;
-	req.url = url;
-	req.headers = (const char **)lines;
-	req.body = w->sreq->body;
-	req.body_len = w->sreq->body_len;
-	req.timeout_ms = w->conf->timeout_ms;
-	req.max_body_bytes = w->env->max_response_bytes;
-	req.allow_http = strncmp(url, "http://", 7) == 0;
-	req.ca_file = w->conf->account->tls_ca_file;
-	w->xfer = http_submit(w->env->http, &req, w->send_cb, w);
-	free(url);
-	sign_lines_free(lines);
-	w->stats.requests++;
-	return w->xfer != NULL ? 0 : -1;
-}
-
-/* An IAM token arrived (or not) for the request waiting in w->sreq. */
-static void
-watch_token_cb(const struct iam_result *res, void *arg)
-{
-	struct watch *w = arg;
-
-	w->iam_wait = NULL;
-	if (res->cancelled)
-		return;
-	if (!res->ok) {
-		if (res->local)
-			watch_send_local_error(w, res->errmsg);
-		else
-			watch_send_error(w, res->errclass, res->errmsg);
-		return;
-	}
-	w->token_gen = res->generation;
-	sign_req_add_header(w->sreq, "X-Auth-Token", res->token);
-	if (watch_submit(w) == -1)
-		watch_send_error(
-		    w, PROVIDER_ERR_NETWORK, "cannot start request");
-}
-
-/*
- * Authenticate w->sreq by the account's method and send it: signed at
- * once (AK/SK, Alibaba V2/V3, with a fresh nonce every time), or after the
- * IAM token arrives.  Failures reach the callback.
- */
-static void
-watch_dispatch(struct watch *w)
-{
-	const struct config_account *a = w->conf->account;
-	const char *key, *secret;
-	char nonce[SIGN_NONCE_LEN + 1], *cause = NULL;
-	int64_t now_s = monotime_wall_ms() / 1000;
-	int rc = 0;
-
-	switch (a->auth_method) {
-	case CONFIG_AUTH_NONE:
-		break;
-	case CONFIG_AUTH_TOKEN:
-		if (w->env->iam == NULL) {
-			watch_send_error(w, PROVIDER_ERR_AUTH, "no IAM client");
-			return;
-		}
-		w->iam_wait = iam_token(w->env->iam, a, watch_token_cb, w);
-		return;
-	case CONFIG_AUTH_AKSK:
-	case CONFIG_AUTH_V2:
-	case CONFIG_AUTH_V3:
-		if (w->env->creds == NULL) {
-			watch_send_local_error(w, "no credential store");
-			return;
-		}
-		if (credentials_cache_pair(
-			w->env->creds, a, &key, &secret, &cause) == -1) {
-			watch_send_local_error(w, cause);
-			free(cause);
-			return;
-		}
-		if (a->auth_method == CONFIG_AUTH_AKSK) {
-			if (!util_empty(a->project_id))
-				sign_req_add_header(
-				    w->sreq, "X-Project-Id", a->project_id);
-			rc = sign_huawei(w->sreq, key, secret, now_s, NULL);
-		} else {
-			sign_nonce(nonce);
-			rc = a->auth_method == CONFIG_AUTH_V2
-			    ? sign_alibaba_v2(
-				  w->sreq, key, secret, now_s, nonce, NULL)
-			    : sign_alibaba_v3(
-				  w->sreq, key, secret, now_s, nonce, NULL);
-		}
-		break;
-	}
-	if (rc == -1) {
-		watch_send_local_error(w, "cannot sign request");
-		return;
-	}
-	if (watch_submit(w) == -1)
-		watch_send_error(
-		    w, PROVIDER_ERR_NETWORK, "cannot start request");
-}
-
-/*
- * Send one provider request; the callback fires exactly once, possibly
- * from within this call when the request cannot be authenticated.  -1
- * (logged by the caller) only if the description is unusable.
+ * Put a provider's request under the account's endpoint; -1 (logged, req
+ * freed) if the endpoint is unusable.
  */
 static int
-watch_send(struct watch *w, struct provider_req *preq, http_cb cb)
+watch_endpoint(struct watch *w, struct sign_req *req)
 {
-	struct sign_req *sreq;
-	const char *colon, *v;
-	char *base, *url, *name, *cause = NULL;
-	size_t i;
+	char *base, *cause = NULL;
+	int rc;
 
-	base = config_endpoint(w->conf->account, preq->service);
-	url = xasprintf("%s%s", base, preq->path_query);
-	free(base);
-	sreq = sign_req_new();
-	if (sign_req_parse_url(sreq, preq->method, url, &cause) == -1) {
+	base = config_endpoint(w->acct, config_api_service(w->conf->api));
+	if ((rc = sign_req_set_base(req, base, &cause)) == -1) {
 		log_warnx("watch %s: %s", w->conf->name, cause);
 		free(cause);
-		free(url);
-		sign_req_free(sreq);
-		return -1;
+		sign_req_free(req);
 	}
-	free(url);
-	for (i = 0; i < PROVIDER_MAX_HEADERS && preq->headers[i] != NULL; i++) {
-		if ((colon = strchr(preq->headers[i], ':')) == NULL)
-			continue;
-		name = xstrndup(
-		    preq->headers[i], (size_t)(colon - preq->headers[i]));
-		for (v = colon + 1; *v == ' '; v++)
-			;
-		sign_req_add_header(sreq, name, v);
-		free(name);
-	}
-	sign_req_free(w->sreq);
-	w->sreq = sreq;
-	w->send_cb = cb;
-	w->send_failed = 0;
-	w->send_local = 0;
-	w->auth_retried = 0;
-	watch_dispatch(w);
-	return 0;
-}
-
-/*
- * A 401 APIG.0301 (or APIG.0307) to a token account means the token died
- * early: drop it, get a new one and send the request once more.  1 if the
- * retry is under way.
- */
-static int
-watch_auth_retry(struct watch *w, const struct http_response *resp)
-{
-	const struct config_account *a = w->conf->account;
-	char *code;
-	int retry;
-
-	if (a->auth_method != CONFIG_AUTH_TOKEN || w->auth_retried ||
-	    w->sreq == NULL || w->env->iam == NULL ||
-	    resp->error != HTTP_RESPONSE || resp->status != 401)
-		return 0;
-	code = provider_error_code(resp->body, resp->body_len);
-	retry = code != NULL &&
-	    (strcmp(code, "APIG.0301") == 0 || strcmp(code, "APIG.0307") == 0);
-	free(code);
-	if (!retry)
-		return 0;
-	log_info("watch %s: account %s: token refused; getting a new one and "
-		 "retrying once",
-	    w->conf->name, a->name);
-	w->auth_retried = 1;
-	iam_invalidate(w->env->iam, a->name, w->token_gen);
-	sign_req_del_header(w->sreq, "X-Auth-Token");
-	watch_dispatch(w);
-	return 1;
+	free(base);
+	return rc;
 }
 
 /*
@@ -770,60 +591,27 @@ static void
 watch_project_cb(const struct iam_result *res, void *arg)
 {
 	struct watch *w = arg;
+	struct apierr e;
 
 	w->iam_wait = NULL;
 	if (res->cancelled)
 		return;
 	if (!res->ok) {
-		if (res->local) {
-			char *m =
-			    xasprintf("local secret error, nothing sent: %s",
-				res->errmsg);
-
-			w->fail_local = 1;
-			watch_fail(w, res->errclass, m, -1);
-			free(m);
-		} else
-			watch_fail(w, res->errclass, res->errmsg, -1);
+		if (res->local)
+			apierr_set_local(&e, res->errclass, res->errmsg);
+		else
+			apierr_set(&e, res->errclass, res->errmsg);
+		w->fail_local = e.local;
+		watch_fail(w, e.class, e.msg, -1);
+		apierr_clear(&e);
 		return;
 	}
 	if (util_empty(res->project_id)) {
-		watch_fail(w, PROVIDER_ERR_AUTH,
+		watch_fail(w, APIERR_AUTH,
 		    "the IAM token names no project; set project_id", -1);
 		return;
 	}
 	watch_list_next(w);
-}
-
-/*
- * Say "clock skew" when the server refused the request time: Alibaba
- * InvalidTimeStamp.Expired, Huawei "signature expired" (X-Sdk-Date more
- * than 15 minutes off).
- */
-static void
-watch_note_skew(char **msg)
-{
-	static const char *const marks[] = {
-		"InvalidTimeStamp",
-		"RequestTimeTooSkewed",
-		"signature expired",
-		"time stamp or date value is expired",
-		"RequestExpired",
-	};
-	char *s;
-	size_t i;
-
-	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (strcasestr(*msg, marks[i]) != NULL)
-			break;
-	}
-	if (i == sizeof(marks) / sizeof(marks[0]))
-		return;
-	s = xasprintf("clock skew: this host's clock is more than 15 minutes "
-		      "off the server's (check NTP): %s",
-	    *msg);
-	free(*msg);
-	*msg = s;
 }
 
 /* Finish a poll: tell the scheduler and, in --once mode, the caller. */
@@ -888,12 +676,37 @@ watch_succeed(struct watch *w)
 }
 
 /*
+ * Log the nth failed poll in a row: the watch_failed transition always,
+ * with its error; otherwise the first, then at powers of two.
+ */
+static void
+watch_fail_log(struct watch *w, enum apierr_class class, const char *msg,
+    unsigned n, int failing)
+{
+	if (failing)
+		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
+			  "%u failed poll%s",
+		    w->conf->name, apierr_class_name(class), msg, n,
+		    n == 1 ? "" : "s");
+	else if (n == 1)
+		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
+		    apierr_class_name(class), msg);
+	else if (log_repeat_due(n))
+		log_warnx("watch %s: still failing, %u polls in a row (%s): "
+			  "%s",
+		    w->conf->name, n, apierr_class_name(class), msg);
+	else
+		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
+		    apierr_class_name(class), msg);
+}
+
+/*
  * The poll failed.  Tasks read before the failure are applied as an
  * incomplete listing (changes reported, nothing vanishes).  The failure is
  * logged on the first occurrence and then only at powers of two.
  */
 static void
-watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
+watch_fail(struct watch *w, enum apierr_class class, const char *msg,
     int64_t retry_after_ms)
 {
 	struct watch_stats *st = &w->stats;
@@ -921,34 +734,19 @@ watch_fail(struct watch *w, enum provider_errclass class, const char *msg,
 			watch_baselined(w, 0);
 	}
 	st->polls_failed++;
-	watch_count_poll(w, provider_errclass_name(class));
+	watch_count_poll(w, apierr_class_name(class));
 	n = ++st->consecutive_failures;
 	if (n == 1)
 		w->streak_start_s = now_s;
 	snprintf(st->last_error, sizeof(st->last_error), "%s: %s",
-	    provider_errclass_name(class), msg);
-	failing = !st->failed &&
-	    (n >= w->conf->fail_after || class == PROVIDER_ERR_AUTH);
-	/* The watch_failed transition is always logged, with its error. */
-	if (failing)
-		log_warnx("watch %s: poll failed (%s): %s; watch_failed after "
-			  "%u failed poll%s",
-		    w->conf->name, provider_errclass_name(class), msg, n,
-		    n == 1 ? "" : "s");
-	else if (n == 1)
-		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
-		    provider_errclass_name(class), msg);
-	else if (watch_log_due(n))
-		log_warnx("watch %s: still failing, %u polls in a row (%s): "
-			  "%s",
-		    w->conf->name, n, provider_errclass_name(class), msg);
-	else
-		log_debug("watch %s: poll failed again (%s): %s", w->conf->name,
-		    provider_errclass_name(class), msg);
+	    apierr_class_name(class), msg);
+	failing =
+	    !st->failed && (n >= w->conf->fail_after || class == APIERR_AUTH);
+	watch_fail_log(w, class, msg, n, failing);
 	if (failing) {
 		st->failed = 1;
 		ev = watch_event(w, EVT_WATCH_FAILED, now_s);
-		ev->error_class = xstrdup(provider_errclass_name(class));
+		ev->error_class = xstrdup(apierr_class_name(class));
 		ev->error_msg = xstrdup(msg);
 		evt_finish(ev);
 		evt_list_add(&events, ev);
@@ -966,7 +764,7 @@ static void
 watch_list_next(struct watch *w)
 {
 	struct provider_ctx ctx;
-	struct provider_req preq;
+	struct sign_req *req;
 	char *cause = NULL;
 
 	if (watch_need_project(w))
@@ -974,16 +772,17 @@ watch_list_next(struct watch *w)
 	if (watch_gate(w, watch_list_next))
 		return;
 	watch_ctx(w, &ctx);
-	memset(&preq, 0, sizeof(preq));
-	if (w->prov->list_req(&ctx, &w->cursor, &preq, &cause) == -1) {
-		watch_fail(
-		    w, PROVIDER_ERR_PARSE, cause ? cause : "no request", -1);
+	req = sign_req_new();
+	if (w->prov->list_req(&ctx, &w->cursor, req, &cause) == -1) {
+		sign_req_free(req);
+		watch_fail(w, APIERR_PARSE, cause ? cause : "no request", -1);
 		free(cause);
 		return;
 	}
-	if (watch_send(w, &preq, watch_list_cb) == -1)
-		watch_fail(w, PROVIDER_ERR_NETWORK, "cannot start request", -1);
-	provider_req_clear(&preq);
+	if (watch_endpoint(w, req) == -1)
+		watch_fail(w, APIERR_NETWORK, "cannot start request", -1);
+	else
+		watch_send(w, req, 0, watch_list_cb);
 }
 
 /* The scheduler says it is this watch's turn: start a poll. */
@@ -1009,43 +808,6 @@ watch_run_cb(struct sched_job *job, void *arg)
 	w->poll_wall_ms = monotime_wall_ms();
 	w->poll_start_ms = monotime_ms();
 	watch_list_next(w);
-}
-
-/*
- * Map a transfer error to a class and message; 0 if the response is one
- * the provider should parse.
- */
-static int
-watch_check_response(struct watch *w, const struct http_response *resp,
-    enum provider_errclass *class, char **msg)
-{
-	if (w->send_failed) {
-		/* Never sent: no credentials or no token (watch_send_error). */
-		w->send_failed = 0;
-		w->fail_local = w->send_local;
-		w->send_local = 0;
-		*class = w->send_class;
-		*msg = xstrdup(resp->errmsg ? resp->errmsg : "not sent");
-		return -1;
-	}
-	if (resp->error != HTTP_RESPONSE) {
-		*class = provider_classify_transfer(resp->error == HTTP_ETOOBIG,
-		    resp->unresolved, w->conf->account,
-		    config_api_service(w->conf->api), resp->errmsg, msg);
-		return -1;
-	}
-	/* Not the API: never parsed, never read as "absent". */
-	if (provider_html_answer(resp->status,
-		http_response_header(resp, "Content-Type"), class, msg) == 0)
-		return -1;
-	if ((resp->status >= 200 && resp->status < 300) ||
-	    (w->prov->absent_status != 0 &&
-		resp->status == w->prov->absent_status))
-		return 0;
-	*class =
-	    provider_classify(resp->status, resp->body, resp->body_len, msg);
-	watch_note_skew(msg);
-	return -1;
 }
 
 /*
@@ -1170,24 +932,23 @@ watch_page_repeats(const struct watch *w, size_t scope, size_t before)
 		b->cluster_id ? b->cluster_id : "") == 0;
 }
 
-/* One listing page arrived. */
+/* One listing page arrived, or the reason it did not. */
 static void
-watch_list_cb(const struct http_response *resp, void *arg)
+watch_list_cb(const struct auth_answer *a, void *arg)
 {
 	struct watch *w = arg;
+	const struct http_response *resp = a->resp;
 	struct provider_ctx ctx;
-	enum provider_errclass class;
 	char *msg = NULL, *cause = NULL;
 	size_t before, scope;
 
-	w->xfer = NULL;
-	if (resp->error == HTTP_ECANCEL)
+	w->call = NULL;
+	w->stats.requests += a->requests;
+	if (a->cancelled)
 		return;
-	if (watch_auth_retry(w, resp))
-		return;
-	if (watch_check_response(w, resp, &class, &msg) == -1) {
-		watch_fail(w, class, msg, resp->retry_after_ms);
-		free(msg);
+	if (a->err != NULL) {
+		w->fail_local = a->err->local;
+		watch_fail(w, a->err->class, a->err->msg, resp->retry_after_ms);
 		return;
 	}
 	watch_ctx(w, &ctx);
@@ -1197,7 +958,7 @@ watch_list_cb(const struct http_response *resp, void *arg)
 		&w->tasks, &w->cursor, &cause) == -1) {
 		msg = xasprintf("page %u: %s", w->pages + 1,
 		    cause ? cause : "unusable response");
-		watch_fail(w, PROVIDER_ERR_PARSE, msg, -1);
+		watch_fail(w, APIERR_PARSE, msg, -1);
 		free(msg);
 		free(cause);
 		return;
@@ -1205,12 +966,12 @@ watch_list_cb(const struct http_response *resp, void *arg)
 	watch_scope_page(w, scope, before);
 	if (watch_page_repeats(w, scope, before)) {
 		/* A server whose total never comes would be asked forever. */
-		watch_fail(w, PROVIDER_ERR_PARSE,
+		watch_fail(w, APIERR_PARSE,
 		    "the same page came twice: listing never ends", -1);
 		return;
 	}
 	if (++w->pages >= WATCH_MAX_PAGES && !w->cursor.done) {
-		watch_fail(w, PROVIDER_ERR_PARSE, "listing never ends", -1);
+		watch_fail(w, APIERR_PARSE, "listing never ends", -1);
 		return;
 	}
 	w->page_start = before;
@@ -1238,7 +999,7 @@ static void
 watch_lookup_next(struct watch *w)
 {
 	struct provider_ctx ctx;
-	struct provider_req preq;
+	struct sign_req *req;
 	const struct task *t;
 	char *cause = NULL;
 
@@ -1261,8 +1022,9 @@ watch_lookup_next(struct watch *w)
 			break;
 		if (watch_gate(w, watch_lookup_next))
 			return;
-		memset(&preq, 0, sizeof(preq));
-		if (w->prov->lookup_req(&ctx, t, &preq, &cause) == -1) {
+		req = sign_req_new();
+		if (w->prov->lookup_req(&ctx, t, req, &cause) == -1) {
+			sign_req_free(req);
 			log_warnx("watch %s: task %s: no lookup: %s",
 			    w->conf->name, t->id, cause ? cause : "?");
 			free(cause);
@@ -1270,63 +1032,55 @@ watch_lookup_next(struct watch *w)
 			w->gone_next++;
 			continue;
 		}
-		if (watch_send(w, &preq, watch_lookup_cb) == -1) {
-			provider_req_clear(&preq);
+		if (watch_endpoint(w, req) == -1)
 			break;
-		}
-		provider_req_clear(&preq);
+		watch_send(w, req, 1, watch_lookup_cb);
 		return;
 	}
 	watch_succeed(w);
 }
 
+/* A lookup said nothing about the task: log it, rate-limited. */
+static void
+watch_lookup_unsure(
+    struct watch *w, const struct task *t, const char *what, const char *why)
+{
+	/* Inconclusive lookups repeat every poll: rate-limit their lines. */
+	log_at(log_repeat_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
+	    "watch %s: task %s left the listing; lookup %s: %s", w->conf->name,
+	    t->id, what, why != NULL ? why : "?");
+}
+
 /* The single-task lookup answered: vanished, still there, or unknown. */
 static void
-watch_lookup_cb(const struct http_response *resp, void *arg)
+watch_lookup_cb(const struct auth_answer *a, void *arg)
 {
 	struct watch *w = arg;
+	const struct http_response *resp = a->resp;
 	struct evt_list events = { NULL, 0, 0 };
 	struct taskstate_watch tw;
 	struct provider_ctx ctx;
 	const struct task *t;
 	struct task found_task;
-	enum provider_errclass class;
 	char *cause = NULL;
 	int found = 0;
 
-	w->xfer = NULL;
-	if (resp->error == HTTP_ECANCEL)
+	w->call = NULL;
+	w->stats.requests += a->requests;
+	if (a->cancelled)
 		return;
-	if (watch_auth_retry(w, resp))
-		return;
-	w->send_failed = 0;
 	t = &w->gone.v[w->gone_next++];
 	watch_ctx(w, &ctx);
 	watch_ts_info(w, &tw);
 	task_init(&found_task);
-	/* Inconclusive lookups repeat every poll: rate-limit their lines. */
 	if (resp->error != HTTP_RESPONSE)
-		log_at(
-		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
-		    "watch %s: task %s left the listing; lookup failed: %s",
-		    w->conf->name, t->id, resp->errmsg ? resp->errmsg : "?");
-	else if (provider_html_answer(resp->status,
-		     http_response_header(resp, "Content-Type"), &class,
-		     &cause) == 0) {
+		watch_lookup_unsure(w, t, "failed", resp->errmsg);
+	else if (a->err != NULL)
 		/* A proxy's page says nothing about the task. */
-		log_at(
-		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
-		    "watch %s: task %s left the listing; lookup "
-		    "inconclusive: %s",
-		    w->conf->name, t->id, cause);
-		free(cause);
-	} else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
-		       resp->body_len, &found, &found_task, &cause) == -1) {
-		log_at(
-		    watch_log_due(++w->lookup_failures) ? LOG_INFO : LOG_DEBUG,
-		    "watch %s: task %s left the listing; lookup "
-		    "inconclusive: %s",
-		    w->conf->name, t->id, cause ? cause : "?");
+		watch_lookup_unsure(w, t, "inconclusive", a->err->msg);
+	else if (w->prov->lookup_parse(&ctx, resp->status, resp->body,
+		     resp->body_len, &found, &found_task, &cause) == -1) {
+		watch_lookup_unsure(w, t, "inconclusive", cause);
 		free(cause);
 	} else if (found) {
 		w->lookup_failures = 0;

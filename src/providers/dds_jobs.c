@@ -37,47 +37,40 @@ static const struct provider_job_fields dds_jobs_list_fields = {
 	.mapped = dds_jobs_list_mapped,
 };
 
-/* Append "key=" and the percent-encoded time; -1 past the cap. */
-static int
-dds_jobs_add_time(struct buf *b, const char *key, int64_t secs)
+/* Add the query parameter key with a time in the API's format. */
+static void
+dds_jobs_add_time(struct sign_req *req, const char *key, int64_t secs)
 {
 	char tbuf[UTIL_RFC3339_LEN];
 
 	util_format_time_hhmm(secs, tbuf);
-	if (buf_puts(b, key) == -1 || buf_putc(b, '=') == -1)
-		return -1;
-	return util_urlencode(b, tbuf);
+	sign_req_add_query(req, key, tbuf);
 }
 
 /* Describe the listing request for the cursor's page. */
 static int
 dds_jobs_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
+    const struct provider_cursor *cursor, struct sign_req *req, char **cause)
 {
 	struct buf b;
 	int64_t now_s, start_s, lookback_ms = 0;
 
 	if (provider_project_path(ctx, "dds.jobs", "v3.1", &b, cause) == -1)
 		return -1;
-	if (ctx->watch != NULL)
-		lookback_ms = (int64_t)ctx->watch->lookback_ms;
-	now_s = ctx->now_ms / 1000;
-	start_s = (ctx->now_ms - lookback_ms) / 1000;
-	if (buf_puts(&b, "/jobs?") == -1 ||
-	    dds_jobs_add_time(&b, "start_time", start_s) == -1 ||
-	    dds_jobs_add_time(&b, "&end_time", now_s) == -1 ||
-	    buf_printf(&b, "&offset=%llu&limit=%d",
-		(unsigned long long)cursor->offset, DDS_JOBS_LIMIT) == -1) {
+	if (buf_puts(&b, "/jobs") == -1) {
 		buf_free(&b);
 		*cause = xstrdup("dds.jobs: request path too long");
 		return -1;
 	}
-	memset(req, 0, sizeof(*req));
-	req->service = "dds";
-	req->method = "GET";
-	req->path_query = buf_release(&b);
-	req->headers[0] = "Accept: application/json";
+	provider_req_get(req, &b);
+	if (ctx->watch != NULL)
+		lookback_ms = (int64_t)ctx->watch->lookback_ms;
+	now_s = ctx->now_ms / 1000;
+	start_s = (ctx->now_ms - lookback_ms) / 1000;
+	dds_jobs_add_time(req, "start_time", start_s);
+	dds_jobs_add_time(req, "end_time", now_s);
+	provider_req_add_uint(req, "offset", cursor->offset);
+	provider_req_add_uint(req, "limit", DDS_JOBS_LIMIT);
 	return 0;
 }
 
@@ -139,9 +132,9 @@ dds_jobs_list_parse(const struct provider_ctx *ctx, long status,
 /* Describe the single-job lookup for t. */
 static int
 dds_jobs_lookup_req(const struct provider_ctx *ctx, const struct task *t,
-    struct provider_req *req, char **cause)
+    struct sign_req *req, char **cause)
 {
-	return provider_job_lookup_req(ctx, t, "dds", "dds.jobs", req, cause);
+	return provider_job_lookup_req(ctx, t, "dds.jobs", req, cause);
 }
 
 /* Parse a lookup answer: the shared Huawei single-job shape. */

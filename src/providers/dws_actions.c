@@ -99,8 +99,7 @@ dws_actions_scope_key(const struct config_watch *w, size_t i, char **key)
 /* Describe the request for the cursor's cluster and action. */
 static int
 dws_actions_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
+    const struct provider_cursor *cursor, struct sign_req *req, char **cause)
 {
 	struct dws_actions_where where;
 	struct buf b;
@@ -117,12 +116,8 @@ dws_actions_list_req(const struct provider_ctx *ctx,
 		*cause = xstrdup("dws.actions: request path too long");
 		return -1;
 	}
-	memset(req, 0, sizeof(*req));
-	req->service = "dws";
-	req->method = "GET";
-	req->path_query = buf_release(&b);
-	req->headers[0] = "Accept: application/json";
-	req->headers[1] = "X-Language: en-us";
+	provider_req_get(req, &b);
+	sign_req_add_header(req, "X-Language", "en-us");
 	return 0;
 }
 

@@ -38,8 +38,7 @@ dws_logical_clusters(const struct provider_ctx *ctx)
 /* Describe the listing request for the cursor's cluster and page. */
 static int
 dws_logical_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
+    const struct provider_cursor *cursor, struct sign_req *req, char **cause)
 {
 	const struct config_strlist *cl;
 	struct buf b;
@@ -59,18 +58,15 @@ dws_logical_list_req(const struct provider_ctx *ctx,
 		return -1;
 	if (buf_puts(&b, "/clusters/") == -1 ||
 	    util_urlencode(&b, cl->v[cursor->scope]) == -1 ||
-	    buf_printf(&b, "/logical-clusters/tasks?offset=%llu&limit=%d",
-		(unsigned long long)cursor->offset, DWS_LOGICAL_LIMIT) == -1) {
+	    buf_puts(&b, "/logical-clusters/tasks") == -1) {
 		buf_free(&b);
 		*cause = xstrdup("dws.logical_tasks: request path too long");
 		return -1;
 	}
-	memset(req, 0, sizeof(*req));
-	req->service = "dws";
-	req->method = "GET";
-	req->path_query = buf_release(&b);
-	req->headers[0] = "Accept: application/json";
-	req->headers[1] = "X-Language: en-us";
+	provider_req_get(req, &b);
+	sign_req_add_header(req, "X-Language", "en-us");
+	provider_req_add_uint(req, "offset", cursor->offset);
+	provider_req_add_uint(req, "limit", DWS_LOGICAL_LIMIT);
 	return 0;
 }
 

@@ -22,7 +22,6 @@
 
 #define EHPC_TASKS_PAGE_SIZE 50 /* the API's maximum */
 #define EHPC_TASKS_MAX_PAGE 999 /* the API's highest PageNumber */
-#define EHPC_TASKS_QUERY "/?Action=ListTasks&Version=2018-04-12&Format=JSON"
 
 static const char *const ehpc_tasks_mapped[] = { "TaskId", "TaskType",
 	"ClusterId", "Status", NULL };
@@ -38,10 +37,10 @@ struct ehpc_tasks_list {
 	size_t n;
 };
 
-/* Start the query: action, version, format, region and cluster. */
+/* Start the request: action, version, format, region and cluster. */
 static int
 ehpc_tasks_query(const struct provider_ctx *ctx, const char *cluster,
-    struct buf *b, char **cause)
+    struct sign_req *req, char **cause)
 {
 	const char *region = NULL;
 
@@ -51,52 +50,30 @@ ehpc_tasks_query(const struct provider_ctx *ctx, const char *cluster,
 		*cause = xstrdup("ehpc.tasks: the account has no region");
 		return -1;
 	}
-	buf_init(b, PROVIDER_PATH_MAX);
-	if (buf_puts(b, EHPC_TASKS_QUERY "&RegionId=") == -1 ||
-	    util_urlencode(b, region) == -1 ||
-	    buf_puts(b, "&ClusterId=") == -1 ||
-	    util_urlencode(b, cluster) == -1) {
-		buf_free(b);
-		*cause = xstrdup("ehpc.tasks: request path too long");
-		return -1;
-	}
+	sign_req_add_header(req, "Accept", "application/json");
+	sign_req_add_query(req, "Action", "ListTasks");
+	sign_req_add_query(req, "Version", "2018-04-12");
+	sign_req_add_query(req, "Format", "JSON");
+	sign_req_add_query(req, "RegionId", region);
+	sign_req_add_query(req, "ClusterId", cluster);
 	return 0;
-}
-
-/* Finish a request description from a built query. */
-static void
-ehpc_tasks_req(struct buf *b, struct provider_req *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->service = "ehpc";
-	req->method = "GET";
-	req->path_query = buf_release(b);
-	req->headers[0] = "Accept: application/json";
 }
 
 /* Describe the listing request for the cursor's cluster and page. */
 static int
 ehpc_tasks_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
+    const struct provider_cursor *cursor, struct sign_req *req, char **cause)
 {
-	struct buf b;
-
 	if (ctx->watch == NULL || cursor->scope >= ctx->watch->clusters.n) {
 		*cause = xstrdup("ehpc.tasks: listing past its clusters");
 		return -1;
 	}
 	if (ehpc_tasks_query(
-		ctx, ctx->watch->clusters.v[cursor->scope], &b, cause) == -1)
+		ctx, ctx->watch->clusters.v[cursor->scope], req, cause) == -1)
 		return -1;
-	if (buf_printf(&b, "&Archived=true&PageNumber=%llu&PageSize=%d",
-		(unsigned long long)cursor->offset + 1,
-		EHPC_TASKS_PAGE_SIZE) == -1) {
-		buf_free(&b);
-		*cause = xstrdup("ehpc.tasks: request path too long");
-		return -1;
-	}
-	ehpc_tasks_req(&b, req);
+	sign_req_add_query(req, "Archived", "true");
+	provider_req_add_uint(req, "PageNumber", cursor->offset + 1);
+	provider_req_add_uint(req, "PageSize", EHPC_TASKS_PAGE_SIZE);
 	return 0;
 }
 
@@ -399,23 +376,16 @@ ehpc_tasks_list_parse(const struct provider_ctx *ctx, long status,
 /* Describe the lookup: ListTasks for the task's cluster and TaskId. */
 static int
 ehpc_tasks_lookup_req(const struct provider_ctx *ctx, const struct task *t,
-    struct provider_req *req, char **cause)
+    struct sign_req *req, char **cause)
 {
-	struct buf b;
-
 	if (util_empty(t->id) || util_empty(t->cluster_id)) {
 		*cause = xstrdup(
 		    "ehpc.tasks: lookup of a task without an id or cluster");
 		return -1;
 	}
-	if (ehpc_tasks_query(ctx, t->cluster_id, &b, cause) == -1)
+	if (ehpc_tasks_query(ctx, t->cluster_id, req, cause) == -1)
 		return -1;
-	if (buf_puts(&b, "&TaskId=") == -1 || util_urlencode(&b, t->id) == -1) {
-		buf_free(&b);
-		*cause = xstrdup("ehpc.tasks: request path too long");
-		return -1;
-	}
-	ehpc_tasks_req(&b, req);
+	sign_req_add_query(req, "TaskId", t->id);
 	return 0;
 }
 

@@ -46,33 +46,28 @@ static const struct provider_job_fields gaussdb_tasks_fields = {
 /* Describe the listing request for the cursor's page. */
 static int
 gaussdb_tasks_list_req(const struct provider_ctx *ctx,
-    const struct provider_cursor *cursor, struct provider_req *req,
-    char **cause)
+    const struct provider_cursor *cursor, struct sign_req *req, char **cause)
 {
 	struct buf b;
 	int64_t start_ms, lookback_ms = 0;
 
 	if (provider_project_path(ctx, "gaussdb.tasks", "v3", &b, cause) == -1)
 		return -1;
+	if (buf_puts(&b, "/tasks") == -1) {
+		buf_free(&b);
+		*cause = xstrdup("gaussdb.tasks: request path too long");
+		return -1;
+	}
+	provider_req_get(req, &b);
 	if (ctx->watch != NULL)
 		lookback_ms = (int64_t)ctx->watch->lookback_ms;
 	start_ms = ctx->now_ms - lookback_ms;
 	if (start_ms < 0)
 		start_ms = 0;
-	if (buf_printf(&b,
-		"/tasks?start_time=%lld&end_time=%lld&offset=%llu&limit=%d",
-		(long long)start_ms, (long long)ctx->now_ms,
-		(unsigned long long)cursor->offset,
-		GAUSSDB_TASKS_LIMIT) == -1) {
-		buf_free(&b);
-		*cause = xstrdup("gaussdb.tasks: request path too long");
-		return -1;
-	}
-	memset(req, 0, sizeof(*req));
-	req->service = "gaussdb";
-	req->method = "GET";
-	req->path_query = buf_release(&b);
-	req->headers[0] = "Accept: application/json";
+	provider_req_add_uint(req, "start_time", (uint64_t)start_ms);
+	provider_req_add_uint(req, "end_time", (uint64_t)ctx->now_ms);
+	provider_req_add_uint(req, "offset", cursor->offset);
+	provider_req_add_uint(req, "limit", GAUSSDB_TASKS_LIMIT);
 	return 0;
 }
 
@@ -134,10 +129,9 @@ gaussdb_tasks_list_parse(const struct provider_ctx *ctx, long status,
 /* Describe the single-job lookup for t. */
 static int
 gaussdb_tasks_lookup_req(const struct provider_ctx *ctx, const struct task *t,
-    struct provider_req *req, char **cause)
+    struct sign_req *req, char **cause)
 {
-	return provider_job_lookup_req(
-	    ctx, t, "gaussdb", "gaussdb.tasks", req, cause);
+	return provider_job_lookup_req(ctx, t, "gaussdb.tasks", req, cause);
 }
 
 /* Parse a lookup answer: the shared Huawei single-job shape. */

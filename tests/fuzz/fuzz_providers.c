@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apierr.h"
 #include "config.h"
 #include "provider.h"
 #include "task.h"
@@ -76,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(cause);
 		task_clear(&t);
 	}
-	provider_classify(status, (const char *)data + 1, size - 1, &msg);
+	apierr_classify(status, (const char *)data + 1, size - 1, &msg);
 	free(msg);
 	return 0;
 }

@@ -407,11 +407,12 @@ static void
 test_assert_list_req(
     struct testlib_env *env, struct provider_cursor *cur, uint64_t offset)
 {
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL, want[256];
 
 	memset(&req, 0xa5, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, cur, &req, &cause), 0);
 	snprintf(want, sizeof(want),
 	    "/v3.1/0123456789abcdef/jobs?"
 	    "start_time=2025-05-12T09%%3A00%%3A00%%2B0000&"
@@ -420,7 +421,7 @@ test_assert_list_req(
 	assert_string_equal(req.path_query, want);
 	assert_string_equal(req.service, "dds");
 	assert_string_equal(req.method, "GET");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 }
 
 /* Three pages: offsets 0, 100, 200, done after the last. */
@@ -521,38 +522,42 @@ test_list_req(void **state)
 {
 	struct testlib_env *env = *state;
 	struct provider_cursor cur;
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&cur, 0, sizeof(cur));
 	test_assert_list_req(env, &cur, 0);
 
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), 0);
 	assert_string_equal(req.headers[0], "Accept: application/json");
 	assert_null(req.headers[1]);
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	/* a 1h lookback with a now that is not on a second */
 	env->watch.lookback_ms = 3600 * 1000;
 	env->ctx.now_ms = TEST_NOW_MS + 999;
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), 0);
 	assert_string_equal(req.path_query,
 	    "/v3.1/0123456789abcdef/jobs?"
 	    "start_time=2025-05-19T08%3A00%3A00%2B0000&"
 	    "end_time=2025-05-19T09%3A00%3A00%2B0000&offset=0&limit=100");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 	env->watch.lookback_ms = TEST_7D_MS;
 	env->ctx.now_ms = TEST_NOW_MS;
 
 	/* the project id cannot break out of the path */
 	env->acct.project_id = "a/b?c";
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), 0);
 	assert_memory_equal(req.path_query, "/v3.1/a%2Fb%3Fc/jobs?", 21);
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	env->acct.project_id = NULL;
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "project_id"));
 	free(cause);
@@ -564,29 +569,32 @@ static void
 test_lookup_req(void **state)
 {
 	struct testlib_env *env = *state;
-	struct provider_req req;
+	struct testlib_req req;
 	struct task t;
 	char *cause = NULL;
 
 	task_init(&t);
 	t.id = "2f406db7-bdc4-402f-9dc4-2c1b094a5f93";
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), 0);
 	assert_string_equal(req.path_query,
 	    "/v3/0123456789abcdef/jobs?"
 	    "id=2f406db7-bdc4-402f-9dc4-2c1b094a5f93");
 	assert_string_equal(req.method, "GET");
 	assert_string_equal(req.service, "dds");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	t.id = "a b&c=d";
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), 0);
 	assert_string_equal(
 	    req.path_query, "/v3/0123456789abcdef/jobs?id=a%20b%26c%3Dd");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	t.id = NULL;
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
 }
 

@@ -268,11 +268,11 @@ static void
 test_assert_req(
     struct testlib_env *env, struct provider_cursor *cur, const char *want)
 {
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&req, 0xa5, sizeof(req));
-	if (env->p->list_req(&env->ctx, cur, &req, &cause) != 0)
+	if (testlib_list_req(env->p, &env->ctx, cur, &req, &cause) != 0)
 		fail_msg("list_req: %s", cause ? cause : "?");
 	assert_string_equal(req.path_query, want);
 	assert_string_equal(req.service, "dws");
@@ -280,7 +280,7 @@ test_assert_req(
 	assert_string_equal(req.headers[0], "Accept: application/json");
 	assert_string_equal(req.headers[1], "X-Language: en-us");
 	assert_null(req.headers[2]);
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 }
 
 /* Two clusters: 120 tasks over pages 0, 1, 2, then an empty cluster. */
@@ -409,7 +409,7 @@ test_list_req(void **state)
 	static char *odd[] = { "c 1/x?y" };
 	struct testlib_env *env = *state;
 	struct provider_cursor cur;
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&cur, 0, sizeof(cur));
@@ -421,16 +421,19 @@ test_list_req(void **state)
 	env->watch.clusters.v = test_clusters1;
 	env->acct.project_id = NULL;
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	assert_non_null(strstr(cause, "project_id"));
 	free(cause);
 	env->acct.project_id = "proj";
 	env->watch.clusters.n = 0;
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	free(cause);
 	env->watch.clusters.n = 1;
 	cur.scope = 1;
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	free(cause);
 }
 

@@ -356,18 +356,18 @@ static void
 test_assert_req(
     struct testlib_env *env, struct provider_cursor *cur, const char *want)
 {
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&req, 0xa5, sizeof(req));
-	if (env->p->list_req(&env->ctx, cur, &req, &cause) != 0)
+	if (testlib_list_req(env->p, &env->ctx, cur, &req, &cause) != 0)
 		fail_msg("list_req: %s", cause ? cause : "?");
 	assert_string_equal(req.path_query, want);
 	assert_string_equal(req.service, "ehpc");
 	assert_string_equal(req.method, "GET");
 	assert_string_equal(req.headers[0], "Accept: application/json");
 	assert_null(req.headers[1]);
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 }
 
 /* Two clusters: 60 tasks over pages 1 and 2, then an empty cluster. */
@@ -464,7 +464,7 @@ test_list_req(void **state)
 	static char *odd[] = { "a&b=c d" };
 	struct testlib_env *env = *state;
 	struct provider_cursor cur;
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&cur, 0, sizeof(cur));
@@ -477,12 +477,14 @@ test_list_req(void **state)
 	env->watch.clusters.v = test_clusters1;
 	env->acct.region = NULL;
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	assert_non_null(strstr(cause, "region"));
 	free(cause);
 	env->acct.region = "cn-hangzhou";
 	env->watch.clusters.n = 0;
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	free(cause);
 	env->watch.clusters.n = 1;
 }
@@ -623,7 +625,7 @@ static void
 test_lookup_req(void **state)
 {
 	struct testlib_env *env = *state;
-	struct provider_req req;
+	struct testlib_req req;
 	struct task t;
 	char *cause = NULL;
 
@@ -631,21 +633,24 @@ test_lookup_req(void **state)
 	t.id = "B745C159-3155-4B94-95D0-4B73D4D2****";
 	t.cluster_id = "ehpc-hz-FYUr32****";
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), 0);
 	assert_string_equal(req.path_query,
 	    "/?Action=ListTasks&Version=2018-04-12&Format=JSON&"
 	    "RegionId=cn-hangzhou&ClusterId=ehpc-hz-FYUr32%2A%2A%2A%2A&"
 	    "TaskId=B745C159-3155-4B94-95D0-4B73D4D2%2A%2A%2A%2A");
 	assert_string_equal(req.service, "ehpc");
 	assert_string_equal(req.method, "GET");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	t.cluster_id = "";
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
 	t.cluster_id = "c";
 	t.id = NULL;
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
 }
 

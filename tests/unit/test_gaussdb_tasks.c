@@ -329,11 +329,12 @@ static void
 test_assert_list_req(
     struct testlib_env *env, struct provider_cursor *cur, uint64_t offset)
 {
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL, want[256];
 
 	memset(&req, 0xa5, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, cur, &req, &cause), 0);
 	snprintf(want, sizeof(want),
 	    "/v3/proj/tasks?start_time=1747040400000&end_time=1747645200000&"
 	    "offset=%llu&limit=100",
@@ -343,7 +344,7 @@ test_assert_list_req(
 	assert_string_equal(req.method, "GET");
 	assert_string_equal(req.headers[0], "Accept: application/json");
 	assert_null(req.headers[1]);
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 }
 
 /* Three pages: offsets 0, 100, 200, done after the last. */
@@ -416,7 +417,7 @@ test_list_req(void **state)
 {
 	struct testlib_env *env = *state;
 	struct provider_cursor cur;
-	struct provider_req req;
+	struct testlib_req req;
 	char *cause = NULL;
 
 	memset(&cur, 0, sizeof(cur));
@@ -426,16 +427,18 @@ test_list_req(void **state)
 	env->ctx.now_ms = TEST_NOW_MS + 999;
 	env->acct.project_id = "a/b?c";
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), 0);
 	assert_string_equal(req.path_query,
 	    "/v3/a%2Fb%3Fc/tasks?start_time=1747641600999&"
 	    "end_time=1747645200999&offset=0&limit=100");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 	env->watch.lookback_ms = TEST_7D_MS;
 	env->ctx.now_ms = TEST_NOW_MS;
 
 	env->acct.project_id = "";
-	assert_int_equal(env->p->list_req(&env->ctx, &cur, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_list_req(env->p, &env->ctx, &cur, &req, &cause), -1);
 	assert_non_null(strstr(cause, "project_id"));
 	free(cause);
 	env->acct.project_id = "proj";
@@ -446,27 +449,30 @@ static void
 test_lookup_req(void **state)
 {
 	struct testlib_env *env = *state;
-	struct provider_req req;
+	struct testlib_req req;
 	struct task t;
 	char *cause = NULL;
 
 	task_init(&t);
 	t.id = "03bc055a-135c-4245-8bd8-b0bc6d3350b3";
 	memset(&req, 0, sizeof(req));
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), 0);
 	assert_string_equal(req.path_query,
 	    "/v3/proj/jobs?id=03bc055a-135c-4245-8bd8-b0bc6d3350b3");
 	assert_string_equal(req.service, "gaussdb");
 	assert_string_equal(req.method, "GET");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	t.id = "a b&c";
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), 0);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), 0);
 	assert_string_equal(req.path_query, "/v3/proj/jobs?id=a%20b%26c");
-	provider_req_clear(&req);
+	testlib_req_clear(&req);
 
 	t.id = "";
-	assert_int_equal(env->p->lookup_req(&env->ctx, &t, &req, &cause), -1);
+	assert_int_equal(
+	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
 }
 

@@ -64,7 +64,7 @@ struct got {
 	char *token;
 	char *project;
 	char *errmsg;
-	enum provider_errclass errclass;
+	enum apierr_class errclass;
 	uint64_t generation;
 };
 
@@ -358,7 +358,7 @@ test_refused(void **state)
 	run_calls(f, 1);
 	assert_false(g.ok);
 	assert_false(g.cancelled);
-	assert_int_equal(g.errclass, PROVIDER_ERR_AUTH);
+	assert_int_equal(g.errclass, APIERR_AUTH);
 	assert_non_null(strstr(g.errmsg, "IAM.0004"));
 	assert_non_null(strstr(g.errmsg, "account hw"));
 	assert_null(strstr(g.errmsg, "W0rd"));
@@ -391,7 +391,7 @@ test_no_subject(void **state)
 	iam_token(f->iam, &f->acct, got_cb, &g);
 	run_calls(f, 1);
 	assert_false(g.ok);
-	assert_int_equal(g.errclass, PROVIDER_ERR_PARSE);
+	assert_int_equal(g.errclass, APIERR_PARSE);
 	assert_non_null(strstr(g.errmsg, "X-Subject-Token"));
 	got_clear(&g);
 }
@@ -425,7 +425,7 @@ test_no_password(void **state)
 	iam_token(f->iam, &f->acct, got_cb, &g);
 	run_calls(f, 1);
 	assert_false(g.ok);
-	assert_int_equal(g.errclass, PROVIDER_ERR_AUTH);
+	assert_int_equal(g.errclass, APIERR_AUTH);
 	assert_non_null(strstr(g.errmsg, "TEST_IAM_PASSWORD"));
 	assert_int_equal(f->fetches, 0);
 	got_clear(&g);

@@ -14,117 +14,119 @@
 
 #include <cmocka.h>
 
+#include "apierr.h"
+#include "buf.h"
 #include "config.h"
 #include "json.h"
 #include "provider.h"
 #include "provider_impl.h"
+#include "sign.h"
 
 struct test_classify {
 	long status;
 	const char *body;
-	enum provider_errclass class;
+	enum apierr_class class;
 	const char *msg;
 };
 
 static const struct test_classify test_classify_cases[] = {
 	/* status alone */
-	{ 401, "", PROVIDER_ERR_AUTH, "HTTP 401" },
-	{ 403, "Forbidden", PROVIDER_ERR_AUTH, "HTTP 403: Forbidden" },
-	{ 407, NULL, PROVIDER_ERR_AUTH, "HTTP 407" },
-	{ 429, "Too Many Requests\n", PROVIDER_ERR_THROTTLED,
+	{ 401, "", APIERR_AUTH, "HTTP 401" },
+	{ 403, "Forbidden", APIERR_AUTH, "HTTP 403: Forbidden" },
+	{ 407, NULL, APIERR_AUTH, "HTTP 407" },
+	{ 429, "Too Many Requests\n", APIERR_THROTTLED,
 	    "HTTP 429: Too Many Requests" },
-	{ 500, "", PROVIDER_ERR_HTTP, "HTTP 500" },
-	{ 404, "not found", PROVIDER_ERR_HTTP, "HTTP 404: not found" },
-	{ 502, "  <html>Bad Gateway</html>\r\n", PROVIDER_ERR_HTTP,
+	{ 500, "", APIERR_HTTP, "HTTP 500" },
+	{ 404, "not found", APIERR_HTTP, "HTTP 404: not found" },
+	{ 502, "  <html>Bad Gateway</html>\r\n", APIERR_HTTP,
 	    "HTTP 502: <html>Bad Gateway</html>" },
 	/* Huawei shapes */
 	{ 400, "{\"error_code\":\"DBS.200001\",\"error_msg\":\"bad param\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 400 DBS.200001: bad param" },
+	    APIERR_HTTP, "HTTP 400 DBS.200001: bad param" },
 	{ 500, "{\"error\":{\"code\":\"DWS.0001\",\"message\":\"oops\"}}",
-	    PROVIDER_ERR_HTTP, "HTTP 500 DWS.0001: oops" },
+	    APIERR_HTTP, "HTTP 500 DWS.0001: oops" },
 	{ 400,
 	    "{\"error_code\":\"A.1\",\"error_msg\":\"first\","
 	    "\"error\":{\"code\":\"B.2\",\"message\":\"second\"}}",
-	    PROVIDER_ERR_HTTP, "HTTP 400 A.1: first" },
+	    APIERR_HTTP, "HTTP 400 A.1: first" },
 	{ 400,
 	    "{\"error\":{\"code\":\"B.2\",\"message\":\"second\"},"
 	    "\"error_code\":\"A.1\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 400 A.1: second" },
+	    APIERR_HTTP, "HTTP 400 A.1: second" },
 	{ 401,
 	    "{\"error_code\":\"APIG.0301\",\"error_msg\":\"Incorrect IAM "
 	    "authentication information: verify aksk signature fail\","
 	    "\"request_id\":\"abc\"}",
-	    PROVIDER_ERR_AUTH,
+	    APIERR_AUTH,
 	    "HTTP 401 APIG.0301: Incorrect IAM authentication information: "
 	    "verify aksk signature fail" },
-	{ 400, "{\"error_code\":\"APIG.0301\"}", PROVIDER_ERR_AUTH,
+	{ 400, "{\"error_code\":\"APIG.0301\"}", APIERR_AUTH,
 	    "HTTP 400 APIG.0301" },
 	{ 429, "{\"error_code\":\"APIG.0308\",\"error_msg\":\"throttled\"}",
-	    PROVIDER_ERR_THROTTLED, "HTTP 429 APIG.0308: throttled" },
-	{ 500, "{\"error_code\":\"APIG.0308\"}", PROVIDER_ERR_THROTTLED,
+	    APIERR_THROTTLED, "HTTP 429 APIG.0308: throttled" },
+	{ 500, "{\"error_code\":\"APIG.0308\"}", APIERR_THROTTLED,
 	    "HTTP 500 APIG.0308" },
 	{ 404,
 	    "{\"error_code\":\"APIG.0101\",\"error_msg\":\"The API does "
 	    "not exist\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 404 APIG.0101: The API does not exist" },
+	    APIERR_HTTP, "HTTP 404 APIG.0101: The API does not exist" },
 	/* DWS.0015: wrong cluster or no permission; not an account lock-out */
 	{ 403,
 	    "{\"error_code\":\"DWS.0015\",\"error_msg\":\"The resource "
 	    "does not exist or you have no permission\"}",
-	    PROVIDER_ERR_HTTP,
+	    APIERR_HTTP,
 	    "HTTP 403 DWS.0015: The resource does not exist or you have no "
 	    "permission" },
-	{ 403, "{\"error_code\":\"DWS.0001\"}", PROVIDER_ERR_AUTH,
+	{ 403, "{\"error_code\":\"DWS.0001\"}", APIERR_AUTH,
 	    "HTTP 403 DWS.0001" },
 	/* Alibaba shapes */
 	{ 400,
 	    "{\"RequestId\":\"r\",\"HostId\":\"h\",\"Code\":"
 	    "\"Throttling.User\",\"Message\":\"Request was denied due to user "
 	    "flow control.\"}",
-	    PROVIDER_ERR_THROTTLED,
+	    APIERR_THROTTLED,
 	    "HTTP 400 Throttling.User: Request was denied due to user flow "
 	    "control." },
-	{ 400, "{\"Code\":\"Throttling\",\"Message\":\"x\"}",
-	    PROVIDER_ERR_THROTTLED, "HTTP 400 Throttling: x" },
-	{ 407, "{\"Code\":\"NotAuthorized\",\"Message\":\"no\"}",
-	    PROVIDER_ERR_AUTH, "HTTP 407 NotAuthorized: no" },
+	{ 400, "{\"Code\":\"Throttling\",\"Message\":\"x\"}", APIERR_THROTTLED,
+	    "HTTP 400 Throttling: x" },
+	{ 407, "{\"Code\":\"NotAuthorized\",\"Message\":\"no\"}", APIERR_AUTH,
+	    "HTTP 407 NotAuthorized: no" },
 	{ 407, "{\"Code\":\"EntityNotExist.Role\",\"Message\":\"role\"}",
-	    PROVIDER_ERR_AUTH, "HTTP 407 EntityNotExist.Role: role" },
+	    APIERR_AUTH, "HTTP 407 EntityNotExist.Role: role" },
 	{ 403, "{\"Code\":\"SignatureDoesNotMatch\",\"Message\":\"sig\"}",
-	    PROVIDER_ERR_AUTH, "HTTP 403 SignatureDoesNotMatch: sig" },
-	{ 400, "{\"Code\":\"IncompleteSignature\"}", PROVIDER_ERR_AUTH,
+	    APIERR_AUTH, "HTTP 403 SignatureDoesNotMatch: sig" },
+	{ 400, "{\"Code\":\"IncompleteSignature\"}", APIERR_AUTH,
 	    "HTTP 400 IncompleteSignature" },
 	{ 404, "{\"Code\":\"InvalidAccessKeyId.NotFound\",\"Message\":\"k\"}",
-	    PROVIDER_ERR_AUTH, "HTTP 404 InvalidAccessKeyId.NotFound: k" },
-	{ 400, "{\"Code\":\"InvalidTimeStamp.Expired\"}", PROVIDER_ERR_AUTH,
+	    APIERR_AUTH, "HTTP 404 InvalidAccessKeyId.NotFound: k" },
+	{ 400, "{\"Code\":\"InvalidTimeStamp.Expired\"}", APIERR_AUTH,
 	    "HTTP 400 InvalidTimeStamp.Expired" },
 	{ 404, "{\"Code\":\"ClusterNotFound\",\"Message\":\"gone\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 404 ClusterNotFound: gone" },
-	{ 406, "{\"Code\":\"DbError\"}", PROVIDER_ERR_HTTP,
-	    "HTTP 406 DbError" },
+	    APIERR_HTTP, "HTTP 404 ClusterNotFound: gone" },
+	{ 406, "{\"Code\":\"DbError\"}", APIERR_HTTP, "HTTP 406 DbError" },
 	{ 503, "{\"Code\":\"ServiceUnavailable\",\"Message\":\"later\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 503 ServiceUnavailable: later" },
+	    APIERR_HTTP, "HTTP 503 ServiceUnavailable: later" },
 	/* odd bodies */
-	{ 500, "{not json", PROVIDER_ERR_HTTP, "HTTP 500: {not json" },
-	{ 500, "{\"foo\":1}", PROVIDER_ERR_HTTP, "HTTP 500: {\"foo\":1}" },
-	{ 500, "[1,2]", PROVIDER_ERR_HTTP, "HTTP 500: [1,2]" },
-	{ 500, "{\"error_code\":7,\"error_msg\":[1]}", PROVIDER_ERR_HTTP,
+	{ 500, "{not json", APIERR_HTTP, "HTTP 500: {not json" },
+	{ 500, "{\"foo\":1}", APIERR_HTTP, "HTTP 500: {\"foo\":1}" },
+	{ 500, "[1,2]", APIERR_HTTP, "HTTP 500: [1,2]" },
+	{ 500, "{\"error_code\":7,\"error_msg\":[1]}", APIERR_HTTP,
 	    "HTTP 500 7" },
-	{ 500, "{\"error_code\":null,\"error_msg\":\"m\"}", PROVIDER_ERR_HTTP,
+	{ 500, "{\"error_code\":null,\"error_msg\":\"m\"}", APIERR_HTTP,
 	    "HTTP 500: m" },
-	{ 500, "{\"error\":\"flat\",\"Code\":{}}", PROVIDER_ERR_HTTP,
+	{ 500, "{\"error\":\"flat\",\"Code\":{}}", APIERR_HTTP,
 	    "HTTP 500: {\"error\":\"flat\",\"Code\":{}}" },
-	{ 500, "{\"error_msg\":\"a\\nb\\r\\u001b[31mc\\u0000d\"}",
-	    PROVIDER_ERR_HTTP, "HTTP 500: a b  [31mc" },
-	{ 500, "line one\nWARN forged line\r\n", PROVIDER_ERR_HTTP,
+	{ 500, "{\"error_msg\":\"a\\nb\\r\\u001b[31mc\\u0000d\"}", APIERR_HTTP,
+	    "HTTP 500: a b  [31mc" },
+	{ 500, "line one\nWARN forged line\r\n", APIERR_HTTP,
 	    "HTTP 500: line one WARN forged line" },
-	{ 500, "tab\there\x7f!", PROVIDER_ERR_HTTP, "HTTP 500: tab here !" },
-	{ 500, "caf\xc3\xa9 \xe4\xb8\xad", PROVIDER_ERR_HTTP,
+	{ 500, "tab\there\x7f!", APIERR_HTTP, "HTTP 500: tab here !" },
+	{ 500, "caf\xc3\xa9 \xe4\xb8\xad", APIERR_HTTP,
 	    "HTTP 500: caf\xc3\xa9 \xe4\xb8\xad" },
-	{ 500, "\xff\xfe ok \xc3", PROVIDER_ERR_HTTP, "HTTP 500: ?? ok ?" },
-	{ 500, "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", PROVIDER_ERR_HTTP,
+	{ 500, "\xff\xfe ok \xc3", APIERR_HTTP, "HTTP 500: ?? ok ?" },
+	{ 500, "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", APIERR_HTTP,
 	    "HTTP 500: ?? ??? ????" },
-	{ 500, "c1:\xc2\x85 ls:\xe2\x80\xa8.", PROVIDER_ERR_HTTP,
+	{ 500, "c1:\xc2\x85 ls:\xe2\x80\xa8.", APIERR_HTTP,
 	    "HTTP 500: c1:  ls: ." },
 };
 
@@ -133,7 +135,7 @@ static void
 test_classify_table(void **state)
 {
 	const struct test_classify *c;
-	enum provider_errclass got;
+	enum apierr_class got;
 	char *msg;
 	size_t i;
 
@@ -142,12 +144,12 @@ test_classify_table(void **state)
 	     i++) {
 		c = &test_classify_cases[i];
 		msg = NULL;
-		got = provider_classify(c->status, c->body,
+		got = apierr_classify(c->status, c->body,
 		    c->body != NULL ? strlen(c->body) : 0, &msg);
 		if (got != c->class)
 			fail_msg("case %zu: class %s, want %s", i,
-			    provider_errclass_name(got),
-			    provider_errclass_name(c->class));
+			    apierr_class_name(got),
+			    apierr_class_name(c->class));
 		assert_non_null(msg);
 		if (strcmp(msg, c->msg) != 0)
 			fail_msg("case %zu: msg \"%s\", want \"%s\"", i, msg,
@@ -163,13 +165,12 @@ test_classify_len(void **state)
 	char body[] = "Bad RequestXXXX";
 	char *msg;
 
-	assert_int_equal(
-	    provider_classify(400, body, 11, &msg), PROVIDER_ERR_HTTP);
+	assert_int_equal(apierr_classify(400, body, 11, &msg), APIERR_HTTP);
 	assert_string_equal(msg, "HTTP 400: Bad Request");
 	free(msg);
 	/* msg may be NULL when only the class is wanted */
 	assert_int_equal(
-	    provider_classify(429, body, 11, NULL), PROVIDER_ERR_THROTTLED);
+	    apierr_classify(429, body, 11, NULL), APIERR_THROTTLED);
 }
 
 /*
@@ -189,32 +190,30 @@ test_classify_transfer(void **state)
 	a.name = "hw";
 	a.cloud = CONFIG_CLOUD_HUAWEI;
 	a.region = "xx-foo-9";
-	assert_int_equal(provider_classify_transfer(0, 1, &a, "dds", dns, &msg),
-	    PROVIDER_ERR_CONFIG);
+	assert_int_equal(
+	    apierr_transfer(0, 1, &a, "dds", dns, &msg), APIERR_CONFIG);
 	assert_string_equal(msg,
 	    "Could not resolve host: dds.xx-foo-9.myhuaweicloud.com: the "
 	    "default dds endpoint https://dds.xx-foo-9.myhuaweicloud.com does "
 	    "not resolve; is region xx-foo-9 right for huawei? (or set "
 	    "endpoints: dds:)");
-	assert_string_equal(
-	    provider_errclass_name(PROVIDER_ERR_CONFIG), "config");
+	assert_string_equal(apierr_class_name(APIERR_CONFIG), "config");
 	free(msg);
 	/* Not DNS: network. */
-	assert_int_equal(provider_classify_transfer(
-			     0, 0, &a, "dds", "Connection refused", &msg),
-	    PROVIDER_ERR_NETWORK);
+	assert_int_equal(
+	    apierr_transfer(0, 0, &a, "dds", "Connection refused", &msg),
+	    APIERR_NETWORK);
 	assert_string_equal(msg, "Connection refused");
 	free(msg);
 	/* A configured endpoint that does not resolve: network. */
 	a.endpoint_dds = "https://dds.example.internal";
-	assert_int_equal(provider_classify_transfer(0, 1, &a, "dds", dns, &msg),
-	    PROVIDER_ERR_NETWORK);
+	assert_int_equal(
+	    apierr_transfer(0, 1, &a, "dds", dns, &msg), APIERR_NETWORK);
 	assert_string_equal(msg, dns);
 	free(msg);
 	/* Too big is parse, whatever else. */
 	assert_int_equal(
-	    provider_classify_transfer(1, 0, &a, "dds", NULL, &msg),
-	    PROVIDER_ERR_PARSE);
+	    apierr_transfer(1, 0, &a, "dds", NULL, &msg), APIERR_PARSE);
 	assert_string_equal(msg, "transfer failed");
 	free(msg);
 }
@@ -280,7 +279,7 @@ test_classify_long(void **state)
 			off += 2;
 		}
 		body[off] = '\0';
-		provider_classify(500, body, off, &msg);
+		apierr_classify(500, body, off, &msg);
 		assert_true(strlen(msg) <= 300);
 		assert_true(strlen(msg) > 60);
 		assert_true(test_clean_utf8(msg));
@@ -294,16 +293,13 @@ test_classify_long(void **state)
 static void
 test_errclass_name(void **state)
 {
+	assert_string_equal(apierr_class_name(APIERR_NETWORK), "network");
+	assert_string_equal(apierr_class_name(APIERR_HTTP), "http");
+	assert_string_equal(apierr_class_name(APIERR_AUTH), "auth");
+	assert_string_equal(apierr_class_name(APIERR_THROTTLED), "throttled");
+	assert_string_equal(apierr_class_name(APIERR_PARSE), "parse");
 	assert_string_equal(
-	    provider_errclass_name(PROVIDER_ERR_NETWORK), "network");
-	assert_string_equal(provider_errclass_name(PROVIDER_ERR_HTTP), "http");
-	assert_string_equal(provider_errclass_name(PROVIDER_ERR_AUTH), "auth");
-	assert_string_equal(
-	    provider_errclass_name(PROVIDER_ERR_THROTTLED), "throttled");
-	assert_string_equal(
-	    provider_errclass_name(PROVIDER_ERR_PARSE), "parse");
-	assert_string_equal(
-	    provider_errclass_name((enum provider_errclass)99), "unknown");
+	    apierr_class_name((enum apierr_class)99), "unknown");
 }
 
 /*
@@ -340,23 +336,32 @@ test_find(void **state)
 	assert_null(provider_find(CONFIG_API_COUNT));
 }
 
-/* Clearing a request frees its path and leaves it reusable. */
+/* A provider's request goes under the endpoint, path prefix and all. */
 static void
-test_req_clear(void **state)
+test_req_base(void **state)
 {
-	struct provider_req req;
+	struct sign_req *req = sign_req_new();
+	struct buf b;
+	char *cause = NULL, *url;
 
-	memset(&req, 0, sizeof(req));
-	req.service = "dds";
-	req.method = "GET";
-	req.path_query = strdup("/v3/x");
-	req.headers[0] = "Accept: application/json";
-	provider_req_clear(&req);
-	assert_null(req.path_query);
-	assert_null(req.service);
-	assert_null(req.method);
-	assert_null(req.headers[0]);
-	provider_req_clear(&req);
+	buf_init(&b, 0);
+	buf_puts(&b, "/v3/p%2Fq/jobs");
+	provider_req_get(req, &b);
+	sign_req_add_query(req, "id", "a b");
+	assert_int_equal(
+	    sign_req_set_base(req, "https://dds.example:8443/gw/", &cause), 0);
+	url = sign_req_url(req);
+	assert_string_equal(
+	    url, "https://dds.example:8443/gw/v3/p%2Fq/jobs?id=a%20b");
+	free(url);
+	assert_string_equal(sign_req_header(req, "Accept"), "application/json");
+	assert_int_equal(sign_req_set_base(req, "/no-host", &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(sign_req_set_base(req, NULL, &cause), -1);
+	free(cause);
+	sign_req_free(req);
 }
 
 /* The shared code helper finds codes in every shape. */
@@ -365,14 +370,14 @@ test_error_code(void **state)
 {
 	char *c;
 
-	c = provider_error_code("{\"error_code\":\"DBS.1\"}", 22);
+	c = apierr_code("{\"error_code\":\"DBS.1\"}", 22);
 	assert_string_equal(c, "DBS.1");
 	free(c);
-	c = provider_error_code("{\"Code\":\"X\"}", 12);
+	c = apierr_code("{\"Code\":\"X\"}", 12);
 	assert_string_equal(c, "X");
 	free(c);
-	assert_null(provider_error_code("plain", 5));
-	assert_null(provider_error_code(NULL, 0));
+	assert_null(apierr_code("plain", 5));
+	assert_null(apierr_code(NULL, 0));
 }
 
 struct test_time_any {
@@ -571,29 +576,28 @@ test_detail_add(void **state)
 static void
 test_html_answer(void **state)
 {
-	enum provider_errclass c;
+	enum apierr_class c;
 	char *msg = NULL;
 
 	(void)state;
 	assert_int_equal(
-	    provider_html_answer(200, "text/html; charset=utf-8", &c, &msg), 0);
-	assert_int_equal(c, PROVIDER_ERR_PARSE);
+	    apierr_html(200, "text/html; charset=utf-8", &c, &msg), 0);
+	assert_int_equal(c, APIERR_PARSE);
 	assert_string_equal(
 	    msg, "HTTP 200: got text/html \u2014 a proxy or login page?");
 	free(msg);
-	assert_int_equal(provider_html_answer(502, "TEXT/HTML", &c, &msg), 0);
-	assert_int_equal(c, PROVIDER_ERR_HTTP);
+	assert_int_equal(apierr_html(502, "TEXT/HTML", &c, &msg), 0);
+	assert_int_equal(c, APIERR_HTTP);
 	assert_string_equal(
 	    msg, "HTTP 502: got text/html \u2014 a proxy or login page?");
 	free(msg);
-	assert_int_equal(provider_html_answer(401, "text/html", &c, &msg), 0);
-	assert_int_equal(c, PROVIDER_ERR_AUTH);
+	assert_int_equal(apierr_html(401, "text/html", &c, &msg), 0);
+	assert_int_equal(c, APIERR_AUTH);
 	free(msg);
 	msg = NULL;
-	assert_int_equal(
-	    provider_html_answer(200, "application/json", &c, &msg), -1);
-	assert_int_equal(provider_html_answer(200, "text/htmlx", &c, &msg), -1);
-	assert_int_equal(provider_html_answer(404, NULL, &c, &msg), -1);
+	assert_int_equal(apierr_html(200, "application/json", &c, &msg), -1);
+	assert_int_equal(apierr_html(200, "text/htmlx", &c, &msg), -1);
+	assert_int_equal(apierr_html(404, NULL, &c, &msg), -1);
 	assert_null(msg);
 }
 
@@ -607,7 +611,7 @@ main(void)
 		cmocka_unit_test(test_classify_long),
 		cmocka_unit_test(test_errclass_name),
 		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_req_clear),
+		cmocka_unit_test(test_req_base),
 		cmocka_unit_test(test_error_code),
 		cmocka_unit_test(test_time_any),
 		cmocka_unit_test(test_json_decode),

@@ -14,7 +14,10 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
+#include "sign.h"
 #include "testlib.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Read a whole file into a new NUL-terminated string. */
@@ -167,4 +170,71 @@ testlib_rmtree(const char *path)
 	}
 	closedir(d);
 	rmdir(path);
+}
+
+/* Fill req's text from its sign_req (or free it when rc is -1). */
+static int
+testlib_req_fill(const struct provider *p, int rc, struct testlib_req *req)
+{
+	struct sign_req *r = req->sreq;
+	struct buf b;
+	size_t i;
+
+	if (rc == -1) {
+		sign_req_free(r);
+		req->sreq = NULL;
+		return -1;
+	}
+	req->service = config_api_service(p->api);
+	req->method = r->method;
+	buf_init(&b, 0);
+	buf_puts(&b, r->path);
+	for (i = 0; i < r->nquery; i++) {
+		buf_putc(&b, i == 0 ? '?' : '&');
+		util_urlencode(&b, r->query[i].name);
+		if (r->query[i].value != NULL) {
+			buf_putc(&b, '=');
+			util_urlencode(&b, r->query[i].value);
+		}
+	}
+	req->path_query = buf_release(&b);
+	for (i = 0; i < r->nheaders && i < 8; i++)
+		req->headers[i] = xasprintf(
+		    "%s: %s", r->headers[i].name, r->headers[i].value);
+	return 0;
+}
+
+/* Describe the listing request at cur into req (overwritten). */
+int
+testlib_list_req(const struct provider *p, const struct provider_ctx *ctx,
+    const struct provider_cursor *cur, struct testlib_req *req, char **cause)
+{
+	memset(req, 0, sizeof(*req));
+	req->sreq = sign_req_new();
+	return testlib_req_fill(
+	    p, p->list_req(ctx, cur, req->sreq, cause), req);
+}
+
+/* Describe the lookup of t into req (overwritten). */
+int
+testlib_lookup_req(const struct provider *p, const struct provider_ctx *ctx,
+    const struct task *t, struct testlib_req *req, char **cause)
+{
+	memset(req, 0, sizeof(*req));
+	req->sreq = sign_req_new();
+	return testlib_req_fill(
+	    p, p->lookup_req(ctx, t, req->sreq, cause), req);
+}
+
+/* Free what req holds. */
+void
+testlib_req_clear(struct testlib_req *req)
+{
+	size_t i;
+
+	free(req->path_query);
+	for (i = 0; req->headers[i] != NULL; i++)
+		free(req->headers[i]);
+	sign_req_free(req->sreq);
+	memset(req, 0, sizeof(*req));
 }

@@ -50,4 +50,26 @@ int testlib_parse(struct testlib_env *env, const char *body,
  */
 void testlib_check_unchanged(struct testlib_env *env, const char *fixture);
 
+/*
+ * A provider's request as text, to compare with what the tests expect:
+ * the endpoint service, the method, "path?query" (parameters in the order
+ * the provider added them, percent-encoded) and "Name: value" headers.
+ */
+struct testlib_req {
+	const char *service;
+	const char *method;
+	char *path_query;
+	char *headers[9]; /* NULL-terminated */
+	struct sign_req *sreq;
+};
+
+/* Describe the listing request at cur into req (overwritten). */
+int testlib_list_req(const struct provider *p, const struct provider_ctx *ctx,
+    const struct provider_cursor *cur, struct testlib_req *req, char **cause);
+/* Describe the lookup of t into req (overwritten). */
+int testlib_lookup_req(const struct provider *p, const struct provider_ctx *ctx,
+    const struct task *t, struct testlib_req *req, char **cause);
+/* Free what req holds. */
+void testlib_req_clear(struct testlib_req *req);
+
 #endif

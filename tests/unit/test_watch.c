@@ -1,0 +1,455 @@
+/*
+ * Unit tests for watch.c: whole poll cycles of a dds.jobs watch with the
+ * real provider and task table, answered through the watch_env send hook
+ * with canned responses (the vendor's fixture among them).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "apierr.h"
+#include "auth.h"
+#include "config.h"
+#include "evt.h"
+#include "http.h"
+#include "sched.h"
+#include "sign.h"
+#include "taskstate.h"
+#include "testlib.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+static const char test_yaml[] = "accounts:\n"
+				"  - name: sim\n"
+				"    cloud: huawei\n"
+				"    region: sim-1\n"
+				"    project_id: p1\n"
+				"    endpoints: { dds: http://127.0.0.1:9/ }\n"
+				"watches:\n"
+				"  - name: a\n"
+				"    account: sim\n"
+				"    api: dds.jobs\n"
+				"    interval: 1h\n"
+				"    fail_after: 2\n";
+
+/* A request the watch sent and the test has not answered yet. */
+struct test_call {
+	auth_cb cb;
+	void *arg;
+	char *url;
+	int any_status;
+};
+
+/* The daemon around one watch: loop, scheduler, table, what it sent. */
+struct test_world {
+	struct event_base *base;
+	struct sched *sched;
+	struct taskstate *ts;
+	struct config *conf;
+	struct watch_env env;
+	struct watch *w;
+	struct test_call *call; /* the request in flight */
+	unsigned sent;
+	struct evt *events[32];
+	size_t nevents;
+};
+
+/* The send hook: keep the request for the test to answer. */
+static void *
+test_send(void *arg, const struct config_account *const *acct,
+    struct sign_req *req, const struct auth_opts *opts, auth_cb cb, void *cbarg)
+{
+	struct test_world *tw = arg;
+	struct test_call *c = xcalloc(1, sizeof(*c));
+
+	assert_null(tw->call);
+	assert_string_equal((*acct)->name, "sim");
+	assert_string_equal(opts->service, "dds");
+	c->cb = cb;
+	c->arg = cbarg;
+	c->url = sign_req_url(req);
+	c->any_status = opts->any_status;
+	sign_req_free(req);
+	tw->call = c;
+	tw->sent++;
+	return c;
+}
+
+/* Free a call the test has finished with. */
+static void
+test_call_free(struct test_call *c)
+{
+	free(c->url);
+	free(c);
+}
+
+/* The cancel hook: the callback fires now, cancelled. */
+static void
+test_cancel(void *call)
+{
+	struct test_call *c = call;
+	struct auth_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.cancelled = 1;
+	c->cb(&a, c->arg);
+	test_call_free(c);
+}
+
+/* Keep every event the watch emits. */
+static void
+test_emit(struct evt *ev, void *arg)
+{
+	struct test_world *tw = arg;
+
+	assert_true(tw->nevents < sizeof(tw->events) / sizeof(tw->events[0]));
+	tw->events[tw->nevents++] = ev;
+}
+
+/* Forget the events seen so far. */
+static void
+test_events_clear(struct test_world *tw)
+{
+	size_t i;
+
+	for (i = 0; i < tw->nevents; i++)
+		evt_free(tw->events[i]);
+	tw->nevents = 0;
+}
+
+/* Load the config, make the world and the watch (which never polls alone). */
+static int
+test_setup(void **state)
+{
+	struct test_world *tw = xcalloc(1, sizeof(*tw));
+	char path[] = "/tmp/tw-watch-XXXXXX", *errors = NULL;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, test_yaml, sizeof(test_yaml) - 1),
+	    (ssize_t)sizeof(test_yaml) - 1);
+	close(fd);
+	tw->conf = config_load(path, &errors);
+	unlink(path);
+	if (tw->conf == NULL)
+		fail_msg("config: %s", errors);
+	tw->base = event_base_new();
+	tw->sched = sched_new(tw->base, 4);
+	tw->ts = taskstate_new();
+	tw->env.base = tw->base;
+	tw->env.sched = tw->sched;
+	tw->env.ts = tw->ts;
+	tw->env.max_response_bytes = 1024 * 1024;
+	tw->env.send = test_send;
+	tw->env.cancel = test_cancel;
+	tw->env.send_arg = tw;
+	tw->env.emit = test_emit;
+	tw->env.emit_arg = tw;
+	tw->w = watch_new(&tw->conf->watches[0], &tw->env, 3600000);
+	*state = tw;
+	return 0;
+}
+
+/* Free the world; a request still in flight is cancelled by watch_free. */
+static int
+test_teardown(void **state)
+{
+	struct test_world *tw = *state;
+
+	watch_free(tw->w);
+	assert_null(tw->call);
+	test_events_clear(tw);
+	sched_free(tw->sched);
+	taskstate_free(tw->ts);
+	event_base_free(tw->base);
+	config_free(tw->conf);
+	free(tw);
+	return 0;
+}
+
+/* Start a poll and run the loop until its first request is out. */
+static void
+test_poll(struct test_world *tw)
+{
+	int i;
+
+	assert_int_equal(watch_poll_now(tw->w), WATCH_POLL_STARTED);
+	for (i = 0; i < 100 && tw->call == NULL; i++)
+		event_base_loop(tw->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_non_null(tw->call);
+}
+
+/*
+ * Answer the request in flight with status and body, judged as auth_send
+ * judges it: 2xx (or any status for a lookup) is an answer, the rest an
+ * error read from the body.  Returns nothing: the watch moves on.
+ */
+static void
+test_answer(struct test_world *tw, long status, const char *body)
+{
+	struct test_call *c = tw->call;
+	struct http_response resp;
+	struct auth_answer a;
+	struct apierr err;
+	int failed;
+
+	assert_non_null(c);
+	tw->call = NULL;
+	memset(&resp, 0, sizeof(resp));
+	resp.status = status;
+	resp.body = body;
+	resp.body_len = strlen(body);
+	resp.retry_after_ms = -1;
+	memset(&a, 0, sizeof(a));
+	a.resp = &resp;
+	a.requests = 1;
+	failed = !(status >= 200 && status < 300) && !c->any_status;
+	if (failed) {
+		apierr_parse(&err, status, body, resp.body_len);
+		a.err = &err;
+	}
+	c->cb(&a, c->arg);
+	if (failed)
+		apierr_clear(&err);
+	test_call_free(c);
+}
+
+/* Fail the request in flight without an answer (connection refused). */
+static void
+test_refuse(struct test_world *tw)
+{
+	struct test_call *c = tw->call;
+	struct http_response resp;
+	struct auth_answer a;
+	struct apierr err;
+
+	tw->call = NULL;
+	memset(&resp, 0, sizeof(resp));
+	resp.error = HTTP_ENETWORK;
+	resp.errmsg = "Connection refused";
+	resp.body = "";
+	resp.retry_after_ms = -1;
+	apierr_set(&err, APIERR_NETWORK, resp.errmsg);
+	memset(&a, 0, sizeof(a));
+	a.resp = &resp;
+	a.err = &err;
+	a.requests = 1;
+	c->cb(&a, c->arg);
+	apierr_clear(&err);
+	test_call_free(c);
+}
+
+/* A DDS job row. */
+static char *
+test_job(const char *id, const char *status)
+{
+	return xasprintf("{\"id\":\"%s\",\"name\":\"RestartInstance\","
+			 "\"status\":\"%s\",\"created_at\":"
+			 "\"2025-05-19T08:00:00+0000\",\"instance_id\":\"i1\","
+			 "\"instance_name\":\"n1\"}",
+	    id, status);
+}
+
+/* A DDS page of up to two jobs and the announced total. */
+static char *
+test_page(
+    const char *j1, const char *s1, const char *j2, const char *s2, int total)
+{
+	char *a = test_job(j1, s1), *b = j2 ? test_job(j2, s2) : NULL, *page;
+
+	page = xasprintf("{\"jobs\":[%s%s%s],\"total_count\":%d}", a,
+	    b ? "," : "", b ? b : "", total);
+	free(a);
+	free(b);
+	return page;
+}
+
+/* Poll once and answer with a one-page listing. */
+static void
+test_poll_page(struct test_world *tw, const char *j1, const char *s1,
+    const char *j2, const char *s2)
+{
+	char *page = test_page(j1, s1, j2, s2, j2 ? 2 : 1);
+
+	test_poll(tw);
+	test_answer(tw, 200, page);
+	free(page);
+}
+
+/* The first poll records the vendor's fixture silently as the baseline. */
+static void
+test_first_poll(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	char *body;
+	size_t len;
+
+	body = testlib_read_file("../shared/fixtures/dds-jobs.json", &len);
+	test_poll(tw);
+	assert_non_null(
+	    strstr(tw->call->url, "http://127.0.0.1:9/v3.1/p1/jobs?"));
+	assert_non_null(strstr(tw->call->url, "&limit=100&offset=0&"));
+	assert_int_equal(tw->call->any_status, 0);
+	assert_int_equal(watch_busy(tw->w), 1);
+	test_answer(tw, 200, body);
+	free(body);
+	assert_null(tw->call);
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(tw->nevents, 0);
+	assert_int_equal(st->polls_ok, 1);
+	assert_int_equal(st->requests, 1);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+}
+
+/* A task that changes state between two polls is one transition. */
+static void
+test_transition(void **state)
+{
+	struct test_world *tw = *state;
+
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	assert_int_equal(tw->nevents, 0);
+	test_poll_page(tw, "j1", "Completed", NULL, NULL);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_TRANSITION);
+	assert_string_equal(tw->events[0]->task.id, "j1");
+	assert_int_equal(tw->events[0]->prev_state, TASK_RUNNING);
+	assert_int_equal(tw->events[0]->task.state, TASK_SUCCEEDED);
+}
+
+/* fail_after failed polls make watch_failed; the next success recovers. */
+static void
+test_fail_recover(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	const char *err = "{\"error_code\":\"DBS.200001\","
+			  "\"error_msg\":\"internal error\"}";
+
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	test_poll(tw);
+	test_answer(tw, 500, err);
+	assert_int_equal(tw->nevents, 0);
+	assert_int_equal(st->consecutive_failures, 1);
+	assert_string_equal(
+	    st->last_error, "http: HTTP 500 DBS.200001: internal error");
+	test_poll(tw);
+	test_refuse(tw);
+	assert_int_equal(st->consecutive_failures, 2);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_WATCH_FAILED);
+	assert_string_equal(tw->events[0]->error_class, "network");
+	assert_int_equal(st->failed, 1);
+	test_events_clear(tw);
+	/* the task finished meanwhile: the change and the recovery */
+	test_poll_page(tw, "j1", "Completed", NULL, NULL);
+	assert_int_equal(tw->nevents, 2);
+	assert_int_equal(tw->events[0]->kind, EVT_TRANSITION);
+	assert_int_equal(tw->events[1]->kind, EVT_WATCH_RECOVERED);
+	assert_int_equal(st->failed, 0);
+	assert_int_equal(st->consecutive_failures, 0);
+	assert_int_equal(st->polls_failed, 2);
+}
+
+/* A listing of two pages asks for the second at the right offset. */
+static void
+test_two_pages(void **state)
+{
+	struct test_world *tw = *state;
+	char *p1 = test_page("j1", "Running", NULL, NULL, 2);
+	char *p2 = test_page("j2", "Running", NULL, NULL, 2);
+
+	test_poll(tw);
+	assert_non_null(strstr(tw->call->url, "&offset=0&"));
+	test_answer(tw, 200, p1);
+	assert_non_null(tw->call);
+	assert_non_null(strstr(tw->call->url, "&offset=1&"));
+	test_answer(tw, 200, p2);
+	assert_null(tw->call);
+	assert_int_equal(watch_get_stats(tw->w)->polls_ok, 1);
+	assert_int_equal(watch_get_stats(tw->w)->requests, 2);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 2);
+	free(p1);
+	free(p2);
+}
+
+/*
+ * A task that leaves the listing is looked up: still there, nothing; the
+ * API says it is gone (404), vanished.
+ */
+static void
+test_vanished(void **state)
+{
+	struct test_world *tw = *state;
+	char *found;
+
+	test_poll_page(tw, "j1", "Running", "j2", "Running");
+	/* j2 left the listing but the lookup still finds it */
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	assert_non_null(tw->call);
+	assert_string_equal(
+	    tw->call->url, "http://127.0.0.1:9/v3/p1/jobs?id=j2");
+	assert_int_equal(tw->call->any_status, 1);
+	found = xasprintf("{\"job\":{\"id\":\"j2\",\"name\":"
+			  "\"RestartInstance\",\"status\":\"Running\","
+			  "\"instance\":{\"id\":\"i1\",\"name\":\"n1\"}}}");
+	test_answer(tw, 200, found);
+	assert_null(tw->call);
+	assert_int_equal(tw->nevents, 0);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 2);
+	/* gone now */
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	test_answer(tw, 404,
+	    "{\"error_code\":\"DBS.280001\",\"error_msg\":\"no such job\"}");
+	assert_null(tw->call);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_VANISHED);
+	assert_string_equal(tw->events[0]->task.id, "j2");
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+	assert_int_equal(watch_get_stats(tw->w)->polls_ok, 3);
+	free(found);
+}
+
+/* Freeing a watch cancels its request: the callback fires once. */
+static void
+test_cancel_in_flight(void **state)
+{
+	struct test_world *tw = *state;
+
+	test_poll(tw);
+	assert_non_null(tw->call);
+	tw->call = NULL; /* the cancel hook frees it */
+	watch_free(tw->w);
+	tw->w = NULL;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_first_poll, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_transition, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fail_recover, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_two_pages, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_vanished, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_cancel_in_flight, test_setup, test_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,300 @@
+/*
+ * The rules section: which events go to which notifiers, literals checked
+ * against what is configured.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config_impl.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static const char *const config_severity_names[] = { "info", "warning",
+	"critical", NULL };
+
+static const char *const config_event_names[] = { "appeared", "transition",
+	"vanished", "stalled", "watch_failed", "watch_recovered", "replaced",
+	NULL };
+
+static const char *const config_state_names[] = { "PENDING", "RUNNING",
+	"ROLLING_BACK", "SUCCEEDED", "FAILED", "PARTIAL", "ROLLED_BACK",
+	"CANCELLED", "UNKNOWN", NULL };
+
+static const char *const config_rule_keys[] = { "name", "match", "severity",
+	"notify", "continue", NULL };
+
+const char *const config_match_keys[] = { "event", "api", "watch", "task_type",
+	"cluster", "from", "to", "account", NULL };
+
+/* Return 1 if s contains a glob character. */
+static int
+config_is_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/*
+ * The configured watch names (watches 1) or cluster IDs (watches 0),
+ * NULL-terminated; for clusters, NULL if some watch has no fixed list (its
+ * tasks' clusters cannot be known here).
+ */
+static const char **
+config_literal_names(struct config_parse *p, int watches)
+{
+	const struct config *conf = p->conf;
+	const struct config_watch *w;
+	const char **v = NULL;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < conf->nwatches; i++) {
+		w = &conf->watches[i];
+		if (!watches && w->clusters.n == 0) {
+			free(v);
+			return NULL;
+		}
+		for (j = 0; j < (watches ? 1 : w->clusters.n); j++) {
+			const char *s = watches ? w->name : w->clusters.v[j];
+
+			if (s == NULL ||
+			    (v != NULL && config_index(v, s) != -1))
+				continue;
+			v = xreallocarray(v, n + 2, sizeof(*v));
+			v[n++] = s;
+			v[n] = NULL;
+		}
+	}
+	if (v == NULL)
+		v = xcalloc(1, sizeof(*v));
+	return v;
+}
+
+/* The configured account names, NULL-terminated. */
+static const char **
+config_account_names(struct config_parse *p)
+{
+	const char **v;
+	size_t i;
+
+	v = xcalloc(p->conf->naccounts + 1, sizeof(*v));
+	for (i = 0; i < p->conf->naccounts; i++)
+		v[i] = p->conf->accounts[i].name;
+	return v;
+}
+
+/*
+ * A rule's literal (glob-free) watch, api, account or cluster that names nothing
+ * configured can never match: report it with a did-you-mean.  A cluster is
+ * matched by ID or by name and names are not configured, so only a cluster
+ * near a configured ID (a typo) is reported.
+ */
+static void
+config_check_literals(struct config_parse *p, const char *key,
+    const struct config_strlist *l, yaml_node_t **nodes)
+{
+	const char **names;
+	const char *near;
+	struct buf b;
+	size_t i;
+	int cluster = strcmp(key, "cluster") == 0;
+
+	if (strcmp(key, "api") == 0)
+		names = config_copy_list(config_api_names);
+	else if (strcmp(key, "account") == 0)
+		names = config_account_names(p);
+	else if (strcmp(key, "watch") == 0)
+		names = config_literal_names(p, 1);
+	else if (cluster)
+		names = config_literal_names(p, 0);
+	else
+		return;
+	for (i = 0; names != NULL && i < l->n; i++) {
+		if (config_is_glob(l->v[i]) ||
+		    config_index_nocase(names, l->v[i]) != -1)
+			continue;
+		near = config_suggest_prefix(l->v[i], names);
+		if (cluster && near == NULL)
+			continue;
+		buf_init(&b, 0);
+		buf_printf(&b,
+		    "unknown %s %s in match: the rule can never fire", key,
+		    config_q(p, l->v[i]));
+		if (near != NULL)
+			buf_printf(&b, "; did you mean \"%s\"?", near);
+		else
+			config_hint(&b, l->v[i], names,
+			    strcmp(key, "api") == 0           ? "apis"
+				: strcmp(key, "account") == 0 ? "accounts"
+							      : "watches");
+		config_error(p, nodes[i], "%s", buf_str(&b));
+		buf_free(&b);
+	}
+	free(names);
+}
+
+/* Parse one key of a rule's match; values checked against names if given. */
+static void
+config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
+    const char *const *names, const char *noun, struct config_strlist *out)
+{
+	yaml_node_t **nodes;
+	struct buf b;
+	size_t i;
+
+	config_strlist(p, kv, 1, out, &nodes);
+	config_check_literals(p, kv->key, out, nodes);
+	if (out->n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
+	    kv->vnode->data.sequence.items.start ==
+		kv->vnode->data.sequence.items.top)
+		config_error(p, kv->vnode,
+		    "match key %s must not be an empty "
+		    "list",
+		    kv->key);
+	for (i = 0; names != NULL && i < out->n; i++) {
+		if (config_is_glob(out->v[i]) ||
+		    config_index(names, out->v[i]) != -1)
+			continue;
+		buf_init(&b, 0);
+		config_join(&b, names);
+		config_error(p, nodes[i], "unknown %s %s; expected one of: %s",
+		    noun, config_q(p, out->v[i]), buf_str(&b));
+		buf_free(&b);
+	}
+	free(nodes);
+}
+
+/* Parse a rule's match mapping. */
+static void
+config_parse_match(struct config_parse *p, const struct config_pair *mkv,
+    struct config_rule *r, const char *desc)
+{
+	struct config_strlist *const dst[] = { &r->match_event, &r->match_api,
+		&r->match_watch, &r->match_task_type, &r->match_cluster,
+		&r->match_from, &r->match_to, &r->match_account };
+	const char *const *const names[] = { config_event_names, NULL, NULL,
+		NULL, NULL, config_state_names, config_state_names, NULL };
+	const char *const nouns[] = { "event", "api", NULL, NULL, NULL, "state",
+		"state", NULL };
+	const struct config_pair *kv;
+	struct config_map m;
+	char *where;
+	size_t i;
+
+	if (config_map_open(p, mkv->vnode, "match", 1, &m) == -1)
+		return;
+	where = xasprintf("in match of %s", desc);
+	config_map_check(p, &m, config_match_keys, NULL, where);
+	free(where);
+	for (i = 0; config_match_keys[i] != NULL; i++) {
+		if ((kv = config_map_find(&m, config_match_keys[i])) != NULL)
+			config_parse_match_key(
+			    p, kv, names[i], nouns[i], dst[i]);
+	}
+	config_map_close(&m);
+}
+
+/* Parse one rule mapping. */
+void
+config_parse_rule(struct config_parse *p, yaml_node_t *node,
+    struct config_rule *r, size_t idx)
+{
+	struct config *conf = p->conf;
+	const struct config_pair *kv;
+	struct config_map m;
+	yaml_node_t **nodes;
+	char *desc, *where;
+	size_t i;
+	int v;
+
+	r->line = (int)node->start_mark.line + 1;
+	r->severity = CONFIG_SEVERITY_UNSET;
+	if (config_map_open(p, node, "each rule", 0, &m) == -1)
+		return;
+	if ((kv = config_map_find(&m, "name")) != NULL)
+		r->name = config_name(p, kv, "rule");
+	else
+		r->name = xasprintf("rule-%zu", idx);
+	desc = config_item_desc(p, &m, "rule", idx);
+	if (kv == NULL) {
+		free(desc);
+		desc = xasprintf("rule \"%s\"", r->name);
+	}
+	where = xasprintf("in %s", desc);
+	config_map_check(p, &m, config_rule_keys, NULL, where);
+	for (i = 0; r->name != NULL && &conf->rules[i] != r; i++) {
+		if (conf->rules[i].name != NULL &&
+		    strcmp(conf->rules[i].name, r->name) == 0) {
+			config_error(p, kv != NULL ? kv->vnode : node,
+			    "duplicate rule name %s (first defined at line %d)",
+			    config_q(p, r->name), conf->rules[i].line);
+			break;
+		}
+	}
+	if ((kv = config_map_find(&m, "match")) != NULL)
+		config_parse_match(p, kv, r, desc);
+	if ((kv = config_map_find(&m, "severity")) != NULL &&
+	    (v = config_enum(p, kv, config_severity_names, "severity")) != -1)
+		r->severity = v;
+	if ((kv = config_map_find(&m, "notify")) == NULL)
+		config_missing(p, &m, "notify", where);
+	else {
+		config_strlist(p, kv, 0, &r->notify, &nodes);
+		if (r->notify.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
+		    kv->vnode->data.sequence.items.start ==
+			kv->vnode->data.sequence.items.top)
+			config_error(p, kv->vnode, "notify must not be empty");
+		r->notifiers = xcalloc(r->notify.n + 1, sizeof(*r->notifiers));
+		for (i = 0; i < r->notify.n; i++) {
+			r->notifiers[i] =
+			    config_find_notifier(conf, r->notify.v[i]);
+			if (r->notifiers[i] == NULL)
+				config_dangling(p, nodes[i], r->notify.v[i], 1);
+		}
+		free(nodes);
+	}
+	if ((kv = config_map_find(&m, "continue")) != NULL)
+		config_bool(p, kv, &r->cont);
+	free(where);
+	free(desc);
+	config_map_close(&m);
+}
+
+/* Free one rule's fields. */
+void
+config_rule_free(struct config_rule *r)
+{
+	free(r->name);
+	config_strlist_free(&r->match_event);
+	config_strlist_free(&r->match_api);
+	config_strlist_free(&r->match_watch);
+	config_strlist_free(&r->match_task_type);
+	config_strlist_free(&r->match_cluster);
+	config_strlist_free(&r->match_from);
+	config_strlist_free(&r->match_to);
+	config_strlist_free(&r->match_account);
+	config_strlist_free(&r->notify);
+	free(r->notifiers);
+}
+
+/* "info" / "warning" / "critical" ("unset" for UNSET). */
+const char *
+config_severity_name(enum config_severity sev)
+{
+	if (sev == CONFIG_SEVERITY_UNSET)
+		return "unset";
+	if ((int)sev < 0 || sev > CONFIG_SEVERITY_CRITICAL)
+		return "unknown";
+	return config_severity_names[sev];
+}
+
+/* The severity for a name, or -1 if unknown. */
+int
+config_severity_from_name(const char *name)
+{
+	return name == NULL ? -1 : config_index(config_severity_names, name);
+}

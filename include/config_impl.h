@@ -64,6 +64,110 @@ struct config_facility {
 };
 extern const struct config_facility config_facilities[];
 
+/* How a key's value is read, and the type of the field it is stored in. */
+enum config_ktype {
+	CONFIG_T_STRING,       /* char *: a non-empty string */
+	CONFIG_T_PATH,         /* char *: an absolute path */
+	CONFIG_T_DURATION,     /* uint64_t ms in [min, max] */
+	CONFIG_T_DURATION_OFF, /* uint64_t ms: 0 (off) or in [min, max] */
+	CONFIG_T_SIZE,         /* uint64_t bytes in [min, max] */
+	CONFIG_T_UINT,         /* unsigned in [min, max] */
+	CONFIG_T_BOOL,         /* int: true or false */
+	CONFIG_T_ENUM,         /* int: the index of the value in names */
+	CONFIG_T_INT,          /* int, read by the row's parse */
+	CONFIG_T_LIST,   /* struct config_strlist, read by the row's parse */
+	CONFIG_T_OTHER,  /* read by the row's parse (none: with another) */
+	CONFIG_T_INLINE, /* an inline secret: known only to be refused */
+};
+
+#define CONFIG_K_REQUIRED 0x1 /* a missing key is an error */
+/*
+ * Of a watch or its account: the key names what is watched, and a reload
+ * that changes it starts the watch afresh (config_watch_same_identity).
+ */
+#define CONFIG_K_IDENTITY 0x2
+/* Of a watch: the key is how it is watched; a reload keeps its tasks. */
+#define CONFIG_K_TUNING 0x4
+/* Of a notifier: read with the kind, whose row gives its default and range. */
+#define CONFIG_K_KIND 0x8
+
+#define CONFIG_NOFIELD ((size_t)-1)
+
+struct config_item;
+struct config_key;
+
+/* Read a key of an item; kv is NULL when the key is absent. */
+typedef void (*config_key_cb)(struct config_item *, const struct config_key *,
+    const struct config_pair *);
+
+/*
+ * One key of a section, as tmux's options-table.c has an option: the
+ * parser, the defaults, the reload rule and the docs check read the rows.
+ */
+struct config_key {
+	const char *name;
+	enum config_ktype type;
+	int flags;                /* CONFIG_K_* */
+	uint64_t min, max;        /* range of a number */
+	uint64_t def;             /* default of a number, bool or enum */
+	const char *def_str;      /* default of a string; NULL: none */
+	const char *const *names; /* CONFIG_T_ENUM: the values */
+	const char *noun;         /* CONFIG_T_ENUM: the value in messages */
+	size_t off;               /* offsetof the field, or CONFIG_NOFIELD */
+	unsigned kinds;           /* notifiers: NOTIFIER_KIND()s; 0: all */
+	config_key_cb parse;      /* NULL: read by type */
+};
+
+/* A list section (accounts, watches, notifiers, rules). */
+struct config_list {
+	const char *key;  /* "accounts" */
+	const char *noun; /* "account" */
+	size_t size;      /* of one item */
+	size_t items;     /* offsetof the array in struct config */
+	size_t count;     /* offsetof its size_t count */
+	size_t line,
+	    col; /* offsetof the item's int line and col (or NOFIELD) */
+	int default_name; /* an item without name is NOUN-N */
+	const struct config_key *keys;
+	/* The keys that are no row of keys but are allowed (NULL: none). */
+	const char *const *hidden;
+};
+
+/* One item of a list section while it is read. */
+struct config_item {
+	struct config_parse *p;
+	const struct config_list *list;
+	struct config_map m;
+	void *obj;    /* the struct being filled */
+	size_t idx;   /* 1-based position in the file's list */
+	size_t pos;   /* its index in the array */
+	char *desc;   /* "watch \"x\"" or "watch #2" */
+	char *where;  /* "in watch \"x\"" */
+	int kind;     /* the item's api (watches), kind (notifiers); -1 */
+	int cloud_ok; /* accounts: the cloud is known */
+};
+
+/* config.c: the key tables. */
+void config_keys_default(const struct config_key *keys, int kind, void *obj);
+int config_key_read(struct config_parse *p, const struct config_key *k,
+    const struct config_pair *kv, void *obj);
+void config_keys_walk(struct config_item *it, const struct config_key *keys);
+const char **config_key_names(const struct config_key *keys, int inline_keys);
+int config_key_field_eq(
+    const struct config_key *k, const void *a, const void *b);
+const struct config_key *config_key_find(
+    const struct config_key *keys, const char *name);
+void config_item_name(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv);
+const char **config_names_of(const void *rows, size_t n, size_t stride);
+extern const struct config_list config_accounts, config_watches,
+    config_notifiers, config_rules;
+extern const struct config_key config_daemon_keys[];
+extern const struct config_key config_account_keys[];
+extern const struct config_key config_watch_keys[];
+extern const struct config_key config_notifier_keys[];
+extern const struct config_key config_rule_keys[];
+
 /* config_yaml.c: the node walker; errors are collected, never fatal. */
 int config_index(const char *const *list, const char *s);
 void config_join(struct buf *b, const char *const *list);
@@ -74,7 +178,6 @@ const char *config_suggest_prefix(const char *word, const char *const *list);
 void config_hint(
     struct buf *b, const char *word, const char *const *list, const char *noun);
 int config_index_nocase(const char *const *list, const char *s);
-const char **config_copy_list(const char *const *list);
 int config_is_null(const yaml_node_t *n);
 const char *config_kind(const yaml_node_t *n);
 const char *config_scalar_value(const yaml_node_t *n);
@@ -110,6 +213,8 @@ char *config_abspath(struct config_parse *p, const struct config_pair *kv);
 char *config_url(struct config_parse *p, const yaml_node_t *n, const char *key,
     const char *s, int strip);
 void config_strlist_free(struct config_strlist *l);
+int config_strlist_eq(
+    const struct config_strlist *a, const struct config_strlist *b);
 void config_strlist_add(struct config_strlist *l, const char *s);
 int config_strlist(struct config_parse *p, const struct config_pair *kv,
     int scalar_ok, struct config_strlist *out, yaml_node_t ***nodes);
@@ -125,22 +230,12 @@ void config_secret(struct config_parse *p, const struct config_map *m,
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
 extern const char *const config_auth_names[];
 const char *const *config_cloud_services(enum config_cloud cloud);
-void config_parse_account(struct config_parse *p, yaml_node_t *node,
-    struct config_account *a, size_t idx);
 void config_account_free(struct config_account *a);
 int config_account_eq(
     const struct config_account *a, const struct config_account *b);
-extern const char *const config_api_names[];
 extern const char *const config_on_start_names[];
-void config_parse_watch(struct config_parse *p, yaml_node_t *node,
-    struct config_watch *w, size_t idx);
-extern const char *const config_notifier_names[];
-void config_parse_notifier(struct config_parse *p, yaml_node_t *node,
-    struct config_notifier *nf, size_t idx);
 void config_notifier_free(struct config_notifier *nf);
-extern const char *const config_match_keys[];
-void config_parse_rule(struct config_parse *p, yaml_node_t *node,
-    struct config_rule *r, size_t idx);
+extern const struct config_key config_match_keys[];
 void config_rule_free(struct config_rule *r);
 void config_parse_root(struct config_parse *p, yaml_node_t *root);
 void config_dangling(

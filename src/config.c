@@ -18,82 +18,292 @@
 static const char *const config_top_keys[] = { "daemon", "accounts", "watches",
 	"notifiers", "rules", NULL };
 
-/* Parse the accounts section. */
-static void
-config_parse_accounts(struct config_parse *p, const struct config_pair *kv)
+/* The field of a row in obj. */
+static void *
+config_key_field(const struct config_key *k, void *obj)
 {
-	struct config *conf = p->conf;
-	yaml_node_item_t *first;
-	yaml_node_t *node;
-	size_t n, i;
+	return (char *)obj + k->off;
+}
 
-	if (config_seq(p, kv, &first, &n) == -1 || n == 0)
-		return;
-	conf->accounts = xcalloc(n, sizeof(*conf->accounts));
-	for (i = 0; i < n; i++) {
-		if ((node = yaml_document_get_node(p->doc, first[i])) == NULL)
+/* 1 if a row applies to the item kind (-1: not known yet). */
+static int
+config_key_for(const struct config_key *k, int kind)
+{
+	return k->kinds == 0 || (kind >= 0 && (k->kinds & (1U << kind)));
+}
+
+/* Set the defaults of the rows for kind in obj. */
+void
+config_keys_default(const struct config_key *keys, int kind, void *obj)
+{
+	const struct config_key *k;
+	void *f;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->off == CONFIG_NOFIELD || !config_key_for(k, kind))
 			continue;
-		config_parse_account(
-		    p, node, &conf->accounts[conf->naccounts++], i + 1);
+		f = config_key_field(k, obj);
+		switch (k->type) {
+		case CONFIG_T_STRING:
+		case CONFIG_T_PATH:
+			if (k->def_str != NULL) {
+				free(*(char **)f);
+				*(char **)f = xstrdup(k->def_str);
+			}
+			break;
+		case CONFIG_T_DURATION:
+		case CONFIG_T_DURATION_OFF:
+		case CONFIG_T_SIZE:
+			*(uint64_t *)f = k->def;
+			break;
+		case CONFIG_T_UINT:
+			*(unsigned *)f = (unsigned)k->def;
+			break;
+		case CONFIG_T_BOOL:
+		case CONFIG_T_ENUM:
+		case CONFIG_T_INT:
+			*(int *)f = (int)k->def;
+			break;
+		default:
+			break;
+		}
 	}
 }
 
-/* Parse the watches section. */
-static void
-config_parse_watches(struct config_parse *p, const struct config_pair *kv)
+/* Read a key by its row's type into obj; -1 (reported) if it is wrong. */
+int
+config_key_read(struct config_parse *p, const struct config_key *k,
+    const struct config_pair *kv, void *obj)
 {
-	struct config *conf = p->conf;
-	yaml_node_item_t *first;
-	yaml_node_t *node;
-	size_t n, i;
+	void *f = config_key_field(k, obj);
+	const char *s;
+	char *v;
+	int i;
 
-	if (config_seq(p, kv, &first, &n) == -1 || n == 0)
-		return;
-	conf->watches = xcalloc(n, sizeof(*conf->watches));
-	for (i = 0; i < n; i++) {
-		if ((node = yaml_document_get_node(p->doc, first[i])) == NULL)
-			continue;
-		config_parse_watch(
-		    p, node, &conf->watches[conf->nwatches++], i + 1);
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+		if (k->type == CONFIG_T_STRING)
+			v = (s = config_string(p, kv)) != NULL ? xstrdup(s)
+							       : NULL;
+		else
+			v = config_abspath(p, kv);
+		if (v == NULL)
+			return -1;
+		free(*(char **)f);
+		*(char **)f = v;
+		return 0;
+	case CONFIG_T_DURATION:
+	case CONFIG_T_DURATION_OFF:
+		return config_duration(
+		    p, kv, k->min, k->max, k->type == CONFIG_T_DURATION_OFF, f);
+	case CONFIG_T_SIZE:
+		return config_size(p, kv, k->min, k->max, f);
+	case CONFIG_T_UINT:
+		return config_uint(p, kv, k->min, k->max, f);
+	case CONFIG_T_BOOL:
+		return config_bool(p, kv, f);
+	case CONFIG_T_ENUM:
+		if ((i = config_enum(p, kv, k->names, k->noun)) == -1)
+			return -1;
+		*(int *)f = i;
+		return 0;
+	default:
+		return -1;
 	}
 }
 
-/* Parse the notifiers section. */
-static void
-config_parse_notifiers(struct config_parse *p, const struct config_pair *kv)
+/*
+ * Read the keys of an item in the order of the rows: a row's parse or its
+ * type; a missing required key is reported.  Rows of another kind, rows
+ * read with the kind and rows read with another row are skipped.
+ */
+void
+config_keys_walk(struct config_item *it, const struct config_key *keys)
 {
-	struct config *conf = p->conf;
-	yaml_node_item_t *first;
-	yaml_node_t *node;
-	size_t n, i;
+	const struct config_key *k;
+	const struct config_pair *kv;
 
-	if (config_seq(p, kv, &first, &n) == -1 || n == 0)
-		return;
-	conf->notifiers = xcalloc(n, sizeof(*conf->notifiers));
-	for (i = 0; i < n; i++) {
-		if ((node = yaml_document_get_node(p->doc, first[i])) == NULL)
+	for (k = keys; k->name != NULL; k++) {
+		if (!config_key_for(k, it->kind) ||
+		    (k->flags & CONFIG_K_KIND) || k->type == CONFIG_T_INLINE ||
+		    (k->type == CONFIG_T_OTHER && k->parse == NULL))
 			continue;
-		config_parse_notifier(
-		    p, node, &conf->notifiers[conf->nnotifiers++], i + 1);
+		kv = config_map_find(&it->m, k->name);
+		if (kv == NULL && (k->flags & CONFIG_K_REQUIRED))
+			config_missing(it->p, &it->m, k->name, it->where);
+		else if (k->parse != NULL)
+			k->parse(it, k, kv);
+		else if (kv != NULL)
+			config_key_read(it->p, k, kv, it->obj);
 	}
 }
 
-/* Parse the rules section. */
-static void
-config_parse_rules(struct config_parse *p, const struct config_pair *kv)
+/* The names of the rows (inline_keys: of the inline rows only), once each. */
+const char **
+config_key_names(const struct config_key *keys, int inline_keys)
 {
-	struct config *conf = p->conf;
+	const struct config_key *k;
+	const char **v;
+	size_t n = 0;
+
+	for (k = keys; k->name != NULL; k++)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (k = keys; k->name != NULL; k++) {
+		if ((k->type == CONFIG_T_INLINE) == !!inline_keys &&
+		    config_index(v, k->name) == -1)
+			v[n++] = k->name;
+	}
+	return v;
+}
+
+/* The row named name, or NULL. */
+const struct config_key *
+config_key_find(const struct config_key *keys, const char *name)
+{
+	for (; keys->name != NULL; keys++) {
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	}
+	return NULL;
+}
+
+/* 1 if the field of a row is the same in a and b. */
+int
+config_key_field_eq(const struct config_key *k, const void *a, const void *b)
+{
+	const void *fa = (const char *)a + k->off,
+		   *fb = (const char *)b + k->off;
+
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+		return config_streq(*(char *const *)fa, *(char *const *)fb);
+	case CONFIG_T_DURATION:
+	case CONFIG_T_DURATION_OFF:
+	case CONFIG_T_SIZE:
+		return *(const uint64_t *)fa == *(const uint64_t *)fb;
+	case CONFIG_T_UINT:
+		return *(const unsigned *)fa == *(const unsigned *)fb;
+	case CONFIG_T_BOOL:
+	case CONFIG_T_ENUM:
+	case CONFIG_T_INT:
+		return *(const int *)fa == *(const int *)fb;
+	case CONFIG_T_LIST:
+		return config_strlist_eq(fa, fb);
+	default:
+		return 1;
+	}
+}
+
+/* The names of a table of rows that start with a name, NULL-terminated. */
+const char **
+config_names_of(const void *rows, size_t n, size_t stride)
+{
+	const char **v;
+	size_t i;
+
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = *(const char *const *)((const char *)rows + i * stride);
+	return v;
+}
+
+/*
+ * The name row of a list section: a valid name not used by an earlier item
+ * of the list, or NOUN-N where the list has default names.
+ */
+void
+config_item_name(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct config_list *l = it->list;
+	const struct config *conf = it->p->conf;
+	char **name = config_key_field(k, it->obj), *other;
+	const char *items = *(char *const *)((const char *)conf + l->items);
+	size_t i;
+
+	if (kv == NULL)
+		*name = xasprintf("%s-%zu", l->noun, it->idx);
+	else if ((*name = config_name(it->p, kv, l->noun)) == NULL)
+		return;
+	for (i = 0; i < it->pos; i++) {
+		other = *(char *const *)(items + i * l->size + k->off);
+		if (other == NULL || strcmp(other, *name) != 0)
+			continue;
+		config_error(it->p, kv != NULL ? kv->vnode : it->m.node,
+		    "duplicate %s name %s (first defined at line %d)", l->noun,
+		    config_q(it->p, *name),
+		    *(const int *)(items + i * l->size + l->line));
+		break;
+	}
+}
+
+/* Read one item of a list section from its mapping node. */
+static void
+config_parse_item(struct config_item *it, yaml_node_t *node)
+{
+	const struct config_list *l = it->list;
+	const char **known, **hidden;
+	char *what;
+
+	*(int *)((char *)it->obj + l->line) = (int)node->start_mark.line + 1;
+	if (l->col != CONFIG_NOFIELD)
+		*(int *)((char *)it->obj + l->col) =
+		    (int)node->start_mark.column + 1;
+	config_keys_default(l->keys, -1, it->obj);
+	what = xasprintf("each %s", l->noun);
+	if (config_map_open(it->p, node, what, 0, &it->m) == -1) {
+		free(what);
+		return;
+	}
+	free(what);
+	if (l->default_name && config_map_find(&it->m, "name") == NULL)
+		it->desc =
+		    xasprintf("%s \"%s-%zu\"", l->noun, l->noun, it->idx);
+	else
+		it->desc = config_item_desc(it->p, &it->m, l->noun, it->idx);
+	it->where = xasprintf("in %s", it->desc);
+	known = config_key_names(l->keys, 0);
+	hidden = config_key_names(l->keys, 1);
+	config_map_check(it->p, &it->m, known, hidden, it->where);
+	free(hidden);
+	free(known);
+	config_keys_walk(it, l->keys);
+	free(it->where);
+	free(it->desc);
+	config_map_close(&it->m);
+}
+
+/* Read a list section (accounts, watches, notifiers, rules). */
+static void
+config_parse_list(struct config_parse *p, const struct config_pair *kv,
+    const struct config_list *l)
+{
+	struct config_item it;
 	yaml_node_item_t *first;
 	yaml_node_t *node;
-	size_t n, i;
+	size_t n, i, *count;
+	char **items;
 
 	if (config_seq(p, kv, &first, &n) == -1 || n == 0)
 		return;
-	conf->rules = xcalloc(n, sizeof(*conf->rules));
+	items = (char **)((char *)p->conf + l->items);
+	count = (size_t *)((char *)p->conf + l->count);
+	*items = xcalloc(n, l->size);
 	for (i = 0; i < n; i++) {
 		if ((node = yaml_document_get_node(p->doc, first[i])) == NULL)
 			continue;
-		config_parse_rule(p, node, &conf->rules[conf->nrules++], i + 1);
+		memset(&it, 0, sizeof(it));
+		it.p = p;
+		it.list = l;
+		it.obj = *items + *count * l->size;
+		it.idx = i + 1;
+		it.pos = (*count)++;
+		it.kind = -1;
+		config_parse_item(&it, node);
 	}
 }
 
@@ -109,10 +319,11 @@ config_parse_root(struct config_parse *p, yaml_node_t *root)
 	if (config_map_find(&m, "daemon") != NULL)
 		config_parse_daemon(p, config_map_find(&m, "daemon"));
 	/* Referenced sections first, whatever the order in the file. */
-	config_parse_accounts(p, config_map_find(&m, "accounts"));
-	config_parse_notifiers(p, config_map_find(&m, "notifiers"));
-	config_parse_watches(p, config_map_find(&m, "watches"));
-	config_parse_rules(p, config_map_find(&m, "rules"));
+	config_parse_list(p, config_map_find(&m, "accounts"), &config_accounts);
+	config_parse_list(
+	    p, config_map_find(&m, "notifiers"), &config_notifiers);
+	config_parse_list(p, config_map_find(&m, "watches"), &config_watches);
+	config_parse_list(p, config_map_find(&m, "rules"), &config_rules);
 	config_map_close(&m);
 }
 

@@ -3,6 +3,7 @@
  * endpoints an account's APIs are reached at.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+
+#define A(f) offsetof(struct config_account, f)
 
 static const char *const config_cloud_names[] = { "huawei", "otc", "alibaba",
 	NULL };
@@ -39,9 +42,6 @@ static const char *const config_services_huawei[] = { "dws", "dds", "gaussdb",
 static const char *const config_services_otc[] = { "dws", "dds", "iam", NULL };
 
 static const char *const config_services_alibaba[] = { "ehpc", NULL };
-
-static const char *const config_account_keys[] = { "name", "cloud", "region",
-	"project_id", "auth", "endpoints", "rate_limit", "tls_ca_file", NULL };
 
 static const char *const config_auth_keys[] = { "method", "access_key_file",
 	"access_key_env", "access_key_credential", "secret_key_file",
@@ -258,95 +258,149 @@ config_parse_rate(struct config_parse *p, const struct config_pair *kv,
 	a->rate_limit_per_ms = per;
 }
 
-/* Parse one account mapping. */
-void
-config_parse_account(struct config_parse *p, yaml_node_t *node,
-    struct config_account *a, size_t idx)
+/* The cloud of an account; the keys after it are checked against it. */
+static void
+config_account_cloud(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
-	struct config *conf = p->conf;
-	const struct config_pair *kv;
-	struct config_map m;
-	const char *s;
-	char *desc, *where, *by;
-	size_t i;
-	int c, cloud_ok = 0;
-
-	a->line = (int)node->start_mark.line + 1;
-	a->col = (int)node->start_mark.column + 1;
-	if (config_map_open(p, node, "each account", 0, &m) == -1)
-		return;
-	desc = config_item_desc(p, &m, "account", idx);
-	where = xasprintf("in %s", desc);
-	config_map_check(p, &m, config_account_keys, NULL, where);
-
-	if ((kv = config_map_find(&m, "name")) == NULL)
-		config_missing(p, &m, "name", where);
-	else if ((a->name = config_name(p, kv, "account")) != NULL) {
-		for (i = 0; &conf->accounts[i] != a; i++) {
-			if (conf->accounts[i].name != NULL &&
-			    strcmp(conf->accounts[i].name, a->name) == 0) {
-				config_error(p, kv->vnode,
-				    "duplicate account "
-				    "name %s (first defined at line %d)",
-				    config_q(p, a->name),
-				    conf->accounts[i].line);
-				break;
-			}
-		}
-	}
-	if ((kv = config_map_find(&m, "cloud")) == NULL)
-		config_missing(p, &m, "cloud", where);
-	else if ((c = config_enum(p, kv, config_cloud_names, "cloud")) != -1) {
-		a->cloud = c;
-		cloud_ok = 1;
-	}
-	if ((kv = config_map_find(&m, "region")) == NULL)
-		config_missing(p, &m, "region", where);
-	else if ((s = config_string(p, kv)) != NULL) {
-		if (strlen(s) > CONFIG_NAME_MAX || !config_chars_ok(s, "-_"))
-			config_error(p, kv->vnode,
-			    "invalid region %s: use "
-			    "letters, digits, \"-\" and \"_\"",
-			    config_q(p, s));
-		else
-			a->region = xstrdup(s);
-	}
-	if ((kv = config_map_find(&m, "project_id")) != NULL) {
-		if (cloud_ok && a->cloud == CONFIG_CLOUD_ALIBABA)
-			config_error(p, kv->knode,
-			    "project_id is not used by "
-			    "alibaba accounts");
-		else if ((s = config_string(p, kv)) == NULL)
-			;
-		else if (strlen(s) > CONFIG_ID_MAX || !config_chars_ok(s, "-_"))
-			config_error(p, kv->vnode,
-			    "invalid project_id %s: use "
-			    "letters, digits, \"-\" and \"_\"",
-			    config_q(p, s));
-		else
-			a->project_id = xstrdup(s);
-	}
-	if ((kv = config_map_find(&m, "auth")) != NULL) {
-		if (config_is_null(kv->vnode)) {
-			by = xasprintf("in auth of %s", desc);
-			config_error(p, kv->knode,
-			    "missing required key "
-			    "\"method\" %s",
-			    by);
-			free(by);
-		} else
-			config_parse_auth(p, kv, a, cloud_ok, desc, idx);
-	}
-	if ((kv = config_map_find(&m, "endpoints")) != NULL)
-		config_parse_endpoints(p, kv, a, cloud_ok, desc);
-	if ((kv = config_map_find(&m, "rate_limit")) != NULL)
-		config_parse_rate(p, kv, a);
-	if ((kv = config_map_find(&m, "tls_ca_file")) != NULL)
-		a->tls_ca_file = config_abspath(p, kv);
-	free(where);
-	free(desc);
-	config_map_close(&m);
+	if (config_key_read(it->p, k, kv, it->obj) == 0)
+		it->cloud_ok = 1;
 }
+
+/* The region of an account: letters, digits, "-" and "_". */
+static void
+config_account_region(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_account *a = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	if (strlen(s) > CONFIG_NAME_MAX || !config_chars_ok(s, "-_"))
+		config_error(it->p, kv->vnode,
+		    "invalid region %s: use "
+		    "letters, digits, \"-\" and \"_\"",
+		    config_q(it->p, s));
+	else
+		a->region = xstrdup(s);
+}
+
+/* The project of a huawei or otc account. */
+static void
+config_account_project(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_account *a = it->obj;
+	const char *s;
+
+	if (kv == NULL)
+		return;
+	if (it->cloud_ok && a->cloud == CONFIG_CLOUD_ALIBABA)
+		config_error(it->p, kv->knode,
+		    "project_id is not used by "
+		    "alibaba accounts");
+	else if ((s = config_string(it->p, kv)) == NULL)
+		;
+	else if (strlen(s) > CONFIG_ID_MAX || !config_chars_ok(s, "-_"))
+		config_error(it->p, kv->vnode,
+		    "invalid project_id %s: use "
+		    "letters, digits, \"-\" and \"_\"",
+		    config_q(it->p, s));
+	else
+		a->project_id = xstrdup(s);
+}
+
+/* The auth mapping of an account; empty, it lacks its method. */
+static void
+config_account_auth(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (kv == NULL)
+		return;
+	if (config_is_null(kv->vnode))
+		config_error(it->p, kv->knode,
+		    "missing required key "
+		    "\"method\" in auth of %s",
+		    it->desc);
+	else
+		config_parse_auth(
+		    it->p, kv, it->obj, it->cloud_ok, it->desc, it->idx);
+}
+
+/* The endpoints mapping of an account. */
+static void
+config_account_endpoints(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (kv != NULL)
+		config_parse_endpoints(
+		    it->p, kv, it->obj, it->cloud_ok, it->desc);
+}
+
+/* The rate_limit of an account. */
+static void
+config_account_rate(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (kv != NULL)
+		config_parse_rate(it->p, kv, it->obj);
+}
+
+/*
+ * The keys of an account.  IDENTITY: where its tasks live; a watch whose
+ * account changes one of them starts afresh on a reload.
+ */
+const struct config_key config_account_keys[] = {
+	{ .name = "name",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED,
+	    .off = A(name),
+	    .parse = config_item_name },
+	{ .name = "cloud",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .names = config_cloud_names,
+	    .noun = "cloud",
+	    .off = A(cloud),
+	    .parse = config_account_cloud },
+	{ .name = "region",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = A(region),
+	    .parse = config_account_region },
+	{ .name = "project_id",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_IDENTITY,
+	    .off = A(project_id),
+	    .parse = config_account_project },
+	{ .name = "auth",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_account_auth },
+	{ .name = "endpoints",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_account_endpoints },
+	{ .name = "rate_limit",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_account_rate },
+	{ .name = "tls_ca_file", .type = CONFIG_T_PATH, .off = A(tls_ca_file) },
+	{ .name = NULL },
+};
+
+/* The accounts section. */
+const struct config_list config_accounts = {
+	.key = "accounts",
+	.noun = "account",
+	.size = sizeof(struct config_account),
+	.items = offsetof(struct config, accounts),
+	.count = offsetof(struct config, naccounts),
+	.line = A(line),
+	.col = A(col),
+	.keys = config_account_keys,
+};
 
 /* Free one account's fields. */
 void

@@ -2,6 +2,7 @@
  * The daemon section of the configuration: where state lives, what the
  * daemon listens on, its global limits.
  */
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,30 +16,20 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static const char *const config_daemon_keys[] = { "state_dir", "listen",
-	"shutdown_timeout", "max_concurrent_polls", "max_response_bytes",
-	"control_socket", NULL };
+#define D(f) offsetof(struct config_daemon, f)
 
-/* Parse the daemon section. */
-void
-config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
+/* Read listen: host:port, [v6addr]:port or "" (off). */
+static void
+config_daemon_listen(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
-	struct config_daemon *d = &p->conf->daemon;
-	const struct config_pair *kv;
-	struct config_map m;
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
 	const char *s;
-	char *v;
 
-	if (config_map_open(p, dkv->vnode, "daemon", 1, &m) == -1)
+	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
 		return;
-	config_map_check(p, &m, config_daemon_keys, NULL, "in daemon");
-	if ((kv = config_map_find(&m, "state_dir")) != NULL &&
-	    (v = config_abspath(p, kv)) != NULL) {
-		free(d->state_dir);
-		d->state_dir = v;
-	}
-	if ((kv = config_map_find(&m, "listen")) != NULL &&
-	    (s = config_scalar(p, kv, "a string")) != NULL) {
+	{
 		const char *port, *cause, *h;
 		long long pn;
 		int ok = 1;
@@ -85,29 +76,88 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 			d->listen = xstrdup(s);
 		}
 	}
-	if ((kv = config_map_find(&m, "control_socket")) != NULL &&
-	    (s = config_scalar(p, kv, "a string")) != NULL) {
-		if (*s != '\0' && *s != '/')
-			config_error(p, kv->vnode,
-			    "control_socket must be an absolute path or \"\" "
-			    "to disable");
-		else if (strlen(s) >= CONFIG_SOCKET_PATH_MAX)
-			config_error(p, kv->vnode,
-			    "control_socket is longer than %d bytes",
-			    CONFIG_SOCKET_PATH_MAX - 1);
-		else {
-			free(d->control_socket);
-			d->control_socket = xstrdup(s);
-			d->control_socket_set = 1;
-		}
+}
+
+/* Read control_socket: an absolute path or "" (off). */
+static void
+config_daemon_control(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
+	const char *s;
+
+	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
+		return;
+	if (*s != '\0' && *s != '/')
+		config_error(p, kv->vnode,
+		    "control_socket must be an absolute path or \"\" "
+		    "to disable");
+	else if (strlen(s) >= CONFIG_SOCKET_PATH_MAX)
+		config_error(p, kv->vnode,
+		    "control_socket is longer than %d bytes",
+		    CONFIG_SOCKET_PATH_MAX - 1);
+	else {
+		free(d->control_socket);
+		d->control_socket = xstrdup(s);
+		d->control_socket_set = 1;
 	}
-	if ((kv = config_map_find(&m, "shutdown_timeout")) != NULL)
-		config_duration(
-		    p, kv, 0, 10 * CONFIG_MIN, 0, &d->shutdown_timeout_ms);
-	if ((kv = config_map_find(&m, "max_concurrent_polls")) != NULL)
-		config_uint(p, kv, 1, 10000, &d->max_concurrent_polls);
-	if ((kv = config_map_find(&m, "max_response_bytes")) != NULL)
-		config_size(
-		    p, kv, 1024, 1024 * 1024 * 1024, &d->max_response_bytes);
-	config_map_close(&m);
+}
+
+/* The daemon section, in the order of the manual. */
+const struct config_key config_daemon_keys[] = {
+	{ .name = "state_dir",
+	    .type = CONFIG_T_PATH,
+	    .def_str = "/var/lib/taskwatchd",
+	    .off = D(state_dir) },
+	{ .name = "listen",
+	    .type = CONFIG_T_STRING,
+	    .def_str = "127.0.0.1:9465",
+	    .off = D(listen),
+	    .parse = config_daemon_listen },
+	{ .name = "shutdown_timeout",
+	    .type = CONFIG_T_DURATION,
+	    .max = 10 * CONFIG_MIN,
+	    .def = 10 * CONFIG_SEC,
+	    .off = D(shutdown_timeout_ms) },
+	{ .name = "max_concurrent_polls",
+	    .type = CONFIG_T_UINT,
+	    .min = 1,
+	    .max = 10000,
+	    .def = 64,
+	    .off = D(max_concurrent_polls) },
+	{ .name = "max_response_bytes",
+	    .type = CONFIG_T_SIZE,
+	    .min = 1024,
+	    .max = 1024 * 1024 * 1024,
+	    .def = 8 * 1024 * 1024,
+	    .off = D(max_response_bytes) },
+	{ .name = "control_socket",
+	    .type = CONFIG_T_STRING,
+	    .def_str = CONFIG_CONTROL_SOCKET,
+	    .off = D(control_socket),
+	    .parse = config_daemon_control },
+	{ .name = NULL },
+};
+
+/* Parse the daemon section. */
+void
+config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
+{
+	struct config_item it;
+	char where[] = "in daemon";
+	const char **known;
+
+	memset(&it, 0, sizeof(it));
+	it.p = p;
+	it.obj = &p->conf->daemon;
+	it.kind = -1;
+	it.where = where;
+	if (config_map_open(p, dkv->vnode, "daemon", 1, &it.m) == -1)
+		return;
+	known = config_key_names(config_daemon_keys, 0);
+	config_map_check(p, &it.m, known, NULL, it.where);
+	free(known);
+	config_keys_walk(&it, config_daemon_keys);
+	config_map_close(&it.m);
 }

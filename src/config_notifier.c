@@ -3,6 +3,7 @@
  * keys it takes.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,40 @@
 #include <unistd.h>
 
 #include "config_impl.h"
+#include "notifier_kind.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
-const char *const config_notifier_names[] = { "webhook", "alertmanager",
-	"syslog", "exec", NULL };
+#define N(f) offsetof(struct config_notifier, f)
+#define R(f) offsetof(struct config_retry, f)
+#define WEBHOOK NOTIFIER_KIND(CONFIG_NOTIFIER_WEBHOOK)
+#define ALERTMANAGER NOTIFIER_KIND(CONFIG_NOTIFIER_ALERTMANAGER)
+#define SYSLOG NOTIFIER_KIND(CONFIG_NOTIFIER_SYSLOG)
+#define EXEC NOTIFIER_KIND(CONFIG_NOTIFIER_EXEC)
+
+/* The retry mapping of the kinds that retry. */
+static const struct config_key config_retry_keys[] = {
+	{ .name = "initial",
+	    .type = CONFIG_T_DURATION,
+	    .min = 10,
+	    .max = CONFIG_HOUR,
+	    .def = 500,
+	    .off = R(initial_ms) },
+	{ .name = "max",
+	    .type = CONFIG_T_DURATION,
+	    .min = 100,
+	    .max = 24 * CONFIG_HOUR,
+	    .def = 60 * CONFIG_SEC,
+	    .off = R(max_ms) },
+	{ .name = "give_up_after",
+	    .type = CONFIG_T_DURATION,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 24 * CONFIG_HOUR,
+	    .off = R(give_up_after_ms) },
+	{ .name = NULL },
+};
 
 const struct config_facility config_facilities[] = {
 	{ "daemon", LOG_DAEMON },
@@ -36,29 +65,6 @@ static const char *const config_facility_names[] = { "daemon", "user", "local0",
 	"local1", "local2", "local3", "local4", "local5", "local6", "local7",
 	NULL };
 
-static const char *const config_notifier_keys[] = { "name", "type", "url",
-	"headers", "secret_file", "secret_env", "secret_credential", "timeout",
-	"retry", "urls", "resolve_after", "repeat", "labels", "facility",
-	"command", "max_concurrent", "cooldown", "user", "allow_root", NULL };
-
-static const char *const config_notifier_inline[] = { "secret", NULL };
-
-static const char *const config_webhook_keys[] = { "name", "type", "url",
-	"headers", "secret", "secret_file", "secret_env", "secret_credential",
-	"timeout", "retry", NULL };
-
-static const char *const config_alertmanager_keys[] = { "name", "type", "urls",
-	"resolve_after", "repeat", "labels", "timeout", "retry", NULL };
-
-static const char *const config_syslog_keys[] = { "name", "type", "facility",
-	NULL };
-
-static const char *const config_exec_keys[] = { "name", "type", "command",
-	"timeout", "max_concurrent", "cooldown", "user", "allow_root", NULL };
-
-static const char *const config_retry_keys[] = { "initial", "max",
-	"give_up_after", NULL };
-
 /* Headers the webhook notifier sets itself. */
 static const char *const config_reserved_headers[] = { "webhook-id",
 	"webhook-timestamp", "webhook-signature", "Content-Type",
@@ -70,25 +76,27 @@ config_parse_retry(struct config_parse *p, const struct config_pair *rkv,
     struct config_retry *r, const char *desc)
 {
 	const struct config_pair *kv, *ikv;
+	const struct config_key *k;
 	struct config_map m;
+	const char **known;
 	char *where, si[32], sm[32];
 	int ok;
 
 	if (config_map_open(p, rkv->vnode, "retry", 1, &m) == -1)
 		return;
 	where = xasprintf("in retry of %s", desc);
-	config_map_check(p, &m, config_retry_keys, NULL, where);
+	known = config_key_names(config_retry_keys, 0);
+	config_map_check(p, &m, known, NULL, where);
+	free(known);
 	free(where);
 	ok = 1;
-	if ((ikv = config_map_find(&m, "initial")) != NULL)
-		ok &= config_duration(
-			  p, ikv, 10, CONFIG_HOUR, 0, &r->initial_ms) == 0;
-	if ((kv = config_map_find(&m, "max")) != NULL)
-		ok &= config_duration(
-			  p, kv, 100, 24 * CONFIG_HOUR, 0, &r->max_ms) == 0;
-	if ((kv = config_map_find(&m, "give_up_after")) != NULL)
-		config_duration(p, kv, CONFIG_SEC, 30 * CONFIG_DAY, 0,
-		    &r->give_up_after_ms);
+	for (k = config_retry_keys; k->name != NULL; k++) {
+		if ((kv = config_map_find(&m, k->name)) != NULL &&
+		    config_key_read(p, k, kv, r) == -1 &&
+		    k->off != R(give_up_after_ms))
+			ok = 0;
+	}
+	ikv = config_map_find(&m, "initial");
 	if (ok && r->initial_ms > r->max_ms) {
 		util_format_duration(r->initial_ms, si, sizeof(si));
 		util_format_duration(r->max_ms, sm, sizeof(sm));
@@ -290,149 +298,6 @@ config_parse_command(struct config_parse *p, const struct config_pair *kv,
 		config_error(p, kv->vnode, "command must not be empty");
 }
 
-/* Parse one notifier mapping. */
-void
-config_parse_notifier(struct config_parse *p, yaml_node_t *node,
-    struct config_notifier *nf, size_t idx)
-{
-	static const char *const *const allowed[] = { config_webhook_keys,
-		config_alertmanager_keys, config_syslog_keys,
-		config_exec_keys };
-	struct config *conf = p->conf;
-	const struct config_pair *kv;
-	struct config_map m;
-	const char *s;
-	char *desc, *where, *by, at[64];
-	size_t i;
-	int t;
-
-	nf->line = (int)node->start_mark.line + 1;
-	nf->col = (int)node->start_mark.column + 1;
-	if (config_map_open(p, node, "each notifier", 0, &m) == -1)
-		return;
-	desc = config_item_desc(p, &m, "notifier", idx);
-	where = xasprintf("in %s", desc);
-	config_map_check(
-	    p, &m, config_notifier_keys, config_notifier_inline, where);
-	if ((kv = config_map_find(&m, "name")) == NULL)
-		config_missing(p, &m, "name", where);
-	else if ((nf->name = config_name(p, kv, "notifier")) != NULL) {
-		for (i = 0; &conf->notifiers[i] != nf; i++) {
-			if (conf->notifiers[i].name != NULL &&
-			    strcmp(conf->notifiers[i].name, nf->name) == 0) {
-				config_error(p, kv->vnode,
-				    "duplicate notifier "
-				    "name %s (first defined at line %d)",
-				    config_q(p, nf->name),
-				    conf->notifiers[i].line);
-				break;
-			}
-		}
-	}
-	nf->facility = LOG_DAEMON;
-	if ((kv = config_map_find(&m, "type")) == NULL) {
-		config_missing(p, &m, "type", where);
-		goto out;
-	}
-	if ((t = config_enum(p, kv, config_notifier_names, "notifier type")) ==
-	    -1)
-		goto out;
-	nf->type = t;
-	by = xasprintf("%s notifiers", config_notifier_names[t]);
-	config_map_only(p, &m, allowed[t], config_notifier_keys, by);
-	config_map_only(p, &m, allowed[t], config_notifier_inline, by);
-	free(by);
-
-	switch (nf->type) {
-	case CONFIG_NOTIFIER_WEBHOOK:
-	case CONFIG_NOTIFIER_ALERTMANAGER:
-		nf->timeout_ms = 10 * CONFIG_SEC;
-		nf->retry.initial_ms = 500;
-		nf->retry.max_ms = 60 * CONFIG_SEC;
-		nf->retry.give_up_after_ms = 24 * CONFIG_HOUR;
-		if ((kv = config_map_find(&m, "timeout")) != NULL)
-			config_duration(
-			    p, kv, 100, 10 * CONFIG_MIN, 0, &nf->timeout_ms);
-		if ((kv = config_map_find(&m, "retry")) != NULL)
-			config_parse_retry(p, kv, &nf->retry, desc);
-		break;
-	case CONFIG_NOTIFIER_EXEC:
-		nf->timeout_ms = 5 * CONFIG_MIN;
-		nf->max_concurrent = 4;
-		if ((kv = config_map_find(&m, "timeout")) != NULL)
-			config_duration(p, kv, CONFIG_SEC, 24 * CONFIG_HOUR, 0,
-			    &nf->timeout_ms);
-		break;
-	default:
-		break;
-	}
-
-	switch (nf->type) {
-	case CONFIG_NOTIFIER_WEBHOOK:
-		if ((kv = config_map_find(&m, "url")) == NULL)
-			config_missing(p, &m, "url", where);
-		else if ((s = config_string(p, kv)) != NULL)
-			nf->url = config_url(p, kv->vnode, "url", s, 0);
-		snprintf(at, sizeof(at), "notifiers[%zu]", idx - 1);
-		if ((kv = config_map_find(&m, "headers")) != NULL)
-			config_parse_kvs(
-			    p, kv, at, &nf->headers, &nf->nheaders);
-		config_secret(p, &m, at, "secret", 0, NULL, &nf->secret);
-		break;
-	case CONFIG_NOTIFIER_ALERTMANAGER:
-		nf->resolve_after_ms = 24 * CONFIG_HOUR;
-		nf->repeat_ms = CONFIG_MIN;
-		if ((kv = config_map_find(&m, "urls")) == NULL)
-			config_missing(p, &m, "urls", where);
-		else
-			config_parse_urls(p, kv, nf);
-		if ((kv = config_map_find(&m, "resolve_after")) != NULL)
-			config_duration(p, kv, CONFIG_MIN, 30 * CONFIG_DAY, 0,
-			    &nf->resolve_after_ms);
-		if ((kv = config_map_find(&m, "repeat")) != NULL)
-			config_duration(p, kv, CONFIG_SEC, 24 * CONFIG_HOUR, 0,
-			    &nf->repeat_ms);
-		if ((kv = config_map_find(&m, "labels")) != NULL)
-			config_parse_kvs(
-			    p, kv, NULL, &nf->labels, &nf->nlabels);
-		break;
-	case CONFIG_NOTIFIER_SYSLOG:
-		if ((kv = config_map_find(&m, "facility")) != NULL &&
-		    (t = config_enum(p, kv, config_facility_names,
-			 "syslog facility")) != -1)
-			nf->facility = config_facilities[t].facility;
-		break;
-	case CONFIG_NOTIFIER_EXEC:
-		if ((kv = config_map_find(&m, "command")) == NULL)
-			config_missing(p, &m, "command", where);
-		else
-			config_parse_command(p, kv, nf);
-		if ((kv = config_map_find(&m, "max_concurrent")) != NULL)
-			config_uint(p, kv, 1, 64, &nf->max_concurrent);
-		if ((kv = config_map_find(&m, "cooldown")) != NULL)
-			config_duration(
-			    p, kv, 0, 30 * CONFIG_DAY, 0, &nf->cooldown_ms);
-		if ((kv = config_map_find(&m, "user")) != NULL &&
-		    (s = config_string(p, kv)) != NULL) {
-			if (strlen(s) > 32 || *s == '-' ||
-			    !config_chars_ok(s, "._-"))
-				config_error(p, kv->vnode,
-				    "invalid user name "
-				    "%s",
-				    config_q(p, s));
-			else
-				nf->user = xstrdup(s);
-		}
-		if ((kv = config_map_find(&m, "allow_root")) != NULL)
-			config_bool(p, kv, &nf->allow_root);
-		break;
-	}
-out:
-	free(where);
-	free(desc);
-	config_map_close(&m);
-}
-
 /* Free an array of key/value pairs. */
 static void
 config_kvs_free(struct config_kv *kvs, size_t n)
@@ -461,11 +326,284 @@ config_notifier_free(struct config_notifier *nf)
 	free(nf->user);
 }
 
+/*
+ * The type of a notifier: its kind's defaults, the keys of other kinds
+ * refused, and the keys read with the kind (timeout, retry) read first.
+ */
+static void
+config_notifier_type(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_notifier *nf = it->obj;
+	const struct notifier_kind *kind;
+	const struct config_key *row;
+	const char **names;
+	size_t i;
+	char *by;
+	int t;
+
+	nf->facility = LOG_DAEMON;
+	names = config_names_of(
+	    notifier_kinds, NOTIFIER_KIND_COUNT, sizeof(notifier_kinds[0]));
+	t = config_enum(p, kv, names, "notifier type");
+	free(names);
+	if (t == -1)
+		return;
+	kind = notifier_kind_get(t);
+	config_keys_default(config_notifier_keys, t, nf);
+	nf->type = t;
+	it->kind = t;
+	by = xasprintf("%s notifiers", kind->name);
+	for (i = 0; i < it->m.n; i++) {
+		row = config_key_find(config_notifier_keys, it->m.v[i].key);
+		if (row != NULL && row->kinds != 0 &&
+		    !(row->kinds & NOTIFIER_KIND(t)))
+			config_error(p, it->m.v[i].knode,
+			    "%s is not used by %s", it->m.v[i].key, by);
+	}
+	free(by);
+	nf->timeout_ms = kind->timeout_ms;
+	if (kind->retry)
+		config_keys_default(config_retry_keys, -1, &nf->retry);
+	if (kind->timeout_ms != 0 &&
+	    (kv = config_map_find(&it->m, "timeout")) != NULL)
+		config_duration(p, kv, kind->timeout_min_ms,
+		    kind->timeout_max_ms, 0, &nf->timeout_ms);
+	if (kind->retry && (kv = config_map_find(&it->m, "retry")) != NULL)
+		config_parse_retry(p, kv, &nf->retry, it->desc);
+}
+
+/* The "notifiers[N]" a webhook's secrets are named under. */
+static void
+config_notifier_at(struct config_item *it, char *at, size_t size)
+{
+	snprintf(at, size, "notifiers[%zu]", it->idx - 1);
+}
+
+/* The url of a webhook. */
+static void
+config_notifier_url(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) != NULL)
+		nf->url = config_url(it->p, kv->vnode, "url", s, 0);
+}
+
+/* The headers of a webhook. */
+static void
+config_notifier_headers(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	char at[64];
+
+	config_notifier_at(it, at, sizeof(at));
+	if (kv != NULL)
+		config_parse_kvs(it->p, kv, at, &nf->headers, &nf->nheaders);
+}
+
+/* The signing secret of a webhook: secret_file, _env or _credential. */
+static void
+config_notifier_secret(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	char at[64];
+
+	config_notifier_at(it, at, sizeof(at));
+	config_secret(it->p, &it->m, at, "secret", 0, NULL, &nf->secret);
+}
+
+/* The urls of an alertmanager notifier. */
+static void
+config_notifier_urls(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (kv != NULL)
+		config_parse_urls(it->p, kv, it->obj);
+}
+
+/* The labels of an alertmanager notifier. */
+static void
+config_notifier_labels(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+
+	if (kv != NULL)
+		config_parse_kvs(it->p, kv, NULL, &nf->labels, &nf->nlabels);
+}
+
+/* The facility of a syslog notifier. */
+static void
+config_notifier_facility(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	int t;
+
+	if (kv != NULL &&
+	    (t = config_enum(
+		 it->p, kv, config_facility_names, "syslog facility")) != -1)
+		nf->facility = config_facilities[t].facility;
+}
+
+/* The command of an exec notifier. */
+static void
+config_notifier_command(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (kv != NULL)
+		config_parse_command(it->p, kv, it->obj);
+}
+
+/* The user an exec notifier runs its hooks as. */
+static void
+config_notifier_user(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	const char *s;
+
+	if (kv == NULL || (s = config_string(it->p, kv)) == NULL)
+		return;
+	if (strlen(s) > 32 || *s == '-' || !config_chars_ok(s, "._-"))
+		config_error(it->p, kv->vnode, "invalid user name %s",
+		    config_q(it->p, s));
+	else
+		nf->user = xstrdup(s);
+}
+
+/*
+ * The keys of a notifier; kinds: the notifier kinds that take the key (the
+ * others refuse it).  KIND: its default and range are the kind's.
+ */
+const struct config_key config_notifier_keys[] = {
+	{ .name = "name",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED,
+	    .off = N(name),
+	    .parse = config_item_name },
+	{ .name = "type",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_REQUIRED,
+	    .off = N(type),
+	    .parse = config_notifier_type },
+	{ .name = "url",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED,
+	    .kinds = WEBHOOK,
+	    .off = N(url),
+	    .parse = config_notifier_url },
+	{ .name = "headers",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = WEBHOOK,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_headers },
+	{ .name = "secret_file",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = WEBHOOK,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_secret },
+	{ .name = "secret_env",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = WEBHOOK,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "secret_credential",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = WEBHOOK,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "timeout",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_KIND,
+	    .kinds = WEBHOOK | ALERTMANAGER | EXEC,
+	    .off = N(timeout_ms) },
+	{ .name = "retry",
+	    .type = CONFIG_T_OTHER,
+	    .flags = CONFIG_K_KIND,
+	    .kinds = WEBHOOK | ALERTMANAGER,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "urls",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_REQUIRED,
+	    .kinds = ALERTMANAGER,
+	    .off = N(urls),
+	    .parse = config_notifier_urls },
+	{ .name = "resolve_after",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = ALERTMANAGER,
+	    .min = CONFIG_MIN,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 24 * CONFIG_HOUR,
+	    .off = N(resolve_after_ms) },
+	{ .name = "repeat",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = ALERTMANAGER,
+	    .min = CONFIG_SEC,
+	    .max = 24 * CONFIG_HOUR,
+	    .def = CONFIG_MIN,
+	    .off = N(repeat_ms) },
+	{ .name = "labels",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = ALERTMANAGER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_labels },
+	{ .name = "facility",
+	    .type = CONFIG_T_INT,
+	    .kinds = SYSLOG,
+	    .def = LOG_DAEMON,
+	    .off = N(facility),
+	    .parse = config_notifier_facility },
+	{ .name = "command",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_REQUIRED,
+	    .kinds = EXEC,
+	    .off = N(command),
+	    .parse = config_notifier_command },
+	{ .name = "max_concurrent",
+	    .type = CONFIG_T_UINT,
+	    .kinds = EXEC,
+	    .min = 1,
+	    .max = 64,
+	    .def = 4,
+	    .off = N(max_concurrent) },
+	{ .name = "cooldown",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = EXEC,
+	    .max = 30 * CONFIG_DAY,
+	    .off = N(cooldown_ms) },
+	{ .name = "user",
+	    .type = CONFIG_T_STRING,
+	    .kinds = EXEC,
+	    .off = N(user),
+	    .parse = config_notifier_user },
+	{ .name = "allow_root",
+	    .type = CONFIG_T_BOOL,
+	    .kinds = EXEC,
+	    .off = N(allow_root) },
+	{ .name = "secret", .type = CONFIG_T_INLINE, .kinds = WEBHOOK },
+	{ .name = NULL },
+};
+
+/* The notifiers section. */
+const struct config_list config_notifiers = {
+	.key = "notifiers",
+	.noun = "notifier",
+	.size = sizeof(struct config_notifier),
+	.items = offsetof(struct config, notifiers),
+	.count = offsetof(struct config, nnotifiers),
+	.line = N(line),
+	.col = N(col),
+	.keys = config_notifier_keys,
+};
+
 /* "webhook", "alertmanager", "syslog", "exec". */
 const char *
 config_notifier_type_name(enum config_notifier_type type)
 {
-	if ((int)type < 0 || type > CONFIG_NOTIFIER_EXEC)
-		return "unknown";
-	return config_notifier_names[type];
+	return notifier_kind_name(type);
 }

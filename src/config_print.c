@@ -10,7 +10,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "config_impl.h"
+#include "notifier_kind.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -216,6 +218,7 @@ config_print_account(FILE *fp, const struct config_account *a)
 static void
 config_print_watch(FILE *fp, const struct config_watch *w)
 {
+	const struct api *api = api_get(w->api);
 	const char *in = "    ";
 	int tz = w->timezone_offset_s, atz = tz < 0 ? -tz : tz;
 	char zone[16];
@@ -223,14 +226,13 @@ config_print_watch(FILE *fp, const struct config_watch *w)
 	config_print_kv(fp, "  - ", "name", w->name);
 	config_print_kv(fp, in, "account", w->account_name);
 	fprintf(fp, "%sapi: %s\n", in, config_api_name(w->api));
-	if (w->api == CONFIG_API_DWS_ACTIONS ||
-	    w->api == CONFIG_API_DWS_LOGICAL || w->api == CONFIG_API_EHPC_TASKS)
+	if (api->scope == API_SCOPE_CLUSTERS)
 		config_print_list(fp, in, "clusters", &w->clusters);
-	if (w->api == CONFIG_API_DWS_ACTIONS)
+	if (api->actions)
 		config_print_list(fp, in, "actions", &w->actions);
 	config_print_dur(fp, in, "interval", w->interval_ms);
 	config_print_dur(fp, in, "timeout", w->timeout_ms);
-	if (w->api == CONFIG_API_DDS_JOBS || w->api == CONFIG_API_GAUSSDB_TASKS)
+	if (api->window == API_WINDOW_LOOKBACK)
 		config_print_dur(fp, in, "lookback", w->lookback_ms);
 	config_print_dur(fp, in, "stall_after", w->stall_after_ms);
 	fprintf(fp, "%sfail_after: %u\n", in, w->fail_after);
@@ -261,7 +263,7 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 	size_t i;
 
 	config_print_kv(fp, "  - ", "name", nf->name);
-	fprintf(fp, "%stype: %s\n", in, config_notifier_names[nf->type]);
+	fprintf(fp, "%stype: %s\n", in, notifier_kind_name(nf->type));
 	switch (nf->type) {
 	case CONFIG_NOTIFIER_WEBHOOK:
 		config_print_kv(fp, in, "url", nf->url);
@@ -303,22 +305,20 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 static void
 config_print_rule(FILE *fp, const struct config_rule *r)
 {
-	const struct config_strlist *const lists[] = { &r->match_event,
-		&r->match_api, &r->match_watch, &r->match_task_type,
-		&r->match_cluster, &r->match_from, &r->match_to,
-		&r->match_account };
+	const struct config_key *k;
+	const struct config_strlist *l;
 	const char *in = "    ";
-	size_t i;
 	int any = 0;
 
 	config_print_kv(fp, "  - ", "name", r->name);
-	for (i = 0; config_match_keys[i] != NULL; i++) {
-		if (lists[i]->n == 0)
+	for (k = config_match_keys; k->name != NULL; k++) {
+		l = (const struct config_strlist *)((const char *)r + k->off);
+		if (l->n == 0)
 			continue;
 		if (!any)
 			fprintf(fp, "%smatch:\n", in);
 		any = 1;
-		config_print_list(fp, "      ", config_match_keys[i], lists[i]);
+		config_print_list(fp, "      ", k->name, l);
 	}
 	if (r->severity != CONFIG_SEVERITY_UNSET)
 		fprintf(fp, "%sseverity: %s\n", in,

@@ -3,6 +3,7 @@
  * against what is configured.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "config_impl.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+
+#define RU(f) offsetof(struct config_rule, f)
 
 static const char *const config_severity_names[] = { "info", "warning",
 	"critical", NULL };
@@ -26,11 +30,35 @@ static const char *const config_state_names[] = { "PENDING", "RUNNING",
 	"ROLLING_BACK", "SUCCEEDED", "FAILED", "PARTIAL", "ROLLED_BACK",
 	"CANCELLED", "UNKNOWN", NULL };
 
-static const char *const config_rule_keys[] = { "name", "match", "severity",
-	"notify", "continue", NULL };
-
-const char *const config_match_keys[] = { "event", "api", "watch", "task_type",
-	"cluster", "from", "to", "account", NULL };
+/* The keys of a rule's match: lists of values or globs. */
+const struct config_key config_match_keys[] = {
+	{ .name = "event",
+	    .type = CONFIG_T_LIST,
+	    .names = config_event_names,
+	    .noun = "event",
+	    .off = RU(match_event) },
+	{ .name = "api",
+	    .type = CONFIG_T_LIST,
+	    .noun = "api",
+	    .off = RU(match_api) },
+	{ .name = "watch", .type = CONFIG_T_LIST, .off = RU(match_watch) },
+	{ .name = "task_type",
+	    .type = CONFIG_T_LIST,
+	    .off = RU(match_task_type) },
+	{ .name = "cluster", .type = CONFIG_T_LIST, .off = RU(match_cluster) },
+	{ .name = "from",
+	    .type = CONFIG_T_LIST,
+	    .names = config_state_names,
+	    .noun = "state",
+	    .off = RU(match_from) },
+	{ .name = "to",
+	    .type = CONFIG_T_LIST,
+	    .names = config_state_names,
+	    .noun = "state",
+	    .off = RU(match_to) },
+	{ .name = "account", .type = CONFIG_T_LIST, .off = RU(match_account) },
+	{ .name = NULL },
+};
 
 /* Return 1 if s contains a glob character. */
 static int
@@ -104,7 +132,8 @@ config_check_literals(struct config_parse *p, const char *key,
 	int cluster = strcmp(key, "cluster") == 0;
 
 	if (strcmp(key, "api") == 0)
-		names = config_copy_list(config_api_names);
+		names = config_names_of(
+		    api_table, CONFIG_API_COUNT, sizeof(api_table[0]));
 	else if (strcmp(key, "account") == 0)
 		names = config_account_names(p);
 	else if (strcmp(key, "watch") == 0)
@@ -173,96 +202,97 @@ static void
 config_parse_match(struct config_parse *p, const struct config_pair *mkv,
     struct config_rule *r, const char *desc)
 {
-	struct config_strlist *const dst[] = { &r->match_event, &r->match_api,
-		&r->match_watch, &r->match_task_type, &r->match_cluster,
-		&r->match_from, &r->match_to, &r->match_account };
-	const char *const *const names[] = { config_event_names, NULL, NULL,
-		NULL, NULL, config_state_names, config_state_names, NULL };
-	const char *const nouns[] = { "event", "api", NULL, NULL, NULL, "state",
-		"state", NULL };
+	const struct config_key *k;
 	const struct config_pair *kv;
 	struct config_map m;
+	const char **known;
 	char *where;
-	size_t i;
 
 	if (config_map_open(p, mkv->vnode, "match", 1, &m) == -1)
 		return;
 	where = xasprintf("in match of %s", desc);
-	config_map_check(p, &m, config_match_keys, NULL, where);
+	known = config_key_names(config_match_keys, 0);
+	config_map_check(p, &m, known, NULL, where);
+	free(known);
 	free(where);
-	for (i = 0; config_match_keys[i] != NULL; i++) {
-		if ((kv = config_map_find(&m, config_match_keys[i])) != NULL)
-			config_parse_match_key(
-			    p, kv, names[i], nouns[i], dst[i]);
+	for (k = config_match_keys; k->name != NULL; k++) {
+		if ((kv = config_map_find(&m, k->name)) != NULL)
+			config_parse_match_key(p, kv, k->names, k->noun,
+			    (struct config_strlist *)((char *)r + k->off));
 	}
 	config_map_close(&m);
 }
 
-/* Parse one rule mapping. */
-void
-config_parse_rule(struct config_parse *p, yaml_node_t *node,
-    struct config_rule *r, size_t idx)
+/* The match mapping of a rule. */
+static void
+config_rule_match(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
-	struct config *conf = p->conf;
-	const struct config_pair *kv;
-	struct config_map m;
-	yaml_node_t **nodes;
-	char *desc, *where;
-	size_t i;
-	int v;
-
-	r->line = (int)node->start_mark.line + 1;
-	r->severity = CONFIG_SEVERITY_UNSET;
-	if (config_map_open(p, node, "each rule", 0, &m) == -1)
-		return;
-	if ((kv = config_map_find(&m, "name")) != NULL)
-		r->name = config_name(p, kv, "rule");
-	else
-		r->name = xasprintf("rule-%zu", idx);
-	desc = config_item_desc(p, &m, "rule", idx);
-	if (kv == NULL) {
-		free(desc);
-		desc = xasprintf("rule \"%s\"", r->name);
-	}
-	where = xasprintf("in %s", desc);
-	config_map_check(p, &m, config_rule_keys, NULL, where);
-	for (i = 0; r->name != NULL && &conf->rules[i] != r; i++) {
-		if (conf->rules[i].name != NULL &&
-		    strcmp(conf->rules[i].name, r->name) == 0) {
-			config_error(p, kv != NULL ? kv->vnode : node,
-			    "duplicate rule name %s (first defined at line %d)",
-			    config_q(p, r->name), conf->rules[i].line);
-			break;
-		}
-	}
-	if ((kv = config_map_find(&m, "match")) != NULL)
-		config_parse_match(p, kv, r, desc);
-	if ((kv = config_map_find(&m, "severity")) != NULL &&
-	    (v = config_enum(p, kv, config_severity_names, "severity")) != -1)
-		r->severity = v;
-	if ((kv = config_map_find(&m, "notify")) == NULL)
-		config_missing(p, &m, "notify", where);
-	else {
-		config_strlist(p, kv, 0, &r->notify, &nodes);
-		if (r->notify.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
-		    kv->vnode->data.sequence.items.start ==
-			kv->vnode->data.sequence.items.top)
-			config_error(p, kv->vnode, "notify must not be empty");
-		r->notifiers = xcalloc(r->notify.n + 1, sizeof(*r->notifiers));
-		for (i = 0; i < r->notify.n; i++) {
-			r->notifiers[i] =
-			    config_find_notifier(conf, r->notify.v[i]);
-			if (r->notifiers[i] == NULL)
-				config_dangling(p, nodes[i], r->notify.v[i], 1);
-		}
-		free(nodes);
-	}
-	if ((kv = config_map_find(&m, "continue")) != NULL)
-		config_bool(p, kv, &r->cont);
-	free(where);
-	free(desc);
-	config_map_close(&m);
+	if (kv != NULL)
+		config_parse_match(it->p, kv, it->obj, it->desc);
 }
+
+/* The notifiers a rule sends to: defined ones. */
+static void
+config_rule_notify(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_rule *r = it->obj;
+	yaml_node_t **nodes;
+	size_t i;
+
+	config_strlist(p, kv, 0, &r->notify, &nodes);
+	if (r->notify.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
+	    kv->vnode->data.sequence.items.start ==
+		kv->vnode->data.sequence.items.top)
+		config_error(p, kv->vnode, "notify must not be empty");
+	r->notifiers = xcalloc(r->notify.n + 1, sizeof(*r->notifiers));
+	for (i = 0; i < r->notify.n; i++) {
+		r->notifiers[i] = config_find_notifier(p->conf, r->notify.v[i]);
+		if (r->notifiers[i] == NULL)
+			config_dangling(p, nodes[i], r->notify.v[i], 1);
+	}
+	free(nodes);
+}
+
+/* The keys of a rule. */
+const struct config_key config_rule_keys[] = {
+	{ .name = "name",
+	    .type = CONFIG_T_STRING,
+	    .off = RU(name),
+	    .parse = config_item_name },
+	{ .name = "match",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_rule_match },
+	{ .name = "severity",
+	    .type = CONFIG_T_ENUM,
+	    .names = config_severity_names,
+	    .noun = "severity",
+	    .def = (uint64_t)CONFIG_SEVERITY_UNSET,
+	    .off = RU(severity) },
+	{ .name = "notify",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_REQUIRED,
+	    .off = RU(notify),
+	    .parse = config_rule_notify },
+	{ .name = "continue", .type = CONFIG_T_BOOL, .off = RU(cont) },
+	{ .name = NULL },
+};
+
+/* The rules section; a rule without a name is rule-N. */
+const struct config_list config_rules = {
+	.key = "rules",
+	.noun = "rule",
+	.size = sizeof(struct config_rule),
+	.items = offsetof(struct config, rules),
+	.count = offsetof(struct config, nrules),
+	.line = RU(line),
+	.col = CONFIG_NOFIELD,
+	.default_name = 1,
+	.keys = config_rule_keys,
+};
 
 /* Free one rule's fields. */
 void

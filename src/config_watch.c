@@ -3,6 +3,7 @@
  * how often; and what a reload keeps of a watch.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "config_impl.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
-const char *const config_api_names[] = { "dws.actions", "dws.logical_tasks",
-	"dds.jobs", "gaussdb.tasks", "ehpc.tasks", NULL };
+#define W(f) offsetof(struct config_watch, f)
 
 const char *const config_on_start_names[] = { "baseline", "report", NULL };
 
@@ -25,22 +26,21 @@ static const char *const config_dws_actions[] = { "GROWING", "RESIZE_FAILURE",
 	"RESTORING", "RESTORING_FAILED", "SNAPSHOTTING", "SNAPSHOTTING_FAILED",
 	"FINE_GRAINED_RESTORING", "FINE_GRAINED_RESTORING_FAILED", NULL };
 
-static const char *const config_watch_keys[] = { "name", "account", "api",
-	"clusters", "actions", "interval", "timeout", "lookback", "stall_after",
-	"fail_after", "on_start", "timezone", NULL };
-
-/* Parse a watch's timezone: "UTC", "Z", "+hh:mm", "-hhmm"; -1 (reported). */
-static int
-config_parse_tz(struct config_parse *p, const struct config_pair *kv, int *out)
+/* Parse a watch's timezone: "UTC", "Z", "+hh:mm", "-hhmm"; reported if wrong. */
+static void
+config_watch_tz(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
+	struct config_parse *p = it->p;
+	int *out = &((struct config_watch *)it->obj)->timezone_offset_s;
 	const char *s, *t;
 	int h, mi, ok;
 
-	if ((s = config_scalar(p, kv, "a string")) == NULL)
-		return -1;
+	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
+		return;
 	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
 		*out = 0;
-		return 0;
+		return;
 	}
 	t = s + 1;
 	h = mi = 0;
@@ -61,10 +61,9 @@ config_parse_tz(struct config_parse *p, const struct config_pair *kv, int *out)
 		    "invalid timezone %s (use UTC, Z, "
 		    "+hh:mm or -hh:mm)",
 		    config_q(p, s));
-		return -1;
+		return;
 	}
 	*out = (*s == '-' ? -1 : 1) * (h * 3600 + mi * 60);
-	return 0;
 }
 
 /* Parse a watch's clusters list. */
@@ -114,28 +113,47 @@ config_parse_actions(struct config_parse *p, const struct config_pair *kv,
 	free(nodes);
 }
 
+/* The clouds that sign alike (huawei and otc; alibaba), as API_CLOUD bits. */
+static unsigned
+config_cloud_family(int cloud)
+{
+	if (cloud == CONFIG_CLOUD_ALIBABA)
+		return API_CLOUD(CONFIG_CLOUD_ALIBABA);
+	return API_CLOUD(CONFIG_CLOUD_HUAWEI) | API_CLOUD(CONFIG_CLOUD_OTC);
+}
+
 /* Check that a watch's api fits its account's cloud. */
 static void
 config_check_watch_account(struct config_parse *p, struct config_watch *w,
     const struct config_pair *akv, const struct config_pair *apikv)
 {
 	const struct config_account *a = w->account;
-	const char *need = NULL;
+	const struct api *api = api_get(w->api);
+	struct buf b;
+	unsigned need = 0;
+	int c, n = 0;
 
-	if (w->api == CONFIG_API_EHPC_TASKS && a->cloud != CONFIG_CLOUD_ALIBABA)
-		need = "an alibaba";
-	else if (w->api != CONFIG_API_EHPC_TASKS &&
-	    a->cloud == CONFIG_CLOUD_ALIBABA)
-		need = "a huawei or otc";
-	else if (w->api == CONFIG_API_GAUSSDB_TASKS &&
-	    a->cloud == CONFIG_CLOUD_OTC)
-		need = "a huawei";
-	if (need != NULL) {
+	if (!(api->clouds & API_CLOUD(a->cloud))) {
+		/* An account of the other family: name the family. */
+		if (api->clouds & config_cloud_family(a->cloud))
+			need = api->clouds;
+		for (c = 0; need == 0 && c <= CONFIG_CLOUD_ALIBABA; c++) {
+			if (api->clouds & API_CLOUD(c))
+				need |= config_cloud_family(c);
+		}
+		buf_init(&b, 0);
+		for (c = CONFIG_CLOUD_HUAWEI; c <= CONFIG_CLOUD_ALIBABA; c++) {
+			if (need & API_CLOUD(c))
+				buf_printf(&b, "%s%s", n++ == 0 ? "" : " or ",
+				    config_cloud_name(c));
+		}
 		config_error(p, apikv->vnode,
-		    "%s needs %s account, but "
+		    "%s needs %s %s account, but "
 		    "account %s is %s",
-		    config_api_name(w->api), need, config_q(p, a->name),
+		    api->name, strchr("aeiou", *buf_str(&b)) ? "an" : "a",
+		    buf_str(&b), config_q(p, a->name),
 		    config_cloud_name(a->cloud));
+		buf_free(&b);
 		return;
 	}
 	if (a->cloud != CONFIG_CLOUD_ALIBABA && a->project_id == NULL &&
@@ -143,203 +161,256 @@ config_check_watch_account(struct config_parse *p, struct config_watch *w,
 		config_error(p, akv->vnode,
 		    "account %s needs a project_id "
 		    "for %s (or auth method token)",
-		    config_q(p, a->name), config_api_name(w->api));
+		    config_q(p, a->name), api->name);
 }
 
-/* Parse one watch mapping. */
-void
-config_parse_watch(struct config_parse *p, yaml_node_t *node,
-    struct config_watch *w, size_t idx)
+/* The account of a watch: a defined one. */
+static void
+config_watch_account(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
-	struct config *conf = p->conf;
-	const struct config_pair *kv, *akv, *apikv;
-	struct config_map m;
+	struct config_watch *w = it->obj;
 	const char *s;
-	char *desc, *where;
-	size_t i;
-	int api = -1, v;
 
-	w->line = (int)node->start_mark.line + 1;
-	w->interval_ms = 60 * CONFIG_SEC;
-	w->timeout_ms = 10 * CONFIG_SEC;
-	w->lookback_ms = 7 * CONFIG_DAY;
-	w->stall_after_ms = 30 * CONFIG_MIN;
-	w->fail_after = 3;
-	w->on_start = CONFIG_ON_START_BASELINE;
-	if (config_map_open(p, node, "each watch", 0, &m) == -1)
+	if ((s = config_string(it->p, kv)) == NULL)
 		return;
-	desc = config_item_desc(p, &m, "watch", idx);
-	where = xasprintf("in %s", desc);
-	config_map_check(p, &m, config_watch_keys, NULL, where);
-
-	if ((kv = config_map_find(&m, "name")) == NULL)
-		config_missing(p, &m, "name", where);
-	else if ((w->name = config_name(p, kv, "watch")) != NULL) {
-		for (i = 0; &conf->watches[i] != w; i++) {
-			if (conf->watches[i].name != NULL &&
-			    strcmp(conf->watches[i].name, w->name) == 0) {
-				config_error(p, kv->vnode,
-				    "duplicate watch "
-				    "name %s (first defined at line %d)",
-				    config_q(p, w->name),
-				    conf->watches[i].line);
-				break;
-			}
-		}
-	}
-	if ((akv = config_map_find(&m, "account")) == NULL)
-		config_missing(p, &m, "account", where);
-	else if ((s = config_string(p, akv)) != NULL) {
-		w->account_name = xstrdup(s);
-		if ((w->account = config_find_account(conf, s)) == NULL)
-			config_dangling(p, akv->vnode, s, 0);
-	}
-	if ((apikv = config_map_find(&m, "api")) == NULL)
-		config_missing(p, &m, "api", where);
-	else if ((api = config_enum(p, apikv, config_api_names, "api")) != -1)
-		w->api = api;
-
-	if (api != -1) {
-		const char *name = config_api_name(w->api);
-		int dws = api == CONFIG_API_DWS_ACTIONS ||
-		    api == CONFIG_API_DWS_LOGICAL;
-		int dated = api == CONFIG_API_DDS_JOBS ||
-		    api == CONFIG_API_GAUSSDB_TASKS;
-
-		if (dated && (kv = config_map_find(&m, "clusters")) != NULL)
-			config_error(
-			    p, kv->knode, "clusters is not used by %s", name);
-		if (!dated && config_map_find(&m, "clusters") == NULL)
-			config_missing(p, &m, "clusters", where);
-		if (api != CONFIG_API_DWS_ACTIONS &&
-		    (kv = config_map_find(&m, "actions")) != NULL)
-			config_error(
-			    p, kv->knode, "actions is not used by %s", name);
-		if (!dated && (kv = config_map_find(&m, "lookback")) != NULL)
-			config_error(
-			    p, kv->knode, "lookback is not used by %s", name);
-		if ((dws || api == CONFIG_API_EHPC_TASKS) &&
-		    (kv = config_map_find(&m, "clusters")) != NULL)
-			config_parse_clusters(p, kv, w);
-		if (api == CONFIG_API_DWS_ACTIONS) {
-			if ((kv = config_map_find(&m, "actions")) != NULL)
-				config_parse_actions(p, kv, w);
-			else {
-				for (i = 0; config_dws_actions[i] != NULL; i++)
-					config_strlist_add(
-					    &w->actions, config_dws_actions[i]);
-			}
-		}
-		if (dated && (kv = config_map_find(&m, "lookback")) != NULL)
-			config_duration(p, kv, CONFIG_SEC, 30 * CONFIG_DAY, 0,
-			    &w->lookback_ms);
-		if (w->account != NULL)
-			config_check_watch_account(p, w, akv, apikv);
-	}
-	if ((kv = config_map_find(&m, "interval")) != NULL)
-		/* 0: back to back, for benchmarks; rate_limit still applies */
-		config_duration(p, kv, 0, 24 * CONFIG_HOUR, 0, &w->interval_ms);
-	if ((kv = config_map_find(&m, "timeout")) != NULL)
-		config_duration(p, kv, 100, 10 * CONFIG_MIN, 0, &w->timeout_ms);
-	if ((kv = config_map_find(&m, "stall_after")) != NULL)
-		config_duration(
-		    p, kv, CONFIG_SEC, 30 * CONFIG_DAY, 1, &w->stall_after_ms);
-	if ((kv = config_map_find(&m, "fail_after")) != NULL)
-		config_uint(p, kv, 1, 1000, &w->fail_after);
-	if ((kv = config_map_find(&m, "on_start")) != NULL &&
-	    (v = config_enum(p, kv, config_on_start_names, "on_start")) != -1)
-		w->on_start = v;
-	if ((kv = config_map_find(&m, "timezone")) != NULL)
-		config_parse_tz(p, kv, &w->timezone_offset_s);
-	free(where);
-	free(desc);
-	config_map_close(&m);
+	w->account_name = xstrdup(s);
+	if ((w->account = config_find_account(it->p->conf, s)) == NULL)
+		config_dangling(it->p, kv->vnode, s, 0);
 }
+
+/* The api of a watch; it must fit the account's cloud. */
+static void
+config_watch_api(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_watch *w = it->obj;
+	const char **names;
+	int api;
+
+	names =
+	    config_names_of(api_table, CONFIG_API_COUNT, sizeof(api_table[0]));
+	api = config_enum(it->p, kv, names, "api");
+	free(names);
+	if (api == -1)
+		return;
+	w->api = api;
+	it->kind = api;
+	if (w->account != NULL)
+		config_check_watch_account(
+		    it->p, w, config_map_find(&it->m, "account"), kv);
+}
+
+/* clusters: required by the APIs that list by cluster, else refused. */
+static void
+config_watch_clusters(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+
+	if (api == NULL)
+		return;
+	if (api->scope != API_SCOPE_CLUSTERS && kv != NULL)
+		config_error(
+		    it->p, kv->knode, "clusters is not used by %s", api->name);
+	else if (api->scope == API_SCOPE_CLUSTERS && kv == NULL)
+		config_missing(it->p, &it->m, "clusters", it->where);
+	else if (kv != NULL)
+		config_parse_clusters(it->p, kv, it->obj);
+}
+
+/* actions: of the APIs that take them, all of them by default. */
+static void
+config_watch_actions(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+	struct config_watch *w = it->obj;
+	size_t i;
+
+	if (api == NULL)
+		return;
+	if (!api->actions && kv != NULL)
+		config_error(
+		    it->p, kv->knode, "actions is not used by %s", api->name);
+	else if (api->actions && kv != NULL)
+		config_parse_actions(it->p, kv, w);
+	else if (api->actions) {
+		for (i = 0; config_dws_actions[i] != NULL; i++)
+			config_strlist_add(&w->actions, config_dws_actions[i]);
+	}
+}
+
+/* lookback: of the APIs that list a time window. */
+static void
+config_watch_lookback(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+
+	if (api == NULL || kv == NULL)
+		return;
+	if (api->window != API_WINDOW_LOOKBACK)
+		config_error(
+		    it->p, kv->knode, "lookback is not used by %s", api->name);
+	else
+		config_key_read(it->p, k, kv, it->obj);
+}
+
+/*
+ * The keys of a watch.  IDENTITY: what is watched (with the account's
+ * IDENTITY keys); a reload that keeps them keeps the watch's tasks.
+ */
+const struct config_key config_watch_keys[] = {
+	{ .name = "name",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(name),
+	    .parse = config_item_name },
+	{ .name = "account",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(account_name),
+	    .parse = config_watch_account },
+	{ .name = "api",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(api),
+	    .parse = config_watch_api },
+	{ .name = "clusters",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(clusters),
+	    .parse = config_watch_clusters },
+	{ .name = "actions",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(actions),
+	    .parse = config_watch_actions },
+	/* 0: back to back, for benchmarks; rate_limit still applies */
+	{ .name = "interval",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .max = 24 * CONFIG_HOUR,
+	    .def = 60 * CONFIG_SEC,
+	    .off = W(interval_ms) },
+	{ .name = "timeout",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .min = 100,
+	    .max = 10 * CONFIG_MIN,
+	    .def = 10 * CONFIG_SEC,
+	    .off = W(timeout_ms) },
+	{ .name = "lookback",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 7 * CONFIG_DAY,
+	    .off = W(lookback_ms),
+	    .parse = config_watch_lookback },
+	{ .name = "stall_after",
+	    .type = CONFIG_T_DURATION_OFF,
+	    .flags = CONFIG_K_TUNING,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 30 * CONFIG_MIN,
+	    .off = W(stall_after_ms) },
+	{ .name = "fail_after",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_TUNING,
+	    .min = 1,
+	    .max = 1000,
+	    .def = 3,
+	    .off = W(fail_after) },
+	{ .name = "on_start",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_TUNING,
+	    .names = config_on_start_names,
+	    .noun = "on_start",
+	    .def = CONFIG_ON_START_BASELINE,
+	    .off = W(on_start) },
+	{ .name = "timezone",
+	    .type = CONFIG_T_INT,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(timezone_offset_s),
+	    .parse = config_watch_tz },
+	{ .name = NULL },
+};
+
+/* The watches section. */
+const struct config_list config_watches = {
+	.key = "watches",
+	.noun = "watch",
+	.size = sizeof(struct config_watch),
+	.items = offsetof(struct config, watches),
+	.count = offsetof(struct config, nwatches),
+	.line = W(line),
+	.col = CONFIG_NOFIELD,
+	.keys = config_watch_keys,
+};
 
 /* The endpoint service an API's requests go to. */
 const char *
 config_api_service(enum config_api api)
 {
-	switch (api) {
-	case CONFIG_API_DWS_ACTIONS:
-	case CONFIG_API_DWS_LOGICAL:
-		return "dws";
-	case CONFIG_API_DDS_JOBS:
-		return "dds";
-	case CONFIG_API_GAUSSDB_TASKS:
-		return "gaussdb";
-	default:
-		return "ehpc";
-	}
+	const struct api *a = api_get(api);
+
+	return a != NULL ? a->service : "ehpc";
 }
 
 /* "dds.jobs" etc. for an api. */
 const char *
 config_api_name(enum config_api api)
 {
-	if ((int)api < 0 || api >= CONFIG_API_COUNT)
-		return "unknown";
-	return config_api_names[api];
+	const struct api *a = api_get(api);
+
+	return a != NULL ? a->name : "unknown";
 }
 
 /* The api for a name, or -1 if unknown. */
 int
 config_api_from_name(const char *name)
 {
-	return name == NULL ? -1 : config_index(config_api_names, name);
-}
-
-/* Compare two string lists for equality (order matters). */
-static int
-config_strlist_eq(
-    const struct config_strlist *a, const struct config_strlist *b)
-{
-	size_t i;
-
-	if (a->n != b->n)
-		return 0;
-	for (i = 0; i < a->n; i++) {
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	}
-	return 1;
+	return api_from_name(name);
 }
 
 /*
- * 1 if two watches have the same identity: name, account (its cloud,
- * region and project: where the tasks live) and API.  A reload keeps such
- * a watch and its tasks; scope and tuning keys may differ.
+ * 1 if two watches have the same identity: their IDENTITY keys and those
+ * of their accounts (cloud, region and project: where the tasks live).  A
+ * reload keeps such a watch and its tasks; its TUNING keys may differ.
  */
 int
 config_watch_same_identity(
     const struct config_watch *a, const struct config_watch *b)
 {
-	if (!config_streq(a->name, b->name) ||
-	    !config_streq(a->account_name, b->account_name) || a->api != b->api)
-		return 0;
+	const struct config_key *k;
+
+	for (k = config_watch_keys; k->name != NULL; k++) {
+		if ((k->flags & CONFIG_K_IDENTITY) &&
+		    !config_key_field_eq(k, a, b))
+			return 0;
+	}
 	if (a->account == NULL || b->account == NULL)
 		return a->account == b->account;
-	return a->account->cloud == b->account->cloud &&
-	    config_streq(a->account->region, b->account->region) &&
-	    config_streq(a->account->project_id, b->account->project_id);
+	for (k = config_account_keys; k->name != NULL; k++) {
+		if ((k->flags & CONFIG_K_IDENTITY) &&
+		    !config_key_field_eq(k, a->account, b->account))
+			return 0;
+	}
+	return 1;
 }
 
 /* Return 1 if two watches poll the same thing the same way. */
 int
 config_watch_equal(const struct config_watch *a, const struct config_watch *b)
 {
-	if (!config_streq(a->name, b->name) ||
-	    !config_streq(a->account_name, b->account_name) ||
-	    a->api != b->api ||
-	    !config_strlist_eq(&a->clusters, &b->clusters) ||
-	    !config_strlist_eq(&a->actions, &b->actions) ||
-	    a->interval_ms != b->interval_ms ||
-	    a->timeout_ms != b->timeout_ms ||
-	    a->lookback_ms != b->lookback_ms ||
-	    a->stall_after_ms != b->stall_after_ms ||
-	    a->fail_after != b->fail_after || a->on_start != b->on_start ||
-	    a->timezone_offset_s != b->timezone_offset_s)
-		return 0;
+	const struct config_key *k;
+
+	for (k = config_watch_keys; k->name != NULL; k++) {
+		if (!config_key_field_eq(k, a, b))
+			return 0;
+	}
 	if (a->account == NULL || b->account == NULL)
 		return a->account == b->account;
 	return config_account_eq(a->account, b->account);

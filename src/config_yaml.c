@@ -260,20 +260,6 @@ config_index_nocase(const char *const *list, const char *s)
 	return -1;
 }
 
-/* A copy of a NULL-terminated list of borrowed strings. */
-const char **
-config_copy_list(const char *const *list)
-{
-	const char **v;
-	size_t n = 0;
-
-	while (list[n] != NULL)
-		n++;
-	v = xcalloc(n + 1, sizeof(*v));
-	memcpy(v, list, n * sizeof(*v));
-	return v;
-}
-
 /* Return 1 if a node is a YAML null (absent value). */
 int
 config_is_null(const yaml_node_t *n)
@@ -768,6 +754,22 @@ config_strlist_has(const struct config_strlist *l, const char *s)
 	return 0;
 }
 
+/* Compare two string lists for equality (order matters). */
+int
+config_strlist_eq(
+    const struct config_strlist *a, const struct config_strlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * Parse a list of strings (or a single string when scalar_ok) into out and
  * the item nodes into *nodes (caller frees).  Duplicates are refused.
@@ -1066,12 +1068,7 @@ config_load_stream(const char *path, FILE *fp, char **errors)
 	p.path = path;
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
-	conf->daemon.state_dir = xstrdup("/var/lib/taskwatchd");
-	conf->daemon.listen = xstrdup("127.0.0.1:9465");
-	conf->daemon.control_socket = xstrdup(CONFIG_CONTROL_SOCKET);
-	conf->daemon.shutdown_timeout_ms = 10 * CONFIG_SEC;
-	conf->daemon.max_concurrent_polls = 64;
-	conf->daemon.max_response_bytes = 8 * 1024 * 1024;
+	config_keys_default(config_daemon_keys, -1, &conf->daemon);
 	p.conf = conf;
 
 	if (!yaml_parser_initialize(&parser))

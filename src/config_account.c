@@ -69,13 +69,45 @@ static const char *const config_auth_ali_keys[] = { "method", "access_key_id",
 	"access_key_secret", "access_key_secret_file", "access_key_secret_env",
 	"access_key_secret_credential", NULL };
 
+/* What each auth method takes: its keys and its two secrets. */
+static const struct config_auth_row {
+	const char *const *keys;
+	const char *id, *secret; /* secret bases; NULL: token */
+} config_auth_methods[] = {
+	[CONFIG_AUTH_AKSK] = { config_auth_aksk_keys, "access_key",
+	    "secret_key" },
+	[CONFIG_AUTH_TOKEN] = { config_auth_token_keys, NULL, NULL },
+	[CONFIG_AUTH_V2] = { config_auth_ali_keys, "access_key_id",
+	    "access_key_secret" },
+	[CONFIG_AUTH_V3] = { config_auth_ali_keys, "access_key_id",
+	    "access_key_secret" },
+};
+
+/* The keys of token auth: user, domain and the password. */
+static void
+config_auth_token(struct config_parse *p, const struct config_map *m,
+    struct config_account *a, const char *at, const char *by, const char *where)
+{
+	const struct config_pair *kv;
+
+	if ((kv = config_map_find(m, "user")) == NULL)
+		config_missing(p, m, "user", where);
+	else if (config_string(p, kv) != NULL)
+		a->user = xstrdup(config_scalar_value(kv->vnode));
+	if ((kv = config_map_find(m, "domain")) != NULL &&
+	    config_string(p, kv) != NULL)
+		a->domain = xstrdup(config_scalar_value(kv->vnode));
+	config_secret(p, m, at, "password", 1, by, &a->password);
+}
+
 /* Parse an account's auth mapping. */
 static void
 config_parse_auth(struct config_parse *p, const struct config_pair *akv,
     struct config_account *a, int cloud_ok, const char *desc, size_t idx)
 {
 	const struct config_pair *kv;
-	const char *const *methods, *const *allowed;
+	const struct config_auth_row *row;
+	const char *const *methods;
 	struct config_map m;
 	const char *s;
 	char *where, *by, at[64];
@@ -112,40 +144,14 @@ config_parse_auth(struct config_parse *p, const struct config_pair *akv,
 		goto out;
 	a->auth_method = config_index(config_auth_names, methods[i]);
 	by = xasprintf("%s auth", methods[i]);
-	switch (a->auth_method) {
-	case CONFIG_AUTH_AKSK:
-		allowed = config_auth_aksk_keys;
-		break;
-	case CONFIG_AUTH_TOKEN:
-		allowed = config_auth_token_keys;
-		break;
-	default:
-		allowed = config_auth_ali_keys;
-		break;
-	}
-	config_map_only(p, &m, allowed, config_auth_keys, by);
-	config_map_only(p, &m, allowed, config_auth_inline, by);
-	switch (a->auth_method) {
-	case CONFIG_AUTH_AKSK:
-		config_secret(p, &m, at, "access_key", 1, by, &a->access_key);
-		config_secret(p, &m, at, "secret_key", 1, by, &a->secret_key);
-		break;
-	case CONFIG_AUTH_TOKEN:
-		if ((kv = config_map_find(&m, "user")) == NULL)
-			config_missing(p, &m, "user", where);
-		else if (config_string(p, kv) != NULL)
-			a->user = xstrdup(config_scalar_value(kv->vnode));
-		if ((kv = config_map_find(&m, "domain")) != NULL &&
-		    config_string(p, kv) != NULL)
-			a->domain = xstrdup(config_scalar_value(kv->vnode));
-		config_secret(p, &m, at, "password", 1, by, &a->password);
-		break;
-	default:
-		config_secret(
-		    p, &m, at, "access_key_id", 1, by, &a->access_key);
-		config_secret(
-		    p, &m, at, "access_key_secret", 1, by, &a->secret_key);
-		break;
+	row = &config_auth_methods[a->auth_method];
+	config_map_only(p, &m, row->keys, config_auth_keys, by);
+	config_map_only(p, &m, row->keys, config_auth_inline, by);
+	if (a->auth_method == CONFIG_AUTH_TOKEN)
+		config_auth_token(p, &m, a, at, by, where);
+	else {
+		config_secret(p, &m, at, row->id, 1, by, &a->access_key);
+		config_secret(p, &m, at, row->secret, 1, by, &a->secret_key);
 	}
 	free(by);
 out:

@@ -25,56 +25,52 @@ config_daemon_listen(struct config_item *it, const struct config_key *k,
 {
 	struct config_parse *p = it->p;
 	struct config_daemon *d = it->obj;
-	const char *s;
+	const char *s, *port, *cause, *h;
+	long long pn;
+	int ok = 1;
 
 	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
 		return;
-	{
-		const char *port, *cause, *h;
-		long long pn;
-		int ok = 1;
-
-		if (*s == '\0')
-			port = NULL;
-		else if (*s == '[') {
-			h = strchr(s, ']');
-			if (h == NULL || h == s + 1 || h[1] != ':')
-				ok = 0;
-			else {
-				char *host = xstrndup(s + 1, h - s - 1);
-
-				ok = config_chars_ok(host, ":.%") &&
-				    strchr(host, ':') != NULL;
-				free(host);
-			}
-			port = h != NULL ? h + 2 : NULL;
-		} else {
-			port = strrchr(s, ':');
-			if (port == NULL || port == s) {
-				ok = 0;
-			} else {
-				char *host = xstrndup(s, port - s);
-
-				ok = config_chars_ok(host, ".-");
-				free(host);
-				port++;
-			}
-		}
-		if (!ok)
-			config_error(p, kv->vnode,
-			    "invalid listen address %s: "
-			    "use host:port, [v6addr]:port or \"\" to disable",
-			    config_q(p, s));
-		else if (port != NULL &&
-		    util_strtonum(port, 1, 65535, &pn, &cause) == -1)
-			config_error(p, kv->vnode,
-			    "invalid listen port in %s: "
-			    "must be 1..65535",
-			    config_q(p, s));
+	if (*s == '\0')
+		port = NULL;
+	else if (*s == '[') {
+		h = strchr(s, ']');
+		if (h == NULL || h == s + 1 || h[1] != ':')
+			ok = 0;
 		else {
-			free(d->listen);
-			d->listen = xstrdup(s);
+			char *host = xstrndup(s + 1, h - s - 1);
+
+			ok = config_chars_ok(host, ":.%") &&
+			    strchr(host, ':') != NULL;
+			free(host);
 		}
+		port = h != NULL ? h + 2 : NULL;
+	} else {
+		port = strrchr(s, ':');
+		if (port == NULL || port == s) {
+			ok = 0;
+		} else {
+			char *host = xstrndup(s, port - s);
+
+			ok = config_chars_ok(host, ".-");
+			free(host);
+			port++;
+		}
+	}
+	if (!ok)
+		config_error(p, kv->vnode,
+		    "invalid listen address %s: "
+		    "use host:port, [v6addr]:port or \"\" to disable",
+		    config_q(p, s));
+	else if (port != NULL &&
+	    util_strtonum(port, 1, 65535, &pn, &cause) == -1)
+		config_error(p, kv->vnode,
+		    "invalid listen port in %s: "
+		    "must be 1..65535",
+		    config_q(p, s));
+	else {
+		free(d->listen);
+		d->listen = xstrdup(s);
 	}
 }
 

@@ -216,8 +216,10 @@ void config_strlist_free(struct config_strlist *l);
 int config_strlist_eq(
     const struct config_strlist *a, const struct config_strlist *b);
 void config_strlist_add(struct config_strlist *l, const char *s);
+#define CONFIG_LIST_SCALAR 0x1 /* config_strlist: one string is a list */
+#define CONFIG_LIST_ARGV 0x2   /* config_strlist: an argv, may repeat */
 int config_strlist(struct config_parse *p, const struct config_pair *kv,
-    int scalar_ok, struct config_strlist *out, yaml_node_t ***nodes);
+    int flags, struct config_strlist *out, yaml_node_t ***nodes);
 int config_seq(struct config_parse *p, const struct config_pair *kv,
     yaml_node_item_t **first, size_t *n);
 void config_secret_free(struct config_secret *s);

@@ -253,49 +253,27 @@ config_parse_urls(struct config_parse *p, const struct config_pair *kv,
 	free(nodes);
 }
 
-/* Parse an exec notifier's command list. */
+/* Parse an exec notifier's command list: an argv, never a shell. */
 static void
 config_parse_command(struct config_parse *p, const struct config_pair *kv,
     struct config_notifier *nf)
 {
-	yaml_node_item_t *it;
-	yaml_node_t *n;
-	const char *s;
+	yaml_node_t **nodes, *first;
+	yaml_node_item_t *items;
 
-	if (config_is_null(kv->vnode)) {
-		config_error(p, kv->knode, "command needs a value");
+	/* Nothing to check further if not even one item was read. */
+	config_strlist(p, kv, CONFIG_LIST_ARGV, &nf->command, &nodes);
+	if (nodes == NULL && kv->vnode->type != YAML_SEQUENCE_NODE)
 		return;
-	}
-	if (kv->vnode->type != YAML_SEQUENCE_NODE) {
-		config_error(p, kv->vnode,
-		    "command must be a list (argv), not "
-		    "%s",
-		    config_kind(kv->vnode));
-		return;
-	}
-	for (it = kv->vnode->data.sequence.items.start;
-	     it < kv->vnode->data.sequence.items.top; it++) {
-		if ((n = yaml_document_get_node(p->doc, *it)) == NULL)
-			continue;
-		if (n->type != YAML_SCALAR_NODE || config_is_null(n) ||
-		    (s = config_scalar_value(n)) == NULL) {
-			config_error(p, n,
-			    "items of command must be strings, "
-			    "not %s",
-			    config_kind(n));
-			continue;
-		}
-		if (it == kv->vnode->data.sequence.items.start && *s != '/') {
-			config_error(p, n,
-			    "command must start with an "
-			    "absolute path");
-			continue;
-		}
-		config_strlist_add(&nf->command, s);
-	}
-	if (kv->vnode->data.sequence.items.start ==
-	    kv->vnode->data.sequence.items.top)
+	items = kv->vnode->data.sequence.items.start;
+	if (items == kv->vnode->data.sequence.items.top)
 		config_error(p, kv->vnode, "command must not be empty");
+	else if ((first = yaml_document_get_node(p->doc, *items)) != NULL &&
+	    nf->command.n > 0 && nodes[0] == first && *nf->command.v[0] != '/')
+		config_error(p, first,
+		    "command must start with an "
+		    "absolute path");
+	free(nodes);
 }
 
 /* Free an array of key/value pairs. */

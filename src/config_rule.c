@@ -175,7 +175,7 @@ config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
 	struct buf b;
 	size_t i;
 
-	config_strlist(p, kv, 1, out, &nodes);
+	config_strlist(p, kv, CONFIG_LIST_SCALAR, out, &nodes);
 	config_check_literals(p, kv->key, out, nodes);
 	if (out->n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
 	    kv->vnode->data.sequence.items.start ==

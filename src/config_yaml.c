@@ -771,14 +771,16 @@ config_strlist_eq(
 }
 
 /*
- * Parse a list of strings (or a single string when scalar_ok) into out and
- * the item nodes into *nodes (caller frees).  Duplicates are refused.
- * -1 if anything was wrong (reported; out holds the good items).
+ * Parse a list of strings (or a single string with CONFIG_LIST_SCALAR)
+ * into out and the item nodes into *nodes (caller frees).  Duplicates are
+ * refused but in an argv (CONFIG_LIST_ARGV).  -1 if anything was wrong
+ * (reported; out holds the good items).
  */
 int
-config_strlist(struct config_parse *p, const struct config_pair *kv,
-    int scalar_ok, struct config_strlist *out, yaml_node_t ***nodes)
+config_strlist(struct config_parse *p, const struct config_pair *kv, int flags,
+    struct config_strlist *out, yaml_node_t ***nodes)
 {
+	int scalar_ok = (flags & CONFIG_LIST_SCALAR) != 0;
 	yaml_node_item_t *it;
 	yaml_node_t *n;
 	const char *s;
@@ -799,7 +801,9 @@ config_strlist(struct config_parse *p, const struct config_pair *kv,
 	}
 	if (kv->vnode->type != YAML_SEQUENCE_NODE) {
 		config_error(p, kv->vnode, "%s must be %s, not %s", kv->key,
-		    scalar_ok ? "a string or a list" : "a list",
+		    scalar_ok                        ? "a string or a list"
+			: (flags & CONFIG_LIST_ARGV) ? "a list (argv)"
+						     : "a list",
 		    config_kind(kv->vnode));
 		return -1;
 	}
@@ -816,7 +820,7 @@ config_strlist(struct config_parse *p, const struct config_pair *kv,
 			rc = -1;
 			continue;
 		}
-		if (config_strlist_has(out, s)) {
+		if (!(flags & CONFIG_LIST_ARGV) && config_strlist_has(out, s)) {
 			config_error(
 			    p, n, "%s lists %s twice", kv->key, config_q(p, s));
 			rc = -1;

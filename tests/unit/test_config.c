@@ -797,7 +797,17 @@ test_api_table(void **state)
 static void
 test_same_identity(void **state)
 {
+	static const struct {
+		const char *project, *api;
+		int same;
+	} cases[] = {
+		{ "p", "dws.actions", 1 },
+		{ "q", "dws.actions", 0 },
+		{ "p", "dws.logical_tasks", 0 },
+	};
 	struct config *base, *other;
+	char *yaml;
+	size_t i;
 
 	(void)state;
 	base = load_watch("", "");
@@ -807,23 +817,19 @@ test_same_identity(void **state)
 	    config_watch_same_identity(&base->watches[0], &other->watches[0]));
 	assert_false(config_watch_equal(&base->watches[0], &other->watches[0]));
 	config_free(other);
-	other = load_ok(
-	    "accounts:\n"
-	    "  - {name: a, cloud: huawei, region: r1, project_id: q}\n"
-	    "watches:\n"
-	    "  - {name: w, account: a, api: dws.actions, clusters: [c1]}\n");
-	assert_false(
-	    config_watch_same_identity(&base->watches[0], &other->watches[0]));
-	config_free(other);
-	other =
-	    load_ok("accounts:\n"
-		    "  - {name: a, cloud: huawei, region: r1, project_id: p}\n"
-		    "watches:\n"
-		    "  - {name: w, account: a, api: dws.logical_tasks, "
-		    "clusters: [c1]}\n");
-	assert_false(
-	    config_watch_same_identity(&base->watches[0], &other->watches[0]));
-	config_free(other);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = xasprintf("accounts: [{name: a, cloud: huawei, "
+				 "region: r1, project_id: %s}]\n"
+				 "watches: [{name: w, account: a, api: %s, "
+				 "clusters: [c1]}]\n",
+		    cases[i].project, cases[i].api);
+		other = load_ok(yaml);
+		assert_int_equal(config_watch_same_identity(
+				     &base->watches[0], &other->watches[0]),
+		    cases[i].same);
+		config_free(other);
+		free(yaml);
+	}
 	config_free(base);
 }
 

@@ -90,13 +90,15 @@ enum config_ktype {
 #define CONFIG_K_TUNING 0x4
 /* Of a notifier: read with the kind, whose row gives its default and range. */
 #define CONFIG_K_KIND 0x8
+/* The row's parse is called when the key is absent too (kv NULL). */
+#define CONFIG_K_ABSENT 0x10
 
 #define CONFIG_NOFIELD ((size_t)-1)
 
 struct config_item;
 struct config_key;
 
-/* Read a key of an item; kv is NULL when the key is absent. */
+/* Read a key of an item; kv is NULL when absent (CONFIG_K_ABSENT). */
 typedef void (*config_key_cb)(struct config_item *, const struct config_key *,
     const struct config_pair *);
 
@@ -228,17 +230,22 @@ void config_secret(struct config_parse *p, const struct config_map *m,
     const char *at, const char *base, int required, const char *needer,
     struct config_secret *out);
 
-/* The sections. */
+/* config_daemon.c */
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
+/* config_account.c */
 extern const char *const config_auth_names[];
 const char *const *config_cloud_services(enum config_cloud cloud);
 void config_account_free(struct config_account *a);
 int config_account_eq(
     const struct config_account *a, const struct config_account *b);
+/* config_watch.c */
 extern const char *const config_on_start_names[];
+/* config_notifier.c */
 void config_notifier_free(struct config_notifier *nf);
+/* config_rule.c */
 extern const struct config_key config_match_keys[];
 void config_rule_free(struct config_rule *r);
+/* config.c */
 void config_parse_root(struct config_parse *p, yaml_node_t *root);
 void config_dangling(
     struct config_parse *p, const yaml_node_t *n, const char *s, int notifiers);

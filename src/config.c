@@ -115,7 +115,8 @@ config_key_read(struct config_parse *p, const struct config_key *k,
 
 /*
  * Read the keys of an item in the order of the rows: a row's parse or its
- * type; a missing required key is reported.  Rows of another kind, rows
+ * type; a missing required key is reported, a missing other key is left
+ * to its parse only with CONFIG_K_ABSENT.  Rows of another kind, rows
  * read with the kind and rows read with another row are skipped.
  */
 void
@@ -132,9 +133,11 @@ config_keys_walk(struct config_item *it, const struct config_key *keys)
 		kv = config_map_find(&it->m, k->name);
 		if (kv == NULL && (k->flags & CONFIG_K_REQUIRED))
 			config_missing(it->p, &it->m, k->name, it->where);
+		else if (kv == NULL && !(k->flags & CONFIG_K_ABSENT))
+			continue;
 		else if (k->parse != NULL)
 			k->parse(it, k, kv);
-		else if (kv != NULL)
+		else
 			config_key_read(it->p, k, kv, it->obj);
 	}
 }

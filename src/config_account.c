@@ -192,9 +192,13 @@ config_cloud_services(enum config_cloud cloud)
 
 /* Parse an account's endpoints mapping. */
 static void
-config_parse_endpoints(struct config_parse *p, const struct config_pair *ekv,
-    struct config_account *a, int cloud_ok, const char *desc)
+config_account_endpoints(struct config_item *it, const struct config_key *k,
+    const struct config_pair *ekv)
 {
+	struct config_parse *p = it->p;
+	struct config_account *a = it->obj;
+	const char *desc = it->desc;
+	int cloud_ok = it->cloud_ok;
 	const struct config_pair *kv;
 	struct config_map m;
 	const char *s;
@@ -224,9 +228,11 @@ config_parse_endpoints(struct config_parse *p, const struct config_pair *ekv,
 
 /* Parse a rate limit "N/s", "N/m" or "N/h". */
 static void
-config_parse_rate(struct config_parse *p, const struct config_pair *kv,
-    struct config_account *a)
+config_account_rate(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
+	struct config_parse *p = it->p;
+	struct config_account *a = it->obj;
 	const char *s, *slash, *cause;
 	char *num;
 	long long n;
@@ -300,8 +306,6 @@ config_account_project(struct config_item *it, const struct config_key *k,
 	struct config_account *a = it->obj;
 	const char *s;
 
-	if (kv == NULL)
-		return;
 	if (it->cloud_ok && a->cloud == CONFIG_CLOUD_ALIBABA)
 		config_error(it->p, kv->knode,
 		    "project_id is not used by "
@@ -322,8 +326,6 @@ static void
 config_account_auth(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
-	if (kv == NULL)
-		return;
 	if (config_is_null(kv->vnode))
 		config_error(it->p, kv->knode,
 		    "missing required key "
@@ -332,25 +334,6 @@ config_account_auth(struct config_item *it, const struct config_key *k,
 	else
 		config_parse_auth(
 		    it->p, kv, it->obj, it->cloud_ok, it->desc, it->idx);
-}
-
-/* The endpoints mapping of an account. */
-static void
-config_account_endpoints(struct config_item *it, const struct config_key *k,
-    const struct config_pair *kv)
-{
-	if (kv != NULL)
-		config_parse_endpoints(
-		    it->p, kv, it->obj, it->cloud_ok, it->desc);
-}
-
-/* The rate_limit of an account. */
-static void
-config_account_rate(struct config_item *it, const struct config_key *k,
-    const struct config_pair *kv)
-{
-	if (kv != NULL)
-		config_parse_rate(it->p, kv, it->obj);
 }
 
 /*

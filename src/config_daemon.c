@@ -29,7 +29,7 @@ config_daemon_listen(struct config_item *it, const struct config_key *k,
 	long long pn;
 	int ok = 1;
 
-	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
 		return;
 	if (*s == '\0')
 		port = NULL;
@@ -83,7 +83,7 @@ config_daemon_control(struct config_item *it, const struct config_key *k,
 	struct config_daemon *d = it->obj;
 	const char *s;
 
-	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
 		return;
 	if (*s != '\0' && *s != '/')
 		config_error(p, kv->vnode,

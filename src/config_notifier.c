@@ -231,9 +231,11 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 
 /* Parse an alertmanager notifier's urls list. */
 static void
-config_parse_urls(struct config_parse *p, const struct config_pair *kv,
-    struct config_notifier *nf)
+config_notifier_urls(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
+	struct config_parse *p = it->p;
+	struct config_notifier *nf = it->obj;
 	yaml_node_t **nodes;
 	struct config_strlist raw = { NULL, 0 };
 	char *u;
@@ -255,9 +257,11 @@ config_parse_urls(struct config_parse *p, const struct config_pair *kv,
 
 /* Parse an exec notifier's command list: an argv, never a shell. */
 static void
-config_parse_command(struct config_parse *p, const struct config_pair *kv,
-    struct config_notifier *nf)
+config_notifier_command(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
 {
+	struct config_parse *p = it->p;
+	struct config_notifier *nf = it->obj;
 	yaml_node_t **nodes, *first;
 	yaml_node_item_t *items;
 
@@ -380,8 +384,7 @@ config_notifier_headers(struct config_item *it, const struct config_key *k,
 	char at[64];
 
 	config_notifier_at(it, at, sizeof(at));
-	if (kv != NULL)
-		config_parse_kvs(it->p, kv, at, &nf->headers, &nf->nheaders);
+	config_parse_kvs(it->p, kv, at, &nf->headers, &nf->nheaders);
 }
 
 /* The signing secret of a webhook: secret_file, _env or _credential. */
@@ -396,15 +399,6 @@ config_notifier_secret(struct config_item *it, const struct config_key *k,
 	config_secret(it->p, &it->m, at, "secret", 0, NULL, &nf->secret);
 }
 
-/* The urls of an alertmanager notifier. */
-static void
-config_notifier_urls(struct config_item *it, const struct config_key *k,
-    const struct config_pair *kv)
-{
-	if (kv != NULL)
-		config_parse_urls(it->p, kv, it->obj);
-}
-
 /* The labels of an alertmanager notifier. */
 static void
 config_notifier_labels(struct config_item *it, const struct config_key *k,
@@ -412,8 +406,7 @@ config_notifier_labels(struct config_item *it, const struct config_key *k,
 {
 	struct config_notifier *nf = it->obj;
 
-	if (kv != NULL)
-		config_parse_kvs(it->p, kv, NULL, &nf->labels, &nf->nlabels);
+	config_parse_kvs(it->p, kv, NULL, &nf->labels, &nf->nlabels);
 }
 
 /* The facility of a syslog notifier. */
@@ -430,15 +423,6 @@ config_notifier_facility(struct config_item *it, const struct config_key *k,
 		nf->facility = config_facilities[t].facility;
 }
 
-/* The command of an exec notifier. */
-static void
-config_notifier_command(struct config_item *it, const struct config_key *k,
-    const struct config_pair *kv)
-{
-	if (kv != NULL)
-		config_parse_command(it->p, kv, it->obj);
-}
-
 /* The user an exec notifier runs its hooks as. */
 static void
 config_notifier_user(struct config_item *it, const struct config_key *k,
@@ -447,7 +431,7 @@ config_notifier_user(struct config_item *it, const struct config_key *k,
 	struct config_notifier *nf = it->obj;
 	const char *s;
 
-	if (kv == NULL || (s = config_string(it->p, kv)) == NULL)
+	if ((s = config_string(it->p, kv)) == NULL)
 		return;
 	if (strlen(s) > 32 || *s == '-' || !config_chars_ok(s, "._-"))
 		config_error(it->p, kv->vnode, "invalid user name %s",
@@ -485,6 +469,7 @@ const struct config_key config_notifier_keys[] = {
 	{ .name = "secret_file",
 	    .type = CONFIG_T_OTHER,
 	    .kinds = WEBHOOK,
+	    .flags = CONFIG_K_ABSENT,
 	    .off = CONFIG_NOFIELD,
 	    .parse = config_notifier_secret },
 	{ .name = "secret_env",

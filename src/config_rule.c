@@ -199,9 +199,12 @@ config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
 
 /* Parse a rule's match mapping. */
 static void
-config_parse_match(struct config_parse *p, const struct config_pair *mkv,
-    struct config_rule *r, const char *desc)
+config_rule_match(struct config_item *it, const struct config_key *rk,
+    const struct config_pair *mkv)
 {
+	struct config_parse *p = it->p;
+	struct config_rule *r = it->obj;
+	const char *desc = it->desc;
 	const struct config_key *k;
 	const struct config_pair *kv;
 	struct config_map m;
@@ -221,15 +224,6 @@ config_parse_match(struct config_parse *p, const struct config_pair *mkv,
 			    (struct config_strlist *)((char *)r + k->off));
 	}
 	config_map_close(&m);
-}
-
-/* The match mapping of a rule. */
-static void
-config_rule_match(struct config_item *it, const struct config_key *k,
-    const struct config_pair *kv)
-{
-	if (kv != NULL)
-		config_parse_match(it->p, kv, it->obj, it->desc);
 }
 
 /* The notifiers a rule sends to: defined ones. */
@@ -260,6 +254,7 @@ config_rule_notify(struct config_item *it, const struct config_key *k,
 const struct config_key config_rule_keys[] = {
 	{ .name = "name",
 	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_ABSENT,
 	    .off = RU(name),
 	    .parse = config_item_name },
 	{ .name = "match",

@@ -36,7 +36,7 @@ config_watch_tz(struct config_item *it, const struct config_key *k,
 	const char *s, *t;
 	int h, mi, ok;
 
-	if (kv == NULL || (s = config_scalar(p, kv, "a string")) == NULL)
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
 		return;
 	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
 		*out = 0;
@@ -248,7 +248,7 @@ config_watch_lookback(struct config_item *it, const struct config_key *k,
 {
 	const struct api *api = api_get(it->kind);
 
-	if (api == NULL || kv == NULL)
+	if (api == NULL)
 		return;
 	if (api->window != API_WINDOW_LOOKBACK)
 		config_error(
@@ -279,12 +279,12 @@ const struct config_key config_watch_keys[] = {
 	    .parse = config_watch_api },
 	{ .name = "clusters",
 	    .type = CONFIG_T_LIST,
-	    .flags = CONFIG_K_TUNING,
+	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(clusters),
 	    .parse = config_watch_clusters },
 	{ .name = "actions",
 	    .type = CONFIG_T_LIST,
-	    .flags = CONFIG_K_TUNING,
+	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(actions),
 	    .parse = config_watch_actions },
 	/* 0: back to back, for benchmarks; rate_limit still applies */

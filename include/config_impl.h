@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <yaml.h>
 
@@ -102,6 +103,10 @@ struct config_key;
 typedef void (*config_key_cb)(struct config_item *, const struct config_key *,
     const struct config_pair *);
 
+/* Print a key of an item for -nv (config_print_value prints by type). */
+typedef void (*config_print_cb)(
+    FILE *, const char *in, const struct config_key *, const void *obj);
+
 /*
  * One key of a section, as tmux's options-table.c has an option: the
  * parser, the defaults, the reload rule and the docs check read the rows.
@@ -118,6 +123,7 @@ struct config_key {
 	size_t off;               /* offsetof the field, or CONFIG_NOFIELD */
 	unsigned kinds;           /* notifiers: NOTIFIER_KIND()s; 0: all */
 	config_key_cb parse;      /* NULL: read by type */
+	config_print_cb print;    /* NULL: printed by type */
 };
 
 /* A list section (accounts, watches, notifiers, rules). */
@@ -245,6 +251,15 @@ void config_notifier_free(struct config_notifier *nf);
 /* config_rule.c */
 extern const struct config_key config_match_keys[];
 void config_rule_free(struct config_rule *r);
+/* config_print.c */
+void config_print_kv(
+    FILE *fp, const char *indent, const char *key, const char *v);
+void config_print_list(FILE *fp, const char *indent, const char *key,
+    const struct config_strlist *l);
+void config_print_value(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj);
+void config_print_rows(
+    FILE *fp, const struct config_key *keys, const void *obj);
 /* config.c */
 void config_parse_root(struct config_parse *p, yaml_node_t *root);
 void config_dangling(

@@ -78,7 +78,7 @@ config_print_scalar(FILE *fp, const char *s)
 }
 
 /* Print "indent key: value" with the value quoted as needed. */
-static void
+void
 config_print_kv(FILE *fp, const char *indent, const char *key, const char *v)
 {
 	fprintf(fp, "%s%s: ", indent, key);
@@ -97,7 +97,7 @@ config_print_dur(FILE *fp, const char *indent, const char *key, uint64_t ms)
 }
 
 /* Print "indent key: [a, b]". */
-static void
+void
 config_print_list(FILE *fp, const char *indent, const char *key,
     const struct config_strlist *l)
 {
@@ -214,35 +214,60 @@ config_print_account(FILE *fp, const struct config_account *a)
 		config_print_kv(fp, in, "tls_ca_file", a->tls_ca_file);
 }
 
-/* Print one watch. */
-static void
-config_print_watch(FILE *fp, const struct config_watch *w)
+/* Print a key's value by its row's type. */
+void
+config_print_value(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
 {
-	const struct api *api = api_get(w->api);
-	const char *in = "    ";
-	int tz = w->timezone_offset_s, atz = tz < 0 ? -tz : tz;
-	char zone[16];
+	const void *f = (const char *)obj + k->off;
+	char s[32];
 
-	config_print_kv(fp, "  - ", "name", w->name);
-	config_print_kv(fp, in, "account", w->account_name);
-	fprintf(fp, "%sapi: %s\n", in, config_api_name(w->api));
-	if (api->scope == API_SCOPE_CLUSTERS)
-		config_print_list(fp, in, "clusters", &w->clusters);
-	if (api->actions)
-		config_print_list(fp, in, "actions", &w->actions);
-	config_print_dur(fp, in, "interval", w->interval_ms);
-	config_print_dur(fp, in, "timeout", w->timeout_ms);
-	if (api->window == API_WINDOW_LOOKBACK)
-		config_print_dur(fp, in, "lookback", w->lookback_ms);
-	config_print_dur(fp, in, "stall_after", w->stall_after_ms);
-	fprintf(fp, "%sfail_after: %u\n", in, w->fail_after);
-	fprintf(fp, "%son_start: %s\n", in, config_on_start_names[w->on_start]);
-	if (tz == 0)
-		snprintf(zone, sizeof(zone), "UTC");
-	else
-		snprintf(zone, sizeof(zone), "%c%02d:%02d", tz < 0 ? '-' : '+',
-		    atz / 3600, atz % 3600 / 60);
-	config_print_kv(fp, in, "timezone", zone);
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+		if (*(char *const *)f != NULL)
+			config_print_kv(fp, in, k->name, *(char *const *)f);
+		break;
+	case CONFIG_T_DURATION:
+	case CONFIG_T_DURATION_OFF:
+		config_print_dur(fp, in, k->name, *(const uint64_t *)f);
+		break;
+	case CONFIG_T_SIZE:
+		util_format_size(*(const uint64_t *)f, s, sizeof(s));
+		fprintf(fp, "%s%s: %s\n", in, k->name, s);
+		break;
+	case CONFIG_T_UINT:
+		fprintf(fp, "%s%s: %u\n", in, k->name, *(const unsigned *)f);
+		break;
+	case CONFIG_T_BOOL:
+		fprintf(fp, "%s%s: %s\n", in, k->name,
+		    *(const int *)f ? "true" : "false");
+		break;
+	case CONFIG_T_ENUM:
+		fprintf(
+		    fp, "%s%s: %s\n", in, k->name, k->names[*(const int *)f]);
+		break;
+	case CONFIG_T_LIST:
+		config_print_list(fp, in, k->name, f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Print an item of a list section row by row, the first as "  - ". */
+void
+config_print_rows(FILE *fp, const struct config_key *keys, const void *obj)
+{
+	const struct config_key *k;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->print != NULL)
+			k->print(fp, "    ", k, obj);
+		else
+			config_print_value(
+			    fp, k == keys ? "  - " : "    ", k, obj);
+	}
 }
 
 /* Print a notifier's retry block. */
@@ -301,32 +326,6 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 	}
 }
 
-/* Print one rule. */
-static void
-config_print_rule(FILE *fp, const struct config_rule *r)
-{
-	const struct config_key *k;
-	const struct config_strlist *l;
-	const char *in = "    ";
-	int any = 0;
-
-	config_print_kv(fp, "  - ", "name", r->name);
-	for (k = config_match_keys; k->name != NULL; k++) {
-		l = (const struct config_strlist *)((const char *)r + k->off);
-		if (l->n == 0)
-			continue;
-		if (!any)
-			fprintf(fp, "%smatch:\n", in);
-		any = 1;
-		config_print_list(fp, "      ", k->name, l);
-	}
-	if (r->severity != CONFIG_SEVERITY_UNSET)
-		fprintf(fp, "%sseverity: %s\n", in,
-		    config_severity_name(r->severity));
-	config_print_list(fp, in, "notify", &r->notify);
-	fprintf(fp, "%scontinue: %s\n", in, r->cont ? "true" : "false");
-}
-
 /* Print the normalised config (every default filled in) as YAML. */
 void
 config_print(const struct config *conf, FILE *fp)
@@ -349,13 +348,13 @@ config_print(const struct config *conf, FILE *fp)
 		config_print_account(fp, &conf->accounts[i]);
 	fprintf(fp, "watches:%s\n", conf->nwatches == 0 ? " []" : "");
 	for (i = 0; i < conf->nwatches; i++)
-		config_print_watch(fp, &conf->watches[i]);
+		config_print_rows(fp, config_watch_keys, &conf->watches[i]);
 	fprintf(fp, "notifiers:%s\n", conf->nnotifiers == 0 ? " []" : "");
 	for (i = 0; i < conf->nnotifiers; i++)
 		config_print_notifier(fp, &conf->notifiers[i]);
 	fprintf(fp, "rules:%s\n", conf->nrules == 0 ? " []" : "");
 	for (i = 0; i < conf->nrules; i++)
-		config_print_rule(fp, &conf->rules[i]);
+		config_print_rows(fp, config_rule_keys, &conf->rules[i]);
 }
 
 /* A notifier as -nv prints it, to tell whether a reload changed it. */
@@ -383,7 +382,7 @@ config_rule_text(const struct config_rule *r)
 
 	if ((fp = open_memstream(&text, &len)) == NULL)
 		fatal("open_memstream");
-	config_print_rule(fp, r);
+	config_print_rows(fp, config_rule_keys, r);
 	fclose(fp);
 	return text;
 }

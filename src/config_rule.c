@@ -250,6 +250,36 @@ config_rule_notify(struct config_item *it, const struct config_key *k,
 	free(nodes);
 }
 
+/* Print a rule's match: the lists it gives. */
+static void
+config_rule_print_match(
+    FILE *fp, const char *in, const struct config_key *rk, const void *obj)
+{
+	const struct config_key *k;
+	const struct config_strlist *l;
+	int any = 0;
+
+	for (k = config_match_keys; k->name != NULL; k++) {
+		l = (const struct config_strlist *)((const char *)obj + k->off);
+		if (l->n == 0)
+			continue;
+		if (!any)
+			fprintf(fp, "%smatch:\n", in);
+		any = 1;
+		config_print_list(fp, "      ", k->name, l);
+	}
+}
+
+/* Print a rule's severity if it sets one. */
+static void
+config_rule_print_severity(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	if (((const struct config_rule *)obj)->severity !=
+	    CONFIG_SEVERITY_UNSET)
+		config_print_value(fp, in, k, obj);
+}
+
 /* The keys of a rule. */
 const struct config_key config_rule_keys[] = {
 	{ .name = "name",
@@ -260,13 +290,15 @@ const struct config_key config_rule_keys[] = {
 	{ .name = "match",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_rule_match },
+	    .parse = config_rule_match,
+	    .print = config_rule_print_match },
 	{ .name = "severity",
 	    .type = CONFIG_T_ENUM,
 	    .names = config_severity_names,
 	    .noun = "severity",
 	    .def = (uint64_t)CONFIG_SEVERITY_UNSET,
-	    .off = RU(severity) },
+	    .off = RU(severity),
+	    .print = config_rule_print_severity },
 	{ .name = "notify",
 	    .type = CONFIG_T_LIST,
 	    .flags = CONFIG_K_REQUIRED,

@@ -257,6 +257,48 @@ config_watch_lookback(struct config_item *it, const struct config_key *k,
 		config_key_read(it->p, k, kv, it->obj);
 }
 
+/* Print a key the watch's API uses (clusters, actions, lookback). */
+static void
+config_watch_print_used(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct api *api =
+	    api_get(((const struct config_watch *)obj)->api);
+
+	if ((strcmp(k->name, "clusters") == 0 &&
+		api->scope == API_SCOPE_CLUSTERS) ||
+	    (strcmp(k->name, "actions") == 0 && api->actions) ||
+	    (strcmp(k->name, "lookback") == 0 &&
+		api->window == API_WINDOW_LOOKBACK))
+		config_print_value(fp, in, k, obj);
+}
+
+/* Print a watch's api. */
+static void
+config_watch_print_api(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	fprintf(fp, "%sapi: %s\n", in,
+	    config_api_name(((const struct config_watch *)obj)->api));
+}
+
+/* Print a watch's timezone: UTC or +hh:mm. */
+static void
+config_watch_print_tz(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	int tz = ((const struct config_watch *)obj)->timezone_offset_s;
+	int atz = tz < 0 ? -tz : tz;
+	char zone[16];
+
+	if (tz == 0)
+		snprintf(zone, sizeof(zone), "UTC");
+	else
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", tz < 0 ? '-' : '+',
+		    atz / 3600, atz % 3600 / 60);
+	config_print_kv(fp, in, "timezone", zone);
+}
+
 /*
  * The keys of a watch.  IDENTITY: what is watched (with the account's
  * IDENTITY keys); a reload that keeps them keeps the watch's tasks.
@@ -276,17 +318,20 @@ const struct config_key config_watch_keys[] = {
 	    .type = CONFIG_T_ENUM,
 	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
 	    .off = W(api),
-	    .parse = config_watch_api },
+	    .parse = config_watch_api,
+	    .print = config_watch_print_api },
 	{ .name = "clusters",
 	    .type = CONFIG_T_LIST,
 	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(clusters),
-	    .parse = config_watch_clusters },
+	    .parse = config_watch_clusters,
+	    .print = config_watch_print_used },
 	{ .name = "actions",
 	    .type = CONFIG_T_LIST,
 	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(actions),
-	    .parse = config_watch_actions },
+	    .parse = config_watch_actions,
+	    .print = config_watch_print_used },
 	/* 0: back to back, for benchmarks; rate_limit still applies */
 	{ .name = "interval",
 	    .type = CONFIG_T_DURATION,
@@ -308,7 +353,8 @@ const struct config_key config_watch_keys[] = {
 	    .max = 30 * CONFIG_DAY,
 	    .def = 7 * CONFIG_DAY,
 	    .off = W(lookback_ms),
-	    .parse = config_watch_lookback },
+	    .parse = config_watch_lookback,
+	    .print = config_watch_print_used },
 	{ .name = "stall_after",
 	    .type = CONFIG_T_DURATION_OFF,
 	    .flags = CONFIG_K_TUNING,
@@ -334,7 +380,8 @@ const struct config_key config_watch_keys[] = {
 	    .type = CONFIG_T_INT,
 	    .flags = CONFIG_K_TUNING,
 	    .off = W(timezone_offset_s),
-	    .parse = config_watch_tz },
+	    .parse = config_watch_tz,
+	    .print = config_watch_print_tz },
 	{ .name = NULL },
 };
 

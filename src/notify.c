@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
+#include "notifier_kind.h"
 #include "notify.h"
 #include "notify_impl.h"
 #include "outbox.h"
@@ -69,23 +70,6 @@ static const struct notify_ops *notify_types[] = {
 static void notify_notifier_free(struct notify_notifier *nf);
 static void notify_replay(struct notify *n, struct notify_notifier *nf);
 static void notify_restore(struct notify *n, struct notify_notifier *nf);
-
-/* The config name of a notifier type. */
-static const char *
-notify_type_name(enum config_notifier_type type)
-{
-	switch (type) {
-	case CONFIG_NOTIFIER_WEBHOOK:
-		return "webhook";
-	case CONFIG_NOTIFIER_ALERTMANAGER:
-		return "alertmanager";
-	case CONFIG_NOTIFIER_SYSLOG:
-		return "syslog";
-	case CONFIG_NOTIFIER_EXEC:
-		return "exec";
-	}
-	return "unknown";
-}
 
 /* The implementation of a type; NULL if the type is unknown. */
 static const struct notify_ops *
@@ -779,7 +763,7 @@ notify_route_cb(const struct config_notifier *cn,
 	if ((nf = notify_find(r->n, cn->name, cn->type)) == NULL) {
 		log_warnx("notifier %s (%s): event %s not sent: no such "
 			  "notifier",
-		    cn->name, notify_type_name(cn->type), r->ev->id);
+		    cn->name, notifier_kind_name(cn->type), r->ev->id);
 		return;
 	}
 	notify_enqueue(nf, r->ev, rule, severity, 0);

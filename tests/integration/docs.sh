@@ -25,14 +25,22 @@ for page in taskwatchd.8 taskwatchd.yaml.5 taskwatchctl.8 taskwatch-sim.1; do
 	check "man/$page exists" test -s "$MAN/$page"
 done
 
-# table NAME-REGEX: the strings of the matching static tables of config.c.
+CONFSRC=$(ls "$TOP"/src/config*.c)
+# table NAME-REGEX: the strings of the matching string tables of the
+# configuration's sources.
 table() {
-	awk "/^static const char \\*const config_($1)\\[\\] = \\{/,/NULL \\};/" \
-	    "$TOP/src/config.c" | grep -o '"[^"]*"' | tr -d '"' | sort -u
+	cat $CONFSRC | awk "/^(static )?const char \\*const config_($1)\\[\\] = \\{/,/NULL \\};/" |
+	    grep -o '"[^"]*"' | tr -d '"' | sort -u
 }
-keys=$(table '[a-z_]*_keys|services')
-inline=$(table '[a-z_]*_inline')
-check "config.c key tables found ($(wc -w <<<"$keys") keys)" test "$(wc -w <<<"$keys")" -ge 50
+# rows: the rows of the key tables (struct config_key), one a line.
+rows() {
+	cat $CONFSRC | awk '/^(static )?const struct config_key config_[a-z_]+\[\] = \{/,/^\};/' |
+	    tr '\n\t' '  ' | grep -oE '\{ \.name = "[a-z_]+"[^}]*\}'
+}
+rowname() { grep -oE '^\{ \.name = "[a-z_]+"' | grep -oE '"[a-z_]+"' | tr -d '"'; }
+keys=$( (table '[a-z_]*_keys|services'; rows | rowname) | sort -u)
+inline=$( (table '[a-z_]*_inline'; rows | grep CONFIG_T_INLINE | rowname) | sort -u)
+check "config key tables found ($(wc -w <<<"$keys") keys)" test "$(wc -w <<<"$keys")" -ge 50
 missing5=
 missingex=
 for k in $keys; do
@@ -112,6 +120,20 @@ both() {
 doc=$(grep -oE '^\.It Ic [a-z_]+' "$CONF5" | awk '{ print $3 }' | sort -u)
 unreal=$(comm -13 <(sort -u <<<"$keys") <(sort -u <<<"$doc") | tr '\n' ' ')
 check "every key taskwatchd.yaml.5 describes exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
+
+# The API table of taskwatchd.yaml.5 (api, clouds, clusters, actions,
+# lookback) against the rows of src/api.c, both ways.
+code=$(tr '\n\t' '  ' <"$TOP/src/api.c" | grep -oE '\[CONFIG_API_[A-Z_]+\] = \{[^}]*\}' |
+    awk -F'"' '{ c = $3; clouds = "";
+	n = split("HUAWEI OTC ALIBABA", cl, " ");
+	for (i = 1; i <= n; i++) if (index(c, "CONFIG_CLOUD_" cl[i] ")")) clouds = clouds (clouds == "" ? "" : ",") tolower(cl[i]);
+	r = $5; split(r, f, ",");
+	gsub(/ /, "", f[2]); gsub(/ /, "", f[3]); gsub(/ /, "", f[4]);
+	print $2, clouds, (f[2] == "API_SCOPE_CLUSTERS" ? "required" : "-"),
+	    (f[4] == "1" ? "optional" : "-"), (f[3] == "API_WINDOW_LOOKBACK" ? "optional" : "-") }')
+doc=$(grep -E '^\.It Cm [a-z_]+\.[a-z_]+ Ta ' "$CONF5" | sed 's/\\(em/-/g; s/^\.It Cm //' |
+    awk -F' Ta ' '{ gsub(/, /, ",", $2); print $1, $2, $3, $4, $5 }')
+both "API row" "$code" "$doc"
 
 # Metrics: the names the code defines; those taskwatchd.8 and the README
 # name (histogram series suffixes folded into their family).

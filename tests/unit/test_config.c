@@ -1,8 +1,10 @@
 /*
- * Unit tests for config.c: the golden files under tests/config (good: the
- * exact config_print output; bad: the exact error text), the print/load
- * round trip, the example config, and parsed values, defaults, references,
- * endpoints and config_watch_equal.  Run from the repository root.
+ * Unit tests for the configuration (config*.c, api.c, notifier_kind.c):
+ * the key, API and notifier-kind tables, the golden files under
+ * tests/config (good: the exact config_print output; bad: the exact error
+ * text), the print/load round trip, the example config, and parsed values,
+ * defaults, references, endpoints, config_watch_equal and the reload
+ * identity.  Run from the repository root.
  * TASKWATCH_UPDATE_GOLDEN=1 rewrites the .ok and .err files.
  */
 #include <setjmp.h>
@@ -19,8 +21,12 @@
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "config.h"
+#include "config_impl.h"
 #include "credentials.h"
+#include "notifier_kind.h"
+#include "provider.h"
 #include "xmalloc.h"
 
 #define GOOD_DIR "tests/config/good"
@@ -674,6 +680,159 @@ test_watch_equal(void **state)
 	config_free(base);
 }
 
+/* A row's default is in its range (0 = off where that is allowed). */
+static void
+check_row_default(const struct config_key *k)
+{
+	switch (k->type) {
+	case CONFIG_T_DURATION_OFF:
+		if (k->def == 0)
+			break;
+		/* FALLTHROUGH */
+	case CONFIG_T_DURATION:
+	case CONFIG_T_SIZE:
+	case CONFIG_T_UINT:
+		if (k->flags & CONFIG_K_KIND)
+			break;
+		if (k->def < k->min || k->def > k->max)
+			fail_msg("key %s: default %llu not in %llu..%llu",
+			    k->name, (unsigned long long)k->def,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+		break;
+	case CONFIG_T_ENUM:
+		/* With a parse, the values are another table's names. */
+		if (k->parse == NULL && (k->names == NULL || k->noun == NULL))
+			fail_msg("key %s: an enum without values", k->name);
+		break;
+	default:
+		break;
+	}
+	if (k->parse == NULL && k->type != CONFIG_T_OTHER &&
+	    k->type != CONFIG_T_INLINE && k->off == CONFIG_NOFIELD)
+		fail_msg("key %s: read by type but has no field", k->name);
+}
+
+/*
+ * The key tables hold together: defaults in range, every watch key either
+ * part of the identity or tuning (the reload rule), kinds that exist.
+ */
+static void
+test_key_tables(void **state)
+{
+	const struct config_key *const tables[] = { config_daemon_keys,
+		config_account_keys, config_watch_keys, config_notifier_keys,
+		config_rule_keys, config_match_keys };
+	const struct config_key *k;
+	const struct notifier_kind *nk;
+	size_t i, nidentity = 0;
+	int id, tuning;
+
+	(void)state;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		for (k = tables[i]; k->name != NULL; k++)
+			check_row_default(k);
+	}
+	for (k = config_watch_keys; k->name != NULL; k++) {
+		id = (k->flags & CONFIG_K_IDENTITY) != 0;
+		tuning = (k->flags & CONFIG_K_TUNING) != 0;
+		if (id == tuning)
+			fail_msg("watch key %s: neither or both of identity "
+				 "and tuning",
+			    k->name);
+		nidentity += id;
+	}
+	assert_int_equal(nidentity, 3); /* name, account, api */
+	for (k = config_account_keys; k->name != NULL; k++)
+		nidentity += (k->flags & CONFIG_K_IDENTITY) != 0;
+	assert_int_equal(nidentity, 6); /* cloud, region, project_id */
+	for (k = config_notifier_keys; k->name != NULL; k++) {
+		if (k->kinds & ~((1U << NOTIFIER_KIND_COUNT) - 1))
+			fail_msg("notifier key %s: unknown kind", k->name);
+	}
+	for (i = 0; i < NOTIFIER_KIND_COUNT; i++) {
+		nk = notifier_kind_get(i);
+		assert_non_null(nk);
+		assert_string_equal(config_notifier_type_name(i), nk->name);
+		if (nk->timeout_ms != 0)
+			assert_true(nk->timeout_ms >= nk->timeout_min_ms &&
+			    nk->timeout_ms <= nk->timeout_max_ms);
+		k = config_key_find(config_notifier_keys, "timeout");
+		assert_int_equal((k->kinds >> i) & 1, nk->timeout_ms != 0);
+		k = config_key_find(config_notifier_keys, "retry");
+		assert_int_equal((k->kinds >> i) & 1, nk->retry);
+	}
+	assert_null(notifier_kind_get(NOTIFIER_KIND_COUNT));
+	assert_string_equal(
+	    config_notifier_type_name(NOTIFIER_KIND_COUNT), "unknown");
+}
+
+/* The API table agrees with the providers and names every API once. */
+static void
+test_api_table(void **state)
+{
+	const struct provider *p;
+	const struct api *a;
+	int i;
+
+	(void)state;
+	for (i = 0; i < CONFIG_API_COUNT; i++) {
+		a = api_get(i);
+		p = provider_find(i);
+		assert_non_null(a);
+		assert_non_null(p);
+		assert_string_equal(a->name, p->name);
+		assert_int_equal(a->lookup, p->lookup_req != NULL);
+		assert_int_equal(api_from_name(a->name), i);
+		assert_int_not_equal(a->clouds, 0);
+		assert_string_equal(config_api_service(i), a->service);
+		assert_int_equal(
+		    a->scope == API_SCOPE_CLUSTERS, p->scope_key != NULL);
+	}
+	assert_null(api_get(CONFIG_API_COUNT));
+	assert_int_equal(api_from_name("dds.job"), -1);
+}
+
+/* A reload keeps a watch whose identity keys are unchanged. */
+static void
+test_same_identity(void **state)
+{
+	static const struct {
+		const char *project, *api;
+		int same;
+	} cases[] = {
+		{ "p", "dws.actions", 1 },
+		{ "q", "dws.actions", 0 },
+		{ "p", "dws.logical_tasks", 0 },
+	};
+	struct config *base, *other;
+	char *yaml;
+	size_t i;
+
+	(void)state;
+	base = load_watch("", "");
+	other = load_watch("    rate_limit: 1/s\n",
+	    "    interval: 61s\n    actions: [GROWING]\n");
+	assert_true(
+	    config_watch_same_identity(&base->watches[0], &other->watches[0]));
+	assert_false(config_watch_equal(&base->watches[0], &other->watches[0]));
+	config_free(other);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = xasprintf("accounts: [{name: a, cloud: huawei, "
+				 "region: r1, project_id: %s}]\n"
+				 "watches: [{name: w, account: a, api: %s, "
+				 "clusters: [c1]}]\n",
+		    cases[i].project, cases[i].api);
+		other = load_ok(yaml);
+		assert_int_equal(config_watch_same_identity(
+				     &base->watches[0], &other->watches[0]),
+		    cases[i].same);
+		config_free(other);
+		free(yaml);
+	}
+	config_free(base);
+}
+
 /* listen: accepted and refused forms. */
 static void
 test_listen(void **state)
@@ -941,6 +1100,9 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_watch_equal),
+		cmocka_unit_test(test_key_tables),
+		cmocka_unit_test(test_api_table),
+		cmocka_unit_test(test_same_identity),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_timezone),
 		cmocka_unit_test(test_unknown_keys),

@@ -1,0 +1,159 @@
+/*
+ * The daemon section of the configuration: where state lives, what the
+ * daemon listens on, its global limits.
+ */
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config_impl.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define D(f) offsetof(struct config_daemon, f)
+
+/* Read listen: host:port, [v6addr]:port or "" (off). */
+static void
+config_daemon_listen(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
+	const char *s, *port, *cause, *h;
+	long long pn;
+	int ok = 1;
+
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
+		return;
+	if (*s == '\0')
+		port = NULL;
+	else if (*s == '[') {
+		h = strchr(s, ']');
+		if (h == NULL || h == s + 1 || h[1] != ':')
+			ok = 0;
+		else {
+			char *host = xstrndup(s + 1, h - s - 1);
+
+			ok = config_chars_ok(host, ":.%") &&
+			    strchr(host, ':') != NULL;
+			free(host);
+		}
+		port = h != NULL ? h + 2 : NULL;
+	} else {
+		port = strrchr(s, ':');
+		if (port == NULL || port == s) {
+			ok = 0;
+		} else {
+			char *host = xstrndup(s, port - s);
+
+			ok = config_chars_ok(host, ".-");
+			free(host);
+			port++;
+		}
+	}
+	if (!ok)
+		config_error(p, kv->vnode,
+		    "invalid listen address %s: "
+		    "use host:port, [v6addr]:port or \"\" to disable",
+		    config_q(p, s));
+	else if (port != NULL &&
+	    util_strtonum(port, 1, 65535, &pn, &cause) == -1)
+		config_error(p, kv->vnode,
+		    "invalid listen port in %s: "
+		    "must be 1..65535",
+		    config_q(p, s));
+	else {
+		free(d->listen);
+		d->listen = xstrdup(s);
+	}
+}
+
+/* Read control_socket: an absolute path or "" (off). */
+static void
+config_daemon_control(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
+	const char *s;
+
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
+		return;
+	if (*s != '\0' && *s != '/')
+		config_error(p, kv->vnode,
+		    "control_socket must be an absolute path or \"\" "
+		    "to disable");
+	else if (strlen(s) >= CONFIG_SOCKET_PATH_MAX)
+		config_error(p, kv->vnode,
+		    "control_socket is longer than %d bytes",
+		    CONFIG_SOCKET_PATH_MAX - 1);
+	else {
+		free(d->control_socket);
+		d->control_socket = xstrdup(s);
+		d->control_socket_set = 1;
+	}
+}
+
+/* The daemon section, in the order of the manual. */
+const struct config_key config_daemon_keys[] = {
+	{ .name = "state_dir",
+	    .type = CONFIG_T_PATH,
+	    .def_str = "/var/lib/taskwatchd",
+	    .off = D(state_dir) },
+	{ .name = "listen",
+	    .type = CONFIG_T_STRING,
+	    .def_str = "127.0.0.1:9465",
+	    .off = D(listen),
+	    .parse = config_daemon_listen },
+	{ .name = "shutdown_timeout",
+	    .type = CONFIG_T_DURATION,
+	    .max = 10 * CONFIG_MIN,
+	    .def = 10 * CONFIG_SEC,
+	    .off = D(shutdown_timeout_ms) },
+	{ .name = "max_concurrent_polls",
+	    .type = CONFIG_T_UINT,
+	    .min = 1,
+	    .max = 10000,
+	    .def = 64,
+	    .off = D(max_concurrent_polls) },
+	{ .name = "max_response_bytes",
+	    .type = CONFIG_T_SIZE,
+	    .min = 1024,
+	    .max = 1024 * 1024 * 1024,
+	    .def = 8 * 1024 * 1024,
+	    .off = D(max_response_bytes) },
+	{ .name = "control_socket",
+	    .type = CONFIG_T_STRING,
+	    .def_str = CONFIG_CONTROL_SOCKET,
+	    .off = D(control_socket),
+	    .parse = config_daemon_control },
+	{ .name = NULL },
+};
+
+/* Parse the daemon section. */
+void
+config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
+{
+	struct config_item it;
+	char where[] = "in daemon";
+	const char **known;
+
+	memset(&it, 0, sizeof(it));
+	it.p = p;
+	it.obj = &p->conf->daemon;
+	it.kind = -1;
+	it.where = where;
+	if (config_map_open(p, dkv->vnode, "daemon", 1, &it.m) == -1)
+		return;
+	known = config_key_names(config_daemon_keys, 0);
+	config_map_check(p, &it.m, known, NULL, it.where);
+	free(known);
+	config_keys_walk(&it, config_daemon_keys);
+	config_map_close(&it.m);
+}

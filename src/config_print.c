@@ -1,0 +1,388 @@
+/*
+ * The normalised printer behind -nv: every default filled in, secrets
+ * named by source only; reload compares notifiers and rules by its text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config_impl.h"
+#include "notifier_kind.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Return 1 if s can be printed as a plain YAML scalar and read back. */
+static int
+config_plain_ok(const char *s)
+{
+	static const char *const reserved[] = { "~", "null", "Null", "NULL",
+		"true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
+		"YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+		"y", "Y", "n", "N", NULL };
+	size_t len = strlen(s);
+	const char *c;
+
+	if (len == 0 || config_index(reserved, s) != -1)
+		return 0;
+	if (strchr("?:,[]{}#&*!|>'\"%@` \t", s[0]) != NULL)
+		return 0;
+	if (s[0] == '-' && (s[1] == '\0' || s[1] == ' '))
+		return 0;
+	/* "+08:00", "-1": numbers (sexagesimal too) to other YAML readers */
+	if (s[0] == '+' || (s[0] == '-' && s[1] >= '0' && s[1] <= '9'))
+		return 0;
+	if (s[len - 1] == ' ' || s[len - 1] == ':')
+		return 0;
+	for (c = s; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f ||
+		    strchr(",[]{}", *c) != NULL)
+			return 0;
+		if ((c[0] == ':' && c[1] == ' ') ||
+		    (c[0] == ' ' && c[1] == '#'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Print a string as a YAML scalar, double-quoted when needed. */
+static void
+config_print_scalar(FILE *fp, const char *s)
+{
+	unsigned char c;
+
+	if (config_plain_ok(s)) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c == '\t')
+			fputs("\\t", fp);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\x%02x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+/* Print "indent key: value" with the value quoted as needed. */
+void
+config_print_kv(FILE *fp, const char *indent, const char *key, const char *v)
+{
+	fprintf(fp, "%s%s: ", indent, key);
+	config_print_scalar(fp, v);
+	fputc('\n', fp);
+}
+
+/* Print "indent key: duration". */
+static void
+config_print_dur(FILE *fp, const char *indent, const char *key, uint64_t ms)
+{
+	char s[32];
+
+	util_format_duration(ms, s, sizeof(s));
+	fprintf(fp, "%s%s: %s\n", indent, key, s);
+}
+
+/* Print "indent key: [a, b]". */
+void
+config_print_list(FILE *fp, const char *indent, const char *key,
+    const struct config_strlist *l)
+{
+	size_t i;
+
+	fprintf(fp, "%s%s: [", indent, key);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		config_print_scalar(fp, l->v[i]);
+	}
+	fputs("]\n", fp);
+}
+
+/* Print the source keys of a secret, if set. */
+static void
+config_print_secret(FILE *fp, const char *indent, const char *base,
+    const struct config_secret *s)
+{
+	char key[64];
+
+	if (s->file != NULL) {
+		snprintf(key, sizeof(key), "%s_file", base);
+		config_print_kv(fp, indent, key, s->file);
+	} else if (s->env != NULL) {
+		snprintf(key, sizeof(key), "%s_env", base);
+		config_print_kv(fp, indent, key, s->env);
+	} else if (s->credential != NULL) {
+		snprintf(key, sizeof(key), "%s_credential", base);
+		config_print_kv(fp, indent, key, s->credential);
+	}
+}
+
+/*
+ * Print a key/value mapping block, if not empty.  With redact (headers), a
+ * value from a secret source or under a credential-like name is printed as
+ * <redacted>.
+ */
+static void
+config_print_kvs(FILE *fp, const char *indent, const char *key,
+    const struct config_kv *kvs, size_t n, int redact)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	fprintf(fp, "%s%s:\n", indent, key);
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "%s  ", indent);
+		config_print_scalar(fp, kvs[i].key);
+		fputs(": ", fp);
+		if (kvs[i].value == NULL ||
+		    (redact &&
+			util_header_sensitive(kvs[i].key, strlen(kvs[i].key))))
+			fputs("<redacted>", fp);
+		else
+			config_print_scalar(fp, kvs[i].value);
+		fputc('\n', fp);
+	}
+}
+
+/* Print one account. */
+static void
+config_print_account(FILE *fp, const struct config_account *a)
+{
+	const char *const *svc;
+	const char *in = "    ";
+	char *ep;
+
+	config_print_kv(fp, "  - ", "name", a->name);
+	fprintf(fp, "%scloud: %s\n", in, config_cloud_name(a->cloud));
+	config_print_kv(fp, in, "region", a->region);
+	if (a->project_id != NULL)
+		config_print_kv(fp, in, "project_id", a->project_id);
+	if (a->auth_method != CONFIG_AUTH_NONE) {
+		fprintf(fp, "%sauth:\n", in);
+		fprintf(fp, "%s  method: %s\n", in,
+		    config_auth_names[a->auth_method]);
+		switch (a->auth_method) {
+		case CONFIG_AUTH_AKSK:
+			config_print_secret(
+			    fp, "      ", "access_key", &a->access_key);
+			config_print_secret(
+			    fp, "      ", "secret_key", &a->secret_key);
+			break;
+		case CONFIG_AUTH_TOKEN:
+			config_print_kv(fp, "      ", "user", a->user);
+			if (a->domain != NULL)
+				config_print_kv(
+				    fp, "      ", "domain", a->domain);
+			config_print_secret(
+			    fp, "      ", "password", &a->password);
+			break;
+		default:
+			config_print_secret(
+			    fp, "      ", "access_key_id", &a->access_key);
+			config_print_secret(
+			    fp, "      ", "access_key_secret", &a->secret_key);
+			break;
+		}
+	}
+	fprintf(fp, "%sendpoints:\n", in);
+	for (svc = config_cloud_services(a->cloud); *svc != NULL; svc++) {
+		ep = config_endpoint(a, *svc);
+		config_print_kv(fp, "      ", *svc, ep);
+		free(ep);
+	}
+	if (a->rate_limit_count != 0)
+		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
+		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"
+			: a->rate_limit_per_ms == CONFIG_MIN ? "m"
+							     : "h");
+	if (a->tls_ca_file != NULL)
+		config_print_kv(fp, in, "tls_ca_file", a->tls_ca_file);
+}
+
+/* Print a key's value by its row's type. */
+void
+config_print_value(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const void *f = (const char *)obj + k->off;
+	char s[32];
+
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+		if (*(char *const *)f != NULL)
+			config_print_kv(fp, in, k->name, *(char *const *)f);
+		break;
+	case CONFIG_T_DURATION:
+	case CONFIG_T_DURATION_OFF:
+		config_print_dur(fp, in, k->name, *(const uint64_t *)f);
+		break;
+	case CONFIG_T_SIZE:
+		util_format_size(*(const uint64_t *)f, s, sizeof(s));
+		fprintf(fp, "%s%s: %s\n", in, k->name, s);
+		break;
+	case CONFIG_T_UINT:
+		fprintf(fp, "%s%s: %u\n", in, k->name, *(const unsigned *)f);
+		break;
+	case CONFIG_T_BOOL:
+		fprintf(fp, "%s%s: %s\n", in, k->name,
+		    *(const int *)f ? "true" : "false");
+		break;
+	case CONFIG_T_ENUM:
+		fprintf(
+		    fp, "%s%s: %s\n", in, k->name, k->names[*(const int *)f]);
+		break;
+	case CONFIG_T_LIST:
+		config_print_list(fp, in, k->name, f);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Print an item of a list section row by row, the first as "  - ". */
+void
+config_print_rows(FILE *fp, const struct config_key *keys, const void *obj)
+{
+	const struct config_key *k;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->print != NULL)
+			k->print(fp, "    ", k, obj);
+		else
+			config_print_value(
+			    fp, k == keys ? "  - " : "    ", k, obj);
+	}
+}
+
+/* Print a notifier's retry block. */
+static void
+config_print_retry(FILE *fp, const struct config_retry *r)
+{
+	fputs("    retry:\n", fp);
+	config_print_dur(fp, "      ", "initial", r->initial_ms);
+	config_print_dur(fp, "      ", "max", r->max_ms);
+	config_print_dur(fp, "      ", "give_up_after", r->give_up_after_ms);
+}
+
+/* Print one notifier. */
+static void
+config_print_notifier(FILE *fp, const struct config_notifier *nf)
+{
+	const char *in = "    ";
+	size_t i;
+
+	config_print_kv(fp, "  - ", "name", nf->name);
+	fprintf(fp, "%stype: %s\n", in, notifier_kind_name(nf->type));
+	switch (nf->type) {
+	case CONFIG_NOTIFIER_WEBHOOK:
+		config_print_kv(fp, in, "url", nf->url);
+		config_print_kvs(
+		    fp, in, "headers", nf->headers, nf->nheaders, 1);
+		config_print_secret(fp, in, "secret", &nf->secret);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		config_print_retry(fp, &nf->retry);
+		break;
+	case CONFIG_NOTIFIER_ALERTMANAGER:
+		config_print_list(fp, in, "urls", &nf->urls);
+		config_print_dur(fp, in, "resolve_after", nf->resolve_after_ms);
+		config_print_dur(fp, in, "repeat", nf->repeat_ms);
+		config_print_kvs(fp, in, "labels", nf->labels, nf->nlabels, 0);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		config_print_retry(fp, &nf->retry);
+		break;
+	case CONFIG_NOTIFIER_SYSLOG:
+		for (i = 0; config_facilities[i].name != NULL; i++) {
+			if (config_facilities[i].facility == nf->facility)
+				fprintf(fp, "%sfacility: %s\n", in,
+				    config_facilities[i].name);
+		}
+		break;
+	case CONFIG_NOTIFIER_EXEC:
+		config_print_list(fp, in, "command", &nf->command);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		fprintf(fp, "%smax_concurrent: %u\n", in, nf->max_concurrent);
+		config_print_dur(fp, in, "cooldown", nf->cooldown_ms);
+		if (nf->user != NULL)
+			config_print_kv(fp, in, "user", nf->user);
+		fprintf(fp, "%sallow_root: %s\n", in,
+		    nf->allow_root ? "true" : "false");
+		break;
+	}
+}
+
+/* Print the normalised config (every default filled in) as YAML. */
+void
+config_print(const struct config *conf, FILE *fp)
+{
+	const struct config_daemon *d = &conf->daemon;
+	char s[32];
+	size_t i;
+
+	fputs("daemon:\n", fp);
+	config_print_kv(fp, "  ", "state_dir", d->state_dir);
+	config_print_kv(fp, "  ", "listen", d->listen);
+	config_print_kv(fp, "  ", "control_socket", d->control_socket);
+	config_print_dur(fp, "  ", "shutdown_timeout", d->shutdown_timeout_ms);
+	fprintf(fp, "  max_concurrent_polls: %u\n", d->max_concurrent_polls);
+	util_format_size(d->max_response_bytes, s, sizeof(s));
+	fprintf(fp, "  max_response_bytes: %s\n", s);
+
+	fprintf(fp, "accounts:%s\n", conf->naccounts == 0 ? " []" : "");
+	for (i = 0; i < conf->naccounts; i++)
+		config_print_account(fp, &conf->accounts[i]);
+	fprintf(fp, "watches:%s\n", conf->nwatches == 0 ? " []" : "");
+	for (i = 0; i < conf->nwatches; i++)
+		config_print_rows(fp, config_watch_keys, &conf->watches[i]);
+	fprintf(fp, "notifiers:%s\n", conf->nnotifiers == 0 ? " []" : "");
+	for (i = 0; i < conf->nnotifiers; i++)
+		config_print_notifier(fp, &conf->notifiers[i]);
+	fprintf(fp, "rules:%s\n", conf->nrules == 0 ? " []" : "");
+	for (i = 0; i < conf->nrules; i++)
+		config_print_rows(fp, config_rule_keys, &conf->rules[i]);
+}
+
+/* A notifier as -nv prints it, to tell whether a reload changed it. */
+char *
+config_notifier_text(const struct config_notifier *nf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	config_print_notifier(fp, nf);
+	fclose(fp);
+	return text;
+}
+
+/* A rule as -nv prints it, to tell whether a reload changed it. */
+char *
+config_rule_text(const struct config_rule *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	config_print_rows(fp, config_rule_keys, r);
+	fclose(fp);
+	return text;
+}

@@ -1,0 +1,464 @@
+/*
+ * The watches section: what to poll (an API of an account, its scope) and
+ * how often; and what a reload keeps of a watch.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config_impl.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define W(f) offsetof(struct config_watch, f)
+
+const char *const config_on_start_names[] = { "baseline", "report", NULL };
+
+/* The DWS action names, in the order of cloud-apis.md section 1. */
+static const char *const config_dws_actions[] = { "GROWING", "RESIZE_FAILURE",
+	"RESTORING", "RESTORING_FAILED", "SNAPSHOTTING", "SNAPSHOTTING_FAILED",
+	"FINE_GRAINED_RESTORING", "FINE_GRAINED_RESTORING_FAILED", NULL };
+
+/* Parse a watch's timezone: "UTC", "Z", "+hh:mm", "-hhmm"; reported if wrong. */
+static void
+config_watch_tz(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	int *out = &((struct config_watch *)it->obj)->timezone_offset_s;
+	const char *s, *t;
+	int h, mi, ok;
+
+	if ((s = config_scalar(p, kv, "a string")) == NULL)
+		return;
+	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+		*out = 0;
+		return;
+	}
+	t = s + 1;
+	h = mi = 0;
+	ok = (*s == '+' || *s == '-') && strlen(s) >= 5 && t[0] >= '0' &&
+	    t[0] <= '9' && t[1] >= '0' && t[1] <= '9';
+	if (ok) {
+		h = (t[0] - '0') * 10 + (t[1] - '0');
+		t += 2;
+		if (*t == ':')
+			t++;
+		ok = t[0] >= '0' && t[0] <= '5' && t[1] >= '0' && t[1] <= '9' &&
+		    t[2] == '\0' && h <= 23;
+		if (ok)
+			mi = (t[0] - '0') * 10 + (t[1] - '0');
+	}
+	if (!ok) {
+		config_error(p, kv->vnode,
+		    "invalid timezone %s (use UTC, Z, "
+		    "+hh:mm or -hh:mm)",
+		    config_q(p, s));
+		return;
+	}
+	*out = (*s == '-' ? -1 : 1) * (h * 3600 + mi * 60);
+}
+
+/* Parse a watch's clusters list. */
+static void
+config_parse_clusters(struct config_parse *p, const struct config_pair *kv,
+    struct config_watch *w)
+{
+	yaml_node_t **nodes;
+	size_t i;
+
+	config_strlist(p, kv, 0, &w->clusters, &nodes);
+	for (i = 0; i < w->clusters.n; i++) {
+		if (strlen(w->clusters.v[i]) > CONFIG_ID_MAX ||
+		    *w->clusters.v[i] == '\0' ||
+		    !config_chars_ok(w->clusters.v[i], "._-"))
+			config_error(p, nodes[i], "invalid cluster id %s",
+			    config_q(p, w->clusters.v[i]));
+	}
+	if (w->clusters.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE)
+		config_error(p, kv->vnode, "clusters must not be empty");
+	free(nodes);
+}
+
+/* Parse a watch's DWS actions list. */
+static void
+config_parse_actions(struct config_parse *p, const struct config_pair *kv,
+    struct config_watch *w)
+{
+	yaml_node_t **nodes;
+	struct buf b;
+	size_t i;
+
+	config_strlist(p, kv, 0, &w->actions, &nodes);
+	for (i = 0; i < w->actions.n; i++) {
+		if (config_index(config_dws_actions, w->actions.v[i]) != -1)
+			continue;
+		buf_init(&b, 0);
+		config_join(&b, config_dws_actions);
+		config_error(p, nodes[i],
+		    "unknown DWS action %s; expected "
+		    "one of: %s",
+		    config_q(p, w->actions.v[i]), buf_str(&b));
+		buf_free(&b);
+	}
+	if (w->actions.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE)
+		config_error(p, kv->vnode, "actions must not be empty");
+	free(nodes);
+}
+
+/* The clouds that sign alike (huawei and otc; alibaba), as API_CLOUD bits. */
+static unsigned
+config_cloud_family(int cloud)
+{
+	if (cloud == CONFIG_CLOUD_ALIBABA)
+		return API_CLOUD(CONFIG_CLOUD_ALIBABA);
+	return API_CLOUD(CONFIG_CLOUD_HUAWEI) | API_CLOUD(CONFIG_CLOUD_OTC);
+}
+
+/* Check that a watch's api fits its account's cloud. */
+static void
+config_check_watch_account(struct config_parse *p, struct config_watch *w,
+    const struct config_pair *akv, const struct config_pair *apikv)
+{
+	const struct config_account *a = w->account;
+	const struct api *api = api_get(w->api);
+	struct buf b;
+	unsigned need = 0;
+	int c, n = 0;
+
+	if (!(api->clouds & API_CLOUD(a->cloud))) {
+		/* An account of the other family: name the family. */
+		if (api->clouds & config_cloud_family(a->cloud))
+			need = api->clouds;
+		for (c = 0; need == 0 && c <= CONFIG_CLOUD_ALIBABA; c++) {
+			if (api->clouds & API_CLOUD(c))
+				need |= config_cloud_family(c);
+		}
+		buf_init(&b, 0);
+		for (c = CONFIG_CLOUD_HUAWEI; c <= CONFIG_CLOUD_ALIBABA; c++) {
+			if (need & API_CLOUD(c))
+				buf_printf(&b, "%s%s", n++ == 0 ? "" : " or ",
+				    config_cloud_name(c));
+		}
+		config_error(p, apikv->vnode,
+		    "%s needs %s %s account, but "
+		    "account %s is %s",
+		    api->name, strchr("aeiou", *buf_str(&b)) ? "an" : "a",
+		    buf_str(&b), config_q(p, a->name),
+		    config_cloud_name(a->cloud));
+		buf_free(&b);
+		return;
+	}
+	if (a->cloud != CONFIG_CLOUD_ALIBABA && a->project_id == NULL &&
+	    a->auth_method != CONFIG_AUTH_TOKEN)
+		config_error(p, akv->vnode,
+		    "account %s needs a project_id "
+		    "for %s (or auth method token)",
+		    config_q(p, a->name), api->name);
+}
+
+/* The account of a watch: a defined one. */
+static void
+config_watch_account(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_watch *w = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	w->account_name = xstrdup(s);
+	if ((w->account = config_find_account(it->p->conf, s)) == NULL)
+		config_dangling(it->p, kv->vnode, s, 0);
+}
+
+/* The api of a watch; it must fit the account's cloud. */
+static void
+config_watch_api(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_watch *w = it->obj;
+	const char **names;
+	int api;
+
+	names =
+	    config_names_of(api_table, CONFIG_API_COUNT, sizeof(api_table[0]));
+	api = config_enum(it->p, kv, names, "api");
+	free(names);
+	if (api == -1)
+		return;
+	w->api = api;
+	it->kind = api;
+	if (w->account != NULL)
+		config_check_watch_account(
+		    it->p, w, config_map_find(&it->m, "account"), kv);
+}
+
+/* clusters: required by the APIs that list by cluster, else refused. */
+static void
+config_watch_clusters(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+
+	if (api == NULL)
+		return;
+	if (api->scope != API_SCOPE_CLUSTERS && kv != NULL)
+		config_error(
+		    it->p, kv->knode, "clusters is not used by %s", api->name);
+	else if (api->scope == API_SCOPE_CLUSTERS && kv == NULL)
+		config_missing(it->p, &it->m, "clusters", it->where);
+	else if (kv != NULL)
+		config_parse_clusters(it->p, kv, it->obj);
+}
+
+/* actions: of the APIs that take them, all of them by default. */
+static void
+config_watch_actions(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+	struct config_watch *w = it->obj;
+	size_t i;
+
+	if (api == NULL)
+		return;
+	if (!api->actions && kv != NULL)
+		config_error(
+		    it->p, kv->knode, "actions is not used by %s", api->name);
+	else if (api->actions && kv != NULL)
+		config_parse_actions(it->p, kv, w);
+	else if (api->actions) {
+		for (i = 0; config_dws_actions[i] != NULL; i++)
+			config_strlist_add(&w->actions, config_dws_actions[i]);
+	}
+}
+
+/* lookback: of the APIs that list a time window. */
+static void
+config_watch_lookback(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+
+	if (api == NULL)
+		return;
+	if (api->window != API_WINDOW_LOOKBACK)
+		config_error(
+		    it->p, kv->knode, "lookback is not used by %s", api->name);
+	else
+		config_key_read(it->p, k, kv, it->obj);
+}
+
+/* Print a key the watch's API uses (clusters, actions, lookback). */
+static void
+config_watch_print_used(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct api *api =
+	    api_get(((const struct config_watch *)obj)->api);
+
+	if ((strcmp(k->name, "clusters") == 0 &&
+		api->scope == API_SCOPE_CLUSTERS) ||
+	    (strcmp(k->name, "actions") == 0 && api->actions) ||
+	    (strcmp(k->name, "lookback") == 0 &&
+		api->window == API_WINDOW_LOOKBACK))
+		config_print_value(fp, in, k, obj);
+}
+
+/* Print a watch's api. */
+static void
+config_watch_print_api(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	fprintf(fp, "%sapi: %s\n", in,
+	    config_api_name(((const struct config_watch *)obj)->api));
+}
+
+/* Print a watch's timezone: UTC or +hh:mm. */
+static void
+config_watch_print_tz(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	int tz = ((const struct config_watch *)obj)->timezone_offset_s;
+	int atz = tz < 0 ? -tz : tz;
+	char zone[16];
+
+	if (tz == 0)
+		snprintf(zone, sizeof(zone), "UTC");
+	else
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", tz < 0 ? '-' : '+',
+		    atz / 3600, atz % 3600 / 60);
+	config_print_kv(fp, in, "timezone", zone);
+}
+
+/*
+ * The keys of a watch.  IDENTITY: what is watched (with the account's
+ * IDENTITY keys); a reload that keeps them keeps the watch's tasks.
+ */
+const struct config_key config_watch_keys[] = {
+	{ .name = "name",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(name),
+	    .parse = config_item_name },
+	{ .name = "account",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(account_name),
+	    .parse = config_watch_account },
+	{ .name = "api",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .off = W(api),
+	    .parse = config_watch_api,
+	    .print = config_watch_print_api },
+	{ .name = "clusters",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
+	    .off = W(clusters),
+	    .parse = config_watch_clusters,
+	    .print = config_watch_print_used },
+	{ .name = "actions",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
+	    .off = W(actions),
+	    .parse = config_watch_actions,
+	    .print = config_watch_print_used },
+	/* 0: back to back, for benchmarks; rate_limit still applies */
+	{ .name = "interval",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .max = 24 * CONFIG_HOUR,
+	    .def = 60 * CONFIG_SEC,
+	    .off = W(interval_ms) },
+	{ .name = "timeout",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .min = 100,
+	    .max = 10 * CONFIG_MIN,
+	    .def = 10 * CONFIG_SEC,
+	    .off = W(timeout_ms) },
+	{ .name = "lookback",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 7 * CONFIG_DAY,
+	    .off = W(lookback_ms),
+	    .parse = config_watch_lookback,
+	    .print = config_watch_print_used },
+	{ .name = "stall_after",
+	    .type = CONFIG_T_DURATION_OFF,
+	    .flags = CONFIG_K_TUNING,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 30 * CONFIG_MIN,
+	    .off = W(stall_after_ms) },
+	{ .name = "fail_after",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_TUNING,
+	    .min = 1,
+	    .max = 1000,
+	    .def = 3,
+	    .off = W(fail_after) },
+	{ .name = "on_start",
+	    .type = CONFIG_T_ENUM,
+	    .flags = CONFIG_K_TUNING,
+	    .names = config_on_start_names,
+	    .noun = "on_start",
+	    .def = CONFIG_ON_START_BASELINE,
+	    .off = W(on_start) },
+	{ .name = "timezone",
+	    .type = CONFIG_T_INT,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(timezone_offset_s),
+	    .parse = config_watch_tz,
+	    .print = config_watch_print_tz },
+	{ .name = NULL },
+};
+
+/* The watches section. */
+const struct config_list config_watches = {
+	.key = "watches",
+	.noun = "watch",
+	.size = sizeof(struct config_watch),
+	.items = offsetof(struct config, watches),
+	.count = offsetof(struct config, nwatches),
+	.line = W(line),
+	.col = CONFIG_NOFIELD,
+	.keys = config_watch_keys,
+};
+
+/* The endpoint service an API's requests go to. */
+const char *
+config_api_service(enum config_api api)
+{
+	const struct api *a = api_get(api);
+
+	return a != NULL ? a->service : "ehpc";
+}
+
+/* "dds.jobs" etc. for an api. */
+const char *
+config_api_name(enum config_api api)
+{
+	const struct api *a = api_get(api);
+
+	return a != NULL ? a->name : "unknown";
+}
+
+/* The api for a name, or -1 if unknown. */
+int
+config_api_from_name(const char *name)
+{
+	return api_from_name(name);
+}
+
+/*
+ * 1 if two watches have the same identity: their IDENTITY keys and those
+ * of their accounts (cloud, region and project: where the tasks live).  A
+ * reload keeps such a watch and its tasks; its TUNING keys may differ.
+ */
+int
+config_watch_same_identity(
+    const struct config_watch *a, const struct config_watch *b)
+{
+	const struct config_key *k;
+
+	for (k = config_watch_keys; k->name != NULL; k++) {
+		if ((k->flags & CONFIG_K_IDENTITY) &&
+		    !config_key_field_eq(k, a, b))
+			return 0;
+	}
+	if (a->account == NULL || b->account == NULL)
+		return a->account == b->account;
+	for (k = config_account_keys; k->name != NULL; k++) {
+		if ((k->flags & CONFIG_K_IDENTITY) &&
+		    !config_key_field_eq(k, a->account, b->account))
+			return 0;
+	}
+	return 1;
+}
+
+/* Return 1 if two watches poll the same thing the same way. */
+int
+config_watch_equal(const struct config_watch *a, const struct config_watch *b)
+{
+	const struct config_key *k;
+
+	for (k = config_watch_keys; k->name != NULL; k++) {
+		if (!config_key_field_eq(k, a, b))
+			return 0;
+	}
+	if (a->account == NULL || b->account == NULL)
+		return a->account == b->account;
+	return config_account_eq(a->account, b->account);
+}

@@ -53,6 +53,15 @@ struct provider {
 	/* HTTP status meaning "nothing here" (parsed as empty), 0 if none. */
 	long absent_status;
 	/*
+	 * A listing paged by row offset that announces its total: the rows
+	 * a page asks for, and the last offset asked.  Once a page gave the
+	 * total, the pages after it are asked for at once (the cursor of
+	 * each is the one before it with offset and seen moved on).  0: the
+	 * pages are read one after another.
+	 */
+	size_t page_rows;
+	uint64_t page_max_offset;
+	/*
 	 * Describe the request for the cursor's position in req (new: GET
 	 * "/"): path, query parameters, headers.  The caller puts it under
 	 * the account's endpoint for config_api_service(api), authenticates

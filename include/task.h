@@ -76,5 +76,7 @@ void task_copy(struct task *dst, const struct task *src);
 struct task *task_list_add(struct task_list *l);
 /* Free every record and the list's storage; the list is left empty. */
 void task_list_clear(struct task_list *l);
+/* Move every record of src to the end of dst; src is left empty. */
+void task_list_take(struct task_list *dst, struct task_list *src);
 
 #endif

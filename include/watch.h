@@ -50,6 +50,11 @@ struct watch_env {
 	struct sched *sched;
 	struct taskstate *ts;
 	uint64_t max_response_bytes;
+	/*
+	 * Requests of one listing in flight at once (max_concurrent_polls)
+	 * where its provider allows; 0 or 1: one page after another.
+	 */
+	unsigned max_in_flight;
 	/* Receives each event (ownership passes to the callee). */
 	void (*emit)(struct evt *ev, void *arg);
 	void *emit_arg;

@@ -539,6 +539,7 @@ main_reload(struct daemon *d)
 		removed++;
 	}
 	d->env.max_response_bytes = nc->daemon.max_response_bytes;
+	d->env.max_in_flight = nc->daemon.max_concurrent_polls;
 	for (i = 0; i < nc->nwatches; i++) {
 		if (nw[i] != NULL)
 			continue;
@@ -1135,6 +1136,7 @@ main(int argc, char *argv[])
 	d.env.sched = d.sched;
 	d.env.ts = d.ts;
 	d.env.max_response_bytes = d.conf->daemon.max_response_bytes;
+	d.env.max_in_flight = d.conf->daemon.max_concurrent_polls;
 	d.env.emit = main_emit_cb;
 	d.env.emit_arg = &d;
 	if (!d.once) {

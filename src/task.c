@@ -166,6 +166,18 @@ task_list_add(struct task_list *l)
 	return t;
 }
 
+/* Move every record of src to the end of dst; src is left empty. */
+void
+task_list_take(struct task_list *dst, struct task_list *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		*task_list_add(dst) = src->v[i];
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+}
+
 /* Free every record and the list's storage; the list is left empty. */
 void
 task_list_clear(struct task_list *l)

@@ -1,6 +1,8 @@
 /*
- * One watch's poll cycle.  A poll walks the provider's listing page by page,
- * applies the complete listing to the task table, asks the single-task
+ * One watch's poll cycle.  A poll walks the provider's listing page by page
+ * (once a page announced the total of a listing paged by row offset, the
+ * pages after it are asked for at once: watch_fan_*), applies the complete
+ * listing to the task table, asks the single-task
  * lookup about every task that left the listing, and then reports success
  * or failure to the scheduler.  A failed or partial listing never makes a
  * task vanish.  Failures are counted per watch: watch_failed after
@@ -36,6 +38,19 @@
 /* A poll held for its baseline's save looks again this often. */
 #define WATCH_HOLD_RETRY_MS 50
 
+/*
+ * A page of a listing asked for alongside others: the cursor it is asked
+ * at (the provider moves it on while parsing) and the tasks it held.
+ */
+struct watch_page {
+	struct watch *w;
+	void *call;                    /* its request in flight */
+	struct provider_cursor cursor; /* at its offset; then after it */
+	uint64_t offset;               /* where it starts */
+	struct task_list tasks;
+	int read; /* answered and parsed */
+};
+
 enum watch_phase {
 	WATCH_IDLE,
 	WATCH_LISTING,
@@ -58,6 +73,13 @@ struct watch {
 	unsigned pages;
 	size_t page_start; /* index in tasks of the last page's first task */
 	size_t page_scope; /* and the scope it came from */
+	/* Pages asked for at once (watch_fan_start), in listing order. */
+	struct watch_page *fan;
+	size_t nfan;
+	size_t fan_next;        /* the next one to ask for */
+	size_t fan_busy;        /* in flight */
+	size_t fan_read;        /* answered and parsed */
+	uint64_t fan_step;      /* rows between two pages' offsets */
 	int64_t streak_start_s; /* first failure */
 	struct watch_stats stats;
 	struct timer *gate_timer; /* waiting for the account's gate */
@@ -76,6 +98,10 @@ struct watch {
 
 static void watch_run_cb(struct sched_job *, void *);
 static void watch_list_cb(const struct auth_answer *, void *);
+static void watch_page_cb(const struct auth_answer *, void *);
+static void watch_fan_free(struct watch *);
+static void watch_fan_pump(struct watch *);
+static int watch_fan_start(struct watch *, size_t, uint64_t);
 static void watch_lookup_cb(const struct auth_answer *, void *);
 static void watch_lookup_next(struct watch *);
 static void watch_list_next(struct watch *);
@@ -105,22 +131,30 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	return w;
 }
 
-/* Cancel the request or the token wait in flight (callbacks ignore it). */
+/* Cancel a request in flight: its callback fires now, cancelled. */
+static void
+watch_cancel_call(struct watch *w, void *call)
+{
+	if (call == NULL)
+		return;
+	if (w->env->send != NULL)
+		w->env->cancel(call);
+	else
+		auth_cancel(call);
+}
+
+/* Cancel the requests or the token wait in flight (callbacks ignore it). */
 static void
 watch_cancel(struct watch *w)
 {
 	void *call = w->call;
 
 	w->call = NULL;
-	if (call != NULL) {
-		if (w->env->send != NULL)
-			w->env->cancel(call);
-		else
-			auth_cancel(call);
-	}
+	watch_cancel_call(w, call);
 	if (w->iam_wait != NULL)
 		iam_cancel(w->iam_wait);
 	w->iam_wait = NULL;
+	watch_fan_free(w);
 }
 
 /* Cancel any poll in flight and free the watch; NULL is a no-op. */
@@ -525,11 +559,14 @@ watch_pause_account(struct watch *w, enum apierr_class class, const char *msg,
 
 /*
  * Send one request through the environment's hook, or auth_send over
- * http; the callback fires exactly once, never from within this call.
+ * http; cb fires exactly once with arg, never from within this call.
+ * The request in flight, for watch_cancel_call.
  */
-static void
-watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb)
+static void *
+watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb,
+    void *arg)
 {
+	void *call;
 	struct auth_opts opts;
 	char *who = xasprintf("watch %s", w->conf->name);
 
@@ -541,11 +578,12 @@ watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb)
 	opts.absent_status = w->prov->absent_status;
 	opts.any_status = any_status;
 	if (w->env->send != NULL)
-		w->call =
-		    w->env->send(w->env->send_arg, &w->acct, req, &opts, cb, w);
+		call = w->env->send(
+		    w->env->send_arg, &w->acct, req, &opts, cb, arg);
 	else
-		w->call = auth_send(&w->auth, &w->acct, req, &opts, cb, w);
+		call = auth_send(&w->auth, &w->acct, req, &opts, cb, arg);
 	free(who);
+	return call;
 }
 
 /*
@@ -627,6 +665,7 @@ watch_finish(struct watch *w, int ok, int64_t retry_after_ms)
 		w->env->once_done(w, ok, w->env->once_arg);
 	} else
 		sched_done(w->job, ok, retry_after_ms);
+	watch_fan_free(w);
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
 }
@@ -782,7 +821,7 @@ watch_list_next(struct watch *w)
 	if (watch_endpoint(w, req) == -1)
 		watch_fail(w, APIERR_NETWORK, "cannot start request", -1);
 	else
-		watch_send(w, req, 0, watch_list_cb);
+		w->call = watch_send(w, req, 0, watch_list_cb, w);
 }
 
 /* The scheduler says it is this watch's turn: start a poll. */
@@ -911,6 +950,19 @@ watch_listing_done(struct watch *w)
 }
 
 /*
+ * 1 if the na rows at a look like the nb rows at b again (as many, the
+ * same first task): a page repeated by a server that ignores the offset.
+ */
+static int
+watch_same_page(
+    const struct task *a, size_t na, const struct task *b, size_t nb)
+{
+	return na > 0 && na == nb && strcmp(a->id, b->id) == 0 &&
+	    strcmp(a->cluster_id ? a->cluster_id : "",
+		b->cluster_id ? b->cluster_id : "") == 0;
+}
+
+/*
  * 1 if the page just read (tasks from index before on, from scope) is the
  * previous page of the same scope again: a server repeating a page
  * would otherwise be asked WATCH_MAX_PAGES times in every poll.
@@ -919,17 +971,244 @@ static int
 watch_page_repeats(const struct watch *w, size_t scope, size_t before)
 {
 	size_t prev = w->page_start;
-	const struct task *a, *b;
 
-	if (w->pages == 0 || scope != w->page_scope || before == w->tasks.n ||
-	    prev >= before)
+	if (w->pages == 0 || scope != w->page_scope || prev >= before)
 		return 0;
-	a = &w->tasks.v[prev];
-	b = &w->tasks.v[before];
-	return before - prev == w->tasks.n - before &&
-	    strcmp(a->id, b->id) == 0 &&
-	    strcmp(a->cluster_id ? a->cluster_id : "",
-		b->cluster_id ? b->cluster_id : "") == 0;
+	return watch_same_page(&w->tasks.v[prev], before - prev,
+	    &w->tasks.v[before], w->tasks.n - before);
+}
+
+/* Cancel the pages in flight and forget the fanned pages (none: no-op). */
+static void
+watch_fan_free(struct watch *w)
+{
+	struct watch_page *fan = w->fan;
+	size_t i, n = w->nfan;
+	void *call;
+
+	if (fan == NULL)
+		return;
+	w->fan = NULL;
+	w->nfan = w->fan_next = w->fan_busy = w->fan_read = 0;
+	if (w->gate_resume == watch_fan_pump) {
+		timer_del(w->gate_timer);
+		w->gate_resume = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		call = fan[i].call;
+		fan[i].call = NULL;
+		watch_cancel_call(w, call);
+		task_list_clear(&fan[i].tasks);
+	}
+	free(fan);
+}
+
+/*
+ * Append the tasks of the pages read so far to the listing, in listing
+ * order, each named after scope; the index of the last one's first task.
+ */
+static size_t
+watch_fan_merge(struct watch *w, size_t scope)
+{
+	size_t i, before = w->tasks.n;
+
+	for (i = 0; i < w->nfan; i++) {
+		if (!w->fan[i].read)
+			continue;
+		before = w->tasks.n;
+		task_list_take(&w->tasks, &w->fan[i].tasks);
+		watch_scope_page(w, scope, before);
+	}
+	return before;
+}
+
+/*
+ * A fanned page failed: the others are cancelled, the tasks read so far
+ * count as an incomplete listing (watch_fail), and the poll fails.
+ */
+static void
+watch_fan_fail(struct watch *w, size_t scope, enum apierr_class class,
+    const char *msg, int64_t retry_after_ms)
+{
+	watch_fan_merge(w, scope);
+	watch_fan_free(w);
+	watch_fail(w, class, msg, retry_after_ms);
+}
+
+/*
+ * Every fanned page is in.  The listing carries on from the last page's
+ * cursor (finished, or more rows than announced: on page by page); a
+ * page that was short or announced another total means rows moved while
+ * the pages were read, and the listing cannot make a task vanish.
+ */
+static void
+watch_fan_done(struct watch *w)
+{
+	const struct watch_page *p;
+	size_t i, scope = w->cursor.scope, last;
+	int shifted = w->cursor.shifted;
+	uint64_t rows;
+
+	for (i = 0; i < w->nfan; i++) {
+		p = &w->fan[i];
+		rows = p->cursor.seen - p->offset;
+		if (p->cursor.shifted ||
+		    (i + 1 < w->nfan && rows != w->fan_step))
+			shifted = 1;
+	}
+	p = &w->fan[w->nfan - 1];
+	rows = p->cursor.seen - p->offset;
+	w->cursor = p->cursor;
+	w->cursor.shifted = shifted;
+	w->pages += (unsigned)w->nfan;
+	last = watch_fan_merge(w, scope);
+	watch_fan_free(w);
+	w->page_start = last;
+	w->page_scope = scope;
+	if (w->cursor.done)
+		watch_listing_done(w);
+	else if (w->pages >= WATCH_MAX_PAGES)
+		watch_fail(w, APIERR_PARSE, "listing never ends", -1);
+	else if (!watch_fan_start(w, scope, rows))
+		watch_list_next(w);
+}
+
+/*
+ * 1 if fanned page p repeats the page before it (the last one read one by
+ * one, for the first): a server that ignores the offset.
+ */
+static int
+watch_fan_repeats(const struct watch *w, const struct watch_page *p)
+{
+	const struct watch_page *q = p - 1;
+
+	if (p == w->fan)
+		return w->tasks.n > w->page_start &&
+		    watch_same_page(&w->tasks.v[w->page_start],
+			w->tasks.n - w->page_start, p->tasks.v, p->tasks.n);
+	return q->read &&
+	    watch_same_page(q->tasks.v, q->tasks.n, p->tasks.v, p->tasks.n);
+}
+
+/*
+ * Ask for the fanned pages while the slots and the account's gate allow.
+ * The first goes alone: a server that repeats one page whatever the
+ * offset is found after it, not after max_in_flight requests.
+ */
+static void
+watch_fan_pump(struct watch *w)
+{
+	struct provider_ctx ctx;
+	struct watch_page *p;
+	struct sign_req *req;
+	char *cause = NULL;
+
+	watch_ctx(w, &ctx);
+	while (w->fan_next < w->nfan &&
+	    w->fan_busy < (w->fan_read == 0 ? 1 : w->env->max_in_flight)) {
+		if (watch_gate(w, watch_fan_pump))
+			return;
+		p = &w->fan[w->fan_next++];
+		req = sign_req_new();
+		if (w->prov->list_req(&ctx, &p->cursor, req, &cause) == -1) {
+			sign_req_free(req);
+			watch_fan_fail(w, w->cursor.scope, APIERR_PARSE,
+			    cause ? cause : "no request", -1);
+			free(cause);
+			return;
+		}
+		if (watch_endpoint(w, req) == -1) {
+			watch_fan_fail(w, w->cursor.scope, APIERR_NETWORK,
+			    "cannot start request", -1);
+			return;
+		}
+		w->fan_busy++;
+		p->call = watch_send(w, req, 0, watch_page_cb, p);
+	}
+}
+
+/*
+ * After a page of scope that read rows rows, the cursor's scope announced
+ * more: where the provider pages by row offset, ask for the rest at once,
+ * each page rows (at most page_rows) on from the one before, at most
+ * max_in_flight at a time.  0 (nothing asked) when the listing goes on
+ * page by page: the provider does not allow it, one page is left, or the
+ * total is not known.
+ */
+static int
+watch_fan_start(struct watch *w, size_t scope, uint64_t rows)
+{
+	const struct provider_cursor *c = &w->cursor;
+	uint64_t step = rows, off;
+	size_t i, n = 0;
+
+	if (w->prov->page_rows == 0 || w->env->max_in_flight < 2 || c->done ||
+	    c->scope != scope || c->offset != c->seen || rows == 0)
+		return 0;
+	if (step > w->prov->page_rows)
+		step = w->prov->page_rows;
+	for (off = c->offset; off < c->total &&
+	     off <= w->prov->page_max_offset && w->pages + n < WATCH_MAX_PAGES;
+	     off += step)
+		n++;
+	if (n < 2)
+		return 0;
+	w->fan = xcalloc(n, sizeof(*w->fan));
+	w->nfan = n;
+	w->fan_step = step;
+	for (i = 0; i < n; i++) {
+		w->fan[i].w = w;
+		w->fan[i].offset = c->offset + i * step;
+		w->fan[i].cursor = *c;
+		w->fan[i].cursor.offset = w->fan[i].offset;
+		w->fan[i].cursor.seen = w->fan[i].offset;
+	}
+	watch_fan_pump(w);
+	return 1;
+}
+
+/* A fanned page arrived, or the reason it did not. */
+static void
+watch_page_cb(const struct auth_answer *a, void *arg)
+{
+	struct watch_page *p = arg;
+	struct watch *w = p->w;
+	const struct http_response *resp = a->resp;
+	struct provider_ctx ctx;
+	char *msg, *cause = NULL;
+
+	p->call = NULL;
+	w->stats.requests += a->requests;
+	if (a->cancelled)
+		return;
+	w->fan_busy--;
+	if (a->err != NULL) {
+		w->fail_local = a->err->local;
+		watch_fan_fail(w, w->cursor.scope, a->err->class, a->err->msg,
+		    resp->retry_after_ms);
+		return;
+	}
+	watch_ctx(w, &ctx);
+	if (w->prov->list_parse(&ctx, resp->status, resp->body, resp->body_len,
+		&p->tasks, &p->cursor, &cause) == -1) {
+		msg = xasprintf("page %u: %s",
+		    w->pages + 1 + (unsigned)(p - w->fan),
+		    cause ? cause : "unusable response");
+		watch_fan_fail(w, w->cursor.scope, APIERR_PARSE, msg, -1);
+		free(msg);
+		free(cause);
+		return;
+	}
+	if (watch_fan_repeats(w, p)) {
+		watch_fan_fail(w, w->cursor.scope, APIERR_PARSE,
+		    "the same page came twice: listing never ends", -1);
+		return;
+	}
+	p->read = 1;
+	if (++w->fan_read < w->nfan)
+		watch_fan_pump(w);
+	else
+		watch_fan_done(w);
 }
 
 /* One listing page arrived, or the reason it did not. */
@@ -941,6 +1220,7 @@ watch_list_cb(const struct auth_answer *a, void *arg)
 	struct provider_ctx ctx;
 	char *msg = NULL, *cause = NULL;
 	size_t before, scope;
+	uint64_t seen;
 
 	w->call = NULL;
 	w->stats.requests += a->requests;
@@ -954,6 +1234,7 @@ watch_list_cb(const struct auth_answer *a, void *arg)
 	watch_ctx(w, &ctx);
 	before = w->tasks.n;
 	scope = w->cursor.scope;
+	seen = w->cursor.seen;
 	if (w->prov->list_parse(&ctx, resp->status, resp->body, resp->body_len,
 		&w->tasks, &w->cursor, &cause) == -1) {
 		msg = xasprintf("page %u: %s", w->pages + 1,
@@ -978,7 +1259,7 @@ watch_list_cb(const struct auth_answer *a, void *arg)
 	w->page_scope = scope;
 	if (w->cursor.done)
 		watch_listing_done(w);
-	else
+	else if (!watch_fan_start(w, scope, w->cursor.seen - seen))
 		watch_list_next(w);
 }
 
@@ -1034,7 +1315,7 @@ watch_lookup_next(struct watch *w)
 		}
 		if (watch_endpoint(w, req) == -1)
 			break;
-		watch_send(w, req, 1, watch_lookup_cb);
+		w->call = watch_send(w, req, 1, watch_lookup_cb, w);
 		return;
 	}
 	watch_succeed(w);

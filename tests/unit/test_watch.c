@@ -20,6 +20,7 @@
 #include "config.h"
 #include "evt.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "sched.h"
 #include "sign.h"
 #include "taskstate.h"
@@ -40,6 +41,22 @@ static const char test_yaml[] = "accounts:\n"
 				"    interval: 1h\n"
 				"    fail_after: 2\n";
 
+/* The same with a gate of three requests an hour on the account. */
+static const char test_yaml_limited[] =
+    "accounts:\n"
+    "  - name: sim\n"
+    "    cloud: huawei\n"
+    "    region: sim-1\n"
+    "    project_id: p1\n"
+    "    rate_limit: 3/h\n"
+    "    endpoints: { dds: http://127.0.0.1:9/ }\n"
+    "watches:\n"
+    "  - name: a\n"
+    "    account: sim\n"
+    "    api: dds.jobs\n"
+    "    interval: 1h\n"
+    "    fail_after: 2\n";
+
 /* A request the watch sent and the test has not answered yet. */
 struct test_call {
 	auth_cb cb;
@@ -56,7 +73,11 @@ struct test_world {
 	struct config *conf;
 	struct watch_env env;
 	struct watch *w;
-	struct test_call *call; /* the request in flight */
+	struct ratelimit_set *limits;
+	struct test_call *call;  /* the oldest request in flight, or NULL */
+	struct test_call *q[16]; /* every request in flight, oldest first */
+	size_t nq;
+	size_t most_in_flight;
 	unsigned sent;
 	struct evt *events[32];
 	size_t nevents;
@@ -70,7 +91,7 @@ test_send(void *arg, const struct config_account *const *acct,
 	struct test_world *tw = arg;
 	struct test_call *c = xcalloc(1, sizeof(*c));
 
-	assert_null(tw->call);
+	assert_true(tw->nq < sizeof(tw->q) / sizeof(tw->q[0]));
 	assert_string_equal((*acct)->name, "sim");
 	assert_string_equal(opts->service, "dds");
 	c->cb = cb;
@@ -78,9 +99,26 @@ test_send(void *arg, const struct config_account *const *acct,
 	c->url = sign_req_url(req);
 	c->any_status = opts->any_status;
 	sign_req_free(req);
-	tw->call = c;
+	tw->q[tw->nq++] = c;
+	tw->call = tw->q[0];
+	if (tw->nq > tw->most_in_flight)
+		tw->most_in_flight = tw->nq;
 	tw->sent++;
 	return c;
+}
+
+/* Take a request out of the queue of those in flight. */
+static void
+test_dequeue(struct test_world *tw, struct test_call *c)
+{
+	size_t i;
+
+	for (i = 0; i < tw->nq && tw->q[i] != c; i++)
+		;
+	assert_true(i < tw->nq);
+	memmove(&tw->q[i], &tw->q[i + 1], (tw->nq - i - 1) * sizeof(tw->q[0]));
+	tw->nq--;
+	tw->call = tw->nq > 0 ? tw->q[0] : NULL;
 }
 
 /* Free a call the test has finished with. */
@@ -91,6 +129,8 @@ test_call_free(struct test_call *c)
 	free(c);
 }
 
+static struct test_world *test_world; /* the one test_cancel dequeues from */
+
 /* The cancel hook: the callback fires now, cancelled. */
 static void
 test_cancel(void *call)
@@ -98,6 +138,7 @@ test_cancel(void *call)
 	struct test_call *c = call;
 	struct auth_answer a;
 
+	test_dequeue(test_world, c);
 	memset(&a, 0, sizeof(a));
 	a.cancelled = 1;
 	c->cb(&a, c->arg);
@@ -125,9 +166,12 @@ test_events_clear(struct test_world *tw)
 	tw->nevents = 0;
 }
 
-/* Load the config, make the world and the watch (which never polls alone). */
-static int
-test_setup(void **state)
+/*
+ * Load the config yaml, make the world and the watch (which never polls
+ * alone); max_in_flight requests of a listing at once.
+ */
+static struct test_world *
+test_world_new(const char *yaml, unsigned max_in_flight)
 {
 	struct test_world *tw = xcalloc(1, sizeof(*tw));
 	char path[] = "/tmp/tw-watch-XXXXXX", *errors = NULL;
@@ -135,8 +179,7 @@ test_setup(void **state)
 
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, test_yaml, sizeof(test_yaml) - 1),
-	    (ssize_t)sizeof(test_yaml) - 1);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
 	close(fd);
 	tw->conf = config_load(path, &errors);
 	unlink(path);
@@ -154,8 +197,35 @@ test_setup(void **state)
 	tw->env.send_arg = tw;
 	tw->env.emit = test_emit;
 	tw->env.emit_arg = tw;
+	tw->env.max_in_flight = max_in_flight;
+	tw->limits = ratelimit_set_new();
+	tw->env.limits = tw->limits;
 	tw->w = watch_new(&tw->conf->watches[0], &tw->env, 3600000);
-	*state = tw;
+	test_world = tw;
+	return tw;
+}
+
+/* The world of most tests: pages one after another. */
+static int
+test_setup(void **state)
+{
+	*state = test_world_new(test_yaml, 0);
+	return 0;
+}
+
+/* Pages asked for two at a time. */
+static int
+test_setup_fan(void **state)
+{
+	*state = test_world_new(test_yaml, 2);
+	return 0;
+}
+
+/* Eight at a time, but the account's gate lets three requests through. */
+static int
+test_setup_limited(void **state)
+{
+	*state = test_world_new(test_yaml_limited, 8);
 	return 0;
 }
 
@@ -167,7 +237,9 @@ test_teardown(void **state)
 
 	watch_free(tw->w);
 	assert_null(tw->call);
+	assert_int_equal(tw->nq, 0);
 	test_events_clear(tw);
+	ratelimit_set_free(tw->limits);
 	sched_free(tw->sched);
 	taskstate_free(tw->ts);
 	event_base_free(tw->base);
@@ -194,16 +266,16 @@ test_poll(struct test_world *tw)
  * error read from the body.  Returns nothing: the watch moves on.
  */
 static void
-test_answer(struct test_world *tw, long status, const char *body)
+test_answer_call(
+    struct test_world *tw, struct test_call *c, long status, const char *body)
 {
-	struct test_call *c = tw->call;
 	struct http_response resp;
 	struct auth_answer a;
 	struct apierr err;
 	int failed;
 
 	assert_non_null(c);
-	tw->call = NULL;
+	test_dequeue(tw, c);
 	memset(&resp, 0, sizeof(resp));
 	resp.status = status;
 	resp.body = body;
@@ -223,6 +295,13 @@ test_answer(struct test_world *tw, long status, const char *body)
 	test_call_free(c);
 }
 
+/* Answer the oldest request in flight (test_answer_call). */
+static void
+test_answer(struct test_world *tw, long status, const char *body)
+{
+	test_answer_call(tw, tw->call, status, body);
+}
+
 /* Fail the request in flight without an answer (connection refused). */
 static void
 test_refuse(struct test_world *tw)
@@ -232,7 +311,7 @@ test_refuse(struct test_world *tw)
 	struct auth_answer a;
 	struct apierr err;
 
-	tw->call = NULL;
+	test_dequeue(tw, c);
 	memset(&resp, 0, sizeof(resp));
 	resp.error = HTTP_ENETWORK;
 	resp.errmsg = "Connection refused";
@@ -428,9 +507,251 @@ test_cancel_in_flight(void **state)
 
 	test_poll(tw);
 	assert_non_null(tw->call);
-	tw->call = NULL; /* the cancel hook frees it */
-	watch_free(tw->w);
+	watch_free(tw->w); /* the cancel hook frees the call */
 	tw->w = NULL;
+}
+
+/* The request in flight for the listing page at offset, or fail. */
+static struct test_call *
+test_at(struct test_world *tw, unsigned offset)
+{
+	char want[32];
+	size_t i;
+
+	snprintf(want, sizeof(want), "&offset=%u&", offset);
+	for (i = 0; i < tw->nq; i++)
+		if (strstr(tw->q[i]->url, want) != NULL)
+			return tw->q[i];
+	for (i = 0; i < tw->nq; i++)
+		fprintf(stderr, "in flight: %s\n", tw->q[i]->url);
+	fail_msg("no request for offset %u in flight", offset);
+	return NULL;
+}
+
+/*
+ * Answer the page at offset as a server listing rows (space-separated
+ * ids, "j2:Failed" for another status than Running) two rows a page,
+ * announcing total (-1: the number of rows).
+ */
+static void
+test_serve(struct test_world *tw, unsigned offset, const char *rows, int total)
+{
+	char *list = xstrdup(rows), *save = NULL, *id, *st, *job, *page, *next;
+	unsigned i = 0, n = 0;
+
+	page = xstrdup("");
+	for (id = strtok_r(list, " ", &save); id != NULL;
+	     id = strtok_r(NULL, " ", &save), i++) {
+		if (i < offset || i >= offset + 2)
+			continue;
+		if ((st = strchr(id, ':')) != NULL)
+			*st++ = '\0';
+		job = test_job(id, st != NULL ? st : "Running");
+		next = xasprintf("%s%s%s", page, n++ ? "," : "", job);
+		free(job);
+		free(page);
+		page = next;
+	}
+	next = xasprintf("{\"jobs\":[%s],\"total_count\":%d}", page,
+	    total >= 0 ? total : (int)i);
+	test_answer_call(tw, test_at(tw, offset), 200, next);
+	free(next);
+	free(page);
+	free(list);
+}
+
+#define TEST_EIGHT "j0 j1 j2 j3 j4 j5 j6 j7"
+#define TEST_SIX "j0 j1 j2 j3 j4 j5"
+
+/*
+ * Once the first page announced the total, the other pages are asked for
+ * at once, at most max_in_flight (2) at a time, and may arrive in any
+ * order; the listing is complete and in listing order.
+ */
+static void
+test_fan_pages(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	const char *seven = "j0 j1 j2 j3 j4 j6 j7";
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 1); /* the first goes alone */
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 2);
+	(void)test_at(tw, 4);
+	(void)test_at(tw, 6);
+	test_serve(tw, 6, TEST_EIGHT, -1);
+	assert_int_equal(watch_busy(tw->w), 1);
+	test_serve(tw, 4, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 0);
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(tw->most_in_flight, 2);
+	assert_int_equal(st->polls_ok, 1);
+	assert_int_equal(st->requests, 4);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 8);
+	/* j5 left: the complete listing has it looked up, and it is gone */
+	test_poll(tw);
+	test_serve(tw, 0, seven, -1);
+	test_serve(tw, 2, seven, -1);
+	test_serve(tw, 6, seven, -1);
+	test_serve(tw, 4, seven, -1);
+	assert_int_equal(tw->nq, 1);
+	assert_string_equal(
+	    tw->call->url, "http://127.0.0.1:9/v3/p1/jobs?id=j5");
+	test_answer(tw, 404,
+	    "{\"error_code\":\"DBS.280001\",\"error_msg\":\"no such job\"}");
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_VANISHED);
+	assert_string_equal(tw->events[0]->task.id, "j5");
+	assert_int_equal(st->polls_ok, 2);
+}
+
+/*
+ * Rows that move while the pages are read (the total changes): the
+ * listing cannot make a task vanish (no lookup of the row it skipped),
+ * and a total that grew is read on to its end.
+ */
+static void
+test_fan_shifted(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	const char *later = "j0 j2 j3 j4:Failed j5 j6 j7";
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_SIX, -1);
+	test_serve(tw, 2, TEST_SIX, -1);
+	test_serve(tw, 4, TEST_SIX, -1);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 6);
+	/* after page 1, j1 left and j6, j7 came: j2 is never listed */
+	test_poll(tw);
+	test_serve(tw, 0, TEST_SIX, -1);
+	test_serve(tw, 2, later, -1);
+	test_serve(tw, 4, later, -1);
+	/* 6 of 7 rows read: on to the rest, one page */
+	assert_int_equal(tw->nq, 1);
+	test_serve(tw, 6, later, -1);
+	assert_int_equal(tw->nq, 0); /* no lookup of j2 */
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->polls_ok, 2);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 8);
+	assert_int_equal(tw->nevents, 3);
+	assert_int_equal(tw->events[0]->kind, EVT_TRANSITION);
+	assert_string_equal(tw->events[0]->task.id, "j4");
+	assert_int_equal(tw->events[1]->kind, EVT_APPEARED);
+	assert_string_equal(tw->events[1]->task.id, "j6");
+	assert_int_equal(tw->events[2]->kind, EVT_APPEARED);
+	assert_string_equal(tw->events[2]->task.id, "j7");
+}
+
+/*
+ * A page that fails fails the poll: the pages in flight are cancelled,
+ * the pages read count as an incomplete listing (their changes are
+ * reported, nothing vanishes), and the next poll starts from the top.
+ */
+static void
+test_fan_fail(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	test_serve(tw, 4, TEST_EIGHT, -1);
+	test_serve(tw, 6, TEST_EIGHT, -1);
+	test_poll(tw);
+	test_serve(tw, 0, "j0 j1:Failed j2 j3 j4 j5 j6 j7", -1);
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 2);
+	test_answer_call(tw, test_at(tw, 4), 500,
+	    "{\"error_code\":\"DBS.200001\",\"error_msg\":\"internal\"}");
+	assert_int_equal(tw->nq, 0); /* offset 6 cancelled */
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->consecutive_failures, 1);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_TRANSITION);
+	assert_string_equal(tw->events[0]->task.id, "j1");
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 8);
+	test_poll(tw);
+	assert_int_equal(tw->nq, 1);
+	(void)test_at(tw, 0);
+}
+
+/*
+ * A page short of rows or announcing another total than the others, with
+ * the last page as expected: a row may have been skipped, so the listing
+ * cannot make a task vanish.
+ */
+static void
+test_fan_gap(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	test_serve(tw, 4, TEST_EIGHT, -1);
+	test_serve(tw, 6, TEST_EIGHT, -1);
+	/* page 2 is short (j3 not listed), the others agree */
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	test_serve(tw, 2, "j0 j1 j2", 8);
+	test_serve(tw, 4, TEST_EIGHT, -1);
+	test_serve(tw, 6, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 0); /* no lookup of j3 */
+	/* page 4 announces 9 (j5 not listed), the others 8 */
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	test_serve(tw, 4, "j0 j1 j2 j3 j4 j4b j5 j6 j7", -1);
+	test_serve(tw, 6, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 0); /* no lookup of j5 */
+	assert_int_equal(st->polls_ok, 3);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 9);
+}
+
+/* Every fanned page passes the account's gate: three requests an hour. */
+static void
+test_fan_gated(void **state)
+{
+	struct test_world *tw = *state;
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, -1);
+	test_serve(tw, 2, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 1); /* 8 allowed, the gate had 1 left */
+	test_serve(tw, 4, TEST_EIGHT, -1);
+	assert_int_equal(tw->nq, 0);
+	assert_int_equal(watch_busy(tw->w), 1); /* waits for the gate */
+	assert_int_equal(tw->most_in_flight, 1);
+}
+
+/*
+ * A server that ignores the offset and announces a total that never
+ * ends: the first page read at once repeats the one before it, and the
+ * poll fails there (two requests), not after max_in_flight more.
+ */
+static void
+test_fan_repeats(void **state)
+{
+	struct test_world *tw = *state;
+	char *page;
+
+	test_poll(tw);
+	test_serve(tw, 0, TEST_EIGHT, 1000000);
+	assert_int_equal(tw->nq, 1);
+	page = test_page("j0", "Running", "j1", "Running", 1000000);
+	test_answer_call(tw, test_at(tw, 2), 200, page);
+	free(page);
+	assert_int_equal(tw->nq, 0);
+	assert_int_equal(tw->sent, 2);
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_string_equal(watch_get_stats(tw->w)->last_error,
+	    "parse: the same page came twice: listing never ends");
 }
 
 int
@@ -449,6 +770,18 @@ main(void)
 		    test_vanished, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_cancel_in_flight, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_pages, test_setup_fan, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_shifted, test_setup_fan, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_gap, test_setup_fan, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_fail, test_setup_fan, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_gated, test_setup_limited, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fan_repeats, test_setup_fan, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -783,34 +783,22 @@ sign_nonce(char out[SIGN_NONCE_LEN + 1])
 	sign_hex(r, sizeof(r), out);
 }
 
-/* Unix seconds as broken-down UTC time. */
-static void
-sign_gmtime(int64_t secs, struct tm *tm)
-{
-	time_t t = (time_t)secs;
-
-	memset(tm, 0, sizeof(*tm));
-	gmtime_r(&t, tm);
-}
-
 /* Format unix seconds as X-Sdk-Date "YYYYMMDDTHHMMSSZ". */
 void
 sign_format_sdk_date(int64_t secs, char out[SIGN_DATE_LEN])
 {
 	struct tm tm;
 
-	sign_gmtime(secs, &tm);
+	util_gmtime(secs, &tm);
 	strftime(out, SIGN_DATE_LEN, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-/* Format unix seconds as the Alibaba "yyyy-MM-ddTHH:mm:ssZ". */
+/* Format unix seconds as the Alibaba "yyyy-MM-ddTHH:mm:ssZ" (RFC 3339). */
 void
 sign_format_acs_date(int64_t secs, char out[SIGN_DATE_LEN])
 {
-	struct tm tm;
-
-	sign_gmtime(secs, &tm);
-	strftime(out, SIGN_DATE_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	_Static_assert(SIGN_DATE_LEN >= UTIL_RFC3339_LEN, "date buffer");
+	util_format_rfc3339(secs, out);
 }
 
 /* Parse "YYYYMMDDTHHMMSSZ" or an RFC 3339 time; -1 if malformed. */

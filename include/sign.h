@@ -196,6 +196,18 @@ int sign_alibaba_v3_expected(const struct sign_req *req,
     struct sign_debug *dbg);
 
 /*
+ * The signature both SDK-HMAC-SHA256 and ACS3-HMAC-SHA256 compute: the
+ * hex HMAC-SHA256 under key of prefix followed by the hex SHA-256 of the
+ * canonical request (sign_req_canonical_request).  -1 if a listed header
+ * is missing.  dbg may be NULL.
+ */
+int sign_canonical_hmac(const struct sign_req *req, const char *signed_headers,
+    int trailing_slash, const char *prefix, const char *key,
+    char sig[SIGN_HEX_LEN + 1], struct sign_debug *dbg);
+/* Hand canonical and sts to dbg, or free them when dbg is NULL. */
+void sign_debug_keep(struct sign_debug *dbg, char *canonical, char *sts);
+
+/*
  * Split an Authorization value "SCHEME Access=..., SignedHeaders=...,
  * Signature=..." (Huawei) or "SCHEME Credential=...,SignedHeaders=...,
  * Signature=..." (ACS3) into out.  -1 if malformed or a part is missing.

@@ -13,6 +13,8 @@
 #define UTIL_TIME_NONE INT64_MIN /* "no time" for optional timestamps */
 #define UTIL_RFC3339_LEN 32
 
+struct tm;
+
 /* Parse a decimal integer in [min, max]; -1 with *cause (static) on error. */
 int util_strtonum(const char *s, long long min, long long max, long long *out,
     const char **cause);
@@ -32,6 +34,8 @@ void util_format_size(uint64_t bytes, char *dst, size_t len);
  * without a zone is taken at default_offset_s east of UTC.  -1 if malformed.
  */
 int util_parse_time(const char *s, int default_offset_s, int64_t *out);
+/* Break unix seconds into UTC fields (for strftime). */
+void util_gmtime(int64_t secs, struct tm *tm);
 /* Format unix seconds as RFC 3339 UTC "2025-05-19T09:07:42Z". */
 void util_format_rfc3339(int64_t secs, char dst[UTIL_RFC3339_LEN]);
 /* Format unix seconds as "yyyy-mm-ddThh:mm:ss+0000" (DDS query form). */

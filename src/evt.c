@@ -619,24 +619,6 @@ evt_summary_clean(struct buf *b)
 	return s;
 }
 
-/* Append a duration of s seconds as people say it: "40 s", "12 min". */
-static void
-evt_summary_duration(struct buf *b, int64_t s)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		buf_printf(b, "%lld s", (long long)s);
-	else if (s < 3600)
-		buf_printf(b, "%lld min", (long long)(s / 60));
-	else if (s < 86400)
-		buf_printf(b, "%lld h %lld min", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		buf_printf(b, "%lld d %lld h", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
-
 /* Append " while taskwatchd was down" to a missed event's summary. */
 static void
 evt_summary_missed(struct buf *b, const struct evt *ev)
@@ -645,82 +627,105 @@ evt_summary_missed(struct buf *b, const struct evt *ev)
 		buf_puts(b, " while taskwatchd was down");
 }
 
+/* Append " stalled", the progress and since when, for a stalled task. */
+static void
+evt_summary_stalled(struct buf *b, const struct evt *ev)
+{
+	char since[UTIL_RFC3339_LEN];
+	const char *cause;
+	long long t;
+
+	buf_puts(b, " stalled");
+	if (ev->task.progress != TASK_PROGRESS_NONE)
+		buf_printf(b, " at %d%%", ev->task.progress);
+	if (ev->obs != NULL &&
+	    util_strtonum(ev->obs, INT64_MIN + 1, INT64_MAX, &t, &cause) == 0) {
+		util_format_rfc3339(t, since);
+		buf_printf(b, " (since %s)", since);
+	}
+}
+
+/* Append what happened to the task of a task event. */
+static void
+evt_summary_task(struct buf *b, const struct evt *ev)
+{
+	enum task_state last =
+	    ev->has_previous ? ev->prev_state : ev->task.state;
+
+	evt_summary_what(b, &ev->task);
+	switch (ev->kind) {
+	case EVT_APPEARED:
+		/* Seen for the first time already finished: say so. */
+		buf_printf(b, " appeared (%s%s)",
+		    task_state_terminal(ev->task.state) ? "already " : "",
+		    task_state_name(ev->task.state));
+		break;
+	case EVT_TRANSITION:
+		buf_printf(b, " %s -> %s",
+		    ev->has_previous ? task_state_name(ev->prev_state) : "?",
+		    task_state_name(ev->task.state));
+		break;
+	case EVT_VANISHED:
+		buf_printf(b, " vanished (last %s)", task_state_name(last));
+		break;
+	case EVT_REPLACED:
+		buf_printf(b, " replaced by a newer %s (last %s%s)",
+		    !util_empty(evt_base_type(ev)) ? evt_base_type(ev) : "task",
+		    task_state_name(last),
+		    task_state_terminal(last) ? "" : "; its end was not seen");
+		break;
+	default:
+		evt_summary_stalled(b, ev);
+		break;
+	}
+	evt_summary_missed(b, ev);
+	if (ev->kind == EVT_TRANSITION && !util_empty(ev->task.reason))
+		buf_printf(b, ": %s", ev->task.reason);
+}
+
+/* Append what a watch event says: the failure, or the recovery. */
+static void
+evt_summary_watch(struct buf *b, const struct evt *ev)
+{
+	char age[32];
+
+	if (ev->kind == EVT_WATCH_FAILED) {
+		buf_printf(b, "polling failed (%s)",
+		    ev->error_class != NULL ? ev->error_class : "unknown");
+		if (!util_empty(ev->error_msg))
+			buf_printf(b, ": %s", ev->error_msg);
+		return;
+	}
+	buf_puts(b, "polling recovered");
+	if (ev->fail_since != TASK_TIME_NONE) {
+		util_format_age(
+		    ev->observed_at - ev->fail_since, age, sizeof(age));
+		buf_printf(b, " after %s, %u failed poll%s", age,
+		    ev->consecutive_failures,
+		    ev->consecutive_failures == 1 ? "" : "s");
+	}
+}
+
 /* The one-line "watch: Type on cluster FROM -> TO: reason"; caller frees. */
 char *
 evt_summary(const struct evt *ev)
 {
 	struct buf b;
-	char since[UTIL_RFC3339_LEN];
 	const char *watch = ev->watch != NULL ? ev->watch : "?";
-	const char *cause;
-	long long t;
-	enum task_state last;
 
 	buf_init(&b, 0);
 	buf_printf(&b, "%s%s: ", ev->test ? "TEST " : "", watch);
 	switch (ev->kind) {
 	case EVT_APPEARED:
-		evt_summary_what(&b, &ev->task);
-		/* Seen for the first time already finished: say so. */
-		buf_printf(&b, " appeared (%s%s)",
-		    task_state_terminal(ev->task.state) ? "already " : "",
-		    task_state_name(ev->task.state));
-		evt_summary_missed(&b, ev);
-		break;
 	case EVT_TRANSITION:
-		evt_summary_what(&b, &ev->task);
-		buf_printf(&b, " %s -> %s",
-		    ev->has_previous ? task_state_name(ev->prev_state) : "?",
-		    task_state_name(ev->task.state));
-		evt_summary_missed(&b, ev);
-		if (!util_empty(ev->task.reason))
-			buf_printf(&b, ": %s", ev->task.reason);
-		break;
 	case EVT_VANISHED:
-		evt_summary_what(&b, &ev->task);
-		buf_printf(&b, " vanished (last %s)",
-		    task_state_name(
-			ev->has_previous ? ev->prev_state : ev->task.state));
-		evt_summary_missed(&b, ev);
-		break;
 	case EVT_REPLACED:
-		evt_summary_what(&b, &ev->task);
-		last = ev->has_previous ? ev->prev_state : ev->task.state;
-		buf_printf(&b, " replaced by a newer %s (last %s%s)",
-		    !util_empty(evt_base_type(ev)) ? evt_base_type(ev) : "task",
-		    task_state_name(last),
-		    task_state_terminal(last) ? "" : "; its end was not seen");
-		evt_summary_missed(&b, ev);
-		break;
 	case EVT_STALLED:
-		evt_summary_what(&b, &ev->task);
-		buf_puts(&b, " stalled");
-		if (ev->task.progress != TASK_PROGRESS_NONE)
-			buf_printf(&b, " at %d%%", ev->task.progress);
-		if (ev->obs != NULL &&
-		    util_strtonum(
-			ev->obs, INT64_MIN + 1, INT64_MAX, &t, &cause) == 0) {
-			util_format_rfc3339(t, since);
-			buf_printf(&b, " (since %s)", since);
-		}
-		evt_summary_missed(&b, ev);
+		evt_summary_task(&b, ev);
 		break;
 	case EVT_WATCH_FAILED:
-		buf_printf(&b, "polling failed (%s)",
-		    ev->error_class != NULL ? ev->error_class : "unknown");
-		if (!util_empty(ev->error_msg))
-			buf_printf(&b, ": %s", ev->error_msg);
-		break;
 	case EVT_WATCH_RECOVERED:
-		buf_puts(&b, "polling recovered");
-		if (ev->fail_since != TASK_TIME_NONE) {
-			buf_puts(&b, " after ");
-			evt_summary_duration(
-			    &b, ev->observed_at - ev->fail_since);
-			buf_printf(&b, ", %u failed poll%s",
-			    ev->consecutive_failures,
-			    ev->consecutive_failures == 1 ? "" : "s");
-		}
+		evt_summary_watch(&b, ev);
 		break;
 	default:
 		buf_puts(&b, evt_kind_name(ev->kind));

@@ -590,39 +590,82 @@ iam_body(
 	return body;
 }
 
+/*
+ * Report a transfer that failed or a refusal to a's waiters; 0 if resp is
+ * an answer (2xx) to read.
+ */
+static int
+iam_fetch_refused(struct iam_acct *a, const struct http_response *resp)
+{
+	enum apierr_class class;
+	char *msg = NULL;
+
+	if (resp->error != HTTP_RESPONSE) {
+		iam_fetch_failed(a,
+		    resp->error == HTTP_ETOOBIG ? APIERR_PARSE : APIERR_NETWORK,
+		    resp->errmsg ? resp->errmsg : "transfer failed");
+		return -1;
+	}
+	if (resp->status >= 200 && resp->status <= 299)
+		return 0;
+	class = apierr_classify(resp->status, resp->body, resp->body_len, &msg);
+	/* Any refusal of the login itself is about credentials. */
+	if (resp->status == 400 || resp->status == 401 || resp->status == 403)
+		class = APIERR_AUTH;
+	iam_fetch_failed(a, class, msg);
+	free(msg);
+	return -1;
+}
+
+/*
+ * Time a's new token, which expires at expires_s (unix seconds): when it
+ * stops being handed out and when it is refreshed.  The refresh delay.
+ */
+static uint64_t
+iam_token_schedule(struct iam_acct *a, int64_t expires_s)
+{
+	int64_t lifetime_ms;
+	uint64_t refresh_ms, guard_ms, now;
+
+	now = monotime_ms();
+	lifetime_ms = expires_s * 1000 - monotime_wall_ms();
+	if (lifetime_ms <= 0) {
+		log_warnx("iam: account %s: the new token expired before it "
+			  "arrived by this host's clock: clock skew?  Using it "
+			  "for %d s",
+		    a->name, IAM_SKEW_LIFETIME_MS / 1000);
+		lifetime_ms = IAM_SKEW_LIFETIME_MS;
+	}
+	/* Refresh at 80% of the lifetime, or an hour before, if earlier. */
+	refresh_ms = (uint64_t)lifetime_ms / 5 * 4;
+	if ((uint64_t)lifetime_ms > IAM_REFRESH_BEFORE_MS &&
+	    (uint64_t)lifetime_ms - IAM_REFRESH_BEFORE_MS < refresh_ms)
+		refresh_ms = (uint64_t)lifetime_ms - IAM_REFRESH_BEFORE_MS;
+	if (refresh_ms < IAM_REFRESH_MIN_MS)
+		refresh_ms = IAM_REFRESH_MIN_MS;
+	guard_ms = (uint64_t)lifetime_ms / 20;
+	if (guard_ms > IAM_GUARD_MAX_MS)
+		guard_ms = IAM_GUARD_MAX_MS;
+	a->valid_until_ms = now + (uint64_t)lifetime_ms - guard_ms;
+	timer_add_ms(a->refresh, refresh_ms);
+	return refresh_ms;
+}
+
 /* The token answer arrived (or the transfer failed). */
 static void
 iam_fetch_cb(const struct http_response *resp, void *arg)
 {
 	struct iam_acct *a = arg;
-	enum apierr_class class;
 	struct json *root;
 	const struct json *tok;
 	const char *subject, *expires, *project;
-	int64_t expires_s, lifetime_ms, now_wall;
-	uint64_t refresh_ms, guard_ms, now;
-	char *msg = NULL, expires_txt[UTIL_RFC3339_LEN];
+	int64_t expires_s;
+	uint64_t refresh_ms;
+	char expires_txt[UTIL_RFC3339_LEN];
 
 	a->xfer = NULL;
-	if (resp->error == HTTP_ECANCEL)
+	if (resp->error == HTTP_ECANCEL || iam_fetch_refused(a, resp) == -1)
 		return;
-	if (resp->error != HTTP_RESPONSE) {
-		iam_fetch_failed(a,
-		    resp->error == HTTP_ETOOBIG ? APIERR_PARSE : APIERR_NETWORK,
-		    resp->errmsg ? resp->errmsg : "transfer failed");
-		return;
-	}
-	if (resp->status < 200 || resp->status > 299) {
-		class = apierr_classify(
-		    resp->status, resp->body, resp->body_len, &msg);
-		/* Any refusal of the login itself is about credentials. */
-		if (resp->status == 400 || resp->status == 401 ||
-		    resp->status == 403)
-			class = APIERR_AUTH;
-		iam_fetch_failed(a, class, msg);
-		free(msg);
-		return;
-	}
 	subject = http_response_header(resp, "X-Subject-Token");
 	if (util_empty(subject)) {
 		iam_fetch_failed(
@@ -649,31 +692,9 @@ iam_fetch_cb(const struct http_response *resp, void *arg)
 		a->learned_project = xstrdup(project);
 	}
 	json_free(root);
-
-	now = monotime_ms();
-	now_wall = monotime_wall_ms();
-	lifetime_ms = expires_s * 1000 - now_wall;
-	if (lifetime_ms <= 0) {
-		log_warnx("iam: account %s: the new token expired before it "
-			  "arrived by this host's clock: clock skew?  Using it "
-			  "for %d s",
-		    a->name, IAM_SKEW_LIFETIME_MS / 1000);
-		lifetime_ms = IAM_SKEW_LIFETIME_MS;
-	}
-	/* Refresh at 80% of the lifetime, or an hour before, if earlier. */
-	refresh_ms = (uint64_t)lifetime_ms / 5 * 4;
-	if ((uint64_t)lifetime_ms > IAM_REFRESH_BEFORE_MS &&
-	    (uint64_t)lifetime_ms - IAM_REFRESH_BEFORE_MS < refresh_ms)
-		refresh_ms = (uint64_t)lifetime_ms - IAM_REFRESH_BEFORE_MS;
-	if (refresh_ms < IAM_REFRESH_MIN_MS)
-		refresh_ms = IAM_REFRESH_MIN_MS;
-	guard_ms = (uint64_t)lifetime_ms / 20;
-	if (guard_ms > IAM_GUARD_MAX_MS)
-		guard_ms = IAM_GUARD_MAX_MS;
-	a->valid_until_ms = now + (uint64_t)lifetime_ms - guard_ms;
 	a->failures = 0;
 	a->hold_until_ms = 0;
-	timer_add_ms(a->refresh, refresh_ms);
+	refresh_ms = iam_token_schedule(a, expires_s);
 	log_info("iam: account %s: new token, expires %s, refresh in %llu s",
 	    a->name, expires_txt, (unsigned long long)(refresh_ms / 1000));
 	iam_wake(a);

@@ -480,6 +480,81 @@ main_rule_text(const void *conf, size_t i)
 	return config_rule_text(&((const struct config *)conf)->rules[i]);
 }
 
+/* What a reload did to the watches, for its log line. */
+struct main_reload_counts {
+	size_t kept;
+	size_t added;
+	size_t removed;
+};
+
+/*
+ * The watches of the new config nc: an old watch whose identity (account,
+ * API) is unchanged is kept with nc's settings, the old ones not kept are
+ * freed with their tasks, and the rest start new.  The new array.
+ */
+static struct watch **
+main_reload_watches(
+    struct daemon *d, struct config *nc, struct main_reload_counts *c)
+{
+	struct watch **nw, *w;
+	size_t i, j;
+	int keep;
+
+	nw = xcalloc(nc->nwatches ? nc->nwatches : 1, sizeof(*nw));
+	for (i = 0; i < nc->nwatches; i++) {
+		w = main_find_watch(d, nc->watches[i].name);
+		if (w != NULL &&
+		    config_watch_same_identity(
+			watch_config(w), &nc->watches[i])) {
+			watch_set_config(w, &nc->watches[i]);
+			nw[i] = w;
+			c->kept++;
+		}
+	}
+	/* Free what was not kept, then start the new ones. */
+	for (i = 0; i < d->nwatches; i++) {
+		keep = 0;
+		for (j = 0; j < nc->nwatches; j++)
+			if (nw[j] == d->watches[i])
+				keep = 1;
+		if (keep)
+			continue;
+		taskstate_forget_watch(
+		    d->ts, watch_config(d->watches[i])->name);
+		watch_free(d->watches[i]);
+		c->removed++;
+	}
+	d->env.max_response_bytes = nc->daemon.max_response_bytes;
+	d->env.max_in_flight = nc->daemon.max_concurrent_polls;
+	for (i = 0; i < nc->nwatches; i++) {
+		if (nw[i] != NULL)
+			continue;
+		nw[i] =
+		    watch_new(&nc->watches[i], &d->env, main_first_delay(i));
+		c->added++;
+	}
+	return nw;
+}
+
+/* Hand the new config nc to the services that keep a part of it. */
+static void
+main_reload_services(struct daemon *d, struct config *old, struct config *nc)
+{
+	notify_reconfigure(d->notify, nc);
+	sched_set_max(d->sched, nc->daemon.max_concurrent_polls);
+	/* Secrets are read again: a reload is how keys are rotated. */
+	credentials_cache_clear(d->creds);
+	iam_reconfigure(d->iam, nc);
+	main_secrets_reloaded(d);
+	if (d->persist != NULL)
+		persist_set_config(d->persist, nc);
+	if (d->persist != NULL &&
+	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
+		log_warnx("reload: state_dir %s takes effect at the next "
+			  "start; still using %s",
+		    nc->daemon.state_dir, old->daemon.state_dir);
+}
+
 /*
  * Reload: parse the file again; on error keep running with the old config.
  * A watch whose identity (account, API) is unchanged keeps its object, and
@@ -491,9 +566,9 @@ static void
 main_reload(struct daemon *d)
 {
 	struct config *nc, *old = d->conf;
-	struct watch **nw, *w;
+	struct main_reload_counts c = { 0, 0, 0 };
+	struct watch **nw;
 	char *errors = NULL, *nfdiff, *rdiff;
-	size_t i, kept = 0, added = 0, removed = 0;
 
 	log_info("reloading %s", d->path);
 	d->reload_at = monotime_wall_ms() / 1000;
@@ -512,64 +587,18 @@ main_reload(struct daemon *d)
 	    main_notifier_text, old, nc);
 	rdiff = main_diff(
 	    old->nrules, nc->nrules, main_rule_name, main_rule_text, old, nc);
-	nw = xcalloc(nc->nwatches ? nc->nwatches : 1, sizeof(*nw));
-	for (i = 0; i < nc->nwatches; i++) {
-		w = main_find_watch(d, nc->watches[i].name);
-		if (w != NULL &&
-		    config_watch_same_identity(
-			watch_config(w), &nc->watches[i])) {
-			watch_set_config(w, &nc->watches[i]);
-			nw[i] = w;
-			kept++;
-		}
-	}
-	/* Free what was not kept, then start the new ones. */
-	for (i = 0; i < d->nwatches; i++) {
-		size_t j;
-		int keep = 0;
-
-		for (j = 0; j < nc->nwatches; j++)
-			if (nw[j] == d->watches[i])
-				keep = 1;
-		if (keep)
-			continue;
-		taskstate_forget_watch(
-		    d->ts, watch_config(d->watches[i])->name);
-		watch_free(d->watches[i]);
-		removed++;
-	}
-	d->env.max_response_bytes = nc->daemon.max_response_bytes;
-	d->env.max_in_flight = nc->daemon.max_concurrent_polls;
-	for (i = 0; i < nc->nwatches; i++) {
-		if (nw[i] != NULL)
-			continue;
-		nw[i] =
-		    watch_new(&nc->watches[i], &d->env, main_first_delay(i));
-		added++;
-	}
+	nw = main_reload_watches(d, nc, &c);
 	free(d->watches);
 	d->watches = nw;
 	d->nwatches = nc->nwatches;
 	d->conf = nc;
-	notify_reconfigure(d->notify, nc);
-	sched_set_max(d->sched, nc->daemon.max_concurrent_polls);
-	/* Secrets are read again: a reload is how keys are rotated. */
-	credentials_cache_clear(d->creds);
-	iam_reconfigure(d->iam, nc);
-	main_secrets_reloaded(d);
-	if (d->persist != NULL)
-		persist_set_config(d->persist, nc);
-	if (d->persist != NULL &&
-	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
-		log_warnx("reload: state_dir %s takes effect at the next "
-			  "start; still using %s",
-		    nc->daemon.state_dir, old->daemon.state_dir);
+	main_reload_services(d, old, nc);
 	config_warnings(nc, main_warning_log_cb, nc);
 	log_info("reloaded: %zu watches (%zu kept, %zu new or changed, "
 		 "%zu stopped); %zu notifiers (was %zu: %s); %zu rules (was "
 		 "%zu: %s)",
-	    nc->nwatches, kept, added, removed, nc->nnotifiers, old->nnotifiers,
-	    nfdiff, nc->nrules, old->nrules, rdiff);
+	    nc->nwatches, c.kept, c.added, c.removed, nc->nnotifiers,
+	    old->nnotifiers, nfdiff, nc->nrules, old->nrules, rdiff);
 	free(nfdiff);
 	free(rdiff);
 	config_free(old);
@@ -674,6 +703,26 @@ main_relisten(struct daemon *d)
 }
 
 /*
+ * The watch a control request names; NULL with *error when there is none
+ * or the daemon is stopping (it starts nothing new then).
+ */
+static struct watch *
+main_ctl_watch(struct daemon *d, const char *name, char **error)
+{
+	struct watch *w;
+
+	if (d->stopping) {
+		*error = xstrdup("the daemon is stopping");
+		return NULL;
+	}
+	if ((w = main_find_watch(d, name)) == NULL) {
+		*error = xasprintf("no watch named \"%.100s\"", name);
+		return NULL;
+	}
+	return w;
+}
+
+/*
  * control "poll": poll a watch now.  A pause of its account (an
  * authentication hold or throttling) is lifted: the operator asked.
  */
@@ -689,14 +738,8 @@ main_ctl_poll(const struct control_req *req, struct json_writer *answer,
 	int cleared = 0;
 	enum watch_poll r;
 
-	if (d->stopping) {
-		*error = xstrdup("the daemon is stopping");
+	if ((w = main_ctl_watch(d, name, error)) == NULL)
 		return -1;
-	}
-	if ((w = main_find_watch(d, name)) == NULL) {
-		*error = xasprintf("no watch named \"%.100s\"", name);
-		return -1;
-	}
 	a = watch_config(w)->account;
 	rl = ratelimit_set_find(d->limits, a->name);
 	if (rl != NULL && ratelimit_paused_for(rl, monotime_ms()) > 0) {
@@ -738,14 +781,8 @@ main_ctl_test_event(const struct control_req *req, struct json_writer *answer,
 	char *summary;
 	int k = kind != NULL ? evt_kind_from_name(kind) : EVT_TRANSITION;
 
-	if (d->stopping) {
-		*error = xstrdup("the daemon is stopping");
+	if ((w = main_ctl_watch(d, name, error)) == NULL)
 		return -1;
-	}
-	if ((w = main_find_watch(d, name)) == NULL) {
-		*error = xasprintf("no watch named \"%.100s\"", name);
-		return -1;
-	}
 	if (k < 0) {
 		*error = xasprintf("no event kind \"%.64s\"", kind);
 		return -1;
@@ -1037,9 +1074,16 @@ main_cleanup(struct daemon *d)
 		close(d->lock_fd);
 }
 
-/* Parse flags, load the config, run the loop. */
-int
-main(int argc, char *argv[])
+/* The flags that are not kept in struct daemon. */
+struct main_flags {
+	int debug;
+	int check;
+	int verbose;
+};
+
+/* Parse the command line into d and f; 1 when --version was answered. */
+static int
+main_parse_flags(int argc, char *argv[], struct daemon *d, struct main_flags *f)
 {
 	static const struct option longopts[] = {
 		{ "once", no_argument, NULL, 'O' },
@@ -1047,33 +1091,28 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d;
-	char *errors = NULL;
-	int ch, debug = 0, check = 0, verbose = 0;
+	int ch;
 
-	memset(&d, 0, sizeof(d));
-	d.lock_fd = -1;
-	d.path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			debug = 1;
+			f->debug = 1;
 			break;
 		case 'f':
-			d.path = optarg;
+			d->path = optarg;
 			break;
 		case 'n':
-			check = 1;
+			f->check = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			f->verbose = 1;
 			break;
 		case 'O':
-			d.once = 1;
+			d->once = 1;
 			break;
 		case 'V':
 			printf("taskwatchd %s\n", TASKWATCH_VERSION);
-			return 0;
+			return 1;
 		case 'h':
 			main_help();
 		default:
@@ -1082,19 +1121,28 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		main_usage();
+	return 0;
+}
 
-	if (check)
-		return check_config(d.path, verbose);
-	if ((d.conf = config_load(d.path, &errors)) == NULL) {
+/*
+ * Load the config, check its secrets and take the state directory's lock;
+ * 0, or the exit status after saying why on stderr.
+ */
+static int
+main_load(struct daemon *d)
+{
+	char *errors = NULL;
+
+	if ((d->conf = config_load(d->path, &errors)) == NULL) {
 		fputs(errors ? errors : "invalid config\n", stderr);
 		free(errors);
 		return EX_CONFIG_;
 	}
 	/* Fail fast, every problem at once, on what would only fail later. */
-	if (credentials_check(d.conf, &errors, NULL) > 0) {
+	if (credentials_check(d->conf, &errors, NULL) > 0) {
 		fputs(errors, stderr);
 		free(errors);
-		config_free(d.conf);
+		config_free(d->conf);
 		return EX_CONFIG_;
 	}
 	free(errors);
@@ -1102,96 +1150,142 @@ main(int argc, char *argv[])
 	 * --once reads and writes nothing in state_dir: it takes no lock
 	 * and may run beside the daemon.
 	 */
-	if (!d.once &&
-	    persist_check_dir(d.conf->daemon.state_dir, &d.lock_fd, &errors) ==
-		-1) {
+	if (!d->once &&
+	    persist_check_dir(
+		d->conf->daemon.state_dir, &d->lock_fd, &errors) == -1) {
 		fprintf(stderr, "taskwatchd: %s\n", errors);
 		free(errors);
-		config_free(d.conf);
+		config_free(d->conf);
 		return 1;
 	}
+	return 0;
+}
 
-	log_init("taskwatchd", debug || d.once, verbose);
+/* Make the event base and the services every watch shares. */
+static void
+main_setup(struct daemon *d)
+{
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	d->http = http_new(d->base);
+	http_set_debug(d->http, log_getverbose());
+	d->sched = sched_new(d->base, d->conf->daemon.max_concurrent_polls);
+	d->ts = taskstate_new();
+	d->notify = notify_new(d->base, d->http, d->conf);
+	d->started_at = monotime_wall_ms() / 1000;
+	metrics_set(metrics_global(), METRICS_PROCESS_START,
+	    (double)d->started_at, NULL);
+	main_reload_result(d, 1, NULL);
+	d->limits = ratelimit_set_new();
+	d->iam = iam_new(d->base, d->http);
+	d->creds = credentials_cache_new();
+}
+
+/* The environment every watch gets: the shared services and callbacks. */
+static void
+main_setup_env(struct daemon *d)
+{
+	d->env.base = d->base;
+	d->env.limits = d->limits;
+	d->env.http = d->http;
+	d->env.iam = d->iam;
+	d->env.creds = d->creds;
+	d->env.sched = d->sched;
+	d->env.ts = d->ts;
+	d->env.max_response_bytes = d->conf->daemon.max_response_bytes;
+	d->env.max_in_flight = d->conf->daemon.max_concurrent_polls;
+	d->env.emit = main_emit_cb;
+	d->env.emit_arg = d;
+	if (!d->once) {
+		d->env.baselined = main_baselined_cb;
+		d->env.baselined_arg = d;
+	} else {
+		d->env.once_done = main_once_cb;
+		d->env.once_arg = d;
+		d->once_left = d->conf->nwatches;
+	}
+}
+
+/*
+ * The daemon's own files and sockets (not with --once): the state, the
+ * status listener and the control socket; -1 after saying why on stderr.
+ */
+static int
+main_open(struct daemon *d)
+{
+	char *errors = NULL;
+
+	if (main_state_open(d, &errors) == -1)
+		goto fail;
+	d->status = status_new(d->base, main_status_view_cb, d);
+	if (status_listen(d->status, d->conf->daemon.listen, &errors) == -1)
+		goto fail;
+	d->control = control_new(d->base, main_ctl_table, d);
+	if (main_control_listen(d, 0, &errors) == -1)
+		goto fail;
+	main_secrets_take(d->conf, &d->secrets, &d->nsecrets);
+	return 0;
+fail:
+	fprintf(stderr, "taskwatchd: %s\n", errors);
+	free(errors);
+	return -1;
+}
+
+/* Start the watches and run the loop until the end; the exit status. */
+static int
+main_run(struct daemon *d)
+{
+	main_signals(d);
+	main_start_watches(d);
+	log_info("taskwatchd %s started: %zu watches, %zu notifiers",
+	    TASKWATCH_VERSION, d->conf->nwatches, d->conf->nnotifiers);
+
+	/* Config loaded, state restored: tell the service manager. */
+	if (!d->once && sdnotify_init() == 0 && sdnotify_enabled()) {
+		main_service_start(d);
+		sdnotify_ready();
+		main_service_status(d);
+	}
+	event_base_dispatch(d->base);
+	if (!d->once)
+		persist_close(d->persist);
+	return d->once && d->once_failed ? 1 : 0;
+}
+
+/* Parse flags, load the config, run the loop. */
+int
+main(int argc, char *argv[])
+{
+	struct daemon d;
+	struct main_flags f;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	memset(&f, 0, sizeof(f));
+	d.lock_fd = -1;
+	d.path = CONFIG_DEFAULT_PATH;
+	if (main_parse_flags(argc, argv, &d, &f) == 1)
+		return 0;
+	if (f.check)
+		return check_config(d.path, f.verbose);
+	if ((rc = main_load(&d)) != 0)
+		return rc;
+
+	log_init("taskwatchd", f.debug || d.once, f.verbose);
 	main_no_core();
 	config_warnings(d.conf, main_warning_log_cb, d.conf);
-	if ((d.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	d.http = http_new(d.base);
-	http_set_debug(d.http, log_getverbose());
-	d.sched = sched_new(d.base, d.conf->daemon.max_concurrent_polls);
-	d.ts = taskstate_new();
-	d.notify = notify_new(d.base, d.http, d.conf);
-	d.started_at = monotime_wall_ms() / 1000;
-	metrics_set(metrics_global(), METRICS_PROCESS_START,
-	    (double)d.started_at, NULL);
-	main_reload_result(&d, 1, NULL);
-	d.limits = ratelimit_set_new();
-	d.iam = iam_new(d.base, d.http);
-	d.creds = credentials_cache_new();
-	d.env.base = d.base;
-	d.env.limits = d.limits;
-	d.env.http = d.http;
-	d.env.iam = d.iam;
-	d.env.creds = d.creds;
-	d.env.sched = d.sched;
-	d.env.ts = d.ts;
-	d.env.max_response_bytes = d.conf->daemon.max_response_bytes;
-	d.env.max_in_flight = d.conf->daemon.max_concurrent_polls;
-	d.env.emit = main_emit_cb;
-	d.env.emit_arg = &d;
-	if (!d.once) {
-		d.env.baselined = main_baselined_cb;
-		d.env.baselined_arg = &d;
+	main_setup(&d);
+	main_setup_env(&d);
+	if (d.once && d.once_left == 0) {
+		main_cleanup(&d);
+		return 0;
 	}
-	if (d.once) {
-		d.env.once_done = main_once_cb;
-		d.env.once_arg = &d;
-		d.once_left = d.conf->nwatches;
-		if (d.once_left == 0) {
-			main_cleanup(&d);
-			return 0;
-		}
-	}
-	if (!d.once && main_state_open(&d, &errors) == -1) {
-		fprintf(stderr, "taskwatchd: %s\n", errors);
-		free(errors);
+	if (!d.once && main_open(&d) == -1) {
 		main_cleanup(&d);
 		return 1;
 	}
-	if (!d.once) {
-		d.status = status_new(d.base, main_status_view_cb, &d);
-		if (status_listen(d.status, d.conf->daemon.listen, &errors) ==
-		    -1) {
-			fprintf(stderr, "taskwatchd: %s\n", errors);
-			free(errors);
-			main_cleanup(&d);
-			return 1;
-		}
-		d.control = control_new(d.base, main_ctl_table, &d);
-		if (main_control_listen(&d, 0, &errors) == -1) {
-			fprintf(stderr, "taskwatchd: %s\n", errors);
-			free(errors);
-			main_cleanup(&d);
-			return 1;
-		}
-		main_secrets_take(d.conf, &d.secrets, &d.nsecrets);
-	}
-	main_signals(&d);
-	main_start_watches(&d);
-	log_info("taskwatchd %s started: %zu watches, %zu notifiers",
-	    TASKWATCH_VERSION, d.conf->nwatches, d.conf->nnotifiers);
-
-	/* Config loaded, state restored: tell the service manager. */
-	if (!d.once && sdnotify_init() == 0 && sdnotify_enabled()) {
-		main_service_start(&d);
-		sdnotify_ready();
-		main_service_status(&d);
-	}
-	event_base_dispatch(d.base);
-	if (!d.once)
-		persist_close(d.persist);
-
+	rc = main_run(&d);
 	main_cleanup(&d);
 	log_info("exiting");
-	return d.once && d.once_failed ? 1 : 0;
+	return rc;
 }

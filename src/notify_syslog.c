@@ -53,22 +53,22 @@ notify_syslog_needs_quotes(const char *v)
 static size_t
 notify_syslog_escape(unsigned char c, char out[5])
 {
-	switch (c) {
-	case '\\':
-		memcpy(out, "\\\\", 2);
-		return 2;
-	case '"':
-		memcpy(out, "\\\"", 2);
-		return 2;
-	case '\n':
-		memcpy(out, "\\n", 2);
-		return 2;
-	case '\r':
-		memcpy(out, "\\r", 2);
-		return 2;
-	case '\t':
-		memcpy(out, "\\t", 2);
-		return 2;
+	/* A byte with a backslash escape, and the letter after the '\\'. */
+	static const char named[][2] = {
+		{ '\\', '\\' },
+		{ '"', '"' },
+		{ '\n', 'n' },
+		{ '\r', 'r' },
+		{ '\t', 't' },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		if (c == (unsigned char)named[i][0]) {
+			out[0] = '\\';
+			out[1] = named[i][1];
+			return 2;
+		}
 	}
 	if (c < ' ' || c == 0x7f) {
 		snprintf(out, 5, "\\x%02x", c);
@@ -154,59 +154,65 @@ notify_syslog_add(struct notify_syslog_field *f, size_t *n, const char *key,
 	(*n)++;
 }
 
-/* The logfmt line the syslog notifier sends for ev; caller frees. */
-char *
-notify_syslog_format(const struct evt *ev)
+/*
+ * The fields of a task event: the task, its states and its progress (in
+ * progress, which must outlive f).
+ */
+static void
+notify_syslog_task_fields(const struct evt *ev, struct notify_syslog_field *f,
+    size_t *n, char progress[16])
 {
-	struct notify_syslog_field f[NOTIFY_SYSLOG_NFIELDS];
+	const struct task *t = &ev->task;
+	const char *cluster;
+
+	cluster = t->cluster_name != NULL && *t->cluster_name != '\0'
+	    ? t->cluster_name
+	    : t->cluster_id;
+	if (cluster != NULL && *cluster == '\0')
+		cluster = NULL;
+	notify_syslog_add(f, n, "task", t->id, 0);
+	notify_syslog_add(f, n, "type", t->type, 0);
+	notify_syslog_add(f, n, "cluster", cluster, 0);
+	switch (ev->kind) {
+	case EVT_TRANSITION:
+		if (ev->has_previous)
+			notify_syslog_add(
+			    f, n, "from", task_state_name(ev->prev_state), 0);
+		notify_syslog_add(f, n, "to", task_state_name(t->state), 0);
+		break;
+	case EVT_VANISHED:
+	case EVT_REPLACED:
+		/* The state it was last seen in. */
+		notify_syslog_add(f, n, "from", task_state_name(t->state), 0);
+		break;
+	default:
+		notify_syslog_add(f, n, "to", task_state_name(t->state), 0);
+		break;
+	}
+	notify_syslog_add(f, n, "raw", t->raw_status, 0);
+	if (ev->kind == EVT_STALLED && t->progress != TASK_PROGRESS_NONE) {
+		snprintf(progress, 16, "%d", t->progress);
+		notify_syslog_add(f, n, "progress", progress, 0);
+	}
+}
+
+/* The fields of ev's line in order, into f; their number. */
+static size_t
+notify_syslog_fields(
+    const struct evt *ev, struct notify_syslog_field *f, char progress[16])
+{
 	const struct task *t = &ev->task;
 	enum config_severity sev;
-	struct buf b;
-	size_t n = 0, i, total, over;
-	char progress[16];
-	const char *cluster;
-	int task_event, pass;
+	size_t n = 0;
+	int task_event;
 
 	task_event = ev->has_task && ev->kind != EVT_WATCH_FAILED &&
 	    ev->kind != EVT_WATCH_RECOVERED;
 	notify_syslog_add(f, &n, "event", evt_kind_name(ev->kind), 0);
 	notify_syslog_add(f, &n, "watch", ev->watch, 0);
 	notify_syslog_add(f, &n, "api", ev->api, 0);
-	if (task_event) {
-		cluster = t->cluster_name != NULL && *t->cluster_name != '\0'
-		    ? t->cluster_name
-		    : t->cluster_id;
-		if (cluster != NULL && *cluster == '\0')
-			cluster = NULL;
-		notify_syslog_add(f, &n, "task", t->id, 0);
-		notify_syslog_add(f, &n, "type", t->type, 0);
-		notify_syslog_add(f, &n, "cluster", cluster, 0);
-		switch (ev->kind) {
-		case EVT_TRANSITION:
-			if (ev->has_previous)
-				notify_syslog_add(f, &n, "from",
-				    task_state_name(ev->prev_state), 0);
-			notify_syslog_add(
-			    f, &n, "to", task_state_name(t->state), 0);
-			break;
-		case EVT_VANISHED:
-		case EVT_REPLACED:
-			/* The state it was last seen in. */
-			notify_syslog_add(
-			    f, &n, "from", task_state_name(t->state), 0);
-			break;
-		default:
-			notify_syslog_add(
-			    f, &n, "to", task_state_name(t->state), 0);
-			break;
-		}
-		notify_syslog_add(f, &n, "raw", t->raw_status, 0);
-		if (ev->kind == EVT_STALLED &&
-		    t->progress != TASK_PROGRESS_NONE) {
-			snprintf(progress, sizeof(progress), "%d", t->progress);
-			notify_syslog_add(f, &n, "progress", progress, 0);
-		}
-	}
+	if (task_event)
+		notify_syslog_task_fields(ev, f, &n, progress);
 	notify_syslog_add(f, &n, "missed", ev->missed ? "true" : "false", 0);
 	if (task_event && t->reason != NULL && *t->reason != '\0')
 		notify_syslog_add(f, &n, "reason", t->reason, 1);
@@ -219,9 +225,16 @@ notify_syslog_format(const struct evt *ev)
 	if (sev == CONFIG_SEVERITY_UNSET)
 		sev = evt_default_severity(ev);
 	notify_syslog_add(f, &n, "severity", config_severity_name(sev), 0);
+	return n;
+}
 
-	/* Measure, then shorten the reason, then the error, to fit. */
-	total = 0;
+/* Measure the n fields, then shorten the reason, then the error, to fit. */
+static void
+notify_syslog_fit(struct notify_syslog_field *f, size_t n)
+{
+	size_t i, total = 0, over;
+	int pass;
+
 	for (i = 0; i < n; i++) {
 		f[i].len = notify_syslog_measure(&f[i]);
 		total += (i > 0) + strlen(f[i].key) + 1 + f[i].len;
@@ -239,7 +252,19 @@ notify_syslog_format(const struct evt *ev)
 			total += f[i].len;
 		}
 	}
+}
 
+/* The logfmt line the syslog notifier sends for ev; caller frees. */
+char *
+notify_syslog_format(const struct evt *ev)
+{
+	struct notify_syslog_field f[NOTIFY_SYSLOG_NFIELDS];
+	struct buf b;
+	size_t n, i;
+	char progress[16];
+
+	n = notify_syslog_fields(ev, f, progress);
+	notify_syslog_fit(f, n);
 	buf_init(&b, 0);
 	for (i = 0; i < n; i++) {
 		if (i > 0)

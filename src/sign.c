@@ -95,6 +95,74 @@ sign_req_parse_query(struct sign_req *req, const char *q, size_t len)
 }
 
 /*
+ * The length of the host in the authority auth .. auth_end as the Host
+ * header has it: the scheme's default port, or an empty one, dropped.
+ */
+static size_t
+sign_req_host_len(const char *scheme, const char *auth, const char *auth_end)
+{
+	const char *port, *rb;
+
+	/* A port after the host (or after "]" of an IPv6 literal). */
+	rb = memchr(auth, ']', (size_t)(auth_end - auth));
+	port = memchr(rb != NULL ? rb : auth, ':',
+	    (size_t)(auth_end - (rb != NULL ? rb : auth)));
+	if (port == NULL)
+		return (size_t)(auth_end - auth);
+	if ((strcmp(scheme, "https") == 0 && (size_t)(auth_end - port) == 4 &&
+		strncmp(port, ":443", 4) == 0) ||
+	    (strcmp(scheme, "http") == 0 && (size_t)(auth_end - port) == 3 &&
+		strncmp(port, ":80", 3) == 0))
+		return (size_t)(port - auth);
+	if (port + 1 == auth_end)
+		return (size_t)(port - auth); /* "host:" */
+	if (port == auth)
+		return 0; /* "https://:8080/x" */
+	return (size_t)(auth_end - auth);
+}
+
+/*
+ * The scheme and host of an absolute url into req; where its path starts
+ * in *path.  -1 with *cause.
+ */
+static int
+sign_req_parse_origin(
+    struct sign_req *req, const char *url, const char **path, char **cause)
+{
+	const char *p, *auth, *auth_end;
+	size_t n;
+
+	if ((p = strstr(url, "://")) == NULL) {
+		*cause = xasprintf("%s: not a URL", url);
+		return -1;
+	}
+	free(req->scheme);
+	req->scheme = xstrndup(url, (size_t)(p - url));
+	for (n = 0; req->scheme[n] != '\0'; n++)
+		req->scheme[n] = (char)tolower((unsigned char)req->scheme[n]);
+	if (strcmp(req->scheme, "http") != 0 &&
+	    strcmp(req->scheme, "https") != 0) {
+		*cause =
+		    xasprintf("%s: scheme must be http or https", req->scheme);
+		return -1;
+	}
+	auth = p + 3;
+	auth_end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(auth_end - auth)) != NULL) {
+		*cause = xstrdup("user information in a URL is not supported");
+		return -1;
+	}
+	if ((n = sign_req_host_len(req->scheme, auth, auth_end)) == 0) {
+		*cause = xstrdup("URL has no host");
+		return -1;
+	}
+	free(req->host);
+	req->host = xstrndup(auth, n);
+	*path = auth_end;
+	return 0;
+}
+
+/*
  * Fill an empty request from method and url; the default port is dropped
  * from the host.  -1 with *cause.
  */
@@ -102,7 +170,7 @@ int
 sign_req_parse_url(
     struct sign_req *req, const char *method, const char *url, char **cause)
 {
-	const char *p, *auth, *auth_end, *path, *q, *frag, *port, *rb;
+	const char *path, *q, *frag;
 	size_t n;
 
 	*cause = NULL;
@@ -115,59 +183,10 @@ sign_req_parse_url(
 	for (n = 0; req->method[n] != '\0'; n++)
 		req->method[n] = (char)toupper((unsigned char)req->method[n]);
 	frag = url + strcspn(url, "#");
-	if (*url == '/') {
+	if (*url == '/')
 		path = url;
-	} else {
-		if ((p = strstr(url, "://")) == NULL) {
-			*cause = xasprintf("%s: not a URL", url);
-			return -1;
-		}
-		free(req->scheme);
-		req->scheme = xstrndup(url, (size_t)(p - url));
-		for (n = 0; req->scheme[n] != '\0'; n++)
-			req->scheme[n] =
-			    (char)tolower((unsigned char)req->scheme[n]);
-		if (strcmp(req->scheme, "http") != 0 &&
-		    strcmp(req->scheme, "https") != 0) {
-			*cause = xasprintf(
-			    "%s: scheme must be http or https", req->scheme);
-			return -1;
-		}
-		auth = p + 3;
-		auth_end = auth + strcspn(auth, "/?#");
-		if (memchr(auth, '@', (size_t)(auth_end - auth)) != NULL) {
-			*cause = xstrdup("user information in a URL is not "
-					 "supported");
-			return -1;
-		}
-		if (auth_end == auth) {
-			*cause = xstrdup("URL has no host");
-			return -1;
-		}
-		/* A port after the host (or after "]" of an IPv6 literal). */
-		rb = memchr(auth, ']', (size_t)(auth_end - auth));
-		port = memchr(rb != NULL ? rb : auth, ':',
-		    (size_t)(auth_end - (rb != NULL ? rb : auth)));
-		if (port != NULL &&
-		    ((strcmp(req->scheme, "https") == 0 &&
-			 (size_t)(auth_end - port) == 4 &&
-			 strncmp(port, ":443", 4) == 0) ||
-			(strcmp(req->scheme, "http") == 0 &&
-			    (size_t)(auth_end - port) == 3 &&
-			    strncmp(port, ":80", 3) == 0)))
-			n = (size_t)(port - auth);
-		else if (port != NULL && port + 1 == auth_end)
-			n = (size_t)(port - auth); /* "host:" */
-		else
-			n = (size_t)(auth_end - auth);
-		if (n == 0 || port == auth) { /* "https://:8080/x" */
-			*cause = xstrdup("URL has no host");
-			return -1;
-		}
-		free(req->host);
-		req->host = xstrndup(auth, n);
-		path = auth_end;
-	}
+	else if (sign_req_parse_origin(req, url, &path, cause) == -1)
+		return -1;
 	q = path + strcspn(path, "?#");
 	free(req->path);
 	if (q == path)
@@ -670,6 +689,40 @@ sign_debug_clear(struct sign_debug *dbg)
 	dbg->string_to_sign = NULL;
 }
 
+/* Hand canonical and sts to dbg, or free them when dbg is NULL. */
+void
+sign_debug_keep(struct sign_debug *dbg, char *canonical, char *sts)
+{
+	if (dbg == NULL) {
+		free(canonical);
+		free(sts);
+		return;
+	}
+	sign_debug_clear(dbg);
+	dbg->canonical = canonical;
+	dbg->string_to_sign = sts;
+}
+
+/* Hex HMAC-SHA256 of prefix and the canonical request's hash (sign.h). */
+int
+sign_canonical_hmac(const struct sign_req *req, const char *signed_headers,
+    int trailing_slash, const char *prefix, const char *key,
+    char sig[SIGN_HEX_LEN + 1], struct sign_debug *dbg)
+{
+	char *canonical, *sts, hash[SIGN_HEX_LEN + 1];
+
+	sig[0] = '\0';
+	canonical =
+	    sign_req_canonical_request(req, signed_headers, trailing_slash);
+	if (canonical == NULL)
+		return -1;
+	sign_sha256_hex(canonical, strlen(canonical), hash);
+	sts = xasprintf("%s%s", prefix, hash);
+	sign_hmac_sha256_hex(key, sts, strlen(sts), sig);
+	sign_debug_keep(dbg, canonical, sts);
+	return 0;
+}
+
 /* Lower-case hex of len bytes at p into out (2 * len + 1 bytes). */
 static void
 sign_hex(const unsigned char *p, size_t len, char *out)
@@ -730,34 +783,22 @@ sign_nonce(char out[SIGN_NONCE_LEN + 1])
 	sign_hex(r, sizeof(r), out);
 }
 
-/* Unix seconds as broken-down UTC time. */
-static void
-sign_gmtime(int64_t secs, struct tm *tm)
-{
-	time_t t = (time_t)secs;
-
-	memset(tm, 0, sizeof(*tm));
-	gmtime_r(&t, tm);
-}
-
 /* Format unix seconds as X-Sdk-Date "YYYYMMDDTHHMMSSZ". */
 void
 sign_format_sdk_date(int64_t secs, char out[SIGN_DATE_LEN])
 {
 	struct tm tm;
 
-	sign_gmtime(secs, &tm);
+	util_gmtime(secs, &tm);
 	strftime(out, SIGN_DATE_LEN, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-/* Format unix seconds as the Alibaba "yyyy-MM-ddTHH:mm:ssZ". */
+/* Format unix seconds as the Alibaba "yyyy-MM-ddTHH:mm:ssZ" (RFC 3339). */
 void
 sign_format_acs_date(int64_t secs, char out[SIGN_DATE_LEN])
 {
-	struct tm tm;
-
-	sign_gmtime(secs, &tm);
-	strftime(out, SIGN_DATE_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	_Static_assert(SIGN_DATE_LEN >= UTIL_RFC3339_LEN, "date buffer");
+	util_format_rfc3339(secs, out);
 }
 
 /* Parse "YYYYMMDDTHHMMSSZ" or an RFC 3339 time; -1 if malformed. */

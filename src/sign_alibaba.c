@@ -44,14 +44,7 @@ sign_alibaba_v2_expected(const struct sign_req *req, const char *secret,
 	EVP_EncodeBlock(b64, md, (int)mdlen);
 	OPENSSL_cleanse(md, sizeof(md));
 	*sig = xstrdup((char *)b64);
-	if (dbg != NULL) {
-		sign_debug_clear(dbg);
-		dbg->canonical = canonical;
-		dbg->string_to_sign = buf_release(&sts);
-	} else {
-		free(canonical);
-		buf_free(&sts);
-	}
+	sign_debug_keep(dbg, canonical, buf_release(&sts));
 	return 0;
 }
 
@@ -91,24 +84,8 @@ int
 sign_alibaba_v3_expected(const struct sign_req *req, const char *signed_headers,
     const char *secret, char sig[SIGN_HEX_LEN + 1], struct sign_debug *dbg)
 {
-	char *canonical, *sts, hash[SIGN_HEX_LEN + 1];
-
-	sig[0] = '\0';
-	canonical = sign_req_canonical_request(req, signed_headers, 0);
-	if (canonical == NULL)
-		return -1;
-	sign_sha256_hex(canonical, strlen(canonical), hash);
-	sts = xasprintf("%s\n%s", SIGN_ALIBABA_V3_ALGO, hash);
-	sign_hmac_sha256_hex(secret, sts, strlen(sts), sig);
-	if (dbg != NULL) {
-		sign_debug_clear(dbg);
-		dbg->canonical = canonical;
-		dbg->string_to_sign = sts;
-	} else {
-		free(canonical);
-		free(sts);
-	}
-	return 0;
+	return sign_canonical_hmac(req, signed_headers, 0,
+	    SIGN_ALIBABA_V3_ALGO "\n", secret, sig, dbg);
 }
 
 /* Move query parameter param into header name, if it is in the query. */

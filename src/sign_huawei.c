@@ -18,27 +18,17 @@ int
 sign_huawei_expected(const struct sign_req *req, const char *signed_headers,
     const char *sk, char sig[SIGN_HEX_LEN + 1], struct sign_debug *dbg)
 {
-	char *canonical, *sts, hash[SIGN_HEX_LEN + 1];
 	const char *date;
+	char *prefix;
+	int rc;
 
 	sig[0] = '\0';
 	if ((date = sign_req_header(req, "X-Sdk-Date")) == NULL)
 		return -1;
-	canonical = sign_req_canonical_request(req, signed_headers, 1);
-	if (canonical == NULL)
-		return -1;
-	sign_sha256_hex(canonical, strlen(canonical), hash);
-	sts = xasprintf("%s\n%s\n%s", SIGN_HUAWEI_ALGO, date, hash);
-	sign_hmac_sha256_hex(sk, sts, strlen(sts), sig);
-	if (dbg != NULL) {
-		sign_debug_clear(dbg);
-		dbg->canonical = canonical;
-		dbg->string_to_sign = sts;
-	} else {
-		free(canonical);
-		free(sts);
-	}
-	return 0;
+	prefix = xasprintf("%s\n%s\n", SIGN_HUAWEI_ALGO, date);
+	rc = sign_canonical_hmac(req, signed_headers, 1, prefix, sk, sig, dbg);
+	free(prefix);
+	return rc;
 }
 
 /*

@@ -65,35 +65,51 @@ util_split_unit(const char *s, uint64_t *num, const char **unit)
 	return 0;
 }
 
-/* Parse "500ms", "30s", "5m", "2h", "7d" into milliseconds; -1 if malformed. */
-int
-util_parse_duration_ms(const char *s, uint64_t *out_ms)
+/* A unit suffix and what one of it is worth. */
+struct util_unit {
+	const char *unit;
+	uint64_t mult;
+};
+
+/*
+ * Parse "123unit" with a unit of the n in units into the number times the
+ * unit's worth; -1 if malformed, the unit unknown or the product too big.
+ */
+static int
+util_parse_units(
+    const char *s, const struct util_unit *units, size_t n, uint64_t *out)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ms;
-	} units[] = {
-		{ "ms", 1 },
-		{ "s", 1000 },
-		{ "m", 60000 },
-		{ "h", 3600000 },
-		{ "d", 86400000 },
-	};
 	const char *unit;
 	uint64_t v;
 	size_t i;
 
 	if (s == NULL || util_split_unit(s, &v, &unit) == -1)
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (i = 0; i < n; i++) {
 		if (strcmp(unit, units[i].unit) != 0)
 			continue;
-		if (v > UINT64_MAX / units[i].ms)
+		if (v > UINT64_MAX / units[i].mult)
 			return -1;
-		*out_ms = v * units[i].ms;
+		*out = v * units[i].mult;
 		return 0;
 	}
 	return -1;
+}
+
+/* Parse "500ms", "30s", "5m", "2h", "7d" into milliseconds; -1 if malformed. */
+int
+util_parse_duration_ms(const char *s, uint64_t *out_ms)
+{
+	static const struct util_unit units[] = {
+		{ "ms", 1 },
+		{ "s", 1000 },
+		{ "m", 60000 },
+		{ "h", 3600000 },
+		{ "d", 86400000 },
+	};
+
+	return util_parse_units(
+	    s, units, sizeof(units) / sizeof(units[0]), out_ms);
 }
 
 /* Format a duration as the shortest exact unit ("90s", "5m", "500ms"). */
@@ -134,10 +150,7 @@ util_format_age(int64_t secs, char *dst, size_t len)
 int
 util_parse_size(const char *s, uint64_t *out_bytes)
 {
-	static const struct {
-		const char *unit;
-		uint64_t mult;
-	} units[] = {
+	static const struct util_unit units[] = {
 		{ "", 1 },
 		{ "B", 1 },
 		{ "KiB", 1024 },
@@ -148,21 +161,9 @@ util_parse_size(const char *s, uint64_t *out_bytes)
 		{ "MB", 1000000 },
 		{ "GB", 1000000000 },
 	};
-	const char *unit;
-	uint64_t v;
-	size_t i;
 
-	if (s == NULL || util_split_unit(s, &v, &unit) == -1)
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(unit, units[i].unit) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].mult)
-			return -1;
-		*out_bytes = v * units[i].mult;
-		return 0;
-	}
-	return -1;
+	return util_parse_units(
+	    s, units, sizeof(units) / sizeof(units[0]), out_bytes);
 }
 
 /* Format a byte count as the shortest exact unit ("8MiB", "100B"). */
@@ -266,8 +267,8 @@ util_parse_time(const char *s, int default_offset_s, int64_t *out)
 	return 0;
 }
 
-/* Break unix seconds into UTC fields. */
-static void
+/* Break unix seconds into UTC fields (for strftime). */
+void
 util_gmtime(int64_t secs, struct tm *tm)
 {
 	time_t t = (time_t)secs;

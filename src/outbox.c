@@ -829,7 +829,7 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
     int64_t dead_at, const struct outbox_answer *ans)
 {
 	struct json_writer *w;
-	char t[UTIL_RFC3339_LEN], *out, *excerpt;
+	char *out, *excerpt;
 
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -838,14 +838,12 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 	json_w_kint(w, "seq", (int64_t)e->seq);
 	json_w_kstr(w, "rule", ev->rule);
 	json_w_kstr(w, "severity", config_severity_name(ev->severity));
-	util_format_rfc3339(e->enqueued_at, t);
-	json_w_kstr(w, "enqueued_at", t);
+	json_w_ktime(w, "enqueued_at", e->enqueued_at);
 	json_w_kstr(w, "obs", ev->obs);
 	if (ev->resolve_only)
 		json_w_kbool(w, "resolve_only", 1);
 	if (reason != NULL) {
-		util_format_rfc3339(dead_at, t);
-		json_w_kstr(w, "dead_at", t);
+		json_w_ktime(w, "dead_at", dead_at);
 		json_w_kint(w, "attempts", attempts);
 		json_w_kstr(w, "reason", reason);
 		if (ans != NULL && ans->status > 0)

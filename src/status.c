@@ -435,15 +435,12 @@ status_json_error(struct buf *b, int code, const char *msg)
 static void
 status_w_time(struct json_writer *jw, const char *key, int64_t secs)
 {
-	char t[UTIL_RFC3339_LEN];
-
 	json_w_key(jw, key);
 	if (secs <= 0) {
 		json_w_null(jw);
 		return;
 	}
-	util_format_rfc3339(secs, t);
-	json_w_str(jw, t);
+	json_w_time(jw, secs);
 }
 
 /* Dead letters per notifier as members of an object. */

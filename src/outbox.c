@@ -331,34 +331,40 @@ outbox_scan_box(struct outbox *ob, struct outbox_box *b)
 	closedir(dir);
 }
 
-/* Scan outbox/ for the boxes of the previous run. */
+/*
+ * Call fn with the notifier and an open descriptor (fn's to keep or close)
+ * of every box directory in dirfd (path, for the log).
+ */
 static void
-outbox_scan(struct outbox *ob)
+outbox_each_box(struct outbox *ob, int dirfd, const char *path,
+    void (*fn)(struct outbox *, const char *, int))
 {
 	struct dirent *de;
-	struct outbox_box *b;
 	char *name;
 	DIR *dir;
 	int fd;
 
-	if ((dir = outbox_opendir(ob->fd)) == NULL) {
-		log_warn("outbox: cannot read %s", ob->dir);
+	if ((dir = outbox_opendir(dirfd)) == NULL) {
+		log_warn("outbox: cannot read %s", path);
 		return;
 	}
 	while ((de = readdir(dir)) != NULL) {
 		if ((name = outbox_notifier(de->d_name)) == NULL)
 			continue;
-		fd = openat(ob->fd, de->d_name,
+		fd = openat(dirfd, de->d_name,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd == -1) {
-			free(name);
-			continue;
-		}
-		b = outbox_box_new(ob, name, fd);
+		if (fd != -1)
+			fn(ob, name, fd);
 		free(name);
-		outbox_scan_box(ob, b);
 	}
 	closedir(dir);
+}
+
+/* A box directory of the previous run in outbox/: its entries. */
+static void
+outbox_scan_cb(struct outbox *ob, const char *name, int fd)
+{
+	outbox_scan_box(ob, outbox_box_new(ob, name, fd));
 }
 
 /* Count the dead letters of a box's directory in dead/. */
@@ -384,38 +390,18 @@ outbox_count_dead(struct outbox *ob, struct outbox_box *b)
 	closedir(dir);
 }
 
-/* Scan dead/ once at start: every box's count of dead letters. */
+/* A box directory in dead/, once at start: its count of dead letters. */
 static void
-outbox_scan_dead(struct outbox *ob)
+outbox_scan_dead_cb(struct outbox *ob, const char *name, int fd)
 {
-	struct dirent *de;
 	struct outbox_box *b;
-	char *name;
-	DIR *dir;
-	int fd;
 
-	if ((dir = outbox_opendir(ob->dead_fd)) == NULL) {
-		log_warn("outbox: cannot read %s", ob->dead_dir);
-		return;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		if ((name = outbox_notifier(de->d_name)) == NULL)
-			continue;
-		fd = openat(ob->dead_fd, de->d_name,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd == -1) {
-			free(name);
-			continue;
-		}
-		if ((b = outbox_box_find(ob, name)) == NULL)
-			b = outbox_box_new(ob, name, -1);
-		free(name);
-		if (b->dead_fd != -1)
-			close(b->dead_fd);
-		b->dead_fd = fd;
-		outbox_count_dead(ob, b);
-	}
-	closedir(dir);
+	if ((b = outbox_box_find(ob, name)) == NULL)
+		b = outbox_box_new(ob, name, -1);
+	if (b->dead_fd != -1)
+		close(b->dead_fd);
+	b->dead_fd = fd;
+	outbox_count_dead(ob, b);
 }
 
 /* The retry timer fired: try the refused writes again. */
@@ -452,8 +438,8 @@ outbox_new(struct event_base *base, const char *state_dir, char **cause)
 		outbox_free(ob);
 		return NULL;
 	}
-	outbox_scan(ob);
-	outbox_scan_dead(ob);
+	outbox_each_box(ob, ob->fd, ob->dir, outbox_scan_cb);
+	outbox_each_box(ob, ob->dead_fd, ob->dead_dir, outbox_scan_dead_cb);
 	now_us = (uint64_t)monotime_wall_ms() * 1000;
 	if (ob->next_seq < now_us)
 		ob->next_seq = now_us;

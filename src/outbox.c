@@ -746,23 +746,29 @@ outbox_take_spare(struct outbox_box *b, const char *tmp)
 	free(spare);
 }
 
-/* Write an entry's file; -1 with errno set. */
+/*
+ * Write an entry's file in its box's directory (from a spare file if there
+ * is one), or with dead as a dead letter in dead/ (the directory synced
+ * too); -1 with errno set.
+ */
 static int
-outbox_write_entry(struct outbox *ob, struct outbox_entry *e)
+outbox_write_entry(struct outbox *ob, struct outbox_entry *e, int dead)
 {
 	struct outbox_box *b = e->box;
 	char *name, *tmp;
 	int rc, fd;
 
-	if ((fd = outbox_box_fd(ob, b)) == -1)
+	fd = dead ? outbox_box_dead_fd(ob, b) : outbox_box_fd(ob, b);
+	if (fd == -1)
 		return -1;
 	name = outbox_file(e, "json");
 	tmp = outbox_file(e, "tmp");
-	outbox_take_spare(b, tmp);
-	rc = durable_put(fd, name, tmp, e->text, e->len, 0, ob->write_fn);
+	if (!dead)
+		outbox_take_spare(b, tmp);
+	rc = durable_put(fd, name, tmp, e->text, e->len, dead, ob->write_fn);
 	free(name);
 	free(tmp);
-	if (rc == 0) {
+	if (rc == 0 && !dead) {
 		b->dirty = 1;
 		b->nwritten++;
 		e->stored = 1;
@@ -867,7 +873,7 @@ outbox_add(struct outbox *ob, const char *notifier, const struct evt *ev,
 	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
 	/* While in trouble, keep write order: queue behind the others. */
 	if (ob->nunsaved == 0) {
-		if (outbox_write_entry(ob, e) == 0) {
+		if (outbox_write_entry(ob, e, 0) == 0) {
 			e->state = OUTBOX_STORED;
 			free(e->text);
 			e->text = NULL;
@@ -952,24 +958,6 @@ outbox_delivered(struct outbox_entry *e)
 	free(to);
 }
 
-/* Write a dead letter's file; -1 with errno set. */
-static int
-outbox_write_dead(struct outbox *ob, struct outbox_entry *e)
-{
-	struct outbox_box *b = e->box;
-	char *name, *tmp;
-	int rc, fd;
-
-	if ((fd = outbox_box_dead_fd(ob, b)) == -1)
-		return -1;
-	name = outbox_file(e, "json");
-	tmp = outbox_file(e, "tmp");
-	rc = durable_put(fd, name, tmp, e->text, e->len, 1, ob->write_fn);
-	free(name);
-	free(tmp);
-	return rc;
-}
-
 /* The dead letter of an entry is written: the entry itself goes. */
 static char *
 outbox_buried(struct outbox *ob, struct outbox_entry *e)
@@ -1001,7 +989,7 @@ outbox_dead(struct outbox_entry *e, const struct evt *ev, unsigned attempts,
 	    reason != NULL ? reason : "unknown error", now_s, ans);
 	free(body);
 	if (e->state != OUTBOX_UNSAVED && ob->nunsaved == 0) {
-		if (outbox_write_dead(ob, e) == 0)
+		if (outbox_write_entry(ob, e, 1) == 0)
 			return outbox_buried(ob, e);
 		ob->last_error = errno;
 	}
@@ -1034,14 +1022,14 @@ outbox_retry(struct outbox *ob)
 
 	while ((e = TAILQ_FIRST(&ob->unsaved)) != NULL) {
 		if (e->state == OUTBOX_DEAD_UNSAVED) {
-			if ((rc = outbox_write_dead(ob, e)) == 0) {
+			if ((rc = outbox_write_entry(ob, e, 1)) == 0) {
 				path = outbox_buried(ob, e);
 				log_info(
 				    "outbox: dead letter written to %s", path);
 				free(path);
 				continue;
 			}
-		} else if ((rc = outbox_write_entry(ob, e)) == 0) {
+		} else if ((rc = outbox_write_entry(ob, e, 0)) == 0) {
 			outbox_unsaved_remove(ob, e);
 			free(e->text);
 			e->text = NULL;
@@ -1384,7 +1372,8 @@ outbox_revive(struct outbox *ob, struct outbox_box *b, const char *name,
 	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
 	free(body);
 	/* Durable in outbox/ before it leaves dead/: never in neither. */
-	if (outbox_write_entry(ob, e) == -1 || durable_sync_dir(b->fd) == -1) {
+	if (outbox_write_entry(ob, e, 0) == -1 ||
+	    durable_sync_dir(b->fd) == -1) {
 		*cause = xasprintf(
 		    "%s/%s: %s", ob->dir, b->dirname, strerror(errno));
 		metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1,

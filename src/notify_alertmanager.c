@@ -145,20 +145,24 @@ struct notify_am_post {
 static void notify_am_repeat_cb(void *arg);
 static void notify_am_changed(struct notify_am *am);
 
+/* Free the strings of n key-value pairs. */
+static void
+notify_am_kvs_clear(struct config_kv *kv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+}
+
 /* Free an alert. */
 static void
 notify_am_alert_free(struct notify_am_alert *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nlabels; i++) {
-		free(a->labels[i].key);
-		free(a->labels[i].value);
-	}
-	for (i = 0; i < a->nannotations; i++) {
-		free(a->annotations[i].key);
-		free(a->annotations[i].value);
-	}
+	notify_am_kvs_clear(a->labels, a->nlabels);
+	notify_am_kvs_clear(a->annotations, a->nannotations);
 	free(a->fp);
 	free(a->watch);
 	free(a->group);
@@ -1352,10 +1356,7 @@ notify_am_clear(struct notify_am *am)
 	am->urls = NULL;
 	am->failing = NULL;
 	am->nurls = 0;
-	for (i = 0; i < am->nlabels; i++) {
-		free(am->labels[i].key);
-		free(am->labels[i].value);
-	}
+	notify_am_kvs_clear(am->labels, am->nlabels);
 	free(am->labels);
 	am->labels = NULL;
 	am->nlabels = 0;

@@ -279,18 +279,22 @@ outbox_entry_free(struct outbox *ob, struct outbox_entry *e)
 
 /*
  * A directory stream over a dup of dirfd, read from its start (the dup
- * shares the offset of earlier reads); NULL with errno set.
+ * shares the offset of earlier reads); NULL, logged as path/sub (sub may
+ * be NULL), if it cannot be read.
  */
 static DIR *
-outbox_opendir(int dirfd)
+outbox_opendir(int dirfd, const char *path, const char *sub)
 {
 	DIR *dir;
 	int fd;
 
 	if ((fd = dup(dirfd)) == -1)
-		return NULL;
-	if ((dir = fdopendir(fd)) == NULL) {
+		dir = NULL;
+	else if ((dir = fdopendir(fd)) == NULL)
 		close(fd);
+	if (dir == NULL) {
+		log_warn("outbox: cannot read %s%s%s", path,
+		    sub != NULL ? "/" : "", sub != NULL ? sub : "");
 		return NULL;
 	}
 	rewinddir(dir);
@@ -311,10 +315,8 @@ outbox_scan_box(struct outbox *ob, struct outbox_box *b)
 	uint64_t seq;
 	DIR *dir;
 
-	if ((dir = outbox_opendir(b->fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+	if ((dir = outbox_opendir(b->fd, ob->dir, b->dirname)) == NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1)
 			continue;
@@ -344,10 +346,8 @@ outbox_each_box(struct outbox *ob, int dirfd, const char *path,
 	DIR *dir;
 	int fd;
 
-	if ((dir = outbox_opendir(dirfd)) == NULL) {
-		log_warn("outbox: cannot read %s", path);
+	if ((dir = outbox_opendir(dirfd, path, NULL)) == NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if ((name = outbox_notifier(de->d_name)) == NULL)
 			continue;
@@ -378,10 +378,9 @@ outbox_count_dead(struct outbox *ob, struct outbox_box *b)
 	DIR *dir;
 
 	b->ndead = 0;
-	if ((dir = outbox_opendir(b->dead_fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dead_dir, b->dirname);
+	if ((dir = outbox_opendir(b->dead_fd, ob->dead_dir, b->dirname)) ==
+	    NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == 0 &&
 		    strcmp(suffix, "json") == 0)
@@ -597,10 +596,8 @@ outbox_open(
 		/* A new notifier: its directory is made on first write. */
 		return 0;
 	}
-	if ((dir = outbox_opendir(b->fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+	if ((dir = outbox_opendir(b->fd, ob->dir, b->dirname)) == NULL)
 		return 0;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1 ||
 		    (strcmp(suffix, "json") != 0 &&

@@ -90,10 +90,13 @@ void json_w_value(struct json_writer *w, const struct json *v);
  * written as a string instead.
  */
 void json_w_raw(struct json_writer *w, const char *text);
+/* Write a time (seconds since the epoch) as an RFC 3339 string. */
+void json_w_time(struct json_writer *w, int64_t secs);
 /* Shortcuts: key then value. */
 void json_w_kstr(struct json_writer *w, const char *key, const char *s);
 void json_w_kint(struct json_writer *w, const char *key, int64_t v);
 void json_w_kbool(struct json_writer *w, const char *key, int v);
+void json_w_ktime(struct json_writer *w, const char *key, int64_t secs);
 /* The document so far (NUL-terminated) and its length. */
 const char *json_writer_str(struct json_writer *w, size_t *len);
 /* A copy of the document as one line: a newline added (caller frees). */

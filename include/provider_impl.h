@@ -92,9 +92,12 @@ int provider_json_depth(const struct json *v);
  * is an object or array nested at most max_depth deep; NULL otherwise.
  */
 struct json *provider_json_decode(const char *text, int max_depth);
-/* Parse a body as a JSON object; NULL with *cause ("what response: ..."). */
+/*
+ * Parse a 2xx answer's body as a JSON object; NULL with *cause: the
+ * classifier's message for another status, else "what response: ...".
+ */
 struct json *provider_parse_object(
-    const char *what, const char *body, size_t len, char **cause);
+    const char *what, long status, const char *body, size_t len, char **cause);
 /* A failed answer as a cause: the classifier's one-line message. */
 char *provider_http_cause(long status, const char *body, size_t len);
 /* 1 if an error body carries an API-gateway code (APIG.*: no such API). */
@@ -144,5 +147,28 @@ void provider_req_add_uint(struct sign_req *req, const char *name, uint64_t v);
 int provider_job_lookup_parse(const struct provider_ctx *ctx, long status,
     const char *body, size_t len, const char *what, int *found,
     struct task *out, char **cause);
+
+/* Take back the task just added to out (it could not be filled): clear it. */
+void provider_drop_last(struct task_list *out);
+
+/* A Huawei job listing, paged by row offset, for provider_job_list_parse. */
+struct provider_job_list {
+	const char *api;  /* "dds.jobs": for the log */
+	const char *what; /* "DDS": for causes */
+	const char *key;  /* the member holding the array of jobs */
+	const struct provider_job_fields *fields;
+	size_t limit;        /* rows per page */
+	uint64_t max_offset; /* stop a server that never ends */
+};
+
+/*
+ * Parse one page of a Huawei job listing {key:[job, ...], total_count}:
+ * append its jobs (skipping those provider_job_fill refuses) and move the
+ * cursor on; a missing total_count lets a short page end the listing.
+ */
+int provider_job_list_parse(const struct provider_ctx *ctx,
+    const struct provider_job_list *l, long status, const char *body,
+    size_t len, struct task_list *out, struct provider_cursor *cursor,
+    char **cause);
 
 #endif

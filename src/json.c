@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define JSON_BLOCK_MIN 256           /* the first block, at least */
@@ -273,13 +274,6 @@ json_start_map_cb(void *ctx)
 	return json_open(ctx, JSON_OBJECT);
 }
 
-/* yajl: '}'. */
-static int
-json_end_map_cb(void *ctx)
-{
-	return json_close(ctx);
-}
-
 /* yajl: '['. */
 static int
 json_start_array_cb(void *ctx)
@@ -287,9 +281,9 @@ json_start_array_cb(void *ctx)
 	return json_open(ctx, JSON_ARRAY);
 }
 
-/* yajl: ']'. */
+/* yajl: '}' or ']'. */
 static int
-json_end_array_cb(void *ctx)
+json_end_cb(void *ctx)
 {
 	return json_close(ctx);
 }
@@ -301,9 +295,9 @@ static const yajl_callbacks json_callbacks = {
 	.yajl_string = json_string_cb,
 	.yajl_start_map = json_start_map_cb,
 	.yajl_map_key = json_map_key_cb,
-	.yajl_end_map = json_end_map_cb,
+	.yajl_end_map = json_end_cb,
 	.yajl_start_array = json_start_array_cb,
-	.yajl_end_array = json_end_array_cb,
+	.yajl_end_array = json_end_cb,
 };
 
 /* Turn yajl's error into *cause: one line, no trailing newline. */
@@ -811,6 +805,24 @@ json_w_kbool(struct json_writer *w, const char *key, int v)
 {
 	json_w_key(w, key);
 	json_w_bool(w, v);
+}
+
+/* Write a time (seconds since the epoch) as an RFC 3339 string. */
+void
+json_w_time(struct json_writer *w, int64_t secs)
+{
+	char s[UTIL_RFC3339_LEN];
+
+	util_format_rfc3339(secs, s);
+	json_w_str(w, s);
+}
+
+/* Write a key and a time as an RFC 3339 string. */
+void
+json_w_ktime(struct json_writer *w, const char *key, int64_t secs)
+{
+	json_w_key(w, key);
+	json_w_time(w, secs);
 }
 
 /* The document so far (NUL-terminated) and its length. */

@@ -101,74 +101,94 @@ metrics_free(struct metrics *m)
 	free(m);
 }
 
+/* A family of the process's registry. */
+struct metrics_def {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	const double *bounds; /* histogram */
+	size_t nbounds;
+};
+
+/* The families of product.md, in the order they are rendered. */
+static const struct metrics_def metrics_defs[] = {
+	{ METRICS_BUILD_INFO, METRICS_GAUGE, "Version of taskwatchd; always 1.",
+	    NULL, 0 },
+	{ METRICS_POLLS, METRICS_COUNTER,
+	    "Polls of each watch by result (ok or the error class).", NULL, 0 },
+	{ METRICS_POLL_DURATION, METRICS_HISTOGRAM,
+	    "Duration of each watch's polls, all pages and lookups.",
+	    metrics_poll_bounds,
+	    sizeof(metrics_poll_bounds) / sizeof(metrics_poll_bounds[0]) },
+	{ METRICS_TASKS, METRICS_GAUGE,
+	    "Tasks in the task table by watch and canonical state.", NULL, 0 },
+	{ METRICS_EVENTS, METRICS_COUNTER,
+	    "Events detected by watch and event kind.", NULL, 0 },
+	{ METRICS_NOTIFICATIONS, METRICS_COUNTER,
+	    "Notification attempts by notifier and result (delivered, "
+	    "retried, failed, dead).",
+	    NULL, 0 },
+	{ METRICS_OUTBOX_PENDING, METRICS_GAUGE,
+	    "Notifications queued or in flight per notifier.", NULL, 0 },
+	{ METRICS_WATCH_UP, METRICS_GAUGE,
+	    "1 unless the watch's last poll failed.", NULL, 0 },
+	{ METRICS_LAST_SUCCESS, METRICS_GAUGE,
+	    "Unix time of the watch's last successful poll; 0 if none.", NULL,
+	    0 },
+	{ METRICS_HTTP_REQUESTS, METRICS_COUNTER,
+	    "HTTP requests the client completed (APIs, tokens, webhooks).",
+	    NULL, 0 },
+	{ METRICS_HTTP_REUSED, METRICS_COUNTER,
+	    "Completed HTTP requests that reused an open connection.", NULL,
+	    0 },
+	{ METRICS_DEAD_LETTERS, METRICS_GAUGE,
+	    "Dead letters on disk per notifier (state_dir/dead).", NULL, 0 },
+	{ METRICS_OUTBOX_OLDEST, METRICS_GAUGE,
+	    "Age of the oldest undelivered notification per notifier; 0 if "
+	    "none.",
+	    NULL, 0 },
+	{ METRICS_STATE_WRITE_FAILURES, METRICS_COUNTER,
+	    "Writes to state_dir that failed, by file (outbox, task_table, "
+	    "alerts).",
+	    NULL, 0 },
+	{ METRICS_RELOAD_OK, METRICS_GAUGE,
+	    "1 if the last configuration reload succeeded (or none was "
+	    "made).",
+	    NULL, 0 },
+	{ METRICS_RELOAD_SUCCESS_TIME, METRICS_GAUGE,
+	    "Unix time of the last successful configuration load.", NULL, 0 },
+	{ METRICS_ACCOUNT_PAUSED, METRICS_GAUGE,
+	    "1 while an account's requests are held, by reason (auth: after "
+	    "an authentication failure; throttled).",
+	    NULL, 0 },
+	{ METRICS_IAM_TOKEN_EXPIRY, METRICS_GAUGE,
+	    "Unix time the cached IAM token of an account expires.", NULL, 0 },
+	{ METRICS_WATCH_FAILED, METRICS_GAUGE,
+	    "1 while the watch is failed (watch_failed raised).", NULL, 0 },
+	{ METRICS_PROCESS_START, METRICS_GAUGE,
+	    "Start time of the process since unix epoch in seconds.", NULL, 0 },
+};
+
 /* The process's registry with the families of product.md defined. */
 struct metrics *
 metrics_global(void)
 {
 	struct metrics *m;
+	size_t i;
 
 	if (metrics_process != NULL)
 		return metrics_process;
 	m = metrics_process = metrics_new();
-	metrics_define(m, METRICS_BUILD_INFO, METRICS_GAUGE,
-	    "Version of taskwatchd; always 1.", NULL, 0);
+	for (i = 0; i < sizeof(metrics_defs) / sizeof(metrics_defs[0]); i++)
+		metrics_define(m, metrics_defs[i].name, metrics_defs[i].type,
+		    metrics_defs[i].help, metrics_defs[i].bounds,
+		    metrics_defs[i].nbounds);
 	metrics_set(
 	    m, METRICS_BUILD_INFO, 1, "version", TASKWATCH_VERSION, NULL);
-	metrics_define(m, METRICS_POLLS, METRICS_COUNTER,
-	    "Polls of each watch by result (ok or the error class).", NULL, 0);
-	metrics_define(m, METRICS_POLL_DURATION, METRICS_HISTOGRAM,
-	    "Duration of each watch's polls, all pages and lookups.",
-	    metrics_poll_bounds,
-	    sizeof(metrics_poll_bounds) / sizeof(metrics_poll_bounds[0]));
-	metrics_define(m, METRICS_TASKS, METRICS_GAUGE,
-	    "Tasks in the task table by watch and canonical state.", NULL, 0);
-	metrics_define(m, METRICS_EVENTS, METRICS_COUNTER,
-	    "Events detected by watch and event kind.", NULL, 0);
-	metrics_define(m, METRICS_NOTIFICATIONS, METRICS_COUNTER,
-	    "Notification attempts by notifier and result (delivered, "
-	    "retried, failed, dead).",
-	    NULL, 0);
-	metrics_define(m, METRICS_OUTBOX_PENDING, METRICS_GAUGE,
-	    "Notifications queued or in flight per notifier.", NULL, 0);
-	metrics_define(m, METRICS_WATCH_UP, METRICS_GAUGE,
-	    "1 unless the watch's last poll failed.", NULL, 0);
-	metrics_define(m, METRICS_LAST_SUCCESS, METRICS_GAUGE,
-	    "Unix time of the watch's last successful poll; 0 if none.", NULL,
-	    0);
-	metrics_define(m, METRICS_HTTP_REQUESTS, METRICS_COUNTER,
-	    "HTTP requests the client completed (APIs, tokens, webhooks).",
-	    NULL, 0);
-	metrics_define(m, METRICS_HTTP_REUSED, METRICS_COUNTER,
-	    "Completed HTTP requests that reused an open connection.", NULL, 0);
-	metrics_define(m, METRICS_DEAD_LETTERS, METRICS_GAUGE,
-	    "Dead letters on disk per notifier (state_dir/dead).", NULL, 0);
-	metrics_define(m, METRICS_OUTBOX_OLDEST, METRICS_GAUGE,
-	    "Age of the oldest undelivered notification per notifier; 0 if "
-	    "none.",
-	    NULL, 0);
-	metrics_define(m, METRICS_STATE_WRITE_FAILURES, METRICS_COUNTER,
-	    "Writes to state_dir that failed, by file (outbox, task_table, "
-	    "alerts).",
-	    NULL, 0);
 	metrics_add(m, METRICS_STATE_WRITE_FAILURES, 0, "file", "outbox", NULL);
 	metrics_add(
 	    m, METRICS_STATE_WRITE_FAILURES, 0, "file", "task_table", NULL);
 	metrics_add(m, METRICS_STATE_WRITE_FAILURES, 0, "file", "alerts", NULL);
-	metrics_define(m, METRICS_RELOAD_OK, METRICS_GAUGE,
-	    "1 if the last configuration reload succeeded (or none was made).",
-	    NULL, 0);
-	metrics_define(m, METRICS_RELOAD_SUCCESS_TIME, METRICS_GAUGE,
-	    "Unix time of the last successful configuration load.", NULL, 0);
-	metrics_define(m, METRICS_ACCOUNT_PAUSED, METRICS_GAUGE,
-	    "1 while an account's requests are held, by reason (auth: after "
-	    "an authentication failure; throttled).",
-	    NULL, 0);
-	metrics_define(m, METRICS_IAM_TOKEN_EXPIRY, METRICS_GAUGE,
-	    "Unix time the cached IAM token of an account expires.", NULL, 0);
-	metrics_define(m, METRICS_WATCH_FAILED, METRICS_GAUGE,
-	    "1 while the watch is failed (watch_failed raised).", NULL, 0);
-	metrics_define(m, METRICS_PROCESS_START, METRICS_GAUGE,
-	    "Start time of the process since unix epoch in seconds.", NULL, 0);
 	return m;
 }
 

@@ -145,20 +145,24 @@ struct notify_am_post {
 static void notify_am_repeat_cb(void *arg);
 static void notify_am_changed(struct notify_am *am);
 
+/* Free the strings of n key-value pairs. */
+static void
+notify_am_kvs_clear(struct config_kv *kv, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+}
+
 /* Free an alert. */
 static void
 notify_am_alert_free(struct notify_am_alert *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nlabels; i++) {
-		free(a->labels[i].key);
-		free(a->labels[i].value);
-	}
-	for (i = 0; i < a->nannotations; i++) {
-		free(a->annotations[i].key);
-		free(a->annotations[i].value);
-	}
+	notify_am_kvs_clear(a->labels, a->nlabels);
+	notify_am_kvs_clear(a->annotations, a->nannotations);
 	free(a->fp);
 	free(a->watch);
 	free(a->group);
@@ -555,7 +559,6 @@ static void
 notify_am_write_alert(struct json_writer *w, const struct notify_am *am,
     const struct notify_am_alert *a, int64_t now)
 {
-	char ts[UTIL_RFC3339_LEN];
 	size_t i;
 
 	json_w_obj_open(w);
@@ -569,13 +572,10 @@ notify_am_write_alert(struct json_writer *w, const struct notify_am *am,
 	for (i = 0; i < a->nannotations; i++)
 		json_w_kstr(w, a->annotations[i].key, a->annotations[i].value);
 	json_w_obj_close(w);
-	util_format_rfc3339(a->starts_at, ts);
-	json_w_kstr(w, "startsAt", ts);
-	util_format_rfc3339(a->resolved
-		? a->ends_at
-		: now + (int64_t)(am->resolve_after_ms / 1000),
-	    ts);
-	json_w_kstr(w, "endsAt", ts);
+	json_w_ktime(w, "startsAt", a->starts_at);
+	json_w_ktime(w, "endsAt",
+	    a->resolved ? a->ends_at
+			: now + (int64_t)(am->resolve_after_ms / 1000));
 	json_w_obj_close(w);
 }
 
@@ -704,16 +704,6 @@ notify_am_file_name(const char *notifier)
 	return buf_release(&b);
 }
 
-/* Write a time as RFC 3339 under key. */
-static void
-notify_am_w_time(struct json_writer *w, const char *key, int64_t at)
-{
-	char ts[UTIL_RFC3339_LEN];
-
-	util_format_rfc3339(at, ts);
-	json_w_kstr(w, key, ts);
-}
-
 /* Write n key-value pairs as an object under key. */
 static void
 notify_am_w_kvs(struct json_writer *w, const char *key,
@@ -748,12 +738,12 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 		notify_am_w_kvs(w, "labels", a->labels, a->nlabels);
 		notify_am_w_kvs(
 		    w, "annotations", a->annotations, a->nannotations);
-		notify_am_w_time(w, "startsAt", a->starts_at);
-		notify_am_w_time(w, "observed_at", a->observed_at);
+		json_w_ktime(w, "startsAt", a->starts_at);
+		json_w_ktime(w, "observed_at", a->observed_at);
 		json_w_kbool(w, "resolved", a->resolved);
 		if (a->resolved) {
-			notify_am_w_time(w, "endsAt", a->ends_at);
-			notify_am_w_time(w, "resolved_at", a->resolved_at);
+			json_w_ktime(w, "endsAt", a->ends_at);
+			json_w_ktime(w, "resolved_at", a->resolved_at);
 		}
 		json_w_kstr(w, "last_event", a->last_event);
 		json_w_kstr(w, "watch", a->watch);
@@ -770,8 +760,8 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 	TAILQ_FOREACH (s, &am->successes, entry) {
 		json_w_obj_open(w);
 		json_w_kstr(w, "group", s->group);
-		notify_am_w_time(w, "at", s->at);
-		notify_am_w_time(w, "noted_at", s->noted_at);
+		json_w_ktime(w, "at", s->at);
+		json_w_ktime(w, "noted_at", s->noted_at);
 		json_w_obj_close(w);
 	}
 	json_w_arr_close(w);
@@ -1366,10 +1356,7 @@ notify_am_clear(struct notify_am *am)
 	am->urls = NULL;
 	am->failing = NULL;
 	am->nurls = 0;
-	for (i = 0; i < am->nlabels; i++) {
-		free(am->labels[i].key);
-		free(am->labels[i].value);
-	}
+	notify_am_kvs_clear(am->labels, am->nlabels);
 	free(am->labels);
 	am->labels = NULL;
 	am->nlabels = 0;

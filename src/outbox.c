@@ -279,18 +279,22 @@ outbox_entry_free(struct outbox *ob, struct outbox_entry *e)
 
 /*
  * A directory stream over a dup of dirfd, read from its start (the dup
- * shares the offset of earlier reads); NULL with errno set.
+ * shares the offset of earlier reads); NULL, logged as path/sub (sub may
+ * be NULL), if it cannot be read.
  */
 static DIR *
-outbox_opendir(int dirfd)
+outbox_opendir(int dirfd, const char *path, const char *sub)
 {
 	DIR *dir;
 	int fd;
 
 	if ((fd = dup(dirfd)) == -1)
-		return NULL;
-	if ((dir = fdopendir(fd)) == NULL) {
+		dir = NULL;
+	else if ((dir = fdopendir(fd)) == NULL)
 		close(fd);
+	if (dir == NULL) {
+		log_warn("outbox: cannot read %s%s%s", path,
+		    sub != NULL ? "/" : "", sub != NULL ? sub : "");
 		return NULL;
 	}
 	rewinddir(dir);
@@ -311,10 +315,8 @@ outbox_scan_box(struct outbox *ob, struct outbox_box *b)
 	uint64_t seq;
 	DIR *dir;
 
-	if ((dir = outbox_opendir(b->fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+	if ((dir = outbox_opendir(b->fd, ob->dir, b->dirname)) == NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1)
 			continue;
@@ -331,34 +333,38 @@ outbox_scan_box(struct outbox *ob, struct outbox_box *b)
 	closedir(dir);
 }
 
-/* Scan outbox/ for the boxes of the previous run. */
+/*
+ * Call fn with the notifier and an open descriptor (fn's to keep or close)
+ * of every box directory in dirfd (path, for the log).
+ */
 static void
-outbox_scan(struct outbox *ob)
+outbox_each_box(struct outbox *ob, int dirfd, const char *path,
+    void (*fn)(struct outbox *, const char *, int))
 {
 	struct dirent *de;
-	struct outbox_box *b;
 	char *name;
 	DIR *dir;
 	int fd;
 
-	if ((dir = outbox_opendir(ob->fd)) == NULL) {
-		log_warn("outbox: cannot read %s", ob->dir);
+	if ((dir = outbox_opendir(dirfd, path, NULL)) == NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if ((name = outbox_notifier(de->d_name)) == NULL)
 			continue;
-		fd = openat(ob->fd, de->d_name,
+		fd = openat(dirfd, de->d_name,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd == -1) {
-			free(name);
-			continue;
-		}
-		b = outbox_box_new(ob, name, fd);
+		if (fd != -1)
+			fn(ob, name, fd);
 		free(name);
-		outbox_scan_box(ob, b);
 	}
 	closedir(dir);
+}
+
+/* A box directory of the previous run in outbox/: its entries. */
+static void
+outbox_scan_cb(struct outbox *ob, const char *name, int fd)
+{
+	outbox_scan_box(ob, outbox_box_new(ob, name, fd));
 }
 
 /* Count the dead letters of a box's directory in dead/. */
@@ -372,10 +378,9 @@ outbox_count_dead(struct outbox *ob, struct outbox_box *b)
 	DIR *dir;
 
 	b->ndead = 0;
-	if ((dir = outbox_opendir(b->dead_fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dead_dir, b->dirname);
+	if ((dir = outbox_opendir(b->dead_fd, ob->dead_dir, b->dirname)) ==
+	    NULL)
 		return;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == 0 &&
 		    strcmp(suffix, "json") == 0)
@@ -384,38 +389,18 @@ outbox_count_dead(struct outbox *ob, struct outbox_box *b)
 	closedir(dir);
 }
 
-/* Scan dead/ once at start: every box's count of dead letters. */
+/* A box directory in dead/, once at start: its count of dead letters. */
 static void
-outbox_scan_dead(struct outbox *ob)
+outbox_scan_dead_cb(struct outbox *ob, const char *name, int fd)
 {
-	struct dirent *de;
 	struct outbox_box *b;
-	char *name;
-	DIR *dir;
-	int fd;
 
-	if ((dir = outbox_opendir(ob->dead_fd)) == NULL) {
-		log_warn("outbox: cannot read %s", ob->dead_dir);
-		return;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		if ((name = outbox_notifier(de->d_name)) == NULL)
-			continue;
-		fd = openat(ob->dead_fd, de->d_name,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd == -1) {
-			free(name);
-			continue;
-		}
-		if ((b = outbox_box_find(ob, name)) == NULL)
-			b = outbox_box_new(ob, name, -1);
-		free(name);
-		if (b->dead_fd != -1)
-			close(b->dead_fd);
-		b->dead_fd = fd;
-		outbox_count_dead(ob, b);
-	}
-	closedir(dir);
+	if ((b = outbox_box_find(ob, name)) == NULL)
+		b = outbox_box_new(ob, name, -1);
+	if (b->dead_fd != -1)
+		close(b->dead_fd);
+	b->dead_fd = fd;
+	outbox_count_dead(ob, b);
 }
 
 /* The retry timer fired: try the refused writes again. */
@@ -452,8 +437,8 @@ outbox_new(struct event_base *base, const char *state_dir, char **cause)
 		outbox_free(ob);
 		return NULL;
 	}
-	outbox_scan(ob);
-	outbox_scan_dead(ob);
+	outbox_each_box(ob, ob->fd, ob->dir, outbox_scan_cb);
+	outbox_each_box(ob, ob->dead_fd, ob->dead_dir, outbox_scan_dead_cb);
 	now_us = (uint64_t)monotime_wall_ms() * 1000;
 	if (ob->next_seq < now_us)
 		ob->next_seq = now_us;
@@ -611,10 +596,8 @@ outbox_open(
 		/* A new notifier: its directory is made on first write. */
 		return 0;
 	}
-	if ((dir = outbox_opendir(b->fd)) == NULL) {
-		log_warn("outbox: cannot read %s/%s", ob->dir, b->dirname);
+	if ((dir = outbox_opendir(b->fd, ob->dir, b->dirname)) == NULL)
 		return 0;
-	}
 	while ((de = readdir(dir)) != NULL) {
 		if (outbox_parse_name(de->d_name, &seq, id, &suffix) == -1 ||
 		    (strcmp(suffix, "json") != 0 &&
@@ -760,23 +743,29 @@ outbox_take_spare(struct outbox_box *b, const char *tmp)
 	free(spare);
 }
 
-/* Write an entry's file; -1 with errno set. */
+/*
+ * Write an entry's file in its box's directory (from a spare file if there
+ * is one), or with dead as a dead letter in dead/ (the directory synced
+ * too); -1 with errno set.
+ */
 static int
-outbox_write_entry(struct outbox *ob, struct outbox_entry *e)
+outbox_write_entry(struct outbox *ob, struct outbox_entry *e, int dead)
 {
 	struct outbox_box *b = e->box;
 	char *name, *tmp;
 	int rc, fd;
 
-	if ((fd = outbox_box_fd(ob, b)) == -1)
+	fd = dead ? outbox_box_dead_fd(ob, b) : outbox_box_fd(ob, b);
+	if (fd == -1)
 		return -1;
 	name = outbox_file(e, "json");
 	tmp = outbox_file(e, "tmp");
-	outbox_take_spare(b, tmp);
-	rc = durable_put(fd, name, tmp, e->text, e->len, 0, ob->write_fn);
+	if (!dead)
+		outbox_take_spare(b, tmp);
+	rc = durable_put(fd, name, tmp, e->text, e->len, dead, ob->write_fn);
 	free(name);
 	free(tmp);
-	if (rc == 0) {
+	if (rc == 0 && !dead) {
 		b->dirty = 1;
 		b->nwritten++;
 		e->stored = 1;
@@ -829,7 +818,7 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
     int64_t dead_at, const struct outbox_answer *ans)
 {
 	struct json_writer *w;
-	char t[UTIL_RFC3339_LEN], *out, *excerpt;
+	char *out, *excerpt;
 
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -838,14 +827,12 @@ outbox_text(const struct outbox_entry *e, const struct evt *ev,
 	json_w_kint(w, "seq", (int64_t)e->seq);
 	json_w_kstr(w, "rule", ev->rule);
 	json_w_kstr(w, "severity", config_severity_name(ev->severity));
-	util_format_rfc3339(e->enqueued_at, t);
-	json_w_kstr(w, "enqueued_at", t);
+	json_w_ktime(w, "enqueued_at", e->enqueued_at);
 	json_w_kstr(w, "obs", ev->obs);
 	if (ev->resolve_only)
 		json_w_kbool(w, "resolve_only", 1);
 	if (reason != NULL) {
-		util_format_rfc3339(dead_at, t);
-		json_w_kstr(w, "dead_at", t);
+		json_w_ktime(w, "dead_at", dead_at);
 		json_w_kint(w, "attempts", attempts);
 		json_w_kstr(w, "reason", reason);
 		if (ans != NULL && ans->status > 0)
@@ -883,7 +870,7 @@ outbox_add(struct outbox *ob, const char *notifier, const struct evt *ev,
 	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
 	/* While in trouble, keep write order: queue behind the others. */
 	if (ob->nunsaved == 0) {
-		if (outbox_write_entry(ob, e) == 0) {
+		if (outbox_write_entry(ob, e, 0) == 0) {
 			e->state = OUTBOX_STORED;
 			free(e->text);
 			e->text = NULL;
@@ -968,24 +955,6 @@ outbox_delivered(struct outbox_entry *e)
 	free(to);
 }
 
-/* Write a dead letter's file; -1 with errno set. */
-static int
-outbox_write_dead(struct outbox *ob, struct outbox_entry *e)
-{
-	struct outbox_box *b = e->box;
-	char *name, *tmp;
-	int rc, fd;
-
-	if ((fd = outbox_box_dead_fd(ob, b)) == -1)
-		return -1;
-	name = outbox_file(e, "json");
-	tmp = outbox_file(e, "tmp");
-	rc = durable_put(fd, name, tmp, e->text, e->len, 1, ob->write_fn);
-	free(name);
-	free(tmp);
-	return rc;
-}
-
 /* The dead letter of an entry is written: the entry itself goes. */
 static char *
 outbox_buried(struct outbox *ob, struct outbox_entry *e)
@@ -1017,7 +986,7 @@ outbox_dead(struct outbox_entry *e, const struct evt *ev, unsigned attempts,
 	    reason != NULL ? reason : "unknown error", now_s, ans);
 	free(body);
 	if (e->state != OUTBOX_UNSAVED && ob->nunsaved == 0) {
-		if (outbox_write_dead(ob, e) == 0)
+		if (outbox_write_entry(ob, e, 1) == 0)
 			return outbox_buried(ob, e);
 		ob->last_error = errno;
 	}
@@ -1050,14 +1019,14 @@ outbox_retry(struct outbox *ob)
 
 	while ((e = TAILQ_FIRST(&ob->unsaved)) != NULL) {
 		if (e->state == OUTBOX_DEAD_UNSAVED) {
-			if ((rc = outbox_write_dead(ob, e)) == 0) {
+			if ((rc = outbox_write_entry(ob, e, 1)) == 0) {
 				path = outbox_buried(ob, e);
 				log_info(
 				    "outbox: dead letter written to %s", path);
 				free(path);
 				continue;
 			}
-		} else if ((rc = outbox_write_entry(ob, e)) == 0) {
+		} else if ((rc = outbox_write_entry(ob, e, 0)) == 0) {
 			outbox_unsaved_remove(ob, e);
 			free(e->text);
 			e->text = NULL;
@@ -1400,7 +1369,8 @@ outbox_revive(struct outbox *ob, struct outbox_box *b, const char *name,
 	e->text = outbox_text(e, ev, body, &e->len, 0, NULL, 0, NULL);
 	free(body);
 	/* Durable in outbox/ before it leaves dead/: never in neither. */
-	if (outbox_write_entry(ob, e) == -1 || durable_sync_dir(b->fd) == -1) {
+	if (outbox_write_entry(ob, e, 0) == -1 ||
+	    durable_sync_dir(b->fd) == -1) {
 		*cause = xasprintf(
 		    "%s/%s: %s", ob->dir, b->dirname, strerror(errno));
 		metrics_add(metrics_global(), METRICS_STATE_WRITE_FAILURES, 1,

@@ -65,6 +65,18 @@ struct persist {
 	pid_t pid;  /* this process, as the save child sees it */
 };
 
+/* Open (creating, mode 0600) path in state_dir; -1 with *cause. */
+static int
+persist_create(const char *dir, const char *path, int flags, char **cause)
+{
+	int fd;
+
+	if ((fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		*cause = xasprintf(
+		    "state_dir %s is not writable: %s", dir, strerror(errno));
+	return fd;
+}
+
 /*
  * Take state_dir/lock (flock, exclusive) and write our pid into it: two
  * daemons on one state directory would both poll, deliver and overwrite
@@ -80,14 +92,10 @@ persist_lock_dir(const char *dir, int *lock_fd, char **cause)
 	int fd, len;
 
 	path = xasprintf("%s/lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1) {
-		*cause = xasprintf(
-		    "state_dir %s is not writable: %s", dir, strerror(errno));
-		free(path);
-		return -1;
-	}
+	fd = persist_create(dir, path, O_RDWR | O_NOFOLLOW, cause);
 	free(path);
+	if (fd == -1)
+		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK) {
 			*cause = xasprintf("cannot lock state_dir %s: %s", dir,
@@ -139,17 +147,12 @@ persist_check_dir(const char *dir, int *lock_fd, char **cause)
 	if (persist_lock_dir(dir, lock_fd, cause) == -1)
 		return -1;
 	probe = xasprintf("%s/.taskwatchd-probe.%ld", dir, (long)getpid());
-	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		*cause = xasprintf(
-		    "state_dir %s is not writable: %s", dir, strerror(errno));
-		free(probe);
-		return -1;
+	if ((fd = persist_create(dir, probe, O_WRONLY | O_EXCL, cause)) != -1) {
+		close(fd);
+		unlink(probe);
 	}
-	close(fd);
-	unlink(probe);
 	free(probe);
-	return 0;
+	return fd == -1 ? -1 : 0;
 }
 
 /*

@@ -96,16 +96,6 @@ statefile_ok(const struct statefile *sf)
 	return sf->failures == 0;
 }
 
-/* Write key: an RFC 3339 time. */
-static void
-statefile_w_time(struct json_writer *w, const char *key, int64_t t)
-{
-	char s[UTIL_RFC3339_LEN];
-
-	util_format_rfc3339(t, s);
-	json_w_kstr(w, key, s);
-}
-
 /* Move the buffered lines to the file once there are enough of them. */
 static void
 statefile_flush(struct statefile_out *o, int force)
@@ -147,7 +137,7 @@ statefile_task_cb(const char *watch, const struct task *t,
 	evt_write_task(w, t);
 	if (t->scope != NULL)
 		json_w_kstr(w, "scope", t->scope);
-	statefile_w_time(w, "progress_changed_at", x->progress_changed_at);
+	json_w_ktime(w, "progress_changed_at", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
 	json_w_obj_close(w);
 	statefile_line(o, w);
@@ -202,7 +192,7 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 	json_w_obj_open(w);
 	json_w_kint(w, "version", STATEFILE_VERSION);
 	json_w_kstr(w, "kind", STATEFILE_KIND);
-	statefile_w_time(w, "saved_at", now_s);
+	json_w_ktime(w, "saved_at", now_s);
 	json_w_kint(w, "tasks", (int64_t)taskstate_count(ts, NULL, -1));
 	json_w_key(w, "watches");
 	json_w_arr_open(w);

@@ -435,15 +435,12 @@ status_json_error(struct buf *b, int code, const char *msg)
 static void
 status_w_time(struct json_writer *jw, const char *key, int64_t secs)
 {
-	char t[UTIL_RFC3339_LEN];
-
 	json_w_key(jw, key);
 	if (secs <= 0) {
 		json_w_null(jw);
 		return;
 	}
-	util_format_rfc3339(secs, t);
-	json_w_str(jw, t);
+	json_w_time(jw, secs);
 }
 
 /* Dead letters per notifier as members of an object. */
@@ -707,38 +704,25 @@ status_reason(int code)
 	return "Internal Server Error";
 }
 
-/* /api/v1/tasks: read the watch= and state= parameters. */
+/*
+ * /api/v1/dead (notifier=) and /api/v1/tasks (watch=, state=): read the
+ * query's parameters, then answer.
+ */
 static int
-status_tasks_query(
-    const struct status_view *v, const char *query, struct buf *b)
+status_query(const struct status_view *v, const char *path, const char *query,
+    struct buf *b)
 {
 	struct evkeyvalq q;
 	int code;
 
 	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
-		evhttp_clear_headers(&q);
-		return status_json_error(b, 400, "malformed query string");
-	}
-	code = status_tasks(v, evhttp_find_header(&q, "watch"),
-	    evhttp_find_header(&q, "state"), b);
-	evhttp_clear_headers(&q);
-	return code;
-}
-
-/* /api/v1/dead: read the notifier= parameter. */
-static int
-status_dead_query(const struct status_view *v, const char *query, struct buf *b)
-{
-	struct evkeyvalq q;
-	int code;
-
-	TAILQ_INIT(&q);
-	if (query != NULL && evhttp_parse_query_str(query, &q) == -1) {
-		evhttp_clear_headers(&q);
-		return status_json_error(b, 400, "malformed query string");
-	}
-	code = status_dead(v, evhttp_find_header(&q, "notifier"), b);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == -1)
+		code = status_json_error(b, 400, "malformed query string");
+	else if (strcmp(path, "/api/v1/dead") == 0)
+		code = status_dead(v, evhttp_find_header(&q, "notifier"), b);
+	else
+		code = status_tasks(v, evhttp_find_header(&q, "watch"),
+		    evhttp_find_header(&q, "state"), b);
 	evhttp_clear_headers(&q);
 	return code;
 }
@@ -792,14 +776,12 @@ status_request_cb(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/api/v1/status") == 0) {
 		code = status_status(&v, &b);
 		type = STATUS_JSON;
-	} else if (strcmp(path, "/api/v1/dead") == 0) {
-		code = status_dead_query(&v, evhttp_uri_get_query(uri), &b);
+	} else if (strcmp(path, "/api/v1/dead") == 0 ||
+	    strcmp(path, "/api/v1/tasks") == 0) {
+		code = status_query(&v, path, evhttp_uri_get_query(uri), &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/api/v1/watches") == 0) {
 		code = status_watches(&v, &b);
-		type = STATUS_JSON;
-	} else if (strcmp(path, "/api/v1/tasks") == 0) {
-		code = status_tasks_query(&v, evhttp_uri_get_query(uri), &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/") == 0) {
 		buf_puts(&b,

@@ -266,6 +266,18 @@ taskstate_lookup(const struct taskstate *ts, struct taskstate_wstat *ws,
 	return NULL;
 }
 
+/* Find the entry of a task of the watch named watch; NULL if none. */
+static struct taskstate_entry *
+taskstate_find(
+    const struct taskstate *ts, const char *watch, const struct task *t)
+{
+	struct taskstate_wstat *ws;
+
+	if ((ws = taskstate_wstat_find(ts, watch)) == NULL)
+		return NULL;
+	return taskstate_lookup(ts, ws, t);
+}
+
 /* Insert a deep copy of t as a new entry of a watch. */
 static struct taskstate_entry *
 taskstate_insert(struct taskstate *ts, struct taskstate_wstat *ws,
@@ -578,13 +590,11 @@ int
 taskstate_known(
     const struct taskstate *ts, const char *watch, const struct task *t)
 {
-	struct taskstate_wstat *ws;
 	struct taskstate_entry *e;
 
-	if (t->digest == 0 || (ws = taskstate_wstat_find(ts, watch)) == NULL)
+	if (t->digest == 0 || (e = taskstate_find(ts, watch, t)) == NULL)
 		return 0;
-	e = taskstate_lookup(ts, ws, t);
-	return e != NULL && e->task.digest == t->digest;
+	return e->task.digest == t->digest;
 }
 
 /*
@@ -602,15 +612,14 @@ void
 taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out)
 {
-	struct taskstate_wstat *ws;
 	struct taskstate_entry *e;
 
-	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
-	    (e = taskstate_lookup(ts, ws, t)) == NULL)
+	if ((e = taskstate_find(ts, w->watch, t)) == NULL)
 		return;
 	taskstate_emit(w,
-	    taskstate_replaced(w, ws, e) ? EVT_REPLACED : EVT_VANISHED,
-	    &e->task, &e->task, NULL, now_s, now_s, taskstate_missed(ws), out);
+	    taskstate_replaced(w, e->ws, e) ? EVT_REPLACED : EVT_VANISHED,
+	    &e->task, &e->task, NULL, now_s, now_s, taskstate_missed(e->ws),
+	    out);
 	taskstate_remove(ts, e);
 }
 
@@ -623,13 +632,12 @@ void
 taskstate_confirm(struct taskstate *ts, const struct taskstate_watch *w,
     const struct task *t, int64_t now_s, struct evt_list *out)
 {
-	struct taskstate_wstat *ws;
 	struct taskstate_entry *e;
 
-	if ((ws = taskstate_wstat_find(ts, w->watch)) == NULL ||
-	    (e = taskstate_lookup(ts, ws, t)) == NULL)
+	if ((e = taskstate_find(ts, w->watch, t)) == NULL)
 		return;
-	taskstate_update(ts, ws, w, e, t, 0, taskstate_missed(ws), now_s, out);
+	taskstate_update(
+	    ts, e->ws, w, e, t, 0, taskstate_missed(e->ws), now_s, out);
 	if (task_state_terminal(e->task.state))
 		taskstate_remove(ts, e);
 }

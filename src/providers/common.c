@@ -264,14 +264,21 @@ provider_json_decode(const char *text, int max_depth)
 	return v;
 }
 
-/* Parse a body as a JSON object; NULL with *cause ("what response: ..."). */
+/*
+ * Parse a 2xx answer's body as a JSON object; NULL with *cause: the
+ * classifier's message for another status, else "what response: ...".
+ */
 struct json *
 provider_parse_object(
-    const char *what, const char *body, size_t len, char **cause)
+    const char *what, long status, const char *body, size_t len, char **cause)
 {
 	struct json *root;
 	char *why = NULL;
 
+	if (status < 200 || status > 299) {
+		*cause = provider_http_cause(status, body, len);
+		return NULL;
+	}
 	if ((root = json_parse(body, len, &why)) == NULL) {
 		*cause = xasprintf("%s response: %s", what, why);
 		free(why);
@@ -542,11 +549,8 @@ provider_job_lookup_parse(const struct provider_ctx *ctx, long status,
 		}
 		return 0;
 	}
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
-		return -1;
-	}
-	if ((root = provider_parse_object(what, body, len, cause)) == NULL)
+	if ((root = provider_parse_object(what, status, body, len, cause)) ==
+	    NULL)
 		return -1;
 	job = json_get(root, "job");
 	if (json_type(job) != JSON_OBJECT) {
@@ -563,5 +567,67 @@ provider_job_lookup_parse(const struct provider_ctx *ctx, long status,
 	}
 	json_free(root);
 	*found = 1;
+	return 0;
+}
+
+/* Take back the task just added to out (it could not be filled): clear it. */
+void
+provider_drop_last(struct task_list *out)
+{
+	task_clear(&out->v[out->n - 1]);
+	out->n--;
+}
+
+/*
+ * Parse one page of a Huawei job listing {key:[job, ...], total_count}:
+ * append its jobs (skipping those provider_job_fill refuses) and move the
+ * cursor on.  A missing total_count is tolerated: then a short page ends
+ * the listing.
+ */
+int
+provider_job_list_parse(const struct provider_ctx *ctx,
+    const struct provider_job_list *l, long status, const char *body,
+    size_t len, struct task_list *out, struct provider_cursor *cursor,
+    char **cause)
+{
+	struct json *root;
+	const struct json *jobs;
+	struct task *t;
+	int64_t total = -1;
+	size_t i, n, skipped = 0;
+
+	if ((root = provider_parse_object(l->what, status, body, len, cause)) ==
+	    NULL)
+		return -1;
+	jobs = json_get(root, l->key);
+	if (json_type(jobs) != JSON_ARRAY) {
+		json_free(root);
+		*cause =
+		    xasprintf("%s response has no %s array", l->what, l->key);
+		return -1;
+	}
+	if (provider_total(root, "total_count", l->what, &total, cause) == -1) {
+		json_free(root);
+		return -1;
+	}
+
+	n = json_len(jobs);
+	for (i = 0; i < n; i++) {
+		t = task_list_add(out);
+		if (provider_job_fill(ctx, json_at(jobs, i), l->fields, 1, t) ==
+		    -1) {
+			provider_drop_last(out);
+			skipped++;
+		}
+	}
+	json_free(root);
+	if (skipped > 0)
+		log_debug("%s: skipped %zu of %zu %s at offset %llu (not an "
+			  "object or no string %s)",
+		    l->api, skipped, n, l->key,
+		    (unsigned long long)cursor->offset, l->fields->id);
+
+	if (provider_page(l->api, cursor, n, total, l->limit, 0, l->max_offset))
+		cursor->done = 1;
 	return 0;
 }

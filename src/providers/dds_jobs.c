@@ -74,6 +74,16 @@ dds_jobs_list_req(const struct provider_ctx *ctx,
 	return 0;
 }
 
+/* The listing {"jobs":[...], "total_count"}, for provider_job_list_parse. */
+static const struct provider_job_list dds_jobs_list = {
+	.api = "dds.jobs",
+	.what = "DDS",
+	.key = "jobs",
+	.fields = &dds_jobs_list_fields,
+	.limit = DDS_JOBS_LIMIT,
+	.max_offset = DDS_JOBS_MAX_OFFSET,
+};
+
 /*
  * Parse one page: append its jobs and move the cursor on.  A missing
  * total_count is tolerated (the vendor's own example has none): then a short
@@ -84,49 +94,8 @@ dds_jobs_list_parse(const struct provider_ctx *ctx, long status,
     const char *body, size_t len, struct task_list *out,
     struct provider_cursor *cursor, char **cause)
 {
-	struct json *root;
-	const struct json *jobs;
-	struct task *t;
-	int64_t total = -1;
-	size_t i, njobs, skipped = 0;
-
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
-		return -1;
-	}
-	if ((root = provider_parse_object("DDS", body, len, cause)) == NULL)
-		return -1;
-	jobs = json_get(root, "jobs");
-	if (json_type(jobs) != JSON_ARRAY) {
-		json_free(root);
-		*cause = xstrdup("DDS response has no jobs array");
-		return -1;
-	}
-	if (provider_total(root, "total_count", "DDS", &total, cause) == -1) {
-		json_free(root);
-		return -1;
-	}
-
-	njobs = json_len(jobs);
-	for (i = 0; i < njobs; i++) {
-		t = task_list_add(out);
-		if (provider_job_fill(ctx, json_at(jobs, i),
-			&dds_jobs_list_fields, 1, t) == -1) {
-			task_clear(t);
-			out->n--;
-			skipped++;
-		}
-	}
-	json_free(root);
-	if (skipped > 0)
-		log_debug("dds.jobs: skipped %zu of %zu jobs at offset %llu "
-			  "(not an object or no string id)",
-		    skipped, njobs, (unsigned long long)cursor->offset);
-
-	if (provider_page("dds.jobs", cursor, njobs, total, DDS_JOBS_LIMIT, 0,
-		DDS_JOBS_MAX_OFFSET))
-		cursor->done = 1;
-	return 0;
+	return provider_job_list_parse(
+	    ctx, &dds_jobs_list, status, body, len, out, cursor, cause);
 }
 
 /* Describe the single-job lookup for t. */

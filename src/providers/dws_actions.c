@@ -203,57 +203,107 @@ dws_actions_info(
 }
 
 /*
- * Write a sub-item's detail d1 (decoded, or as sent when it is not JSON)
- * with its progressInfo replaced by d2 when that level was decoded too.
+ * Write obj member by member, the value of each member named key through
+ * fn (with arg) instead of as it is; anything but an object as it is.
  */
 static void
-dws_actions_write_detail(
-    struct json_writer *w, const struct json *d1, const struct json *d2)
+dws_actions_w_object(struct json_writer *w, const struct json *obj,
+    const char *key,
+    void (*fn)(struct json_writer *, const struct json *, void *), void *arg)
 {
-	const char *key;
+	const char *k;
 	size_t i, n;
 
-	if (json_type(d1) != JSON_OBJECT || d2 == NULL) {
-		json_w_value(w, d1);
+	if (json_type(obj) != JSON_OBJECT) {
+		json_w_value(w, obj);
 		return;
 	}
 	json_w_obj_open(w);
-	n = json_len(d1);
+	n = json_len(obj);
 	for (i = 0; i < n; i++) {
-		if ((key = json_key_at(d1, i)) == NULL)
+		if ((k = json_key_at(obj, i)) == NULL)
 			continue;
-		json_w_key(w, key);
-		if (d2 != NULL && strcmp(key, "progressInfo") == 0)
-			json_w_value(w, d2);
+		json_w_key(w, k);
+		if (strcmp(k, key) == 0)
+			fn(w, json_at(obj, i), arg);
 		else
-			json_w_value(w, json_at(d1, i));
+			json_w_value(w, json_at(obj, i));
 	}
 	json_w_obj_close(w);
 }
 
+/* Write list's elements through fn (with arg); anything else as it is. */
+static void
+dws_actions_w_list(struct json_writer *w, const struct json *list,
+    void (*fn)(struct json_writer *, const struct json *, void *), void *arg)
+{
+	size_t i;
+
+	if (json_type(list) != JSON_ARRAY) {
+		json_w_value(w, list);
+		return;
+	}
+	json_w_arr_open(w);
+	for (i = 0; i < json_len(list); i++)
+		fn(w, json_at(list, i), arg);
+	json_w_arr_close(w);
+}
+
+/* A sub-item's detail, decoded: d1, and its progressInfo d2 (or NULL). */
+struct dws_actions_detail {
+	const struct json *d1;
+	const struct json *d2;
+};
+
+/* Write the decoded progressInfo (arg points to it) in place of v. */
+static void
+dws_actions_info_cb(struct json_writer *w, const struct json *v, void *arg)
+{
+	const struct json **d2 = arg;
+
+	json_w_value(w, *d2);
+}
+
 /*
- * Write one sub-item with its detail decoded, and scan it.  A level that
- * is not JSON (or would nest too deep) stays as the text it was.
+ * Write a sub-item's detail d1 (decoded, or as sent when it is not JSON)
+ * with its progressInfo replaced by d2 when that level was decoded too.
  */
 static void
-dws_actions_sub_item(
-    struct json_writer *w, const struct json *sub, struct dws_actions_scan *sc)
+dws_actions_detail_cb(struct json_writer *w, const struct json *v, void *arg)
 {
+	struct dws_actions_detail *d = arg;
+
+	if (d->d2 == NULL)
+		json_w_value(w, d->d1);
+	else
+		dws_actions_w_object(
+		    w, d->d1, "progressInfo", dws_actions_info_cb, &d->d2);
+}
+
+/*
+ * Write one sub-item with its detail decoded, and scan it (arg: the scan).
+ * A level that is not JSON (or would nest too deep) stays as the text it
+ * was.
+ */
+static void
+dws_actions_sub_item_cb(
+    struct json_writer *w, const struct json *sub, void *arg)
+{
+	struct dws_actions_scan *sc = arg;
 	struct json *own1 = NULL, *own2 = NULL;
-	const struct json *d, *d1, *pi, *info;
-	const char *key;
-	size_t i, n;
+	struct dws_actions_detail dd;
+	const struct json *d, *pi, *info;
 
 	if (json_type(sub) != JSON_OBJECT) {
 		json_w_value(w, sub);
 		return;
 	}
-	d = d1 = json_get(sub, "detail");
+	d = dd.d1 = json_get(sub, "detail");
 	if (json_type(d) == JSON_STRING &&
 	    (own1 = provider_json_decode(
 		 json_str(d), JSON_MAX_DEPTH - DWS_ACTIONS_SUB_DEPTH)) != NULL)
-		d1 = own1;
-	info = pi = json_get(d1, "progressInfo");
+		dd.d1 = own1;
+	info = pi = json_get(dd.d1, "progressInfo");
 	if (json_type(pi) == JSON_STRING &&
 	    (own2 = provider_json_decode(json_str(pi),
 		 JSON_MAX_DEPTH - DWS_ACTIONS_SUB_DEPTH - 1)) != NULL)
@@ -261,53 +311,24 @@ dws_actions_sub_item(
 	if (json_type(info) == JSON_OBJECT)
 		dws_actions_info(info, json_get_str(sub, "status"), sc);
 
-	json_w_obj_open(w);
-	n = json_len(sub);
-	for (i = 0; i < n; i++) {
-		if ((key = json_key_at(sub, i)) == NULL)
-			continue;
-		json_w_key(w, key);
-		if (strcmp(key, "detail") == 0)
-			dws_actions_write_detail(w, d1, own2);
-		else
-			json_w_value(w, json_at(sub, i));
-	}
-	json_w_obj_close(w);
+	dd.d2 = own2;
+	dws_actions_w_object(w, sub, "detail", dws_actions_detail_cb, &dd);
 	json_free(own2);
 	json_free(own1);
 }
 
-/* Write one item with its sub-items decoded. */
+/* Write an item's sub_items decoded (arg: the scan), if they are a list. */
 static void
-dws_actions_item(
-    struct json_writer *w, const struct json *item, struct dws_actions_scan *sc)
+dws_actions_subs_cb(struct json_writer *w, const struct json *subs, void *arg)
 {
-	const struct json *subs;
-	const char *key;
-	size_t i, j, n;
+	dws_actions_w_list(w, subs, dws_actions_sub_item_cb, arg);
+}
 
-	if (json_type(item) != JSON_OBJECT) {
-		json_w_value(w, item);
-		return;
-	}
-	json_w_obj_open(w);
-	n = json_len(item);
-	for (i = 0; i < n; i++) {
-		if ((key = json_key_at(item, i)) == NULL)
-			continue;
-		json_w_key(w, key);
-		subs = json_at(item, i);
-		if (strcmp(key, "sub_items") != 0 ||
-		    json_type(subs) != JSON_ARRAY) {
-			json_w_value(w, subs);
-			continue;
-		}
-		json_w_arr_open(w);
-		for (j = 0; j < json_len(subs); j++)
-			dws_actions_sub_item(w, json_at(subs, j), sc);
-		json_w_arr_close(w);
-	}
-	json_w_obj_close(w);
+/* Write an item with its sub-items decoded (arg: the scan). */
+static void
+dws_actions_item_cb(struct json_writer *w, const struct json *item, void *arg)
+{
+	dws_actions_w_object(w, item, "sub_items", dws_actions_subs_cb, arg);
 }
 
 /*
@@ -324,7 +345,6 @@ dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
 	struct dws_actions_scan sc;
 	struct json_writer *w = NULL;
 	const struct json *items;
-	size_t i;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.progress_running = sc.progress_last = TASK_PROGRESS_NONE;
@@ -349,13 +369,7 @@ dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
 			json_w_obj_open(w);
 		}
 		json_w_key(w, "items");
-		if (json_type(items) == JSON_ARRAY) {
-			json_w_arr_open(w);
-			for (i = 0; i < json_len(items); i++)
-				dws_actions_item(w, json_at(items, i), &sc);
-			json_w_arr_close(w);
-		} else
-			json_w_value(w, items);
+		dws_actions_w_list(w, items, dws_actions_item_cb, &sc);
 	}
 	t->detail = provider_detail_finish(w);
 

@@ -188,11 +188,8 @@ dws_logical_list_parse(const struct provider_ctx *ctx, long status,
 		    xstrdup("dws.logical_tasks: listing past its clusters");
 		return -1;
 	}
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
-		return -1;
-	}
-	if ((root = provider_parse_object("DWS", body, len, cause)) == NULL)
+	if ((root = provider_parse_object("DWS", status, body, len, cause)) ==
+	    NULL)
 		return -1;
 	if (provider_total(root, "count", "DWS", &total, cause) == -1) {
 		json_free(root);
@@ -223,11 +220,9 @@ dws_logical_list_parse(const struct provider_ctx *ctx, long status,
 	}
 	for (i = 0; i < n; i++) {
 		t = task_list_add(out);
-		if (dws_logical_fill(ctx, json_at(tasks, i),
-			cl->v[cursor->scope], t) == -1) {
-			task_clear(t);
-			out->n--;
-		}
+		if (dws_logical_fill(
+			ctx, json_at(tasks, i), cl->v[cursor->scope], t) == -1)
+			provider_drop_last(out);
 	}
 	json_free(root);
 

@@ -313,6 +313,26 @@ ehpc_tasks_find(const struct json *root, struct ehpc_tasks_list *l,
 	return 0;
 }
 
+/*
+ * Parse a 2xx answer and find its tasks in l: the tree they point into
+ * (caller json_frees), or NULL with *cause.
+ */
+static struct json *
+ehpc_tasks_answer(long status, const char *body, size_t len,
+    struct ehpc_tasks_list *l, int64_t *total, char **cause)
+{
+	struct json *root;
+
+	if ((root = provider_parse_object("E-HPC", status, body, len, cause)) ==
+	    NULL)
+		return NULL;
+	if (ehpc_tasks_find(root, l, total, cause) == -1) {
+		json_free(root);
+		return NULL;
+	}
+	return root;
+}
+
 /* Element i of a task list. */
 static const struct json *
 ehpc_tasks_at(const struct ehpc_tasks_list *l, size_t i)
@@ -342,22 +362,14 @@ ehpc_tasks_list_parse(const struct provider_ctx *ctx, long status,
 		return -1;
 	}
 	cluster = ctx->watch->clusters.v[cursor->scope];
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
+	if ((root = ehpc_tasks_answer(status, body, len, &l, &total, cause)) ==
+	    NULL)
 		return -1;
-	}
-	if ((root = provider_parse_object("E-HPC", body, len, cause)) == NULL)
-		return -1;
-	if (ehpc_tasks_find(root, &l, &total, cause) == -1) {
-		json_free(root);
-		return -1;
-	}
 	for (i = 0; i < l.n; i++) {
 		t = task_list_add(out);
 		if (ehpc_tasks_fill(ctx, ehpc_tasks_at(&l, i), cluster, t) ==
 		    -1) {
-			task_clear(t);
-			out->n--;
+			provider_drop_last(out);
 			skipped++;
 		}
 	}
@@ -403,16 +415,9 @@ ehpc_tasks_lookup_parse(const struct provider_ctx *ctx, long status,
 	int64_t total;
 
 	*found = 0;
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
+	if ((root = ehpc_tasks_answer(status, body, len, &l, &total, cause)) ==
+	    NULL)
 		return -1;
-	}
-	if ((root = provider_parse_object("E-HPC", body, len, cause)) == NULL)
-		return -1;
-	if (ehpc_tasks_find(root, &l, &total, cause) == -1) {
-		json_free(root);
-		return -1;
-	}
 	if (l.n > 1) {
 		json_free(root);
 		*cause = xasprintf("E-HPC lookup answer lists %zu tasks", l.n);

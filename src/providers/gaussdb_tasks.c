@@ -71,6 +71,16 @@ gaussdb_tasks_list_req(const struct provider_ctx *ctx,
 	return 0;
 }
 
+/* The listing {"tasks":[...], "total_count"}, for provider_job_list_parse. */
+static const struct provider_job_list gaussdb_tasks_list = {
+	.api = "gaussdb.tasks",
+	.what = "GaussDB",
+	.key = "tasks",
+	.fields = &gaussdb_tasks_fields,
+	.limit = GAUSSDB_TASKS_LIMIT,
+	.max_offset = GAUSSDB_TASKS_MAX_OFFSET,
+};
+
 /*
  * Parse one page: append its tasks and move the cursor on.  A missing
  * total_count is tolerated: then a short page ends the listing.
@@ -80,50 +90,8 @@ gaussdb_tasks_list_parse(const struct provider_ctx *ctx, long status,
     const char *body, size_t len, struct task_list *out,
     struct provider_cursor *cursor, char **cause)
 {
-	struct json *root;
-	const struct json *tasks;
-	struct task *t;
-	int64_t total;
-	size_t i, n, skipped = 0;
-
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
-		return -1;
-	}
-	if ((root = provider_parse_object("GaussDB", body, len, cause)) == NULL)
-		return -1;
-	tasks = json_get(root, "tasks");
-	if (json_type(tasks) != JSON_ARRAY) {
-		json_free(root);
-		*cause = xstrdup("GaussDB response has no tasks array");
-		return -1;
-	}
-	if (provider_total(root, "total_count", "GaussDB", &total, cause) ==
-	    -1) {
-		json_free(root);
-		return -1;
-	}
-
-	n = json_len(tasks);
-	for (i = 0; i < n; i++) {
-		t = task_list_add(out);
-		if (provider_job_fill(ctx, json_at(tasks, i),
-			&gaussdb_tasks_fields, 1, t) == -1) {
-			task_clear(t);
-			out->n--;
-			skipped++;
-		}
-	}
-	json_free(root);
-	if (skipped > 0)
-		log_debug("gaussdb.tasks: skipped %zu of %zu tasks at offset "
-			  "%llu (not an object or no string job_id)",
-		    skipped, n, (unsigned long long)cursor->offset);
-
-	if (provider_page("gaussdb.tasks", cursor, n, total,
-		GAUSSDB_TASKS_LIMIT, 0, GAUSSDB_TASKS_MAX_OFFSET))
-		cursor->done = 1;
-	return 0;
+	return provider_job_list_parse(
+	    ctx, &gaussdb_tasks_list, status, body, len, out, cursor, cause);
 }
 
 /* Describe the single-job lookup for t. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "api.h"
 #include "auth.h"
 #include "apierr.h"
 #include "http.h"
@@ -225,7 +226,8 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 			watch_abort_poll(w);
 	}
 	/* Zone-less times are read with the offset: read them again. */
-	if (conf->timezone_offset_s != w->conf->timezone_offset_s)
+	if (api_get(conf->api)->tz == API_TZ_WATCH &&
+	    conf->timezone_offset_s != w->conf->timezone_offset_s)
 		taskstate_forget_digests(w->env->ts, conf->name);
 	provider_scope_keys_free(ok, nok);
 	provider_scope_keys_free(nk, nnk);

@@ -240,7 +240,7 @@ void config_secret(struct config_parse *p, const struct config_map *m,
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
 /* config_account.c */
 extern const char *const config_auth_names[];
-const char *const *config_cloud_services(enum config_cloud cloud);
+const char **config_cloud_services(enum config_cloud cloud);
 void config_account_free(struct config_account *a);
 int config_account_eq(
     const struct config_account *a, const struct config_account *b);

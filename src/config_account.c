@@ -32,16 +32,69 @@ static const char *const config_auth_ali[] = { "v2", "v3", NULL };
 static const char *const config_auth_any[] = { "aksk", "token", "v2", "v3",
 	NULL };
 
-/* Endpoint services, in the order they are printed. */
-static const char *const config_services[] = { "dws", "dds", "gaussdb", "iam",
-	"ehpc", NULL };
+/*
+ * The regions taskwatchd knows per cloud: an account in another region still
+ * works with explicit endpoints, but its default ones are guessed.
+ */
+static const char *const config_regions_huawei[] = { "af-north-1", "af-south-1",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
+	"cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11",
+	"cn-north-12", "cn-south-1", "cn-south-2", "cn-south-4",
+	"cn-southwest-2", "eu-west-0", "eu-west-101", "la-north-2",
+	"la-south-2", "me-east-1", "my-kualalumpur-1", "na-mexico-1",
+	"ru-moscow-1", "ru-northwest-2", "sa-brazil-1", "tr-west-1", NULL };
 
-static const char *const config_services_huawei[] = { "dws", "dds", "gaussdb",
-	"iam", NULL };
+static const char *const config_regions_otc[] = { "eu-de", "eu-nl", "eu-ch2",
+	NULL };
 
-static const char *const config_services_otc[] = { "dws", "dds", "iam", NULL };
+static const char *const config_regions_alibaba[] = { "cn-qingdao",
+	"cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen",
+	"cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
+	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+	"ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+	"me-east-1", "me-central-1", "na-south-1", NULL };
 
-static const char *const config_services_alibaba[] = { "ehpc", NULL };
+/*
+ * Per cloud: the domain of its default endpoints, https://HOST.REGION.DOMAIN
+ * (HOST from config_services), and the regions it has.
+ */
+static const struct config_cloud_row {
+	const char *domain;
+	const char *const *regions;
+} config_clouds[CONFIG_CLOUD_COUNT] = {
+	[CONFIG_CLOUD_HUAWEI] = { "myhuaweicloud.com", config_regions_huawei },
+	[CONFIG_CLOUD_OTC] = { "otc.t-systems.com", config_regions_otc },
+	[CONFIG_CLOUD_ALIBABA] = { "aliyuncs.com", config_regions_alibaba },
+};
+
+/*
+ * The endpoint services, one row each, indexed by enum config_service and
+ * printed in that order: the key of endpoints, and per cloud the host of the
+ * default endpoint (NULL: the cloud does not have the service).
+ */
+struct config_service_row {
+	const char *name;
+	const char *host[CONFIG_CLOUD_COUNT];
+};
+
+static const struct config_service_row config_services[CONFIG_SERVICE_COUNT] = {
+	[CONFIG_SERVICE_DWS] = { .name = "dws",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "dws",
+		[CONFIG_CLOUD_OTC] = "dws" } },
+	[CONFIG_SERVICE_DDS] = { .name = "dds",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "dds",
+		[CONFIG_CLOUD_OTC] = "dds" } },
+	[CONFIG_SERVICE_GAUSSDB] = { .name = "gaussdb",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "gaussdb-opengauss" } },
+	[CONFIG_SERVICE_IAM] = { .name = "iam",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "iam",
+		[CONFIG_CLOUD_OTC] = "iam" } },
+	[CONFIG_SERVICE_EHPC] = { .name = "ehpc",
+	    .host = { [CONFIG_CLOUD_ALIBABA] = "ehpc" } },
+};
 
 static const char *const config_auth_keys[] = { "method", "access_key_file",
 	"access_key_env", "access_key_credential", "secret_key_file",
@@ -159,35 +212,41 @@ out:
 	config_map_close(&m);
 }
 
-/* The endpoint field of an account for a service name, or NULL. */
-static char **
-config_endpoint_field(struct config_account *a, const char *svc)
+/* The row of a service name, or -1. */
+static int
+config_service_find(const char *name)
 {
-	if (strcmp(svc, "dws") == 0)
-		return &a->endpoint_dws;
-	if (strcmp(svc, "dds") == 0)
-		return &a->endpoint_dds;
-	if (strcmp(svc, "gaussdb") == 0)
-		return &a->endpoint_gaussdb;
-	if (strcmp(svc, "iam") == 0)
-		return &a->endpoint_iam;
-	if (strcmp(svc, "ehpc") == 0)
-		return &a->endpoint_ehpc;
-	return NULL;
+	int i;
+
+	for (i = 0; name != NULL && i < CONFIG_SERVICE_COUNT; i++) {
+		if (strcmp(config_services[i].name, name) == 0)
+			return i;
+	}
+	return -1;
 }
 
-/* The services a cloud has endpoints for. */
-const char *const *
+/* The names of every service, as config_map_check takes (caller frees). */
+static const char **
+config_service_names(void)
+{
+	return config_names_of(
+	    config_services, CONFIG_SERVICE_COUNT, sizeof(config_services[0]));
+}
+
+/* The names of the services a cloud has, in order (caller frees). */
+const char **
 config_cloud_services(enum config_cloud cloud)
 {
-	switch (cloud) {
-	case CONFIG_CLOUD_HUAWEI:
-		return config_services_huawei;
-	case CONFIG_CLOUD_OTC:
-		return config_services_otc;
-	default:
-		return config_services_alibaba;
+	const char **v;
+	size_t i, n = 0;
+
+	v = xcalloc(CONFIG_SERVICE_COUNT + 1, sizeof(*v));
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		if ((unsigned)cloud < CONFIG_CLOUD_COUNT &&
+		    config_services[i].host[cloud] != NULL)
+			v[n++] = config_services[i].name;
 	}
+	return v;
 }
 
 /* Parse an account's endpoints mapping. */
@@ -201,27 +260,30 @@ config_account_endpoints(struct config_item *it, const struct config_key *k,
 	int cloud_ok = it->cloud_ok;
 	const struct config_pair *kv;
 	struct config_map m;
-	const char *s;
-	char *where, *by, **dst;
+	const char *s, **all, **ours;
+	char *where, *by;
 	size_t i;
 
 	if (config_map_open(p, ekv->vnode, "endpoints", 1, &m) == -1)
 		return;
+	all = config_service_names();
 	where = xasprintf("in endpoints of %s", desc);
-	config_map_check(p, &m, config_services, NULL, where);
+	config_map_check(p, &m, all, NULL, where);
 	free(where);
 	if (cloud_ok) {
 		by = xasprintf("%s accounts", config_cloud_name(a->cloud));
-		config_map_only(p, &m, config_cloud_services(a->cloud),
-		    config_services, by);
+		ours = config_cloud_services(a->cloud);
+		config_map_only(p, &m, ours, all, by);
+		free(ours);
 		free(by);
 	}
-	for (i = 0; config_services[i] != NULL; i++) {
-		if ((kv = config_map_find(&m, config_services[i])) == NULL ||
+	free(all);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		if ((kv = config_map_find(&m, config_services[i].name)) ==
+			NULL ||
 		    (s = config_string(p, kv)) == NULL)
 			continue;
-		dst = config_endpoint_field(a, config_services[i]);
-		*dst = config_url(p, kv->vnode, kv->key, s, 1);
+		a->endpoints[i] = config_url(p, kv->vnode, kv->key, s, 1);
 	}
 	config_map_close(&m);
 }
@@ -395,6 +457,8 @@ const struct config_list config_accounts = {
 void
 config_account_free(struct config_account *a)
 {
+	size_t i;
+
 	free(a->name);
 	free(a->region);
 	free(a->project_id);
@@ -403,11 +467,8 @@ config_account_free(struct config_account *a)
 	free(a->user);
 	free(a->domain);
 	config_secret_free(&a->password);
-	free(a->endpoint_dws);
-	free(a->endpoint_dds);
-	free(a->endpoint_gaussdb);
-	free(a->endpoint_iam);
-	free(a->endpoint_ehpc);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++)
+		free(a->endpoints[i]);
 	free(a->tls_ca_file);
 }
 
@@ -419,70 +480,27 @@ config_account_free(struct config_account *a)
 char *
 config_endpoint(const struct config_account *acct, const char *service)
 {
-	const char *const *svc;
-	char **field;
 	const char *host;
+	int i;
 
-	field = config_endpoint_field((struct config_account *)acct, service);
-	if (field == NULL)
+	if ((i = config_service_find(service)) == -1)
 		return NULL;
-	if (*field != NULL)
-		return xstrdup(*field);
-	for (svc = config_cloud_services(acct->cloud); *svc != NULL; svc++) {
-		if (strcmp(*svc, service) == 0)
-			break;
-	}
-	if (*svc == NULL || acct->region == NULL)
+	if (acct->endpoints[i] != NULL)
+		return xstrdup(acct->endpoints[i]);
+	if ((unsigned)acct->cloud >= CONFIG_CLOUD_COUNT ||
+	    acct->region == NULL ||
+	    (host = config_services[i].host[acct->cloud]) == NULL)
 		return NULL;
-	switch (acct->cloud) {
-	case CONFIG_CLOUD_HUAWEI:
-		host = strcmp(service, "gaussdb") == 0 ? "gaussdb-opengauss"
-						       : service;
-		return xasprintf(
-		    "https://%s.%s.myhuaweicloud.com", host, acct->region);
-	case CONFIG_CLOUD_OTC:
-		return xasprintf(
-		    "https://%s.%s.otc.t-systems.com", service, acct->region);
-	default:
-		return xasprintf("https://ehpc.%s.aliyuncs.com", acct->region);
-	}
+	return xasprintf("https://%s.%s.%s", host, acct->region,
+	    config_clouds[acct->cloud].domain);
 }
-
-/*
- * The regions taskwatchd knows per cloud: an account in another region still
- * works with explicit endpoints, but its default ones are guessed.
- */
-static const char *const config_regions_huawei[] = { "af-north-1", "af-south-1",
-	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-	"ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
-	"cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11",
-	"cn-north-12", "cn-south-1", "cn-south-2", "cn-south-4",
-	"cn-southwest-2", "eu-west-0", "eu-west-101", "la-north-2",
-	"la-south-2", "me-east-1", "my-kualalumpur-1", "na-mexico-1",
-	"ru-moscow-1", "ru-northwest-2", "sa-brazil-1", "tr-west-1", NULL };
-
-static const char *const config_regions_otc[] = { "eu-de", "eu-nl", "eu-ch2",
-	NULL };
-
-static const char *const config_regions_alibaba[] = { "cn-qingdao",
-	"cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
-	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen",
-	"cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
-	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
-	"ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-	"ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
-	"me-east-1", "me-central-1", "na-south-1", NULL };
 
 /* 1 if region is one taskwatchd knows for cloud. */
 int
 config_region_known(enum config_cloud cloud, const char *region)
 {
-	const char *const *list = cloud == CONFIG_CLOUD_HUAWEI
-	    ? config_regions_huawei
-	    : cloud == CONFIG_CLOUD_OTC ? config_regions_otc
-					: config_regions_alibaba;
-
-	return region != NULL && config_index(list, region) != -1;
+	return (unsigned)cloud < CONFIG_CLOUD_COUNT && region != NULL &&
+	    config_index(config_clouds[cloud].regions, region) != -1;
 }
 
 /* 1 if the account's endpoint for service is the cloud's default. */
@@ -490,10 +508,9 @@ int
 config_endpoint_is_default(
     const struct config_account *acct, const char *service)
 {
-	char **field;
+	int i = config_service_find(service);
 
-	field = config_endpoint_field((struct config_account *)acct, service);
-	return field != NULL && *field == NULL;
+	return i != -1 && acct->endpoints[i] == NULL;
 }
 
 /* "huawei" / "otc" / "alibaba". */
@@ -534,9 +551,9 @@ config_account_eq(
 	    a->rate_limit_per_ms != b->rate_limit_per_ms ||
 	    !config_streq(a->tls_ca_file, b->tls_ca_file))
 		return 0;
-	for (i = 0; config_services[i] != NULL; i++) {
-		ea = config_endpoint(a, config_services[i]);
-		eb = config_endpoint(b, config_services[i]);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		ea = config_endpoint(a, config_services[i].name);
+		eb = config_endpoint(b, config_services[i].name);
 		eq = config_streq(ea, eb);
 		free(ea);
 		free(eb);

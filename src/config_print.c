@@ -163,7 +163,7 @@ config_print_kvs(FILE *fp, const char *indent, const char *key,
 static void
 config_print_account(FILE *fp, const struct config_account *a)
 {
-	const char *const *svc;
+	const char **svcs, **svc;
 	const char *in = "    ";
 	char *ep;
 
@@ -200,11 +200,13 @@ config_print_account(FILE *fp, const struct config_account *a)
 		}
 	}
 	fprintf(fp, "%sendpoints:\n", in);
-	for (svc = config_cloud_services(a->cloud); *svc != NULL; svc++) {
+	svcs = config_cloud_services(a->cloud);
+	for (svc = svcs; *svc != NULL; svc++) {
 		ep = config_endpoint(a, *svc);
 		config_print_kv(fp, "      ", *svc, ep);
 		free(ep);
 	}
+	free(svcs);
 	if (a->rate_limit_count != 0)
 		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
 		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"

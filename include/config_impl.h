@@ -168,6 +168,8 @@ const struct config_key *config_key_find(
 void config_item_name(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv);
 const char **config_names_of(const void *rows, size_t n, size_t stride);
+const char **config_list_names(
+    const struct config *conf, const struct config_list *l);
 extern const struct config_list config_accounts, config_watches,
     config_notifiers, config_rules;
 extern const struct config_key config_daemon_keys[];
@@ -262,8 +264,8 @@ void config_print_rows(
     FILE *fp, const struct config_key *keys, const void *obj);
 /* config.c */
 void config_parse_root(struct config_parse *p, yaml_node_t *root);
-void config_dangling(
-    struct config_parse *p, const yaml_node_t *n, const char *s, int notifiers);
+void config_dangling(struct config_parse *p, const yaml_node_t *n,
+    const char *s, const struct config_list *l);
 int config_streq(const char *a, const char *b);
 
 #endif

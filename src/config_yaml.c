@@ -21,17 +21,25 @@
 
 #define CONFIG_MAX_FILE_BYTES (16 * 1024 * 1024)
 
-/* Index of s in a NULL-terminated list, or -1. */
-int
-config_index(const char *const *list, const char *s)
+/* Index of s in a NULL-terminated list by cmp (strcmp, strcasecmp), or -1. */
+static int
+config_index_by(const char *const *list, const char *s,
+    int (*cmp)(const char *, const char *))
 {
 	int i;
 
 	for (i = 0; list[i] != NULL; i++) {
-		if (strcmp(list[i], s) == 0)
+		if (cmp(list[i], s) == 0)
 			return i;
 	}
 	return -1;
+}
+
+/* Index of s in a NULL-terminated list, or -1. */
+int
+config_index(const char *const *list, const char *s)
+{
+	return config_index_by(list, s, strcmp);
 }
 
 /* Append "a, b, c" to b. */
@@ -251,13 +259,7 @@ config_hint(
 int
 config_index_nocase(const char *const *list, const char *s)
 {
-	int i;
-
-	for (i = 0; list[i] != NULL; i++) {
-		if (strcasecmp(list[i], s) == 0)
-			return i;
-	}
-	return -1;
+	return config_index_by(list, s, strcasecmp);
 }
 
 /* Return 1 if a node is a YAML null (absent value). */

@@ -341,23 +341,24 @@ config_account_cloud(struct config_item *it, const struct config_key *k,
 		it->cloud_ok = 1;
 }
 
-/* The region of an account: letters, digits, "-" and "_". */
+/*
+ * A region or project ID: letters, digits, "-" and "_", at most the row's
+ * max long, into the row's field.
+ */
 static void
-config_account_region(struct config_item *it, const struct config_key *k,
+config_account_ident(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
-	struct config_account *a = it->obj;
 	const char *s;
 
 	if ((s = config_string(it->p, kv)) == NULL)
 		return;
-	if (strlen(s) > CONFIG_NAME_MAX || !config_chars_ok(s, "-_"))
+	if (strlen(s) > k->max || !config_chars_ok(s, "-_"))
 		config_error(it->p, kv->vnode,
-		    "invalid region %s: use "
-		    "letters, digits, \"-\" and \"_\"",
-		    config_q(it->p, s));
+		    "invalid %s %s: use letters, digits, \"-\" and \"_\"",
+		    k->name, config_q(it->p, s));
 	else
-		a->region = xstrdup(s);
+		*(char **)((char *)it->obj + k->off) = xstrdup(s);
 }
 
 /* The project of a huawei or otc account. */
@@ -366,21 +367,13 @@ config_account_project(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	struct config_account *a = it->obj;
-	const char *s;
 
 	if (it->cloud_ok && a->cloud == CONFIG_CLOUD_ALIBABA)
 		config_error(it->p, kv->knode,
 		    "project_id is not used by "
 		    "alibaba accounts");
-	else if ((s = config_string(it->p, kv)) == NULL)
-		;
-	else if (strlen(s) > CONFIG_ID_MAX || !config_chars_ok(s, "-_"))
-		config_error(it->p, kv->vnode,
-		    "invalid project_id %s: use "
-		    "letters, digits, \"-\" and \"_\"",
-		    config_q(it->p, s));
 	else
-		a->project_id = xstrdup(s);
+		config_account_ident(it, k, kv);
 }
 
 /* The auth mapping of an account; empty, it lacks its method. */
@@ -418,11 +411,13 @@ const struct config_key config_account_keys[] = {
 	{ .name = "region",
 	    .type = CONFIG_T_STRING,
 	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .max = CONFIG_NAME_MAX,
 	    .off = A(region),
-	    .parse = config_account_region },
+	    .parse = config_account_ident },
 	{ .name = "project_id",
 	    .type = CONFIG_T_STRING,
 	    .flags = CONFIG_K_IDENTITY,
+	    .max = CONFIG_ID_MAX,
 	    .off = A(project_id),
 	    .parse = config_account_project },
 	{ .name = "auth",

@@ -115,7 +115,7 @@ struct config_key {
 	const char *name;
 	enum config_ktype type;
 	int flags;                /* CONFIG_K_* */
-	uint64_t min, max;        /* range of a number */
+	uint64_t min, max;        /* a number's range; max: an ID's length */
 	uint64_t def;             /* default of a number, bool or enum */
 	const char *def_str;      /* default of a string; NULL: none */
 	const char *const *names; /* CONFIG_T_ENUM: the values */
@@ -161,6 +161,8 @@ int config_key_read(struct config_parse *p, const struct config_key *k,
     const struct config_pair *kv, void *obj);
 void config_keys_walk(struct config_item *it, const struct config_key *keys);
 const char **config_key_names(const struct config_key *keys, int inline_keys);
+void config_map_check_keys(struct config_parse *p, const struct config_map *m,
+    const struct config_key *keys, const char *where);
 int config_key_field_eq(
     const struct config_key *k, const void *a, const void *b);
 const struct config_key *config_key_find(
@@ -168,6 +170,10 @@ const struct config_key *config_key_find(
 void config_item_name(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv);
 const char **config_names_of(const void *rows, size_t n, size_t stride);
+size_t config_list_count(
+    const struct config *conf, const struct config_list *l);
+void *config_list_item(
+    const struct config *conf, const struct config_list *l, size_t i);
 const char **config_list_names(
     const struct config *conf, const struct config_list *l);
 extern const struct config_list config_accounts, config_watches,

@@ -162,6 +162,23 @@ config_key_names(const struct config_key *keys, int inline_keys)
 	return v;
 }
 
+/*
+ * Report the keys of m that are no row of keys; the names of inline rows
+ * are known (their rows refuse them with a specific error).
+ */
+void
+config_map_check_keys(struct config_parse *p, const struct config_map *m,
+    const struct config_key *keys, const char *where)
+{
+	const char **known, **hidden;
+
+	known = config_key_names(keys, 0);
+	hidden = config_key_names(keys, 1);
+	config_map_check(p, m, known, hidden, where);
+	free(hidden);
+	free(known);
+}
+
 /* The row named name, or NULL. */
 const struct config_key *
 config_key_find(const struct config_key *keys, const char *name)
@@ -215,14 +232,14 @@ config_names_of(const void *rows, size_t n, size_t stride)
 }
 
 /* The number of items of a list section in conf. */
-static size_t
+size_t
 config_list_count(const struct config *conf, const struct config_list *l)
 {
 	return *(const size_t *)((const char *)conf + l->count);
 }
 
 /* Item i of a list section in conf. */
-static void *
+void *
 config_list_item(
     const struct config *conf, const struct config_list *l, size_t i)
 {
@@ -305,7 +322,6 @@ static void
 config_parse_item(struct config_item *it, yaml_node_t *node)
 {
 	const struct config_list *l = it->list;
-	const char **known, **hidden;
 	char *what;
 
 	*(int *)((char *)it->obj + l->line) = (int)node->start_mark.line + 1;
@@ -325,11 +341,7 @@ config_parse_item(struct config_item *it, yaml_node_t *node)
 	else
 		it->desc = config_item_desc(it->p, &it->m, l->noun, it->idx);
 	it->where = xasprintf("in %s", it->desc);
-	known = config_key_names(l->keys, 0);
-	hidden = config_key_names(l->keys, 1);
-	config_map_check(it->p, &it->m, known, hidden, it->where);
-	free(hidden);
-	free(known);
+	config_map_check_keys(it->p, &it->m, l->keys, it->where);
 	config_keys_walk(it, l->keys);
 	free(it->where);
 	free(it->desc);

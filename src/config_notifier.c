@@ -78,16 +78,13 @@ config_parse_retry(struct config_parse *p, const struct config_pair *rkv,
 	const struct config_pair *kv, *ikv;
 	const struct config_key *k;
 	struct config_map m;
-	const char **known;
 	char *where, si[32], sm[32];
 	int ok;
 
 	if (config_map_open(p, rkv->vnode, "retry", 1, &m) == -1)
 		return;
 	where = xasprintf("in retry of %s", desc);
-	known = config_key_names(config_retry_keys, 0);
-	config_map_check(p, &m, known, NULL, where);
-	free(known);
+	config_map_check_keys(p, &m, config_retry_keys, where);
 	free(where);
 	ok = 1;
 	for (k = config_retry_keys; k->name != NULL; k++) {

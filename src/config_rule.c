@@ -193,15 +193,12 @@ config_rule_match(struct config_item *it, const struct config_key *rk,
 	const struct config_key *k;
 	const struct config_pair *kv;
 	struct config_map m;
-	const char **known;
 	char *where;
 
 	if (config_map_open(p, mkv->vnode, "match", 1, &m) == -1)
 		return;
 	where = xasprintf("in match of %s", desc);
-	known = config_key_names(config_match_keys, 0);
-	config_map_check(p, &m, known, NULL, where);
-	free(known);
+	config_map_check_keys(p, &m, config_match_keys, where);
 	free(where);
 	for (k = config_match_keys; k->name != NULL; k++) {
 		if ((kv = config_map_find(&m, k->name)) != NULL)

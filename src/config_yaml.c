@@ -542,12 +542,33 @@ config_enum(struct config_parse *p, const struct config_pair *kv,
 	return -1;
 }
 
+/*
+ * Store v, read from s, if it is in [min, max] (or 0 when zero_ok); else
+ * report the range, its bounds written by format, and return -1.
+ */
+static int
+config_in_range(struct config_parse *p, const struct config_pair *kv,
+    const char *s, uint64_t v, uint64_t min, uint64_t max, int zero_ok,
+    void (*format)(uint64_t, char *, size_t), uint64_t *out)
+{
+	char smin[32], smax[32];
+
+	if ((v == 0 && zero_ok) || (v >= min && v <= max)) {
+		*out = v;
+		return 0;
+	}
+	format(min, smin, sizeof(smin));
+	format(max, smax, sizeof(smax));
+	config_error(p, kv->vnode, "%s must be %sbetween %s and %s, not %s",
+	    kv->key, zero_ok ? "0 (off) or " : "", smin, smax, s);
+	return -1;
+}
+
 /* Parse a duration in [min, max] (or 0 when zero_ok); -1 (reported). */
 int
 config_duration(struct config_parse *p, const struct config_pair *kv,
     uint64_t min, uint64_t max, int zero_ok, uint64_t *out)
 {
-	char smin[32], smax[32];
 	const char *s;
 	uint64_t v;
 
@@ -562,23 +583,8 @@ config_duration(struct config_parse *p, const struct config_pair *kv,
 		    config_q(p, s), kv->key);
 		return -1;
 	}
-	if ((v == 0 && zero_ok) || (v >= min && v <= max)) {
-		*out = v;
-		return 0;
-	}
-	util_format_duration(min, smin, sizeof(smin));
-	util_format_duration(max, smax, sizeof(smax));
-	if (zero_ok)
-		config_error(p, kv->vnode,
-		    "%s must be 0 (off) or between %s "
-		    "and %s, not %s",
-		    kv->key, smin, smax, s);
-	else
-		config_error(p, kv->vnode,
-		    "%s must be between %s and %s, "
-		    "not %s",
-		    kv->key, smin, smax, s);
-	return -1;
+	return config_in_range(
+	    p, kv, s, v, min, max, zero_ok, util_format_duration, out);
 }
 
 /* Parse a byte size in [min, max]; -1 (reported). */
@@ -586,7 +592,6 @@ int
 config_size(struct config_parse *p, const struct config_pair *kv, uint64_t min,
     uint64_t max, uint64_t *out)
 {
-	char smin[32], smax[32];
 	const char *s;
 	uint64_t v;
 
@@ -599,17 +604,7 @@ config_size(struct config_parse *p, const struct config_pair *kv, uint64_t min,
 		    config_q(p, s), kv->key);
 		return -1;
 	}
-	if (v < min || v > max) {
-		util_format_size(min, smin, sizeof(smin));
-		util_format_size(max, smax, sizeof(smax));
-		config_error(p, kv->vnode,
-		    "%s must be between %s and %s, "
-		    "not %s",
-		    kv->key, smin, smax, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return config_in_range(p, kv, s, v, min, max, 0, util_format_size, out);
 }
 
 /* Parse an integer in [min, max]; -1 (reported). */

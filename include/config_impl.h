@@ -157,6 +157,7 @@ struct config_item {
 
 /* config.c: the key tables. */
 void config_keys_default(const struct config_key *keys, int kind, void *obj);
+void config_keys_free(const struct config_key *keys, void *obj);
 int config_key_read(struct config_parse *p, const struct config_key *k,
     const struct config_pair *kv, void *obj);
 void config_keys_walk(struct config_item *it, const struct config_key *keys);

@@ -70,6 +70,22 @@ config_keys_default(const struct config_key *keys, int kind, void *obj)
 	}
 }
 
+/* Free the fields of the rows in obj that own memory (strings, lists). */
+void
+config_keys_free(const struct config_key *keys, void *obj)
+{
+	const struct config_key *k;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->off == CONFIG_NOFIELD)
+			continue;
+		if (k->type == CONFIG_T_STRING || k->type == CONFIG_T_PATH)
+			free(*(char **)config_key_field(k, obj));
+		else if (k->type == CONFIG_T_LIST)
+			config_strlist_free(config_key_field(k, obj));
+	}
+}
+
 /* Read a key by its row's type into obj; -1 (reported) if it is wrong. */
 int
 config_key_read(struct config_parse *p, const struct config_key *k,
@@ -423,18 +439,12 @@ config_free(struct config *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
-	free(conf->daemon.state_dir);
-	free(conf->daemon.listen);
-	free(conf->daemon.control_socket);
+	config_keys_free(config_daemon_keys, &conf->daemon);
 	for (i = 0; i < conf->naccounts; i++)
 		config_account_free(&conf->accounts[i]);
 	free(conf->accounts);
-	for (i = 0; i < conf->nwatches; i++) {
-		free(conf->watches[i].name);
-		free(conf->watches[i].account_name);
-		config_strlist_free(&conf->watches[i].clusters);
-		config_strlist_free(&conf->watches[i].actions);
-	}
+	for (i = 0; i < conf->nwatches; i++)
+		config_keys_free(config_watch_keys, &conf->watches[i]);
 	free(conf->watches);
 	for (i = 0; i < conf->nnotifiers; i++)
 		config_notifier_free(&conf->notifiers[i]);

@@ -448,15 +448,13 @@ const struct config_list config_accounts = {
 	.keys = config_account_keys,
 };
 
-/* Free one account's fields. */
+/* Free one account's fields: its rows', its secrets', its endpoints. */
 void
 config_account_free(struct config_account *a)
 {
 	size_t i;
 
-	free(a->name);
-	free(a->region);
-	free(a->project_id);
+	config_keys_free(config_account_keys, a);
 	config_secret_free(&a->access_key);
 	config_secret_free(&a->secret_key);
 	free(a->user);
@@ -464,7 +462,6 @@ config_account_free(struct config_account *a)
 	config_secret_free(&a->password);
 	for (i = 0; i < CONFIG_SERVICE_COUNT; i++)
 		free(a->endpoints[i]);
-	free(a->tls_ca_file);
 }
 
 /*

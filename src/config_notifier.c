@@ -291,18 +291,14 @@ config_kvs_free(struct config_kv *kvs, size_t n)
 	free(kvs);
 }
 
-/* Free one notifier's fields. */
+/* Free one notifier's fields: its rows', its mappings', its secret. */
 void
 config_notifier_free(struct config_notifier *nf)
 {
-	free(nf->name);
-	free(nf->url);
+	config_keys_free(config_notifier_keys, nf);
 	config_kvs_free(nf->headers, nf->nheaders);
 	config_secret_free(&nf->secret);
-	config_strlist_free(&nf->urls);
 	config_kvs_free(nf->labels, nf->nlabels);
-	config_strlist_free(&nf->command);
-	free(nf->user);
 }
 
 /*

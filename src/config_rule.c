@@ -304,20 +304,12 @@ const struct config_list config_rules = {
 	.keys = config_rule_keys,
 };
 
-/* Free one rule's fields. */
+/* Free one rule's fields: its rows', its match's, its notifiers. */
 void
 config_rule_free(struct config_rule *r)
 {
-	free(r->name);
-	config_strlist_free(&r->match_event);
-	config_strlist_free(&r->match_api);
-	config_strlist_free(&r->match_watch);
-	config_strlist_free(&r->match_task_type);
-	config_strlist_free(&r->match_cluster);
-	config_strlist_free(&r->match_from);
-	config_strlist_free(&r->match_to);
-	config_strlist_free(&r->match_account);
-	config_strlist_free(&r->notify);
+	config_keys_free(config_rule_keys, r);
+	config_keys_free(config_match_keys, r);
 	free(r->notifiers);
 }
 

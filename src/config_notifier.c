@@ -61,10 +61,6 @@ const struct config_facility config_facilities[] = {
 	{ NULL, 0 },
 };
 
-static const char *const config_facility_names[] = { "daemon", "user", "local0",
-	"local1", "local2", "local3", "local4", "local5", "local6", "local7",
-	NULL };
-
 /* Headers the webhook notifier sets itself. */
 static const char *const config_reserved_headers[] = { "webhook-id",
 	"webhook-timestamp", "webhook-signature", "Content-Type",
@@ -402,18 +398,24 @@ config_notifier_labels(struct config_item *it, const struct config_key *k,
 	config_parse_kvs(it->p, kv, NULL, &nf->labels, &nf->nlabels);
 }
 
-/* The facility of a syslog notifier. */
+/* The facility of a syslog notifier, by a name of config_facilities. */
 static void
 config_notifier_facility(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	struct config_notifier *nf = it->obj;
+	const char **names;
 	int t;
 
-	if (kv != NULL &&
-	    (t = config_enum(
-		 it->p, kv, config_facility_names, "syslog facility")) != -1)
+	if (kv == NULL)
+		return;
+	/* Every row but the NULL one that ends the table. */
+	names = config_names_of(config_facilities,
+	    sizeof(config_facilities) / sizeof(config_facilities[0]) - 1,
+	    sizeof(config_facilities[0]));
+	if ((t = config_enum(it->p, kv, names, "syslog facility")) != -1)
 		nf->facility = config_facilities[t].facility;
+	free(names);
 }
 
 /* The user an exec notifier runs its hooks as. */

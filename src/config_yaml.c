@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -867,6 +868,44 @@ config_secret_set(const struct config_secret *s)
 	return s->file != NULL || s->env != NULL || s->credential != NULL;
 }
 
+/* 1 if s can name a secret's file: an absolute path. */
+static int
+config_secret_file_ok(const char *s)
+{
+	return *s == '/';
+}
+
+/* 1 if s can name a secret's environment variable. */
+static int
+config_secret_env_ok(const char *s)
+{
+	return config_chars_ok(s, "_") && !(*s >= '0' && *s <= '9');
+}
+
+/* 1 if s can name a systemd credential: no "/", not "." or "..". */
+static int
+config_secret_credential_ok(const char *s)
+{
+	return strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}
+
+/* The sources of a secret: the key's suffix, its field, what it must be. */
+static const struct config_secret_source {
+	const char *suffix;
+	size_t off;
+	int (*ok)(const char *);
+	const char *must;
+} config_secret_sources[] = {
+	{ "file", offsetof(struct config_secret, file), config_secret_file_ok,
+	    "an absolute path" },
+	{ "env", offsetof(struct config_secret, env), config_secret_env_ok,
+	    "an environment variable name" },
+	{ "credential", offsetof(struct config_secret, credential),
+	    config_secret_credential_ok, "a credential name without \"/\"" },
+	{ NULL, 0, NULL, NULL },
+};
+
 /*
  * Parse the secret base (base_file, base_env or base_credential) of m into
  * out; at ("accounts[0].auth") prefixes the key recorded for messages.
@@ -878,12 +917,10 @@ config_secret(struct config_parse *p, const struct config_map *m,
     const char *at, const char *base, int required, const char *needer,
     struct config_secret *out)
 {
-	static const char *const sfx[] = { "file", "env", "credential" };
+	const struct config_secret_source *src;
 	const struct config_pair *kv, *first = NULL;
 	const char *s;
 	char key[64];
-	char **dst;
-	size_t i;
 	int seen = 0;
 
 	if ((kv = config_map_find(m, base)) != NULL) {
@@ -893,8 +930,8 @@ config_secret(struct config_parse *p, const struct config_map *m,
 		    base, base, base);
 		seen = 1;
 	}
-	for (i = 0; i < 3; i++) {
-		snprintf(key, sizeof(key), "%s_%s", base, sfx[i]);
+	for (src = config_secret_sources; src->suffix != NULL; src++) {
+		snprintf(key, sizeof(key), "%s_%s", base, src->suffix);
 		if ((kv = config_map_find(m, key)) == NULL)
 			continue;
 		seen = 1;
@@ -908,34 +945,12 @@ config_secret(struct config_parse *p, const struct config_map *m,
 		first = kv;
 		if ((s = config_string(p, kv)) == NULL)
 			continue;
-		dst = i == 0 ? &out->file
-		    : i == 1 ? &out->env
-			     : &out->credential;
-		if (i == 0 && *s != '/') {
-			config_error(p, kv->vnode,
-			    "%s must be an absolute "
-			    "path",
-			    key);
+		if (!src->ok(s)) {
+			config_error(
+			    p, kv->vnode, "%s must be %s", key, src->must);
 			continue;
 		}
-		if (i == 1 &&
-		    (!config_chars_ok(s, "_") || (*s >= '0' && *s <= '9'))) {
-			config_error(p, kv->vnode,
-			    "%s must be an environment "
-			    "variable name",
-			    key);
-			continue;
-		}
-		if (i == 2 &&
-		    (strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
-			strcmp(s, "..") == 0)) {
-			config_error(p, kv->vnode,
-			    "%s must be a credential "
-			    "name without \"/\"",
-			    key);
-			continue;
-		}
-		*dst = xstrdup(s);
+		*(char **)((char *)out + src->off) = xstrdup(s);
 		free(out->key);
 		out->key = xasprintf("%s.%s", at, key);
 		out->line = (int)kv->knode->start_mark.line + 1;

@@ -140,6 +140,48 @@ config_parse_header_secret(struct config_parse *p, const struct config_pair *kv,
 }
 
 /*
+ * 1 if the key of kv can name a label (labels) or a header (not one
+ * taskwatchd sets, not one of the n read so far in any case); else 0,
+ * reported.
+ */
+static int
+config_kv_name_ok(struct config_parse *p, const struct config_pair *kv,
+    int labels, const struct config_kv *kvs, size_t n)
+{
+	size_t j;
+
+	if (labels && !config_label_name_ok(kv->key)) {
+		config_error(p, kv->knode,
+		    "invalid label name %s: use "
+		    "[a-zA-Z_][a-zA-Z0-9_]*",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	if (labels)
+		return 1;
+	if (!config_header_name_ok(kv->key)) {
+		config_error(p, kv->knode, "invalid header name %s",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	if (config_index_nocase(config_reserved_headers, kv->key) != -1) {
+		config_error(p, kv->knode,
+		    "header %s is set "
+		    "by taskwatchd and may not be configured",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	for (j = 0; j < n; j++) {
+		if (strcasecmp(kvs[j].key, kv->key) == 0) {
+			config_error(p, kv->knode, "duplicate header %s",
+			    config_q(p, kv->key));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * Parse a string-to-string mapping (headers or labels) into *kvs.  at is
  * the notifier's key path for headers, NULL for labels (which follow the
  * label name rule and take no secret values).
@@ -151,7 +193,7 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 	const struct config_pair *kv;
 	struct config_map m;
 	const char *s;
-	size_t i, j;
+	size_t i;
 	int labels = at == NULL;
 
 	if (config_map_open(p, mkv->vnode, mkv->key, 1, &m) == -1)
@@ -159,43 +201,8 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 	*kvs = xcalloc(m.n + 1, sizeof(**kvs));
 	for (i = 0; i < m.n; i++) {
 		kv = &m.v[i];
-		if (labels && !config_label_name_ok(kv->key)) {
-			config_error(p, kv->knode,
-			    "invalid label name %s: use "
-			    "[a-zA-Z_][a-zA-Z0-9_]*",
-			    config_q(p, kv->key));
+		if (!config_kv_name_ok(p, kv, labels, *kvs, *n))
 			continue;
-		}
-		if (!labels && !config_header_name_ok(kv->key)) {
-			config_error(p, kv->knode, "invalid header name %s",
-			    config_q(p, kv->key));
-			continue;
-		}
-		if (!labels) {
-			for (j = 0; config_reserved_headers[j] != NULL; j++) {
-				if (strcasecmp(kv->key,
-					config_reserved_headers[j]) == 0)
-					break;
-			}
-			if (config_reserved_headers[j] != NULL) {
-				config_error(p, kv->knode,
-				    "header %s is set "
-				    "by taskwatchd and may not be configured",
-				    config_q(p, kv->key));
-				continue;
-			}
-			for (j = 0; j < *n; j++) {
-				if (strcasecmp((*kvs)[j].key, kv->key) == 0)
-					break;
-			}
-			if (j < *n) {
-				config_error(p, kv->knode,
-				    "duplicate header "
-				    "%s",
-				    config_q(p, kv->key));
-				continue;
-			}
-		}
 		if (!labels && kv->vnode->type == YAML_MAPPING_NODE) {
 			config_parse_header_secret(p, kv, at, &(*kvs)[*n]);
 			if (!config_secret_set(&(*kvs)[*n].secret)) {

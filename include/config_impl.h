@@ -248,14 +248,13 @@ void config_secret(struct config_parse *p, const struct config_map *m,
 /* config_daemon.c */
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
 /* config_account.c */
-extern const char *const config_auth_names[];
-const char **config_cloud_services(enum config_cloud cloud);
 void config_account_free(struct config_account *a);
 int config_account_eq(
     const struct config_account *a, const struct config_account *b);
 /* config_watch.c */
 extern const char *const config_on_start_names[];
 /* config_notifier.c */
+extern const struct config_key config_retry_keys[];
 void config_notifier_free(struct config_notifier *nf);
 /* config_rule.c */
 extern const struct config_key config_match_keys[];
@@ -265,6 +264,8 @@ void config_print_kv(
     FILE *fp, const char *indent, const char *key, const char *v);
 void config_print_list(FILE *fp, const char *indent, const char *key,
     const struct config_strlist *l);
+void config_print_secret(FILE *fp, const char *indent, const char *base,
+    const struct config_secret *s);
 void config_print_value(
     FILE *fp, const char *in, const struct config_key *k, const void *obj);
 void config_print_rows(

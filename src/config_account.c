@@ -22,8 +22,8 @@ static const char *const config_cloud_names[] = { "huawei", "otc", "alibaba",
 	NULL };
 
 /* Indexed by enum config_auth_method; "none" is never accepted. */
-const char *const config_auth_names[] = { "none", "aksk", "token", "v2", "v3",
-	NULL };
+static const char *const config_auth_names[] = { "none", "aksk", "token", "v2",
+	"v3", NULL };
 
 static const char *const config_auth_hw[] = { "aksk", "token", NULL };
 
@@ -234,7 +234,7 @@ config_service_names(void)
 }
 
 /* The names of the services a cloud has, in order (caller frees). */
-const char **
+static const char **
 config_cloud_services(enum config_cloud cloud)
 {
 	const char **v;
@@ -391,6 +391,63 @@ config_account_auth(struct config_item *it, const struct config_key *k,
 		    it->p, kv, it->obj, it->cloud_ok, it->desc, it->idx);
 }
 
+/* Print an account's auth: its method and where its secrets come from. */
+static void
+config_account_print_auth(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+	const struct config_auth_row *row =
+	    &config_auth_methods[a->auth_method];
+
+	if (a->auth_method == CONFIG_AUTH_NONE)
+		return;
+	fprintf(fp, "%sauth:\n", in);
+	fprintf(fp, "%s  method: %s\n", in, config_auth_names[a->auth_method]);
+	if (a->auth_method == CONFIG_AUTH_TOKEN) {
+		config_print_kv(fp, "      ", "user", a->user);
+		if (a->domain != NULL)
+			config_print_kv(fp, "      ", "domain", a->domain);
+		config_print_secret(fp, "      ", "password", &a->password);
+	} else {
+		config_print_secret(fp, "      ", row->id, &a->access_key);
+		config_print_secret(fp, "      ", row->secret, &a->secret_key);
+	}
+}
+
+/* Print the endpoints of the services an account's cloud has. */
+static void
+config_account_print_endpoints(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+	const char **svcs, **svc;
+	char *ep;
+
+	fprintf(fp, "%sendpoints:\n", in);
+	svcs = config_cloud_services(a->cloud);
+	for (svc = svcs; *svc != NULL; svc++) {
+		ep = config_endpoint(a, *svc);
+		config_print_kv(fp, "      ", *svc, ep);
+		free(ep);
+	}
+	free(svcs);
+}
+
+/* Print an account's rate limit, if it has one. */
+static void
+config_account_print_rate(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+
+	if (a->rate_limit_count != 0)
+		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
+		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"
+			: a->rate_limit_per_ms == CONFIG_MIN ? "m"
+							     : "h");
+}
+
 /*
  * The keys of an account.  IDENTITY: where its tasks live; a watch whose
  * account changes one of them starts afresh on a reload.
@@ -423,15 +480,18 @@ const struct config_key config_account_keys[] = {
 	{ .name = "auth",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_auth },
+	    .parse = config_account_auth,
+	    .print = config_account_print_auth },
 	{ .name = "endpoints",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_endpoints },
+	    .parse = config_account_endpoints,
+	    .print = config_account_print_endpoints },
 	{ .name = "rate_limit",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_rate },
+	    .parse = config_account_rate,
+	    .print = config_account_print_rate },
 	{ .name = "tls_ca_file", .type = CONFIG_T_PATH, .off = A(tls_ca_file) },
 	{ .name = NULL },
 };

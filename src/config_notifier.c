@@ -25,7 +25,7 @@
 #define EXEC NOTIFIER_KIND(CONFIG_NOTIFIER_EXEC)
 
 /* The retry mapping of the kinds that retry. */
-static const struct config_key config_retry_keys[] = {
+const struct config_key config_retry_keys[] = {
 	{ .name = "initial",
 	    .type = CONFIG_T_DURATION,
 	    .min = 10,

@@ -113,7 +113,7 @@ config_print_list(FILE *fp, const char *indent, const char *key,
 }
 
 /* Print the source keys of a secret, if set. */
-static void
+void
 config_print_secret(FILE *fp, const char *indent, const char *base,
     const struct config_secret *s)
 {
@@ -161,60 +161,9 @@ config_print_kvs(FILE *fp, const char *indent, const char *key,
 
 /* Print one account. */
 static void
-config_print_account(FILE *fp, const void *obj)
+config_print_account(FILE *fp, const void *a)
 {
-	const struct config_account *a = obj;
-	const char **svcs, **svc;
-	const char *in = "    ";
-	char *ep;
-
-	config_print_kv(fp, "  - ", "name", a->name);
-	fprintf(fp, "%scloud: %s\n", in, config_cloud_name(a->cloud));
-	config_print_kv(fp, in, "region", a->region);
-	if (a->project_id != NULL)
-		config_print_kv(fp, in, "project_id", a->project_id);
-	if (a->auth_method != CONFIG_AUTH_NONE) {
-		fprintf(fp, "%sauth:\n", in);
-		fprintf(fp, "%s  method: %s\n", in,
-		    config_auth_names[a->auth_method]);
-		switch (a->auth_method) {
-		case CONFIG_AUTH_AKSK:
-			config_print_secret(
-			    fp, "      ", "access_key", &a->access_key);
-			config_print_secret(
-			    fp, "      ", "secret_key", &a->secret_key);
-			break;
-		case CONFIG_AUTH_TOKEN:
-			config_print_kv(fp, "      ", "user", a->user);
-			if (a->domain != NULL)
-				config_print_kv(
-				    fp, "      ", "domain", a->domain);
-			config_print_secret(
-			    fp, "      ", "password", &a->password);
-			break;
-		default:
-			config_print_secret(
-			    fp, "      ", "access_key_id", &a->access_key);
-			config_print_secret(
-			    fp, "      ", "access_key_secret", &a->secret_key);
-			break;
-		}
-	}
-	fprintf(fp, "%sendpoints:\n", in);
-	svcs = config_cloud_services(a->cloud);
-	for (svc = svcs; *svc != NULL; svc++) {
-		ep = config_endpoint(a, *svc);
-		config_print_kv(fp, "      ", *svc, ep);
-		free(ep);
-	}
-	free(svcs);
-	if (a->rate_limit_count != 0)
-		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
-		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"
-			: a->rate_limit_per_ms == CONFIG_MIN ? "m"
-							     : "h");
-	if (a->tls_ca_file != NULL)
-		config_print_kv(fp, in, "tls_ca_file", a->tls_ca_file);
+	config_print_rows(fp, config_account_keys, a);
 }
 
 /* Print a key's value by its row's type. */
@@ -277,10 +226,11 @@ config_print_rows(FILE *fp, const struct config_key *keys, const void *obj)
 static void
 config_print_retry(FILE *fp, const struct config_retry *r)
 {
+	const struct config_key *k;
+
 	fputs("    retry:\n", fp);
-	config_print_dur(fp, "      ", "initial", r->initial_ms);
-	config_print_dur(fp, "      ", "max", r->max_ms);
-	config_print_dur(fp, "      ", "give_up_after", r->give_up_after_ms);
+	for (k = config_retry_keys; k->name != NULL; k++)
+		config_print_value(fp, "      ", k, r);
 }
 
 /* Print one notifier. */

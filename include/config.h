@@ -19,6 +19,21 @@ enum config_cloud {
 	CONFIG_CLOUD_HUAWEI,
 	CONFIG_CLOUD_OTC,
 	CONFIG_CLOUD_ALIBABA,
+	CONFIG_CLOUD_COUNT
+};
+
+/*
+ * The endpoint services of an account (the keys of its endpoints), in the
+ * order they are printed: each has a row in config_services
+ * (config_account.c) with the clouds that have it and its default host.
+ */
+enum config_service {
+	CONFIG_SERVICE_DWS,
+	CONFIG_SERVICE_DDS,
+	CONFIG_SERVICE_GAUSSDB,
+	CONFIG_SERVICE_IAM,
+	CONFIG_SERVICE_EHPC,
+	CONFIG_SERVICE_COUNT
 };
 
 enum config_auth_method {
@@ -106,12 +121,8 @@ struct config_account {
 	char *user;
 	char *domain;
 	struct config_secret password;
-	/* endpoints: NULL = default from cloud + region (config_endpoint) */
-	char *endpoint_dws;
-	char *endpoint_dds;
-	char *endpoint_gaussdb;
-	char *endpoint_iam;
-	char *endpoint_ehpc;
+	/* By service; NULL = default from cloud + region (config_endpoint) */
+	char *endpoints[CONFIG_SERVICE_COUNT];
 	unsigned rate_limit_count;  /* "10/s": 10; 0 = none */
 	uint64_t rate_limit_per_ms; /* "10/s": 1000 */
 	char *tls_ca_file;

@@ -115,7 +115,7 @@ struct config_key {
 	const char *name;
 	enum config_ktype type;
 	int flags;                /* CONFIG_K_* */
-	uint64_t min, max;        /* range of a number */
+	uint64_t min, max;        /* a number's range; max: an ID's length */
 	uint64_t def;             /* default of a number, bool or enum */
 	const char *def_str;      /* default of a string; NULL: none */
 	const char *const *names; /* CONFIG_T_ENUM: the values */
@@ -157,10 +157,13 @@ struct config_item {
 
 /* config.c: the key tables. */
 void config_keys_default(const struct config_key *keys, int kind, void *obj);
+void config_keys_free(const struct config_key *keys, void *obj);
 int config_key_read(struct config_parse *p, const struct config_key *k,
     const struct config_pair *kv, void *obj);
 void config_keys_walk(struct config_item *it, const struct config_key *keys);
 const char **config_key_names(const struct config_key *keys, int inline_keys);
+void config_map_check_keys(struct config_parse *p, const struct config_map *m,
+    const struct config_key *keys, const char *where);
 int config_key_field_eq(
     const struct config_key *k, const void *a, const void *b);
 const struct config_key *config_key_find(
@@ -168,6 +171,12 @@ const struct config_key *config_key_find(
 void config_item_name(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv);
 const char **config_names_of(const void *rows, size_t n, size_t stride);
+size_t config_list_count(
+    const struct config *conf, const struct config_list *l);
+void *config_list_item(
+    const struct config *conf, const struct config_list *l, size_t i);
+const char **config_list_names(
+    const struct config *conf, const struct config_list *l);
 extern const struct config_list config_accounts, config_watches,
     config_notifiers, config_rules;
 extern const struct config_key config_daemon_keys[];
@@ -239,14 +248,13 @@ void config_secret(struct config_parse *p, const struct config_map *m,
 /* config_daemon.c */
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
 /* config_account.c */
-extern const char *const config_auth_names[];
-const char *const *config_cloud_services(enum config_cloud cloud);
 void config_account_free(struct config_account *a);
 int config_account_eq(
     const struct config_account *a, const struct config_account *b);
 /* config_watch.c */
 extern const char *const config_on_start_names[];
 /* config_notifier.c */
+extern const struct config_key config_retry_keys[];
 void config_notifier_free(struct config_notifier *nf);
 /* config_rule.c */
 extern const struct config_key config_match_keys[];
@@ -256,14 +264,16 @@ void config_print_kv(
     FILE *fp, const char *indent, const char *key, const char *v);
 void config_print_list(FILE *fp, const char *indent, const char *key,
     const struct config_strlist *l);
+void config_print_secret(FILE *fp, const char *indent, const char *base,
+    const struct config_secret *s);
 void config_print_value(
     FILE *fp, const char *in, const struct config_key *k, const void *obj);
 void config_print_rows(
     FILE *fp, const struct config_key *keys, const void *obj);
 /* config.c */
 void config_parse_root(struct config_parse *p, yaml_node_t *root);
-void config_dangling(
-    struct config_parse *p, const yaml_node_t *n, const char *s, int notifiers);
+void config_dangling(struct config_parse *p, const yaml_node_t *n,
+    const char *s, const struct config_list *l);
 int config_streq(const char *a, const char *b);
 
 #endif

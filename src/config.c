@@ -70,6 +70,22 @@ config_keys_default(const struct config_key *keys, int kind, void *obj)
 	}
 }
 
+/* Free the fields of the rows in obj that own memory (strings, lists). */
+void
+config_keys_free(const struct config_key *keys, void *obj)
+{
+	const struct config_key *k;
+
+	for (k = keys; k->name != NULL; k++) {
+		if (k->off == CONFIG_NOFIELD)
+			continue;
+		if (k->type == CONFIG_T_STRING || k->type == CONFIG_T_PATH)
+			free(*(char **)config_key_field(k, obj));
+		else if (k->type == CONFIG_T_LIST)
+			config_strlist_free(config_key_field(k, obj));
+	}
+}
+
 /* Read a key by its row's type into obj; -1 (reported) if it is wrong. */
 int
 config_key_read(struct config_parse *p, const struct config_key *k,
@@ -162,6 +178,23 @@ config_key_names(const struct config_key *keys, int inline_keys)
 	return v;
 }
 
+/*
+ * Report the keys of m that are no row of keys; the names of inline rows
+ * are known (their rows refuse them with a specific error).
+ */
+void
+config_map_check_keys(struct config_parse *p, const struct config_map *m,
+    const struct config_key *keys, const char *where)
+{
+	const char **known, **hidden;
+
+	known = config_key_names(keys, 0);
+	hidden = config_key_names(keys, 1);
+	config_map_check(p, m, known, hidden, where);
+	free(hidden);
+	free(known);
+}
+
 /* The row named name, or NULL. */
 const struct config_key *
 config_key_find(const struct config_key *keys, const char *name)
@@ -214,6 +247,63 @@ config_names_of(const void *rows, size_t n, size_t stride)
 	return v;
 }
 
+/* The number of items of a list section in conf. */
+size_t
+config_list_count(const struct config *conf, const struct config_list *l)
+{
+	return *(const size_t *)((const char *)conf + l->count);
+}
+
+/* Item i of a list section in conf. */
+void *
+config_list_item(
+    const struct config *conf, const struct config_list *l, size_t i)
+{
+	return *(char *const *)((const char *)conf + l->items) + i * l->size;
+}
+
+/* The name of an item of a list section (NULL: it has none, reported). */
+static const char *
+config_list_name(const struct config_list *l, const void *item)
+{
+	const struct config_key *k = config_key_find(l->keys, "name");
+
+	return *(char *const *)((const char *)item + k->off);
+}
+
+/* The names of the items of a list section, once each, NULL-terminated. */
+const char **
+config_list_names(const struct config *conf, const struct config_list *l)
+{
+	const char **v;
+	const char *s;
+	size_t i, n = 0, max = config_list_count(conf, l);
+
+	v = xcalloc(max + 1, sizeof(*v));
+	for (i = 0; i < max; i++) {
+		s = config_list_name(l, config_list_item(conf, l, i));
+		if (s != NULL && config_index(v, s) == -1)
+			v[n++] = s;
+	}
+	return v;
+}
+
+/* The item of a list section named name; NULL if none. */
+static void *
+config_list_find(
+    const struct config *conf, const struct config_list *l, const char *name)
+{
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < config_list_count(conf, l); i++) {
+		s = config_list_name(l, config_list_item(conf, l, i));
+		if (s != NULL && strcmp(s, name) == 0)
+			return config_list_item(conf, l, i);
+	}
+	return NULL;
+}
+
 /*
  * The name row of a list section: a valid name not used by an earlier item
  * of the list, or NOUN-N where the list has default names.
@@ -223,9 +313,8 @@ config_item_name(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	const struct config_list *l = it->list;
-	const struct config *conf = it->p->conf;
-	char **name = config_key_field(k, it->obj), *other;
-	const char *items = *(char *const *)((const char *)conf + l->items);
+	char **name = config_key_field(k, it->obj);
+	const char *other, *item;
 	size_t i;
 
 	if (kv == NULL)
@@ -233,13 +322,13 @@ config_item_name(struct config_item *it, const struct config_key *k,
 	else if ((*name = config_name(it->p, kv, l->noun)) == NULL)
 		return;
 	for (i = 0; i < it->pos; i++) {
-		other = *(char *const *)(items + i * l->size + k->off);
+		item = config_list_item(it->p->conf, l, i);
+		other = config_list_name(l, item);
 		if (other == NULL || strcmp(other, *name) != 0)
 			continue;
 		config_error(it->p, kv != NULL ? kv->vnode : it->m.node,
 		    "duplicate %s name %s (first defined at line %d)", l->noun,
-		    config_q(it->p, *name),
-		    *(const int *)(items + i * l->size + l->line));
+		    config_q(it->p, *name), *(const int *)(item + l->line));
 		break;
 	}
 }
@@ -249,7 +338,6 @@ static void
 config_parse_item(struct config_item *it, yaml_node_t *node)
 {
 	const struct config_list *l = it->list;
-	const char **known, **hidden;
 	char *what;
 
 	*(int *)((char *)it->obj + l->line) = (int)node->start_mark.line + 1;
@@ -269,11 +357,7 @@ config_parse_item(struct config_item *it, yaml_node_t *node)
 	else
 		it->desc = config_item_desc(it->p, &it->m, l->noun, it->idx);
 	it->where = xasprintf("in %s", it->desc);
-	known = config_key_names(l->keys, 0);
-	hidden = config_key_names(l->keys, 1);
-	config_map_check(it->p, &it->m, known, hidden, it->where);
-	free(hidden);
-	free(known);
+	config_map_check_keys(it->p, &it->m, l->keys, it->where);
 	config_keys_walk(it, l->keys);
 	free(it->where);
 	free(it->desc);
@@ -330,38 +414,17 @@ config_parse_root(struct config_parse *p, yaml_node_t *root)
 	config_map_close(&m);
 }
 
-/* The names of the defined accounts or notifiers, NULL-terminated. */
-static const char **
-config_names(struct config_parse *p, int notifiers)
-{
-	const struct config *conf = p->conf;
-	const char **v;
-	size_t i, n = 0, max;
-
-	max = notifiers ? conf->nnotifiers : conf->naccounts;
-	v = xcalloc(max + 1, sizeof(*v));
-	for (i = 0; i < max; i++) {
-		const char *s = notifiers ? conf->notifiers[i].name
-					  : conf->accounts[i].name;
-
-		if (s != NULL && config_index(v, s) == -1)
-			v[n++] = s;
-	}
-	return v;
-}
-
-/* Report a reference to an unknown account or notifier. */
+/* Report a reference to an unknown item of a list (account, notifier). */
 void
-config_dangling(
-    struct config_parse *p, const yaml_node_t *n, const char *s, int notifiers)
+config_dangling(struct config_parse *p, const yaml_node_t *n, const char *s,
+    const struct config_list *l)
 {
-	const char **names = config_names(p, notifiers);
-	const char *noun = notifiers ? "notifier" : "account";
+	const char **names = config_list_names(p->conf, l);
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "unknown %s %s", noun, config_q(p, s));
-	config_hint(&b, s, names, notifiers ? "notifiers" : "accounts");
+	buf_printf(&b, "unknown %s %s", l->noun, config_q(p, s));
+	config_hint(&b, s, names, l->key);
 	config_error(p, n, "%s", buf_str(&b));
 	buf_free(&b);
 	free(names);
@@ -376,18 +439,12 @@ config_free(struct config *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
-	free(conf->daemon.state_dir);
-	free(conf->daemon.listen);
-	free(conf->daemon.control_socket);
+	config_keys_free(config_daemon_keys, &conf->daemon);
 	for (i = 0; i < conf->naccounts; i++)
 		config_account_free(&conf->accounts[i]);
 	free(conf->accounts);
-	for (i = 0; i < conf->nwatches; i++) {
-		free(conf->watches[i].name);
-		free(conf->watches[i].account_name);
-		config_strlist_free(&conf->watches[i].clusters);
-		config_strlist_free(&conf->watches[i].actions);
-	}
+	for (i = 0; i < conf->nwatches; i++)
+		config_keys_free(config_watch_keys, &conf->watches[i]);
 	free(conf->watches);
 	for (i = 0; i < conf->nnotifiers; i++)
 		config_notifier_free(&conf->notifiers[i]);
@@ -402,42 +459,21 @@ config_free(struct config *conf)
 struct config_account *
 config_find_account(const struct config *conf, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < conf->naccounts; i++) {
-		if (conf->accounts[i].name != NULL &&
-		    strcmp(conf->accounts[i].name, name) == 0)
-			return &conf->accounts[i];
-	}
-	return NULL;
+	return config_list_find(conf, &config_accounts, name);
 }
 
 /* Find a watch by name; NULL if none. */
 struct config_watch *
 config_find_watch(const struct config *conf, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < conf->nwatches; i++) {
-		if (conf->watches[i].name != NULL &&
-		    strcmp(conf->watches[i].name, name) == 0)
-			return &conf->watches[i];
-	}
-	return NULL;
+	return config_list_find(conf, &config_watches, name);
 }
 
 /* Find a notifier by name; NULL if none. */
 struct config_notifier *
 config_find_notifier(const struct config *conf, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < conf->nnotifiers; i++) {
-		if (conf->notifiers[i].name != NULL &&
-		    strcmp(conf->notifiers[i].name, name) == 0)
-			return &conf->notifiers[i];
-	}
-	return NULL;
+	return config_list_find(conf, &config_notifiers, name);
 }
 
 /* Warn of an account in an unknown region that polls a default endpoint. */

@@ -22,8 +22,8 @@ static const char *const config_cloud_names[] = { "huawei", "otc", "alibaba",
 	NULL };
 
 /* Indexed by enum config_auth_method; "none" is never accepted. */
-const char *const config_auth_names[] = { "none", "aksk", "token", "v2", "v3",
-	NULL };
+static const char *const config_auth_names[] = { "none", "aksk", "token", "v2",
+	"v3", NULL };
 
 static const char *const config_auth_hw[] = { "aksk", "token", NULL };
 
@@ -32,16 +32,69 @@ static const char *const config_auth_ali[] = { "v2", "v3", NULL };
 static const char *const config_auth_any[] = { "aksk", "token", "v2", "v3",
 	NULL };
 
-/* Endpoint services, in the order they are printed. */
-static const char *const config_services[] = { "dws", "dds", "gaussdb", "iam",
-	"ehpc", NULL };
+/*
+ * The regions taskwatchd knows per cloud: an account in another region still
+ * works with explicit endpoints, but its default ones are guessed.
+ */
+static const char *const config_regions_huawei[] = { "af-north-1", "af-south-1",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
+	"cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11",
+	"cn-north-12", "cn-south-1", "cn-south-2", "cn-south-4",
+	"cn-southwest-2", "eu-west-0", "eu-west-101", "la-north-2",
+	"la-south-2", "me-east-1", "my-kualalumpur-1", "na-mexico-1",
+	"ru-moscow-1", "ru-northwest-2", "sa-brazil-1", "tr-west-1", NULL };
 
-static const char *const config_services_huawei[] = { "dws", "dds", "gaussdb",
-	"iam", NULL };
+static const char *const config_regions_otc[] = { "eu-de", "eu-nl", "eu-ch2",
+	NULL };
 
-static const char *const config_services_otc[] = { "dws", "dds", "iam", NULL };
+static const char *const config_regions_alibaba[] = { "cn-qingdao",
+	"cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen",
+	"cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
+	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+	"ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+	"me-east-1", "me-central-1", "na-south-1", NULL };
 
-static const char *const config_services_alibaba[] = { "ehpc", NULL };
+/*
+ * Per cloud: the domain of its default endpoints, https://HOST.REGION.DOMAIN
+ * (HOST from config_services), and the regions it has.
+ */
+static const struct config_cloud_row {
+	const char *domain;
+	const char *const *regions;
+} config_clouds[CONFIG_CLOUD_COUNT] = {
+	[CONFIG_CLOUD_HUAWEI] = { "myhuaweicloud.com", config_regions_huawei },
+	[CONFIG_CLOUD_OTC] = { "otc.t-systems.com", config_regions_otc },
+	[CONFIG_CLOUD_ALIBABA] = { "aliyuncs.com", config_regions_alibaba },
+};
+
+/*
+ * The endpoint services, one row each, indexed by enum config_service and
+ * printed in that order: the key of endpoints, and per cloud the host of the
+ * default endpoint (NULL: the cloud does not have the service).
+ */
+struct config_service_row {
+	const char *name;
+	const char *host[CONFIG_CLOUD_COUNT];
+};
+
+static const struct config_service_row config_services[CONFIG_SERVICE_COUNT] = {
+	[CONFIG_SERVICE_DWS] = { .name = "dws",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "dws",
+		[CONFIG_CLOUD_OTC] = "dws" } },
+	[CONFIG_SERVICE_DDS] = { .name = "dds",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "dds",
+		[CONFIG_CLOUD_OTC] = "dds" } },
+	[CONFIG_SERVICE_GAUSSDB] = { .name = "gaussdb",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "gaussdb-opengauss" } },
+	[CONFIG_SERVICE_IAM] = { .name = "iam",
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "iam",
+		[CONFIG_CLOUD_OTC] = "iam" } },
+	[CONFIG_SERVICE_EHPC] = { .name = "ehpc",
+	    .host = { [CONFIG_CLOUD_ALIBABA] = "ehpc" } },
+};
 
 static const char *const config_auth_keys[] = { "method", "access_key_file",
 	"access_key_env", "access_key_credential", "secret_key_file",
@@ -159,35 +212,41 @@ out:
 	config_map_close(&m);
 }
 
-/* The endpoint field of an account for a service name, or NULL. */
-static char **
-config_endpoint_field(struct config_account *a, const char *svc)
+/* The row of a service name, or -1. */
+static int
+config_service_find(const char *name)
 {
-	if (strcmp(svc, "dws") == 0)
-		return &a->endpoint_dws;
-	if (strcmp(svc, "dds") == 0)
-		return &a->endpoint_dds;
-	if (strcmp(svc, "gaussdb") == 0)
-		return &a->endpoint_gaussdb;
-	if (strcmp(svc, "iam") == 0)
-		return &a->endpoint_iam;
-	if (strcmp(svc, "ehpc") == 0)
-		return &a->endpoint_ehpc;
-	return NULL;
+	int i;
+
+	for (i = 0; name != NULL && i < CONFIG_SERVICE_COUNT; i++) {
+		if (strcmp(config_services[i].name, name) == 0)
+			return i;
+	}
+	return -1;
 }
 
-/* The services a cloud has endpoints for. */
-const char *const *
+/* The names of every service, as config_map_check takes (caller frees). */
+static const char **
+config_service_names(void)
+{
+	return config_names_of(
+	    config_services, CONFIG_SERVICE_COUNT, sizeof(config_services[0]));
+}
+
+/* The names of the services a cloud has, in order (caller frees). */
+static const char **
 config_cloud_services(enum config_cloud cloud)
 {
-	switch (cloud) {
-	case CONFIG_CLOUD_HUAWEI:
-		return config_services_huawei;
-	case CONFIG_CLOUD_OTC:
-		return config_services_otc;
-	default:
-		return config_services_alibaba;
+	const char **v;
+	size_t i, n = 0;
+
+	v = xcalloc(CONFIG_SERVICE_COUNT + 1, sizeof(*v));
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		if ((unsigned)cloud < CONFIG_CLOUD_COUNT &&
+		    config_services[i].host[cloud] != NULL)
+			v[n++] = config_services[i].name;
 	}
+	return v;
 }
 
 /* Parse an account's endpoints mapping. */
@@ -201,27 +260,30 @@ config_account_endpoints(struct config_item *it, const struct config_key *k,
 	int cloud_ok = it->cloud_ok;
 	const struct config_pair *kv;
 	struct config_map m;
-	const char *s;
-	char *where, *by, **dst;
+	const char *s, **all, **ours;
+	char *where, *by;
 	size_t i;
 
 	if (config_map_open(p, ekv->vnode, "endpoints", 1, &m) == -1)
 		return;
+	all = config_service_names();
 	where = xasprintf("in endpoints of %s", desc);
-	config_map_check(p, &m, config_services, NULL, where);
+	config_map_check(p, &m, all, NULL, where);
 	free(where);
 	if (cloud_ok) {
 		by = xasprintf("%s accounts", config_cloud_name(a->cloud));
-		config_map_only(p, &m, config_cloud_services(a->cloud),
-		    config_services, by);
+		ours = config_cloud_services(a->cloud);
+		config_map_only(p, &m, ours, all, by);
+		free(ours);
 		free(by);
 	}
-	for (i = 0; config_services[i] != NULL; i++) {
-		if ((kv = config_map_find(&m, config_services[i])) == NULL ||
+	free(all);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		if ((kv = config_map_find(&m, config_services[i].name)) ==
+			NULL ||
 		    (s = config_string(p, kv)) == NULL)
 			continue;
-		dst = config_endpoint_field(a, config_services[i]);
-		*dst = config_url(p, kv->vnode, kv->key, s, 1);
+		a->endpoints[i] = config_url(p, kv->vnode, kv->key, s, 1);
 	}
 	config_map_close(&m);
 }
@@ -279,23 +341,24 @@ config_account_cloud(struct config_item *it, const struct config_key *k,
 		it->cloud_ok = 1;
 }
 
-/* The region of an account: letters, digits, "-" and "_". */
+/*
+ * A region or project ID: letters, digits, "-" and "_", at most the row's
+ * max long, into the row's field.
+ */
 static void
-config_account_region(struct config_item *it, const struct config_key *k,
+config_account_ident(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
-	struct config_account *a = it->obj;
 	const char *s;
 
 	if ((s = config_string(it->p, kv)) == NULL)
 		return;
-	if (strlen(s) > CONFIG_NAME_MAX || !config_chars_ok(s, "-_"))
+	if (strlen(s) > k->max || !config_chars_ok(s, "-_"))
 		config_error(it->p, kv->vnode,
-		    "invalid region %s: use "
-		    "letters, digits, \"-\" and \"_\"",
-		    config_q(it->p, s));
+		    "invalid %s %s: use letters, digits, \"-\" and \"_\"",
+		    k->name, config_q(it->p, s));
 	else
-		a->region = xstrdup(s);
+		*(char **)((char *)it->obj + k->off) = xstrdup(s);
 }
 
 /* The project of a huawei or otc account. */
@@ -304,21 +367,13 @@ config_account_project(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	struct config_account *a = it->obj;
-	const char *s;
 
 	if (it->cloud_ok && a->cloud == CONFIG_CLOUD_ALIBABA)
 		config_error(it->p, kv->knode,
 		    "project_id is not used by "
 		    "alibaba accounts");
-	else if ((s = config_string(it->p, kv)) == NULL)
-		;
-	else if (strlen(s) > CONFIG_ID_MAX || !config_chars_ok(s, "-_"))
-		config_error(it->p, kv->vnode,
-		    "invalid project_id %s: use "
-		    "letters, digits, \"-\" and \"_\"",
-		    config_q(it->p, s));
 	else
-		a->project_id = xstrdup(s);
+		config_account_ident(it, k, kv);
 }
 
 /* The auth mapping of an account; empty, it lacks its method. */
@@ -334,6 +389,63 @@ config_account_auth(struct config_item *it, const struct config_key *k,
 	else
 		config_parse_auth(
 		    it->p, kv, it->obj, it->cloud_ok, it->desc, it->idx);
+}
+
+/* Print an account's auth: its method and where its secrets come from. */
+static void
+config_account_print_auth(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+	const struct config_auth_row *row =
+	    &config_auth_methods[a->auth_method];
+
+	if (a->auth_method == CONFIG_AUTH_NONE)
+		return;
+	fprintf(fp, "%sauth:\n", in);
+	fprintf(fp, "%s  method: %s\n", in, config_auth_names[a->auth_method]);
+	if (a->auth_method == CONFIG_AUTH_TOKEN) {
+		config_print_kv(fp, "      ", "user", a->user);
+		if (a->domain != NULL)
+			config_print_kv(fp, "      ", "domain", a->domain);
+		config_print_secret(fp, "      ", "password", &a->password);
+	} else {
+		config_print_secret(fp, "      ", row->id, &a->access_key);
+		config_print_secret(fp, "      ", row->secret, &a->secret_key);
+	}
+}
+
+/* Print the endpoints of the services an account's cloud has. */
+static void
+config_account_print_endpoints(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+	const char **svcs, **svc;
+	char *ep;
+
+	fprintf(fp, "%sendpoints:\n", in);
+	svcs = config_cloud_services(a->cloud);
+	for (svc = svcs; *svc != NULL; svc++) {
+		ep = config_endpoint(a, *svc);
+		config_print_kv(fp, "      ", *svc, ep);
+		free(ep);
+	}
+	free(svcs);
+}
+
+/* Print an account's rate limit, if it has one. */
+static void
+config_account_print_rate(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_account *a = obj;
+
+	if (a->rate_limit_count != 0)
+		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
+		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"
+			: a->rate_limit_per_ms == CONFIG_MIN ? "m"
+							     : "h");
 }
 
 /*
@@ -356,25 +468,30 @@ const struct config_key config_account_keys[] = {
 	{ .name = "region",
 	    .type = CONFIG_T_STRING,
 	    .flags = CONFIG_K_REQUIRED | CONFIG_K_IDENTITY,
+	    .max = CONFIG_NAME_MAX,
 	    .off = A(region),
-	    .parse = config_account_region },
+	    .parse = config_account_ident },
 	{ .name = "project_id",
 	    .type = CONFIG_T_STRING,
 	    .flags = CONFIG_K_IDENTITY,
+	    .max = CONFIG_ID_MAX,
 	    .off = A(project_id),
 	    .parse = config_account_project },
 	{ .name = "auth",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_auth },
+	    .parse = config_account_auth,
+	    .print = config_account_print_auth },
 	{ .name = "endpoints",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_endpoints },
+	    .parse = config_account_endpoints,
+	    .print = config_account_print_endpoints },
 	{ .name = "rate_limit",
 	    .type = CONFIG_T_OTHER,
 	    .off = CONFIG_NOFIELD,
-	    .parse = config_account_rate },
+	    .parse = config_account_rate,
+	    .print = config_account_print_rate },
 	{ .name = "tls_ca_file", .type = CONFIG_T_PATH, .off = A(tls_ca_file) },
 	{ .name = NULL },
 };
@@ -391,24 +508,20 @@ const struct config_list config_accounts = {
 	.keys = config_account_keys,
 };
 
-/* Free one account's fields. */
+/* Free one account's fields: its rows', its secrets', its endpoints. */
 void
 config_account_free(struct config_account *a)
 {
-	free(a->name);
-	free(a->region);
-	free(a->project_id);
+	size_t i;
+
+	config_keys_free(config_account_keys, a);
 	config_secret_free(&a->access_key);
 	config_secret_free(&a->secret_key);
 	free(a->user);
 	free(a->domain);
 	config_secret_free(&a->password);
-	free(a->endpoint_dws);
-	free(a->endpoint_dds);
-	free(a->endpoint_gaussdb);
-	free(a->endpoint_iam);
-	free(a->endpoint_ehpc);
-	free(a->tls_ca_file);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++)
+		free(a->endpoints[i]);
 }
 
 /*
@@ -419,70 +532,27 @@ config_account_free(struct config_account *a)
 char *
 config_endpoint(const struct config_account *acct, const char *service)
 {
-	const char *const *svc;
-	char **field;
 	const char *host;
+	int i;
 
-	field = config_endpoint_field((struct config_account *)acct, service);
-	if (field == NULL)
+	if ((i = config_service_find(service)) == -1)
 		return NULL;
-	if (*field != NULL)
-		return xstrdup(*field);
-	for (svc = config_cloud_services(acct->cloud); *svc != NULL; svc++) {
-		if (strcmp(*svc, service) == 0)
-			break;
-	}
-	if (*svc == NULL || acct->region == NULL)
+	if (acct->endpoints[i] != NULL)
+		return xstrdup(acct->endpoints[i]);
+	if ((unsigned)acct->cloud >= CONFIG_CLOUD_COUNT ||
+	    acct->region == NULL ||
+	    (host = config_services[i].host[acct->cloud]) == NULL)
 		return NULL;
-	switch (acct->cloud) {
-	case CONFIG_CLOUD_HUAWEI:
-		host = strcmp(service, "gaussdb") == 0 ? "gaussdb-opengauss"
-						       : service;
-		return xasprintf(
-		    "https://%s.%s.myhuaweicloud.com", host, acct->region);
-	case CONFIG_CLOUD_OTC:
-		return xasprintf(
-		    "https://%s.%s.otc.t-systems.com", service, acct->region);
-	default:
-		return xasprintf("https://ehpc.%s.aliyuncs.com", acct->region);
-	}
+	return xasprintf("https://%s.%s.%s", host, acct->region,
+	    config_clouds[acct->cloud].domain);
 }
-
-/*
- * The regions taskwatchd knows per cloud: an account in another region still
- * works with explicit endpoints, but its default ones are guessed.
- */
-static const char *const config_regions_huawei[] = { "af-north-1", "af-south-1",
-	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-	"ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5",
-	"cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11",
-	"cn-north-12", "cn-south-1", "cn-south-2", "cn-south-4",
-	"cn-southwest-2", "eu-west-0", "eu-west-101", "la-north-2",
-	"la-south-2", "me-east-1", "my-kualalumpur-1", "na-mexico-1",
-	"ru-moscow-1", "ru-northwest-2", "sa-brazil-1", "tr-west-1", NULL };
-
-static const char *const config_regions_otc[] = { "eu-de", "eu-nl", "eu-ch2",
-	NULL };
-
-static const char *const config_regions_alibaba[] = { "cn-qingdao",
-	"cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
-	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen",
-	"cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
-	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
-	"ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-	"ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
-	"me-east-1", "me-central-1", "na-south-1", NULL };
 
 /* 1 if region is one taskwatchd knows for cloud. */
 int
 config_region_known(enum config_cloud cloud, const char *region)
 {
-	const char *const *list = cloud == CONFIG_CLOUD_HUAWEI
-	    ? config_regions_huawei
-	    : cloud == CONFIG_CLOUD_OTC ? config_regions_otc
-					: config_regions_alibaba;
-
-	return region != NULL && config_index(list, region) != -1;
+	return (unsigned)cloud < CONFIG_CLOUD_COUNT && region != NULL &&
+	    config_index(config_clouds[cloud].regions, region) != -1;
 }
 
 /* 1 if the account's endpoint for service is the cloud's default. */
@@ -490,10 +560,9 @@ int
 config_endpoint_is_default(
     const struct config_account *acct, const char *service)
 {
-	char **field;
+	int i = config_service_find(service);
 
-	field = config_endpoint_field((struct config_account *)acct, service);
-	return field != NULL && *field == NULL;
+	return i != -1 && acct->endpoints[i] == NULL;
 }
 
 /* "huawei" / "otc" / "alibaba". */
@@ -534,9 +603,9 @@ config_account_eq(
 	    a->rate_limit_per_ms != b->rate_limit_per_ms ||
 	    !config_streq(a->tls_ca_file, b->tls_ca_file))
 		return 0;
-	for (i = 0; config_services[i] != NULL; i++) {
-		ea = config_endpoint(a, config_services[i]);
-		eb = config_endpoint(b, config_services[i]);
+	for (i = 0; i < CONFIG_SERVICE_COUNT; i++) {
+		ea = config_endpoint(a, config_services[i].name);
+		eb = config_endpoint(b, config_services[i].name);
 		eq = config_streq(ea, eb);
 		free(ea);
 		free(eb);

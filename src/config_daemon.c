@@ -142,7 +142,6 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 {
 	struct config_item it;
 	char where[] = "in daemon";
-	const char **known;
 
 	memset(&it, 0, sizeof(it));
 	it.p = p;
@@ -151,9 +150,7 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 	it.where = where;
 	if (config_map_open(p, dkv->vnode, "daemon", 1, &it.m) == -1)
 		return;
-	known = config_key_names(config_daemon_keys, 0);
-	config_map_check(p, &it.m, known, NULL, it.where);
-	free(known);
+	config_map_check_keys(p, &it.m, config_daemon_keys, it.where);
 	config_keys_walk(&it, config_daemon_keys);
 	config_map_close(&it.m);
 }

@@ -25,7 +25,7 @@
 #define EXEC NOTIFIER_KIND(CONFIG_NOTIFIER_EXEC)
 
 /* The retry mapping of the kinds that retry. */
-static const struct config_key config_retry_keys[] = {
+const struct config_key config_retry_keys[] = {
 	{ .name = "initial",
 	    .type = CONFIG_T_DURATION,
 	    .min = 10,
@@ -61,10 +61,6 @@ const struct config_facility config_facilities[] = {
 	{ NULL, 0 },
 };
 
-static const char *const config_facility_names[] = { "daemon", "user", "local0",
-	"local1", "local2", "local3", "local4", "local5", "local6", "local7",
-	NULL };
-
 /* Headers the webhook notifier sets itself. */
 static const char *const config_reserved_headers[] = { "webhook-id",
 	"webhook-timestamp", "webhook-signature", "Content-Type",
@@ -78,16 +74,13 @@ config_parse_retry(struct config_parse *p, const struct config_pair *rkv,
 	const struct config_pair *kv, *ikv;
 	const struct config_key *k;
 	struct config_map m;
-	const char **known;
 	char *where, si[32], sm[32];
 	int ok;
 
 	if (config_map_open(p, rkv->vnode, "retry", 1, &m) == -1)
 		return;
 	where = xasprintf("in retry of %s", desc);
-	known = config_key_names(config_retry_keys, 0);
-	config_map_check(p, &m, known, NULL, where);
-	free(known);
+	config_map_check_keys(p, &m, config_retry_keys, where);
 	free(where);
 	ok = 1;
 	for (k = config_retry_keys; k->name != NULL; k++) {
@@ -147,6 +140,48 @@ config_parse_header_secret(struct config_parse *p, const struct config_pair *kv,
 }
 
 /*
+ * 1 if the key of kv can name a label (labels) or a header (not one
+ * taskwatchd sets, not one of the n read so far in any case); else 0,
+ * reported.
+ */
+static int
+config_kv_name_ok(struct config_parse *p, const struct config_pair *kv,
+    int labels, const struct config_kv *kvs, size_t n)
+{
+	size_t j;
+
+	if (labels && !config_label_name_ok(kv->key)) {
+		config_error(p, kv->knode,
+		    "invalid label name %s: use "
+		    "[a-zA-Z_][a-zA-Z0-9_]*",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	if (labels)
+		return 1;
+	if (!config_header_name_ok(kv->key)) {
+		config_error(p, kv->knode, "invalid header name %s",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	if (config_index_nocase(config_reserved_headers, kv->key) != -1) {
+		config_error(p, kv->knode,
+		    "header %s is set "
+		    "by taskwatchd and may not be configured",
+		    config_q(p, kv->key));
+		return 0;
+	}
+	for (j = 0; j < n; j++) {
+		if (strcasecmp(kvs[j].key, kv->key) == 0) {
+			config_error(p, kv->knode, "duplicate header %s",
+			    config_q(p, kv->key));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * Parse a string-to-string mapping (headers or labels) into *kvs.  at is
  * the notifier's key path for headers, NULL for labels (which follow the
  * label name rule and take no secret values).
@@ -158,7 +193,7 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 	const struct config_pair *kv;
 	struct config_map m;
 	const char *s;
-	size_t i, j;
+	size_t i;
 	int labels = at == NULL;
 
 	if (config_map_open(p, mkv->vnode, mkv->key, 1, &m) == -1)
@@ -166,43 +201,8 @@ config_parse_kvs(struct config_parse *p, const struct config_pair *mkv,
 	*kvs = xcalloc(m.n + 1, sizeof(**kvs));
 	for (i = 0; i < m.n; i++) {
 		kv = &m.v[i];
-		if (labels && !config_label_name_ok(kv->key)) {
-			config_error(p, kv->knode,
-			    "invalid label name %s: use "
-			    "[a-zA-Z_][a-zA-Z0-9_]*",
-			    config_q(p, kv->key));
+		if (!config_kv_name_ok(p, kv, labels, *kvs, *n))
 			continue;
-		}
-		if (!labels && !config_header_name_ok(kv->key)) {
-			config_error(p, kv->knode, "invalid header name %s",
-			    config_q(p, kv->key));
-			continue;
-		}
-		if (!labels) {
-			for (j = 0; config_reserved_headers[j] != NULL; j++) {
-				if (strcasecmp(kv->key,
-					config_reserved_headers[j]) == 0)
-					break;
-			}
-			if (config_reserved_headers[j] != NULL) {
-				config_error(p, kv->knode,
-				    "header %s is set "
-				    "by taskwatchd and may not be configured",
-				    config_q(p, kv->key));
-				continue;
-			}
-			for (j = 0; j < *n; j++) {
-				if (strcasecmp((*kvs)[j].key, kv->key) == 0)
-					break;
-			}
-			if (j < *n) {
-				config_error(p, kv->knode,
-				    "duplicate header "
-				    "%s",
-				    config_q(p, kv->key));
-				continue;
-			}
-		}
 		if (!labels && kv->vnode->type == YAML_MAPPING_NODE) {
 			config_parse_header_secret(p, kv, at, &(*kvs)[*n]);
 			if (!config_secret_set(&(*kvs)[*n].secret)) {
@@ -294,18 +294,14 @@ config_kvs_free(struct config_kv *kvs, size_t n)
 	free(kvs);
 }
 
-/* Free one notifier's fields. */
+/* Free one notifier's fields: its rows', its mappings', its secret. */
 void
 config_notifier_free(struct config_notifier *nf)
 {
-	free(nf->name);
-	free(nf->url);
+	config_keys_free(config_notifier_keys, nf);
 	config_kvs_free(nf->headers, nf->nheaders);
 	config_secret_free(&nf->secret);
-	config_strlist_free(&nf->urls);
 	config_kvs_free(nf->labels, nf->nlabels);
-	config_strlist_free(&nf->command);
-	free(nf->user);
 }
 
 /*
@@ -409,18 +405,24 @@ config_notifier_labels(struct config_item *it, const struct config_key *k,
 	config_parse_kvs(it->p, kv, NULL, &nf->labels, &nf->nlabels);
 }
 
-/* The facility of a syslog notifier. */
+/* The facility of a syslog notifier, by a name of config_facilities. */
 static void
 config_notifier_facility(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	struct config_notifier *nf = it->obj;
+	const char **names;
 	int t;
 
-	if (kv != NULL &&
-	    (t = config_enum(
-		 it->p, kv, config_facility_names, "syslog facility")) != -1)
+	if (kv == NULL)
+		return;
+	/* Every row but the NULL one that ends the table. */
+	names = config_names_of(config_facilities,
+	    sizeof(config_facilities) / sizeof(config_facilities[0]) - 1,
+	    sizeof(config_facilities[0]));
+	if ((t = config_enum(it->p, kv, names, "syslog facility")) != -1)
 		nf->facility = config_facilities[t].facility;
+	free(names);
 }
 
 /* The user an exec notifier runs its hooks as. */

@@ -113,7 +113,7 @@ config_print_list(FILE *fp, const char *indent, const char *key,
 }
 
 /* Print the source keys of a secret, if set. */
-static void
+void
 config_print_secret(FILE *fp, const char *indent, const char *base,
     const struct config_secret *s)
 {
@@ -161,57 +161,9 @@ config_print_kvs(FILE *fp, const char *indent, const char *key,
 
 /* Print one account. */
 static void
-config_print_account(FILE *fp, const struct config_account *a)
+config_print_account(FILE *fp, const void *a)
 {
-	const char *const *svc;
-	const char *in = "    ";
-	char *ep;
-
-	config_print_kv(fp, "  - ", "name", a->name);
-	fprintf(fp, "%scloud: %s\n", in, config_cloud_name(a->cloud));
-	config_print_kv(fp, in, "region", a->region);
-	if (a->project_id != NULL)
-		config_print_kv(fp, in, "project_id", a->project_id);
-	if (a->auth_method != CONFIG_AUTH_NONE) {
-		fprintf(fp, "%sauth:\n", in);
-		fprintf(fp, "%s  method: %s\n", in,
-		    config_auth_names[a->auth_method]);
-		switch (a->auth_method) {
-		case CONFIG_AUTH_AKSK:
-			config_print_secret(
-			    fp, "      ", "access_key", &a->access_key);
-			config_print_secret(
-			    fp, "      ", "secret_key", &a->secret_key);
-			break;
-		case CONFIG_AUTH_TOKEN:
-			config_print_kv(fp, "      ", "user", a->user);
-			if (a->domain != NULL)
-				config_print_kv(
-				    fp, "      ", "domain", a->domain);
-			config_print_secret(
-			    fp, "      ", "password", &a->password);
-			break;
-		default:
-			config_print_secret(
-			    fp, "      ", "access_key_id", &a->access_key);
-			config_print_secret(
-			    fp, "      ", "access_key_secret", &a->secret_key);
-			break;
-		}
-	}
-	fprintf(fp, "%sendpoints:\n", in);
-	for (svc = config_cloud_services(a->cloud); *svc != NULL; svc++) {
-		ep = config_endpoint(a, *svc);
-		config_print_kv(fp, "      ", *svc, ep);
-		free(ep);
-	}
-	if (a->rate_limit_count != 0)
-		fprintf(fp, "%srate_limit: %u/%s\n", in, a->rate_limit_count,
-		    a->rate_limit_per_ms == CONFIG_SEC       ? "s"
-			: a->rate_limit_per_ms == CONFIG_MIN ? "m"
-							     : "h");
-	if (a->tls_ca_file != NULL)
-		config_print_kv(fp, in, "tls_ca_file", a->tls_ca_file);
+	config_print_rows(fp, config_account_keys, a);
 }
 
 /* Print a key's value by its row's type. */
@@ -274,16 +226,18 @@ config_print_rows(FILE *fp, const struct config_key *keys, const void *obj)
 static void
 config_print_retry(FILE *fp, const struct config_retry *r)
 {
+	const struct config_key *k;
+
 	fputs("    retry:\n", fp);
-	config_print_dur(fp, "      ", "initial", r->initial_ms);
-	config_print_dur(fp, "      ", "max", r->max_ms);
-	config_print_dur(fp, "      ", "give_up_after", r->give_up_after_ms);
+	for (k = config_retry_keys; k->name != NULL; k++)
+		config_print_value(fp, "      ", k, r);
 }
 
 /* Print one notifier. */
 static void
-config_print_notifier(FILE *fp, const struct config_notifier *nf)
+config_print_notifier(FILE *fp, const void *obj)
 {
+	const struct config_notifier *nf = obj;
 	const char *in = "    ";
 	size_t i;
 
@@ -326,13 +280,38 @@ config_print_notifier(FILE *fp, const struct config_notifier *nf)
 	}
 }
 
+/* Print one watch. */
+static void
+config_print_watch(FILE *fp, const void *w)
+{
+	config_print_rows(fp, config_watch_keys, w);
+}
+
+/* Print one rule. */
+static void
+config_print_rule(FILE *fp, const void *r)
+{
+	config_print_rows(fp, config_rule_keys, r);
+}
+
+/* Print a list section: its key, then its items by print. */
+static void
+config_print_section(FILE *fp, const struct config *conf,
+    const struct config_list *l, void (*print)(FILE *, const void *))
+{
+	size_t i, n = config_list_count(conf, l);
+
+	fprintf(fp, "%s:%s\n", l->key, n == 0 ? " []" : "");
+	for (i = 0; i < n; i++)
+		print(fp, config_list_item(conf, l, i));
+}
+
 /* Print the normalised config (every default filled in) as YAML. */
 void
 config_print(const struct config *conf, FILE *fp)
 {
 	const struct config_daemon *d = &conf->daemon;
 	char s[32];
-	size_t i;
 
 	fputs("daemon:\n", fp);
 	config_print_kv(fp, "  ", "state_dir", d->state_dir);
@@ -343,46 +322,38 @@ config_print(const struct config *conf, FILE *fp)
 	util_format_size(d->max_response_bytes, s, sizeof(s));
 	fprintf(fp, "  max_response_bytes: %s\n", s);
 
-	fprintf(fp, "accounts:%s\n", conf->naccounts == 0 ? " []" : "");
-	for (i = 0; i < conf->naccounts; i++)
-		config_print_account(fp, &conf->accounts[i]);
-	fprintf(fp, "watches:%s\n", conf->nwatches == 0 ? " []" : "");
-	for (i = 0; i < conf->nwatches; i++)
-		config_print_rows(fp, config_watch_keys, &conf->watches[i]);
-	fprintf(fp, "notifiers:%s\n", conf->nnotifiers == 0 ? " []" : "");
-	for (i = 0; i < conf->nnotifiers; i++)
-		config_print_notifier(fp, &conf->notifiers[i]);
-	fprintf(fp, "rules:%s\n", conf->nrules == 0 ? " []" : "");
-	for (i = 0; i < conf->nrules; i++)
-		config_print_rows(fp, config_rule_keys, &conf->rules[i]);
+	config_print_section(fp, conf, &config_accounts, config_print_account);
+	config_print_section(fp, conf, &config_watches, config_print_watch);
+	config_print_section(
+	    fp, conf, &config_notifiers, config_print_notifier);
+	config_print_section(fp, conf, &config_rules, config_print_rule);
+}
+
+/* What print writes of obj, as a string (caller frees). */
+static char *
+config_print_text(void (*print)(FILE *, const void *), const void *obj)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	print(fp, obj);
+	fclose(fp);
+	return text;
 }
 
 /* A notifier as -nv prints it, to tell whether a reload changed it. */
 char *
 config_notifier_text(const struct config_notifier *nf)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&text, &len)) == NULL)
-		fatal("open_memstream");
-	config_print_notifier(fp, nf);
-	fclose(fp);
-	return text;
+	return config_print_text(config_print_notifier, nf);
 }
 
 /* A rule as -nv prints it, to tell whether a reload changed it. */
 char *
 config_rule_text(const struct config_rule *r)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp;
-
-	if ((fp = open_memstream(&text, &len)) == NULL)
-		fatal("open_memstream");
-	config_print_rows(fp, config_rule_keys, r);
-	fclose(fp);
-	return text;
+	return config_print_text(config_print_rule, r);
 }

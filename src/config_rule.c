@@ -68,12 +68,12 @@ config_is_glob(const char *s)
 }
 
 /*
- * The configured watch names (watches 1) or cluster IDs (watches 0),
- * NULL-terminated; for clusters, NULL if some watch has no fixed list (its
- * tasks' clusters cannot be known here).
+ * The cluster IDs of the configured watches, once each, NULL-terminated;
+ * NULL if some watch has no fixed list (its tasks' clusters cannot be known
+ * here).
  */
 static const char **
-config_literal_names(struct config_parse *p, int watches)
+config_cluster_ids(struct config_parse *p)
 {
 	const struct config *conf = p->conf;
 	const struct config_watch *w;
@@ -82,36 +82,21 @@ config_literal_names(struct config_parse *p, int watches)
 
 	for (i = 0; i < conf->nwatches; i++) {
 		w = &conf->watches[i];
-		if (!watches && w->clusters.n == 0) {
+		if (w->clusters.n == 0) {
 			free(v);
 			return NULL;
 		}
-		for (j = 0; j < (watches ? 1 : w->clusters.n); j++) {
-			const char *s = watches ? w->name : w->clusters.v[j];
-
-			if (s == NULL ||
-			    (v != NULL && config_index(v, s) != -1))
+		for (j = 0; j < w->clusters.n; j++) {
+			if (v != NULL &&
+			    config_index(v, w->clusters.v[j]) != -1)
 				continue;
 			v = xreallocarray(v, n + 2, sizeof(*v));
-			v[n++] = s;
+			v[n++] = w->clusters.v[j];
 			v[n] = NULL;
 		}
 	}
 	if (v == NULL)
 		v = xcalloc(1, sizeof(*v));
-	return v;
-}
-
-/* The configured account names, NULL-terminated. */
-static const char **
-config_account_names(struct config_parse *p)
-{
-	const char **v;
-	size_t i;
-
-	v = xcalloc(p->conf->naccounts + 1, sizeof(*v));
-	for (i = 0; i < p->conf->naccounts; i++)
-		v[i] = p->conf->accounts[i].name;
 	return v;
 }
 
@@ -135,11 +120,11 @@ config_check_literals(struct config_parse *p, const char *key,
 		names = config_names_of(
 		    api_table, CONFIG_API_COUNT, sizeof(api_table[0]));
 	else if (strcmp(key, "account") == 0)
-		names = config_account_names(p);
+		names = config_list_names(p->conf, &config_accounts);
 	else if (strcmp(key, "watch") == 0)
-		names = config_literal_names(p, 1);
+		names = config_list_names(p->conf, &config_watches);
 	else if (cluster)
-		names = config_literal_names(p, 0);
+		names = config_cluster_ids(p);
 	else
 		return;
 	for (i = 0; names != NULL && i < l->n; i++) {
@@ -208,15 +193,12 @@ config_rule_match(struct config_item *it, const struct config_key *rk,
 	const struct config_key *k;
 	const struct config_pair *kv;
 	struct config_map m;
-	const char **known;
 	char *where;
 
 	if (config_map_open(p, mkv->vnode, "match", 1, &m) == -1)
 		return;
 	where = xasprintf("in match of %s", desc);
-	known = config_key_names(config_match_keys, 0);
-	config_map_check(p, &m, known, NULL, where);
-	free(known);
+	config_map_check_keys(p, &m, config_match_keys, where);
 	free(where);
 	for (k = config_match_keys; k->name != NULL; k++) {
 		if ((kv = config_map_find(&m, k->name)) != NULL)
@@ -245,7 +227,8 @@ config_rule_notify(struct config_item *it, const struct config_key *k,
 	for (i = 0; i < r->notify.n; i++) {
 		r->notifiers[i] = config_find_notifier(p->conf, r->notify.v[i]);
 		if (r->notifiers[i] == NULL)
-			config_dangling(p, nodes[i], r->notify.v[i], 1);
+			config_dangling(
+			    p, nodes[i], r->notify.v[i], &config_notifiers);
 	}
 	free(nodes);
 }
@@ -321,20 +304,12 @@ const struct config_list config_rules = {
 	.keys = config_rule_keys,
 };
 
-/* Free one rule's fields. */
+/* Free one rule's fields: its rows', its match's, its notifiers. */
 void
 config_rule_free(struct config_rule *r)
 {
-	free(r->name);
-	config_strlist_free(&r->match_event);
-	config_strlist_free(&r->match_api);
-	config_strlist_free(&r->match_watch);
-	config_strlist_free(&r->match_task_type);
-	config_strlist_free(&r->match_cluster);
-	config_strlist_free(&r->match_from);
-	config_strlist_free(&r->match_to);
-	config_strlist_free(&r->match_account);
-	config_strlist_free(&r->notify);
+	config_keys_free(config_rule_keys, r);
+	config_keys_free(config_match_keys, r);
 	free(r->notifiers);
 }
 

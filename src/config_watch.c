@@ -176,7 +176,7 @@ config_watch_account(struct config_item *it, const struct config_key *k,
 		return;
 	w->account_name = xstrdup(s);
 	if ((w->account = config_find_account(it->p->conf, s)) == NULL)
-		config_dangling(it->p, kv->vnode, s, 0);
+		config_dangling(it->p, kv->vnode, s, &config_accounts);
 }
 
 /* The api of a watch; it must fit the account's cloud. */

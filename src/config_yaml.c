@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,25 @@
 
 #define CONFIG_MAX_FILE_BYTES (16 * 1024 * 1024)
 
-/* Index of s in a NULL-terminated list, or -1. */
-int
-config_index(const char *const *list, const char *s)
+/* Index of s in a NULL-terminated list by cmp (strcmp, strcasecmp), or -1. */
+static int
+config_index_by(const char *const *list, const char *s,
+    int (*cmp)(const char *, const char *))
 {
 	int i;
 
 	for (i = 0; list[i] != NULL; i++) {
-		if (strcmp(list[i], s) == 0)
+		if (cmp(list[i], s) == 0)
 			return i;
 	}
 	return -1;
+}
+
+/* Index of s in a NULL-terminated list, or -1. */
+int
+config_index(const char *const *list, const char *s)
+{
+	return config_index_by(list, s, strcmp);
 }
 
 /* Append "a, b, c" to b. */
@@ -251,13 +260,7 @@ config_hint(
 int
 config_index_nocase(const char *const *list, const char *s)
 {
-	int i;
-
-	for (i = 0; list[i] != NULL; i++) {
-		if (strcasecmp(list[i], s) == 0)
-			return i;
-	}
-	return -1;
+	return config_index_by(list, s, strcasecmp);
 }
 
 /* Return 1 if a node is a YAML null (absent value). */
@@ -540,12 +543,33 @@ config_enum(struct config_parse *p, const struct config_pair *kv,
 	return -1;
 }
 
+/*
+ * Store v, read from s, if it is in [min, max] (or 0 when zero_ok); else
+ * report the range, its bounds written by format, and return -1.
+ */
+static int
+config_in_range(struct config_parse *p, const struct config_pair *kv,
+    const char *s, uint64_t v, uint64_t min, uint64_t max, int zero_ok,
+    void (*format)(uint64_t, char *, size_t), uint64_t *out)
+{
+	char smin[32], smax[32];
+
+	if ((v == 0 && zero_ok) || (v >= min && v <= max)) {
+		*out = v;
+		return 0;
+	}
+	format(min, smin, sizeof(smin));
+	format(max, smax, sizeof(smax));
+	config_error(p, kv->vnode, "%s must be %sbetween %s and %s, not %s",
+	    kv->key, zero_ok ? "0 (off) or " : "", smin, smax, s);
+	return -1;
+}
+
 /* Parse a duration in [min, max] (or 0 when zero_ok); -1 (reported). */
 int
 config_duration(struct config_parse *p, const struct config_pair *kv,
     uint64_t min, uint64_t max, int zero_ok, uint64_t *out)
 {
-	char smin[32], smax[32];
 	const char *s;
 	uint64_t v;
 
@@ -560,23 +584,8 @@ config_duration(struct config_parse *p, const struct config_pair *kv,
 		    config_q(p, s), kv->key);
 		return -1;
 	}
-	if ((v == 0 && zero_ok) || (v >= min && v <= max)) {
-		*out = v;
-		return 0;
-	}
-	util_format_duration(min, smin, sizeof(smin));
-	util_format_duration(max, smax, sizeof(smax));
-	if (zero_ok)
-		config_error(p, kv->vnode,
-		    "%s must be 0 (off) or between %s "
-		    "and %s, not %s",
-		    kv->key, smin, smax, s);
-	else
-		config_error(p, kv->vnode,
-		    "%s must be between %s and %s, "
-		    "not %s",
-		    kv->key, smin, smax, s);
-	return -1;
+	return config_in_range(
+	    p, kv, s, v, min, max, zero_ok, util_format_duration, out);
 }
 
 /* Parse a byte size in [min, max]; -1 (reported). */
@@ -584,7 +593,6 @@ int
 config_size(struct config_parse *p, const struct config_pair *kv, uint64_t min,
     uint64_t max, uint64_t *out)
 {
-	char smin[32], smax[32];
 	const char *s;
 	uint64_t v;
 
@@ -597,17 +605,7 @@ config_size(struct config_parse *p, const struct config_pair *kv, uint64_t min,
 		    config_q(p, s), kv->key);
 		return -1;
 	}
-	if (v < min || v > max) {
-		util_format_size(min, smin, sizeof(smin));
-		util_format_size(max, smax, sizeof(smax));
-		config_error(p, kv->vnode,
-		    "%s must be between %s and %s, "
-		    "not %s",
-		    kv->key, smin, smax, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return config_in_range(p, kv, s, v, min, max, 0, util_format_size, out);
 }
 
 /* Parse an integer in [min, max]; -1 (reported). */
@@ -870,6 +868,44 @@ config_secret_set(const struct config_secret *s)
 	return s->file != NULL || s->env != NULL || s->credential != NULL;
 }
 
+/* 1 if s can name a secret's file: an absolute path. */
+static int
+config_secret_file_ok(const char *s)
+{
+	return *s == '/';
+}
+
+/* 1 if s can name a secret's environment variable. */
+static int
+config_secret_env_ok(const char *s)
+{
+	return config_chars_ok(s, "_") && !(*s >= '0' && *s <= '9');
+}
+
+/* 1 if s can name a systemd credential: no "/", not "." or "..". */
+static int
+config_secret_credential_ok(const char *s)
+{
+	return strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}
+
+/* The sources of a secret: the key's suffix, its field, what it must be. */
+static const struct config_secret_source {
+	const char *suffix;
+	size_t off;
+	int (*ok)(const char *);
+	const char *must;
+} config_secret_sources[] = {
+	{ "file", offsetof(struct config_secret, file), config_secret_file_ok,
+	    "an absolute path" },
+	{ "env", offsetof(struct config_secret, env), config_secret_env_ok,
+	    "an environment variable name" },
+	{ "credential", offsetof(struct config_secret, credential),
+	    config_secret_credential_ok, "a credential name without \"/\"" },
+	{ NULL, 0, NULL, NULL },
+};
+
 /*
  * Parse the secret base (base_file, base_env or base_credential) of m into
  * out; at ("accounts[0].auth") prefixes the key recorded for messages.
@@ -881,12 +917,10 @@ config_secret(struct config_parse *p, const struct config_map *m,
     const char *at, const char *base, int required, const char *needer,
     struct config_secret *out)
 {
-	static const char *const sfx[] = { "file", "env", "credential" };
+	const struct config_secret_source *src;
 	const struct config_pair *kv, *first = NULL;
 	const char *s;
 	char key[64];
-	char **dst;
-	size_t i;
 	int seen = 0;
 
 	if ((kv = config_map_find(m, base)) != NULL) {
@@ -896,8 +930,8 @@ config_secret(struct config_parse *p, const struct config_map *m,
 		    base, base, base);
 		seen = 1;
 	}
-	for (i = 0; i < 3; i++) {
-		snprintf(key, sizeof(key), "%s_%s", base, sfx[i]);
+	for (src = config_secret_sources; src->suffix != NULL; src++) {
+		snprintf(key, sizeof(key), "%s_%s", base, src->suffix);
 		if ((kv = config_map_find(m, key)) == NULL)
 			continue;
 		seen = 1;
@@ -911,34 +945,12 @@ config_secret(struct config_parse *p, const struct config_map *m,
 		first = kv;
 		if ((s = config_string(p, kv)) == NULL)
 			continue;
-		dst = i == 0 ? &out->file
-		    : i == 1 ? &out->env
-			     : &out->credential;
-		if (i == 0 && *s != '/') {
-			config_error(p, kv->vnode,
-			    "%s must be an absolute "
-			    "path",
-			    key);
+		if (!src->ok(s)) {
+			config_error(
+			    p, kv->vnode, "%s must be %s", key, src->must);
 			continue;
 		}
-		if (i == 1 &&
-		    (!config_chars_ok(s, "_") || (*s >= '0' && *s <= '9'))) {
-			config_error(p, kv->vnode,
-			    "%s must be an environment "
-			    "variable name",
-			    key);
-			continue;
-		}
-		if (i == 2 &&
-		    (strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
-			strcmp(s, "..") == 0)) {
-			config_error(p, kv->vnode,
-			    "%s must be a credential "
-			    "name without \"/\"",
-			    key);
-			continue;
-		}
-		*dst = xstrdup(s);
+		*(char **)((char *)out + src->off) = xstrdup(s);
 		free(out->key);
 		out->key = xasprintf("%s.%s", at, key);
 		out->line = (int)kv->knode->start_mark.line + 1;

@@ -411,7 +411,7 @@ test_defaults(void **state)
 	a = &c->accounts[0];
 	assert_int_equal(a->auth_method, CONFIG_AUTH_NONE);
 	assert_int_equal(a->rate_limit_count, 0);
-	assert_null(a->endpoint_dws);
+	assert_null(a->endpoints[CONFIG_SERVICE_DWS]);
 	assert_null(a->tls_ca_file);
 	assert_int_equal(a->line, 2);
 	assert_int_equal(w->line, 4);
@@ -474,8 +474,8 @@ test_values(void **state)
 	assert_string_equal(hw->secret_key.credential, "hw.sk");
 	assert_int_equal(hw->rate_limit_per_ms, 3600000);
 	/* trailing slashes stripped */
-	assert_string_equal(
-	    hw->endpoint_iam, "https://iam.example.com:8443/v3");
+	assert_string_equal(hw->endpoints[CONFIG_SERVICE_IAM],
+	    "https://iam.example.com:8443/v3");
 	assert_int_equal(ali->auth_method, CONFIG_AUTH_V2);
 	assert_string_equal(ali->access_key.env, "ALI_ID");
 	assert_string_equal(ali->secret_key.env, "ALI_SECRET");

@@ -153,7 +153,7 @@ setup(void **state)
 	f->acct.user = "alice";
 	f->acct.domain = "acme";
 	f->acct.password.env = "TEST_IAM_PASSWORD";
-	f->acct.endpoint_iam = f->endpoint;
+	f->acct.endpoints[CONFIG_SERVICE_IAM] = f->endpoint;
 	setenv("TEST_IAM_PASSWORD", TEST_PASSWORD, 1);
 	*state = f;
 	return 0;
@@ -454,7 +454,7 @@ test_cancel(void **state)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &len), 0);
 	snprintf(
 	    silent, sizeof(silent), "http://127.0.0.1:%d", ntohs(sin.sin_port));
-	f->acct.endpoint_iam = silent;
+	f->acct.endpoints[CONFIG_SERVICE_IAM] = silent;
 
 	wt = iam_token(f->iam, &f->acct, got_cb, &a);
 	iam_token(f->iam, &f->acct, got_cb, &b);

@@ -206,7 +206,7 @@ test_classify_transfer(void **state)
 	assert_string_equal(msg, "Connection refused");
 	free(msg);
 	/* A configured endpoint that does not resolve: network. */
-	a.endpoint_dds = "https://dds.example.internal";
+	a.endpoints[CONFIG_SERVICE_DDS] = "https://dds.example.internal";
 	assert_int_equal(
 	    apierr_transfer(0, 1, &a, "dds", dns, &msg), APIERR_NETWORK);
 	assert_string_equal(msg, dns);

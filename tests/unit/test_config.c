@@ -793,6 +793,37 @@ test_api_table(void **state)
 	assert_int_equal(api_from_name("dds.job"), -1);
 }
 
+/*
+ * Every API has a default endpoint on every cloud the API table says has
+ * it (the endpoint table agrees), and none on the others.
+ */
+static void
+test_api_endpoints(void **state)
+{
+	struct config_account acct;
+	const struct api *a;
+	char *url;
+	int i, c;
+
+	(void)state;
+	memset(&acct, 0, sizeof(acct));
+	acct.region = (char *)"eu-de";
+	for (i = 0; i < CONFIG_API_COUNT; i++) {
+		a = api_get(i);
+		for (c = 0; c < CONFIG_CLOUD_COUNT; c++) {
+			acct.cloud = c;
+			url = config_endpoint(&acct, a->service);
+			if (a->clouds & API_CLOUD(c)) {
+				assert_non_null(url);
+				assert_non_null(strstr(url, "https://"));
+				assert_non_null(strstr(url, ".eu-de."));
+			} else
+				assert_null(url);
+			free(url);
+		}
+	}
+}
+
 /* A reload keeps a watch whose identity keys are unchanged. */
 static void
 test_same_identity(void **state)
@@ -1102,6 +1133,7 @@ main(void)
 		cmocka_unit_test(test_watch_equal),
 		cmocka_unit_test(test_key_tables),
 		cmocka_unit_test(test_api_table),
+		cmocka_unit_test(test_api_endpoints),
 		cmocka_unit_test(test_same_identity),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_timezone),

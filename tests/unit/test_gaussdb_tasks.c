@@ -18,6 +18,7 @@
 #include "config.h"
 #include "provider.h"
 #include "provider_impl.h"
+#include "sign.h"
 #include "task.h"
 #include "testlib.h"
 
@@ -347,7 +348,8 @@ test_assert_list_req(
 	assert_string_equal(req.service, "gaussdb");
 	assert_string_equal(req.method, "GET");
 	assert_string_equal(req.headers[0], "Accept: application/json");
-	assert_null(req.headers[1]);
+	assert_string_equal(req.headers[1], "X-Language: en-us");
+	assert_null(req.headers[2]);
 	testlib_req_clear(&req);
 }
 
@@ -526,6 +528,9 @@ test_lookup_req(void **state)
 	    "/v3/proj/jobs?id=03bc055a-135c-4245-8bd8-b0bc6d3350b3");
 	assert_string_equal(req.service, "gaussdb");
 	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.headers[0], "Accept: application/json");
+	assert_string_equal(req.headers[1], "X-Language: en-us");
+	assert_null(req.headers[2]);
 	testlib_req_clear(&req);
 
 	t.id = "a b&c";
@@ -538,6 +543,45 @@ test_lookup_req(void **state)
 	assert_int_equal(
 	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
+}
+
+/* X-Language is signed like every other header, list and lookup alike. */
+static void
+test_language_signed(void **state)
+{
+	struct testlib_env *env = *state;
+	struct provider_cursor cur;
+	struct testlib_req req;
+	struct sign_debug dbg;
+	struct task t;
+	char *cause = NULL;
+	int i;
+
+	task_init(&t);
+	t.id = "j1";
+	for (i = 0; i < 2; i++) {
+		memset(&cur, 0, sizeof(cur));
+		memset(&dbg, 0, sizeof(dbg));
+		if (i == 0)
+			assert_int_equal(testlib_list_req(env->p, &env->ctx,
+					     &cur, &req, &cause),
+			    0);
+		else
+			assert_int_equal(testlib_lookup_req(env->p, &env->ctx,
+					     &t, &req, &cause),
+			    0);
+		sign_req_set_host(req.sreq, "gaussdb.example.com");
+		assert_int_equal(
+		    sign_huawei(req.sreq, "ak", "sk", 1747645200, &dbg), 0);
+		assert_non_null(strstr(dbg.canonical,
+		    "\nx-language:en-us\nx-sdk-date:20250519T090000Z\n\n"
+		    "accept;host;x-language;x-sdk-date\n"));
+		assert_non_null(
+		    strstr(sign_req_header(req.sreq, "Authorization"),
+			" SignedHeaders=accept;host;x-language;x-sdk-date, "));
+		sign_debug_clear(&dbg);
+		testlib_req_clear(&req);
+	}
 }
 
 struct test_lookup {
@@ -644,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_missing_list),
 		cmocka_unit_test(test_list_req),
 		cmocka_unit_test(test_lookup_req),
+		cmocka_unit_test(test_language_signed),
 		cmocka_unit_test(test_lookup_parse),
 		cmocka_unit_test(test_lookup_found),
 		cmocka_unit_test(test_unchanged),

@@ -584,7 +584,9 @@ provider_drop_last(struct task_list *out)
  * cursor on.  A missing total_count is tolerated: then a short page ends
  * the listing.  The SDK models mark the array optional, so a service may
  * leave out an empty one: a missing (or null) array is an empty page when
- * total_count is missing or 0, and an error when it announces rows.
+ * total_count is missing or announces no row from this page's offset on
+ * (0 on the first page; a list that shrank while its pages were read on a
+ * later one), and an error when it announces rows there.
  */
 int
 provider_job_list_parse(const struct provider_ctx *ctx,
@@ -606,7 +608,8 @@ provider_job_list_parse(const struct provider_ctx *ctx,
 		return -1;
 	}
 	jobs = json_get(root, l->key);
-	if (json_type(jobs) == JSON_NULL && total > 0) {
+	if (json_type(jobs) == JSON_NULL && total > 0 &&
+	    (uint64_t)total > cursor->offset) {
 		json_free(root);
 		*cause = xasprintf("%s response has no %s array but a "
 				   "total_count of %lld",

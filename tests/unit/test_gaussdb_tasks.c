@@ -475,6 +475,24 @@ test_missing_list(void **state)
 	assert_int_equal(cur.seen, 100);
 	assert_int_equal(l.n, 100);
 	task_list_clear(&l);
+
+	/*
+	 * Past the end of a list that shrank while its pages were read: no
+	 * row from offset 100 on, so nothing is missing; rows there are.
+	 */
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":90}", 18, &l, &cur, &cause),
+	    0);
+	assert_true(cur.done);
+	assert_int_equal(l.n, 0);
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":101}", 19, &l, &cur, &cause),
+	    -1);
+	free(cause);
 }
 
 /* The listing request: window in ms, encoding, missing project. */

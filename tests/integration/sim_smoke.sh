@@ -461,6 +461,16 @@ check "empty: 200 with an empty body" eval 'status_is "$r" 200 && has "$r" "Cont
 fault '{"endpoint":"ehpc.*","mode":"wrapped","count":1}'
 b=$(body "$(req GET "/?$EH&ClusterId=ehpc-hz-1&Format=JSON&Archived=true")")
 check "wrapped: E-HPC Tasks as {\"TaskInfo\": [...]}" test "$(jget "$b" '[.Tasks.TaskInfo[].TaskId]')" = '["E-RUN","E-DONE"]'
+fault '{"endpoint":"dds.jobs","mode":"omit_empty","count":2}'
+b=$(body "$(req GET "/v3.1/p/jobs?$WIN&offset=100000")")
+check "omit_empty: an empty DDS page leaves out jobs ($b)" eval '[ "$(jget "$b" "has(\"jobs\")")" = false ] && [ "$(jget "$b" ".total_count > 0")" = true ]'
+b=$(body "$(req GET "/v3.1/p/jobs?$WIN")")
+check "omit_empty: a DDS page with rows keeps jobs" test "$(jget "$b" '.jobs | length > 0')" = true
+fault '{"endpoint":"gaussdb.tasks","mode":"omit_empty","count":1}'
+b=$(body "$(req GET "/v3/p/tasks?offset=100000")")
+check "omit_empty: an empty GaussDB page leaves out tasks ($b)" test "$(jget "$b" 'has("tasks")')" = false
+b=$(body "$(req GET "/v3/p/tasks?offset=100000")")
+check "omit_empty: cleared, the empty GaussDB page has tasks: []" test "$(jget "$b" '.tasks')" = '[]'
 fault '{"endpoint":"ehpc.ListTasks","status":429,"count":1}'
 r=$(req GET "/?$EH&ClusterId=ehpc-hz-1&Format=JSON")
 check "ehpc throttling is HTTP 400 Throttling.User" eval 'status_is "$r" 400 && has "$r" "\"Code\":\"Throttling.User\""'

@@ -605,6 +605,9 @@ ch=$(curl -sS -m 20 "$X_URL/_sim/changes")
 check "lifecycles: changes on all five APIs" test "$(jget "$ch" '[.changes[].api] | unique | join(",")')" = '"dds.jobs,dws.actions,dws.logical_tasks,ehpc.tasks,gaussdb.tasks"'
 check "lifecycles: every change has its fields, numbered from 1" test "$(jget "$ch" '(.changes[0].seq == 1) and all(.changes[]; (.seq > 0) and (.at_ms > 1700000000000) and (.cluster | length > 0) and (.id | length > 0) and (.type | length > 0) and (.what | test("^(appear|state|type|progress|vanish)$")) and (.state | test("^[A-Z_]+$")) and (.progress >= 0))')" = true
 check "lifecycles: no UNKNOWN state" test "$(jget "$ch" '[.changes[] | select(.state == "UNKNOWN")] | length')" = 0
+check "lifecycles: E-HPC task types as the SDK names them (ResetCompute)" test "$(jget "$ch" '[.changes[] | select(.api == "ehpc.tasks") | .type] | unique | join(",")')" = '"AddComputes,DeleteComputes,ResetCompute,StartComputes,StopComputes"'
+st=$(curl -sS -m 5 "$X_URL/_sim/tasks" | jq -c '[.tasks[] | select(.service == "ehpc") | .status] | unique')
+check "lifecycles: E-HPC failures end both Fail and Failed ($st)" eval 'jq -e "index(\"Fail\") and index(\"Failed\")" <<<"$st" >/dev/null'
 last=$(jget "$ch" .last)
 check "lifecycles: ?after= lists only later changes" test "$(curl -sS -m 5 "$X_URL/_sim/changes?after=$last" | jq '[.changes[] | select(.seq <= '"$last"')] | length')" = 0
 check "lifecycles: ?limit= caps the answer" test "$(curl -sS -m 5 "$X_URL/_sim/changes?limit=5" | jq '.changes | length')" = 5

@@ -164,7 +164,9 @@ struct provider_job_list {
 /*
  * Parse one page of a Huawei job listing {key:[job, ...], total_count}:
  * append its jobs (skipping those provider_job_fill refuses) and move the
- * cursor on; a missing total_count lets a short page end the listing.
+ * cursor on; a missing total_count lets a short page end the listing.  A
+ * missing or null array is an empty page unless total_count announces rows
+ * from the cursor's offset on.
  */
 int provider_job_list_parse(const struct provider_ctx *ctx,
     const struct provider_job_list *l, long status, const char *body,

@@ -24,7 +24,7 @@ static const struct task_word task_words[] = {
 	{ "ROLLBACK_RUNNING", TASK_ROLLING_BACK },
 	{ "SUCCESS", TASK_SUCCEEDED },   /* DWS, E-HPC */
 	{ "Completed", TASK_SUCCEEDED }, /* DDS, GaussDB */
-	{ "FAILED", TASK_FAILED },       /* DWS, DDS */
+	{ "FAILED", TASK_FAILED },       /* DWS, DDS, E-HPC "Failed" */
 	{ "ROLLBACK_FAIL", TASK_FAILED },
 	{ "Fail", TASK_FAILED },         /* E-HPC */
 	{ "PartialFail", TASK_PARTIAL }, /* E-HPC */

@@ -582,7 +582,11 @@ provider_drop_last(struct task_list *out)
  * Parse one page of a Huawei job listing {key:[job, ...], total_count}:
  * append its jobs (skipping those provider_job_fill refuses) and move the
  * cursor on.  A missing total_count is tolerated: then a short page ends
- * the listing.
+ * the listing.  The SDK models mark the array optional, so a service may
+ * leave out an empty one: a missing (or null) array is an empty page when
+ * total_count is missing or announces no row from this page's offset on
+ * (0 on the first page; a list that shrank while its pages were read on a
+ * later one), and an error when it announces rows there.
  */
 int
 provider_job_list_parse(const struct provider_ctx *ctx,
@@ -599,15 +603,23 @@ provider_job_list_parse(const struct provider_ctx *ctx,
 	if ((root = provider_parse_object(l->what, status, body, len, cause)) ==
 	    NULL)
 		return -1;
-	jobs = json_get(root, l->key);
-	if (json_type(jobs) != JSON_ARRAY) {
-		json_free(root);
-		*cause =
-		    xasprintf("%s response has no %s array", l->what, l->key);
-		return -1;
-	}
 	if (provider_total(root, "total_count", l->what, &total, cause) == -1) {
 		json_free(root);
+		return -1;
+	}
+	jobs = json_get(root, l->key);
+	if (json_type(jobs) == JSON_NULL && total > 0 &&
+	    (uint64_t)total > cursor->offset) {
+		json_free(root);
+		*cause = xasprintf("%s response has no %s array but a "
+				   "total_count of %lld",
+		    l->what, l->key, (long long)total);
+		return -1;
+	}
+	if (json_type(jobs) != JSON_NULL && json_type(jobs) != JSON_ARRAY) {
+		json_free(root);
+		*cause = xasprintf(
+		    "%s response's %s is not an array", l->what, l->key);
 		return -1;
 	}
 

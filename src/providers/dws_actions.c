@@ -37,7 +37,10 @@ struct dws_actions_scan {
 	int progress_last;    /* of the last sub-item with one */
 	char *reason_failed;  /* of the last failing sub-item with one */
 	char *reason_last;    /* of the last sub-item with one */
-	int64_t end_last;     /* the last actionEndTime */
+	char *names_failed;   /* item and sub-item names of the last failing */
+	char *names_last;     /* item and sub-item names of the last one */
+	const struct json *item; /* borrowed: the item being walked */
+	int64_t end_last;        /* the last actionEndTime */
 };
 
 /* One scope: a cluster and an action name. */
@@ -172,6 +175,46 @@ dws_actions_reason(const struct json *info)
 		return NULL;
 	}
 	return buf_release(&b);
+}
+
+/*
+ * "item_name: sub_item_name" of a sub-item of the item being walked, each
+ * part left out when empty or N/A; NULL when both are.
+ */
+static char *
+dws_actions_names(const struct json *sub, struct dws_actions_scan *sc)
+{
+	char *item, *name, *s;
+
+	item = dws_actions_word(sc->item, "item_name");
+	name = dws_actions_word(sub, "sub_item_name");
+	if (item != NULL && name != NULL)
+		s = xasprintf("%s: %s", item, name);
+	else
+		s = xstrdup(item != NULL ? item : name);
+	free(item);
+	free(name);
+	return s;
+}
+
+/*
+ * Record a sub-item's names, the reason of last resort: they say which
+ * step failed when its detail has no error fields.
+ */
+static void
+dws_actions_sub_names(const struct json *sub, struct dws_actions_scan *sc)
+{
+	const char *status = json_get_str(sub, "status");
+	char *names;
+
+	if ((names = dws_actions_names(sub, sc)) == NULL)
+		return;
+	if (status != NULL && strcasestr(status, "FAIL") != NULL) {
+		free(sc->names_failed);
+		sc->names_failed = xstrdup(names);
+	}
+	free(sc->names_last);
+	sc->names_last = names;
 }
 
 /* Record what one decoded progress-info object says. */
@@ -310,6 +353,7 @@ dws_actions_sub_item_cb(
 		info = own2;
 	if (json_type(info) == JSON_OBJECT)
 		dws_actions_info(info, json_get_str(sub, "status"), sc);
+	dws_actions_sub_names(sub, sc);
 
 	dd.d2 = own2;
 	dws_actions_w_object(w, sub, "detail", dws_actions_detail_cb, &dd);
@@ -328,15 +372,41 @@ dws_actions_subs_cb(struct json_writer *w, const struct json *subs, void *arg)
 static void
 dws_actions_item_cb(struct json_writer *w, const struct json *item, void *arg)
 {
+	struct dws_actions_scan *sc = arg;
+
+	sc->item = item;
 	dws_actions_w_object(w, item, "sub_items", dws_actions_subs_cb, arg);
+	sc->item = NULL;
+}
+
+/*
+ * The reason for t, taken from *failed (a failing sub-item's) or else from
+ * *last unless t is waiting, running or succeeded; the one taken is
+ * cleared, NULL when neither applies.
+ */
+static char *
+dws_actions_pick(const struct task *t, char **failed, char **last)
+{
+	char *s = NULL;
+
+	if (*failed != NULL) {
+		s = *failed;
+		*failed = NULL;
+	} else if (*last != NULL && t->state != TASK_PENDING &&
+	    t->state != TASK_RUNNING && t->state != TASK_SUCCEEDED) {
+		s = *last;
+		*last = NULL;
+	}
+	return s;
 }
 
 /*
  * Fill t from an action object.  Progress: the last RUNNING sub-item's,
  * else the last one's that has any.  Reason: the last failing sub-item's
  * (status containing FAIL), else the last one's unless the action itself
- * is waiting, running or succeeded.  ended_at: the last actionEndTime,
- * only once the action is in a terminal state.
+ * is waiting, running or succeeded; when no detail has error fields, the
+ * item and sub-item names, chosen the same way.  ended_at: the last
+ * actionEndTime, only once the action is in a terminal state.
  */
 static void
 dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
@@ -376,18 +446,16 @@ dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
 	t->progress = sc.progress_running != TASK_PROGRESS_NONE
 	    ? sc.progress_running
 	    : sc.progress_last;
-	if (sc.reason_failed != NULL) {
-		t->reason = sc.reason_failed;
-		sc.reason_failed = NULL;
-	} else if (sc.reason_last != NULL && t->state != TASK_PENDING &&
-	    t->state != TASK_RUNNING && t->state != TASK_SUCCEEDED) {
-		t->reason = sc.reason_last;
-		sc.reason_last = NULL;
-	}
+	t->reason = dws_actions_pick(t, &sc.reason_failed, &sc.reason_last);
+	if (t->reason == NULL)
+		t->reason =
+		    dws_actions_pick(t, &sc.names_failed, &sc.names_last);
 	if (task_state_terminal(t->state))
 		t->ended_at = sc.end_last;
 	free(sc.reason_failed);
 	free(sc.reason_last);
+	free(sc.names_failed);
+	free(sc.names_last);
 }
 
 /* 1 if a body is empty or only blanks. */

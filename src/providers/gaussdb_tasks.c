@@ -1,7 +1,9 @@
 /*
  * gaussdb.tasks: the GaussDB (for openGauss) task list.  One scope paged by
  * row offset over a sliding window given in epoch milliseconds; the
- * single-job lookup is the DDS shape, shared through provider.c.
+ * single-job lookup is the DDS shape, shared through provider.c.  Both ask
+ * for English (X-Language: en-us, as the SDK sends), so that fail_reason
+ * is not in Chinese.
  */
 
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #define GAUSSDB_TASKS_LIMIT 100         /* rows per page, the maximum */
 #define GAUSSDB_TASKS_MAX_OFFSET 100000 /* stop a server that never ends */
+#define GAUSSDB_TASKS_LANGUAGE "en-us"  /* the SDK's X-Language */
 
 static const char *const gaussdb_tasks_mapped[] = { "job_id", "name", "status",
 	"process", "fail_reason", "created_at", "ended_at", "instance_info",
@@ -59,6 +62,7 @@ gaussdb_tasks_list_req(const struct provider_ctx *ctx,
 		return -1;
 	}
 	provider_req_get(req, &b);
+	sign_req_add_header(req, "X-Language", GAUSSDB_TASKS_LANGUAGE);
 	if (ctx->watch != NULL)
 		lookback_ms = (int64_t)ctx->watch->lookback_ms;
 	start_ms = ctx->now_ms - lookback_ms;
@@ -99,7 +103,10 @@ static int
 gaussdb_tasks_lookup_req(const struct provider_ctx *ctx, const struct task *t,
     struct sign_req *req, char **cause)
 {
-	return provider_job_lookup_req(ctx, t, "gaussdb.tasks", req, cause);
+	if (provider_job_lookup_req(ctx, t, "gaussdb.tasks", req, cause) == -1)
+		return -1;
+	sign_req_add_header(req, "X-Language", GAUSSDB_TASKS_LANGUAGE);
+	return 0;
 }
 
 /* Parse a lookup answer: the shared Huawei single-job shape. */

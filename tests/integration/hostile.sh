@@ -123,6 +123,10 @@ hcase wrongtop dds.jobs parse "wrong JSON types (listing)" "$(body dds.jobs "$WR
 hcase wrongrows gaussdb.tasks none "wrong JSON types (every task field)" "$(body gaussdb.tasks "$WRONG_ROWS")"
 hcase wronglc dws.logical_tasks parse "wrong JSON types (DWS logical task fields)" "$(body dws.logical "$WRONG_LC")"
 hcase missing dds.jobs parse "missing fields" "$(body dds.jobs "$MISSING")"
+# The SDK marks the jobs/tasks arrays optional: left out with no rows
+# announced, a listing is empty, not broken (total_count 1 above is).
+hcase noarray dds.jobs none "no jobs array, no total_count (an empty list left out)" "$(body dds.jobs '{}')"
+hcase noarray0 gaussdb.tasks none "no tasks array, total_count 0 (an empty list left out)" "$(body gaussdb.tasks '{"total_count":0}')"
 hcase missingrows ehpc.tasks none "missing task fields" "$(body ehpc.ListTasks "$MISSING_ROWS")"
 hcase huge dds.jobs parse "huge numbers (total_count 1e400)" "$(body dds.jobs "$HUGE_TOTAL")"
 hcase hugepages dds.jobs parse "a total that never ends (2^63-1, the same page every time)" "$(body dds.jobs "$HUGE_PAGES")"
@@ -150,7 +154,7 @@ hcase dns gaussdb.tasks network "DNS failure" "" "url=http://$LONG.invalid" time
 hcase tls dds.jobs network "TLS to an untrusted certificate" "" url=TLS recover=0
 hcase redirect gaussdb.tasks http "redirect loop" "" url=REDIRECT recover=0
 
-BATCH_A="malformed truncated oversized utf8 wrongtop wrongrows wronglc missing missingrows huge hugepages negative hugefields empty emptydws html"
+BATCH_A="malformed truncated oversized utf8 wrongtop wrongrows wronglc missing noarray noarray0 missingrows huge hugepages negative hugefields empty emptydws html"
 # Batch A runs with max_response_bytes: 64KiB, the others with the default
 # 8MiB, which the 2 MB of 1,000,000-deep nesting fit.
 BATCH_B="deep s500 s502 s503 r429 n429 ali400 ali407 dws403 dws404"

@@ -461,6 +461,16 @@ check "empty: 200 with an empty body" eval 'status_is "$r" 200 && has "$r" "Cont
 fault '{"endpoint":"ehpc.*","mode":"wrapped","count":1}'
 b=$(body "$(req GET "/?$EH&ClusterId=ehpc-hz-1&Format=JSON&Archived=true")")
 check "wrapped: E-HPC Tasks as {\"TaskInfo\": [...]}" test "$(jget "$b" '[.Tasks.TaskInfo[].TaskId]')" = '["E-RUN","E-DONE"]'
+fault '{"endpoint":"dds.jobs","mode":"omit_empty","count":2}'
+b=$(body "$(req GET "/v3.1/p/jobs?$WIN&offset=100000")")
+check "omit_empty: an empty DDS page leaves out jobs ($b)" eval '[ "$(jget "$b" "has(\"jobs\")")" = false ] && [ "$(jget "$b" ".total_count > 0")" = true ]'
+b=$(body "$(req GET "/v3.1/p/jobs?$WIN")")
+check "omit_empty: a DDS page with rows keeps jobs" test "$(jget "$b" '.jobs | length > 0')" = true
+fault '{"endpoint":"gaussdb.tasks","mode":"omit_empty","count":1}'
+b=$(body "$(req GET "/v3/p/tasks?offset=100000")")
+check "omit_empty: an empty GaussDB page leaves out tasks ($b)" test "$(jget "$b" 'has("tasks")')" = false
+b=$(body "$(req GET "/v3/p/tasks?offset=100000")")
+check "omit_empty: cleared, the empty GaussDB page has tasks: []" test "$(jget "$b" '.tasks')" = '[]'
 fault '{"endpoint":"ehpc.ListTasks","status":429,"count":1}'
 r=$(req GET "/?$EH&ClusterId=ehpc-hz-1&Format=JSON")
 check "ehpc throttling is HTTP 400 Throttling.User" eval 'status_is "$r" 400 && has "$r" "\"Code\":\"Throttling.User\""'
@@ -595,6 +605,9 @@ ch=$(curl -sS -m 20 "$X_URL/_sim/changes")
 check "lifecycles: changes on all five APIs" test "$(jget "$ch" '[.changes[].api] | unique | join(",")')" = '"dds.jobs,dws.actions,dws.logical_tasks,ehpc.tasks,gaussdb.tasks"'
 check "lifecycles: every change has its fields, numbered from 1" test "$(jget "$ch" '(.changes[0].seq == 1) and all(.changes[]; (.seq > 0) and (.at_ms > 1700000000000) and (.cluster | length > 0) and (.id | length > 0) and (.type | length > 0) and (.what | test("^(appear|state|type|progress|vanish)$")) and (.state | test("^[A-Z_]+$")) and (.progress >= 0))')" = true
 check "lifecycles: no UNKNOWN state" test "$(jget "$ch" '[.changes[] | select(.state == "UNKNOWN")] | length')" = 0
+check "lifecycles: E-HPC task types as the SDK names them (ResetCompute)" test "$(jget "$ch" '[.changes[] | select(.api == "ehpc.tasks") | .type] | unique | join(",")')" = '"AddComputes,DeleteComputes,ResetCompute,StartComputes,StopComputes"'
+st=$(curl -sS -m 5 "$X_URL/_sim/tasks" | jq -c '[.tasks[] | select(.service == "ehpc") | .status] | unique')
+check "lifecycles: E-HPC failures end both Fail and Failed ($st)" eval 'jq -e "index(\"Fail\") and index(\"Failed\")" <<<"$st" >/dev/null'
 last=$(jget "$ch" .last)
 check "lifecycles: ?after= lists only later changes" test "$(curl -sS -m 5 "$X_URL/_sim/changes?after=$last" | jq '[.changes[] | select(.seq <= '"$last"')] | length')" = 0
 check "lifecycles: ?limit= caps the answer" test "$(curl -sS -m 5 "$X_URL/_sim/changes?limit=5" | jq '.changes | length')" = 5

@@ -221,8 +221,12 @@ test_hostile(void **state)
 		{ "[]", -1, 0 },
 		{ "\"jobs\"", -1, 0 },
 		{ "42", -1, 0 },
-		{ "{}", -1, 0 },
-		{ "{\"jobs\":null,\"total_count\":0}", -1, 0 },
+		{ "{}", 0, 0 },
+		{ "{\"jobs\":null,\"total_count\":0}", 0, 0 },
+		{ "{\"jobs\":null,\"total_count\":2}", -1, 0 },
+		{ "{\"total_count\":1}", -1, 0 },
+		{ "{\"jobs\":\"x\"}", -1, 0 },
+		{ "{\"jobs\":{}}", -1, 0 },
 		{ "{\"jobs\":{},\"total_count\":0}", -1, 0 },
 		{ "{\"jobs\":\"[]\",\"total_count\":0}", -1, 0 },
 		{ "{\"jobs\":[],\"total_count\":\"abc\"}", -1, 0 },
@@ -516,6 +520,84 @@ test_paging_ends(void **state)
 	free(cause);
 }
 
+/*
+ * The SDK marks the jobs array optional: left out (or null) it is an
+ * empty page that ends the listing while total_count is missing or 0; with
+ * rows announced, or with the wrong type, it is an error.
+ */
+static void
+test_missing_list(void **state)
+{
+	static const char *const empty[] = { "{}", "{\"total_count\":0}",
+		"{\"total_count\":null}", "{\"total_count\":\"0\"}",
+		"{\"jobs\":null}", "{\"jobs\":null,\"total_count\":0}" };
+	static const char *const refused[] = { "{\"total_count\":1}",
+		"{\"total_count\":\"7\"}", "{\"jobs\":null,\"total_count\":3}",
+		"{\"jobs\":{}}", "{\"jobs\":\"x\"}",
+		"{\"jobs\":{},\"total_count\":0}",
+		"{\"jobs\":5,\"total_count\":0}", "{\"total_count\":-1}" };
+	struct testlib_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *body, *cause;
+	size_t i;
+
+	for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		if (testlib_parse(env, empty[i], &l, &cur, &cause) != 0)
+			fail_msg("%s: %s", empty[i], cause ? cause : "?");
+		assert_null(cause);
+		assert_int_equal(l.n, 0);
+		assert_true(cur.done);
+		assert_int_equal(cur.offset, 0);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (testlib_parse(env, refused[i], &l, &cur, &cause) != -1)
+			fail_msg("%s: accepted", refused[i]);
+		assert_non_null(cause);
+		assert_int_equal(l.n, 0);
+		free(cause);
+	}
+	assert_int_equal(
+	    testlib_parse(env, "{\"total_count\":1}", &l, &cur, &cause), -1);
+	assert_string_equal(
+	    cause, "DDS response has no jobs array but a total_count of 1");
+	free(cause);
+	assert_int_equal(
+	    testlib_parse(env, "{\"jobs\":{}}", &l, &cur, &cause), -1);
+	assert_string_equal(cause, "DDS response's jobs is not an array");
+	free(cause);
+
+	/* a full page without total_count, then nothing: the listing ends */
+	body = test_page(0, 100, -1);
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
+	free(body);
+	assert_false(cur.done);
+	assert_int_equal(
+	    env->p->list_parse(&env->ctx, 200, "{}", 2, &l, &cur, &cause), 0);
+	assert_true(cur.done);
+	assert_int_equal(cur.seen, 100);
+	assert_int_equal(l.n, 100);
+	task_list_clear(&l);
+
+	/*
+	 * Past the end of a list that shrank while its pages were read: no
+	 * row from offset 100 on, so nothing is missing; rows there are.
+	 */
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":90}", 18, &l, &cur, &cause),
+	    0);
+	assert_true(cur.done);
+	assert_int_equal(l.n, 0);
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":101}", 19, &l, &cur, &cause),
+	    -1);
+	free(cause);
+}
+
 /* The listing request: window, encoding, headers, missing project. */
 static void
 test_list_req(void **state)
@@ -756,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_deep),
 		cmocka_unit_test(test_paging),
 		cmocka_unit_test(test_paging_ends),
+		cmocka_unit_test(test_missing_list),
 		cmocka_unit_test(test_list_req),
 		cmocka_unit_test(test_lookup_req),
 		cmocka_unit_test(test_lookup_parse),

@@ -607,6 +607,92 @@ test_choices(void **state)
 	}
 }
 
+/*
+ * With no error fields in any detail, the names of the item and sub-item
+ * are the reason, chosen as error fields are: a failing sub-item's first.
+ */
+static void
+test_names_reason(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *reason; /* NULL: none */
+	} cases[] = {
+		/* a failing sub-item whose detail has only a progress */
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":\"Create a snapshot\",\"sub_items\":[{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":\"Perform a "
+		  "backup\","
+		  "\"detail\":\"{\\\"progressInfo\\\":"
+		  "\\\"{\\\\\\\"progress\\\\\\\":\\\\\\\"30%\\\\\\\"}\\\"}\"}]}"
+		  "]}",
+		    "Create a snapshot: Perform a backup" },
+		/* no detail at all, or one that is not JSON */
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":\"Resize\",\"sub_items\":[{"
+		  "\"status\":\"SUCCESS\",\"sub_item_name\":\"Prepare\"},{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":\"Copy data\","
+		  "\"detail\":\"not json\"},{"
+		  "\"status\":\"WAITING\",\"sub_item_name\":\"Finish\"}]}]}",
+		    "Resize: Copy data" },
+		/* error fields anywhere beat the names */
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":\"Resize\",\"sub_items\":[{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":\"Copy data\"},{"
+		  "\"status\":\"WAITING\",\"sub_item_name\":\"Finish\","
+		  "\"detail\":\"{\\\"progressInfo\\\":"
+		  "\\\"{\\\\\\\"errorMsg\\\\\\\":\\\\\\\"disk full\\\\\\\"}"
+		  "\\\"}\"}]}]}",
+		    "disk full" },
+		/* no failing sub-item: the last one's, for a failed action */
+		{ "{\"id\":\"x\",\"status\":\"ROLLBACK_FAIL\",\"items\":[{"
+		  "\"item_name\":\"Restore\",\"sub_items\":[{"
+		  "\"status\":\"SUCCESS\",\"sub_item_name\":\"Stop\"}]},{"
+		  "\"item_name\":\"Rollback\",\"sub_items\":[{"
+		  "\"status\":\"SUCCESS\",\"sub_item_name\":\"Undo\"}]}]}",
+		    "Rollback: Undo" },
+		/* parts left out when empty, blank or N/A */
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":\"N/A\",\"sub_items\":[{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":\" Backup \"}]}]}",
+		    "Backup" },
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":\"Snapshot\",\"sub_items\":[{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":\"\"}]}]}",
+		    "Snapshot" },
+		{ "{\"id\":\"x\",\"status\":\"FAILED\",\"items\":[{"
+		  "\"item_name\":[],\"sub_items\":[{"
+		  "\"status\":\"FAILED\",\"sub_item_name\":null}]}]}",
+		    NULL },
+		/* running or succeeded: names are no reason */
+		{ "{\"id\":\"x\",\"status\":\"RUNNING\",\"items\":[{"
+		  "\"item_name\":\"Snapshot\",\"sub_items\":[{"
+		  "\"status\":\"RUNNING\",\"sub_item_name\":\"Backup\"}]}]}",
+		    NULL },
+		{ "{\"id\":\"x\",\"status\":\"SUCCESS\",\"items\":[{"
+		  "\"item_name\":\"Snapshot\",\"sub_items\":[{"
+		  "\"status\":\"SUCCESS\",\"sub_item_name\":\"Backup\"}]}]}",
+		    NULL },
+	};
+	struct testlib_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_one(env, cases[i].body, &l);
+		if (cases[i].reason == NULL) {
+			if (l.v[0].reason != NULL)
+				fail_msg("case %zu: reason %s, want none", i,
+				    l.v[0].reason);
+		} else if (l.v[0].reason == NULL ||
+		    strcmp(l.v[0].reason, cases[i].reason) != 0)
+			fail_msg("case %zu: reason %s, want %s", i,
+			    l.v[0].reason ? l.v[0].reason : "(none)",
+			    cases[i].reason);
+		task_list_clear(&l);
+	}
+}
+
 /* Every state word of the API, and one it does not have. */
 static void
 test_states(void **state)
@@ -818,6 +904,7 @@ main(void)
 		cmocka_unit_test(test_detail_levels),
 		cmocka_unit_test(test_detail_deep),
 		cmocka_unit_test(test_choices),
+		cmocka_unit_test(test_names_reason),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_wrong_types),

@@ -232,6 +232,9 @@ test_reasons(void **state)
 		/* decoded Errors count even while processing */
 		{ "Processing", "\"Errors\":\"{\\\"Message\\\":\\\"slow\\\"}\"",
 		    "slow", "{\"Errors\":{\"Message\":\"slow\"}}" },
+		/* Failed is the other word of the status set */
+		{ "Failed", "\"Errors\":\"[]\",\"Result\":\"no quota\"",
+		    "no quota", "{\"Errors\":[],\"Result\":\"no quota\"}" },
 		{ "Fail", "\"Errors\":\"[\\\"plain words\\\"]\"", "plain words",
 		    "{\"Errors\":[\"plain words\"]}" },
 		{ "Fail", "\"Errors\":\"[{\\\"foo\\\":1}]\"", "{\"foo\":1}",
@@ -308,6 +311,7 @@ test_states(void **state)
 		{ "Processing", TASK_RUNNING },
 		{ "Success", TASK_SUCCEEDED },
 		{ "Fail", TASK_FAILED },
+		{ "Failed", TASK_FAILED },
 		{ "PartialFail", TASK_PARTIAL },
 		{ "Queued", TASK_UNKNOWN },
 	};

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "provider.h"
 #include "provider_impl.h"
+#include "sign.h"
 #include "task.h"
 #include "testlib.h"
 
@@ -211,8 +212,12 @@ test_hostile(void **state)
 		{ "", -1, 0 },
 		{ "null", -1, 0 },
 		{ "[]", -1, 0 },
-		{ "{}", -1, 0 },
-		{ "{\"tasks\":null,\"total_count\":0}", -1, 0 },
+		{ "{}", 0, 0 },
+		{ "{\"tasks\":null,\"total_count\":0}", 0, 0 },
+		{ "{\"tasks\":null,\"total_count\":2}", -1, 0 },
+		{ "{\"total_count\":1}", -1, 0 },
+		{ "{\"tasks\":\"x\"}", -1, 0 },
+		{ "{\"tasks\":{}}", -1, 0 },
 		{ "{\"tasks\":{},\"total_count\":0}", -1, 0 },
 		{ "{\"tasks\":[],\"total_count\":\"abc\"}", -1, 0 },
 		{ "{\"tasks\":[],\"total_count\":-5}", -1, 0 },
@@ -343,7 +348,8 @@ test_assert_list_req(
 	assert_string_equal(req.service, "gaussdb");
 	assert_string_equal(req.method, "GET");
 	assert_string_equal(req.headers[0], "Accept: application/json");
-	assert_null(req.headers[1]);
+	assert_string_equal(req.headers[1], "X-Language: en-us");
+	assert_null(req.headers[2]);
 	testlib_req_clear(&req);
 }
 
@@ -411,6 +417,84 @@ test_paging(void **state)
 	task_list_clear(&l);
 }
 
+/*
+ * The SDK marks the tasks array optional: left out (or null) it is an
+ * empty page that ends the listing while total_count is missing or 0; with
+ * rows announced, or with the wrong type, it is an error.
+ */
+static void
+test_missing_list(void **state)
+{
+	static const char *const empty[] = { "{}", "{\"total_count\":0}",
+		"{\"total_count\":null}", "{\"total_count\":\"0\"}",
+		"{\"tasks\":null}", "{\"tasks\":null,\"total_count\":0}" };
+	static const char *const refused[] = { "{\"total_count\":1}",
+		"{\"total_count\":\"7\"}", "{\"tasks\":null,\"total_count\":3}",
+		"{\"tasks\":{}}", "{\"tasks\":\"x\"}",
+		"{\"tasks\":{},\"total_count\":0}",
+		"{\"tasks\":5,\"total_count\":0}", "{\"total_count\":-1}" };
+	struct testlib_env *env = *state;
+	struct task_list l = { NULL, 0, 0 };
+	struct provider_cursor cur;
+	char *body, *cause;
+	size_t i;
+
+	for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		if (testlib_parse(env, empty[i], &l, &cur, &cause) != 0)
+			fail_msg("%s: %s", empty[i], cause ? cause : "?");
+		assert_null(cause);
+		assert_int_equal(l.n, 0);
+		assert_true(cur.done);
+		assert_int_equal(cur.offset, 0);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (testlib_parse(env, refused[i], &l, &cur, &cause) != -1)
+			fail_msg("%s: accepted", refused[i]);
+		assert_non_null(cause);
+		assert_int_equal(l.n, 0);
+		free(cause);
+	}
+	assert_int_equal(
+	    testlib_parse(env, "{\"total_count\":1}", &l, &cur, &cause), -1);
+	assert_string_equal(cause,
+	    "GaussDB response has no tasks array but a total_count of 1");
+	free(cause);
+	assert_int_equal(
+	    testlib_parse(env, "{\"tasks\":{}}", &l, &cur, &cause), -1);
+	assert_string_equal(cause, "GaussDB response's tasks is not an array");
+	free(cause);
+
+	/* a full page without total_count, then nothing: the listing ends */
+	body = test_page(0, 100, -1);
+	assert_int_equal(testlib_parse(env, body, &l, &cur, &cause), 0);
+	free(body);
+	assert_false(cur.done);
+	assert_int_equal(
+	    env->p->list_parse(&env->ctx, 200, "{}", 2, &l, &cur, &cause), 0);
+	assert_true(cur.done);
+	assert_int_equal(cur.seen, 100);
+	assert_int_equal(l.n, 100);
+	task_list_clear(&l);
+
+	/*
+	 * Past the end of a list that shrank while its pages were read: no
+	 * row from offset 100 on, so nothing is missing; rows there are.
+	 */
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":90}", 18, &l, &cur, &cause),
+	    0);
+	assert_true(cur.done);
+	assert_int_equal(l.n, 0);
+	memset(&cur, 0, sizeof(cur));
+	cur.offset = cur.seen = 100;
+	assert_int_equal(env->p->list_parse(&env->ctx, 200,
+			     "{\"total_count\":101}", 19, &l, &cur, &cause),
+	    -1);
+	free(cause);
+}
+
 /* The listing request: window in ms, encoding, missing project. */
 static void
 test_list_req(void **state)
@@ -462,6 +546,9 @@ test_lookup_req(void **state)
 	    "/v3/proj/jobs?id=03bc055a-135c-4245-8bd8-b0bc6d3350b3");
 	assert_string_equal(req.service, "gaussdb");
 	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.headers[0], "Accept: application/json");
+	assert_string_equal(req.headers[1], "X-Language: en-us");
+	assert_null(req.headers[2]);
 	testlib_req_clear(&req);
 
 	t.id = "a b&c";
@@ -474,6 +561,45 @@ test_lookup_req(void **state)
 	assert_int_equal(
 	    testlib_lookup_req(env->p, &env->ctx, &t, &req, &cause), -1);
 	free(cause);
+}
+
+/* X-Language is signed like every other header, list and lookup alike. */
+static void
+test_language_signed(void **state)
+{
+	struct testlib_env *env = *state;
+	struct provider_cursor cur;
+	struct testlib_req req;
+	struct sign_debug dbg;
+	struct task t;
+	char *cause = NULL;
+	int i;
+
+	task_init(&t);
+	t.id = "j1";
+	for (i = 0; i < 2; i++) {
+		memset(&cur, 0, sizeof(cur));
+		memset(&dbg, 0, sizeof(dbg));
+		if (i == 0)
+			assert_int_equal(testlib_list_req(env->p, &env->ctx,
+					     &cur, &req, &cause),
+			    0);
+		else
+			assert_int_equal(testlib_lookup_req(env->p, &env->ctx,
+					     &t, &req, &cause),
+			    0);
+		sign_req_set_host(req.sreq, "gaussdb.example.com");
+		assert_int_equal(
+		    sign_huawei(req.sreq, "ak", "sk", 1747645200, &dbg), 0);
+		assert_non_null(strstr(dbg.canonical,
+		    "\nx-language:en-us\nx-sdk-date:20250519T090000Z\n\n"
+		    "accept;host;x-language;x-sdk-date\n"));
+		assert_non_null(
+		    strstr(sign_req_header(req.sreq, "Authorization"),
+			" SignedHeaders=accept;host;x-language;x-sdk-date, "));
+		sign_debug_clear(&dbg);
+		testlib_req_clear(&req);
+	}
 }
 
 struct test_lookup {
@@ -577,8 +703,10 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_paging),
+		cmocka_unit_test(test_missing_list),
 		cmocka_unit_test(test_list_req),
 		cmocka_unit_test(test_lookup_req),
+		cmocka_unit_test(test_language_signed),
 		cmocka_unit_test(test_lookup_parse),
 		cmocka_unit_test(test_lookup_found),
 		cmocka_unit_test(test_unchanged),

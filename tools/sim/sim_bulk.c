@@ -53,7 +53,7 @@ static const char *const sim_bulk_gaussdb_names[] = {
 	"ResizeGaussDBV5Flavor", "GaussDBV5ExpandClusterDN", NULL
 };
 static const char *const sim_bulk_ehpc_names[] = { "AddComputes",
-	"StartComputes", "StopComputes", "ResetComputes", NULL };
+	"StartComputes", "StopComputes", "ResetCompute", NULL };
 static const char *const sim_bulk_dws_names[] = { "Expand", "Shrink", "Restart",
 	"Switch", NULL };
 

@@ -56,7 +56,7 @@ static const struct sim_changes_word {
 	{ "ROLLBACK_RUNNING", "ROLLING_BACK", "dws.actions" },
 	{ "SUCCESS", "SUCCEEDED", "dws.actions dws.logical ehpc" },
 	{ "Completed", "SUCCEEDED", "dds gaussdb" },
-	{ "FAILED", "FAILED", "dws.actions dws.logical dds gaussdb" },
+	{ "FAILED", "FAILED", "dws.actions dws.logical dds gaussdb ehpc" },
 	{ "ROLLBACK_FAIL", "FAILED", "dws.actions" },
 	{ "Fail", "FAILED", "ehpc" },
 	{ "PartialFail", "PARTIAL", "ehpc" },

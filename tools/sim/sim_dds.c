@@ -283,6 +283,7 @@ sim_dds_jobs(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	struct json_writer *w;
 	long long offset = 0, limit = SIM_DDS_MAX_LIMIT;
 	size_t n, i, total = 0;
+	int opened = 0; /* the list's array */
 
 	memset(&q, 0, sizeof(q));
 	if (sim_dds_filter_parse(r, &q, &offset, &limit, rp) == -1)
@@ -290,16 +291,28 @@ sim_dds_jobs(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	v = sim_index(sim, &sim_dds_api, &n);
 	w = json_writer_new();
 	json_w_obj_open(w);
-	json_w_key(w, "jobs");
-	json_w_arr_open(w);
 	for (i = 0; i < n; i++) {
 		if (!sim_dds_match(v[i], &q))
 			continue;
-		if (total >= (size_t)offset && total < (size_t)(offset + limit))
+		if (total >= (size_t)offset &&
+		    total < (size_t)(offset + limit)) {
+			if (!opened) {
+				json_w_key(w, "jobs");
+				json_w_arr_open(w);
+				opened = 1;
+			}
 			sim_dds_job_json(w, v[i]);
+		}
 		total++;
 	}
-	json_w_arr_close(w);
+	/* the SDK marks the list optional: omit_empty leaves an empty out */
+	if (!opened && !sim_fault_omit_empty(r)) {
+		json_w_key(w, "jobs");
+		json_w_arr_open(w);
+		opened = 1;
+	}
+	if (opened)
+		json_w_arr_close(w);
 	json_w_kint(w, "total_count", (int64_t)total);
 	json_w_obj_close(w);
 	sim_reply_json(rp, 200, w);

@@ -38,6 +38,7 @@ static const struct sim_route sim_ehpc_routes[] = {
 static const char *const sim_ehpc_terminal[] = {
 	"Success",
 	"Fail",
+	"Failed",
 	"PartialFail",
 	NULL,
 };

@@ -46,6 +46,7 @@ static const char *const sim_fault_modes[] = {
 	[SIM_FAULT_HTML] = "html",
 	[SIM_FAULT_EMPTY] = "empty",
 	[SIM_FAULT_WRAPPED] = "wrapped",
+	[SIM_FAULT_OMIT_EMPTY] = "omit_empty",
 };
 
 #define SIM_FAULT_NMODES (sizeof(sim_fault_modes) / sizeof(sim_fault_modes[0]))
@@ -188,7 +189,7 @@ sim_fault_add(
 	if (mode == NULL || m == SIM_FAULT_NMODES) {
 		*cause = xstrdup("mode must be status, malformed, truncated, "
 				 "latency, oversized, deep, utf8, trickle, "
-				 "reset, html, empty or wrapped");
+				 "reset, html, empty, wrapped or omit_empty");
 		return -1;
 	}
 	if (sim_fault_str(o, "body", &body, cause) == -1 ||
@@ -411,8 +412,19 @@ sim_fault_mangle(const struct sim_fault *f, struct sim_reply *rp)
 	case SIM_FAULT_STATUS:
 	case SIM_FAULT_LATENCY:
 	case SIM_FAULT_WRAPPED:
+	case SIM_FAULT_OMIT_EMPTY:
 		break;
 	}
+}
+
+/*
+ * 1 if r's answer leaves out an empty list (omit_empty), as a service
+ * whose SDK models mark the list optional may: the DDS and GaussDB lists.
+ */
+int
+sim_fault_omit_empty(const struct sim_req *r)
+{
+	return r->fault != NULL && r->fault->mode == SIM_FAULT_OMIT_EMPTY;
 }
 
 /* Remove every fault. */

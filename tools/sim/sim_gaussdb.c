@@ -237,6 +237,7 @@ sim_gaussdb_tasks(
 	struct json_writer *w;
 	long long offset = 0, limit = SIM_GAUSSDB_MAX_LIMIT;
 	size_t n, i, total = 0;
+	int opened = 0; /* the list's array */
 
 	memset(&q, 0, sizeof(q));
 	if (sim_gaussdb_parse(r, &q, &offset, &limit, rp) == -1)
@@ -244,16 +245,28 @@ sim_gaussdb_tasks(
 	v = sim_index(sim, &sim_gaussdb_api, &n);
 	w = json_writer_new();
 	json_w_obj_open(w);
-	json_w_key(w, "tasks");
-	json_w_arr_open(w);
 	for (i = 0; i < n; i++) {
 		if (!sim_gaussdb_match(v[i], &q))
 			continue;
-		if (total >= (size_t)offset && total < (size_t)(offset + limit))
+		if (total >= (size_t)offset &&
+		    total < (size_t)(offset + limit)) {
+			if (!opened) {
+				json_w_key(w, "tasks");
+				json_w_arr_open(w);
+				opened = 1;
+			}
 			sim_gaussdb_task_json(w, v[i]);
+		}
 		total++;
 	}
-	json_w_arr_close(w);
+	/* the SDK marks the list optional: omit_empty leaves an empty out */
+	if (!opened && !sim_fault_omit_empty(r)) {
+		json_w_key(w, "tasks");
+		json_w_arr_open(w);
+		opened = 1;
+	}
+	if (opened)
+		json_w_arr_close(w);
 	json_w_kint(w, "total_count", (int64_t)total);
 	json_w_obj_close(w);
 	sim_reply_json(rp, 200, w);

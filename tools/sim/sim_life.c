@@ -73,7 +73,7 @@ static const char *const sim_life_gaussdb_types[] = {
 	"RestoreGaussDBV5InInstance", NULL
 };
 static const char *const sim_life_ehpc_types[] = { "AddComputes",
-	"StartComputes", "StopComputes", "ResetComputes", "DeleteComputes",
+	"StartComputes", "StopComputes", "ResetCompute", "DeleteComputes",
 	NULL };
 static const char *const sim_life_dws_types[] = { "Expand", "Shrink", "Restart",
 	"Switch", "Grow", NULL };
@@ -202,6 +202,9 @@ sim_life_plan(
 
 	if (api == &sim_dws_actions_api)
 		failname = sim_life_families[s->n % SIM_LIFE_FAMILIES][1];
+	/* E-HPC says both Fail and Failed: every other task ends Failed */
+	if (api == &sim_ehpc_api && s->n % 2 == 1)
+		fail = "Failed";
 	if (initial && sim_life_chance(l, 40))
 		plan = SIM_LIFE_DONE;
 	else if (r < 40)

@@ -67,6 +67,13 @@ dws_logical_list_req(const struct provider_ctx *ctx,
 	sign_req_add_header(req, "X-Language", "en-us");
 	provider_req_add_uint(req, "offset", cursor->offset);
 	provider_req_add_uint(req, "limit", DWS_LOGICAL_LIMIT);
+	/*
+	 * A stable order (the SDK's parameters): newest first, so a task
+	 * that starts while the pages are read pushes rows down into the
+	 * next page (read twice), never one up past the reader (skipped).
+	 */
+	sign_req_add_query(req, "order_by", "startTime");
+	sign_req_add_query(req, "order", "DESC");
 	return 0;
 }
 

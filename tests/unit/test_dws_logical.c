@@ -296,16 +296,16 @@ test_paging(void **state)
 	} steps[] = {
 		{ 0, 0, 50, 120,
 		    "/v2/proj/clusters/c-1/logical-clusters/tasks?offset=0&"
-		    "limit=50" },
+		    "limit=50&order_by=startTime&order=DESC" },
 		{ 0, 1, 50, 120,
 		    "/v2/proj/clusters/c-1/logical-clusters/tasks?offset=1&"
-		    "limit=50" },
+		    "limit=50&order_by=startTime&order=DESC" },
 		{ 0, 2, 20, 120,
 		    "/v2/proj/clusters/c-1/logical-clusters/tasks?offset=2&"
-		    "limit=50" },
+		    "limit=50&order_by=startTime&order=DESC" },
 		{ 1, 0, 0, 0,
 		    "/v2/proj/clusters/c-2/logical-clusters/tasks?offset=0&"
-		    "limit=50" },
+		    "limit=50&order_by=startTime&order=DESC" },
 	};
 	struct testlib_env *env = *state;
 	struct task_list l = { NULL, 0, 0 };
@@ -417,7 +417,7 @@ test_list_req(void **state)
 	env->watch.clusters.v = odd;
 	test_assert_req(env, &cur,
 	    "/v2/p%26q/clusters/c%201%2Fx%3Fy/logical-clusters/tasks?"
-	    "offset=0&limit=50");
+	    "offset=0&limit=50&order_by=startTime&order=DESC");
 	env->watch.clusters.v = test_clusters1;
 	env->acct.project_id = NULL;
 	memset(&req, 0, sizeof(req));

@@ -182,6 +182,7 @@ enum sim_fault_mode {
 	SIM_FAULT_EMPTY,
 	SIM_FAULT_WRAPPED,
 	SIM_FAULT_OMIT_EMPTY,
+	SIM_FAULT_UNORDERED,
 };
 
 /* An injected fault. */
@@ -368,6 +369,7 @@ void sim_fault_status_reply(const struct sim_fault *, const struct sim_api *,
     const struct sim_req *, struct sim_reply *);
 void sim_fault_mangle(const struct sim_fault *, struct sim_reply *);
 int sim_fault_omit_empty(const struct sim_req *);
+int sim_fault_unordered(const struct sim_req *);
 void sim_faults_clear(struct sim *);
 
 /* sim_stream.c */

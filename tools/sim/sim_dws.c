@@ -349,6 +349,29 @@ sim_dws_logical_cmp(const void *a, const void *b)
 	return sim_task_cmp_created(x, y);
 }
 
+/*
+ * A copy of n index entries in an order of their own, another with every
+ * call (a fixed sequence, so runs repeat): a listing without a stable
+ * order.  Caller frees.
+ */
+static struct sim_task **
+sim_dws_shuffle(struct sim_task *const *from, size_t n)
+{
+	static uint64_t state = 0x9e3779b97f4a7c15ULL;
+	struct sim_task **v = xcalloc(n + 1, sizeof(*v)), *t;
+	size_t i, j;
+
+	memcpy(v, from, n * sizeof(*v));
+	for (i = n; i > 1; i--) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (size_t)((state >> 33) % i);
+		t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+	return v;
+}
+
 /* Write one logical-cluster task. */
 static void
 sim_dws_logical_json(struct json_writer *w, const struct sim_task *t)
@@ -398,7 +421,8 @@ sim_dws_logical(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 {
 	struct sim_dws_filter q;
 	const struct sim_cluster *c;
-	struct sim_task **v;
+	struct sim_task **v, **shuffled = NULL;
+	const struct sim_task *t;
 	struct json_writer *w;
 	long long offset = 0, limit = SIM_DWS_DEFAULT_LIMIT;
 	size_t n, first, count, i, k, total = 0, skip;
@@ -438,6 +462,8 @@ sim_dws_logical(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 
 	v = sim_index(sim, &sim_dws_logical_api, &n);
 	first = sim_index_cluster(v, n, c->id, &count);
+	if (q.order == NULL && sim_fault_unordered(r))
+		shuffled = sim_dws_shuffle(v + first, count);
 	skip = (size_t)offset * (size_t)limit;
 	w = json_writer_new();
 	json_w_obj_open(w);
@@ -445,12 +471,14 @@ sim_dws_logical(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	json_w_arr_open(w);
 	for (i = 0; i < count; i++) {
 		k = asc ? first + count - 1 - i : first + i;
-		if (!sim_dws_logical_match(v[k], &q))
+		t = shuffled != NULL ? shuffled[i] : v[k];
+		if (!sim_dws_logical_match(t, &q))
 			continue;
 		if (total >= skip && total - skip < (size_t)limit)
-			sim_dws_logical_json(w, v[k]);
+			sim_dws_logical_json(w, t);
 		total++;
 	}
+	free(shuffled);
 	json_w_arr_close(w);
 	json_w_kint(w, "count", (int64_t)total);
 	json_w_obj_close(w);

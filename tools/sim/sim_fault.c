@@ -47,6 +47,7 @@ static const char *const sim_fault_modes[] = {
 	[SIM_FAULT_EMPTY] = "empty",
 	[SIM_FAULT_WRAPPED] = "wrapped",
 	[SIM_FAULT_OMIT_EMPTY] = "omit_empty",
+	[SIM_FAULT_UNORDERED] = "unordered",
 };
 
 #define SIM_FAULT_NMODES (sizeof(sim_fault_modes) / sizeof(sim_fault_modes[0]))
@@ -189,7 +190,8 @@ sim_fault_add(
 	if (mode == NULL || m == SIM_FAULT_NMODES) {
 		*cause = xstrdup("mode must be status, malformed, truncated, "
 				 "latency, oversized, deep, utf8, trickle, "
-				 "reset, html, empty, wrapped or omit_empty");
+				 "reset, html, empty, wrapped, omit_empty or "
+				 "unordered");
 		return -1;
 	}
 	if (sim_fault_str(o, "body", &body, cause) == -1 ||
@@ -413,6 +415,7 @@ sim_fault_mangle(const struct sim_fault *f, struct sim_reply *rp)
 	case SIM_FAULT_LATENCY:
 	case SIM_FAULT_WRAPPED:
 	case SIM_FAULT_OMIT_EMPTY:
+	case SIM_FAULT_UNORDERED:
 		break;
 	}
 }
@@ -425,6 +428,17 @@ int
 sim_fault_omit_empty(const struct sim_req *r)
 {
 	return r->fault != NULL && r->fault->mode == SIM_FAULT_OMIT_EMPTY;
+}
+
+/*
+ * 1 if r's answer, when it names no order, comes in an order of its own
+ * that changes with every response (unordered), as a service without a
+ * stable default order may.
+ */
+int
+sim_fault_unordered(const struct sim_req *r)
+{
+	return r->fault != NULL && r->fault->mode == SIM_FAULT_UNORDERED;
 }
 
 /* Remove every fault. */

@@ -62,6 +62,13 @@ struct provider {
 	size_t page_rows;
 	uint64_t page_max_offset;
 	/*
+	 * 1 when each scope is a request of its own (dws.actions: a cluster
+	 * x action): an error answer or an unusable body for one scope
+	 * leaves only that scope unread, and the poll fails only when no
+	 * scope could be read.  0: any failure fails the poll.
+	 */
+	int scope_errors;
+	/*
 	 * Describe the request for the cursor's position in req (new: GET
 	 * "/"): path, query parameters, headers.  The caller puts it under
 	 * the account's endpoint for config_api_service(api), authenticates

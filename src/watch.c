@@ -77,10 +77,15 @@ struct watch {
 	/* Pages asked for at once (watch_fan_start), in listing order. */
 	struct watch_page *fan;
 	size_t nfan;
-	size_t fan_next;        /* the next one to ask for */
-	size_t fan_busy;        /* in flight */
-	size_t fan_read;        /* answered and parsed */
-	uint64_t fan_step;      /* rows between two pages' offsets */
+	size_t fan_next;   /* the next one to ask for */
+	size_t fan_busy;   /* in flight */
+	size_t fan_read;   /* answered and parsed */
+	uint64_t fan_step; /* rows between two pages' offsets */
+	/* Scopes this poll could not read (scope_errors), and why. */
+	struct config_strlist unread;
+	enum apierr_class unread_class;
+	char unread_msg[200];
+	unsigned unread_polls;  /* polls in a row with an unread scope */
 	int64_t streak_start_s; /* first failure */
 	struct watch_stats stats;
 	struct timer *gate_timer; /* waiting for the account's gate */
@@ -101,6 +106,7 @@ static void watch_run_cb(struct sched_job *, void *);
 static void watch_list_cb(const struct auth_answer *, void *);
 static void watch_page_cb(const struct auth_answer *, void *);
 static void watch_fan_free(struct watch *);
+static void watch_listing_done(struct watch *);
 static void watch_fan_pump(struct watch *);
 static int watch_fan_start(struct watch *, size_t, uint64_t);
 static void watch_lookup_cb(const struct auth_answer *, void *);
@@ -158,6 +164,44 @@ watch_cancel(struct watch *w)
 	watch_fan_free(w);
 }
 
+/* Forget the scopes this poll could not read. */
+static void
+watch_unread_clear(struct watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->unread.n; i++)
+		free(w->unread.v[i]);
+	free(w->unread.v);
+	memset(&w->unread, 0, sizeof(w->unread));
+}
+
+/* How many scopes the watch's listing walks. */
+static size_t
+watch_nscopes(const struct watch *w)
+{
+	char *key;
+	size_t n = 0;
+
+	while (provider_scope_key(w->prov, w->conf, n, &key) == 0) {
+		free(key);
+		n++;
+	}
+	return n;
+}
+
+/* 1 if this poll could not read the scope named key. */
+static int
+watch_unread(const struct watch *w, const char *key)
+{
+	size_t i;
+
+	for (i = 0; key != NULL && i < w->unread.n; i++)
+		if (strcmp(w->unread.v[i], key) == 0)
+			return 1;
+	return 0;
+}
+
 /* Cancel any poll in flight and free the watch; NULL is a no-op. */
 void
 watch_free(struct watch *w)
@@ -169,6 +213,7 @@ watch_free(struct watch *w)
 	sched_remove(w->job);
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
+	watch_unread_clear(w);
 	free(w);
 }
 
@@ -845,6 +890,7 @@ watch_run_cb(struct sched_job *job, void *arg)
 	w->gone_next = 0;
 	w->pages = 0;
 	w->page_start = 0;
+	watch_unread_clear(w);
 	w->phase = WATCH_LISTING;
 	w->poll_wall_ms = monotime_wall_ms();
 	w->poll_start_ms = monotime_ms();
@@ -891,13 +937,63 @@ watch_baselined(struct watch *w, int complete)
 	if (complete) {
 		keys = provider_scope_keys(w->prov, w->conf, &n);
 		for (i = 0; i < n; i++)
-			taskstate_add_scope(w->env->ts, w->conf->name, keys[i]);
+			if (!watch_unread(w, keys[i]))
+				taskstate_add_scope(
+				    w->env->ts, w->conf->name, keys[i]);
 		provider_scope_keys_free(keys, n);
 	}
 	if (w->env->baselined == NULL)
 		return; /* nothing is saved */
 	w->hold_until = taskstate_changes(w->env->ts);
 	w->env->baselined(w, w->env->baselined_arg);
+}
+
+/*
+ * 1 (the poll failed) when no scope of the listing could be read; else
+ * the scopes read count, with one line for those that were not (the
+ * first poll, then at powers of two of the polls in a row that have
+ * one), and a watch whose scopes all read again says so.
+ */
+static int
+watch_unread_all(struct watch *w)
+{
+	size_t n = watch_nscopes(w);
+	char *msg;
+
+	if (w->unread.n == 0) {
+		if (w->unread_polls > 0)
+			log_info(
+			    "watch %s: every scope read again", w->conf->name);
+		w->unread_polls = 0;
+		return 0;
+	}
+	if (w->unread.n < n) {
+		log_at(
+		    log_repeat_due(++w->unread_polls) ? LOG_WARNING : LOG_DEBUG,
+		    "watch %s: %zu of %zu scopes not read (the last: %s); "
+		    "their tasks stay as they were, the others were read",
+		    w->conf->name, w->unread.n, n, w->unread_msg);
+		return 0;
+	}
+	msg = xasprintf("no scope could be read; the last: %s", w->unread_msg);
+	watch_fail(w, w->unread_class, msg, -1);
+	free(msg);
+	return 1;
+}
+
+/* Tasks of scopes this poll could not read stay: they are not gone. */
+static void
+watch_keep_unread(struct watch *w)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < w->gone.n; i++) {
+		if (watch_unread(w, w->gone.v[i].scope))
+			task_clear(&w->gone.v[i]);
+		else
+			w->gone.v[j++] = w->gone.v[i];
+	}
+	w->gone.n = j;
 }
 
 /* The complete listing is in: diff it and confirm what left it. */
@@ -909,6 +1005,8 @@ watch_listing_done(struct watch *w)
 	size_t nscopes;
 	int missed;
 
+	if (watch_unread_all(w))
+		return;
 	if (w->env->once_done != NULL) {
 		/* --once reports the listing itself; the caller prints it. */
 		watch_succeed(w);
@@ -939,6 +1037,7 @@ watch_listing_done(struct watch *w)
 	 */
 	taskstate_apply(w->env->ts, &tw, &w->tasks, !w->cursor.shifted, 0,
 	    missed, w->poll_wall_ms / 1000, &events, &w->gone);
+	watch_keep_unread(w);
 	if (w->fresh)
 		watch_baselined(w, 1);
 	watch_emit_list(w, &events);
@@ -1213,6 +1312,43 @@ watch_page_cb(const struct auth_answer *a, void *arg)
 		watch_fan_done(w);
 }
 
+/*
+ * The answer for the cursor's scope was an error or unusable.  Where each
+ * scope is a request of its own (scope_errors: dws.actions), only that
+ * scope goes unread: its tasks stay as they were (nothing of it vanishes)
+ * and the listing carries on with the next scope; watch_unread_all logs
+ * it, or fails the poll if no scope was read.  0 when the failure fails the poll: other providers, and network,
+ * authentication and throttling failures, which say nothing of one scope.
+ */
+static int
+watch_scope_error(struct watch *w, enum apierr_class class, const char *msg)
+{
+	char *key = NULL;
+	size_t n;
+
+	if (!w->prov->scope_errors ||
+	    (class != APIERR_HTTP && class != APIERR_PARSE) ||
+	    provider_scope_key(w->prov, w->conf, w->cursor.scope, &key) == -1)
+		return 0;
+	log_debug("watch %s: %s not read (%s: %s)", w->conf->name, key,
+	    apierr_class_name(class), msg);
+	n = w->unread.n;
+	w->unread.v = xreallocarray(w->unread.v, n + 1, sizeof(char *));
+	w->unread.v[n] = key;
+	w->unread.n = n + 1;
+	w->unread_class = class;
+	snprintf(w->unread_msg, sizeof(w->unread_msg), "%s: %s", key, msg);
+	n = watch_nscopes(w);
+	w->cursor.scope++;
+	w->cursor.offset = w->cursor.seen = w->cursor.total = 0;
+	if (w->cursor.scope >= n) {
+		w->cursor.done = 1;
+		watch_listing_done(w);
+	} else
+		watch_list_next(w);
+	return 1;
+}
+
 /* One listing page arrived, or the reason it did not. */
 static void
 watch_list_cb(const struct auth_answer *a, void *arg)
@@ -1229,6 +1365,8 @@ watch_list_cb(const struct auth_answer *a, void *arg)
 	if (a->cancelled)
 		return;
 	if (a->err != NULL) {
+		if (watch_scope_error(w, a->err->class, a->err->msg))
+			return;
 		w->fail_local = a->err->local;
 		watch_fail(w, a->err->class, a->err->msg, resp->retry_after_ms);
 		return;
@@ -1241,7 +1379,10 @@ watch_list_cb(const struct auth_answer *a, void *arg)
 		&w->tasks, &w->cursor, &cause) == -1) {
 		msg = xasprintf("page %u: %s", w->pages + 1,
 		    cause ? cause : "unusable response");
-		watch_fail(w, APIERR_PARSE, msg, -1);
+		while (w->tasks.n > before)
+			task_clear(&w->tasks.v[--w->tasks.n]);
+		if (!watch_scope_error(w, APIERR_PARSE, msg))
+			watch_fail(w, APIERR_PARSE, msg, -1);
 		free(msg);
 		free(cause);
 		return;

@@ -578,6 +578,7 @@ const struct provider provider_dws_actions = {
 	.name = "dws.actions",
 	.api = CONFIG_API_DWS_ACTIONS,
 	.absent_status = 404,
+	.scope_errors = 1,
 	.list_req = dws_actions_list_req,
 	.list_parse = dws_actions_list_parse,
 	.lookup_req = NULL,

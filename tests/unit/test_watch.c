@@ -41,6 +41,23 @@ static const char test_yaml[] = "accounts:\n"
 				"    interval: 1h\n"
 				"    fail_after: 2\n";
 
+/* A dws.actions watch: one cluster, two actions, two scopes. */
+static const char test_yaml_dws[] =
+    "accounts:\n"
+    "  - name: sim\n"
+    "    cloud: huawei\n"
+    "    region: sim-1\n"
+    "    project_id: p1\n"
+    "    endpoints: { dws: http://127.0.0.1:9/ }\n"
+    "watches:\n"
+    "  - name: a\n"
+    "    account: sim\n"
+    "    api: dws.actions\n"
+    "    clusters: [c1]\n"
+    "    actions: [SNAPSHOTTING, RESTORING]\n"
+    "    interval: 1h\n"
+    "    fail_after: 1\n";
+
 /* The same with a gate of three requests an hour on the account. */
 static const char test_yaml_limited[] =
     "accounts:\n"
@@ -63,6 +80,7 @@ struct test_call {
 	void *arg;
 	char *url;
 	int any_status;
+	long absent_status;
 };
 
 /* The daemon around one watch: loop, scheduler, table, what it sent. */
@@ -93,11 +111,13 @@ test_send(void *arg, const struct config_account *const *acct,
 
 	assert_true(tw->nq < sizeof(tw->q) / sizeof(tw->q[0]));
 	assert_string_equal((*acct)->name, "sim");
-	assert_string_equal(opts->service, "dds");
+	assert_string_equal(
+	    opts->service, config_api_service(tw->conf->watches[0].api));
 	c->cb = cb;
 	c->arg = cbarg;
 	c->url = sign_req_url(req);
 	c->any_status = opts->any_status;
+	c->absent_status = opts->absent_status;
 	sign_req_free(req);
 	tw->q[tw->nq++] = c;
 	tw->call = tw->q[0];
@@ -221,6 +241,14 @@ test_setup_fan(void **state)
 	return 0;
 }
 
+/* A dws.actions watch, whose scopes are requests of their own. */
+static int
+test_setup_dws(void **state)
+{
+	*state = test_world_new(test_yaml_dws, 0);
+	return 0;
+}
+
 /* Eight at a time, but the account's gate lets three requests through. */
 static int
 test_setup_limited(void **state)
@@ -262,8 +290,8 @@ test_poll(struct test_world *tw)
 
 /*
  * Answer the request in flight with status and body, judged as auth_send
- * judges it: 2xx (or any status for a lookup) is an answer, the rest an
- * error read from the body.  Returns nothing: the watch moves on.
+ * judges it: 2xx, any status for a lookup and the absent status are
+ * answers, the rest an error read from the body.  Returns nothing: the watch moves on.
  */
 static void
 test_answer_call(
@@ -284,7 +312,8 @@ test_answer_call(
 	memset(&a, 0, sizeof(a));
 	a.resp = &resp;
 	a.requests = 1;
-	failed = !(status >= 200 && status < 300) && !c->any_status;
+	failed = !(status >= 200 && status < 300) && !c->any_status &&
+	    status != c->absent_status;
 	if (failed) {
 		apierr_parse(&err, status, body, resp.body_len);
 		a.err = &err;
@@ -754,6 +783,54 @@ test_fan_repeats(void **state)
 	    "parse: the same page came twice: listing never ends");
 }
 
+/*
+ * dws.actions: an error answer for one action (a 400 with a DWS code, an
+ * unusable body) leaves only that action unread; its task stays as it
+ * was, the other action is read and the poll succeeds.  Only when no
+ * action could be read does the poll fail.
+ */
+static void
+test_scope_errors(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	const char *running = "{\"id\":\"a1\",\"status\":\"RUNNING\","
+			      "\"action_name\":\"SNAPSHOTTING\"}";
+	const char *none =
+	    "{\"error_code\":\"DWS.0001\",\"error_msg\":\"none\"}";
+	const char *odd = "{\"error_code\":\"DWS.0047\",\"error_msg\":\"odd\"}";
+	int i;
+
+	test_poll(tw);
+	assert_non_null(strstr(tw->call->url, "/actions/SNAPSHOTTING"));
+	test_answer(tw, 200, running);
+	assert_non_null(strstr(tw->call->url, "/actions/RESTORING"));
+	test_answer(tw, 404, none);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+	for (i = 0; i < 3; i++) {
+		test_poll(tw);
+		test_answer(tw, i == 1 ? 200 : 400, i == 1 ? "{\"id\":" : odd);
+		assert_non_null(tw->call); /* RESTORING is still asked */
+		assert_non_null(strstr(tw->call->url, "/actions/RESTORING"));
+		test_answer(tw, 404, none);
+		assert_int_equal(watch_busy(tw->w), 0);
+		assert_int_equal(st->consecutive_failures, 0);
+		assert_int_equal(st->polls_ok, 2 + (unsigned)i);
+	}
+	assert_int_equal(tw->nevents, 0);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+	/* neither action can be read: the poll fails (fail_after 1) */
+	test_poll(tw);
+	test_answer(tw, 400, odd);
+	test_answer(tw, 400, odd);
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->consecutive_failures, 1);
+	assert_non_null(strstr(st->last_error, "no scope could be read"));
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_WATCH_FAILED);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+}
+
 int
 main(void)
 {
@@ -782,6 +859,8 @@ main(void)
 		    test_fan_gated, test_setup_limited, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_fan_repeats, test_setup_fan, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_scope_errors, test_setup_dws, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -598,7 +598,10 @@ test_endpoints(void **state)
 	free(s);
 	assert_null(config_endpoint(&c->accounts[2], "dws"));
 	assert_null(config_endpoint(&c->accounts[0], "ehpc"));
-	assert_null(config_endpoint(&c->accounts[1], "gaussdb"));
+	s = config_endpoint(&c->accounts[1], "gaussdb");
+	assert_non_null(s);
+	assert_string_equal(s, "https://gaussdb.eu-de.otc.t-systems.com");
+	free(s);
 	assert_null(config_endpoint(&c->accounts[0], "nope"));
 	config_free(c);
 }

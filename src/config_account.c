@@ -88,12 +88,45 @@ static const struct config_service_row config_services[CONFIG_SERVICE_COUNT] = {
 	    .host = { [CONFIG_CLOUD_HUAWEI] = "dds",
 		[CONFIG_CLOUD_OTC] = "dds" } },
 	[CONFIG_SERVICE_GAUSSDB] = { .name = "gaussdb",
-	    .host = { [CONFIG_CLOUD_HUAWEI] = "gaussdb-opengauss" } },
+	    .host = { [CONFIG_CLOUD_HUAWEI] = "gaussdb-opengauss",
+		[CONFIG_CLOUD_OTC] = "gaussdb" } },
 	[CONFIG_SERVICE_IAM] = { .name = "iam",
 	    .host = { [CONFIG_CLOUD_HUAWEI] = "iam",
 		[CONFIG_CLOUD_OTC] = "iam" } },
 	[CONFIG_SERVICE_EHPC] = { .name = "ehpc",
 	    .host = { [CONFIG_CLOUD_ALIBABA] = "ehpc" } },
+};
+
+/*
+ * The default hosts whose domain is not their cloud's, per service and
+ * region, as the region tables of Huawei Cloud's SDKs give them (the
+ * huaweicloud-sdk-go-v3 and -python-v3 files services/dws/v2, dds/v3 and
+ * iam/v3 .../region): https://HOST.REGION.DOMAIN with this row's DOMAIN.
+ * A service the SDK lists under the cloud's own domain for a region has
+ * no row; so IAM and DDS keep .com in the .cn regions of DWS.
+ */
+static const struct config_domain_row {
+	enum config_cloud cloud;
+	enum config_service service;
+	const char *region;
+	const char *domain;
+} config_domains[] = {
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "eu-west-101",
+	    "myhuaweicloud.eu" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DDS, "eu-west-101",
+	    "myhuaweicloud.eu" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_IAM, "eu-west-101",
+	    "myhuaweicloud.eu" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "cn-south-4",
+	    "myhuaweicloud.cn" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "cn-north-12",
+	    "myhuaweicloud.cn" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "cn-east-4",
+	    "myhuaweicloud.cn" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "tr-west-1",
+	    "myhuaweicloud.cn" },
+	{ CONFIG_CLOUD_HUAWEI, CONFIG_SERVICE_DWS, "ap-southeast-4",
+	    "myhuaweicloud.cn" },
 };
 
 static const char *const config_auth_keys[] = { "method", "access_key_file",
@@ -524,6 +557,22 @@ config_account_free(struct config_account *a)
 		free(a->endpoints[i]);
 }
 
+/* The domain of a default host: a config_domains row's, or the cloud's. */
+static const char *
+config_domain(enum config_cloud cloud, int service, const char *region)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(config_domains) / sizeof(config_domains[0]);
+	     i++) {
+		if (config_domains[i].cloud == cloud &&
+		    (int)config_domains[i].service == service &&
+		    strcmp(config_domains[i].region, region) == 0)
+			return config_domains[i].domain;
+	}
+	return config_clouds[cloud].domain;
+}
+
 /*
  * The base URL for a service of an account: the configured endpoint or the
  * cloud's default for the region.  NULL for a service the cloud does not
@@ -544,7 +593,7 @@ config_endpoint(const struct config_account *acct, const char *service)
 	    (host = config_services[i].host[acct->cloud]) == NULL)
 		return NULL;
 	return xasprintf("https://%s.%s.%s", host, acct->region,
-	    config_clouds[acct->cloud].domain);
+	    config_domain(acct->cloud, i, acct->region));
 }
 
 /* 1 if region is one taskwatchd knows for cloud. */

@@ -598,8 +598,93 @@ test_endpoints(void **state)
 	free(s);
 	assert_null(config_endpoint(&c->accounts[2], "dws"));
 	assert_null(config_endpoint(&c->accounts[0], "ehpc"));
-	assert_null(config_endpoint(&c->accounts[1], "gaussdb"));
+	s = config_endpoint(&c->accounts[1], "gaussdb");
+	assert_non_null(s);
+	assert_string_equal(s, "https://gaussdb.eu-de.otc.t-systems.com");
+	free(s);
 	assert_null(config_endpoint(&c->accounts[0], "nope"));
+	config_free(c);
+}
+
+/*
+ * Default endpoints by region: the SDKs' .eu and .cn hosts where they
+ * differ from the cloud's domain, printed as -nv prints them.
+ */
+static void
+test_endpoint_regions(void **state)
+{
+	static const struct {
+		const char *region, *service, *want;
+	} cases[] = {
+		{ "eu-west-101", "dws",
+		    "https://dws.eu-west-101.myhuaweicloud.eu" },
+		{ "eu-west-101", "dds",
+		    "https://dds.eu-west-101.myhuaweicloud.eu" },
+		{ "eu-west-101", "iam",
+		    "https://iam.eu-west-101.myhuaweicloud.eu" },
+		{ "eu-west-101", "gaussdb",
+		    "https://gaussdb-opengauss.eu-west-101.myhuaweicloud.com" },
+		{ "cn-south-4", "dws",
+		    "https://dws.cn-south-4.myhuaweicloud.cn" },
+		{ "cn-north-12", "dws",
+		    "https://dws.cn-north-12.myhuaweicloud.cn" },
+		{ "cn-east-4", "dws",
+		    "https://dws.cn-east-4.myhuaweicloud.cn" },
+		{ "tr-west-1", "dws",
+		    "https://dws.tr-west-1.myhuaweicloud.cn" },
+		{ "ap-southeast-4", "dws",
+		    "https://dws.ap-southeast-4.myhuaweicloud.cn" },
+		{ "ap-southeast-4", "dds",
+		    "https://dds.ap-southeast-4.myhuaweicloud.com" },
+		{ "tr-west-1", "iam",
+		    "https://iam.tr-west-1.myhuaweicloud.com" },
+		{ "cn-north-4", "dws",
+		    "https://dws.cn-north-4.myhuaweicloud.com" },
+		{ "cn-north-4", "dds",
+		    "https://dds.cn-north-4.myhuaweicloud.com" },
+	};
+	struct config_account acct;
+	struct config *c;
+	char *s;
+	size_t i;
+
+	(void)state;
+	memset(&acct, 0, sizeof(acct));
+	acct.cloud = CONFIG_CLOUD_HUAWEI;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		acct.region = (char *)cases[i].region;
+		s = config_endpoint(&acct, cases[i].service);
+		assert_non_null(s);
+		if (strcmp(s, cases[i].want) != 0)
+			fail_msg("%s %s: %s, want %s", cases[i].region,
+			    cases[i].service, s, cases[i].want);
+		free(s);
+		assert_true(
+		    config_endpoint_is_default(&acct, cases[i].service));
+	}
+	/* The same region on another cloud keeps that cloud's domain. */
+	acct.cloud = CONFIG_CLOUD_ALIBABA;
+	acct.region = (char *)"ap-southeast-4";
+	s = config_endpoint(&acct, "ehpc");
+	assert_string_equal(s, "https://ehpc.ap-southeast-4.aliyuncs.com");
+	free(s);
+
+	c = load_ok("accounts:\n"
+		    "  - {name: eu, cloud: huawei, region: eu-west-101}\n"
+		    "  - {name: cn, cloud: huawei, region: cn-east-4,\n"
+		    "     endpoints: {dws: 'http://127.0.0.1:1'}}\n");
+	s = print_str(c);
+	assert_non_null(strstr(s,
+	    "      dws: https://dws.eu-west-101.myhuaweicloud.eu\n"
+	    "      dds: https://dds.eu-west-101.myhuaweicloud.eu\n"));
+	assert_non_null(
+	    strstr(s, "      iam: https://iam.eu-west-101.myhuaweicloud.eu\n"));
+	/* A configured endpoint wins over the region's default. */
+	assert_non_null(strstr(s, "      dws: http://127.0.0.1:1\n"));
+	assert_false(config_endpoint_is_default(&c->accounts[1], "dws"));
+	assert_true(config_endpoint_is_default(&c->accounts[1], "dds"));
+	free(s);
+	round_trip(c, "regions");
 	config_free(c);
 }
 
@@ -1134,6 +1219,7 @@ main(void)
 		cmocka_unit_test(test_key_tables),
 		cmocka_unit_test(test_api_table),
 		cmocka_unit_test(test_api_endpoints),
+		cmocka_unit_test(test_endpoint_regions),
 		cmocka_unit_test(test_same_identity),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_timezone),

@@ -121,7 +121,8 @@ cp "$TMP/good.yaml" "$TMP/taskwatchd.yaml"
 
 # --- SIGUSR1: one line for the daemon, one per watch and notifier.
 kill -USR1 "$DAEMON_PID"
-wait_for 5 grep -q ': summary: ' "$TMP/daemon.log"
+# The notifier lines come last: once they are there, all are.
+wait_for 5 grep -q ': notifier hook (webhook): ' "$TMP/daemon.log"
 check "SIGUSR1: daemon summary" grep -q ': summary: 3 watches, [0-9]* tasks, [0-9]* notifications pending' "$TMP/daemon.log"
 for w in w-keep w-change w-new; do
 	check "SIGUSR1: line for $w" grep -q ": watch $w: api=dds.jobs up polls_ok=" "$TMP/daemon.log"

@@ -78,5 +78,11 @@ struct task *task_list_add(struct task_list *l);
 void task_list_clear(struct task_list *l);
 /* Move every record of src to the end of dst; src is left empty. */
 void task_list_take(struct task_list *dst, struct task_list *src);
+/*
+ * The key of one run of an action whose vendor id is not stable:
+ * "BASE@2025-05-19T09:05:10Z" from its base action name and start time
+ * (caller frees); NULL when either is missing.
+ */
+char *task_run_key(const char *base, int64_t started_at);
 
 #endif

@@ -44,6 +44,7 @@ struct statefile_watch {
 	char **keys; /* its scopes as configured now, when ok */
 	size_t nkeys;
 	int scoped; /* the header listed its scopes (else: all of them) */
+	enum config_api api; /* when ok */
 };
 
 /* What a save is writing. */
@@ -346,6 +347,7 @@ statefile_restore_watch(struct statefile_in *in, struct statefile_watch *sw,
 	size_t i, j;
 
 	sw->ok = 1;
+	sw->api = cw->api;
 	sw->keys = provider_scope_keys(provider_find(cw->api), cw, &sw->nkeys);
 	sw->scoped = scopes != NULL;
 	taskstate_restore_watch(in->ts, sw->name);
@@ -458,6 +460,29 @@ statefile_task_scope(
 			t->scope = xstrdup(t->cluster_id);
 }
 
+/*
+ * A dws.actions task saved by an older daemon is keyed by the action's id,
+ * which the API may generate anew for every answer: key it by its run
+ * (base action and submit time, as the provider does now) so that the
+ * first poll finds it and sees what became of it.  One without a submit
+ * time keeps its id, as the provider does.
+ */
+static void
+statefile_task_rekey(const struct statefile_watch *sw, struct task *t)
+{
+	const struct provider *p;
+	char *key;
+
+	if (sw->api != CONFIG_API_DWS_ACTIONS)
+		return;
+	p = provider_find(sw->api);
+	if ((key = task_run_key(
+		 provider_base_type(p, t->type), t->started_at)) == NULL)
+		return;
+	free(t->id);
+	t->id = key;
+}
+
 /* Read one task line into the table. */
 static void
 statefile_task(struct statefile_in *in, const char *text, size_t len)
@@ -494,6 +519,7 @@ statefile_task(struct statefile_in *in, const char *text, size_t len)
 		goto done;
 	}
 	statefile_task_scope(sw, &t, json_get_str(j, "scope"));
+	statefile_task_rekey(sw, &t);
 	x.progress_changed_at = monotime_wall_ms() / 1000;
 	s = json_get_str(j, "progress_changed_at");
 	if (s != NULL && util_parse_time(s, 0, &x.progress_changed_at) == -1)

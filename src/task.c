@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "task.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct task_word {
@@ -190,4 +191,16 @@ task_list_clear(struct task_list *l)
 	l->v = NULL;
 	l->n = 0;
 	l->cap = 0;
+}
+
+/* The key of one run of an action (see task.h). */
+char *
+task_run_key(const char *base, int64_t started_at)
+{
+	char ts[UTIL_RFC3339_LEN];
+
+	if (base == NULL || *base == '\0' || started_at == TASK_TIME_NONE)
+		return NULL;
+	util_format_rfc3339(started_at, ts);
+	return xasprintf("%s@%s", base, ts);
 }

@@ -27,7 +27,8 @@ static const char *const dws_actions_all[] = { "GROWING", "RESIZE_FAILURE",
 	"RESTORING", "RESTORING_FAILED", "SNAPSHOTTING", "SNAPSHOTTING_FAILED",
 	"FINE_GRAINED_RESTORING", "FINE_GRAINED_RESTORING_FAILED" };
 
-static const char *const dws_actions_mapped[] = { "id", "action_name", "status",
+/* Not "id": it is kept in the detail (see dws_actions_key). */
+static const char *const dws_actions_mapped[] = { "action_name", "status",
 	"cluster_name", "submit_time", "items", NULL };
 
 /* What the sub-items say, gathered while their details are decoded. */
@@ -380,6 +381,53 @@ dws_actions_item_cb(struct json_writer *w, const struct json *item, void *arg)
 }
 
 /*
+ * The action an action name is the failure of: X_FAILED is X, and
+ * RESIZE_FAILURE the failure of a resize, which DWS shows as GROWING
+ * (there is no RESIZE action).  NULL: a name that is its own base.
+ */
+static const char *
+dws_actions_base_type(const char *type)
+{
+	static const struct {
+		const char *failed;
+		const char *base;
+	} map[] = {
+		{ "RESIZE_FAILURE", "GROWING" },
+		{ "RESTORING_FAILED", "RESTORING" },
+		{ "SNAPSHOTTING_FAILED", "SNAPSHOTTING" },
+		{ "FINE_GRAINED_RESTORING_FAILED", "FINE_GRAINED_RESTORING" },
+	};
+	size_t i;
+
+	for (i = 0; type != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcasecmp(type, map[i].failed) == 0)
+			return map[i].base;
+	}
+	return NULL;
+}
+
+/*
+ * The task key of an action: its base action name and submit time,
+ * "SNAPSHOTTING@2025-05-19T09:05:10Z" for both SNAPSHOTTING and
+ * SNAPSHOTTING_FAILED of that run.  The API calls the id "a randomly
+ * generated UUID" of the response: should it change from one answer to the
+ * next, a key on it would make the action vanish and appear anew on every
+ * poll, and its RUNNING -> FAILED would never be seen.  The id stays in the
+ * detail.  An action without a submit time is keyed by its id, as before.
+ */
+static char *
+dws_actions_key(const struct json *root, const char *type, int64_t started_at)
+{
+	const char *base = dws_actions_base_type(type);
+	char *key;
+
+	if ((key = task_run_key(base != NULL ? base : type, started_at)) !=
+	    NULL)
+		return key;
+	return provider_str(root, "id", 0);
+}
+
+/*
  * The reason for t, taken from *failed (a failing sub-item's) or else from
  * *last unless t is waiting, running or succeeded; the one taken is
  * cleared, NULL when neither applies.
@@ -422,7 +470,6 @@ dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
 	if (ctx->watch != NULL)
 		sc.tz = ctx->watch->timezone_offset_s;
 
-	t->id = provider_str(root, "id", 0);
 	if ((t->type = provider_str(root, "action_name", 0)) == NULL)
 		t->type = xstrdup(where->action);
 	t->cluster_id = xstrdup(where->cluster);
@@ -431,6 +478,7 @@ dws_actions_fill(const struct provider_ctx *ctx, const struct json *root,
 		t->raw_status = xstrdup("");
 	t->state = task_state_from_raw(t->raw_status);
 	t->started_at = provider_time(json_get(root, "submit_time"), sc.tz);
+	t->id = dws_actions_key(root, t->type, t->started_at);
 
 	provider_detail_add(&w, root, dws_actions_mapped);
 	if ((items = json_get(root, "items")) != NULL) {
@@ -546,32 +594,6 @@ dws_actions_list_parse(const struct provider_ctx *ctx, long status,
 	json_free(root);
 	provider_next_scope(cursor, where.nscopes);
 	return 0;
-}
-
-/*
- * The action an action name is the failure of: X_FAILED is X, and
- * RESIZE_FAILURE the failure of a resize, which DWS shows as GROWING
- * (there is no RESIZE action).  NULL: a name that is its own base.
- */
-static const char *
-dws_actions_base_type(const char *type)
-{
-	static const struct {
-		const char *failed;
-		const char *base;
-	} map[] = {
-		{ "RESIZE_FAILURE", "GROWING" },
-		{ "RESTORING_FAILED", "RESTORING" },
-		{ "SNAPSHOTTING_FAILED", "SNAPSHOTTING" },
-		{ "FINE_GRAINED_RESTORING_FAILED", "FINE_GRAINED_RESTORING" },
-	};
-	size_t i;
-
-	for (i = 0; type != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcasecmp(type, map[i].failed) == 0)
-			return map[i].base;
-	}
-	return NULL;
 }
 
 const struct provider provider_dws_actions = {

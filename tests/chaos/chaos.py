@@ -822,6 +822,21 @@ def logical_id(c):
     return "lc-" + h.hexdigest()[:16]
 
 
+def action_key(c):
+    """The daemon's key of a DWS action (dws_actions.c): BASE@submit."""
+    st = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(c["created"]))
+    return "%s@%s" % (base_type(c["type"]), st)
+
+
+def daemon_id(c):
+    """The id the daemon gives the task of change c."""
+    if c["api"] == "dws.logical_tasks":
+        return logical_id(c)
+    if c["api"] == "dws.actions":
+        return action_key(c)
+    return c["id"]
+
+
 class Oracle:
     """What should have been reported, against what was."""
 
@@ -832,8 +847,7 @@ class Oracle:
         self.dups = []
         self.tasks = {}        # (api, cluster, daemon id) -> [changes]
         for c in ch.changes:
-            did = logical_id(c) if c["api"] == "dws.logical_tasks" \
-                else c["id"]
+            did = daemon_id(c)
             self.tasks.setdefault((c["api"], c["cluster"], did), []).append(c)
         self.saved_mode = self.has_baseline_saved()
         # Stamps of the baseline lines of each watch, in order.

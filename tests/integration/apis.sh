@@ -5,10 +5,18 @@
 # their empty array do not fail; a RUNNING task with stuck progress fires
 # `stalled` once per stall; a throttled account backs off (Retry-After)
 # and recovers without `vanished`; a slow endpoint of one watch does not
-# disturb the poll rhythm of the others.
+# disturb the poll rhythm of the others.  The lifecycles run twice: DWS
+# sending an action's id unchanged, and DWS generating it anew for every
+# answer (taskwatch-sim --fresh-action-ids): the same events either way.
+if [ -z "${DWS_IDS:-}" ]; then
+	DWS_IDS=stable bash "$0"; rc=$?
+	DWS_IDS=fresh bash "$0" || rc=1
+	exit $rc
+fi
 . "$(dirname "$0")/lib.sh"
+PFX="$PFX$DWS_IDS ids: "
 
-start_sim
+if [ "$DWS_IDS" = fresh ]; then start_sim --fresh-action-ids; else start_sim; fi
 CL=9f76c502-fc9c-4a52-8656-65d0da6e3d57
 HPC=ehpc-hz-test01
 sim POST /_sim/clusters "{\"kind\":\"dws\",\"id\":\"$CL\",\"name\":\"dws-prod\"}" >/dev/null
@@ -53,10 +61,13 @@ sim DELETE /_sim/faults >/dev/null
 mk() { sim POST /_sim/tasks "$1" | jq -r .id; }
 ev() { sink_events apis | jq -c "select($1)"; }
 has() { test "$(ev "$1" | wc -l)" -ge 1; }
+# dws_key SIM-ID BASE: the task key of a DWS action, BASE@submit-time.
+dws_key() { sim GET "/_sim/tasks/$1" | jq -r --arg b "$2" '$b + "@" + .created'; }
 
 # dws.actions: a snapshot runs, then the same action id turns into
 # SNAPSHOTTING_FAILED; a RESTORING_FAILED action appears already failed.
-S=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":20}")
+SID=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":20}")
+S=$(dws_key "$SID" SNAPSHOTTING)
 # dws.logical: an Expand runs (no result yet), then fails with its log.
 L=$(mk "{\"service\":\"dws.logical\",\"instance_id\":\"$CL\",\"name\":\"Expand\",\"logical_cluster\":\"lc_sales\"}")
 # gaussdb: a backup at 10% that completes; a restore that is deleted.
@@ -68,8 +79,8 @@ wait_for 10 has ".event==\"appeared\" and .watch==\"hpc\""
 wait_for 10 has ".event==\"appeared\" and .watch==\"dws-act\""
 wait_for 10 has ".event==\"appeared\" and .watch==\"dws-lc\""
 wait_for 10 has ".event==\"appeared\" and .task.id==\"$GV\""
-sim PATCH "/_sim/tasks/$S" '{"name":"SNAPSHOTTING_FAILED","status":"FAILED","failed_step":"BACKUP","fail_reason":"OBS write failed"}' >/dev/null
-R=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"RESTORING_FAILED\",\"status\":\"FAILED\",\"fail_reason\":\"restore aborted\"}")
+sim PATCH "/_sim/tasks/$SID" '{"name":"SNAPSHOTTING_FAILED","status":"FAILED","failed_step":"BACKUP","fail_reason":"OBS write failed"}' >/dev/null
+R=$(dws_key "$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"RESTORING_FAILED\",\"status\":\"FAILED\",\"fail_reason\":\"restore aborted\"}")" RESTORING)
 sim PATCH "/_sim/tasks/$L" '{"status":"failed","fail_reason":"list index out of range\nChecking the reentry command"}' >/dev/null
 sim PATCH "/_sim/tasks/$G" '{"status":"Completed"}' >/dev/null
 sim DELETE "/_sim/tasks/$GV" >/dev/null
@@ -89,9 +100,12 @@ one() {	# one NAME SELECT JQ-EXPR EXPECTED
 }
 one "dws.actions appeared RUNNING 20%" ".watch==\"dws-act\" and .task.id==\"$S\" and .event==\"appeared\"" \
     '[.task.type,.task.state,.severity,(.task.progress|tostring)]|join(" ")' "SNAPSHOTTING RUNNING info 20"
-one "dws.actions same id RUNNING -> FAILED" ".watch==\"dws-act\" and .task.id==\"$S\" and .event==\"transition\"" \
+one "dws.actions same action RUNNING -> FAILED" ".watch==\"dws-act\" and .task.id==\"$S\" and .event==\"transition\"" \
     '[.task.type,.previous.state,.task.state,.severity]|join(" ")' "SNAPSHOTTING_FAILED RUNNING FAILED critical"
 one "dws.actions reason from the nested detail" ".task.id==\"$S\" and .event==\"transition\"" '.task.reason' "failedStep=BACKUP: OBS write failed"
+if [ "$DWS_IDS" = fresh ]; then want_id='fresh'; else want_id=$SID; fi
+one "dws.actions keyed by its run, the vendor's id in the detail" ".task.id==\"$S\" and .event==\"transition\"" \
+    "if .task.detail.id == \"$SID\" then .task.detail.id elif (.task.detail.id|test(\"^[0-9a-f-]{36}\$\")) then \"fresh\" else .task.detail.id end" "$want_id"
 one "dws.actions *_FAILED appeared is critical" ".task.id==\"$R\"" '[.event,.task.state,.severity]|join(" ")' "appeared FAILED critical"
 one "dws.logical appeared RUNNING" ".watch==\"dws-lc\" and .event==\"appeared\"" '[.task.type,.task.state,.task.raw_status]|join(" ")' "Expand RUNNING "
 one "dws.logical RUNNING -> FAILED with its log" ".watch==\"dws-lc\" and .event==\"transition\"" \
@@ -104,6 +118,12 @@ check "gaussdb lookup was asked" test "$(sim_count gaussdb.job)" -ge 1
 one "ehpc appeared at step 3/10" ".watch==\"hpc\" and .event==\"appeared\"" '[.task.type,.task.state,(.task.progress|tostring)]|join(" ")' "AddComputes RUNNING 30"
 one "ehpc RUNNING -> PARTIAL" ".watch==\"hpc\" and .event==\"transition\"" '[.previous.state,.task.state,.task.raw_status,.severity]|join(" ")' "RUNNING PARTIAL PartialFail warning"
 check "nothing else was sent" test "$(sink_events apis | wc -l)" -eq 11
+if [ "$DWS_IDS" = fresh ]; then # what follows does not depend on DWS ids
+	[ "$FAILS" -eq 0 ] || sink_events apis | jq -c '[.watch,.event,.task.id,.previous.state,.task.state]'
+	stop_daemon
+	check "SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
+	finish
+fi
 
 # stalled: progress stuck for stall_after fires once; again only after it
 # moved and stuck again.

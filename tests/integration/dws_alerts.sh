@@ -7,8 +7,16 @@
 # SNAPSHOTTING starts and replaces the failed run: `replaced` (info), no
 # page, no CloudTaskVanished.  It succeeds: no rule routes that to am, yet
 # both alerts (the run's and SNAPSHOTTING_FAILED's, whose base action is
-# SNAPSHOTTING) are resolved early.
+# SNAPSHOTTING) are resolved early.  All of it twice: DWS sending an
+# action's id unchanged, and generating it anew for every answer
+# (taskwatch-sim --fresh-action-ids).
+if [ -z "${DWS_IDS:-}" ]; then
+	DWS_IDS=stable bash "$0"; rc=$?
+	DWS_IDS=fresh bash "$0" || rc=1
+	exit $rc
+fi
 . "$(dirname "$0")/lib.sh"
+PFX="$PFX$DWS_IDS ids: "
 
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 TWTOOL=$TOP/tests/bin/twtool
@@ -58,7 +66,7 @@ firing() { test "$(nalerts ".labels.task_id==\"$1\"")" -ge 1; }
 resolved() { test "$(nalerts ".labels.task_id==\"$1\"")" -eq 0; }
 
 start_am
-start_sim
+if [ "$DWS_IDS" = fresh ]; then start_sim --fresh-action-ids; else start_sim; fi
 CL=5e7c2a4d-1c7e-4b8e-9d3f-2a6b8c0d1e2f
 sim POST /_sim/clusters "{\"kind\":\"dws\",\"id\":\"$CL\",\"name\":\"dws-prod\"}" >/dev/null
 cat >"$TMP/taskwatchd.yaml" <<YAML
@@ -94,16 +102,22 @@ start_daemon "$TMP/taskwatchd.yaml"
 wait_for 10 test "$(sim_count dws.actions)" -ge 24
 
 mk() { sim POST /_sim/tasks "$1" | jq -r .id; }
+# dws_key SIM-ID: the task key of a SNAPSHOTTING run, BASE@submit-time.
+dws_key() { sim GET "/_sim/tasks/$1" | jq -r '"SNAPSHOTTING@" + .created'; }
 all() { sink_events all | jq -c "select($1)"; }
 nall() { all "$1" | wc -l; }
 has_all() { test "$(nall "$1")" -ge 1; }
 npage() { sink_count page "$1"; }
 
 # A snapshot runs and fails; DWS then shows SNAPSHOTTING_FAILED.
-A=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":20}")
+AID=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":20}")
+A=$(dws_key "$AID")
 wait_for 10 has_all ".task.id==\"$A\" and .event==\"appeared\""
-sim PATCH "/_sim/tasks/$A" '{"status":"FAILED","fail_reason":"OBS write failed"}' >/dev/null
-F=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING_FAILED\",\"status\":\"FAILED\",\"fail_reason\":\"OBS write failed\"}")
+sim PATCH "/_sim/tasks/$AID" '{"status":"FAILED","fail_reason":"OBS write failed"}' >/dev/null
+# Shown as an action of its own: a later submit time (DWS times are whole
+# seconds; one of the same second would be the run itself).
+sleep 1.1
+F=$(dws_key "$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING_FAILED\",\"status\":\"FAILED\",\"fail_reason\":\"OBS write failed\"}")")
 wait_for 10 firing "$A"
 wait_for 10 firing "$F"
 check "failed SNAPSHOTTING is a firing alert" firing "$A"
@@ -116,7 +130,8 @@ check "SNAPSHOTTING_FAILED carries its base action" test \
 
 # A new SNAPSHOTTING starts: DWS shows it in place of the failed run.
 sleep 1.1 # a later submit_time (DWS times are whole seconds)
-B=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":5}")
+BID=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":5}")
+B=$(dws_key "$BID")
 wait_for 10 has_all ".task.id==\"$A\" and .event==\"replaced\""
 check "the failed run is replaced, not vanished" test \
     "$(all ".task.id==\"$A\" and (.event==\"replaced\" or .event==\"vanished\")" | jq -r '.event + " " + .severity')" = "replaced info"
@@ -130,7 +145,7 @@ check "no CloudTaskVanished alert" test "$(nalerts '.labels.alertname=="CloudTas
 check "the failure alert stays until a success" firing "$A"
 
 # The new run succeeds: no rule routes that to am, yet it resolves both.
-sim PATCH "/_sim/tasks/$B" '{"status":"SUCCESS","progress":100}' >/dev/null
+sim PATCH "/_sim/tasks/$BID" '{"status":"SUCCESS","progress":100}' >/dev/null
 wait_for 10 has_all ".task.id==\"$B\" and .task.state==\"SUCCEEDED\""
 wait_for 10 resolved "$A"
 wait_for 10 resolved "$F"

@@ -3,7 +3,10 @@
 # read it) and restored at start, so what happened while taskwatchd was
 # stopped is reported once, marked "missed": a job that failed, one that
 # appeared already failed, one that vanished.  A restart with nothing new
-# reports nothing.  A state_dir that cannot be made stops the start.
+# reports nothing.  A DWS task table saved by the version that keyed
+# actions by their id is taken over: a snapshot that failed while the
+# daemon was being upgraded is one missed RUNNING -> FAILED, nothing
+# vanishes or appears.  A state_dir that cannot be made stops the start.
 . "$(dirname "$0")/lib.sh"
 
 start_sim
@@ -102,6 +105,60 @@ stop_daemon
 check "corrupt line logged with file:line and skipped" \
     grep -q "$st/tasks.jsonl:[0-9]*: not JSON" "$TMP/daemon.log"
 check "the daemon ran on after a corrupt line" test "$DAEMON_RC" -eq 0
+
+# Upgrade: the previous version saved DWS actions keyed by their id.  A
+# snapshot and a restore run; the table the new version saves is turned
+# into the old one (ids, nothing of the id in the detail); the snapshot
+# fails while the daemon is down.
+CL=5e7c2a4d-1c7e-4b8e-9d3f-2a6b8c0d1e2f
+sim POST /_sim/clusters "{\"kind\":\"dws\",\"id\":\"$CL\",\"name\":\"dws-prod\"}" >/dev/null
+cat >"$TMP/dws.yaml" <<YAML
+daemon: { state_dir: $TMP/dws-state, listen: "", shutdown_timeout: 3s }
+accounts:
+  - name: sim
+    cloud: huawei
+    region: sim-1
+    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
+    endpoints: { dws: $SIM }
+watches:
+  - name: dws-act
+    account: sim
+    api: dws.actions
+    clusters: [$CL]
+    actions: [SNAPSHOTTING, SNAPSHOTTING_FAILED, RESTORING]
+    interval: 300ms
+    timeout: 2s
+notifiers:
+  - name: hook
+    type: webhook
+    url: $SIM/_sink/dws
+    retry: { initial: 100ms, max: 1s, give_up_after: 10m }
+YAML
+X=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\",\"progress\":20}")
+Y=$(mk "{\"service\":\"dws.actions\",\"instance_id\":\"$CL\",\"name\":\"RESTORING\",\"status\":\"RUNNING\",\"progress\":40}")
+XK=$(sim GET "/_sim/tasks/$X" | jq -r '"SNAPSHOTTING@" + .created')
+start_daemon "$TMP/dws.yaml"
+wait_for 10 test "$(sim_count dws.actions)" -ge 6
+sleep $(( SLOW * 1 ))
+stop_daemon
+dst="$TMP/dws-state/tasks.jsonl"
+jq -c --arg x "$X" --arg y "$Y" 'if .task then
+    .task.id = (if .task.type == "SNAPSHOTTING" then $x else $y end) |
+    .task.detail |= del(.id) else . end' "$dst" >"$dst.old"
+mv "$dst.old" "$dst"
+check "upgrade: the old table keys DWS actions by id" \
+    test "$(tail -n +2 "$dst" | jq -r .task.id | sort | tr '\n' ' ')" = "$(printf '%s\n' "$X" "$Y" | sort | tr '\n' ' ')"
+sim PATCH "/_sim/tasks/$X" '{"name":"SNAPSHOTTING_FAILED","status":"FAILED","fail_reason":"OBS write failed"}' >/dev/null
+start_daemon "$TMP/dws.yaml"
+wait_for 10 test "$(sink_events dws | wc -l)" -ge 1
+sleep $(( SLOW * 2 ))
+stop_daemon
+check "upgrade: one event, nothing vanished or appeared" \
+    test "$(sink_events dws | jq -r .event | tr '\n' ' ')" = "transition "
+check "upgrade: the failure while down is a missed RUNNING -> FAILED of the run" \
+    test "$(sink_events dws | jq -r '[.task.id, .previous.state, .task.state, (.missed|tostring)] | join(" ")')" = "$XK RUNNING FAILED true"
+check "upgrade: the table is saved keyed by run" \
+    test "$(tail -n +2 "$dst" | jq -r .task.id | grep -c '@')" -eq 2
 
 # A state_dir that cannot be made: one line, exit 1.
 sed "s|state_dir: .*|state_dir: /dev/null/state|" "$TMP/taskwatchd.yaml" >"$TMP/bad.yaml"

@@ -81,7 +81,8 @@ test_fixture(void **state)
 	char *body, *cause = NULL;
 	size_t len;
 	const char *want_detail =
-	    "{\"items\":[{\"item_name\":\"Create a snapshot\",\"sub_items\":"
+	    "{\"id\":\"abb30649-4ab5-448f-a199-f764d2a4271d\","
+	    "\"items\":[{\"item_name\":\"Create a snapshot\",\"sub_items\":"
 	    "[{\"status\":\"FAILED\",\"detail\":{\"progressInfo\":{"
 	    "\"actionEndTime\":\"2025-05-19 09:07:42\","
 	    "\"failedStep\":\"INIT\",\"partialPassKeys\":\"N/A\","
@@ -106,7 +107,8 @@ test_fixture(void **state)
 	assert_null(cause);
 	assert_int_equal(l.n, 1);
 	t = &l.v[0];
-	assert_string_equal(t->id, "abb30649-4ab5-448f-a199-f764d2a4271d");
+	/* keyed by its run; the vendor's id is in the detail */
+	assert_string_equal(t->id, "SNAPSHOTTING@2025-05-19T09:05:10Z");
 	assert_string_equal(t->type, "SNAPSHOTTING_FAILED");
 	assert_string_equal(t->cluster_id, "c-1");
 	assert_string_equal(t->cluster_name, "cluster_779");
@@ -206,7 +208,7 @@ test_scopes(void **state)
 	/* no action_name: the requested action is the type */
 	assert_string_equal(l.v[1].type, "RESTORING");
 	assert_int_equal(l.v[1].state, TASK_PENDING);
-	assert_null(l.v[1].detail);
+	assert_string_equal(l.v[1].detail, "{\"id\":\"a2\"}");
 	assert_null(l.v[1].cluster_name);
 	task_list_clear(&l);
 
@@ -415,8 +417,8 @@ test_detail_levels(void **state)
 		    cases[i].sub_detail);
 		test_one(env, buf_str(&b), &l);
 		snprintf(want, sizeof(want),
-		    "{\"items\":[{\"sub_items\":[{\"status\":\"RUNNING\","
-		    "\"detail\":%s}]}]}",
+		    "{\"id\":\"x\",\"items\":[{\"sub_items\":[{"
+		    "\"status\":\"RUNNING\",\"detail\":%s}]}]}",
 		    cases[i].want);
 		if (strcmp(l.v[0].detail, want) != 0)
 			fail_msg("case %zu: detail %s, want %s", i,
@@ -724,7 +726,8 @@ test_states(void **state)
 		test_one(env, body, &l);
 		assert_int_equal(l.v[0].state, cases[i].state);
 		assert_string_equal(l.v[0].raw_status, cases[i].word);
-		assert_string_equal(l.v[0].detail, "{\"extra\":[true]}");
+		assert_string_equal(
+		    l.v[0].detail, "{\"id\":\"x\",\"extra\":[true]}");
 		assert_string_equal(l.v[0].cluster_name, "");
 		task_list_clear(&l);
 	}
@@ -823,7 +826,8 @@ test_wrong_types(void **state)
 	assert_null(l.v[0].reason);
 	assert_true(l.v[0].started_at == TASK_TIME_NONE);
 	assert_true(l.v[0].ended_at == TASK_TIME_NONE);
-	assert_string_equal(l.v[0].detail, "{\"items\":\"x\"}");
+	/* no submit time: keyed by the id, as before */
+	assert_string_equal(l.v[0].detail, "{\"id\":\"a\",\"items\":\"x\"}");
 	task_list_clear(&l);
 }
 
@@ -856,10 +860,66 @@ test_deep(void **state)
 	    test_parse(env, 200, buf_str(&b), &l, &cur, &cause), 0);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(strlen(l.v[0].detail),
-	    strlen("{\"items\":[{\"sub_items\":[{\"detail\":\"") + 100000 +
-		strlen("\"}]}]}"));
+	    strlen("{\"id\":\"x\",\"items\":[{\"sub_items\":[{\"detail\":\"") +
+		100000 + strlen("\"}]}]}"));
 	task_list_clear(&l);
 	buf_free(&b);
+}
+
+/* Parse body at scope 0 and return its task's key (caller frees). */
+static char *
+test_key(struct testlib_env *env, const char *body)
+{
+	struct task_list l = { NULL, 0, 0 };
+	char *key;
+
+	test_one(env, body, &l);
+	key = strdup(l.v[0].id);
+	task_list_clear(&l);
+	return key;
+}
+
+/*
+ * The id may be generated anew for every answer: an action is keyed by
+ * its base action and submit time, the same whatever its id and whether
+ * DWS shows it as SNAPSHOTTING or SNAPSHOTTING_FAILED; a later run of the
+ * same action has another key; without a submit time, the id is the key.
+ */
+static void
+test_identity(void **state)
+{
+	struct testlib_env *env = *state;
+	char *k1, *k2, *k3, *k4, *k5;
+
+	k1 = test_key(env,
+	    "{\"id\":\"11111111-aaaa-4aaa-8aaa-111111111111\","
+	    "\"action_name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\","
+	    "\"submit_time\":\"2025-05-19 09:05:10.0\"}");
+	k2 = test_key(env,
+	    "{\"id\":\"22222222-bbbb-4bbb-8bbb-222222222222\","
+	    "\"action_name\":\"SNAPSHOTTING\",\"status\":\"FAILED\","
+	    "\"submit_time\":\"2025-05-19 09:05:10.0\"}");
+	k3 = test_key(env,
+	    "{\"id\":\"33333333-cccc-4ccc-8ccc-333333333333\","
+	    "\"action_name\":\"SNAPSHOTTING_FAILED\",\"status\":\"FAILED\","
+	    "\"submit_time\":\"2025-05-19 09:05:10.0\"}");
+	k4 = test_key(env,
+	    "{\"id\":\"44444444-dddd-4ddd-8ddd-444444444444\","
+	    "\"action_name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\","
+	    "\"submit_time\":\"2025-05-19 10:00:00.0\"}");
+	k5 = test_key(env,
+	    "{\"id\":\"55555555-eeee-4eee-8eee-555555555555\","
+	    "\"action_name\":\"SNAPSHOTTING\",\"status\":\"RUNNING\"}");
+	assert_string_equal(k1, "SNAPSHOTTING@2025-05-19T09:05:10Z");
+	assert_string_equal(k2, k1);
+	assert_string_equal(k3, k1);
+	assert_string_equal(k4, "SNAPSHOTTING@2025-05-19T10:00:00Z");
+	assert_string_equal(k5, "55555555-eeee-4eee-8eee-555555555555");
+	free(k1);
+	free(k2);
+	free(k3);
+	free(k4);
+	free(k5);
 }
 
 /*
@@ -909,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_base_type),
 	};
 

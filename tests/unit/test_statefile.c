@@ -848,6 +848,66 @@ test_scopes_legacy(void **state)
 	statefile_free(sf);
 }
 
+/* taskstate_foreach callback: "cluster/id" of each task, in order. */
+static void
+test_ids_cb(const char *watch, const struct task *t0, void *arg)
+{
+	struct test_rows *rows = arg;
+
+	assert_true(rows->n < 16);
+	rows->v[rows->n++] = xasprintf("%s/%s", t0->cluster_id, t0->id);
+}
+
+/*
+ * A task table of a daemon that keyed DWS actions by their id: each with
+ * a submit time is keyed by its run on restore (the provider's key), so
+ * the first poll finds it whatever id DWS now sends; one without keeps
+ * its id.  Other APIs keep their ids.
+ */
+static void
+test_dws_rekey(void **state)
+{
+	char *clusters[] = { "c1" };
+	struct config conf;
+	struct config_watch w;
+	struct taskstate *ts = taskstate_new();
+	struct statefile *sf = statefile_new(t.dir);
+	struct test_rows rows;
+
+	test_hpc_conf(&conf, &w, clusters, 1);
+	w.name = (char *)"dws";
+	w.api = CONFIG_API_DWS_ACTIONS;
+	test_write(t.path,
+	    "{\"version\":1,\"kind\":\"taskwatch-tasks\",\"watches\":["
+	    "{\"name\":\"dws\",\"api\":\"dws.actions\","
+	    "\"account\":\"hw-prod\"}]}\n"
+	    "{\"watch\":\"dws\",\"task\":{\"id\":\"uuid-1\","
+	    "\"type\":\"SNAPSHOTTING\",\"cluster_id\":\"c1\","
+	    "\"state\":\"RUNNING\",\"started_at\":\"2025-05-19T09:05:10Z\"}}\n"
+	    "{\"watch\":\"dws\",\"task\":{\"id\":\"uuid-2\","
+	    "\"type\":\"RESIZE_FAILURE\",\"cluster_id\":\"c1\","
+	    "\"state\":\"FAILED\",\"started_at\":\"2025-05-19T08:00:00Z\"}}\n"
+	    "{\"watch\":\"dws\",\"task\":{\"id\":\"uuid-3\","
+	    "\"type\":\"RESTORING\",\"cluster_id\":\"c1\","
+	    "\"state\":\"RUNNING\"}}\n"
+	    "{\"watch\":\"dws\",\"task\":{\"id\":"
+	    "\"RESTORING@2025-05-19T07:00:00Z\",\"type\":\"RESTORING\","
+	    "\"cluster_id\":\"c1\",\"state\":\"RUNNING\","
+	    "\"started_at\":\"2025-05-19T07:00:00Z\"}}\n");
+	assert_int_equal(statefile_load(sf, ts, &conf), 4);
+	memset(&rows, 0, sizeof(rows));
+	taskstate_foreach(ts, "dws", test_ids_cb, &rows);
+	qsort(rows.v, rows.n, sizeof(rows.v[0]), test_cmp);
+	assert_int_equal(rows.n, 4);
+	assert_string_equal(rows.v[0], "c1/GROWING@2025-05-19T08:00:00Z");
+	assert_string_equal(rows.v[1], "c1/RESTORING@2025-05-19T07:00:00Z");
+	assert_string_equal(rows.v[2], "c1/SNAPSHOTTING@2025-05-19T09:05:10Z");
+	assert_string_equal(rows.v[3], "c1/uuid-3");
+	test_rows_free(&rows);
+	taskstate_free(ts);
+	statefile_free(sf);
+}
+
 int
 main(void)
 {
@@ -878,6 +938,8 @@ main(void)
 		    test_scopes, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_scopes_legacy, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dws_rekey, test_setup, test_teardown),
 	};
 
 	log_init("test_statefile", 1, 0);

@@ -272,8 +272,9 @@ struct sim {
 	struct sim_life *life;
 	struct sim_changes *changes;
 	struct sim_auth *auth;
-	char *project_id; /* from the scenario */
-	int ehpc_wrapped; /* serve E-HPC Tasks as {"TaskInfo": [...]} */
+	char *project_id;  /* from the scenario */
+	int ehpc_wrapped;  /* serve E-HPC Tasks as {"TaskInfo": [...]} */
+	int dws_fresh_ids; /* a new DWS action id in every answer */
 	uint64_t start_mono_ms;
 	int64_t start_wall_ms;
 	uint64_t gen;                     /* bumped when tasks come or go */

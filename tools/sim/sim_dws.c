@@ -266,7 +266,7 @@ sim_dws_actions(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	struct sim_task *t, *best = NULL;
 	struct json_writer *w;
 	const char *lang;
-	char *name, *msg, *detail, ts[SIM_TIME_LEN];
+	char *name, *msg, *detail, ts[SIM_TIME_LEN], fresh[SIM_UUID_LEN];
 	int en;
 
 	name = sim_path_segment(r, 5);
@@ -302,7 +302,12 @@ sim_dws_actions(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	detail = sim_dws_detail(t, a);
 	w = json_writer_new();
 	json_w_obj_open(w);
-	json_w_kstr(w, "id", t->id);
+	if (sim->dws_fresh_ids) {
+		/* "a randomly generated UUID": played as new every time */
+		sim_uuid(fresh, 0);
+		json_w_kstr(w, "id", fresh);
+	} else
+		json_w_kstr(w, "id", t->id);
 	json_w_kstr(w, "status", t->status);
 	json_w_key(w, "items");
 	json_w_arr_open(w);

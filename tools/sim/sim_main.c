@@ -35,6 +35,7 @@ sim_usage(void)
 	    "                     [--bulk-api API] [--change-rate N/s]\n"
 	    "                     [--lifecycles SEED] "
 	    "[--lifecycle-tasks N] [--lifecycle-clusters N]\n"
+	    "                     [--fresh-action-ids]\n"
 	    "       taskwatch-sim --version\n");
 	exit(SIM_EX_USAGE);
 }
@@ -55,6 +56,7 @@ sim_help(void)
 	      "  --lifecycles SEED         random task lifecycles (chaos)\n"
 	      "  --lifecycle-tasks N       tasks of --lifecycles (60)\n"
 	      "  --lifecycle-clusters N    clusters of --lifecycles (3)\n"
+	      "  --fresh-action-ids        a new DWS action id per answer\n"
 	      "  --version                 print the version and exit\n"
 	      "  --help                    print this help and exit\n",
 	    stdout);
@@ -111,6 +113,7 @@ main(int argc, char **argv)
 		{ "lifecycles", required_argument, NULL, 'L' },
 		{ "lifecycle-tasks", required_argument, NULL, 'T' },
 		{ "lifecycle-clusters", required_argument, NULL, 'C' },
+		{ "fresh-action-ids", no_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -124,7 +127,7 @@ main(int argc, char **argv)
 	struct timeval tv;
 	struct sim sim;
 	long long port = 0;
-	int ch, verbose = 0, bound, status = 0;
+	int ch, verbose = 0, bound, status = 0, fresh_ids = 0;
 	char *cause;
 
 	log_init("taskwatch-sim", 1, 0);
@@ -201,6 +204,9 @@ main(int argc, char **argv)
 				exit(SIM_EX_USAGE);
 			}
 			break;
+		case 'F':
+			fresh_ids = 1;
+			break;
 		case 'V':
 			printf("taskwatch-sim %s\n", TASKWATCH_VERSION);
 			exit(0);
@@ -222,6 +228,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	sim_init(&sim);
+	sim.dws_fresh_ids = fresh_ids;
 	ev_term = evsignal_new(sim.base, SIGTERM, sim_stop_cb, &sim);
 	ev_int = evsignal_new(sim.base, SIGINT, sim_stop_cb, &sim);
 	if (ev_term == NULL || ev_int == NULL)

@@ -39,6 +39,11 @@ struct api {
 	int actions;            /* takes the DWS actions key */
 	int lookup;             /* has a single-task lookup */
 	enum api_tz tz;         /* what timezone means for it */
+	/*
+	 * The error answer that means "nothing here" by default (a watch's
+	 * absent_status), as text; NULL: the API has no such answer.
+	 */
+	const char *absent;
 };
 
 /* Indexed by enum config_api. */

@@ -34,8 +34,13 @@ struct auth_opts {
 	const char *service; /* endpoint key ("dds"), a static string */
 	uint64_t timeout_ms;
 	uint64_t max_body_bytes;
-	long absent_status; /* a non-2xx status that is an answer; 0: none */
-	int any_status;     /* every status is an answer (a lookup) */
+	/*
+	 * Error answers that are answers ("nothing here"), not errors: HTTP
+	 * statuses ("404") and vendor error codes ("DWS.0001"); an API
+	 * gateway's APIG.* answer never is.  NULL: none.
+	 */
+	const struct config_strlist *absent;
+	int any_status; /* every status is an answer (a lookup) */
 };
 
 /* What the callback gets; everything borrowed for the callback. */
@@ -47,7 +52,7 @@ struct auth_answer {
 	 */
 	const struct http_response *resp;
 	/*
-	 * NULL: resp is an answer to parse (2xx, absent_status, any status
+	 * NULL: resp is an answer to parse (2xx, an absent answer, any status
 	 * with any_status).  Else why the request failed: not sent (local
 	 * set when a secret could not be used here), no answer, an HTML
 	 * page, or the error answer, its body parsed once.

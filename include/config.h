@@ -137,13 +137,15 @@ struct config_watch {
 	enum config_api api;
 	struct config_strlist clusters; /* dws.*, ehpc.tasks */
 	struct config_strlist actions;  /* dws.actions; default all 8 */
-	uint64_t interval_ms;           /* default 60s, >= 100ms */
-	uint64_t timeout_ms;            /* default 10s */
-	uint64_t lookback_ms;           /* default 7d, <= 30d */
-	uint64_t stall_after_ms;        /* default 30m; 0 = off */
-	unsigned fail_after;            /* default 3, 1..1000 */
-	enum config_on_start on_start;  /* default baseline */
-	int timezone_offset_s;          /* zone-less times; default 0 */
+	/* Error answers meaning "none": HTTP statuses ("404"), codes. */
+	struct config_strlist absent;  /* dws.actions; default 404 */
+	uint64_t interval_ms;          /* default 60s, >= 100ms */
+	uint64_t timeout_ms;           /* default 10s */
+	uint64_t lookback_ms;          /* default 7d, <= 30d */
+	uint64_t stall_after_ms;       /* default 30m; 0 = off */
+	unsigned fail_after;           /* default 3, 1..1000 */
+	enum config_on_start on_start; /* default baseline */
+	int timezone_offset_s;         /* zone-less times; default 0 */
 	int line;
 };
 

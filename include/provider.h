@@ -50,8 +50,6 @@ struct provider_cursor {
 struct provider {
 	const char *name; /* "dds.jobs" */
 	enum config_api api;
-	/* HTTP status meaning "nothing here" (parsed as empty), 0 if none. */
-	long absent_status;
 	/*
 	 * A listing paged by row offset that announces its total: the rows
 	 * a page asks for, and the last offset asked.  Once a page gave the
@@ -77,7 +75,8 @@ struct provider {
 	int (*list_req)(const struct provider_ctx *,
 	    const struct provider_cursor *, struct sign_req *req, char **cause);
 	/*
-	 * Parse one page (status 2xx or absent_status): append tasks to out
+	 * Parse one page (status 2xx, or an error answer the watch's
+	 * absent_status names: "nothing here"): append tasks to out
 	 * and advance the cursor, setting done after the last page of the
 	 * last scope.  -1 with *cause (caller frees) if the body is unusable.
 	 */

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
 #include "credentials.h"
@@ -91,6 +92,30 @@ auth_unsent_local(struct auth_call *c, const char *msg)
 	timer_add_ms(c->unsent, 0);
 }
 
+/*
+ * 1 if an error answer of status with the vendor error code (NULL: none)
+ * is one the caller reads as "nothing here": its status or its code is
+ * listed in absent.  The API gateway's answers (APIG.*) never are: they
+ * say the API itself was not reached.
+ */
+static int
+auth_absent(const struct config_strlist *absent, long status, const char *code)
+{
+	char st[16];
+	size_t i;
+
+	if (absent == NULL ||
+	    (code != NULL && strncasecmp(code, "APIG.", 5) == 0))
+		return 0;
+	snprintf(st, sizeof(st), "%ld", status);
+	for (i = 0; i < absent->n; i++) {
+		if (strcmp(absent->v[i], st) == 0 ||
+		    (code != NULL && strcasecmp(absent->v[i], code) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Judge an answer: NULL when it is the caller's to parse, else c->err. */
 static const struct apierr *
 auth_judge(struct auth_call *c, const struct http_response *resp, int parsed)
@@ -117,12 +142,14 @@ auth_judge(struct auth_call *c, const struct http_response *resp, int parsed)
 		e->msg = msg;
 		return e;
 	}
-	if ((resp->status >= 200 && resp->status < 300) || c->opts.any_status ||
-	    (c->opts.absent_status != 0 &&
-		resp->status == c->opts.absent_status))
+	if ((resp->status >= 200 && resp->status < 300) || c->opts.any_status)
 		return NULL;
 	if (!parsed)
 		apierr_parse(e, resp->status, resp->body, resp->body_len);
+	if (auth_absent(c->opts.absent, resp->status, e->code)) {
+		apierr_clear(e);
+		return NULL;
+	}
 	apierr_note_skew(&e->msg);
 	return e;
 }

@@ -241,6 +241,66 @@ config_watch_actions(struct config_item *it, const struct config_key *k,
 	}
 }
 
+/*
+ * 1 if s is an HTTP error status (400-599, digits only), 0 if it is a
+ * vendor error code (letters, digits, "._-", at least one letter; not the
+ * API gateway's APIG.*, which says the API itself was not reached), -1 if
+ * neither.
+ */
+static int
+config_absent_kind(const char *s)
+{
+	size_t i, n = strlen(s), letters = 0;
+
+	if (n == 3 && s[0] >= '4' && s[0] <= '5' && s[1] >= '0' &&
+	    s[1] <= '9' && s[2] >= '0' && s[2] <= '9')
+		return 1;
+	for (i = 0; i < n; i++) {
+		if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')
+			letters++;
+		else if (!(s[i] >= '0' && s[i] <= '9') && !strchr("._-", s[i]))
+			return -1;
+	}
+	if (letters == 0 || n > CONFIG_ID_MAX ||
+	    strncasecmp(s, "APIG.", 5) == 0)
+		return -1;
+	return 0;
+}
+
+/* absent_status: of the APIs with a "nothing here" answer; theirs by default. */
+static void
+config_watch_absent(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+	struct config_watch *w = it->obj;
+	yaml_node_t **nodes;
+	size_t i;
+
+	if (api == NULL)
+		return;
+	if (api->absent == NULL && kv != NULL) {
+		config_error(it->p, kv->knode,
+		    "absent_status is not used by %s", api->name);
+		return;
+	}
+	if (api->absent == NULL)
+		return;
+	if (kv == NULL) {
+		config_strlist_add(&w->absent, api->absent);
+		return;
+	}
+	config_strlist(it->p, kv, 0, &w->absent, &nodes);
+	for (i = 0; i < w->absent.n; i++) {
+		if (config_absent_kind(w->absent.v[i]) == -1)
+			config_error(it->p, nodes[i],
+			    "invalid absent_status %s (an HTTP status 400-599 "
+			    "or a service error code such as DWS.0001)",
+			    config_q(it->p, w->absent.v[i]));
+	}
+	free(nodes);
+}
+
 /* lookback: of the APIs that list a time window. */
 static void
 config_watch_lookback(struct config_item *it, const struct config_key *k,
@@ -268,6 +328,7 @@ config_watch_print_used(
 	if ((strcmp(k->name, "clusters") == 0 &&
 		api->scope == API_SCOPE_CLUSTERS) ||
 	    (strcmp(k->name, "actions") == 0 && api->actions) ||
+	    (strcmp(k->name, "absent_status") == 0 && api->absent != NULL) ||
 	    (strcmp(k->name, "lookback") == 0 &&
 		api->window == API_WINDOW_LOOKBACK))
 		config_print_value(fp, in, k, obj);
@@ -331,6 +392,12 @@ const struct config_key config_watch_keys[] = {
 	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(actions),
 	    .parse = config_watch_actions,
+	    .print = config_watch_print_used },
+	{ .name = "absent_status",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
+	    .off = W(absent),
+	    .parse = config_watch_absent,
 	    .print = config_watch_print_used },
 	/* 0: back to back, for benchmarks; rate_limit still applies */
 	{ .name = "interval",

@@ -622,7 +622,7 @@ watch_send(struct watch *w, struct sign_req *req, int any_status, auth_cb cb,
 	opts.service = config_api_service(w->conf->api);
 	opts.timeout_ms = w->conf->timeout_ms;
 	opts.max_body_bytes = w->env->max_response_bytes;
-	opts.absent_status = w->prov->absent_status;
+	opts.absent = &w->conf->absent;
 	opts.any_status = any_status;
 	if (w->env->send != NULL)
 		call = w->env->send(

@@ -118,7 +118,6 @@ dds_jobs_lookup_parse(const struct provider_ctx *ctx, long status,
 const struct provider provider_dds_jobs = {
 	.name = "dds.jobs",
 	.api = CONFIG_API_DDS_JOBS,
-	.absent_status = 0,
 	.page_rows = DDS_JOBS_LIMIT,
 	.page_max_offset = DDS_JOBS_MAX_OFFSET,
 	.list_req = dds_jobs_list_req,

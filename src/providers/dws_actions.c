@@ -532,8 +532,9 @@ dws_actions_unset(const struct json *obj, const char *key)
 
 /*
  * Parse the answer for one cluster and action, then move to the next
- * scope.  Absent (no task): a 404 that is not the API gateway's, or a 200
- * that is null or an object with neither id nor status.  An empty 200 is
+ * scope.  Absent (no task): an error answer the watch's absent_status
+ * names (by default a 404) that is not the API gateway's, or a 200 that
+ * is null or an object with neither id nor status.  An empty 200 is
  * unusable (-1), as is an object with a status but no string id: there is
  * no lookup, so reading either as absent would make a task vanish.
  */
@@ -548,17 +549,14 @@ dws_actions_list_parse(const struct provider_ctx *ctx, long status,
 
 	if (dws_actions_scope(ctx, cursor->scope, &where, cause) == -1)
 		return -1;
-	if (status == 404) {
+	if (status < 200 || status > 299) {
+		/* An error answer the watch's absent_status names. */
 		if (provider_apig_error(body, len)) {
 			*cause = provider_http_cause(status, body, len);
 			return -1;
 		}
 		provider_next_scope(cursor, where.nscopes);
 		return 0;
-	}
-	if (status < 200 || status > 299) {
-		*cause = provider_http_cause(status, body, len);
-		return -1;
 	}
 	if (dws_actions_blank(body, len)) {
 		*cause =
@@ -599,7 +597,6 @@ dws_actions_list_parse(const struct provider_ctx *ctx, long status,
 const struct provider provider_dws_actions = {
 	.name = "dws.actions",
 	.api = CONFIG_API_DWS_ACTIONS,
-	.absent_status = 404,
 	.scope_errors = 1,
 	.list_req = dws_actions_list_req,
 	.list_parse = dws_actions_list_parse,

@@ -242,7 +242,6 @@ dws_logical_list_parse(const struct provider_ctx *ctx, long status,
 const struct provider provider_dws_logical = {
 	.name = "dws.logical_tasks",
 	.api = CONFIG_API_DWS_LOGICAL,
-	.absent_status = 0,
 	.list_req = dws_logical_list_req,
 	.list_parse = dws_logical_list_parse,
 	.lookup_req = NULL,

@@ -442,7 +442,6 @@ ehpc_tasks_lookup_parse(const struct provider_ctx *ctx, long status,
 const struct provider provider_ehpc_tasks = {
 	.name = "ehpc.tasks",
 	.api = CONFIG_API_EHPC_TASKS,
-	.absent_status = 0,
 	.list_req = ehpc_tasks_list_req,
 	.list_parse = ehpc_tasks_list_parse,
 	.lookup_req = ehpc_tasks_lookup_req,

@@ -121,7 +121,6 @@ gaussdb_tasks_lookup_parse(const struct provider_ctx *ctx, long status,
 const struct provider provider_gaussdb_tasks = {
 	.name = "gaussdb.tasks",
 	.api = CONFIG_API_GAUSSDB_TASKS,
-	.absent_status = 0,
 	.page_rows = GAUSSDB_TASKS_LIMIT,
 	.page_max_offset = GAUSSDB_TASKS_MAX_OFFSET,
 	.list_req = gaussdb_tasks_list_req,

@@ -289,7 +289,11 @@ struct test_status {
 	const char *cause; /* exact, when rc is -1 and not NULL */
 };
 
-/* 404 is absent unless the gateway says the API does not exist. */
+/*
+ * An error answer that reaches the parser is one the watch's absent_status
+ * names (auth.c decides, test_auth); it is absent unless the gateway says
+ * the API does not exist.
+ */
 static void
 test_absent(void **state)
 {
@@ -307,8 +311,10 @@ test_absent(void **state)
 		    "HTTP 404 APIG.0101: The API does not exist or has not "
 		    "been published in the environment" },
 		{ 404, "{\"error\":{\"code\":\"apig.0101\"}}", -1, 0, NULL },
-		{ 500, "{\"error_code\":\"DWS.0000\",\"error_msg\":\"boom\"}",
-		    -1, 0, "HTTP 500 DWS.0000: boom" },
+		{ 400, "{\"error_code\":\"DWS.0047\",\"error_msg\":\"none\"}",
+		    0, 0, NULL },
+		{ 400, "{\"error_code\":\"APIG.0201\",\"error_msg\":\"bad\"}",
+		    -1, 0, "HTTP 400 APIG.0201: bad" },
 		/* an empty 200 (a proxy's) is not "absent": no vanishing */
 		{ 200, "", -1, 0,
 		    "DWS action SNAPSHOTTING_FAILED of cluster c-1: empty "

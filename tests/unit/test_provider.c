@@ -16,6 +16,7 @@
 
 #include "apierr.h"
 #include "buf.h"
+#include "api.h"
 #include "config.h"
 #include "json.h"
 #include "provider.h"
@@ -331,7 +332,7 @@ test_find(void **state)
 		assert_int_equal(p->lookup_req != NULL, has_lookup[i]);
 		assert_int_equal(p->lookup_parse != NULL, has_lookup[i]);
 		assert_int_equal(
-		    p->absent_status, i == CONFIG_API_DWS_ACTIONS ? 404 : 0);
+		    api_get(i)->absent != NULL, i == CONFIG_API_DWS_ACTIONS);
 	}
 	assert_null(provider_find(CONFIG_API_COUNT));
 }

@@ -80,6 +80,9 @@ struct watch_stats {
 	int local_secret_error;  /* the last poll failed on a secret here */
 	uint64_t last_duration_ms;
 	char last_error[256];
+	/* Scopes the last finished listing could not read, and the last why. */
+	size_t unread_scopes;
+	char unread_error[256];
 };
 
 /* Create a watch and schedule its first poll after first_delay_ms. */

@@ -298,6 +298,7 @@ status_metrics(const struct status_view *v, struct buf *b)
 
 	metrics_reset(m, METRICS_TASKS);
 	metrics_reset(m, METRICS_WATCH_FAILED);
+	metrics_reset(m, METRICS_WATCH_UNREAD);
 	metrics_reset(m, METRICS_DEAD_LETTERS);
 	metrics_reset(m, METRICS_OUTBOX_OLDEST);
 	metrics_reset(m, METRICS_ACCOUNT_PAUSED);
@@ -326,6 +327,8 @@ status_metrics(const struct status_view *v, struct buf *b)
 		    st->consecutive_failures == 0 ? 1 : 0, "watch", wc->name,
 		    NULL);
 		metrics_set(m, METRICS_WATCH_FAILED, st->failed ? 1 : 0,
+		    "watch", wc->name, NULL);
+		metrics_set(m, METRICS_WATCH_UNREAD, (double)st->unread_scopes,
 		    "watch", wc->name, NULL);
 		metrics_set(m, METRICS_LAST_SUCCESS,
 		    (double)(st->last_success_ms / 1000), "watch", wc->name,
@@ -393,8 +396,21 @@ status_healthz(const struct status_view *v, struct buf *b)
 					      : "polls failing");
 		bad++;
 	}
-	/* Dead letters need a look, but the daemon itself works. */
+	/*
+	 * Dead letters and scopes a watch cannot read need a look, but the
+	 * daemon itself works.
+	 */
 	buf_init(&dead, 0);
+	for (i = 0; i < v->nwatches; i++) {
+		if (v->watches[i] == NULL)
+			continue;
+		st = watch_get_stats(v->watches[i]);
+		if (st->failed || st->unread_scopes == 0)
+			continue;
+		buf_printf(&dead, "watch %s: %zu scope%s not read: %s\n",
+		    watch_config(v->watches[i])->name, st->unread_scopes,
+		    st->unread_scopes == 1 ? "" : "s", st->unread_error);
+	}
 	if (v->ob != NULL)
 		outbox_foreach_box(v->ob, status_dead_line_cb, &dead);
 	if (bad == 0)

@@ -960,6 +960,9 @@ watch_unread_all(struct watch *w)
 	size_t n = watch_nscopes(w);
 	char *msg;
 
+	w->stats.unread_scopes = w->unread.n;
+	snprintf(w->stats.unread_error, sizeof(w->stats.unread_error), "%s",
+	    w->unread.n > 0 ? w->unread_msg : "");
 	if (w->unread.n == 0) {
 		if (w->unread_polls > 0)
 			log_info(

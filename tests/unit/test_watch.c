@@ -827,6 +827,7 @@ test_scope_errors(void **state)
 	assert_non_null(strstr(tw->call->url, "/actions/RESTORING"));
 	test_answer(tw, 404, none);
 	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+	assert_int_equal(st->unread_scopes, 0);
 	for (i = 0; i < 3; i++) {
 		test_poll(tw);
 		test_answer(tw, i == 1 ? 200 : 400, i == 1 ? "{\"id\":" : odd);
@@ -836,6 +837,9 @@ test_scope_errors(void **state)
 		assert_int_equal(watch_busy(tw->w), 0);
 		assert_int_equal(st->consecutive_failures, 0);
 		assert_int_equal(st->polls_ok, 2 + (unsigned)i);
+		/* for /healthz (degraded) and taskwatch_watch_unread_scopes */
+		assert_int_equal(st->unread_scopes, 1);
+		assert_non_null(strstr(st->unread_error, "c1/SNAPSHOTTING: "));
 	}
 	assert_int_equal(tw->nevents, 0);
 	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);

@@ -37,7 +37,8 @@ struct auth_opts {
 	/*
 	 * Error answers that are answers ("nothing here"), not errors: HTTP
 	 * statuses ("404") and vendor error codes ("DWS.0001"); an API
-	 * gateway's APIG.* answer never is.  NULL: none.
+	 * gateway's APIG.* answer never is.  NULL: none.  auth_send
+	 * copies it.
 	 */
 	const struct config_strlist *absent;
 	int any_status; /* every status is an answer (a lookup) */

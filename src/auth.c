@@ -24,6 +24,8 @@ struct auth_call {
 	struct sign_req *req;
 	struct auth_opts opts;
 	char *who;
+	/* opts.absent, copied: a reload frees the config it came from. */
+	struct config_strlist absent;
 	auth_cb cb;
 	void *arg;
 	struct http_xfer *xfer;
@@ -44,6 +46,7 @@ auth_deliver(struct auth_call *c, int cancelled,
     const struct http_response *resp, const struct apierr *err)
 {
 	struct auth_answer a;
+	size_t i;
 
 	memset(&a, 0, sizeof(a));
 	a.cancelled = cancelled;
@@ -55,6 +58,9 @@ auth_deliver(struct auth_call *c, int cancelled,
 	sign_req_free(c->req);
 	apierr_clear(&c->err);
 	free(c->who);
+	for (i = 0; i < c->absent.n; i++)
+		free(c->absent.v[i]);
+	free(c->absent.v);
 	free(c);
 }
 
@@ -330,6 +336,7 @@ auth_send(struct auth *auth, const struct config_account *const *acct,
     struct sign_req *req, const struct auth_opts *opts, auth_cb cb, void *arg)
 {
 	struct auth_call *c = xcalloc(1, sizeof(*c));
+	size_t i;
 
 	c->auth = auth;
 	c->acct = acct;
@@ -337,6 +344,14 @@ auth_send(struct auth *auth, const struct config_account *const *acct,
 	c->opts = *opts;
 	c->who = xstrdup(opts->who != NULL ? opts->who : "auth");
 	c->opts.who = c->who;
+	if (opts->absent != NULL && opts->absent->n > 0) {
+		c->absent.v =
+		    xreallocarray(NULL, opts->absent->n, sizeof(char *));
+		for (i = 0; i < opts->absent->n; i++)
+			c->absent.v[i] = xstrdup(opts->absent->v[i]);
+		c->absent.n = opts->absent->n;
+	}
+	c->opts.absent = &c->absent;
 	c->cb = cb;
 	c->arg = arg;
 	c->unsent = timer_new(auth->base, auth_unsent_cb, c);

@@ -38,6 +38,18 @@ check "absent_status [404, DWS.0047]: the told watch never failed" \
     test "$(sink_count hook '.watch=="told"')" -eq 0
 check "absent_status [404, DWS.0047]: no poll of it failed" \
     test "$(grep -c 'watch told: poll failed' "$TMP/daemon.log")" -eq 0
+# A reload while an action's answer is on its way: the answer is judged
+# against the absent_status of the config it was sent under, which the
+# reload frees (the sanitizer build of make check reads this).
+sim DELETE /_sim/faults >/dev/null
+sim POST /_sim/faults '{"endpoint":"dws.actions","mode":"latency","latency_ms":1500}' >/dev/null
+sleep 0.5
+sed -i 's/absent_status: \[404, DWS.0047\], interval: 200ms/absent_status: [404, DWS.0047, DWS.0048], interval: 300ms/' "$TMP/taskwatchd.yaml"
+kill -HUP "$DAEMON_PID"
+check "a reload with answers in flight: reloaded" \
+    wait_for 5 grep -q 'reloaded: 2 watches (2 kept' "$TMP/daemon.log"
+sleep 2
+check "a reload with answers in flight: the answers after it are read" daemon_alive
 stop_daemon
 check "daemon exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
 finish

@@ -30,7 +30,7 @@ LAYERS = {
     "apierr": 2, "auth": 2,
     # 3. domain
     "task": 3, "taskstate": 3, "evt": 3, "rules": 3, "ratelimit": 3,
-    "provider": 3, "provider_impl": 3, "providers": 3,
+    "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,
     "notify": 3, "notify_impl": 3, "notify_webhook": 3,
     "notify_alertmanager": 3, "notify_syslog": 3, "notify_exec": 3,
     "outbox": 3, "statefile": 3,

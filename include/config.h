@@ -135,8 +135,16 @@ struct config_watch {
 	char *account_name;
 	struct config_account *account; /* borrowed, resolved */
 	enum config_api api;
-	struct config_strlist clusters; /* dws.*, ehpc.tasks */
-	struct config_strlist actions;  /* dws.actions; default all 8 */
+	/*
+	 * dws.*, ehpc.tasks: the cluster IDs; empty with clusters_all, where
+	 * the watch discovers them (and two watches whose clusters keys
+	 * differ in kind always differ here too).
+	 */
+	struct config_strlist clusters;
+	int clusters_all;                    /* clusters: all */
+	struct config_strlist cluster_names; /* clusters: all: name globs */
+	uint64_t discover_interval_ms;       /* clusters: all; default 10m */
+	struct config_strlist actions;       /* dws.actions; default all 8 */
 	/* Error answers meaning "none": HTTP statuses ("404"), codes. */
 	struct config_strlist absent;  /* dws.actions; default 404 */
 	uint64_t interval_ms;          /* default 60s, >= 100ms */

@@ -54,9 +54,9 @@ int discover_req(const struct discover_api *da, const struct provider_ctx *ctx,
  * the cursor on, setting done after the last page.  -1 with *cause
  * (caller frees) when the answer is unusable.
  */
-int discover_parse(const struct discover_api *da, long status,
-    const char *body, size_t len, struct discover_list *out,
-    struct discover_cursor *cursor, char **cause);
+int discover_parse(const struct discover_api *da, long status, const char *body,
+    size_t len, struct discover_list *out, struct discover_cursor *cursor,
+    char **cause);
 /* 1 if a cluster name matches one of globs (fnmatch), or globs is empty. */
 int discover_name_matches(const struct config_strlist *globs, const char *name);
 /* 1 if id can be a cluster id (as the config accepts literal ones). */

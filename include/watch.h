@@ -83,6 +83,14 @@ struct watch_stats {
 	/* Scopes the last finished listing could not read, and the last why. */
 	size_t unread_scopes;
 	char unread_error[256];
+	/*
+	 * clusters: all: the clusters polled, and the re-discoveries that
+	 * failed in a row since the last success (the clusters known before
+	 * are polled meanwhile), with the last why.
+	 */
+	size_t clusters;
+	unsigned discover_failures;
+	char discover_error[256];
 };
 
 /* Create a watch and schedule its first poll after first_delay_ms. */

@@ -66,20 +66,38 @@ config_watch_tz(struct config_item *it, const struct config_key *k,
 	*out = (*s == '-' ? -1 : 1) * (h * 3600 + mi * 60);
 }
 
-/* Parse a watch's clusters list. */
+/*
+ * Parse a watch's clusters: the scalar all (discovered), or a list of
+ * literal IDs; an entry that is no ID is refused saying that IDs are
+ * literal, since a glob there is the likely mistake.
+ */
 static void
 config_parse_clusters(struct config_parse *p, const struct config_pair *kv,
     struct config_watch *w)
 {
 	yaml_node_t **nodes;
+	const char *s;
 	size_t i;
 
+	if (kv->vnode->type == YAML_SCALAR_NODE && !config_is_null(kv->vnode)) {
+		if ((s = config_scalar_value(kv->vnode)) != NULL &&
+		    strcmp(s, "all") == 0)
+			w->clusters_all = 1;
+		else
+			config_error(p, kv->vnode,
+			    "clusters must be all or a list of cluster ids, "
+			    "not %s",
+			    config_q(p, s != NULL ? s : ""));
+		return;
+	}
 	config_strlist(p, kv, 0, &w->clusters, &nodes);
 	for (i = 0; i < w->clusters.n; i++) {
 		if (strlen(w->clusters.v[i]) > CONFIG_ID_MAX ||
 		    *w->clusters.v[i] == '\0' ||
 		    !config_chars_ok(w->clusters.v[i], "._-"))
-			config_error(p, nodes[i], "invalid cluster id %s",
+			config_error(p, nodes[i],
+			    "invalid cluster id %s: ids are literal; globs "
+			    "need clusters: all",
 			    config_q(p, w->clusters.v[i]));
 	}
 	if (w->clusters.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE)
@@ -219,6 +237,64 @@ config_watch_clusters(struct config_item *it, const struct config_key *k,
 		config_parse_clusters(it->p, kv, it->obj);
 }
 
+/*
+ * 1 if a key that only clusters: all uses may be read: else it is
+ * reported (not used by the API, or given with a literal list).
+ */
+static int
+config_watch_all_only(struct config_item *it, const struct config_pair *kv)
+{
+	const struct api *api = api_get(it->kind);
+	struct config_watch *w = it->obj;
+
+	if (api == NULL)
+		return 0;
+	if (api->scope != API_SCOPE_CLUSTERS)
+		config_error(it->p, kv->knode, "%s is not used by %s", kv->key,
+		    api->name);
+	else if (!w->clusters_all)
+		config_error(it->p, kv->knode,
+		    "%s needs clusters: all (a literal list of ids is "
+		    "polled as it is)",
+		    kv->key);
+	return api->scope == API_SCOPE_CLUSTERS && w->clusters_all;
+}
+
+/* cluster_names: globs on the names of the clusters: all discovers. */
+static void
+config_watch_names(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_watch *w = it->obj;
+	yaml_node_t **nodes;
+	size_t i;
+
+	if (!config_watch_all_only(it, kv))
+		return;
+	config_strlist(it->p, kv, 0, &w->cluster_names, &nodes);
+	for (i = 0; i < w->cluster_names.n; i++) {
+		if (*w->cluster_names.v[i] == '\0' ||
+		    strlen(w->cluster_names.v[i]) > CONFIG_ID_MAX)
+			config_error(it->p, nodes[i],
+			    "invalid cluster_names glob %s (1 to %d bytes)",
+			    config_q(it->p, w->cluster_names.v[i]),
+			    CONFIG_ID_MAX);
+	}
+	if (w->cluster_names.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE)
+		config_error(
+		    it->p, kv->vnode, "cluster_names must not be empty");
+	free(nodes);
+}
+
+/* discover_interval: how often clusters: all lists the clusters again. */
+static void
+config_watch_discover(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	if (config_watch_all_only(it, kv))
+		config_key_read(it->p, k, kv, it->obj);
+}
+
 /* actions: of the APIs that take them, all of them by default. */
 static void
 config_watch_actions(struct config_item *it, const struct config_key *k,
@@ -317,16 +393,29 @@ config_watch_lookback(struct config_item *it, const struct config_key *k,
 		config_key_read(it->p, k, kv, it->obj);
 }
 
-/* Print a key the watch's API uses (clusters, actions, lookback). */
+/*
+ * Print a key the watch uses: clusters (all, or the list), cluster_names
+ * and discover_interval with clusters: all, actions, lookback.
+ */
 static void
 config_watch_print_used(
     FILE *fp, const char *in, const struct config_key *k, const void *obj)
 {
-	const struct api *api =
-	    api_get(((const struct config_watch *)obj)->api);
+	const struct config_watch *w = obj;
+	const struct api *api = api_get(w->api);
 
+	if (strcmp(k->name, "clusters") == 0 && w->clusters_all) {
+		config_print_kv(fp, in, k->name, "all");
+		return;
+	}
+	if ((strcmp(k->name, "cluster_names") == 0 ||
+		strcmp(k->name, "discover_interval") == 0) &&
+	    !w->clusters_all)
+		return;
 	if ((strcmp(k->name, "clusters") == 0 &&
 		api->scope == API_SCOPE_CLUSTERS) ||
+	    (strcmp(k->name, "cluster_names") == 0 && w->cluster_names.n > 0) ||
+	    strcmp(k->name, "discover_interval") == 0 ||
 	    (strcmp(k->name, "actions") == 0 && api->actions) ||
 	    (strcmp(k->name, "absent_status") == 0 && api->absent != NULL) ||
 	    (strcmp(k->name, "lookback") == 0 &&
@@ -386,6 +475,22 @@ const struct config_key config_watch_keys[] = {
 	    .flags = CONFIG_K_TUNING | CONFIG_K_ABSENT,
 	    .off = W(clusters),
 	    .parse = config_watch_clusters,
+	    .print = config_watch_print_used },
+	{ .name = "cluster_names",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(cluster_names),
+	    .parse = config_watch_names,
+	    .print = config_watch_print_used },
+	/* 1s: for tests; each discovery is requests of the account */
+	{ .name = "discover_interval",
+	    .type = CONFIG_T_DURATION,
+	    .flags = CONFIG_K_TUNING,
+	    .min = CONFIG_SEC,
+	    .max = 7 * CONFIG_DAY,
+	    .def = 10 * CONFIG_MIN,
+	    .off = W(discover_interval_ms),
+	    .parse = config_watch_discover,
 	    .print = config_watch_print_used },
 	{ .name = "actions",
 	    .type = CONFIG_T_LIST,

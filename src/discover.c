@@ -64,7 +64,8 @@ discover_ehpc_req(const struct provider_ctx *ctx,
 	const char *region = ctx->account != NULL ? ctx->account->region : NULL;
 
 	if (util_empty(region)) {
-		*cause = xstrdup("E-HPC ListClusters: the account has no region");
+		*cause =
+		    xstrdup("E-HPC ListClusters: the account has no region");
 		return -1;
 	}
 	sign_req_add_header(req, "Accept", "application/json");
@@ -278,8 +279,8 @@ discover_parse(const struct discover_api *da, long status, const char *body,
 	int64_t total = -1;
 	size_t n;
 
-	if ((root = provider_parse_object(da->what, status, body, len,
-		 cause)) == NULL)
+	if ((root = provider_parse_object(
+		 da->what, status, body, len, cause)) == NULL)
 		return -1;
 	if ((da->total != NULL &&
 		provider_total(root, da->total, da->what, &total, cause) ==

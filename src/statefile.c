@@ -350,6 +350,17 @@ statefile_restore_watch(struct statefile_in *in, struct statefile_watch *sw,
 	sw->api = cw->api;
 	sw->keys = provider_scope_keys(provider_find(cw->api), cw, &sw->nkeys);
 	sw->scoped = scopes != NULL;
+	/*
+	 * clusters: all: the saved scopes are the clusters discovered
+	 * before; they stay until a discovery finds them gone.
+	 */
+	for (j = 0; cw->clusters_all && j < json_len(scopes); j++) {
+		if ((key = json_str(json_at(scopes, j))) == NULL)
+			continue;
+		sw->keys =
+		    xreallocarray(sw->keys, sw->nkeys + 1, sizeof(*sw->keys));
+		sw->keys[sw->nkeys++] = xstrdup(key);
+	}
 	taskstate_restore_watch(in->ts, sw->name);
 	for (i = 0; i < sw->nkeys; i++) {
 		for (j = 0; scopes != NULL && j < json_len(scopes); j++)

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "auth.h"
 #include "apierr.h"
+#include "discover.h"
 #include "http.h"
 #include "iam.h"
 #include "log.h"
@@ -54,12 +55,37 @@ struct watch_page {
 
 enum watch_phase {
 	WATCH_IDLE,
+	WATCH_DISCOVER, /* listing the clusters (clusters: all) */
 	WATCH_LISTING,
 	WATCH_LOOKUP,
 };
 
+/*
+ * What a watch with clusters: all keeps of its clusters.  The watch polls
+ * through view, a copy of its configured watch whose clusters are the
+ * IDs of known, so that providers, scope keys, the task table and reloads
+ * work as with a literal list.  A known cluster leaves only when two
+ * successful discoveries in a row lacked it; until then it is polled.
+ */
+struct watch_disc {
+	const struct discover_api *api;
+	const struct config_watch *base; /* borrowed: the configured watch */
+	struct config_watch view;        /* base, clusters = known's IDs */
+	char **ids;                      /* view.clusters.v (borrowed IDs) */
+	struct discover_list known;      /* the clusters polled, in order */
+	unsigned *missing; /* per known: discoveries in a row without it */
+	int seeded;        /* known started from the saved task table */
+	struct discover_list reading; /* this discovery so far */
+	struct discover_cursor cursor;
+	uint64_t due_ms; /* monotonic; 0: at the next poll */
+	int ok;          /* a discovery succeeded since the start */
+	unsigned fails;  /* re-discoveries failed in a row */
+	unsigned skips;  /* discoveries in a row with unusable entries */
+};
+
 struct watch {
-	const struct config_watch *conf; /* borrowed */
+	const struct config_watch *conf; /* borrowed (disc: &disc->view) */
+	struct watch_disc *disc;         /* clusters: all; else NULL */
 	const struct provider *prov;
 	const struct watch_env *env; /* borrowed */
 	struct sched_job *job;
@@ -116,6 +142,9 @@ static void watch_fail(
     struct watch *, enum apierr_class, const char *, int64_t);
 static void watch_gate_cb(void *);
 static void watch_baselined(struct watch *, int);
+static void watch_disc_next(struct watch *);
+static void watch_disc_set(struct watch *, const struct config_watch *);
+static void watch_disc_free(struct watch_disc *);
 
 /* Create a watch and schedule its first poll after first_delay_ms. */
 struct watch *
@@ -128,6 +157,7 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	w->env = env;
 	w->prov = provider_find(conf->api);
 	w->acct = conf->account;
+	watch_disc_set(w, conf);
 	w->auth.base = env->base;
 	w->auth.http = env->http;
 	w->auth.iam = env->iam;
@@ -214,6 +244,7 @@ watch_free(struct watch *w)
 	task_list_clear(&w->tasks);
 	task_list_clear(&w->gone);
 	watch_unread_clear(w);
+	watch_disc_free(w->disc);
 	free(w);
 }
 
@@ -258,9 +289,11 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 {
 	char **ok, **nk;
 	size_t nok, nnk, dropped;
+	int old_tz = w->conf->timezone_offset_s;
 
 	ok = provider_scope_keys(w->prov, w->conf, &nok);
-	nk = provider_scope_keys(w->prov, conf, &nnk);
+	watch_disc_set(w, conf); /* w->conf: conf, or its discovered view */
+	nk = provider_scope_keys(w->prov, w->conf, &nnk);
 	if (!watch_scopes_eq(ok, nok, nk, nnk)) {
 		dropped =
 		    taskstate_keep_scopes(w->env->ts, conf->name, nk, nnk);
@@ -272,11 +305,10 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 	}
 	/* Zone-less times are read with the offset: read them again. */
 	if (api_get(conf->api)->tz == API_TZ_WATCH &&
-	    conf->timezone_offset_s != w->conf->timezone_offset_s)
+	    conf->timezone_offset_s != old_tz)
 		taskstate_forget_digests(w->env->ts, conf->name);
 	provider_scope_keys_free(ok, nok);
 	provider_scope_keys_free(nk, nnk);
-	w->conf = conf;
 	w->acct = conf->account;
 	if (w->job != NULL)
 		sched_set_interval(w->job, conf->interval_ms);
@@ -546,7 +578,8 @@ watch_gate(struct watch *w, void (*resume)(struct watch *))
 		return 0;
 	paused = ratelimit_paused_for(rl, now);
 	if (paused > 0 && w->env->once_done == NULL &&
-	    w->phase == WATCH_LISTING && w->pages == 0) {
+	    ((w->phase == WATCH_LISTING && w->pages == 0) ||
+		(w->phase == WATCH_DISCOVER && w->disc->cursor.page == 0))) {
 		log_debug("watch %s: account %s paused for %llu ms; poll put "
 			  "off",
 		    w->conf->name, w->conf->account->name,
@@ -696,7 +729,10 @@ watch_project_cb(const struct iam_result *res, void *arg)
 		    "the IAM token names no project; set project_id", -1);
 		return;
 	}
-	watch_list_next(w);
+	if (w->phase == WATCH_DISCOVER)
+		watch_disc_next(w);
+	else
+		watch_list_next(w);
 }
 
 /* Finish a poll: tell the scheduler and, in --once mode, the caller. */
@@ -871,6 +907,20 @@ watch_list_next(struct watch *w)
 		w->call = watch_send(w, req, 0, watch_list_cb, w);
 }
 
+/*
+ * Start the listing; a watch that knows no cluster to poll (clusters: all
+ * found none) has nothing to list and succeeds at once.
+ */
+static void
+watch_list_start(struct watch *w)
+{
+	w->phase = WATCH_LISTING;
+	if (w->disc != NULL && w->disc->known.n == 0)
+		watch_succeed(w);
+	else
+		watch_list_next(w);
+}
+
 /* The scheduler says it is this watch's turn: start a poll. */
 static void
 watch_run_cb(struct sched_job *job, void *arg)
@@ -894,7 +944,15 @@ watch_run_cb(struct sched_job *job, void *arg)
 	w->phase = WATCH_LISTING;
 	w->poll_wall_ms = monotime_wall_ms();
 	w->poll_start_ms = monotime_ms();
-	watch_list_next(w);
+	if (w->disc != NULL &&
+	    (w->disc->due_ms == 0 || w->poll_start_ms >= w->disc->due_ms)) {
+		/* clusters: all: list the clusters first. */
+		w->phase = WATCH_DISCOVER;
+		memset(&w->disc->cursor, 0, sizeof(w->disc->cursor));
+		discover_list_clear(&w->disc->reading);
+		watch_disc_next(w);
+	} else
+		watch_list_start(w);
 }
 
 /*
@@ -1525,4 +1583,351 @@ watch_lookup_cb(const struct auth_answer *a, void *arg)
 	task_clear(&found_task);
 	watch_emit_list(w, &events);
 	watch_lookup_next(w);
+}
+
+/*
+ * Cluster discovery (clusters: all).  At the start of a poll that is due
+ * (the first, discover_interval after the last success, or right after a
+ * discovery that missed a known cluster or failed) the watch lists the
+ * account's clusters through discover.c, then polls the result.
+ */
+
+/* Append (id, name) to the known clusters, not missing. */
+static void
+watch_disc_add(struct watch_disc *d, const char *id, const char *name)
+{
+	discover_list_add(&d->known, id, name);
+	d->missing = xreallocarray(d->missing, d->known.n, sizeof(*d->missing));
+	d->missing[d->known.n - 1] = 0;
+}
+
+/* Point the view's clusters at the known IDs and the watch at the view. */
+static void
+watch_disc_view(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	size_t i;
+
+	d->ids = xreallocarray(
+	    d->ids, d->known.n > 0 ? d->known.n : 1, sizeof(*d->ids));
+	for (i = 0; i < d->known.n; i++)
+		d->ids[i] = d->known.v[i].id;
+	d->view.clusters.v = d->ids;
+	d->view.clusters.n = d->known.n;
+	w->conf = &d->view;
+	w->stats.clusters = d->known.n;
+}
+
+/* Free what a watch keeps for clusters: all; NULL is a no-op. */
+static void
+watch_disc_free(struct watch_disc *d)
+{
+	if (d == NULL)
+		return;
+	discover_list_clear(&d->known);
+	discover_list_clear(&d->reading);
+	free(d->missing);
+	free(d->ids);
+	free(d);
+}
+
+/*
+ * Point the watch at conf: with clusters: all, through its view of conf
+ * (made on the first call, when a reload from a literal list starts it
+ * with that list's clusters; the clusters known stay, listed again at the
+ * next poll); otherwise at conf itself.
+ */
+static void
+watch_disc_set(struct watch *w, const struct config_watch *conf)
+{
+	struct watch_disc *d = w->disc;
+	size_t i;
+
+	if (!conf->clusters_all) {
+		if (d != NULL && w->phase == WATCH_DISCOVER)
+			watch_abort_poll(w);
+		watch_disc_free(d);
+		w->disc = NULL;
+		w->conf = conf;
+		return;
+	}
+	if (d == NULL) {
+		d = w->disc = xcalloc(1, sizeof(*d));
+		d->api = discover_find(conf->api);
+		for (i = 0; w->conf != conf && i < w->conf->clusters.n; i++)
+			watch_disc_add(d, w->conf->clusters.v[i], NULL);
+		d->seeded = w->conf != conf;
+	}
+	d->base = conf;
+	d->view = *conf;
+	d->due_ms = 0;
+	watch_disc_view(w);
+}
+
+/* "ID (NAME)", or "ID" for a cluster whose name is not known. */
+static char *
+watch_disc_label(const struct discover_cluster *c)
+{
+	if (c->name == NULL || *c->name == '\0')
+		return xstrdup(c->id);
+	return xasprintf("%s (%s)", c->id, c->name);
+}
+
+/*
+ * The first discovery since the start knows the clusters of the saved
+ * table (their names unknown): one gone while the daemon was down is
+ * then dropped like any other, after two discoveries.
+ */
+static void
+watch_disc_seed(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	char *const *scopes;
+	char *id;
+	size_t i, n;
+
+	if (d->seeded)
+		return;
+	d->seeded = 1;
+	scopes = taskstate_scopes(w->env->ts, w->conf->name, &n);
+	for (i = 0; i < n; i++) {
+		id = xstrndup(scopes[i], strcspn(scopes[i], "/"));
+		if (discover_id_ok(id) &&
+		    discover_list_find(&d->known, id) == NULL)
+			watch_disc_add(d, id, NULL);
+		free(id);
+	}
+}
+
+/* Drop the known clusters two discoveries in a row lacked, and their tasks. */
+static void
+watch_disc_drop(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	struct discover_cluster c;
+	char **keys, *label;
+	size_t i, nk, dropped;
+
+	for (i = 0; i < d->known.n;) {
+		if (d->missing[i] < WATCH_ABSENCES_NO_LOOKUP) {
+			i++;
+			continue;
+		}
+		c = d->known.v[i];
+		d->known.n--;
+		memmove(&d->known.v[i], &d->known.v[i + 1],
+		    (d->known.n - i) * sizeof(*d->known.v));
+		memmove(&d->missing[i], &d->missing[i + 1],
+		    (d->known.n - i) * sizeof(*d->missing));
+		watch_disc_view(w);
+		keys = provider_scope_keys(w->prov, w->conf, &nk);
+		dropped =
+		    taskstate_keep_scopes(w->env->ts, w->conf->name, keys, nk);
+		provider_scope_keys_free(keys, nk);
+		label = watch_disc_label(&c);
+		log_info("watch %s: cluster %s is gone; %zu tasks forgotten",
+		    w->conf->name, label, dropped);
+		free(label);
+		free(c.id);
+		free(c.name);
+	}
+}
+
+/*
+ * Compare the known clusters with the answer: a known one it lacks (or
+ * whose name no longer matches cluster_names) is missing once more, one
+ * it has is not missing; 1 if some cluster is missing.
+ */
+static int
+watch_disc_mark(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	const struct discover_cluster *c;
+	size_t i;
+	int any = 0;
+	char *label;
+
+	for (i = 0; i < d->known.n; i++) {
+		c = discover_list_find(&d->reading, d->known.v[i].id);
+		label = watch_disc_label(&d->known.v[i]);
+		if (c != NULL &&
+		    discover_name_matches(&d->base->cluster_names, c->name)) {
+			if (d->missing[i] > 0)
+				log_info("watch %s: cluster %s is listed "
+					 "again",
+				    w->conf->name, label);
+			d->missing[i] = 0;
+			free(d->known.v[i].name);
+			d->known.v[i].name = xstrdup(c->name);
+		} else if (++d->missing[i] < WATCH_ABSENCES_NO_LOOKUP)
+			log_info("watch %s: cluster %s is not in the cluster "
+				 "list; still polled until the next "
+				 "discovery confirms it is gone",
+			    w->conf->name, label);
+		any |= d->missing[i] > 0;
+		free(label);
+	}
+	return any;
+}
+
+/* Add the listed clusters that match and are new: they appeared. */
+static void
+watch_disc_appear(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	const struct discover_cluster *c;
+	char *label;
+	size_t i;
+
+	for (i = 0; i < d->reading.n; i++) {
+		c = &d->reading.v[i];
+		if (!discover_name_matches(&d->base->cluster_names, c->name) ||
+		    discover_list_find(&d->known, c->id) != NULL)
+			continue;
+		watch_disc_add(d, c->id, c->name);
+		label = watch_disc_label(c);
+		log_info("watch %s: cluster %s appeared; %s", w->conf->name,
+		    label,
+		    w->conf->on_start == CONFIG_ON_START_BASELINE
+			? "its tasks get a baseline"
+			: "its tasks are reported as appeared");
+		free(label);
+	}
+}
+
+/* A discovery succeeded: reconcile the known clusters with its answer. */
+static void
+watch_disc_apply(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	int missing;
+
+	watch_disc_seed(w);
+	missing = watch_disc_mark(w);
+	watch_disc_drop(w);
+	watch_disc_appear(w);
+	watch_disc_view(w);
+	if (d->reading.skipped > 0)
+		log_at(log_repeat_due(++d->skips) ? LOG_WARNING : LOG_DEBUG,
+		    "watch %s: %s listed %zu entries without a usable cluster "
+		    "id; they are not polled",
+		    w->conf->name, discover_name(d->api), d->reading.skipped);
+	else
+		d->skips = 0;
+	if (d->known.n == 0)
+		log_at(d->ok ? LOG_DEBUG : LOG_INFO,
+		    "watch %s: no cluster to poll (%s lists %zu%s)",
+		    w->conf->name, discover_name(d->api), d->reading.n,
+		    d->base->cluster_names.n > 0
+			? ", none matches cluster_names"
+			: "");
+	if (d->fails > 0)
+		log_info(
+		    "watch %s: cluster discovery works again", w->conf->name);
+	d->ok = 1;
+	d->fails = 0;
+	w->stats.discover_failures = 0;
+	w->stats.discover_error[0] = '\0';
+	/* A missing cluster is confirmed (or not) at the next poll. */
+	d->due_ms = missing ? 0 : monotime_ms() + d->base->discover_interval_ms;
+	discover_list_clear(&d->reading);
+}
+
+/*
+ * A discovery failed.  Before any success the poll fails like any other.
+ * After one, an answer of the list-clusters call itself (an HTTP error,
+ * an unusable body) keeps the clusters known, polls them, and is tried
+ * again at the next poll; network, authentication and throttling
+ * failures say nothing of the list and fail the poll.
+ */
+static void
+watch_disc_failed(struct watch *w, enum apierr_class class, const char *msg,
+    int64_t retry_after_ms)
+{
+	struct watch_disc *d = w->disc;
+	char *m = xasprintf("cluster discovery (%s): %s",
+	    d->api != NULL ? discover_name(d->api) : "none", msg);
+
+	discover_list_clear(&d->reading);
+	d->due_ms = 0;
+	if (!d->ok || (class != APIERR_HTTP && class != APIERR_PARSE)) {
+		watch_fail(w, class, m, retry_after_ms);
+		free(m);
+		return;
+	}
+	w->stats.discover_failures = ++d->fails;
+	snprintf(
+	    w->stats.discover_error, sizeof(w->stats.discover_error), "%s", m);
+	log_at(log_repeat_due(d->fails) ? LOG_WARNING : LOG_DEBUG,
+	    "watch %s: %s (%u in a row); polling the %zu clusters found "
+	    "before, trying again at the next poll",
+	    w->conf->name, m, d->fails, d->known.n);
+	free(m);
+	watch_list_start(w);
+}
+
+/* A page of the cluster list arrived, or the reason it did not. */
+static void
+watch_disc_cb(const struct auth_answer *a, void *arg)
+{
+	struct watch *w = arg;
+	struct watch_disc *d = w->disc;
+	const struct http_response *resp = a->resp;
+	char *cause = NULL;
+
+	w->call = NULL;
+	w->stats.requests += a->requests;
+	if (a->cancelled)
+		return;
+	if (a->err != NULL) {
+		w->fail_local = a->err->local;
+		watch_disc_failed(
+		    w, a->err->class, a->err->msg, resp->retry_after_ms);
+		return;
+	}
+	if (discover_parse(d->api, resp->status, resp->body, resp->body_len,
+		&d->reading, &d->cursor, &cause) == -1) {
+		watch_disc_failed(
+		    w, APIERR_PARSE, cause ? cause : "unusable response", -1);
+		free(cause);
+		return;
+	}
+	if (!d->cursor.done) {
+		watch_disc_next(w);
+		return;
+	}
+	watch_disc_apply(w);
+	watch_list_start(w);
+}
+
+/* Request the cluster list's page at the discovery's cursor. */
+static void
+watch_disc_next(struct watch *w)
+{
+	struct watch_disc *d = w->disc;
+	struct provider_ctx ctx;
+	struct sign_req *req;
+	char *cause = NULL;
+
+	if (d->api == NULL) {
+		watch_fail(w, APIERR_CONFIG,
+		    "clusters: all: the API has no list-clusters call", -1);
+		return;
+	}
+	if (watch_need_project(w) || watch_gate(w, watch_disc_next))
+		return;
+	watch_ctx(w, &ctx);
+	req = sign_req_new();
+	if (discover_req(d->api, &ctx, &d->cursor, req, &cause) == -1) {
+		sign_req_free(req);
+		watch_disc_failed(
+		    w, APIERR_PARSE, cause ? cause : "no request", -1);
+		free(cause);
+		return;
+	}
+	if (watch_endpoint(w, req) == -1)
+		watch_disc_failed(
+		    w, APIERR_NETWORK, "cannot start request", -1);
+	else
+		w->call = watch_send(w, req, 0, watch_disc_cb, w);
 }

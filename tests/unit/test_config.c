@@ -342,13 +342,17 @@ test_example(void **state)
 	if (c == NULL)
 		fail_msg("%s", errors);
 	assert_int_equal(c->naccounts, 3);
-	assert_int_equal(c->nwatches, 4);
+	assert_int_equal(c->nwatches, 5);
 	assert_int_equal(c->nnotifiers, 4);
 	assert_int_equal(c->nrules, 2);
 	assert_non_null(config_find_watch(c, "dds-otc"));
 	assert_non_null(config_find_watch(c, "dws-prod-actions"));
 	assert_non_null(config_find_watch(c, "gaussdb-prod"));
 	assert_non_null(config_find_watch(c, "hpc-prod"));
+	assert_true(config_find_watch(c, "dws-orders-logical")->clusters_all);
+	assert_int_equal(
+	    config_find_watch(c, "dws-orders-logical")->discover_interval_ms,
+	    600000);
 	round_trip(c, EXAMPLE);
 	config_free(c);
 }
@@ -763,6 +767,63 @@ test_watch_equal(void **state)
 	config_free(other);
 	config_free(same);
 	config_free(base);
+}
+
+/* Load a dws.logical_tasks watch whose clusters key is clusters. */
+static struct config *
+load_clusters(const char *clusters)
+{
+	char *yaml;
+	struct config *c;
+
+	yaml = xasprintf(
+	    "accounts:\n"
+	    "  - {name: a, cloud: huawei, region: r1, project_id: p}\n"
+	    "watches:\n"
+	    "  - name: w\n    account: a\n    api: dws.logical_tasks\n%s",
+	    clusters);
+	c = load_ok(yaml);
+	free(yaml);
+	return c;
+}
+
+/*
+ * clusters: all is tuning: a reload from a literal list to all and back
+ * keeps the watch (same identity) but polls otherwise (not equal), and
+ * so do cluster_names and discover_interval.
+ */
+static void
+test_clusters_all(void **state)
+{
+	static const char *const variants[] = {
+		"    clusters: [c1]\n",
+		"    clusters: all\n",
+		"    clusters: all\n    cluster_names: [\"o-*\"]\n",
+		"    clusters: all\n    discover_interval: 1m\n",
+	};
+	struct config *c[4];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		c[i] = load_clusters(variants[i]);
+	assert_false(c[0]->watches[0].clusters_all);
+	assert_true(c[1]->watches[0].clusters_all);
+	assert_int_equal(c[1]->watches[0].clusters.n, 0);
+	assert_int_equal(c[1]->watches[0].discover_interval_ms, 600000);
+	assert_string_equal(c[2]->watches[0].cluster_names.v[0], "o-*");
+	assert_int_equal(c[3]->watches[0].discover_interval_ms, 60000);
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < 4; j++) {
+			assert_true(config_watch_same_identity(
+			    &c[i]->watches[0], &c[j]->watches[0]));
+			assert_int_equal(config_watch_equal(&c[i]->watches[0],
+					     &c[j]->watches[0]),
+			    i == j);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		config_free(c[i]);
 }
 
 /* A row's default is in its range (0 = off where that is allowed). */
@@ -1216,6 +1277,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_watch_equal),
+		cmocka_unit_test(test_clusters_all),
 		cmocka_unit_test(test_key_tables),
 		cmocka_unit_test(test_api_table),
 		cmocka_unit_test(test_api_endpoints),

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "config.h"
 #include "discover.h"
 #include "sign.h"
@@ -41,8 +42,8 @@ test_env(struct test_env *env, enum config_api api)
 
 /* The URL of da's request for page (0-based) under https://h. */
 static char *
-test_url(const struct discover_api *da, const struct test_env *env,
-    uint64_t page)
+test_url(
+    const struct discover_api *da, const struct test_env *env, uint64_t page)
 {
 	struct discover_cursor cur = { page, 0, 0 };
 	struct sign_req *req = sign_req_new();
@@ -71,8 +72,28 @@ test_find(void **state)
 	assert_ptr_not_equal(discover_find(CONFIG_API_EHPC_TASKS), dws);
 	assert_null(discover_find(CONFIG_API_DDS_JOBS));
 	assert_null(discover_find(CONFIG_API_GAUSSDB_TASKS));
-	assert_null(discover_find((enum config_api)-1));
+	assert_null(discover_find((enum config_api) - 1));
 	assert_null(discover_find((enum config_api)99));
+}
+
+/*
+ * The config takes clusters: all for every API that lists by cluster:
+ * each of them must have a list-clusters call here (a new API with
+ * clusters needs its row, or this fails).
+ */
+static void
+test_every_cluster_api(void **state)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_API_COUNT; i++) {
+		if (api_table[i].scope != API_SCOPE_CLUSTERS)
+			continue;
+		if (discover_find((enum config_api)i) == NULL)
+			fail_msg("%s lists by cluster but has no list-clusters "
+				 "call in discover.c",
+			    api_table[i].name);
+	}
 }
 
 /* The requests: DWS's path under the project, E-HPC's RPC query. */
@@ -124,15 +145,16 @@ test_dws(void **state)
 	struct discover_cursor cur;
 	char *cause;
 
-	assert_int_equal(test_parse(CONFIG_API_DWS_ACTIONS, 200,
-			     "{\"clusters\":[{\"id\":\"c1\",\"name\":\"orders-"
-			     "eu\",\"status\":\"AVAILABLE\",\"version\":\"8."
-			     "1.3\",\"nodes\":[{\"id\":\"n1\"}]},{\"id\":\"c2\","
-			     "\"name\":\"bi\",\"status\":\"CREATING\"},{\"id\":"
-			     "\"bad/id\",\"name\":\"x\"},{\"name\":\"noid\"},"
-			     "5,{\"id\":\"c1\",\"name\":\"dup\"},{\"id\":\"c3\""
-			     "}],\"count\":7}",
-			     &l, &cur, &cause),
+	assert_int_equal(
+	    test_parse(CONFIG_API_DWS_ACTIONS, 200,
+		"{\"clusters\":[{\"id\":\"c1\",\"name\":\"orders-"
+		"eu\",\"status\":\"AVAILABLE\",\"version\":\"8."
+		"1.3\",\"nodes\":[{\"id\":\"n1\"}]},{\"id\":\"c2\","
+		"\"name\":\"bi\",\"status\":\"CREATING\"},{\"id\":"
+		"\"bad/id\",\"name\":\"x\"},{\"name\":\"noid\"},"
+		"5,{\"id\":\"c1\",\"name\":\"dup\"},{\"id\":\"c3\""
+		"}],\"count\":7}",
+		&l, &cur, &cause),
 	    0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].id, "c1");
@@ -160,7 +182,8 @@ test_ehpc_shapes(void **state)
 		"\"EhpcVersion\":\"1.0.0\"},{\"Id\":\"ehpc-hz-2\",\"Name\":"
 		"\"sim\"}]}}",
 		"{\"TotalCount\":\"2\",\"Clusters\":[{\"Id\":\"ehpc-hz-1\","
-		"\"Name\":\"render\"},{\"Id\":\"ehpc-hz-2\",\"Name\":\"sim\"}]}",
+		"\"Name\":\"render\"},{\"Id\":\"ehpc-hz-2\",\"Name\":\"sim\"}]"
+		"}",
 	};
 	struct discover_list l = { NULL, 0, 0 };
 	struct discover_cursor cur;
@@ -200,18 +223,17 @@ test_ehpc_paging(void **state)
 		    "%s{\"Id\":\"e%zu\",\"Name\":\"n%zu\"}", i ? "," : "", i,
 		    i);
 	snprintf(b->s + off, sizeof(b->s) - off, "]}}");
-	assert_int_equal(discover_parse(da, 200, b->s, strlen(b->s), &l, &cur,
-			     &cause),
-	    0);
+	assert_int_equal(
+	    discover_parse(da, 200, b->s, strlen(b->s), &l, &cur, &cause), 0);
 	assert_false(cur.done);
 	assert_int_equal(cur.page, 1);
 	assert_int_equal(l.n, 50);
 	snprintf(b->s, sizeof(b->s),
 	    "{\"TotalCount\":52,\"Clusters\":{\"ClusterInfoSimple\":["
-	    "{\"Id\":\"e50\",\"Name\":\"a\"},{\"Id\":\"e51\",\"Name\":\"b\"}]}}");
-	assert_int_equal(discover_parse(da, 200, b->s, strlen(b->s), &l, &cur,
-			     &cause),
-	    0);
+	    "{\"Id\":\"e50\",\"Name\":\"a\"},{\"Id\":\"e51\",\"Name\":\"b\"}]}"
+	    "}");
+	assert_int_equal(
+	    discover_parse(da, 200, b->s, strlen(b->s), &l, &cur, &cause), 0);
 	assert_true(cur.done);
 	assert_int_equal(l.n, 52);
 	discover_list_clear(&l);
@@ -219,9 +241,8 @@ test_ehpc_paging(void **state)
 	/* No total: a short page ends the list. */
 	memset(&cur, 0, sizeof(cur));
 	snprintf(b->s, sizeof(b->s), "{\"Clusters\":[{\"Id\":\"e1\"}]}");
-	assert_int_equal(discover_parse(da, 200, b->s, strlen(b->s), &l, &cur,
-			     &cause),
-	    0);
+	assert_int_equal(
+	    discover_parse(da, 200, b->s, strlen(b->s), &l, &cur, &cause), 0);
 	assert_true(cur.done);
 	discover_list_clear(&l);
 	free(b);
@@ -261,7 +282,8 @@ test_missing_wrong(void **state)
 		    "3" },
 		{ CONFIG_API_EHPC_TASKS,
 		    "{\"Clusters\":{\"ClusterInfoSimple\":5}}",
-		    "E-HPC response has an invalid Clusters.ClusterInfoSimple" },
+		    "E-HPC response has an invalid "
+		    "Clusters.ClusterInfoSimple" },
 		{ CONFIG_API_EHPC_TASKS, "{\"Clusters\":true}",
 		    "E-HPC response has an invalid Clusters" },
 		{ CONFIG_API_EHPC_TASKS, "{\"TotalCount\":-1,\"Clusters\":[]}",
@@ -340,6 +362,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_every_cluster_api),
 		cmocka_unit_test(test_req),
 		cmocka_unit_test(test_dws),
 		cmocka_unit_test(test_ehpc_shapes),

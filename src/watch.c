@@ -841,6 +841,9 @@ watch_fail(struct watch *w, enum apierr_class class, const char *msg,
 	int failing;
 
 	w->fail_local = 0;
+	/* A cluster deleted makes its listing fail: look at the next poll. */
+	if (w->disc != NULL)
+		w->disc->due_ms = 0;
 	watch_ts_info(w, &tw);
 	/*
 	 * After a restart, what changed meanwhile is reported as missed.

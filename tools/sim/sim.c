@@ -57,6 +57,8 @@ static const struct sim_api *const sim_apis[] = {
 	&sim_gaussdb_api,
 	&sim_ehpc_api,
 	&sim_iam_api,
+	&sim_dws_clusters_api,
+	&sim_ehpc_clusters_api,
 };
 
 #define SIM_NAPIS (sizeof(sim_apis) / sizeof(sim_apis[0]))

@@ -164,6 +164,8 @@ struct sim_cluster {
 	char *id;
 	char *name;
 	char *region; /* E-HPC; NULL: any RegionId */
+	/* List-clusters answers of its kind it is left out of (sim_discover) */
+	unsigned hide_answers;
 };
 TAILQ_HEAD(sim_clusters, sim_cluster);
 
@@ -432,6 +434,12 @@ extern const struct sim_api sim_dws_logical_api;
 extern const struct sim_api sim_gaussdb_api;
 extern const struct sim_api sim_ehpc_api;
 extern const struct sim_api sim_iam_api;
+
+/* sim_discover.c: the list-clusters calls, and their control API. */
+extern const struct sim_api sim_dws_clusters_api;
+extern const struct sim_api sim_ehpc_clusters_api;
+void sim_discover_ctl(
+    struct sim *, const struct sim_req *, const char *rest, struct sim_reply *);
 
 /* sim_dds.c */
 void sim_dds_job_reply(const struct sim_task *, struct sim_reply *);

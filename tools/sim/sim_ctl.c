@@ -570,6 +570,8 @@ sim_ctl_handle(struct sim *sim, const struct sim_req *r, const char *rest,
 		sim_ctl_faults(sim, r, rp);
 	else if (strcmp(rest, "clusters") == 0)
 		sim_ctl_clusters(sim, r, rp);
+	else if (strncmp(rest, "clusters/", 9) == 0)
+		sim_discover_ctl(sim, r, rest + 9, rp);
 	else if (strcmp(rest, "changes") == 0)
 		sim_ctl_changes(sim, r, rp);
 	else

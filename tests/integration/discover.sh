@@ -127,6 +127,25 @@ check "the watch did not fail" test "$(sink_count hook '.event=="watch_failed"')
 sim DELETE /_sim/faults >/dev/null
 check "it recovers with one line" wait_for 10 has "watch hpc: cluster discovery works again"
 check "/healthz is healthy again" wait_for 5 eval '! healthz'
+
+# A reload from clusters: all to a literal list and back: the cluster that
+# stays keeps its tasks (no second appear line, no event), the others are
+# dropped by the literal list and found again by the discovery.
+e0=$(sink_events hook | wc -l)
+sed -i 's/clusters: all, cluster_names: \["orders-\*"\], discover_interval: 1s/clusters: [d2]/' "$TMP/taskwatchd.yaml"
+kill -HUP "$DAEMON_PID"
+check "reload to a literal list: the other scope is dropped" \
+    wait_for 10 has "watch orders: scope changed to 1 scope; 1 tasks of removed scopes forgotten"
+sleep 1
+sed -i 's/clusters: \[d2\]/clusters: all, cluster_names: ["orders-*"], discover_interval: 1s/' "$TMP/taskwatchd.yaml"
+kill -HUP "$DAEMON_PID"
+check "reload back to all: the dropped cluster is found again" \
+    wait_for 10 eval 'test "$(log "cluster d3 (orders-ap) appeared")" -eq 2'
+check "reload back to all: the kept cluster did not appear again" \
+    test "$(log 'cluster d2 (orders-us) appeared')" -eq 1
+check "both reloads kept the watch" test "$(log 'reloaded: 2 watches (2 kept')" -eq 2
+sleep 1
+check "no event from the two reloads" test "$(sink_events hook | wc -l)" -eq "$e0"
 stop_daemon
 check "daemon exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0
 

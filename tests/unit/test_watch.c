@@ -17,6 +17,7 @@
 
 #include "apierr.h"
 #include "auth.h"
+#include "buf.h"
 #include "config.h"
 #include "evt.h"
 #include "http.h"
@@ -855,6 +856,156 @@ test_scope_errors(void **state)
 	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
 }
 
+/* A dws.logical_tasks watch with clusters: all. */
+static const char test_yaml_all[] =
+    "accounts:\n"
+    "  - name: sim\n"
+    "    cloud: huawei\n"
+    "    region: sim-1\n"
+    "    project_id: p1\n"
+    "    endpoints: { dws: http://127.0.0.1:9/ }\n"
+    "watches:\n"
+    "  - name: a\n"
+    "    account: sim\n"
+    "    api: dws.logical_tasks\n"
+    "    clusters: all\n"
+    "    cluster_names: [\"o-*\"]\n"
+    "    interval: 1h\n"
+    "    fail_after: 1\n";
+
+/* A clusters: all watch. */
+static int
+test_setup_all(void **state)
+{
+	*state = test_world_new(test_yaml_all, 0);
+	return 0;
+}
+
+/* Answer a DWS ListClusters request with the clusters "id:name ...". */
+static void
+test_clusters(struct test_world *tw, const char *list)
+{
+	struct buf b;
+	char *dup = xstrdup(list), *tok, *save = NULL, *colon;
+	int n = 0;
+
+	assert_non_null(tw->call);
+	assert_non_null(strstr(tw->call->url, "/v1.0/p1/clusters"));
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"clusters\":[");
+	for (tok = strtok_r(dup, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
+		colon = strchr(tok, ':');
+		*colon = '\0';
+		buf_printf(&b, "%s{\"id\":\"%s\",\"name\":\"%s\"}",
+		    n++ ? "," : "", tok, colon + 1);
+	}
+	buf_printf(&b, "],\"count\":%d}", n);
+	test_answer(tw, 200, buf_str(&b));
+	buf_free(&b);
+	free(dup);
+}
+
+/* Answer the listing of cluster id: one task of result ("": running). */
+static void
+test_logical(struct test_world *tw, const char *id, const char *result)
+{
+	char *url = xasprintf("/clusters/%s/logical-clusters/tasks", id);
+	char *body = xasprintf(
+	    "{\"logical_cluster_tasks\":[{\"type\":\"Grow\","
+	    "\"logical_cluster_name\":\"lc\",\"start_time\":"
+	    "\"2025-05-19 08:00:00\",\"end_time\":\"\",\"result\":\"%s\","
+	    "\"log\":\"\"}],\"count\":1}",
+	    result);
+
+	assert_non_null(tw->call);
+	if (strstr(tw->call->url, url) == NULL)
+		fail_msg("asked %s, not %s", tw->call->url, url);
+	test_answer(tw, 200, body);
+	free(url);
+	free(body);
+}
+
+/*
+ * clusters: all: a discovery failing before any success fails the poll;
+ * the discovered clusters whose name matches are polled; a cluster one
+ * answer leaves out is still polled (its failure is reported) and is
+ * dropped, with its tasks, only when the next discovery (at the next
+ * poll) lacks it too; a failed re-discovery keeps the list and counts.
+ */
+static void
+test_discover(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	const struct config_watch *conf = &tw->conf->watches[0];
+
+	test_poll(tw);
+	test_answer(tw, 500, "{\"error_code\":\"DWS.0000\"}");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->consecutive_failures, 1);
+	assert_non_null(strstr(st->last_error, "cluster discovery"));
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_WATCH_FAILED);
+	test_events_clear(tw);
+
+	/* c1 and c2 match o-*, x does not: two scopes, baselined. */
+	test_poll(tw);
+	test_clusters(tw, "c1:o-1 x:bi c2:o-2");
+	test_logical(tw, "c1", "");
+	test_logical(tw, "c2", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->clusters, 2);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 2);
+	assert_int_equal(tw->nevents, 1); /* watch_recovered */
+	test_events_clear(tw);
+	watch_saved(tw->w, UINT64_MAX, 1);
+
+	/* Not due (10m): the poll lists at once. */
+	test_poll(tw);
+	test_logical(tw, "c1", "");
+	test_logical(tw, "c2", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+
+	/* A reload lists the clusters again; one answer lacks c2. */
+	watch_set_config(tw->w, conf);
+	test_poll(tw);
+	test_clusters(tw, "c1:o-1");
+	test_logical(tw, "c1", "");
+	test_logical(tw, "c2", "failed"); /* still polled: reported */
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_TRANSITION);
+	test_events_clear(tw);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 2);
+
+	/* The next poll confirms: c2 and its task are forgotten. */
+	test_poll(tw);
+	test_clusters(tw, "c1:o-1");
+	test_logical(tw, "c1", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->clusters, 1);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 1);
+	assert_int_equal(tw->nevents, 0);
+
+	/* A failed re-discovery keeps c1, counts, and is retried. */
+	watch_set_config(tw->w, conf);
+	test_poll(tw);
+	test_answer(tw, 500, "{\"error_code\":\"DWS.0000\"}");
+	test_logical(tw, "c1", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->consecutive_failures, 0);
+	assert_int_equal(st->discover_failures, 1);
+	assert_non_null(strstr(st->discover_error, "DWS ListClusters"));
+	test_poll(tw);
+	test_clusters(tw, "c1:o-1 c3:o-3");
+	test_logical(tw, "c1", "");
+	test_logical(tw, "c3", "");
+	assert_int_equal(st->discover_failures, 0);
+	assert_int_equal(st->clusters, 2);
+	assert_int_equal(tw->nevents, 0); /* c3 is baselined */
+}
+
 int
 main(void)
 {
@@ -885,6 +1036,8 @@ main(void)
 		    test_fan_repeats, test_setup_fan, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_scope_errors, test_setup_dws, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_discover, test_setup_all, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,4 +195,63 @@ recovered2() { test "$(sink_count hook2 '.event=="watch_recovered"')" -eq 1; }
 check "it recovers once the list can be read (after its backoff)" \
     wait_for 40 recovered2
 stop_daemon
+
+# Signed: the list-clusters requests are signed like the listings (AK/SK,
+# an IAM token whose project the daemon learns from it, Alibaba V2 and
+# V3), and the simulator checks every signature.
+kill -TERM "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
+AK=HPUADISCOVERTEST01; SK=discoverSecret-do-not-log; PW=discoverPw-do-not-log
+ALI_ID=LTAI5tDiscover; ALI_SECRET=aliDiscover-do-not-log
+cat >"$TMP/scenario.yaml" <<YAML
+accounts:
+  - { name: hw, cloud: huawei, auth: [aksk, token], ak: $AK, sk: $SK,
+      user: ops, password: $PW, domain: opsdomain, project_id: $PROJ }
+  - { name: ali, cloud: alibaba, auth: [v2, v3], access_key_id: $ALI_ID,
+      access_key_secret: $ALI_SECRET }
+dws:
+  clusters:
+    - { id: s1, name: signed-dws }
+ehpc:
+  clusters:
+    - { id: h1, name: signed-hpc, region: cn-hangzhou }
+YAML
+start_sim --scenario "$TMP/scenario.yaml"
+printf '%s\n' "$PW" >"$TMP/iam.pw"
+chmod 600 "$TMP/iam.pw"
+export TW_AK=$AK TW_SK=$SK TW_ALI_ID=$ALI_ID TW_ALI_SECRET=$ALI_SECRET
+cat >"$TMP/signed.yaml" <<YAML
+daemon: { state_dir: $TMP/state3, listen: "", control_socket: "", shutdown_timeout: 2s }
+accounts:
+  - { name: aksk, cloud: huawei, region: cn-north-4, project_id: $PROJ,
+      auth: { method: aksk, access_key_env: TW_AK, secret_key_env: TW_SK },
+      endpoints: { dws: $SIM } }
+  - { name: token, cloud: huawei, region: cn-north-4,
+      auth: { method: token, user: ops, domain: opsdomain, password_file: $TMP/iam.pw },
+      endpoints: { dws: $SIM, iam: $SIM } }
+  - { name: v2, cloud: alibaba, region: cn-hangzhou,
+      auth: { method: v2, access_key_id_env: TW_ALI_ID, access_key_secret_env: TW_ALI_SECRET },
+      endpoints: { ehpc: $SIM } }
+  - { name: v3, cloud: alibaba, region: cn-hangzhou,
+      auth: { method: v3, access_key_id_env: TW_ALI_ID, access_key_secret_env: TW_ALI_SECRET },
+      endpoints: { ehpc: $SIM } }
+watches:
+  - { name: s-aksk, account: aksk, api: dws.actions, clusters: all, actions: [SNAPSHOTTING], interval: 300ms }
+  - { name: s-token, account: token, api: dws.logical_tasks, clusters: all, interval: 300ms }
+  - { name: s-v2, account: v2, api: ehpc.tasks, clusters: all, interval: 300ms }
+  - { name: s-v3, account: v3, api: ehpc.tasks, clusters: all, interval: 300ms }
+YAML
+mv "$TMP/daemon.log" "$TMP/daemon3.log"
+start_daemon "$TMP/signed.yaml"
+for w in s-aksk:s1 s-token:s1 s-v2:h1 s-v3:h1; do
+	check "signed ${w%%:*}: its cluster is discovered" \
+	    wait_for 10 has "watch ${w%%:*}: cluster ${w#*:} (signed-"
+done
+polled3() { test "$(sim_count dws.logical)" -ge 2 -a "$(sim_count ehpc.ListTasks)" -ge 4 -a "$(sim_count dws.actions)" -ge 2; }
+check "signed: the discovered clusters are polled" wait_for 10 polled3
+check "signed: no request was refused" \
+    test "$(sim GET /_sim/requests | jq -r '.auth_fail | length')" -eq 0
+check "signed: no poll failed" test "$(log 'poll failed')" -eq 0
+check "signed: no secret in the log" \
+    test "$(grep -c -e "$SK" -e "$PW" -e "$ALI_SECRET" "$TMP/daemon.log")" -eq 0
+stop_daemon
 finish

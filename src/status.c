@@ -397,31 +397,30 @@ status_healthz(const struct status_view *v, struct buf *b)
 		bad++;
 	}
 	/*
-	 * Dead letters and scopes a watch cannot read need a look, but the
-	 * daemon itself works.
+	 * Dead letters, scopes a watch cannot read and clusters it cannot
+	 * list again need a look, but the daemon itself works.
 	 */
 	buf_init(&dead, 0);
 	for (i = 0; i < v->nwatches; i++) {
 		if (v->watches[i] == NULL)
 			continue;
 		st = watch_get_stats(v->watches[i]);
-		if (st->failed || st->unread_scopes == 0)
+		if (st->failed)
 			continue;
-		buf_printf(&dead, "watch %s: %zu scope%s not read: %s\n",
-		    watch_config(v->watches[i])->name, st->unread_scopes,
-		    st->unread_scopes == 1 ? "" : "s", st->unread_error);
-	}
-	for (i = 0; i < v->nwatches; i++) {
-		if (v->watches[i] == NULL)
-			continue;
-		st = watch_get_stats(v->watches[i]);
-		if (st->failed || st->discover_failures == 0)
-			continue;
-		buf_printf(&dead,
-		    "watch %s: %s (%u in a row); polling the %zu clusters "
-		    "found before\n",
-		    watch_config(v->watches[i])->name, st->discover_error,
-		    st->discover_failures, st->clusters);
+		if (st->unread_scopes > 0)
+			buf_printf(&dead,
+			    "watch %s: %zu scope%s not read: %s\n",
+			    watch_config(v->watches[i])->name,
+			    st->unread_scopes,
+			    st->unread_scopes == 1 ? "" : "s",
+			    st->unread_error);
+		if (st->discover_failures > 0)
+			buf_printf(&dead,
+			    "watch %s: %s (%u in a row); polling the %zu "
+			    "clusters found before\n",
+			    watch_config(v->watches[i])->name,
+			    st->discover_error, st->discover_failures,
+			    st->clusters);
 	}
 	if (v->ob != NULL)
 		outbox_foreach_box(v->ob, status_dead_line_cb, &dead);

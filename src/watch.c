@@ -1858,6 +1858,7 @@ watch_disc_failed(struct watch *w, enum apierr_class class, const char *msg,
 		free(m);
 		return;
 	}
+	w->fail_local = 0; /* no poll failure carries it */
 	w->stats.discover_failures = ++d->fails;
 	snprintf(
 	    w->stats.discover_error, sizeof(w->stats.discover_error), "%s", m);

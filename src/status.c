@@ -545,6 +545,7 @@ status_w_watch(
 	const char *reason;
 	int64_t paused_ms;
 	char dur[32];
+	size_t i;
 
 	util_format_duration(wc->interval_ms, dur, sizeof(dur));
 	json_w_obj_open(jw);
@@ -572,6 +573,17 @@ status_w_watch(
 	json_w_kstr(jw, "paused_reason", reason);
 	json_w_kint(jw, "tasks",
 	    v->ts != NULL ? (int64_t)taskstate_count(v->ts, wc->name, -1) : 0);
+	/* The clusters polled: listed, or discovered (clusters: all). */
+	json_w_key(jw, "clusters");
+	if (wc->clusters.n > 0 || wc->clusters_all) {
+		json_w_arr_open(jw);
+		for (i = 0; i < wc->clusters.n; i++)
+			json_w_str(jw, wc->clusters.v[i]);
+		json_w_arr_close(jw);
+	} else
+		json_w_null(jw);
+	json_w_kstr(jw, "discover_error",
+	    st->discover_failures > 0 ? st->discover_error : NULL);
 	json_w_obj_close(jw);
 }
 

@@ -120,6 +120,11 @@ check "a failed re-discovery is logged" \
     wait_for 10 has "watch hpc: cluster discovery (E-HPC ListClusters): HTTP 500"
 healthz() { curl -s -m 5 "http://127.0.0.1:$HPORT/healthz" | grep -q "watch hpc: cluster discovery (E-HPC ListClusters).*polling the 2 clusters found before"; }
 check "/healthz shows it (degraded)" wait_for 5 healthz
+api() { curl -s -m 5 "http://127.0.0.1:$HPORT/api/v1/watches" | jq -r ".[] | select(.name==\"$1\") | $2"; }
+check "/api/v1/watches: the discovered clusters" test "$(api hpc '.clusters | join(",")')" = "e1,e2"
+check "/api/v1/watches: the discovery error" \
+    eval 'api hpc .discover_error | grep -q "^cluster discovery (E-HPC ListClusters): HTTP 500"'
+check "/api/v1/watches: orders polls d2 and d3" test "$(api orders '.clusters | join(",")')" = "d2,d3"
 t0=$(sim_count ehpc.ListTasks)
 listed() { test "$(sim_count ehpc.ListTasks)" -ge $((t0 + 4)); }
 check "the watch still polls its clusters" wait_for 5 listed

@@ -204,7 +204,7 @@ stop_daemon
 # Signed: the list-clusters requests are signed like the listings (AK/SK,
 # an IAM token whose project the daemon learns from it, Alibaba V2 and
 # V3), and the simulator checks every signature.
-kill -TERM "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
+kill -TERM "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; rm -f "$TMP/sim.port"
 AK=HPUADISCOVERTEST01; SK=discoverSecret-do-not-log; PW=discoverPw-do-not-log
 ALI_ID=LTAI5tDiscover; ALI_SECRET=aliDiscover-do-not-log
 cat >"$TMP/scenario.yaml" <<YAML

@@ -21,7 +21,7 @@ LAYERS = {
     # 2. adapters: one library or one kind of I/O each
     "json": 2, "http": 2, "spawn": 2, "config": 2, "timer": 2,
     "durable": 2, "sdnotify": 2, "sign": 2, "sign_huawei": 2,
-    "sign_alibaba": 2, "credentials": 2, "iam": 2,
+    "sign_alibaba": 2, "credentials": 2, "iam": 2, "whsec": 2,
     # the config, split by concern, and the data tables it reads
     "config_impl": 2, "config_yaml": 2, "config_print": 2,
     "config_daemon": 2, "config_account": 2, "config_watch": 2,

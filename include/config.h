@@ -63,6 +63,7 @@ enum config_notifier_type {
 	CONFIG_NOTIFIER_ALERTMANAGER,
 	CONFIG_NOTIFIER_SYSLOG,
 	CONFIG_NOTIFIER_EXEC,
+	CONFIG_NOTIFIER_PAGERDUTY,
 };
 
 /* Severity as used by events and rules. */
@@ -179,6 +180,10 @@ struct config_notifier {
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
+	/* pagerduty (url, timeout and retry above) */
+	struct config_secret routing_key;
+	char *link;              /* a URL template (template.h); NULL: none */
+	int link_line, link_col; /* where its text starts in the file */
 	int line;
 	int col;
 };

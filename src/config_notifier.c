@@ -23,6 +23,9 @@
 #define ALERTMANAGER NOTIFIER_KIND(CONFIG_NOTIFIER_ALERTMANAGER)
 #define SYSLOG NOTIFIER_KIND(CONFIG_NOTIFIER_SYSLOG)
 #define EXEC NOTIFIER_KIND(CONFIG_NOTIFIER_EXEC)
+#define PAGERDUTY NOTIFIER_KIND(CONFIG_NOTIFIER_PAGERDUTY)
+/* The Events API v2 endpoint of PagerDuty (its EU accounts set theirs). */
+#define PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
 /* The retry mapping of the kinds that retry. */
 const struct config_key config_retry_keys[] = {
@@ -301,6 +304,7 @@ config_notifier_free(struct config_notifier *nf)
 	config_keys_free(config_notifier_keys, nf);
 	config_kvs_free(nf->headers, nf->nheaders);
 	config_secret_free(&nf->secret);
+	config_secret_free(&nf->routing_key);
 	config_kvs_free(nf->labels, nf->nlabels);
 }
 
@@ -359,7 +363,7 @@ config_notifier_at(struct config_item *it, char *at, size_t size)
 	snprintf(at, size, "notifiers[%zu]", it->idx - 1);
 }
 
-/* The url of a webhook. */
+/* The url of a webhook (required) or of PagerDuty (it has a default). */
 static void
 config_notifier_url(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
@@ -367,6 +371,13 @@ config_notifier_url(struct config_item *it, const struct config_key *k,
 	struct config_notifier *nf = it->obj;
 	const char *s;
 
+	if (kv == NULL) {
+		if (nf->type == CONFIG_NOTIFIER_PAGERDUTY)
+			nf->url = xstrdup(PAGERDUTY_URL);
+		else
+			config_missing(it->p, &it->m, "url", it->where);
+		return;
+	}
 	if ((s = config_string(it->p, kv)) != NULL)
 		nf->url = config_url(it->p, kv->vnode, "url", s, 0);
 }
@@ -393,6 +404,42 @@ config_notifier_secret(struct config_item *it, const struct config_key *k,
 
 	config_notifier_at(it, at, sizeof(at));
 	config_secret(it->p, &it->m, at, "secret", 0, NULL, &nf->secret);
+}
+
+/* The routing key of a PagerDuty notifier: routing_key_file, _env or _credential. */
+static void
+config_notifier_routing_key(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	char at[64];
+
+	config_notifier_at(it, at, sizeof(at));
+	config_secret(
+	    it->p, &it->m, at, "routing_key", 1, it->desc, &nf->routing_key);
+}
+
+/*
+ * The link of a PagerDuty notifier: a URL template, checked with the
+ * notifiers (notify_check); where it starts, for its errors.
+ */
+static void
+config_notifier_link(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	free(nf->link);
+	nf->link = xstrdup(s);
+	nf->link_line = (int)kv->vnode->start_mark.line + 1;
+	nf->link_col = (int)kv->vnode->start_mark.column + 1;
+	/* A quoted scalar's text starts after its quote. */
+	if (kv->vnode->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    kv->vnode->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		nf->link_col++;
 }
 
 /* The labels of an alertmanager notifier. */
@@ -459,8 +506,8 @@ const struct config_key config_notifier_keys[] = {
 	    .parse = config_notifier_type },
 	{ .name = "url",
 	    .type = CONFIG_T_STRING,
-	    .flags = CONFIG_K_REQUIRED,
-	    .kinds = WEBHOOK,
+	    .flags = CONFIG_K_ABSENT,
+	    .kinds = WEBHOOK | PAGERDUTY,
 	    .off = N(url),
 	    .parse = config_notifier_url },
 	{ .name = "headers",
@@ -482,15 +529,34 @@ const struct config_key config_notifier_keys[] = {
 	    .type = CONFIG_T_OTHER,
 	    .kinds = WEBHOOK,
 	    .off = CONFIG_NOFIELD },
+	{ .name = "routing_key_file",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .flags = CONFIG_K_ABSENT,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_routing_key },
+	{ .name = "routing_key_env",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "routing_key_credential",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "link",
+	    .type = CONFIG_T_STRING,
+	    .kinds = PAGERDUTY,
+	    .off = N(link),
+	    .parse = config_notifier_link },
 	{ .name = "timeout",
 	    .type = CONFIG_T_DURATION,
 	    .flags = CONFIG_K_KIND,
-	    .kinds = WEBHOOK | ALERTMANAGER | EXEC,
+	    .kinds = WEBHOOK | ALERTMANAGER | EXEC | PAGERDUTY,
 	    .off = N(timeout_ms) },
 	{ .name = "retry",
 	    .type = CONFIG_T_OTHER,
 	    .flags = CONFIG_K_KIND,
-	    .kinds = WEBHOOK | ALERTMANAGER,
+	    .kinds = WEBHOOK | ALERTMANAGER | PAGERDUTY,
 	    .off = CONFIG_NOFIELD },
 	{ .name = "urls",
 	    .type = CONFIG_T_LIST,
@@ -551,6 +617,7 @@ const struct config_key config_notifier_keys[] = {
 	    .kinds = EXEC,
 	    .off = N(allow_root) },
 	{ .name = "secret", .type = CONFIG_T_INLINE, .kinds = WEBHOOK },
+	{ .name = "routing_key", .type = CONFIG_T_INLINE, .kinds = PAGERDUTY },
 	{ .name = NULL },
 };
 

@@ -267,6 +267,14 @@ config_print_notifier(FILE *fp, const void *obj)
 				    config_facilities[i].name);
 		}
 		break;
+	case CONFIG_NOTIFIER_PAGERDUTY:
+		config_print_kv(fp, in, "url", nf->url);
+		config_print_secret(fp, in, "routing_key", &nf->routing_key);
+		if (nf->link != NULL)
+			config_print_kv(fp, in, "link", nf->link);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		config_print_retry(fp, &nf->retry);
+		break;
 	case CONFIG_NOTIFIER_EXEC:
 		config_print_list(fp, in, "command", &nf->command);
 		config_print_dur(fp, in, "timeout", nf->timeout_ms);

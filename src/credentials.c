@@ -287,6 +287,7 @@ credentials_check(const struct config *conf, char **errors, char **notes)
 		for (j = 0; j < nf->nheaders; j++)
 			credentials_check_one(&r, &nf->headers[j].secret);
 		credentials_check_secret(&r, &nf->secret, 1);
+		credentials_check_one(&r, &nf->routing_key);
 	}
 	if (r.n > 0)
 		qsort(r.v, r.n, sizeof(*r.v), credentials_problem_cmp);

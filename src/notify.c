@@ -7,10 +7,13 @@
  */
 #include <sys/queue.h>
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "buf.h"
 #include "hashmap.h"
 #include "log.h"
 #include "metrics.h"
@@ -20,6 +23,7 @@
 #include "notify_impl.h"
 #include "outbox.h"
 #include "rules.h"
+#include "template.h"
 #include "timer.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -65,6 +69,7 @@ static const struct notify_ops *notify_types[] = {
 	[CONFIG_NOTIFIER_ALERTMANAGER] = &notify_alertmanager_ops,
 	[CONFIG_NOTIFIER_SYSLOG] = &notify_syslog_ops,
 	[CONFIG_NOTIFIER_EXEC] = &notify_exec_ops,
+	[CONFIG_NOTIFIER_PAGERDUTY] = &notify_pagerduty_ops,
 };
 
 static void notify_notifier_free(struct notify_notifier *nf);
@@ -788,7 +793,7 @@ notify_event(struct notify *n, const struct evt *ev)
 
 	rules_route(n->conf, ev, notify_route_cb, &r);
 	TAILQ_FOREACH (nf, &n->notifiers, entry) {
-		if (nf->draining || nf->type != CONFIG_NOTIFIER_ALERTMANAGER)
+		if (nf->draining || !notifier_kind_get(nf->type)->resolves)
 			continue;
 		for (i = 0; i < r.nrouted && r.routed[i] != nf; i++)
 			;
@@ -801,6 +806,47 @@ notify_event(struct notify *n, const struct evt *ev)
 		    1);
 	}
 	free(r.routed);
+}
+
+/*
+ * Compile every template of conf's notifiers (see notify.h); one line
+ * per problem, "file:line:col: key: what", at the template's own text.
+ */
+size_t
+notify_check(const struct config *conf, char **errors)
+{
+	const struct config_notifier *nf;
+	struct template *t;
+	struct buf b;
+	char *cause = NULL;
+	size_t i, n = 0;
+	int line, col;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "");
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = &conf->notifiers[i];
+		if (nf->link == NULL)
+			continue;
+		t = template_compile(nf->link, strlen(nf->link),
+		    TEMPLATE_ESCAPE_URL, evt_doc_field, &cause);
+		if (t != NULL) {
+			template_free(t);
+			continue;
+		}
+		/* "line:col: what" of the template; it is on one line. */
+		if (sscanf(cause, "%d:%d:", &line, &col) != 2)
+			line = col = 1;
+		buf_printf(&b, "%s:%d:%d: notifiers[%zu].link: %s\n",
+		    conf->path != NULL ? conf->path : "config", nf->link_line,
+		    nf->link_col + col - 1, i,
+		    strchr(strchr(cause, ':') + 1, ':') + 2);
+		free(cause);
+		cause = NULL;
+		n++;
+	}
+	*errors = buf_release(&b);
+	return n;
 }
 
 /* Events queued or in flight, over all notifiers. */

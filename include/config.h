@@ -66,6 +66,14 @@ enum config_notifier_type {
 	CONFIG_NOTIFIER_PAGERDUTY,
 };
 
+/* The body of a webhook (notify_format.h). */
+enum config_format {
+	CONFIG_FORMAT_STANDARD, /* the event document */
+	CONFIG_FORMAT_SLACK,    /* a Slack incoming-webhook message */
+	CONFIG_FORMAT_TEAMS,    /* an Adaptive Card for a Teams workflow */
+	CONFIG_FORMAT_TEMPLATE, /* the notifier's own template file */
+};
+
 /* Severity as used by events and rules. */
 enum config_severity {
 	CONFIG_SEVERITY_UNSET = -1,
@@ -180,9 +188,11 @@ struct config_notifier {
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
+	enum config_format format;     /* webhook: the body */
+	char *template;                /* webhook: format template's file */
 	/* pagerduty (url, timeout and retry above) */
 	struct config_secret routing_key;
-	char *link;              /* a URL template (template.h); NULL: none */
+	char *link; /* pagerduty, webhook: a URL template; NULL: none */
 	int link_line, link_col; /* where its text starts in the file */
 	int line;
 	int col;

@@ -28,6 +28,11 @@ enum template_escape {
 	TEMPLATE_ESCAPE_JSON, /* inside a JSON string: \" \\ \n \u0001 */
 	TEMPLATE_ESCAPE_URL,  /* percent-encoded but for A-Z a-z 0-9 -._~ */
 	TEMPLATE_ESCAPE_NONE, /* as is (plain text) */
+	/*
+	 * Slack message text inside a JSON string: & < > as &amp; &lt; &gt;
+	 * (so cloud text cannot mention or link), then as JSON.
+	 */
+	TEMPLATE_ESCAPE_SLACK,
 };
 
 struct template;

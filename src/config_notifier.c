@@ -489,6 +489,31 @@ config_notifier_user(struct config_item *it, const struct config_key *k,
 		nf->user = xstrdup(s);
 }
 
+/* The values of a webhook's format, by enum config_format. */
+const char *const config_format_names[] = { "standard", "slack", "teams",
+	"template", NULL };
+
+/* A webhook's template file: required with format template, else refused. */
+static void
+config_notifier_template(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+
+	if (nf->format != CONFIG_FORMAT_TEMPLATE) {
+		if (kv != NULL)
+			config_error(it->p, kv->knode,
+			    "template is used only with format: template");
+		return;
+	}
+	if (kv == NULL) {
+		config_missing(it->p, &it->m, "template", it->where);
+		return;
+	}
+	free(nf->template);
+	nf->template = config_abspath(it->p, kv);
+}
+
 /*
  * The keys of a notifier; kinds: the notifier kinds that take the key (the
  * others refuse it).  KIND: its default and range are the kind's.
@@ -543,9 +568,22 @@ const struct config_key config_notifier_keys[] = {
 	    .type = CONFIG_T_OTHER,
 	    .kinds = PAGERDUTY,
 	    .off = CONFIG_NOFIELD },
+	{ .name = "format",
+	    .type = CONFIG_T_ENUM,
+	    .kinds = WEBHOOK,
+	    .names = config_format_names,
+	    .noun = "format",
+	    .def = CONFIG_FORMAT_STANDARD,
+	    .off = N(format) },
+	{ .name = "template",
+	    .type = CONFIG_T_PATH,
+	    .flags = CONFIG_K_ABSENT,
+	    .kinds = WEBHOOK,
+	    .off = N(template),
+	    .parse = config_notifier_template },
 	{ .name = "link",
 	    .type = CONFIG_T_STRING,
-	    .kinds = PAGERDUTY,
+	    .kinds = WEBHOOK | PAGERDUTY,
 	    .off = N(link),
 	    .parse = config_notifier_link },
 	{ .name = "timeout",

@@ -246,6 +246,12 @@ config_print_notifier(FILE *fp, const void *obj)
 	switch (nf->type) {
 	case CONFIG_NOTIFIER_WEBHOOK:
 		config_print_kv(fp, in, "url", nf->url);
+		fprintf(
+		    fp, "%sformat: %s\n", in, config_format_names[nf->format]);
+		if (nf->template != NULL)
+			config_print_kv(fp, in, "template", nf->template);
+		if (nf->link != NULL)
+			config_print_kv(fp, in, "link", nf->link);
 		config_print_kvs(
 		    fp, in, "headers", nf->headers, nf->nheaders, 1);
 		config_print_secret(fp, in, "secret", &nf->secret);

@@ -20,6 +20,7 @@
 #include "monotime.h"
 #include "notifier_kind.h"
 #include "notify.h"
+#include "notify_format.h"
 #include "notify_impl.h"
 #include "outbox.h"
 #include "rules.h"
@@ -809,6 +810,30 @@ notify_event(struct notify *n, const struct evt *ev)
 }
 
 /*
+ * Compile a webhook's template file; a problem adds "file:line:col: what
+ * (notifiers[i].template)" to b.  1 if it has one.
+ */
+static size_t
+notify_check_template(const struct config_notifier *nf, size_t i, struct buf *b)
+{
+	struct config_notifier body = *nf;
+	struct notify_format *f;
+	char *cause = NULL;
+
+	if (nf->type != CONFIG_NOTIFIER_WEBHOOK ||
+	    nf->format != CONFIG_FORMAT_TEMPLATE)
+		return 0;
+	body.link = NULL; /* checked on its own, at its place in the file */
+	if ((f = notify_format_new(&body, &cause)) != NULL) {
+		notify_format_free(f);
+		return 0;
+	}
+	buf_printf(b, "%s (notifiers[%zu].template)\n", cause, i);
+	free(cause);
+	return 1;
+}
+
+/*
  * Compile every template of conf's notifiers (see notify.h); one line
  * per problem, "file:line:col: key: what", at the template's own text.
  */
@@ -826,6 +851,7 @@ notify_check(const struct config *conf, char **errors)
 	buf_puts(&b, "");
 	for (i = 0; i < conf->nnotifiers; i++) {
 		nf = &conf->notifiers[i];
+		n += notify_check_template(nf, i, &b);
 		if (nf->link == NULL)
 			continue;
 		t = template_compile(nf->link, strlen(nf->link),

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "monotime.h"
+#include "notify_format.h"
 #include "notify_impl.h"
 #include "whsec.h"
 #include "xmalloc.h"
@@ -39,6 +40,7 @@ struct notify_webhook {
 	struct whsec_keys keys;      /* the signing keys; n 0 if unread */
 	uint64_t timeout_ms;
 	int allow_http;
+	struct notify_format *format; /* the body */
 };
 
 /* Free what configure copied, wiping the key. */
@@ -58,6 +60,7 @@ notify_webhook_clear(struct notify_webhook *w)
 	free(w->secret.env);
 	free(w->secret.credential);
 	whsec_clear(&w->keys);
+	notify_format_free(w->format);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -126,7 +129,7 @@ notify_webhook_configure(
     struct notify_notifier *nf, const struct config_notifier *conf)
 {
 	struct notify_webhook *w = nf->priv;
-	char *cause;
+	char *cause = NULL;
 	size_t i;
 
 	if (w == NULL)
@@ -152,6 +155,12 @@ notify_webhook_configure(
 		}
 		w->headers[w->nheaders++] = xasprintf(
 		    "%s: %s", conf->headers[i].key, conf->headers[i].value);
+	}
+	if ((w->format = notify_format_new(conf, &cause)) == NULL) {
+		/* notify_check refused it before: send the document. */
+		log_warnx("notifier %s: %s; the event document is sent as is",
+		    nf->name, cause);
+		free(cause);
 	}
 	w->secret.file = xstrdup(conf->secret.file);
 	w->secret.env = xstrdup(conf->secret.env);
@@ -217,9 +226,9 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 	struct notify_webhook *w = nf->priv;
 	struct http_request req;
 	const char **headers;
-	const char *body;
-	char *hid, *hts, *hsig = NULL, *sig, *cause, *err, ts[32];
-	size_t len, i, n = 0;
+	const char *doc;
+	char *body, *hid, *hts, *hsig = NULL, *sig, *cause, *err, ts[32];
+	size_t len, doclen, i, n = 0;
 
 	if (credentials_configured(&w->secret) && w->keys.n == 0 &&
 	    notify_webhook_read_key(w, &cause) == -1) {
@@ -229,7 +238,15 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 		free(cause);
 		return;
 	}
-	body = notify_item_body(it, &len);
+	doc = notify_item_body(it, &doclen);
+	if ((body = notify_format_render(
+		 w->format, doc, doclen, &len, &cause)) == NULL) {
+		err = xasprintf("cannot format the event: %s", cause);
+		notify_item_done(it, NOTIFY_FAILED, -1, err);
+		free(err);
+		free(cause);
+		return;
+	}
 	snprintf(
 	    ts, sizeof(ts), "%lld", (long long)(monotime_wall_ms() / 1000));
 	hid = xasprintf("webhook-id: %s", it->ev->id);
@@ -268,6 +285,7 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 	free(hid);
 	free(hts);
 	free(hsig);
+	free(body);
 }
 
 /* Abort the transfer of it; its callback sees priv NULL and stays quiet. */

@@ -359,12 +359,29 @@ template_put_str(struct buf *b, const char *s, enum template_escape escape)
 	const char *q;
 	size_t n;
 
+	struct buf ent;
+
 	switch (escape) {
 	case TEMPLATE_ESCAPE_URL:
 		util_urlencode(b, s);
 		return;
 	case TEMPLATE_ESCAPE_NONE:
 		buf_puts(b, s);
+		return;
+	case TEMPLATE_ESCAPE_SLACK:
+		buf_init(&ent, 0);
+		for (; *s != '\0'; s++) {
+			if (*s == '&')
+				buf_puts(&ent, "&amp;");
+			else if (*s == '<')
+				buf_puts(&ent, "&lt;");
+			else if (*s == '>')
+				buf_puts(&ent, "&gt;");
+			else
+				buf_putc(&ent, *s);
+		}
+		template_put_str(b, buf_str(&ent), TEMPLATE_ESCAPE_JSON);
+		buf_free(&ent);
 		return;
 	case TEMPLATE_ESCAPE_JSON:
 		break;

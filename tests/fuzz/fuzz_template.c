@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	t = template_compile((const char *)data + 1, size - 1,
-	    (enum template_escape)(data[0] % 3),
+	    (enum template_escape)(data[0] % 4),
 	    (data[0] & 4) ? evt_doc_field : NULL, &cause);
 	if (t == NULL) {
 		if (cause == NULL)

@@ -19,6 +19,7 @@ DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
              libssl-dev libcmocka-dev pkg-config jq curl
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
              systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
+             python3-aiosmtpd openssl \
              python3
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter

@@ -11,7 +11,7 @@
 
 #include "config.h"
 
-#define NOTIFIER_KIND_COUNT (CONFIG_NOTIFIER_PAGERDUTY + 1)
+#define NOTIFIER_KIND_COUNT (CONFIG_NOTIFIER_EMAIL + 1)
 
 /* A bit per enum config_notifier_type, for the kinds a key applies to. */
 #define NOTIFIER_KIND(t) (1U << (t))

@@ -152,6 +152,7 @@ extern const struct notify_ops notify_syslog_ops;
 extern const struct notify_ops notify_alertmanager_ops;
 extern const struct notify_ops notify_exec_ops;
 extern const struct notify_ops notify_pagerduty_ops;
+extern const struct notify_ops notify_email_ops;
 
 /* The logfmt line the syslog notifier sends for ev; caller frees. */
 char *notify_syslog_format(const struct evt *ev);

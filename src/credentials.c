@@ -288,6 +288,7 @@ credentials_check(const struct config *conf, char **errors, char **notes)
 			credentials_check_one(&r, &nf->headers[j].secret);
 		credentials_check_secret(&r, &nf->secret, 1);
 		credentials_check_one(&r, &nf->routing_key);
+		credentials_check_one(&r, &nf->password);
 	}
 	if (r.n > 0)
 		qsort(r.v, r.n, sizeof(*r.v), credentials_problem_cmp);

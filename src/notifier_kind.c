@@ -21,6 +21,8 @@ const struct notifier_kind notifier_kinds[NOTIFIER_KIND_COUNT] = {
 	    NOTIFIER_KIND_SEC, 24 * NOTIFIER_KIND_HOUR, 0, 0 },
 	[CONFIG_NOTIFIER_PAGERDUTY] = { "pagerduty", 10 * NOTIFIER_KIND_SEC,
 	    100, 10 * NOTIFIER_KIND_MIN, 1, 1 },
+	[CONFIG_NOTIFIER_EMAIL] = { "email", 30 * NOTIFIER_KIND_SEC,
+	    NOTIFIER_KIND_SEC, 10 * NOTIFIER_KIND_MIN, 1, 0 },
 };
 
 /* The row of a kind; NULL if type is out of range. */

@@ -71,6 +71,7 @@ static const struct notify_ops *notify_types[] = {
 	[CONFIG_NOTIFIER_SYSLOG] = &notify_syslog_ops,
 	[CONFIG_NOTIFIER_EXEC] = &notify_exec_ops,
 	[CONFIG_NOTIFIER_PAGERDUTY] = &notify_pagerduty_ops,
+	[CONFIG_NOTIFIER_EMAIL] = &notify_email_ops,
 };
 
 static void notify_notifier_free(struct notify_notifier *nf);

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "hashmap.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -808,6 +809,44 @@ notify_event(struct notify *n, const struct evt *ev)
 		    1);
 	}
 	free(r.routed);
+}
+
+/*
+ * Report an HTTP delivery's outcome (see notify_impl.h): 2xx delivered;
+ * 408, 429, 5xx, network errors and timeouts retried (with the
+ * receiver's Retry-After); a bad URL and any other answer final.  A
+ * dead letter keeps the answer to the last attempt.
+ */
+void
+notify_item_http_done(struct notify_item *it, const struct http_response *resp)
+{
+	char err[256];
+
+	notify_item_answer(it, 0, NULL, 0);
+	if ((resp->error == HTTP_RESPONSE || resp->error == HTTP_ETOOBIG) &&
+	    resp->status != 0) {
+		if (resp->status >= 200 && resp->status <= 299) {
+			notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+			return;
+		}
+		notify_item_answer(
+		    it, resp->status, resp->body, resp->body_len);
+		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
+		if (resp->status == 408 || resp->status == 429 ||
+		    (resp->status >= 500 && resp->status <= 599))
+			notify_item_done(
+			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
+		else
+			notify_item_done(it, NOTIFY_FAILED, -1, err);
+		return;
+	}
+	if (resp->error == HTTP_EPROTO) {
+		notify_item_done(it, NOTIFY_FAILED, -1,
+		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
+		return;
+	}
+	notify_item_done(it, NOTIFY_RETRY, -1,
+	    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
 }
 
 /*

@@ -549,14 +549,12 @@ notify_pd_done_cb(const struct http_response *resp, void *arg)
 {
 	struct notify_pd_call *c = arg;
 	struct notify_item *it = c->it;
-	char err[256];
 
 	c->xfer = NULL;
 	if (resp->error == HTTP_ECANCEL && it->priv == NULL) {
 		notify_pd_call_free(c);
 		return;
 	}
-	notify_item_answer(it, 0, NULL, 0);
 	if (resp->error == HTTP_RESPONSE && resp->status >= 200 &&
 	    resp->status <= 299) {
 		c->next++;
@@ -564,22 +562,7 @@ notify_pd_done_cb(const struct http_response *resp, void *arg)
 		return;
 	}
 	it->priv = NULL;
-	if (resp->error == HTTP_RESPONSE && resp->status != 0) {
-		notify_item_answer(
-		    it, resp->status, resp->body, resp->body_len);
-		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
-		if (resp->status == 408 || resp->status == 429 ||
-		    (resp->status >= 500 && resp->status <= 599))
-			notify_item_done(
-			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
-		else
-			notify_item_done(it, NOTIFY_FAILED, -1, err);
-	} else if (resp->error == HTTP_EPROTO)
-		notify_item_done(it, NOTIFY_FAILED, -1,
-		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
-	else
-		notify_item_done(it, NOTIFY_RETRY, -1,
-		    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+	notify_item_http_done(it, resp);
 	notify_pd_call_free(c);
 }
 

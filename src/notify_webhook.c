@@ -179,44 +179,12 @@ static void
 notify_webhook_done_cb(const struct http_response *resp, void *arg)
 {
 	struct notify_item *it = arg;
-	char err[256];
 
 	/* Our own cancel (notify_webhook_cancel): the item is going away. */
 	if (resp->error == HTTP_ECANCEL && it->priv == NULL)
 		return;
 	it->priv = NULL;
-	/* A dead letter keeps the answer to the last attempt, if any. */
-	notify_item_answer(it, 0, NULL, 0);
-	switch (resp->error) {
-	case HTTP_RESPONSE:
-	case HTTP_ETOOBIG:
-		if (resp->status >= 200 && resp->status <= 299) {
-			notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
-			return;
-		}
-		if (resp->status == 0)
-			break;
-		notify_item_answer(
-		    it, resp->status, resp->body, resp->body_len);
-		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
-		if (resp->status == 408 || resp->status == 429 ||
-		    (resp->status >= 500 && resp->status <= 599))
-			notify_item_done(
-			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
-		else
-			notify_item_done(it, NOTIFY_FAILED, -1, err);
-		return;
-	case HTTP_EPROTO:
-		notify_item_done(it, NOTIFY_FAILED, -1,
-		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
-		return;
-	case HTTP_ENETWORK:
-	case HTTP_ETIMEOUT:
-	case HTTP_ECANCEL:
-		break;
-	}
-	notify_item_done(it, NOTIFY_RETRY, -1,
-	    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+	notify_item_http_done(it, resp);
 }
 
 /* POST the event document of it. */

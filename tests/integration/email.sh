@@ -35,22 +35,7 @@ start_smtpd tls --starttls "$TMP/cert.pem" "$TMP/key.pem" --auth "taskwatch:TOPS
 start_smtpd plain
 printf 'TOPSECRET-smtp\n' >"$TMP/smtp.pw"
 chmod 600 "$TMP/smtp.pw"
-cat >"$TMP/taskwatchd.yaml" <<YAML
-daemon:
-  state_dir: $TMP/state
-  shutdown_timeout: 2s
-accounts:
-  - name: sim
-    cloud: huawei
-    region: sim-1
-    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
-watches:
-  - name: dds-test
-    account: sim
-    api: dds.jobs
-    interval: 300ms
-    timeout: 2s
+{ dds_config; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: mail
     type: email

@@ -16,23 +16,7 @@ printf '%s\n' 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
 printf '%s\n' too-short-key >"$TMP/bad.key"
 chmod 600 "$TMP"/*.key
 write_config() {
-	cat >"$TMP/taskwatchd.yaml" <<YAML
-daemon:
-  state_dir: $TMP/state
-  shutdown_timeout: 2s
-accounts:
-  - name: sim
-    cloud: huawei
-    region: sim-1
-    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
-watches:
-  - name: dds-test
-    account: sim
-    api: dds.jobs
-    interval: 300ms
-    timeout: 2s
-    fail_after: 1
+	{ dds_config "fail_after: 1"; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: pd
     type: pagerduty

@@ -23,22 +23,7 @@ printf 'raw-TOPSECRET-key\n' >"$TMP/raw.secret"
 printf 'whsec_TOPSECRET*notbase64\n' >"$TMP/bad.secret"
 chmod 600 "$TMP"/*.secret
 write_config() {
-	cat >"$TMP/taskwatchd.yaml" <<YAML
-daemon:
-  state_dir: $TMP/state
-  shutdown_timeout: 2s
-accounts:
-  - name: sim
-    cloud: huawei
-    region: sim-1
-    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
-watches:
-  - name: dds-test
-    account: sim
-    api: dds.jobs
-    interval: 300ms
-    timeout: 2s
+	{ dds_config; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: hook
     type: webhook

@@ -73,4 +73,5 @@ rc=$?
 check "a key without whsec_ verifies as the library's raw format: $(tail -1 "$TMP/raw.out")" test $rc = 0
 check "no secret in the log" sh -c "! grep -q 'TOPSECRET\|$K1' '$TMP/daemon.log'"
 stop_daemon
+check "daemon exits 0" test "$DAEMON_RC" = 0
 finish

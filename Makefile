@@ -19,6 +19,7 @@ DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
              libssl-dev libcmocka-dev pkg-config jq curl
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
              systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
+             python3-aiosmtpd openssl \
              python3
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
@@ -52,7 +53,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
-.PHONY: all check unit lint layers fuzz fuzz-build bench demo crashtest chaos deps deps-build \
+.PHONY: all check unit lint layers fuzz fuzz-build bench demo crashtest chaos deps deps-build deps-node \
         install \
         uninstall clean
 
@@ -155,6 +156,17 @@ deps deps-build:
 		echo "deps: missing packages; run as root:"; \
 		echo "  apt-get install -y$$missing"; exit 1; \
 	fi
+
+# deps-node: the test-only npm packages of tests/node (the official
+# Standard Webhooks verifier), pinned by its package-lock.json.  Node.js
+# and npm come from Debian when the machine has no npm of its own.
+deps: deps-node
+deps-node:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		$(MAKE) -s --no-print-directory deps-build \
+		    DEB_BUILD="nodejs npm" || exit 1; fi
+	@test -f tests/node/node_modules/standardwebhooks/package.json || \
+	    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 
 # check runs the layer part of lint (clang-format is not in DEB_PKGS).
 check: deps

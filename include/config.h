@@ -63,6 +63,23 @@ enum config_notifier_type {
 	CONFIG_NOTIFIER_ALERTMANAGER,
 	CONFIG_NOTIFIER_SYSLOG,
 	CONFIG_NOTIFIER_EXEC,
+	CONFIG_NOTIFIER_PAGERDUTY,
+	CONFIG_NOTIFIER_EMAIL,
+};
+
+/* Whether an email notifier's smtp:// connection upgrades to TLS. */
+enum config_starttls {
+	CONFIG_STARTTLS_REQUIRED,
+	CONFIG_STARTTLS_OPTIONAL,
+	CONFIG_STARTTLS_OFF,
+};
+
+/* The body of a webhook (notify_format.h). */
+enum config_format {
+	CONFIG_FORMAT_STANDARD, /* the event document */
+	CONFIG_FORMAT_SLACK,    /* a Slack incoming-webhook message */
+	CONFIG_FORMAT_TEAMS,    /* an Adaptive Card for a Teams workflow */
+	CONFIG_FORMAT_TEMPLATE, /* the notifier's own template file */
 };
 
 /* Severity as used by events and rules. */
@@ -187,6 +204,19 @@ struct config_notifier {
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
+	enum config_format format;     /* webhook: the body */
+	char *template;                /* webhook: format template's file */
+	/* email (url, timeout, retry above; user the SMTP login) */
+	enum config_starttls starttls;
+	char *tls_ca_file;
+	char *from;
+	struct config_strlist to;
+	struct config_secret password; /* with user */
+	uint64_t group_window_ms;      /* 0: a message per event */
+	/* pagerduty (url, timeout and retry above) */
+	struct config_secret routing_key;
+	char *link; /* pagerduty, webhook: a URL template; NULL: none */
+	int link_line, link_col; /* where its text starts in the file */
 	int line;
 	int col;
 };

@@ -253,6 +253,8 @@ int config_account_eq(
     const struct config_account *a, const struct config_account *b);
 /* config_watch.c */
 extern const char *const config_on_start_names[];
+extern const char *const config_format_names[];
+extern const char *const config_starttls_names[];
 /* config_notifier.c */
 extern const struct config_key config_retry_keys[];
 void config_notifier_free(struct config_notifier *nf);

@@ -122,6 +122,11 @@ struct evt *evt_from_json(const struct json *doc, char **cause);
 struct evt *evt_test_new(const struct config_watch *w, enum evt_kind kind,
     const char *type, const char *cluster, const char *from, const char *to,
     int64_t now_ms, char **cause);
+/*
+ * 1 if path (dot-separated, "task.id") names a field the event document
+ * may have: what a template may read (template.h).
+ */
+int evt_doc_field(const char *path);
 /* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
 char *evt_summary(const struct evt *ev);
 /* The base type of the event's task: base_type, else the task's type. */

@@ -58,6 +58,31 @@ struct http_response {
 	uint64_t duration_ms;
 };
 
+/* Whether an smtp:// transfer upgrades to TLS with STARTTLS. */
+enum http_starttls {
+	HTTP_STARTTLS_OFF,
+	HTTP_STARTTLS_OPTIONAL, /* when the server offers it */
+	HTTP_STARTTLS_REQUIRED, /* or fail before any mail command */
+};
+
+/*
+ * A message to send over SMTP: smtp://host:port (STARTTLS as asked) or
+ * smtps://host:port (TLS from the start).  The message is RFC 5322 text
+ * with CRLF line ends; libcurl does the dot-stuffing.
+ */
+struct http_mail {
+	const char *url;
+	const char *from;        /* the envelope sender */
+	const char *const *rcpt; /* envelope recipients, NULL-terminated */
+	const char *message;
+	size_t message_len;
+	const char *user; /* NULL: no AUTH */
+	const char *password;
+	enum http_starttls starttls;
+	const char *ca_file; /* may be NULL */
+	uint64_t timeout_ms; /* whole transfer */
+};
+
 /* Called exactly once per transfer: on completion, error or cancel. */
 typedef void (*http_cb)(const struct http_response *resp, void *arg);
 
@@ -71,6 +96,14 @@ void http_free(struct http *h);
  */
 struct http_xfer *http_submit(
     struct http *h, const struct http_request *req, http_cb cb, void *arg);
+/*
+ * Send a mail (see struct http_mail), copied like a request.  The
+ * response's status is the server's last reply code (250 when the message
+ * was taken; a 4xx or 5xx comes with an error); body and headers are
+ * empty.
+ */
+struct http_xfer *http_submit_mail(
+    struct http *h, const struct http_mail *m, http_cb cb, void *arg);
 /* Cancel a transfer; its callback fires now with HTTP_ECANCEL. */
 void http_cancel(struct http_xfer *x);
 /* A response header by case-insensitive name; NULL if absent. */

@@ -11,7 +11,7 @@
 
 #include "config.h"
 
-#define NOTIFIER_KIND_COUNT (CONFIG_NOTIFIER_EXEC + 1)
+#define NOTIFIER_KIND_COUNT (CONFIG_NOTIFIER_EMAIL + 1)
 
 /* A bit per enum config_notifier_type, for the kinds a key applies to. */
 #define NOTIFIER_KIND(t) (1U << (t))
@@ -23,6 +23,13 @@ struct notifier_kind {
 	uint64_t timeout_min_ms; /* and its range */
 	uint64_t timeout_max_ms;
 	int retry; /* takes retry (a failed send is retried) */
+	/*
+	 * Closes what it opened when a later event says the problem is
+	 * over: it gets the events of the watches its rules cover for that
+	 * even when no rule chose them (notify.c), and opens nothing with
+	 * them.
+	 */
+	int resolves;
 };
 
 /* Indexed by enum config_notifier_type. */

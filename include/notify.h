@@ -27,6 +27,12 @@ struct notify *notify_new(
 void notify_reconfigure(struct notify *n, const struct config *conf);
 /* Route an event and queue a copy for each chosen notifier. */
 void notify_event(struct notify *n, const struct evt *ev);
+/*
+ * Compile every template conf's notifiers name (a PagerDuty link, ...):
+ * each problem adds a line "file:line:col: key: what" to *errors (caller
+ * frees; "" when none).  The number of problems.
+ */
+size_t notify_check(const struct config *conf, char **errors);
 /* Events queued or in flight, over all notifiers. */
 size_t notify_pending(const struct notify *n);
 /* Log a one-line summary per notifier (SIGUSR1). */

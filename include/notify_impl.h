@@ -131,6 +131,14 @@ void notify_item_done(struct notify_item *it, enum notify_result result,
  */
 void notify_item_answer(
     struct notify_item *it, long status, const char *body, size_t len);
+/*
+ * Report how an HTTP delivery of it went, by the rules webhooks and
+ * PagerDuty share: 2xx delivered; 408, 429, 5xx, network errors and
+ * timeouts retried; anything else final.
+ */
+struct http_response;
+void notify_item_http_done(
+    struct notify_item *it, const struct http_response *resp);
 /* Build (once) and return the item's event document. */
 const char *notify_item_body(struct notify_item *it, size_t *len);
 /*
@@ -151,6 +159,8 @@ extern const struct notify_ops notify_webhook_ops;
 extern const struct notify_ops notify_syslog_ops;
 extern const struct notify_ops notify_alertmanager_ops;
 extern const struct notify_ops notify_exec_ops;
+extern const struct notify_ops notify_pagerduty_ops;
+extern const struct notify_ops notify_email_ops;
 
 /* The logfmt line the syslog notifier sends for ev; caller frees. */
 char *notify_syslog_format(const struct evt *ev);

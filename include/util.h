@@ -45,6 +45,8 @@ void util_format_time_hhmm(int64_t secs, char dst[UTIL_RFC3339_LEN]);
  * upper case.  -1 past the buffer's cap.
  */
 int util_urlencode(struct buf *b, const char *s);
+/* Append the standard base64 (with padding) of n bytes at p to b. */
+void util_base64(struct buf *b, const void *p, size_t n);
 /* Decode %XX escapes (and '+' as space when plus_space) into a new string. */
 char *util_urldecode(const char *s, size_t len, int plus_space);
 /* Case-insensitive glob match (fnmatch(3) syntax); 1 on match. */

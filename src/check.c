@@ -10,6 +10,8 @@
 #include "check.h"
 #include "config.h"
 #include "credentials.h"
+#include "notify.h"
+#include "xmalloc.h"
 
 /* A config warning (config_warnings) to stderr. */
 static void
@@ -18,6 +20,27 @@ check_warning_cb(void *arg, int line, int col, const char *msg)
 	const struct config *conf = arg;
 
 	fprintf(stderr, "%s:%d:%d: warning: %s\n", conf->path, line, col, msg);
+}
+
+/*
+ * What a loaded config must pass before it is used (see check.h): every
+ * secret read, every template compiled.
+ */
+size_t
+check_loaded(const struct config *conf, char **errors, char **notes)
+{
+	char *more = NULL, *both;
+	size_t n;
+
+	n = credentials_check(conf, errors, notes);
+	n += notify_check(conf, &more);
+	if (*more != '\0') {
+		both = xasprintf("%s%s", *errors, more);
+		free(*errors);
+		*errors = both;
+	}
+	free(more);
+	return n;
 }
 
 /* Check the config at path (see check.h). */
@@ -34,7 +57,7 @@ check_config(const char *path, int verbose)
 		return CHECK_EX_CONFIG;
 	}
 	free(errors);
-	n = credentials_check(conf, &errors, &notes);
+	n = check_loaded(conf, &errors, &notes);
 	fputs(errors, stderr);
 	fputs(notes, stderr);
 	config_warnings(conf, check_warning_cb, conf);

@@ -23,6 +23,10 @@
 #define ALERTMANAGER NOTIFIER_KIND(CONFIG_NOTIFIER_ALERTMANAGER)
 #define SYSLOG NOTIFIER_KIND(CONFIG_NOTIFIER_SYSLOG)
 #define EXEC NOTIFIER_KIND(CONFIG_NOTIFIER_EXEC)
+#define PAGERDUTY NOTIFIER_KIND(CONFIG_NOTIFIER_PAGERDUTY)
+#define EMAIL NOTIFIER_KIND(CONFIG_NOTIFIER_EMAIL)
+/* The Events API v2 endpoint of PagerDuty (its EU accounts set theirs). */
+#define PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
 /* The retry mapping of the kinds that retry. */
 const struct config_key config_retry_keys[] = {
@@ -301,6 +305,8 @@ config_notifier_free(struct config_notifier *nf)
 	config_keys_free(config_notifier_keys, nf);
 	config_kvs_free(nf->headers, nf->nheaders);
 	config_secret_free(&nf->secret);
+	config_secret_free(&nf->routing_key);
+	config_secret_free(&nf->password);
 	config_kvs_free(nf->labels, nf->nlabels);
 }
 
@@ -359,7 +365,101 @@ config_notifier_at(struct config_item *it, char *at, size_t size)
 	snprintf(at, size, "notifiers[%zu]", it->idx - 1);
 }
 
-/* The url of a webhook. */
+/* 1 if s is smtp://host[:port] or smtps://host[:port], nothing more. */
+static int
+config_smtp_url_ok(const char *s)
+{
+	const char *h, *c;
+
+	if (strncmp(s, "smtp://", 7) == 0)
+		h = s + 7;
+	else if (strncmp(s, "smtps://", 8) == 0)
+		h = s + 8;
+	else
+		return 0;
+	if (*h == '\0' || *h == ':' || *h == '/')
+		return 0;
+	for (c = h; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '@' ||
+		    *c == '?' || *c == '#' || (*c == '/' && c[1] != '\0'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if s is an address an email notifier may use (no name, no <>). */
+static int
+config_mail_address_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	const char *c;
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (c = s; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '<' ||
+		    *c == '>' || *c == ',' || *c == '"' || *c == '(' ||
+		    *c == ')' || *c == ';' || *c == '\\')
+			return 0;
+	}
+	return strlen(s) <= 254;
+}
+
+/* The envelope and header From of an email notifier. */
+static void
+config_notifier_from(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	if (!config_mail_address_ok(s))
+		config_error(it->p, kv->vnode,
+		    "from must be an address such as taskwatch@example.com, "
+		    "without a name or <>");
+	else
+		nf->from = xstrdup(s);
+}
+
+/* The recipients of an email notifier: a non-empty list of addresses. */
+static void
+config_notifier_to(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	yaml_node_t **nodes;
+	size_t i;
+
+	config_strlist(it->p, kv, 0, &nf->to, &nodes);
+	for (i = 0; nodes != NULL && i < nf->to.n; i++)
+		if (!config_mail_address_ok(nf->to.v[i]))
+			config_error(it->p, nodes[i],
+			    "each of to must be an address such as "
+			    "oncall@example.com, without a name or <>");
+	if (nf->to.n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE)
+		config_error(it->p, kv->vnode, "to must not be empty");
+	free(nodes);
+}
+
+/* The SMTP password of an email notifier: needed with user, else refused. */
+static void
+config_notifier_password(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	char at[64];
+
+	config_notifier_at(it, at, sizeof(at));
+	config_secret(it->p, &it->m, at, "password", nf->user != NULL, "user",
+	    &nf->password);
+	if (nf->user == NULL && config_secret_set(&nf->password))
+		config_error(
+		    it->p, it->m.node, "password is used only with user");
+}
+
+/* The url of a webhook (required) or of PagerDuty (it has a default). */
 static void
 config_notifier_url(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
@@ -367,8 +467,22 @@ config_notifier_url(struct config_item *it, const struct config_key *k,
 	struct config_notifier *nf = it->obj;
 	const char *s;
 
-	if ((s = config_string(it->p, kv)) != NULL)
+	if (kv == NULL) {
+		if (nf->type == CONFIG_NOTIFIER_PAGERDUTY)
+			nf->url = xstrdup(PAGERDUTY_URL);
+		else
+			config_missing(it->p, &it->m, "url", it->where);
+		return;
+	}
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	if (nf->type != CONFIG_NOTIFIER_EMAIL)
 		nf->url = config_url(it->p, kv->vnode, "url", s, 0);
+	else if (!config_smtp_url_ok(s))
+		config_error(it->p, kv->vnode,
+		    "url must be an smtp:// or smtps:// URL with a host");
+	else
+		nf->url = xstrdup(s);
 }
 
 /* The headers of a webhook. */
@@ -393,6 +507,42 @@ config_notifier_secret(struct config_item *it, const struct config_key *k,
 
 	config_notifier_at(it, at, sizeof(at));
 	config_secret(it->p, &it->m, at, "secret", 0, NULL, &nf->secret);
+}
+
+/* The routing key of a PagerDuty notifier: routing_key_file, _env or _credential. */
+static void
+config_notifier_routing_key(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	char at[64];
+
+	config_notifier_at(it, at, sizeof(at));
+	config_secret(
+	    it->p, &it->m, at, "routing_key", 1, it->desc, &nf->routing_key);
+}
+
+/*
+ * The link of a PagerDuty notifier: a URL template, checked with the
+ * notifiers (notify_check); where it starts, for its errors.
+ */
+static void
+config_notifier_link(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+	const char *s;
+
+	if ((s = config_string(it->p, kv)) == NULL)
+		return;
+	free(nf->link);
+	nf->link = xstrdup(s);
+	nf->link_line = (int)kv->vnode->start_mark.line + 1;
+	nf->link_col = (int)kv->vnode->start_mark.column + 1;
+	/* A quoted scalar's text starts after its quote. */
+	if (kv->vnode->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    kv->vnode->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		nf->link_col++;
 }
 
 /* The labels of an alertmanager notifier. */
@@ -435,11 +585,49 @@ config_notifier_user(struct config_item *it, const struct config_key *k,
 
 	if ((s = config_string(it->p, kv)) == NULL)
 		return;
+	if (nf->type == CONFIG_NOTIFIER_EMAIL) {
+		/* The SMTP login: any text but line breaks. */
+		if (*s == '\0' || strpbrk(s, "\r\n") != NULL)
+			config_error(it->p, kv->vnode,
+			    "user must be a login without line breaks");
+		else
+			nf->user = xstrdup(s);
+		return;
+	}
 	if (strlen(s) > 32 || *s == '-' || !config_chars_ok(s, "._-"))
 		config_error(it->p, kv->vnode, "invalid user name %s",
 		    config_q(it->p, s));
 	else
 		nf->user = xstrdup(s);
+}
+
+/* The values of an email notifier's starttls, by enum config_starttls. */
+const char *const config_starttls_names[] = { "required", "optional", "off",
+	NULL };
+
+/* The values of a webhook's format, by enum config_format. */
+const char *const config_format_names[] = { "standard", "slack", "teams",
+	"template", NULL };
+
+/* A webhook's template file: required with format template, else refused. */
+static void
+config_notifier_template(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_notifier *nf = it->obj;
+
+	if (nf->format != CONFIG_FORMAT_TEMPLATE) {
+		if (kv != NULL)
+			config_error(it->p, kv->knode,
+			    "template is used only with format: template");
+		return;
+	}
+	if (kv == NULL) {
+		config_missing(it->p, &it->m, "template", it->where);
+		return;
+	}
+	free(nf->template);
+	nf->template = config_abspath(it->p, kv);
 }
 
 /*
@@ -459,8 +647,8 @@ const struct config_key config_notifier_keys[] = {
 	    .parse = config_notifier_type },
 	{ .name = "url",
 	    .type = CONFIG_T_STRING,
-	    .flags = CONFIG_K_REQUIRED,
-	    .kinds = WEBHOOK,
+	    .flags = CONFIG_K_ABSENT,
+	    .kinds = WEBHOOK | PAGERDUTY | EMAIL,
 	    .off = N(url),
 	    .parse = config_notifier_url },
 	{ .name = "headers",
@@ -482,15 +670,75 @@ const struct config_key config_notifier_keys[] = {
 	    .type = CONFIG_T_OTHER,
 	    .kinds = WEBHOOK,
 	    .off = CONFIG_NOFIELD },
+	{ .name = "routing_key_file",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .flags = CONFIG_K_ABSENT,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_routing_key },
+	{ .name = "routing_key_env",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "routing_key_credential",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = PAGERDUTY,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "format",
+	    .type = CONFIG_T_ENUM,
+	    .kinds = WEBHOOK,
+	    .names = config_format_names,
+	    .noun = "format",
+	    .def = CONFIG_FORMAT_STANDARD,
+	    .off = N(format) },
+	{ .name = "template",
+	    .type = CONFIG_T_PATH,
+	    .flags = CONFIG_K_ABSENT,
+	    .kinds = WEBHOOK,
+	    .off = N(template),
+	    .parse = config_notifier_template },
+	{ .name = "link",
+	    .type = CONFIG_T_STRING,
+	    .kinds = WEBHOOK | PAGERDUTY,
+	    .off = N(link),
+	    .parse = config_notifier_link },
+	{ .name = "starttls",
+	    .type = CONFIG_T_ENUM,
+	    .kinds = EMAIL,
+	    .names = config_starttls_names,
+	    .noun = "starttls",
+	    .def = CONFIG_STARTTLS_REQUIRED,
+	    .off = N(starttls) },
+	{ .name = "tls_ca_file",
+	    .type = CONFIG_T_PATH,
+	    .kinds = EMAIL,
+	    .off = N(tls_ca_file) },
+	{ .name = "from",
+	    .type = CONFIG_T_STRING,
+	    .flags = CONFIG_K_REQUIRED,
+	    .kinds = EMAIL,
+	    .off = N(from),
+	    .parse = config_notifier_from },
+	{ .name = "to",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_REQUIRED,
+	    .kinds = EMAIL,
+	    .off = N(to),
+	    .parse = config_notifier_to },
+	{ .name = "group_window",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = EMAIL,
+	    .max = CONFIG_HOUR,
+	    .off = N(group_window_ms) },
 	{ .name = "timeout",
 	    .type = CONFIG_T_DURATION,
 	    .flags = CONFIG_K_KIND,
-	    .kinds = WEBHOOK | ALERTMANAGER | EXEC,
+	    .kinds = WEBHOOK | ALERTMANAGER | EXEC | PAGERDUTY | EMAIL,
 	    .off = N(timeout_ms) },
 	{ .name = "retry",
 	    .type = CONFIG_T_OTHER,
 	    .flags = CONFIG_K_KIND,
-	    .kinds = WEBHOOK | ALERTMANAGER,
+	    .kinds = WEBHOOK | ALERTMANAGER | PAGERDUTY | EMAIL,
 	    .off = CONFIG_NOFIELD },
 	{ .name = "urls",
 	    .type = CONFIG_T_LIST,
@@ -543,14 +791,30 @@ const struct config_key config_notifier_keys[] = {
 	    .off = N(cooldown_ms) },
 	{ .name = "user",
 	    .type = CONFIG_T_STRING,
-	    .kinds = EXEC,
+	    .kinds = EXEC | EMAIL,
 	    .off = N(user),
 	    .parse = config_notifier_user },
+	{ .name = "password_file",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = EMAIL,
+	    .flags = CONFIG_K_ABSENT,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_notifier_password },
+	{ .name = "password_env",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = EMAIL,
+	    .off = CONFIG_NOFIELD },
+	{ .name = "password_credential",
+	    .type = CONFIG_T_OTHER,
+	    .kinds = EMAIL,
+	    .off = CONFIG_NOFIELD },
 	{ .name = "allow_root",
 	    .type = CONFIG_T_BOOL,
 	    .kinds = EXEC,
 	    .off = N(allow_root) },
 	{ .name = "secret", .type = CONFIG_T_INLINE, .kinds = WEBHOOK },
+	{ .name = "routing_key", .type = CONFIG_T_INLINE, .kinds = PAGERDUTY },
+	{ .name = "password", .type = CONFIG_T_INLINE, .kinds = EMAIL },
 	{ .name = NULL },
 };
 

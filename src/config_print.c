@@ -246,6 +246,12 @@ config_print_notifier(FILE *fp, const void *obj)
 	switch (nf->type) {
 	case CONFIG_NOTIFIER_WEBHOOK:
 		config_print_kv(fp, in, "url", nf->url);
+		fprintf(
+		    fp, "%sformat: %s\n", in, config_format_names[nf->format]);
+		if (nf->template != NULL)
+			config_print_kv(fp, in, "template", nf->template);
+		if (nf->link != NULL)
+			config_print_kv(fp, in, "link", nf->link);
 		config_print_kvs(
 		    fp, in, "headers", nf->headers, nf->nheaders, 1);
 		config_print_secret(fp, in, "secret", &nf->secret);
@@ -266,6 +272,29 @@ config_print_notifier(FILE *fp, const void *obj)
 				fprintf(fp, "%sfacility: %s\n", in,
 				    config_facilities[i].name);
 		}
+		break;
+	case CONFIG_NOTIFIER_PAGERDUTY:
+		config_print_kv(fp, in, "url", nf->url);
+		config_print_secret(fp, in, "routing_key", &nf->routing_key);
+		if (nf->link != NULL)
+			config_print_kv(fp, in, "link", nf->link);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		config_print_retry(fp, &nf->retry);
+		break;
+	case CONFIG_NOTIFIER_EMAIL:
+		config_print_kv(fp, in, "url", nf->url);
+		fprintf(fp, "%sstarttls: %s\n", in,
+		    config_starttls_names[nf->starttls]);
+		if (nf->tls_ca_file != NULL)
+			config_print_kv(fp, in, "tls_ca_file", nf->tls_ca_file);
+		config_print_kv(fp, in, "from", nf->from);
+		config_print_list(fp, in, "to", &nf->to);
+		if (nf->user != NULL)
+			config_print_kv(fp, in, "user", nf->user);
+		config_print_secret(fp, in, "password", &nf->password);
+		config_print_dur(fp, in, "group_window", nf->group_window_ms);
+		config_print_dur(fp, in, "timeout", nf->timeout_ms);
+		config_print_retry(fp, &nf->retry);
 		break;
 	case CONFIG_NOTIFIER_EXEC:
 		config_print_list(fp, in, "command", &nf->command);

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "credentials.h"
 #include "util.h"
+#include "whsec.h"
 #include "xmalloc.h"
 
 /* 1 if a secret is configured (one of file, env, credential is set). */
@@ -206,12 +207,17 @@ credentials_add(struct credentials_report *r, const struct config_secret *s,
 	pr->msg = msg;
 }
 
-/* Try to read one secret; record what stops it. */
+/*
+ * Try to read one secret (whsec: a webhook signing secret, whose keys must
+ * parse, see whsec.h); record what stops it.
+ */
 static void
-credentials_check_one(
-    struct credentials_report *r, const struct config_secret *s)
+credentials_check_secret(
+    struct credentials_report *r, const struct config_secret *s, int whsec)
 {
+	struct whsec_keys keys;
 	char *value = NULL, *cause = NULL;
+	int rc;
 	const char *dir, *key = s->key != NULL ? s->key : "secret";
 
 	if (!credentials_configured(s))
@@ -227,11 +233,23 @@ credentials_check_one(
 		return;
 	}
 	if (credentials_read(s, &value, &cause) == 0) {
+		memset(&keys, 0, sizeof(keys));
+		rc = whsec ? whsec_parse(value, &keys, &cause) : 0;
+		whsec_clear(&keys);
 		xfreesecret(value);
-		return;
+		if (rc == 0)
+			return;
 	}
 	credentials_add(r, s, 0, xasprintf("%s: %s", key, cause));
 	free(cause);
+}
+
+/* Try to read one secret; record what stops it. */
+static void
+credentials_check_one(
+    struct credentials_report *r, const struct config_secret *s)
+{
+	credentials_check_secret(r, s, 0);
 }
 
 /* Order problems by their position in the file. */
@@ -268,7 +286,9 @@ credentials_check(const struct config *conf, char **errors, char **notes)
 		nf = &conf->notifiers[i];
 		for (j = 0; j < nf->nheaders; j++)
 			credentials_check_one(&r, &nf->headers[j].secret);
-		credentials_check_one(&r, &nf->secret);
+		credentials_check_secret(&r, &nf->secret, 1);
+		credentials_check_one(&r, &nf->routing_key);
+		credentials_check_one(&r, &nf->password);
 	}
 	if (r.n > 0)
 		qsort(r.v, r.n, sizeof(*r.v), credentials_problem_cmp);

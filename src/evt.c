@@ -258,6 +258,34 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
 	out[EVT_ID_LEN] = '\0';
 }
 
+/*
+ * The fields of the event document (evt_to_json), as template paths;
+ * task.detail holds the vendor's own fields, whatever they are.
+ */
+static const char *const evt_doc_fields[] = { "version", "id", "event",
+	"severity", "rule", "occurred_at", "observed_at", "missed", "test",
+	"watch", "api", "account", "region", "task", "task.id", "task.type",
+	"task.base_type", "task.cluster_id", "task.cluster_name", "task.state",
+	"task.raw_status", "task.progress", "task.started_at", "task.ended_at",
+	"task.reason", "task.detail", "previous", "previous.state",
+	"previous.raw_status", "previous.progress", "since",
+	"consecutive_failures", "last_success", "error", "error.class",
+	"error.message", "summary", NULL };
+
+/* 1 if path ("task.id") names a field the event document may have. */
+int
+evt_doc_field(const char *path)
+{
+	size_t i;
+
+	if (strncmp(path, "task.detail.", 12) == 0 && path[12] != '\0')
+		return 1;
+	for (i = 0; evt_doc_fields[i] != NULL; i++)
+		if (strcmp(evt_doc_fields[i], path) == 0)
+			return 1;
+	return 0;
+}
+
 /* Write key: RFC 3339 time, or null when none. */
 static void
 evt_json_time(struct json_writer *w, const char *key, int64_t t)

@@ -59,7 +59,9 @@ struct http_xfer {
 	char *url;
 	char *body;
 	size_t body_len;
+	size_t body_off; /* SMTP: bytes of the message read by curl */
 	struct curl_slist *req_headers;
+	struct curl_slist *rcpt; /* SMTP envelope recipients */
 	uint64_t max_body;
 
 	struct buf resp_body;
@@ -302,6 +304,7 @@ http_xfer_free(struct http_xfer *x)
 	for (l = x->req_headers; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(x->req_headers);
+	curl_slist_free_all(x->rcpt);
 	free(x->method);
 	free(x->url);
 	xfreezero(x->body, x->body_len + 1);
@@ -719,32 +722,38 @@ http_setup(struct http_xfer *x, const struct http_request *req)
 	return rc;
 }
 
-/* Start a transfer; the request is copied, so it may be freed on return. */
-struct http_xfer *
-http_submit(
-    struct http *h, const struct http_request *req, http_cb cb, void *arg)
+/* A new transfer of method to url, counted as active. */
+static struct http_xfer *
+http_xfer_new(struct http *h, const char *method, const char *url,
+    uint64_t max_body, http_cb cb, void *arg)
 {
-	struct http_xfer *x;
-	CURLMcode mc;
-	CURLcode rc;
-	struct timeval tv = { 0, 0 };
+	struct http_xfer *x = xcalloc(1, sizeof(*x));
 
-	x = xcalloc(1, sizeof(*x));
 	x->h = h;
 	x->cb = cb;
 	x->arg = arg;
-	x->method = xstrdup(req->method != NULL ? req->method : "GET");
-	x->url = xstrdup(req->url != NULL ? req->url : "");
-	x->max_body =
-	    req->max_body_bytes ? req->max_body_bytes : HTTP_DEFAULT_MAX_BODY;
+	x->method = xstrdup(method);
+	x->url = xstrdup(url != NULL ? url : "");
+	x->max_body = max_body ? max_body : HTTP_DEFAULT_MAX_BODY;
 	buf_init(&x->resp_body, x->max_body);
 	h->active++;
-	if (h->debug)
-		http_debug_request(x, req->headers, req->secret_headers);
-
 	if ((x->easy = curl_easy_init()) == NULL)
 		fatalx("%s: curl_easy_init failed", __func__);
-	if ((rc = http_setup(x, req)) != CURLE_OK) {
+	return x;
+}
+
+/*
+ * Hand a set-up transfer to the multi handle (rc: how the set-up went); a
+ * failure is delivered from the loop, never from here.
+ */
+static struct http_xfer *
+http_xfer_start(struct http_xfer *x, CURLcode rc)
+{
+	struct http *h = x->h;
+	struct timeval tv = { 0, 0 };
+	CURLMcode mc;
+
+	if (rc != CURLE_OK) {
 		x->fail = rc == CURLE_UNSUPPORTED_PROTOCOL ||
 			rc == CURLE_URL_MALFORMAT
 		    ? HTTP_EPROTO
@@ -756,7 +765,6 @@ http_submit(
 		x->fail_msg = xstrdup(curl_multi_strerror(mc));
 	}
 	if (x->fail != HTTP_RESPONSE) {
-		/* Never call back from here: deliver from the loop. */
 		x->state = HTTP_DONE;
 		TAILQ_INSERT_TAIL(&h->done, x, entry);
 		evtimer_add(h->kick, &tv);
@@ -765,6 +773,115 @@ http_submit(
 	x->state = HTTP_RUNNING;
 	TAILQ_INSERT_TAIL(&h->xfers, x, entry);
 	return x;
+}
+
+/* curl reads the message of an SMTP transfer. */
+static size_t
+http_read_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t n = size * nmemb, left = x->body_len - x->body_off;
+
+	if (n > left)
+		n = left;
+	memcpy(ptr, x->body + x->body_off, n);
+	x->body_off += n;
+	return n;
+}
+
+/* Configure the easy handle of an SMTP transfer; a curl code. */
+static CURLcode
+http_setup_mail(struct http_xfer *x, const struct http_mail *m)
+{
+	static const long tls[] = { [HTTP_STARTTLS_OFF] = CURLUSESSL_NONE,
+		[HTTP_STARTTLS_OPTIONAL] = CURLUSESSL_TRY,
+		[HTTP_STARTTLS_REQUIRED] = CURLUSESSL_ALL };
+	CURL *e = x->easy;
+	CURLcode rc = CURLE_OK;
+	uint64_t timeout_ms;
+	char *from;
+	size_t i;
+
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(e, opt, val); \
+	} while (0)
+	timeout_ms = m->timeout_ms ? m->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	if (timeout_ms > LONG_MAX)
+		timeout_ms = LONG_MAX;
+	for (i = 0; m->rcpt != NULL && m->rcpt[i] != NULL; i++)
+		if ((x->rcpt = curl_slist_append(x->rcpt, m->rcpt[i])) == NULL)
+			fatalx("%s: curl_slist_append failed", __func__);
+	x->body = xmalloc(m->message_len + 1);
+	memcpy(x->body, m->message, m->message_len);
+	x->body[m->message_len] = '\0';
+	x->body_len = m->message_len;
+	from = xasprintf("<%s>", m->from != NULL ? m->from : "");
+	SET(CURLOPT_PRIVATE, (void *)x);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_URL, x->url);
+	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)(timeout_ms < HTTP_MAX_CONNECT_MS ? timeout_ms
+						    : HTTP_MAX_CONNECT_MS));
+	SET(CURLOPT_USE_SSL, tls[m->starttls]);
+	/*
+	 * A connection of the cache may have been opened without TLS (a
+	 * starttls: optional notifier to the same server), and libcurl
+	 * 7.88 reuses it for a transfer that requires TLS: every message
+	 * gets its own connection, closed after it.
+	 */
+	SET(CURLOPT_FRESH_CONNECT, 1L);
+	SET(CURLOPT_FORBID_REUSE, 1L);
+	if (m->ca_file != NULL)
+		SET(CURLOPT_CAINFO, m->ca_file);
+	SET(CURLOPT_MAIL_FROM, from);
+	SET(CURLOPT_MAIL_RCPT, x->rcpt);
+	if (m->user != NULL) {
+		SET(CURLOPT_USERNAME, m->user);
+		SET(CURLOPT_PASSWORD, m->password != NULL ? m->password : "");
+	}
+	SET(CURLOPT_UPLOAD, 1L);
+	SET(CURLOPT_READFUNCTION, http_read_cb);
+	SET(CURLOPT_READDATA, x);
+	SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->message_len);
+	SET(CURLOPT_WRITEFUNCTION, http_write_cb);
+	SET(CURLOPT_WRITEDATA, x);
+#undef SET
+	free(from);
+	return rc;
+}
+
+/* Send a mail (see http.h). */
+struct http_xfer *
+http_submit_mail(
+    struct http *h, const struct http_mail *m, http_cb cb, void *arg)
+{
+	struct http_xfer *x;
+
+	x = http_xfer_new(h, "MAIL", m->url, 0, cb, arg);
+	if (h->debug)
+		log_debug("http: MAIL to %s", m->url);
+	return http_xfer_start(x, http_setup_mail(x, m));
+}
+
+/* Start a transfer; the request is copied, so it may be freed on return. */
+struct http_xfer *
+http_submit(
+    struct http *h, const struct http_request *req, http_cb cb, void *arg)
+{
+	struct http_xfer *x;
+	CURLcode rc;
+
+	x = http_xfer_new(h, req->method != NULL ? req->method : "GET",
+	    req->url, req->max_body_bytes, cb, arg);
+	if (h->debug)
+		http_debug_request(x, req->headers, req->secret_headers);
+	rc = http_setup(x, req);
+	return http_xfer_start(x, rc);
 }
 
 /* Cancel a transfer; its callback fires now with HTTP_ECANCEL. */

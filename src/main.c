@@ -574,7 +574,7 @@ main_reload(struct daemon *d)
 	d->reload_at = monotime_wall_ms() / 1000;
 	/* Every secret is read before the swap: a bad one fails the reload. */
 	if ((nc = config_load(d->path, &errors)) == NULL ||
-	    credentials_check(nc, &errors, NULL) > 0) {
+	    check_loaded(nc, &errors, NULL) > 0) {
 		main_log_errors("reload failed: ", errors);
 		log_warnx("reload failed; still running with the old config");
 		main_reload_result(d, 0, errors);
@@ -1139,7 +1139,7 @@ main_load(struct daemon *d)
 		return EX_CONFIG_;
 	}
 	/* Fail fast, every problem at once, on what would only fail later. */
-	if (credentials_check(d->conf, &errors, NULL) > 0) {
+	if (check_loaded(d->conf, &errors, NULL) > 0) {
 		fputs(errors, stderr);
 		free(errors);
 		config_free(d->conf);

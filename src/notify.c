@@ -7,19 +7,25 @@
  */
 #include <sys/queue.h>
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+#include "buf.h"
 #include "hashmap.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "notifier_kind.h"
 #include "notify.h"
+#include "notify_format.h"
 #include "notify_impl.h"
 #include "outbox.h"
 #include "rules.h"
+#include "template.h"
 #include "timer.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -65,6 +71,8 @@ static const struct notify_ops *notify_types[] = {
 	[CONFIG_NOTIFIER_ALERTMANAGER] = &notify_alertmanager_ops,
 	[CONFIG_NOTIFIER_SYSLOG] = &notify_syslog_ops,
 	[CONFIG_NOTIFIER_EXEC] = &notify_exec_ops,
+	[CONFIG_NOTIFIER_PAGERDUTY] = &notify_pagerduty_ops,
+	[CONFIG_NOTIFIER_EMAIL] = &notify_email_ops,
 };
 
 static void notify_notifier_free(struct notify_notifier *nf);
@@ -788,7 +796,7 @@ notify_event(struct notify *n, const struct evt *ev)
 
 	rules_route(n->conf, ev, notify_route_cb, &r);
 	TAILQ_FOREACH (nf, &n->notifiers, entry) {
-		if (nf->draining || nf->type != CONFIG_NOTIFIER_ALERTMANAGER)
+		if (nf->draining || !notifier_kind_get(nf->type)->resolves)
 			continue;
 		for (i = 0; i < r.nrouted && r.routed[i] != nf; i++)
 			;
@@ -801,6 +809,110 @@ notify_event(struct notify *n, const struct evt *ev)
 		    1);
 	}
 	free(r.routed);
+}
+
+/*
+ * Report an HTTP delivery's outcome (see notify_impl.h): 2xx delivered;
+ * 408, 429, 5xx, network errors and timeouts retried (with the
+ * receiver's Retry-After); a bad URL and any other answer final.  A
+ * dead letter keeps the answer to the last attempt.
+ */
+void
+notify_item_http_done(struct notify_item *it, const struct http_response *resp)
+{
+	char err[256];
+
+	notify_item_answer(it, 0, NULL, 0);
+	if ((resp->error == HTTP_RESPONSE || resp->error == HTTP_ETOOBIG) &&
+	    resp->status != 0) {
+		if (resp->status >= 200 && resp->status <= 299) {
+			notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+			return;
+		}
+		notify_item_answer(
+		    it, resp->status, resp->body, resp->body_len);
+		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
+		if (resp->status == 408 || resp->status == 429 ||
+		    (resp->status >= 500 && resp->status <= 599))
+			notify_item_done(
+			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
+		else
+			notify_item_done(it, NOTIFY_FAILED, -1, err);
+		return;
+	}
+	if (resp->error == HTTP_EPROTO) {
+		notify_item_done(it, NOTIFY_FAILED, -1,
+		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
+		return;
+	}
+	notify_item_done(it, NOTIFY_RETRY, -1,
+	    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+}
+
+/*
+ * Compile a webhook's template file; a problem adds "file:line:col: what
+ * (notifiers[i].template)" to b.  1 if it has one.
+ */
+static size_t
+notify_check_template(const struct config_notifier *nf, size_t i, struct buf *b)
+{
+	struct config_notifier body = *nf;
+	struct notify_format *f;
+	char *cause = NULL;
+
+	if (nf->type != CONFIG_NOTIFIER_WEBHOOK ||
+	    nf->format != CONFIG_FORMAT_TEMPLATE)
+		return 0;
+	body.link = NULL; /* checked on its own, at its place in the file */
+	if ((f = notify_format_new(&body, &cause)) != NULL) {
+		notify_format_free(f);
+		return 0;
+	}
+	buf_printf(b, "%s (notifiers[%zu].template)\n", cause, i);
+	free(cause);
+	return 1;
+}
+
+/*
+ * Compile every template of conf's notifiers (see notify.h); one line
+ * per problem, "file:line:col: key: what", at the template's own text.
+ */
+size_t
+notify_check(const struct config *conf, char **errors)
+{
+	const struct config_notifier *nf;
+	struct template *t;
+	struct buf b;
+	char *cause = NULL;
+	size_t i, n = 0;
+	int line, col;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "");
+	for (i = 0; i < conf->nnotifiers; i++) {
+		nf = &conf->notifiers[i];
+		n += notify_check_template(nf, i, &b);
+		if (nf->link == NULL)
+			continue;
+		t = template_compile(nf->link, strlen(nf->link),
+		    TEMPLATE_ESCAPE_URL, evt_doc_field, &cause);
+		if (t != NULL) {
+			template_free(t);
+			continue;
+		}
+		/* "line:col: what" of the template; it is on one line. */
+		if (sscanf(cause, "%d:%d:", &line, &col) != 2)
+			line = col = 1;
+		buf_printf(&b, "%s:%d:%d: notifiers[%zu].link: %s\n",
+		    conf->path != NULL ? conf->path : "config", nf->link_line,
+		    nf->link_col + col - 1, i,
+		    strchr(strchr(cause, ':') + 1, ':') + 2);
+		free(cause);
+		cause = NULL;
+		n++;
+	}
+	*errors = buf_release(&b);
+	return n;
 }
 
 /* Events queued or in flight, over all notifiers. */

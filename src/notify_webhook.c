@@ -9,14 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "credentials.h"
 #include "http.h"
 #include "log.h"
 #include "monotime.h"
+#include "notify_format.h"
 #include "notify_impl.h"
+#include "whsec.h"
 #include "xmalloc.h"
 
 #define NOTIFY_WEBHOOK_MAX_BODY (64 * 1024) /* of the response; ignored */
@@ -38,9 +37,10 @@ struct notify_webhook {
 	char **secret_names; /* headers from a secret source, NULL-terminated */
 	size_t nsecret;
 	struct config_secret secret; /* where the key lives */
-	char *key;                   /* the key; NULL if unread */
+	struct whsec_keys keys;      /* the signing keys; n 0 if unread */
 	uint64_t timeout_ms;
 	int allow_http;
+	struct notify_format *format; /* the body */
 };
 
 /* Free what configure copied, wiping the key. */
@@ -59,7 +59,8 @@ notify_webhook_clear(struct notify_webhook *w)
 	free(w->secret.file);
 	free(w->secret.env);
 	free(w->secret.credential);
-	xfreesecret(w->key);
+	whsec_clear(&w->keys);
+	notify_format_free(w->format);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -78,17 +79,25 @@ notify_webhook_is_own(const char *name)
 	return 0;
 }
 
-/* Read the signing key; -1 (cause set, caller frees) if it cannot be. */
+/*
+ * Read the signing keys; -1 (cause set, caller frees) if the secret
+ * cannot be read or holds a key that is not one (whsec.h).
+ */
 static int
 notify_webhook_read_key(struct notify_webhook *w, char **cause)
 {
-	char *key;
+	char *text, *why = NULL;
+	int rc;
 
-	if (credentials_read(&w->secret, &key, cause) == -1)
+	if (credentials_read(&w->secret, &text, cause) == -1)
 		return -1;
-	xfreesecret(w->key);
-	w->key = key;
-	return 0;
+	rc = whsec_parse(text, &w->keys, &why);
+	xfreesecret(text);
+	if (rc == -1) {
+		*cause = xasprintf("secret: %s", why);
+		free(why);
+	}
+	return rc;
 }
 
 /*
@@ -120,7 +129,7 @@ notify_webhook_configure(
     struct notify_notifier *nf, const struct config_notifier *conf)
 {
 	struct notify_webhook *w = nf->priv;
-	char *cause;
+	char *cause = NULL;
 	size_t i;
 
 	if (w == NULL)
@@ -147,6 +156,12 @@ notify_webhook_configure(
 		w->headers[w->nheaders++] = xasprintf(
 		    "%s: %s", conf->headers[i].key, conf->headers[i].value);
 	}
+	if ((w->format = notify_format_new(conf, &cause)) == NULL) {
+		/* notify_check refused it before: send the document. */
+		log_warnx("notifier %s: %s; the event document is sent as is",
+		    nf->name, cause);
+		free(cause);
+	}
 	w->secret.file = xstrdup(conf->secret.file);
 	w->secret.env = xstrdup(conf->secret.env);
 	w->secret.credential = xstrdup(conf->secret.credential);
@@ -159,79 +174,17 @@ notify_webhook_configure(
 	}
 }
 
-/*
- * The webhook-signature value "v1,<base64 HMAC-SHA256(key, id.ts.body)>";
- * caller frees.
- */
-static char *
-notify_webhook_sign(const char *key, const char *id, const char *ts,
-    const char *body, size_t body_len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-	size_t idlen = strlen(id), tslen = strlen(ts), len;
-	char *msg;
-
-	len = idlen + 1 + tslen + 1 + body_len;
-	msg = xmalloc(len);
-	memcpy(msg, id, idlen);
-	msg[idlen] = '.';
-	memcpy(msg + idlen + 1, ts, tslen);
-	msg[idlen + 1 + tslen] = '.';
-	memcpy(msg + idlen + 1 + tslen + 1, body, body_len);
-	if (HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)msg, len,
-		md, &mdlen) == NULL)
-		fatalx("%s: HMAC failed", __func__);
-	free(msg);
-	EVP_EncodeBlock(b64, md, (int)mdlen);
-	explicit_bzero(md, sizeof(md));
-	return xasprintf("v1,%s", b64);
-}
-
 /* The http callback: classify the outcome for notify.c. */
 static void
 notify_webhook_done_cb(const struct http_response *resp, void *arg)
 {
 	struct notify_item *it = arg;
-	char err[256];
 
 	/* Our own cancel (notify_webhook_cancel): the item is going away. */
 	if (resp->error == HTTP_ECANCEL && it->priv == NULL)
 		return;
 	it->priv = NULL;
-	/* A dead letter keeps the answer to the last attempt, if any. */
-	notify_item_answer(it, 0, NULL, 0);
-	switch (resp->error) {
-	case HTTP_RESPONSE:
-	case HTTP_ETOOBIG:
-		if (resp->status >= 200 && resp->status <= 299) {
-			notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
-			return;
-		}
-		if (resp->status == 0)
-			break;
-		notify_item_answer(
-		    it, resp->status, resp->body, resp->body_len);
-		snprintf(err, sizeof(err), "HTTP %ld", resp->status);
-		if (resp->status == 408 || resp->status == 429 ||
-		    (resp->status >= 500 && resp->status <= 599))
-			notify_item_done(
-			    it, NOTIFY_RETRY, resp->retry_after_ms, err);
-		else
-			notify_item_done(it, NOTIFY_FAILED, -1, err);
-		return;
-	case HTTP_EPROTO:
-		notify_item_done(it, NOTIFY_FAILED, -1,
-		    resp->errmsg != NULL ? resp->errmsg : "bad URL");
-		return;
-	case HTTP_ENETWORK:
-	case HTTP_ETIMEOUT:
-	case HTTP_ECANCEL:
-		break;
-	}
-	notify_item_done(it, NOTIFY_RETRY, -1,
-	    resp->errmsg != NULL ? resp->errmsg : "transfer failed");
+	notify_item_http_done(it, resp);
 }
 
 /* POST the event document of it. */
@@ -241,11 +194,11 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 	struct notify_webhook *w = nf->priv;
 	struct http_request req;
 	const char **headers;
-	const char *body;
-	char *hid, *hts, *hsig = NULL, *sig, *cause, *err, ts[32];
-	size_t len, i, n = 0;
+	const char *doc;
+	char *body, *hid, *hts, *hsig = NULL, *sig, *cause, *err, ts[32];
+	size_t len, doclen, i, n = 0;
 
-	if (credentials_configured(&w->secret) && w->key == NULL &&
+	if (credentials_configured(&w->secret) && w->keys.n == 0 &&
 	    notify_webhook_read_key(w, &cause) == -1) {
 		err = xasprintf("cannot read the secret: %s", cause);
 		notify_item_done(it, NOTIFY_RETRY, -1, err);
@@ -253,13 +206,21 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 		free(cause);
 		return;
 	}
-	body = notify_item_body(it, &len);
+	doc = notify_item_body(it, &doclen);
+	if ((body = notify_format_render(
+		 w->format, doc, doclen, &len, &cause)) == NULL) {
+		err = xasprintf("cannot format the event: %s", cause);
+		notify_item_done(it, NOTIFY_FAILED, -1, err);
+		free(err);
+		free(cause);
+		return;
+	}
 	snprintf(
 	    ts, sizeof(ts), "%lld", (long long)(monotime_wall_ms() / 1000));
 	hid = xasprintf("webhook-id: %s", it->ev->id);
 	hts = xasprintf("webhook-timestamp: %s", ts);
-	if (w->key != NULL) {
-		sig = notify_webhook_sign(w->key, it->ev->id, ts, body, len);
+	if (w->keys.n > 0) {
+		sig = whsec_sign(&w->keys, it->ev->id, ts, body, len);
 		hsig = xasprintf("webhook-signature: %s", sig);
 		free(sig);
 	}
@@ -292,6 +253,7 @@ notify_webhook_deliver(struct notify_notifier *nf, struct notify_item *it)
 	free(hid);
 	free(hts);
 	free(hsig);
+	free(body);
 }
 
 /* Abort the transfer of it; its callback sees priv NULL and stays quiet. */

@@ -22,8 +22,13 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* An encoded query pair, for sorting. */
+/*
+ * A query pair for sorting: raw (decoded) text, as the vendors' SDK
+ * signers sort it, and the encoded text that is written.
+ */
 struct sign_pair {
+	const char *raw_name;
+	const char *raw_value;
 	char *name;
 	char *value;
 };
@@ -382,16 +387,22 @@ sign_encode(const char *s)
 	return buf_release(&b);
 }
 
-/* qsort order of encoded pairs: by name, then by value. */
+/*
+ * qsort order of pairs: by raw name, then by raw value, byte by byte (the
+ * code point order of UTF-8), as huaweicloud-sdk-core, pop-core and
+ * openapi-util sort before they encode.  Encoded text sorts otherwise
+ * where an encoded byte meets a plain one: raw "0" < ":", encoded
+ * "%3A" < "0".
+ */
 static int
 sign_pair_cmp(const void *a, const void *b)
 {
 	const struct sign_pair *pa = a, *pb = b;
 	int c;
 
-	if ((c = strcmp(pa->name, pb->name)) != 0)
+	if ((c = strcmp(pa->raw_name, pb->raw_name)) != 0)
 		return c;
-	return strcmp(pa->value, pb->value);
+	return strcmp(pa->raw_value, pb->raw_value);
 }
 
 /* The canonical query without the parameter skip; caller frees. */
@@ -406,6 +417,10 @@ sign_req_canonical_query(const struct sign_req *req, const char *skip)
 	for (i = 0; i < req->nquery; i++) {
 		if (skip != NULL && strcmp(req->query[i].name, skip) == 0)
 			continue;
+		pairs[n].raw_name =
+		    req->query[i].name != NULL ? req->query[i].name : "";
+		pairs[n].raw_value =
+		    req->query[i].value != NULL ? req->query[i].value : "";
 		pairs[n].name = sign_encode(req->query[i].name);
 		pairs[n].value = sign_encode(req->query[i].value);
 		n++;

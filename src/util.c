@@ -297,6 +297,38 @@ util_format_time_hhmm(int64_t secs, char dst[UTIL_RFC3339_LEN])
 	strftime(dst, UTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S+0000", &tm);
 }
 
+/* Append the standard base64 (with padding) of n bytes at p to b. */
+void
+util_base64(struct buf *b, const void *p, size_t n)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	unsigned long v;
+	size_t i;
+	char out[4];
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned long)s[i] << 16 | (unsigned long)s[i + 1] << 8 |
+		    s[i + 2];
+		out[0] = digits[(v >> 18) & 63];
+		out[1] = digits[(v >> 12) & 63];
+		out[2] = digits[(v >> 6) & 63];
+		out[3] = digits[v & 63];
+		buf_add(b, out, 4);
+	}
+	if (i < n) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned long)s[i + 1] << 8;
+		out[0] = digits[(v >> 18) & 63];
+		out[1] = digits[(v >> 12) & 63];
+		out[2] = i + 1 < n ? digits[(v >> 6) & 63] : '=';
+		out[3] = '=';
+		buf_add(b, out, 4);
+	}
+}
+
 /*
  * Percent-encode s into b: keep A-Z a-z 0-9 - _ . ~, everything else %XX
  * upper case.  -1 past the buffer's cap.

@@ -103,5 +103,30 @@ stop_daemon() {
 
 daemon_alive() { kill -0 "$DAEMON_PID" 2>/dev/null; }
 
+# dds_config [LINE...]: the daemon, account and watch part of a config
+# that polls the simulator's DDS task center every 300 ms as watch
+# "dds-test"; each LINE is one more key of the watch ("fail_after: 1").
+dds_config() {
+	cat <<YAML
+daemon:
+  state_dir: $TMP/state
+  shutdown_timeout: 2s
+accounts:
+  - name: sim
+    cloud: huawei
+    region: sim-1
+    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
+    endpoints: { dds: $SIM }
+watches:
+  - name: dds-test
+    account: sim
+    api: dds.jobs
+    interval: 300ms
+    timeout: 2s
+YAML
+	local l
+	for l in "$@"; do printf '    %s\n' "$l"; done
+}
+
 # finish: exit status for the runner.
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }

@@ -21,7 +21,7 @@ LAYERS = {
     # 2. adapters: one library or one kind of I/O each
     "json": 2, "http": 2, "spawn": 2, "config": 2, "timer": 2,
     "durable": 2, "sdnotify": 2, "sign": 2, "sign_huawei": 2,
-    "sign_alibaba": 2, "credentials": 2, "iam": 2,
+    "sign_alibaba": 2, "credentials": 2, "iam": 2, "whsec": 2,
     # the config, split by concern, and the data tables it reads
     "config_impl": 2, "config_yaml": 2, "config_print": 2,
     "config_daemon": 2, "config_account": 2, "config_watch": 2,
@@ -33,7 +33,8 @@ LAYERS = {
     "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,
     "notify": 3, "notify_impl": 3, "notify_webhook": 3,
     "notify_alertmanager": 3, "notify_syslog": 3, "notify_exec": 3,
-    "outbox": 3, "statefile": 3,
+    "notify_pagerduty": 3, "notify_format": 3, "notify_email": 3,
+    "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
     "persist": 4, "main": 4,

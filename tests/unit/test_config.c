@@ -343,7 +343,7 @@ test_example(void **state)
 		fail_msg("%s", errors);
 	assert_int_equal(c->naccounts, 3);
 	assert_int_equal(c->nwatches, 5);
-	assert_int_equal(c->nnotifiers, 4);
+	assert_int_equal(c->nnotifiers, 6);
 	assert_int_equal(c->nrules, 2);
 	assert_non_null(config_find_watch(c, "dds-otc"));
 	assert_non_null(config_find_watch(c, "dws-prod-actions"));

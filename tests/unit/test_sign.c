@@ -185,6 +185,64 @@ test_q1(void **state)
 	sign_req_free(req);
 }
 
+/*
+ * Names sorted by their raw text, then encoded, and a repeated name's
+ * values by their raw text, as the vendors' SDK signers do: raw "key0" <
+ * "key:1", encoded "key%3A1" < "key0".  The canonical request and the
+ * signature are what huaweicloud-sdk-core 3.1.211 for Node.js (AKSKSigner)
+ * computes for the same request.
+ */
+static void
+test_sdk_order_huawei(void **state)
+{
+	struct sign_req *req;
+	struct sign_debug dbg = { NULL, NULL };
+
+	req = test_req(
+	    "GET", "https://dws.sim-1.myhuaweicloud.com/v1.0/p1/clusters");
+	sign_req_add_query(req, "key:1", "a");
+	sign_req_add_query(req, "tag", "x:y");
+	sign_req_add_query(req, "key0", "b");
+	sign_req_add_query(req, "tag", "x0");
+	assert_int_equal(sign_huawei(req, "AccessKey", "SecretKey",
+			     test_time("20200608T023900Z"), &dbg),
+	    0);
+	assert_string_equal(dbg.canonical,
+	    "GET\n/v1.0/p1/clusters/\nkey0=b&key%3A1=a&tag=x0&tag=x%3Ay\n"
+	    "host:dws.sim-1.myhuaweicloud.com\nx-sdk-date:20200608T023900Z\n"
+	    "\nhost;x-sdk-date\n" TEST_EMPTY_SHA);
+	assert_string_equal(sign_req_header(req, "Authorization"),
+	    "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=host;x-sdk-date, "
+	    "Signature=db8f2308e57a1ade39f1aa3300ff3f5338f05d6cba2effc6113eac"
+	    "1973e4165f");
+	sign_debug_clear(&dbg);
+	sign_req_free(req);
+}
+
+/*
+ * The same order for Alibaba RPC V2: the signature is what
+ * @alicloud/openapi-util 0.3.3 getRPCSignature (the algorithm of pop-core)
+ * computes for the same parameters.
+ */
+static void
+test_sdk_order_v2(void **state)
+{
+	struct sign_req *req;
+
+	req = test_req("GET",
+	    "https://ecs.aliyuncs.com/?Action=DescribeRegions"
+	    "&Version=2014-05-26");
+	sign_req_add_query(req, "key:1", "a");
+	sign_req_add_query(req, "key0", "b");
+	assert_int_equal(sign_alibaba_v2(req, "testid", "testsecret",
+			     test_time("2016-02-23T12:46:24Z"),
+			     "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf", NULL),
+	    0);
+	assert_string_equal(
+	    sign_req_query(req, "Signature"), "iHEAiUzjHE/vdWKFK6a2sud8v+o=");
+	sign_req_free(req);
+}
+
 /* A1: Alibaba V2, string to sign, signature and its URL form. */
 static void
 test_a1(void **state)
@@ -761,6 +819,8 @@ main(void)
 		cmocka_unit_test(test_h2),
 		cmocka_unit_test(test_h3),
 		cmocka_unit_test(test_q1),
+		cmocka_unit_test(test_sdk_order_huawei),
+		cmocka_unit_test(test_sdk_order_v2),
 		cmocka_unit_test(test_a1),
 		cmocka_unit_test(test_a2),
 		cmocka_unit_test(test_huawei_post_body),

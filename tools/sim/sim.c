@@ -109,13 +109,16 @@ sim_word_in(const char *word, const char *const *list)
 	return 0;
 }
 
-/* 1 if a fault endpoint pattern names the sink or some API endpoint. */
+/*
+ * 1 if a fault endpoint pattern names the sink, the PagerDuty endpoint or
+ * some API endpoint.
+ */
 int
 sim_endpoint_known(const struct sim *sim, const char *pattern)
 {
 	size_t i;
 
-	if (strcmp(pattern, "sink") == 0)
+	if (strcmp(pattern, "sink") == 0 || strcmp(pattern, "pagerduty") == 0)
 		return 1;
 	for (i = 0; i < sim->nroutes; i++) {
 		if (util_glob(pattern, sim->routes[i]->endpoint))
@@ -704,6 +707,20 @@ sim_dispatch_sink(struct sim *sim, struct sim_req *r, const char *name,
 	sim_sink_handle(sim, r, name, rp);
 }
 
+/* Serve PagerDuty's Events API v2; faults name the endpoint "pagerduty". */
+static void
+sim_dispatch_pagerduty(struct sim *sim, struct sim_req *r, struct sim_reply *rp,
+    struct sim_fault **fp)
+{
+	*fp = sim_fault_match(sim, "pagerduty");
+	r->fault = *fp;
+	if (*fp != NULL && (*fp)->mode == SIM_FAULT_STATUS) {
+		sim_fault_status_reply(*fp, NULL, r, rp);
+		return;
+	}
+	sim_pagerduty_handle(sim, r, rp);
+}
+
 /*
  * Send small writes at once, as the vendors' front ends do: evhttp writes
  * a reply in 16 KiB pieces, and with Nagle the last one waits for the
@@ -761,6 +778,8 @@ sim_request_cb(struct evhttp_request *req, void *arg)
 		sim_ctl_handle(sim, &r, r.path + 6, &rp);
 	else if (strncmp(r.path, "/_sink/", 7) == 0)
 		sim_dispatch_sink(sim, &r, r.path + 7, &rp, &f);
+	else if (strcmp(r.path, "/v2/enqueue") == 0)
+		sim_dispatch_pagerduty(sim, &r, &rp, &f);
 	else
 		sim_dispatch(sim, &r, &rp, &f);
 	free(body);

@@ -383,7 +383,12 @@ void sim_streams_free(struct sim *);
 /* sim_sink.c */
 void sim_sink_handle(
     struct sim *, const struct sim_req *, const char *name, struct sim_reply *);
+int sim_sink_add(struct sim *, const char *name, const struct sim_req *);
 void sim_sinks_free(struct sim *);
+
+/* sim_pagerduty.c */
+void sim_pagerduty_handle(
+    struct sim *, const struct sim_req *, struct sim_reply *);
 
 /* sim_ctl.c */
 void sim_ctl_handle(

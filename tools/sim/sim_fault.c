@@ -52,11 +52,16 @@ static const char *const sim_fault_modes[] = {
 
 #define SIM_FAULT_NMODES (sizeof(sim_fault_modes) / sizeof(sim_fault_modes[0]))
 
-/* 1 if the fault's pattern covers endpoint; only "sink" names the sink. */
+/*
+ * 1 if the fault's pattern covers endpoint; only "sink" names the sink and
+ * only "pagerduty" the PagerDuty endpoint (no glob of API names does).
+ */
 static int
 sim_fault_covers(const struct sim_fault *f, const char *endpoint)
 {
-	if (strcmp(endpoint, "sink") == 0 || strcmp(f->endpoint, "sink") == 0)
+	if (strcmp(endpoint, "sink") == 0 || strcmp(f->endpoint, "sink") == 0 ||
+	    strcmp(endpoint, "pagerduty") == 0 ||
+	    strcmp(f->endpoint, "pagerduty") == 0)
 		return strcmp(endpoint, f->endpoint) == 0;
 	return util_glob(f->endpoint, endpoint);
 }

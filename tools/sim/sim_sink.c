@@ -237,6 +237,18 @@ sim_sink_handle(struct sim *sim, const struct sim_req *r, const char *name,
 	sim_reply_set(rp, 200, "{\"ok\":true}");
 }
 
+/* Record a request in the sink name (created if new); -1 if too many. */
+int
+sim_sink_add(struct sim *sim, const char *name, const struct sim_req *r)
+{
+	struct sim_sink *s;
+
+	if ((s = sim_sink_get(sim, name, 1)) == NULL)
+		return -1;
+	sim_sink_record(s, r);
+	return 0;
+}
+
 /* Free every sink. */
 void
 sim_sinks_free(struct sim *sim)

@@ -1,0 +1,198 @@
+/*
+ * Unit tests for silences: matching as rules match (globs, fields AND,
+ * values OR), the time window, expiry, the ended report, the tasks it
+ * counted (bounded), the JSON round trip a restart goes through, and the
+ * matchers refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "evt.h"
+#include "silence.h"
+#include "xmalloc.h"
+
+#define T0 1700000000
+
+/* A transition to FAILED of task id on cluster in watch. */
+static struct evt *
+event(const char *watch, const char *cluster, const char *id)
+{
+	struct evt *ev = evt_new(EVT_TRANSITION);
+
+	ev->watch = xstrdup(watch);
+	ev->api = xstrdup("dds.jobs");
+	ev->account = xstrdup("hw");
+	ev->has_task = 1;
+	ev->task.id = xstrdup(id);
+	ev->task.type = xstrdup("RestartInstance");
+	ev->task.cluster_id = xstrdup(cluster);
+	ev->task.cluster_name = xstrdup(cluster);
+	ev->task.state = TASK_FAILED;
+	ev->has_previous = 1;
+	ev->prev_state = TASK_RUNNING;
+	evt_finish(ev);
+	return ev;
+}
+
+/* The set with one silence over watch=dds-prod cluster=orders-*. */
+static struct silence_set *
+one(void)
+{
+	static const char *m[] = { "watch=dds-prod", "cluster=orders-*" };
+	struct silence_set *s = silence_set_new();
+	char *cause = NULL;
+
+	assert_int_equal(silence_add(s, "0123456789abcdef", m, 2,
+			     "resize drill", T0, T0 + 7200, 1000, 1000, &cause),
+	    0);
+	return s;
+}
+
+/* Fields AND, globs; only while active. */
+static void
+test_match(void **state)
+{
+	struct silence_set *s = one();
+	struct evt *a = event("dds-prod", "orders-eu", "t1");
+	struct evt *b = event("dds-prod", "billing", "t2");
+	struct evt *c = event("dds-test", "orders-eu", "t3");
+
+	(void)state;
+	assert_null(silence_apply(s, a, T0 - 1));
+	assert_string_equal(silence_apply(s, a, T0), "0123456789abcdef");
+	assert_null(silence_apply(s, b, T0 + 1));
+	assert_null(silence_apply(s, c, T0 + 1));
+	assert_string_equal(silence_apply(s, a, T0 + 7199), "0123456789abcdef");
+	assert_null(silence_apply(s, a, T0 + 7200));
+	assert_int_equal(silence_at(s, 0)->events, 2);
+	evt_free(a);
+	evt_free(b);
+	evt_free(c);
+	silence_set_free(s);
+}
+
+/* Expiry ends it at once; its end is reported once. */
+static void
+test_expire_and_end(void **state)
+{
+	struct silence_set *s = one();
+	struct evt *a = event("dds-prod", "orders-eu", "t1");
+
+	(void)state;
+	assert_int_equal(silence_next_end(s, T0), 7200);
+	assert_int_equal(silence_take_ended(s, T0 + 10), -1);
+	assert_int_equal(silence_expire(s, "nope", T0 + 10), -1);
+	assert_int_equal(silence_expire(s, "0123456789abcdef", T0 + 10), 0);
+	assert_int_equal(silence_expire(s, "0123456789abcdef", T0 + 11), -1);
+	assert_null(silence_apply(s, a, T0 + 11));
+	assert_int_equal(silence_next_end(s, T0 + 11), 0);
+	assert_int_equal(silence_take_ended(s, T0 + 11), 0);
+	assert_int_equal(silence_take_ended(s, T0 + 11), -1);
+	assert_int_equal(silence_next_end(s, T0 + 11), -1);
+	silence_prune(s, T0 + 11);
+	assert_int_equal(silence_count(s), 0);
+	evt_free(a);
+	silence_set_free(s);
+}
+
+/* Distinct tasks counted, the first SILENCE_MAX_TASKS kept. */
+static void
+test_tasks(void **state)
+{
+	struct silence_set *s = one();
+	const char *const *v;
+	struct evt *ev;
+	uint64_t total;
+	size_t i, n;
+	char id[32];
+
+	(void)state;
+	for (i = 0; i < SILENCE_MAX_TASKS + 20; i++) {
+		snprintf(id, sizeof(id), "t%zu", i % (SILENCE_MAX_TASKS + 10));
+		ev = event("dds-prod", "orders-eu", id);
+		silence_apply(s, ev, T0 + 1);
+		evt_free(ev);
+	}
+	v = silence_tasks(s, 0, &n, &total);
+	assert_int_equal(n, SILENCE_MAX_TASKS);
+	assert_int_equal(total, SILENCE_MAX_TASKS + 10);
+	assert_string_equal(v[0], "dds-prod\037orders-eu\037t0");
+	silence_set_free(s);
+}
+
+/* What a restart reads back is what was saved. */
+static void
+test_json(void **state)
+{
+	struct silence_set *s = one(), *r;
+	struct evt *a = event("dds-prod", "orders-eu", "t1");
+	char *text, *again, *cause = NULL;
+
+	(void)state;
+	silence_apply(s, a, T0 + 5);
+	text = silence_set_json(s);
+	r = silence_set_from_json(text, strlen(text), &cause);
+	if (r == NULL)
+		fail_msg("%s", cause);
+	again = silence_set_json(r);
+	assert_string_equal(text, again);
+	assert_string_equal(
+	    silence_at(r, 0)->matchers, "watch=dds-prod cluster=orders-*");
+	assert_string_equal(silence_apply(r, a, T0 + 6), "0123456789abcdef");
+	assert_null(silence_apply(r, a, T0 + 7200));
+	assert_null(silence_set_from_json("{}", 2, &cause));
+	free(cause);
+	free(text);
+	free(again);
+	evt_free(a);
+	silence_set_free(s);
+	silence_set_free(r);
+}
+
+/* Matchers and windows that are refused. */
+static void
+test_refused(void **state)
+{
+	static const char *bad[] = { "colour=red", "watch", "=x", "watch=" };
+	struct silence_set *s = silence_set_new();
+	char *cause = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(silence_add(s, "0123456789abcdef", &bad[i], 1,
+				     NULL, T0, T0 + 60, 0, 0, &cause),
+		    -1);
+		assert_non_null(cause);
+		free(cause);
+		cause = NULL;
+	}
+	assert_int_equal(silence_add(s, "0123456789abcdef", bad, 0, NULL, T0,
+			     T0 + 60, 0, 0, &cause),
+	    -1);
+	assert_string_equal(cause, "a silence needs a matcher");
+	free(cause);
+	assert_int_equal(silence_count(s), 0);
+	silence_set_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_expire_and_end),
+		cmocka_unit_test(test_tasks),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -50,6 +50,7 @@ enum config_api {
 	CONFIG_API_DDS_JOBS,
 	CONFIG_API_GAUSSDB_TASKS,
 	CONFIG_API_EHPC_TASKS,
+	CONFIG_API_EHPC_OPERATIONS,
 	CONFIG_API_COUNT
 };
 
@@ -152,7 +153,7 @@ struct config_watch {
 	char *account_name;
 	struct config_account *account; /* borrowed, resolved */
 	enum config_api api;
-	struct config_strlist clusters; /* dws.*, ehpc.tasks */
+	struct config_strlist clusters; /* dws.*, ehpc.* */
 	struct config_strlist actions;  /* dws.actions; default all 8 */
 	/* Error answers meaning "none": HTTP statuses ("404"), codes. */
 	struct config_strlist absent;  /* dws.actions; default 404 */

@@ -342,13 +342,14 @@ test_example(void **state)
 	if (c == NULL)
 		fail_msg("%s", errors);
 	assert_int_equal(c->naccounts, 3);
-	assert_int_equal(c->nwatches, 4);
+	assert_int_equal(c->nwatches, 5);
 	assert_int_equal(c->nnotifiers, 6);
 	assert_int_equal(c->nrules, 2);
 	assert_non_null(config_find_watch(c, "dds-otc"));
 	assert_non_null(config_find_watch(c, "dws-prod-actions"));
 	assert_non_null(config_find_watch(c, "gaussdb-prod"));
 	assert_non_null(config_find_watch(c, "hpc-prod"));
+	assert_non_null(config_find_watch(c, "hpc2-prod"));
 	round_trip(c, EXAMPLE);
 	config_free(c);
 }

@@ -182,7 +182,8 @@ ehpc_operations_later(const struct task *a, const struct task *b)
  * whether the service updates one row or writes one per state: the
  * latest row wins, started at the earliest row's Time.  The last record
  * of l (just filled) is merged into an earlier one of the same key among
- * the records from index first on and taken back, or kept.
+ * the records from index first on and taken back, or kept.  The earlier
+ * record keeps what the watch gave it (a page before: scope, baseline).
  */
 static void
 ehpc_operations_collapse(struct task_list *l, size_t first)
@@ -190,6 +191,8 @@ ehpc_operations_collapse(struct task_list *l, size_t first)
 	struct task *t = &l->v[l->n - 1], *o;
 	int64_t start;
 	size_t i;
+	char *scope;
+	int baseline;
 
 	for (i = l->n - 1; i > first; i--) {
 		o = &l->v[i - 1];
@@ -201,9 +204,14 @@ ehpc_operations_collapse(struct task_list *l, size_t first)
 		    (start == TASK_TIME_NONE || t->started_at < start))
 			start = t->started_at;
 		if (ehpc_operations_later(t, o)) {
+			scope = o->scope;
+			baseline = o->baseline;
+			o->scope = NULL;
 			task_clear(o);
 			*o = *t;
 			task_init(t);
+			o->scope = scope;
+			o->baseline = baseline;
 		}
 		o->started_at = start;
 		provider_drop_last(l);

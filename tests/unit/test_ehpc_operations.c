@@ -253,6 +253,9 @@ test_collapse_pages(void **state)
 	    0);
 	assert_int_equal(l.n, 2);
 	assert_int_equal(cur.scope, 0);
+	/* what the watch gives the records of a page it read */
+	l.v[0].scope = xstrdup("ehpc-hz-1");
+	l.v[0].baseline = 1;
 	assert_int_equal(test_page(env,
 			     "{\"TotalCount\":3,\"Logs\":[" TEST_ROW(
 				 "r1", "Failed", "10:05:00") "]}",
@@ -261,6 +264,8 @@ test_collapse_pages(void **state)
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].id, "r1");
 	assert_int_equal(l.v[0].state, TASK_FAILED);
+	assert_string_equal(l.v[0].scope, "ehpc-hz-1");
+	assert_int_equal(l.v[0].baseline, 1);
 	assert_string_equal(l.v[1].id, "r2");
 	assert_int_equal(cur.scope, 1);
 	/* cluster 2 has a row of the same RequestId: a task of its own */

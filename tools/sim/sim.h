@@ -438,6 +438,7 @@ void sim_ehpc_error_reply(const struct sim_req *, int status, const char *code,
     const char *msg, struct sim_reply *);
 char *sim_ehpc_param(
     const struct sim_req *, const char *key, const char *header);
+int sim_ali_action_is(const struct sim_req *, const char *name);
 void sim_ehpc_request_id(const struct sim_req *, char dst[SIM_UUID_LEN]);
 
 /* The APIs. */

@@ -107,8 +107,15 @@ sim_ehpc_param(const struct sim_req *r, const char *key, const char *header)
 static int
 sim_ehpc_claim(struct sim *sim, const struct sim_req *r)
 {
+	return sim_ali_action_is(r, "ListTasks");
+}
+
+/* 1 if r calls the RPC action name (in the query, or the V3 header). */
+int
+sim_ali_action_is(const struct sim_req *r, const char *name)
+{
 	char *action = sim_ehpc_param(r, "Action", "x-acs-action");
-	int ok = action != NULL && strcmp(action, "ListTasks") == 0;
+	int ok = action != NULL && strcmp(action, name) == 0;
 
 	free(action);
 	return ok;

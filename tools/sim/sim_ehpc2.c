@@ -76,11 +76,7 @@ struct sim_ehpc2_params {
 static int
 sim_ehpc2_claim(struct sim *sim, const struct sim_req *r)
 {
-	char *action = sim_ehpc_param(r, "Action", "x-acs-action");
-	int ok = action != NULL && strcmp(action, "ListCommonLogs") == 0;
-
-	free(action);
-	return ok;
+	return sim_ali_action_is(r, "ListCommonLogs");
 }
 
 /* Reply 400 code with "The specified parameter key is invalid: why". */

@@ -44,7 +44,7 @@ polls_ge() { test "$(sim_count "$1")" -ge "$2"; }
 
 # round MODE: one daemon run against a sim writing rows MODE (one, per_state).
 round() {
-	local mode=$1 X Y n polls lines
+	local mode=$1 X Y n polls lines quiet
 	cat >"$TMP/scenario.yaml" <<YAML
 accounts:
   - { name: ops, cloud: alibaba, auth: v3, access_key_id: $V3_ID, access_key_secret: $V3_SECRET }
@@ -75,6 +75,12 @@ watches:
 notifiers:
   - { name: hook, type: webhook, url: $SIM/_sink/ops, retry: { initial: 100ms, max: 1s, give_up_after: 10m } }
 YAML
+	# A quiet cluster's answer without Logs (TotalCount 0) is an empty page.
+	quiet=
+	if [ "$mode" = one ]; then
+		sim POST /_sim/faults '{"endpoint":"ehpc.ListCommonLogs","mode":"omit_empty"}' >/dev/null
+		quiet="; Logs left out while there are none"
+	fi
 	start_daemon "$TMP/taskwatchd.yaml"
 	wait_for 10 polls_ge ehpc.ListCommonLogs 3
 	X=$(sim POST /_sim/tasks "{\"service\":\"ehpc.operations\",\"instance_id\":\"$C2\",\"name\":\"AddNodes\",\"target\":\"i-1\"}" | jq -r .id)
@@ -93,7 +99,7 @@ YAML
 	    test "$(ev ".task.id==\"$X\" and .task.state==\"FAILED\"" | wc -l)" -eq 1
 	check "$mode: an operation that came Failed paged once, with its reason" \
 	    test "$(ev ".task.id==\"$Y\"" | jq -r '.event + " " + .task.state + " " + .task.reason')" = "appeared FAILED busy"
-	check "$mode: no ops poll failed (V3-signed POSTs from a v2 account)" \
+	check "$mode: no ops poll failed (V3-signed POSTs from a v2 account$quiet)" \
 	    test "$(grep -c "watch ops: poll failed" "$TMP/daemon.log")" -eq 0
 	check "$mode: no signature refused for the ops account" \
 	    test "$(sim GET /_sim/requests | jq -r '[.auth_fail | to_entries[] | .value] | add // 0')" -eq 0
@@ -108,6 +114,7 @@ YAML
 	check "$mode: ... still an http failure, watch_failed once" \
 	    test "$(ev '.event=="watch_failed"' | jq -r '.watch + " " + .error.class')" = "v1 http"
 	if [ "$mode" = one ]; then
+		sim DELETE /_sim/faults >/dev/null
 		sim POST /_sim/faults '{"endpoint":"ehpc.List*","mode":"status","status":503,"count":1}' >/dev/null
 		wait_for 10 grep -q "watch ops: poll failed (http): HTTP 503 ServiceUnavailable" "$TMP/daemon.log"
 		check "$mode: a fault on ehpc.ListCommonLogs fails the poll" \

@@ -1,7 +1,7 @@
 /*
  * The task APIs taskwatchd polls, as data: one row per API with what the
  * configuration, the watches and the docs check need to know of it.  A
- * sixth API is one row here plus its provider.
+ * new API is one row here plus its provider.
  */
 #ifndef API_H
 #define API_H

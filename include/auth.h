@@ -67,7 +67,9 @@ typedef void (*auth_cb)(const struct auth_answer *a, void *arg);
 
 /*
  * Authenticate req by the account's method and send it; req is taken (the
- * caller must not touch it again) and must carry scheme and host.  *acct
+ * caller must not touch it again) and must carry scheme and host.  A
+ * request marked acs3 is signed ACS3 on a V2 account too; a request's
+ * note is added to the message of a client error answer.  *acct
  * is read again at every step (token, retry, classifying), so a reload
  * may point it at the new config's account while the call is under way.
  * Returns a handle for auth_cancel, valid until the callback fires.

@@ -50,6 +50,7 @@ enum config_api {
 	CONFIG_API_DDS_JOBS,
 	CONFIG_API_GAUSSDB_TASKS,
 	CONFIG_API_EHPC_TASKS,
+	CONFIG_API_EHPC_OPERATIONS,
 	CONFIG_API_COUNT
 };
 
@@ -153,7 +154,7 @@ struct config_watch {
 	struct config_account *account; /* borrowed, resolved */
 	enum config_api api;
 	/*
-	 * dws.*, ehpc.tasks: the cluster IDs; empty with clusters_all, where
+	 * dws.*, ehpc.*: the cluster IDs; empty with clusters_all, where
 	 * the watch discovers them (and two watches whose clusters keys
 	 * differ in kind always differ here too).
 	 */

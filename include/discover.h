@@ -25,6 +25,14 @@ struct discover_list {
 	struct discover_cluster *v;
 	size_t n;
 	size_t skipped; /* entries without a usable id */
+	/*
+	 * Clusters of another generation, which the watch's API cannot
+	 * watch (E-HPC 2.0 ones for ehpc.tasks): how many, the first one's
+	 * id, and what to say about them.
+	 */
+	size_t other;
+	char *other_first;
+	const char *other_hint;
 };
 
 /* Where a discovery is: the page asked next.  Zeroed at the start. */

@@ -21,6 +21,7 @@ extern const struct provider provider_dws_logical;
 extern const struct provider provider_dds_jobs;
 extern const struct provider provider_gaussdb_tasks;
 extern const struct provider provider_ehpc_tasks;
+extern const struct provider provider_ehpc_operations;
 
 /* scope_key of a listing with one scope per cluster of the watch. */
 int provider_cluster_scope_key(

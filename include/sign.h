@@ -39,6 +39,17 @@ struct sign_req {
 	size_t nheaders;
 	char *body; /* NULL when empty */
 	size_t body_len;
+	/*
+	 * Set by the provider describing the request, read by auth.c: 1 for
+	 * an Alibaba API that takes only ACS3-HMAC-SHA256 (its SDK signs no
+	 * other way), signed so whatever method the account names.
+	 */
+	int acs3;
+	/*
+	 * What a client error answer to it (4xx, neither auth nor
+	 * throttling) may mean, added to the error's message; NULL: none.
+	 */
+	char *note;
 };
 
 /*
@@ -98,6 +109,8 @@ void sign_req_add_header(
 void sign_req_del_header(struct sign_req *req, const char *name);
 /* A header's value (case-insensitive name); NULL if absent. */
 const char *sign_req_header(const struct sign_req *req, const char *name);
+/* Set the note for a client error answer (see struct sign_req). */
+void sign_req_set_note(struct sign_req *req, const char *note);
 /* Copy len bytes of body (NULL or 0: empty). */
 void sign_req_set_body(struct sign_req *req, const void *body, size_t len);
 

@@ -25,6 +25,9 @@ const struct api api_table[CONFIG_API_COUNT] = {
 	[CONFIG_API_EHPC_TASKS] = { "ehpc.tasks",
 	    API_CLOUD(CONFIG_CLOUD_ALIBABA), "ehpc", API_SCOPE_CLUSTERS,
 	    API_WINDOW_CURRENT, 0, 1, API_TZ_ZONED },
+	[CONFIG_API_EHPC_OPERATIONS] = { "ehpc.operations",
+	    API_CLOUD(CONFIG_CLOUD_ALIBABA), "ehpc", API_SCOPE_CLUSTERS,
+	    API_WINDOW_LOOKBACK, 0, 1, API_TZ_WATCH },
 };
 
 /* The row of an API; NULL if api is out of range. */

@@ -122,6 +122,24 @@ auth_absent(const struct config_strlist *absent, long status, const char *code)
 	return 0;
 }
 
+/*
+ * Add the request's note (what the error may mean, see struct sign_req)
+ * to the message of a client error that is neither auth nor throttling;
+ * the class stays.
+ */
+static void
+auth_note(struct auth_call *c, long status, struct apierr *e)
+{
+	char *s;
+
+	if (c->req->note == NULL || e->class != APIERR_HTTP || status < 400 ||
+	    status >= 500)
+		return;
+	s = xasprintf("%s; %s", e->msg, c->req->note);
+	free(e->msg);
+	e->msg = s;
+}
+
 /* Judge an answer: NULL when it is the caller's to parse, else c->err. */
 static const struct apierr *
 auth_judge(struct auth_call *c, const struct http_response *resp, int parsed)
@@ -157,6 +175,7 @@ auth_judge(struct auth_call *c, const struct http_response *resp, int parsed)
 		return NULL;
 	}
 	apierr_note_skew(&e->msg);
+	auth_note(c, resp->status, e);
 	return e;
 }
 
@@ -287,8 +306,9 @@ auth_sign(struct auth_call *c, const struct config_account *a)
 			    c->req, "X-Project-Id", a->project_id);
 		rc = sign_huawei(c->req, key, secret, now_s, NULL);
 	} else {
+		/* The same key pair signs V2 and ACS3 (req->acs3). */
 		sign_nonce(nonce);
-		rc = a->auth_method == CONFIG_AUTH_V2
+		rc = a->auth_method == CONFIG_AUTH_V2 && !c->req->acs3
 		    ? sign_alibaba_v2(c->req, key, secret, now_s, nonce, NULL)
 		    : sign_alibaba_v3(c->req, key, secret, now_s, nonce, NULL);
 	}

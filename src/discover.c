@@ -35,6 +35,13 @@ struct discover_api {
 	const char *total;   /* the member counting them all; NULL: none */
 	size_t page_size;    /* per page; 0: one page holds them all */
 	uint64_t max_pages;  /* stop a server that never ends */
+	/*
+	 * Clusters whose version member starts with other_prefix belong to
+	 * another generation: counted, not polled, named with other_hint.
+	 */
+	const char *version;
+	const char *other_prefix;
+	const char *other_hint;
 };
 
 /* DWS ListClusters: GET /v1.0/{project_id}/clusters, one page. */
@@ -78,6 +85,30 @@ discover_ehpc_req(const struct provider_ctx *ctx,
 	return 0;
 }
 
+/* E-HPC 2.0 ListClusters (2024-07-30, RPC): a POST signed ACS3. */
+static int
+discover_ehpc2_req(const struct provider_ctx *ctx,
+    const struct discover_cursor *cursor, struct sign_req *req, char **cause)
+{
+	const char *region = ctx->account != NULL ? ctx->account->region : NULL;
+
+	if (util_empty(region)) {
+		*cause = xstrdup(
+		    "E-HPC 2.0 ListClusters: the account has no region");
+		return -1;
+	}
+	free(req->method);
+	req->method = xstrdup("POST");
+	req->acs3 = 1;
+	sign_req_add_header(req, "Accept", "application/json");
+	sign_req_add_query(req, "Action", "ListClusters");
+	sign_req_add_query(req, "Version", "2024-07-30");
+	sign_req_add_query(req, "RegionId", region);
+	provider_req_add_uint(req, "PageNumber", cursor->page + 1);
+	provider_req_add_uint(req, "PageSize", 100);
+	return 0;
+}
+
 /* The list-clusters calls. */
 static const struct discover_api discover_apis[] = {
 	{ .name = "DWS ListClusters",
@@ -101,7 +132,27 @@ static const struct discover_api discover_apis[] = {
 	    .cname = "Name",
 	    .total = "TotalCount",
 	    .page_size = 50,
-	    .max_pages = 200 },
+	    .max_pages = 200,
+	    .version = "EhpcVersion",
+	    .other_prefix = "2.",
+	    .other_hint =
+		"E-HPC 2.0 clusters, which ListTasks (E-HPC 1.0) "
+		"cannot watch: watch them with api: ehpc.operations" },
+	{ .name = "E-HPC 2.0 ListClusters",
+	    .what = "E-HPC",
+	    .apis = DISCOVER_API(CONFIG_API_EHPC_OPERATIONS),
+	    .req = discover_ehpc2_req,
+	    .list = "Clusters",
+	    .id = "ClusterId",
+	    .cname = "ClusterName",
+	    .total = "TotalCount",
+	    .page_size = 100,
+	    .max_pages = 200,
+	    .version = "EhpcVersion",
+	    .other_prefix = "1.",
+	    .other_hint =
+		"E-HPC 1.0 clusters, which ListCommonLogs (E-HPC "
+		"2.0) cannot watch: watch them with api: ehpc.tasks" },
 };
 
 #define DISCOVER_NAPIS (sizeof(discover_apis) / sizeof(discover_apis[0]))
@@ -201,6 +252,7 @@ discover_list_clear(struct discover_list *l)
 		free(l->v[i].name);
 	}
 	free(l->v);
+	free(l->other_first);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -252,7 +304,7 @@ discover_add_all(const struct discover_api *da, const struct json *arr,
     struct discover_list *out)
 {
 	const struct json *c;
-	const char *id, *name;
+	const char *id, *name, *v;
 	size_t i, n = json_len(arr);
 
 	for (i = 0; i < n; i++) {
@@ -261,6 +313,15 @@ discover_add_all(const struct discover_api *da, const struct json *arr,
 		name = json_get_str(c, da->cname);
 		if (json_type(c) != JSON_OBJECT || !discover_id_ok(id)) {
 			out->skipped++;
+			continue;
+		}
+		if (da->version != NULL &&
+		    (v = json_get_str(c, da->version)) != NULL &&
+		    strncmp(v, da->other_prefix, strlen(da->other_prefix)) ==
+			0) {
+			if (out->other++ == 0)
+				out->other_first = xstrdup(id);
+			out->other_hint = da->other_hint;
 			continue;
 		}
 		if (discover_list_find(out, id) == NULL)

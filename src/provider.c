@@ -17,6 +17,7 @@ static const struct provider *const provider_table[CONFIG_API_COUNT] = {
 	[CONFIG_API_DDS_JOBS] = &provider_dds_jobs,
 	[CONFIG_API_GAUSSDB_TASKS] = &provider_gaussdb_tasks,
 	[CONFIG_API_EHPC_TASKS] = &provider_ehpc_tasks,
+	[CONFIG_API_EHPC_OPERATIONS] = &provider_ehpc_operations,
 };
 
 /* The provider for an API; never NULL for a valid enum value. */

@@ -67,6 +67,7 @@ sign_req_free(struct sign_req *req)
 	}
 	free(req->headers);
 	xfreezero(req->body, req->body_len);
+	free(req->note);
 	free(req);
 }
 
@@ -360,6 +361,14 @@ sign_req_header(const struct sign_req *req, const char *name)
 	if ((i = sign_req_find_header(req, name)) == -1)
 		return NULL;
 	return req->headers[i].value;
+}
+
+/* Set the note for a client error answer (NULL: none). */
+void
+sign_req_set_note(struct sign_req *req, const char *note)
+{
+	free(req->note);
+	req->note = note != NULL ? xstrdup(note) : NULL;
 }
 
 /* Copy len bytes of body (NULL or 0: empty). */

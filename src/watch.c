@@ -81,6 +81,8 @@ struct watch_disc {
 	int ok;          /* a discovery succeeded since the start */
 	unsigned fails;  /* re-discoveries failed in a row */
 	unsigned skips;  /* discoveries in a row with unusable entries */
+	unsigned
+	    others; /* discoveries in a row with clusters of another generation */
 };
 
 struct watch {
@@ -1817,6 +1819,14 @@ watch_disc_apply(struct watch *w)
 		    w->conf->name, discover_name(d->api), d->reading.skipped);
 	else
 		d->skips = 0;
+	if (d->reading.other > 0)
+		log_at(log_repeat_due(++d->others) ? LOG_WARNING : LOG_DEBUG,
+		    "watch %s: %s lists %zu %s (the first: %s); they are not "
+		    "polled",
+		    w->conf->name, discover_name(d->api), d->reading.other,
+		    d->reading.other_hint, d->reading.other_first);
+	else
+		d->others = 0;
 	if (d->known.n == 0)
 		log_at(d->ok ? LOG_DEBUG : LOG_INFO,
 		    "watch %s: no cluster to poll (%s lists %zu%s)",

@@ -1,5 +1,6 @@
 /*
- * ehpc.tasks: Alibaba Cloud E-HPC ListTasks (RPC style).  One scope per
+ * ehpc.tasks: Alibaba Cloud E-HPC ListTasks (RPC style, version 2018-04-12),
+ * which E-HPC 1.0 clusters answer (2.0: ehpc.operations).  One scope per
  * cluster, paged by PageNumber, history included; the same call with a
  * TaskId is the single-task lookup.  Result, Errors and Request are JSON
  * inside strings: decoded into detail where they parse, kept as text where
@@ -37,12 +38,17 @@ struct ehpc_tasks_list {
 	size_t n;
 };
 
-/* Start the request: action, version, format, region and cluster. */
+/*
+ * Start the request: action, version, format, region and cluster.  An
+ * E-HPC 2.0 cluster answers ListTasks with an error: the note names the
+ * API that watches it, for the error's message.
+ */
 static int
 ehpc_tasks_query(const struct provider_ctx *ctx, const char *cluster,
     struct sign_req *req, char **cause)
 {
 	const char *region = NULL;
+	char *note;
 
 	if (ctx->account != NULL)
 		region = ctx->account->region;
@@ -56,6 +62,12 @@ ehpc_tasks_query(const struct provider_ctx *ctx, const char *cluster,
 	sign_req_add_query(req, "Format", "JSON");
 	sign_req_add_query(req, "RegionId", region);
 	sign_req_add_query(req, "ClusterId", cluster);
+	note = xasprintf("cluster %s may be an E-HPC 2.0 cluster, which "
+			 "ListTasks (E-HPC 1.0) cannot watch: use api: "
+			 "ehpc.operations",
+	    cluster);
+	sign_req_set_note(req, note);
+	free(note);
 	return 0;
 }
 

@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char *globs[] = { "o-*", "[a-c]?" };
 	const struct config_strlist names = { globs, 2 };
 	const struct discover_api *da;
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur = { 0, 0, 0 };
 	char *cause = NULL;
 	size_t i;

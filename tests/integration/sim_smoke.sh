@@ -377,7 +377,7 @@ req GET "/v3.1/p/jobs?$WIN" >/dev/null
 req GET "/v3/p/jobs?id=job-old" >/dev/null
 req GET "/_sink/x" >/dev/null
 r=$(req GET /_sim/requests)
-check "request counters by endpoint" has "$r" '{"total":3,"by_endpoint":{"dds.jobs":2,"dds.job":1,"dws.actions":0,"dws.logical":0,"gaussdb.tasks":0,"gaussdb.job":0,"ehpc.ListTasks":0,"iam.tokens":0,"dws.clusters":0,"ehpc.ListClusters":0},"unmatched":0,"auth_fail":{}}'
+check "request counters by endpoint" has "$r" '{"total":3,"by_endpoint":{"dds.jobs":2,"dds.job":1,"dws.actions":0,"dws.logical":0,"gaussdb.tasks":0,"gaussdb.job":0,"ehpc.ListTasks":0,"ehpc.ListCommonLogs":0,"iam.tokens":0,"dws.clusters":0,"ehpc.ListClusters":0,"ehpc.ListClusters2":0},"unmatched":0,"auth_fail":{}}'
 
 # --- Faults.
 r=$(req POST /_sim/faults -d '{"endpoint":"dds.jobs","mode":"status","status":500,"count":1}')

@@ -342,7 +342,7 @@ test_example(void **state)
 	if (c == NULL)
 		fail_msg("%s", errors);
 	assert_int_equal(c->naccounts, 3);
-	assert_int_equal(c->nwatches, 5);
+	assert_int_equal(c->nwatches, 6);
 	assert_int_equal(c->nnotifiers, 6);
 	assert_int_equal(c->nrules, 2);
 	assert_non_null(config_find_watch(c, "dds-otc"));
@@ -353,6 +353,7 @@ test_example(void **state)
 	assert_int_equal(
 	    config_find_watch(c, "dws-orders-logical")->discover_interval_ms,
 	    600000);
+	assert_non_null(config_find_watch(c, "hpc2-prod"));
 	round_trip(c, EXAMPLE);
 	config_free(c);
 }

@@ -141,7 +141,7 @@ test_parse(enum config_api api, long status, const char *body,
 static void
 test_dws(void **state)
 {
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur;
 	char *cause;
 
@@ -185,7 +185,7 @@ test_ehpc_shapes(void **state)
 		"\"Name\":\"render\"},{\"Id\":\"ehpc-hz-2\",\"Name\":\"sim\"}]"
 		"}",
 	};
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur;
 	char *cause;
 	size_t i;
@@ -203,12 +203,69 @@ test_ehpc_shapes(void **state)
 	}
 }
 
+/*
+ * E-HPC 2.0: ListClusters 2024-07-30, POST and ACS3, Clusters[] of
+ * ClusterId/ClusterName; each generation's list leaves out the other's
+ * clusters (EhpcVersion), counted with the API that watches them.
+ */
+static void
+test_ehpc_generations(void **state)
+{
+	static const char v2[] =
+	    "{\"PageNumber\":\"1\",\"PageSize\":100,\"TotalCount\":3,"
+	    "\"Clusters\":[{\"ClusterId\":\"ehpc-hz-2a\",\"ClusterName\":"
+	    "\"slurm\",\"EhpcVersion\":\"2.0.0\"},{\"ClusterId\":"
+	    "\"ehpc-hz-1a\",\"ClusterName\":\"old\",\"EhpcVersion\":"
+	    "\"1.0.0\"},{\"ClusterId\":\"ehpc-hz-2b\"}]}";
+	static const char v1[] =
+	    "{\"TotalCount\":2,\"Clusters\":{\"ClusterInfoSimple\":[{\"Id\":"
+	    "\"ehpc-hz-1a\",\"EhpcVersion\":\"1.0.0\"},{\"Id\":\"ehpc-hz-2a\","
+	    "\"EhpcVersion\":\"2.0.0\"}]}}";
+	struct discover_cursor cur = { 0, 0, 0 };
+	struct discover_list l = { 0 };
+	struct test_env env;
+	struct sign_req *req;
+	char *url, *cause = NULL;
+
+	test_env(&env, CONFIG_API_EHPC_OPERATIONS);
+	url = test_url(discover_find(CONFIG_API_EHPC_OPERATIONS), &env, 1);
+	assert_string_equal(url,
+	    "https://h/?Action=ListClusters&PageNumber=2&PageSize=100&"
+	    "RegionId=cn-north-4&Version=2024-07-30");
+	free(url);
+	req = sign_req_new();
+	assert_int_equal(discover_req(discover_find(CONFIG_API_EHPC_OPERATIONS),
+			     &env.ctx, &cur, req, &cause),
+	    0);
+	assert_string_equal(req->method, "POST");
+	assert_true(req->acs3);
+	sign_req_free(req);
+	assert_int_equal(
+	    test_parse(CONFIG_API_EHPC_OPERATIONS, 200, v2, &l, &cur, &cause),
+	    0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].id, "ehpc-hz-2a");
+	assert_string_equal(l.v[0].name, "slurm");
+	assert_int_equal(l.other, 1);
+	assert_string_equal(l.other_first, "ehpc-hz-1a");
+	assert_non_null(strstr(l.other_hint, "api: ehpc.tasks"));
+	assert_true(cur.done);
+	discover_list_clear(&l);
+	assert_int_equal(
+	    test_parse(CONFIG_API_EHPC_TASKS, 200, v1, &l, &cur, &cause), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.other, 1);
+	assert_string_equal(l.other_first, "ehpc-hz-2a");
+	assert_non_null(strstr(l.other_hint, "api: ehpc.operations"));
+	discover_list_clear(&l);
+}
+
 /* E-HPC pages: on while fewer than TotalCount were read; a short page ends. */
 static void
 test_ehpc_paging(void **state)
 {
 	const struct discover_api *da = discover_find(CONFIG_API_EHPC_TASKS);
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur = { 0, 0, 0 };
 	struct buf_like {
 		char s[8192];
@@ -289,7 +346,7 @@ test_missing_wrong(void **state)
 		{ CONFIG_API_EHPC_TASKS, "{\"TotalCount\":-1,\"Clusters\":[]}",
 		    "E-HPC response has an invalid TotalCount" },
 	};
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur;
 	char *cause;
 	size_t i;
@@ -319,7 +376,7 @@ test_missing_wrong(void **state)
 static void
 test_error_answer(void **state)
 {
-	struct discover_list l = { NULL, 0, 0 };
+	struct discover_list l = { 0 };
 	struct discover_cursor cur;
 	char *cause;
 
@@ -367,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_dws),
 		cmocka_unit_test(test_ehpc_shapes),
 		cmocka_unit_test(test_ehpc_paging),
+		cmocka_unit_test(test_ehpc_generations),
 		cmocka_unit_test(test_missing_wrong),
 		cmocka_unit_test(test_error_answer),
 		cmocka_unit_test(test_names),

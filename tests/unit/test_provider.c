@@ -316,8 +316,9 @@ test_find(void **state)
 		"dds.jobs",
 		"gaussdb.tasks",
 		"ehpc.tasks",
+		"ehpc.operations",
 	};
-	static const int has_lookup[CONFIG_API_COUNT] = { 0, 0, 1, 1, 1 };
+	static const int has_lookup[CONFIG_API_COUNT] = { 0, 0, 1, 1, 1, 1 };
 	const struct provider *p;
 	int i;
 

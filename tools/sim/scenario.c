@@ -295,6 +295,7 @@ scenario_change(struct scenario_parse *sp, const struct sim_api *api,
 	    scenario_dup(sp, map, "result", &c->result) == -1 ||
 	    scenario_dup(sp, map, "errors", &c->errors) == -1 ||
 	    scenario_dup(sp, map, "request", &c->request) == -1 ||
+	    scenario_dup(sp, map, "target", &c->target) == -1 ||
 	    scenario_int(sp, map, "total_steps", 1, 1000000, &c->total_steps) ==
 		-1 ||
 	    scenario_int(
@@ -534,7 +535,8 @@ scenario_service(struct scenario_parse *sp, const struct sim_api *api,
 
 /*
  * Read one cluster of the dws or ehpc section: its id, name (and E-HPC
- * region) and its task lists.
+ * region and generation) and its task lists (E-HPC: tasks of ListTasks,
+ * operations of ListCommonLogs).
  */
 static int
 scenario_cluster(struct scenario_parse *sp, const char *kind, yaml_node_t *node)
@@ -550,18 +552,22 @@ scenario_cluster(struct scenario_parse *sp, const char *kind, yaml_node_t *node)
 		"id",
 		"name",
 		"region",
+		"generation",
 		"tasks",
+		"operations",
 		NULL,
 	};
 	const char *id, *name, *region = NULL;
-	const struct sim_cluster *cl;
-	int dws = strcmp(kind, "dws") == 0;
+	struct sim_cluster *cl;
+	int dws = strcmp(kind, "dws") == 0, gen = 0;
 
 	if (scenario_keys(sp, node, dws ? dws_keys : ehpc_keys, "a cluster") ==
 		-1 ||
 	    scenario_str(sp, node, "id", &id) == -1 ||
 	    scenario_str(sp, node, "name", &name) == -1 ||
-	    (!dws && scenario_str(sp, node, "region", &region) == -1))
+	    (!dws &&
+		(scenario_str(sp, node, "region", &region) == -1 ||
+		    scenario_int(sp, node, "generation", 1, 2, &gen) == -1)))
 		return -1;
 	if (util_empty(id))
 		return scenario_error(sp, node, "a cluster needs an id");
@@ -569,9 +575,13 @@ scenario_cluster(struct scenario_parse *sp, const char *kind, yaml_node_t *node)
 		return scenario_error(sp, scenario_get(sp, node, "id"),
 		    "duplicate cluster id \"%s\"", id);
 	cl = sim_cluster_add(sp->sim, kind, id, name, region);
+	cl->generation = gen;
 	if (!dws)
 		return scenario_list(sp, &sim_ehpc_api, cl,
-		    scenario_get(sp, node, "tasks"), "tasks");
+			   scenario_get(sp, node, "tasks"), "tasks") == -1
+		    ? -1
+		    : scenario_list(sp, &sim_ehpc2_api, cl,
+			  scenario_get(sp, node, "operations"), "operations");
 	if (scenario_list(sp, &sim_dws_actions_api, cl,
 		scenario_get(sp, node, "actions"), "actions") == -1)
 		return -1;
@@ -588,6 +598,7 @@ scenario_clusters(
 	static const char *const ehpc_keys[] = {
 		"clusters",
 		"tasks_shape",
+		"operation_rows",
 		NULL,
 	};
 	yaml_node_item_t *it;
@@ -607,6 +618,15 @@ scenario_clusters(
 			    "tasks_shape must be array or wrapped");
 		sp->sim->ehpc_wrapped =
 		    shape != NULL && strcmp(shape, "wrapped") == 0;
+		if (scenario_str(sp, node, "operation_rows", &shape) == -1)
+			return -1;
+		if (shape != NULL && strcmp(shape, "one") != 0 &&
+		    strcmp(shape, "per_state") != 0)
+			return scenario_error(sp,
+			    scenario_get(sp, node, "operation_rows"),
+			    "operation_rows must be one or per_state");
+		sp->sim->ehpc_rows_per_state =
+		    shape != NULL && strcmp(shape, "per_state") == 0;
 	}
 	if ((list = scenario_get(sp, node, "clusters")) == NULL)
 		return 0;

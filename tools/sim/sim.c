@@ -56,6 +56,7 @@ static const struct sim_api *const sim_apis[] = {
 	&sim_dws_logical_api,
 	&sim_gaussdb_api,
 	&sim_ehpc_api,
+	&sim_ehpc2_api,
 	&sim_iam_api,
 	&sim_dws_clusters_api,
 	&sim_ehpc_clusters_api,

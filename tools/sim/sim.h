@@ -126,6 +126,7 @@ struct sim_task {
 	char *result;          /* E-HPC Result text; NULL: generated */
 	char *errors;          /* E-HPC Errors text; NULL: generated */
 	char *request;         /* E-HPC Request text; NULL: generated */
+	char *target;          /* E-HPC 2.0 Target of an operation */
 	int progress;          /* percent */
 	int total_steps;       /* E-HPC */
 	int current_step;      /* E-HPC */
@@ -150,6 +151,7 @@ struct sim_change {
 	char *result;
 	char *errors;
 	char *request;
+	char *target;
 	int progress;
 	int total_steps;
 	int current_step;
@@ -163,7 +165,8 @@ struct sim_cluster {
 	const char *kind; /* "dws" or "ehpc" (static) */
 	char *id;
 	char *name;
-	char *region; /* E-HPC; NULL: any RegionId */
+	char *region;   /* E-HPC; NULL: any RegionId */
+	int generation; /* E-HPC 1 or 2 */
 	/* List-clusters answers of its kind it is left out of (sim_discover) */
 	unsigned hide_answers;
 };
@@ -277,6 +280,8 @@ struct sim {
 	char *project_id;  /* from the scenario */
 	int ehpc_wrapped;  /* serve E-HPC Tasks as {"TaskInfo": [...]} */
 	int dws_fresh_ids; /* a new DWS action id in every answer */
+	/* ListCommonLogs writes a row per state, not one row updated */
+	int ehpc_rows_per_state;
 	uint64_t start_mono_ms;
 	int64_t start_wall_ms;
 	uint64_t gen;                     /* bumped when tasks come or go */
@@ -427,10 +432,16 @@ int sim_auth_check(struct sim *, const struct sim_api *, const struct sim_req *,
     struct sim_reply *);
 void sim_auth_free(struct sim *);
 
-/* sim_ehpc.c: Alibaba errors, shared with authentication. */
+/* sim_ehpc.c: Alibaba errors, shared with authentication and E-HPC 2.0. */
 int sim_ali_wants_xml(const struct sim_req *);
 void sim_reply_alibaba(const struct sim_req *, struct sim_reply *, int status,
     const char *code, const char *msg);
+void sim_ehpc_error_reply(const struct sim_req *, int status, const char *code,
+    const char *msg, struct sim_reply *);
+char *sim_ehpc_param(
+    const struct sim_req *, const char *key, const char *header);
+int sim_ali_action_is(const struct sim_req *, const char *name);
+void sim_ehpc_request_id(const struct sim_req *, char dst[SIM_UUID_LEN]);
 
 /* The APIs. */
 extern const struct sim_api sim_dds_api;
@@ -438,6 +449,7 @@ extern const struct sim_api sim_dws_actions_api;
 extern const struct sim_api sim_dws_logical_api;
 extern const struct sim_api sim_gaussdb_api;
 extern const struct sim_api sim_ehpc_api;
+extern const struct sim_api sim_ehpc2_api;
 extern const struct sim_api sim_iam_api;
 
 /* sim_discover.c: the list-clusters calls, and their control API. */

@@ -157,6 +157,7 @@ sim_ctl_change(const struct sim_api *api, const struct json *o,
 	    sim_ctl_dup(o, "result", &c->result, cause) == -1 ||
 	    sim_ctl_dup(o, "errors", &c->errors, cause) == -1 ||
 	    sim_ctl_dup(o, "request", &c->request, cause) == -1 ||
+	    sim_ctl_dup(o, "target", &c->target, cause) == -1 ||
 	    sim_ctl_dup(o, "status", &c->status, cause) == -1 ||
 	    sim_ctl_int(o, "total_steps", 1, 1000000, &c->total_steps, cause) ==
 		-1 ||
@@ -206,7 +207,8 @@ sim_ctl_task_create(
 	if (service == NULL || (api = sim_api_find(service)) == NULL ||
 	    api->default_status == NULL) {
 		cause = xstrdup("service must name a simulated API: dds, "
-				"dws.actions, dws.logical, gaussdb or ehpc");
+				"dws.actions, dws.logical, gaussdb, ehpc or "
+				"ehpc.operations");
 		goto bad;
 	}
 	if (sim_ctl_task_keys(api, o, extra, NULL, &cause) == -1 ||
@@ -458,6 +460,7 @@ sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 		"id",
 		"name",
 		"region",
+		"generation",
 		NULL,
 	};
 	const char *kind, *id, *name, *region;
@@ -465,6 +468,7 @@ sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 	struct sim_cluster *c;
 	struct json *o;
 	char *cause = NULL;
+	int gen = 0;
 
 	if (sim_ctl_is(r, "POST")) {
 		if ((o = sim_ctl_body(r, rp)) == NULL)
@@ -473,7 +477,8 @@ sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 		    sim_ctl_str(o, "kind", &kind, &cause) == -1 ||
 		    sim_ctl_str(o, "id", &id, &cause) == -1 ||
 		    sim_ctl_str(o, "name", &name, &cause) == -1 ||
-		    sim_ctl_str(o, "region", &region, &cause) == -1) {
+		    sim_ctl_str(o, "region", &region, &cause) == -1 ||
+		    sim_ctl_int(o, "generation", 1, 2, &gen, &cause) == -1) {
 			sim_reply_ctl_error(rp, 400, "%s", cause);
 			free(cause);
 		} else if (kind == NULL ||
@@ -483,10 +488,15 @@ sim_ctl_clusters(struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
 		else if (util_empty(id) || strlen(id) > SIM_CTL_MAX_ID)
 			sim_reply_ctl_error(rp, 400,
 			    "id must have 1 to %d bytes", SIM_CTL_MAX_ID);
+		else if (gen != 0 && strcmp(kind, "ehpc") != 0)
+			sim_reply_ctl_error(
+			    rp, 400, "generation is for ehpc clusters");
 		else {
 			c = sim_cluster_add(sim,
 			    strcmp(kind, "dws") == 0 ? "dws" : "ehpc", id, name,
 			    region);
+			if (gen != 0)
+				c->generation = gen;
 			w = json_writer_new();
 			sim_cluster_json(w, c);
 			sim_reply_json(rp, 201, w);

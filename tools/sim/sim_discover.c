@@ -1,12 +1,15 @@
 /*
  * The list-clusters calls a watch with clusters: all discovers through:
- * DWS ListClusters (GET /v1.0/{project_id}/clusters, one page) and E-HPC
- * 1.0 ListClusters (GET /?Action=ListClusters, paged, per RegionId), both
- * served from the simulator's clusters; their endpoints, dws.clusters and
- * ehpc.ListClusters, take faults like any other.  The control API can
+ * DWS ListClusters (GET /v1.0/{project_id}/clusters, one page), E-HPC
+ * 1.0 ListClusters (GET /?Action=ListClusters, 2018-04-12, paged, per
+ * RegionId, every E-HPC cluster with its EhpcVersion) and E-HPC 2.0
+ * ListClusters (POST, 2024-07-30, the generation-2 clusters), served from
+ * the simulator's clusters; their endpoints, dws.clusters,
+ * ehpc.ListClusters and ehpc.ListClusters2, take faults like any other.  The control API can
  * hide a cluster from the next answers and delete one
  * (/_sim/clusters/{kind}/{id}).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +38,13 @@ static const struct sim_route sim_discover_dws_routes[] = {
 	{ "dws.clusters", "GET", "/v1.0/{}/clusters", sim_discover_dws, NULL },
 };
 
+static void sim_discover_ehpc2(
+    struct sim *, const struct sim_req *, struct sim_reply *);
+
 static const struct sim_route sim_discover_ehpc_routes[] = {
 	{ "ehpc.ListClusters", "GET", "/", sim_discover_ehpc,
+	    sim_discover_ehpc_claim },
+	{ "ehpc.ListClusters2", "POST", "/", sim_discover_ehpc2,
 	    sim_discover_ehpc_claim },
 };
 
@@ -52,7 +60,7 @@ const struct sim_api sim_ehpc_clusters_api = {
 	.service = "ehpc.clusters",
 	.cloud = SIM_CLOUD_ALIBABA,
 	.routes = sim_discover_ehpc_routes,
-	.nroutes = 1,
+	.nroutes = 2,
 	.error_reply = sim_discover_ehpc_error,
 };
 
@@ -156,10 +164,13 @@ sim_discover_ehpc_claim(struct sim *sim, const struct sim_req *r)
 	return ok;
 }
 
-/* Check Version, PageNumber and PageSize; -1 after an error reply. */
+/*
+ * Check Version (want), PageNumber and PageSize (1 to max); -1 after an
+ * error reply.
+ */
 static int
-sim_discover_ehpc_params(const struct sim_req *r, long long *page,
-    long long *size, struct sim_reply *rp)
+sim_discover_ehpc_params(const struct sim_req *r, const char *want,
+    long long max, long long *page, long long *size, struct sim_reply *rp)
 {
 	char *version = sim_req_query(r, "Version");
 	const char *h = sim_req_header(r, "x-acs-version");
@@ -173,17 +184,15 @@ sim_discover_ehpc_params(const struct sim_req *r, long long *page,
 		sim_reply_alibaba(r, rp, 400, "MissingParameter",
 		    "The input parameter \"Version\" that is mandatory for "
 		    "processing this request is not supplied.");
-	else if (strcmp(version, SIM_DISCOVER_EHPC_VERSION) != 0)
+	else if (strcmp(version, want) != 0)
 		sim_reply_alibaba(r, rp, 400, "InvalidVersion",
 		    "Specified parameter Version is not valid.");
 	else if (sim_req_int(r, "PageNumber", 1, 100000, page) == -1)
 		sim_reply_alibaba(r, rp, 400, "InvalidParams",
 		    "The specified parameter PageNumber is invalid.");
-	else if (sim_req_int(r, "PageSize", 1, SIM_DISCOVER_EHPC_MAX_PAGE_SIZE,
-		     size) == -1)
+	else if (sim_req_int(r, "PageSize", 1, max, size) == -1)
 		sim_reply_alibaba(r, rp, 400, "InvalidParams",
-		    "The specified parameter PageSize is invalid: use 1 to "
-		    "50.");
+		    "The specified parameter PageSize is invalid.");
 	else
 		rc = 0;
 	free(version);
@@ -199,7 +208,7 @@ sim_discover_ehpc_one(
 	json_w_kstr(w, "Id", c->id);
 	json_w_kstr(w, "Name", c->name);
 	json_w_kstr(w, "Status", "running");
-	json_w_kstr(w, "EhpcVersion", "1.0.0");
+	json_w_kstr(w, "EhpcVersion", c->generation == 2 ? "2.0.0" : "1.0.0");
 	json_w_kstr(w, "RegionId",
 	    c->region != NULL ? c->region : (region ? region : ""));
 	json_w_kstr(w, "OsTag", "CentOS_7.6_64");
@@ -221,7 +230,8 @@ sim_discover_ehpc(
 	long long page, size;
 	int64_t total = 0, i = 0;
 
-	if (sim_discover_ehpc_params(r, &page, &size, rp) == -1)
+	if (sim_discover_ehpc_params(r, SIM_DISCOVER_EHPC_VERSION,
+		SIM_DISCOVER_EHPC_MAX_PAGE_SIZE, &page, &size, rp) == -1)
 		return;
 	region = sim_req_query(r, "RegionId");
 	TAILQ_FOREACH (c, &sim->clusters, entry)
@@ -252,6 +262,67 @@ sim_discover_ehpc(
 	json_writer_free(w);
 	free(region);
 	/* A listing starts at page 1: that is one answer. */
+	if (page == 1)
+		sim_discover_answered(sim, "ehpc");
+}
+
+/* 1 if c is listed by E-HPC 2.0 ListClusters for region. */
+static int
+sim_discover_ehpc2_listed(const struct sim_cluster *c, const char *region)
+{
+	return c->generation == 2 && sim_discover_listed(c, "ehpc", region);
+}
+
+/*
+ * POST /?Action=ListClusters&Version=2024-07-30: the E-HPC 2.0 clusters
+ * of RegionId, a page of them, as Clusters[] of ClusterId, ClusterName,
+ * ClusterStatus and EhpcVersion (PageNumber is a string in the model).
+ */
+static void
+sim_discover_ehpc2(
+    struct sim *sim, const struct sim_req *r, struct sim_reply *rp)
+{
+	const struct sim_cluster *c;
+	struct json_writer *w;
+	char *region, rid[SIM_UUID_LEN], pn[32];
+	long long page, size;
+	int64_t total = 0, i = 0;
+
+	if (sim_discover_ehpc_params(r, "2024-07-30", 100, &page, &size, rp) ==
+	    -1)
+		return;
+	region = sim_req_query(r, "RegionId");
+	TAILQ_FOREACH (c, &sim->clusters, entry)
+		total += sim_discover_ehpc2_listed(c, region);
+	sim_uuid(rid, 1);
+	snprintf(pn, sizeof(pn), "%lld", page);
+	w = json_writer_new();
+	json_w_obj_open(w);
+	json_w_kstr(w, "RequestId", rid);
+	json_w_kint(w, "TotalCount", total);
+	json_w_kstr(w, "PageNumber", pn);
+	json_w_kint(w, "PageSize", size);
+	json_w_key(w, "Clusters");
+	json_w_arr_open(w);
+	TAILQ_FOREACH (c, &sim->clusters, entry) {
+		if (!sim_discover_ehpc2_listed(c, region))
+			continue;
+		if (i >= (page - 1) * size && i < page * size) {
+			json_w_obj_open(w);
+			json_w_kstr(w, "ClusterId", c->id);
+			json_w_kstr(w, "ClusterName", c->name);
+			json_w_kstr(w, "ClusterStatus", "running");
+			json_w_kstr(w, "EhpcVersion", "2.0.0");
+			json_w_obj_close(w);
+		}
+		i++;
+	}
+	json_w_arr_close(w);
+	json_w_obj_close(w);
+	sim_reply_json(rp, 200, w);
+	sim_reply_header(rp, "x-acs-request-id", rid);
+	json_writer_free(w);
+	free(region);
 	if (page == 1)
 		sim_discover_answered(sim, "ehpc");
 }

@@ -4,6 +4,7 @@
  * only running tasks unless Archived=true, JSON encoded inside strings, the
  * task list as an array or wrapped in {"TaskInfo": [...]}, and Alibaba's
  * error bodies with their unusual HTTP statuses (spec/cloud-apis.md 5).
+ * An E-HPC 2.0 cluster (generation 2) is refused with an error.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -27,8 +28,6 @@
 static void sim_ehpc_list(
     struct sim *, const struct sim_req *, struct sim_reply *);
 static int sim_ehpc_claim(struct sim *, const struct sim_req *);
-static void sim_ehpc_error_reply(const struct sim_req *, int, const char *,
-    const char *, struct sim_reply *);
 static int sim_ehpc_cmp(const void *, const void *);
 
 static const struct sim_route sim_ehpc_routes[] = {
@@ -91,7 +90,7 @@ static const struct sim_ehpc_status {
 };
 
 /* The value of an RPC parameter: the query, else the V3 header. */
-static char *
+char *
 sim_ehpc_param(const struct sim_req *r, const char *key, const char *header)
 {
 	const char *h;
@@ -108,8 +107,15 @@ sim_ehpc_param(const struct sim_req *r, const char *key, const char *header)
 static int
 sim_ehpc_claim(struct sim *sim, const struct sim_req *r)
 {
+	return sim_ali_action_is(r, "ListTasks");
+}
+
+/* 1 if r calls the RPC action name (in the query, or the V3 header). */
+int
+sim_ali_action_is(const struct sim_req *r, const char *name)
+{
 	char *action = sim_ehpc_param(r, "Action", "x-acs-action");
-	int ok = action != NULL && strcmp(action, "ListTasks") == 0;
+	int ok = action != NULL && strcmp(action, name) == 0;
 
 	free(action);
 	return ok;
@@ -134,7 +140,7 @@ sim_ali_wants_xml(const struct sim_req *r)
 }
 
 /* The request id in Alibaba's form: an upper-case UUID. */
-static void
+void
 sim_ehpc_request_id(const struct sim_req *r, char dst[SIM_UUID_LEN])
 {
 	const char *h = r->request_id;
@@ -230,8 +236,9 @@ sim_reply_alibaba(const struct sim_req *r, struct sim_reply *rp, int status,
 /*
  * E-HPC's error for an injected status: code and msg when given, else by
  * status, with throttling (429) sent the way Alibaba sends it: HTTP 400.
+ * E-HPC 2.0's ListCommonLogs answers the same way.
  */
-static void
+void
 sim_ehpc_error_reply(const struct sim_req *r, int status, const char *code,
     const char *msg, struct sim_reply *rp)
 {
@@ -440,6 +447,16 @@ sim_ehpc_parse(struct sim *sim, const struct sim_req *r,
 		msg = xasprintf(
 		    "The specified cluster %s does not exist.", p->cluster);
 		sim_reply_alibaba(r, rp, 404, "ClusterNotFound", msg);
+		free(msg);
+		goto out;
+	}
+	if (c->generation == 2) {
+		/* The real code is unconfirmed; a plausible one. */
+		msg = xasprintf("The cluster %s is an E-HPC 2.0 cluster, "
+				"which API version 2018-04-12 does not "
+				"support.",
+		    p->cluster);
+		sim_reply_alibaba(r, rp, 400, "UnsupportedOperation", msg);
 		free(msg);
 		goto out;
 	}

@@ -150,6 +150,7 @@ sim_task_apply(struct sim *sim, struct sim_task *t, const struct sim_change *c,
 	sim_task_set_opt(&t->result, c->result);
 	sim_task_set_opt(&t->errors, c->errors);
 	sim_task_set_opt(&t->request, c->request);
+	sim_task_set_opt(&t->target, c->target);
 	if (c->total_steps > 0) {
 		t->total_steps = c->total_steps;
 		t->current_step = t->progress * t->total_steps / 100;
@@ -259,6 +260,8 @@ sim_task_json(struct json_writer *w, const struct sim_task *t)
 		json_w_kstr(w, "errors", t->errors);
 		json_w_kstr(w, "request", t->request);
 	}
+	if (sim_task_key_ok(api, "target"))
+		json_w_kstr(w, "target", t->target);
 	util_format_rfc3339(t->created, ts);
 	json_w_kstr(w, "created", ts);
 	if (t->ended != UTIL_TIME_NONE) {
@@ -293,6 +296,7 @@ sim_tasks_free(struct sim *sim)
 		free(t->result);
 		free(t->errors);
 		free(t->request);
+		free(t->target);
 		free(t);
 	}
 }
@@ -362,6 +366,7 @@ sim_change_clear(struct sim_change *c)
 	free(c->result);
 	free(c->errors);
 	free(c->request);
+	free(c->target);
 	sim_change_init(c);
 }
 

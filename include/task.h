@@ -1,6 +1,6 @@
 /*
  * The task record every provider produces and the canonical state map shared
- * by all five APIs.  Pure data; no I/O.
+ * by the APIs.  Pure data; no I/O.
  */
 #ifndef TASK_H
 #define TASK_H

@@ -16,7 +16,7 @@ struct task_word {
 	enum task_state state;
 };
 
-/* Vendor words of all five APIs; matched case-insensitively. */
+/* Vendor words of the APIs (ehpc.operations maps its own); any case. */
 static const struct task_word task_words[] = {
 	{ "WAITING", TASK_PENDING },    /* DWS action */
 	{ "Pending", TASK_PENDING },    /* DDS / GaussDB */

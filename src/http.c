@@ -654,6 +654,19 @@ http_set_method(struct http_xfer *x, const struct http_request *req)
 	return rc;
 }
 
+/* 1 if the "Name: value" lines of headers (may be NULL) have name. */
+static int
+http_has_header(const char **headers, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if (strncasecmp(headers[i], name, n) == 0 &&
+		    headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
 /* Configure the easy handle of x from req; a curl error code on failure. */
 static CURLcode
 http_setup(struct http_xfer *x, const struct http_request *req)
@@ -717,6 +730,18 @@ http_setup(struct http_xfer *x, const struct http_request *req)
 	if ((l = curl_slist_append(x->req_headers, "Expect:")) == NULL)
 		fatalx("%s: curl_slist_append failed", __func__);
 	x->req_headers = l;
+	/*
+	 * libcurl gives a POST a Content-Type of its own, which no request
+	 * signature covers; a body-less POST (E-HPC 2.0's RPC calls, sent
+	 * as their SDK sends them) goes without one unless one is given.
+	 */
+	if (x->body_len == 0 && strcmp(x->method, "POST") == 0 &&
+	    !http_has_header(req->headers, "Content-Type")) {
+		if ((l = curl_slist_append(x->req_headers, "Content-Type:")) ==
+		    NULL)
+			fatalx("%s: curl_slist_append failed", __func__);
+		x->req_headers = l;
+	}
 	SET(CURLOPT_HTTPHEADER, x->req_headers);
 #undef SET
 	return rc;

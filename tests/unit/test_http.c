@@ -225,6 +225,9 @@ srv_echo_cb(struct evhttp_request *req, void *arg)
 
 	t = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Test");
 	evhttp_add_header(out, "X-Echo", t != NULL ? t : "(none)");
+	t = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+	evhttp_add_header(out, "X-Ctype", t != NULL ? t : "(none)");
 	switch (evhttp_request_get_command(req)) {
 	case EVHTTP_REQ_POST:
 		evhttp_add_header(out, "X-Method", "POST");
@@ -576,6 +579,39 @@ test_post_echo(void **state)
 	result_clear(&b);
 }
 
+/*
+ * A POST without a body carries no Content-Type unless one is given
+ * (libcurl would add an unsigned x-www-form-urlencoded; E-HPC 2.0's SDK
+ * sends none); a given one is kept.
+ */
+static void
+test_post_empty(void **state)
+{
+	struct fix *f = *state;
+	struct result a = { 0 }, b = { 0 };
+	struct http_request req;
+	const char *hdrs[] = { "Content-Type: application/json", NULL };
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", f->port);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.allow_http = 1;
+	a.f = b.f = f;
+	a.want[0] = b.want[0] = "X-Ctype";
+	f->pending = 2;
+	http_submit(f->h, &req, result_cb, &a);
+	req.headers = hdrs;
+	http_submit(f->h, &req, result_cb, &b);
+	run(f);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.hdr[0], "(none)");
+	assert_string_equal(b.hdr[0], "application/json");
+	result_clear(&a);
+	result_clear(&b);
+}
+
 /* Redirects are followed only when allowed; headers are the last hop's. */
 static void
 test_redirect(void **state)
@@ -825,6 +861,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_post_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_post_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proto, setup, teardown),

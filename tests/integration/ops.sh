@@ -136,7 +136,12 @@ C=$(mk '{"service":"dds","name":"MongodbSnapshotBackup","instance_id":"inst-c","
 sim PATCH "/_sim/tasks/$A" '{"status":"Running"}' >/dev/null
 # Both events (C appeared, A's transition) detected and in flight before
 # the stop, or the stop could come before A's change was even seen.
+# Under load two older events may be pending before A's change is seen:
+# wait for the task table to show it (its event is queued in the same
+# turn of the loop).
 pending2() { test "$(get /metrics | sed -n 's/^taskwatch_outbox_pending{notifier="hook"} //p')" -ge 2 2>/dev/null; }
+a_seen() { test "$(tasks_of w-keep | jq -r --arg a "$A=RUNNING" 'index($a) != null')" = true; }
+wait_for 10 a_seen
 wait_for 5 pending2
 check "a slow delivery is in flight" pending2
 t0=$(now_ms)

@@ -386,6 +386,15 @@ ctl_watches(const struct buf *body)
 			? json_get_str(w, "paused_reason")
 			: "no reason given");
 	}
+	/* Watches whose cluster discovery fails: what they poll meanwhile. */
+	for (i = 0; i < json_len(root); i++) {
+		w = json_at(root, i);
+		if (json_get_str(w, "discover_error") == NULL)
+			continue;
+		printf("%s: %s; polling the %zu clusters found before\n",
+		    json_get_str(w, "name"), json_get_str(w, "discover_error"),
+		    json_len(json_get(w, "clusters")));
+	}
 	json_free(root);
 	return 0;
 }

@@ -125,6 +125,8 @@ check "/api/v1/watches: the discovered clusters" test "$(api hpc '.clusters | jo
 check "/api/v1/watches: the discovery error" \
     eval 'api hpc .discover_error | grep -q "^cluster discovery (E-HPC ListClusters): HTTP 500"'
 check "/api/v1/watches: orders polls d2 and d3" test "$(api orders '.clusters | join(",")')" = "d2,d3"
+check "taskwatchctl watches: the failing discovery, after the table" \
+    sh -c "\"$TOP/bin/taskwatchctl\" watches -s 127.0.0.1:$HPORT | grep -q '^hpc: cluster discovery (E-HPC ListClusters): HTTP 500.*; polling the 2 clusters found before\$'"
 t0=$(sim_count ehpc.ListTasks)
 listed() { test "$(sim_count ehpc.ListTasks)" -ge $((t0 + 4)); }
 check "the watch still polls its clusters" wait_for 5 listed

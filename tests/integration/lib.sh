@@ -43,6 +43,8 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # start_sim [ARGS...]: start taskwatch-sim on a free port; sets PORT, SIM.
 start_sim() {
+	# A simulator started before left its port here: not this one's.
+	rm -f "$TMP/sim.port"
 	"$TOP/bin/taskwatch-sim" --port 0 --port-file "$TMP/sim.port" \
 	    --exit-after 600s "$@" >"$TMP/sim.log" 2>&1 &
 	SIM_PID=$!

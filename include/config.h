@@ -205,6 +205,7 @@ struct config_notifier {
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
+	int send_silenced;             /* gets silenced events; default no */
 	enum config_format format;     /* webhook: the body */
 	char *template;                /* webhook: format template's file */
 	/* email (url, timeout, retry above; user the SMTP login) */

@@ -67,6 +67,12 @@ struct evt {
 	 */
 	int resolve_only;
 	/*
+	 * The id of the silence the event came under (silence.h), NULL if
+	 * none: it is recorded and goes only to notifiers that take silenced
+	 * events.  In the document, not in the id.
+	 */
+	char *silenced;
+	/*
 	 * What makes this occurrence unique beyond kind, task and states
 	 * (e.g. when a failure streak or a stall began); part of the id.
 	 */

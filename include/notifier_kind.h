@@ -30,6 +30,11 @@ struct notifier_kind {
 	 * them.
 	 */
 	int resolves;
+	/*
+	 * May take silenced events (send_silenced): not an exec hook, which
+	 * is remediation, nor Alertmanager, which has silences of its own.
+	 */
+	int silenceable;
 };
 
 /* Indexed by enum config_notifier_type. */

@@ -30,7 +30,8 @@ void rules_route(const struct config *conf, const struct evt *ev,
 
 /*
  * 1 if some rule of conf sends events to the notifier named notifier and
- * could route the events of ev's watch (its api and watch keys match).
+ * could route the events of ev's watch (its api and watch keys match), or
+ * conf has no rules.
  */
 int rules_alerts_for(
     const struct config *conf, const char *notifier, const struct evt *ev);

@@ -812,6 +812,11 @@ const struct config_key config_notifier_keys[] = {
 	    .type = CONFIG_T_BOOL,
 	    .kinds = EXEC,
 	    .off = N(allow_root) },
+	/* The kinds whose notifier_kinds row is silenceable. */
+	{ .name = "send_silenced",
+	    .type = CONFIG_T_BOOL,
+	    .kinds = WEBHOOK | SYSLOG | PAGERDUTY | EMAIL,
+	    .off = N(send_silenced) },
 	{ .name = "secret", .type = CONFIG_T_INLINE, .kinds = WEBHOOK },
 	{ .name = "routing_key", .type = CONFIG_T_INLINE, .kinds = PAGERDUTY },
 	{ .name = "password", .type = CONFIG_T_INLINE, .kinds = EMAIL },

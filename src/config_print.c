@@ -243,6 +243,9 @@ config_print_notifier(FILE *fp, const void *obj)
 
 	config_print_kv(fp, "  - ", "name", nf->name);
 	fprintf(fp, "%stype: %s\n", in, notifier_kind_name(nf->type));
+	if (notifier_kind_get(nf->type)->silenceable)
+		fprintf(fp, "%ssend_silenced: %s\n", in,
+		    nf->send_silenced ? "true" : "false");
 	switch (nf->type) {
 	case CONFIG_NOTIFIER_WEBHOOK:
 		config_print_kv(fp, in, "url", nf->url);

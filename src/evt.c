@@ -89,6 +89,7 @@ evt_free(struct evt *ev)
 	free(ev->error_class);
 	free(ev->error_msg);
 	free(ev->obs);
+	free(ev->silenced);
 	free(ev);
 }
 
@@ -111,6 +112,7 @@ evt_dup(const struct evt *ev)
 	d->error_class = xstrdup(ev->error_class);
 	d->error_msg = xstrdup(ev->error_msg);
 	d->obs = xstrdup(ev->obs);
+	d->silenced = xstrdup(ev->silenced);
 	return d;
 }
 
@@ -264,11 +266,11 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
  */
 static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"severity", "rule", "occurred_at", "observed_at", "missed", "test",
-	"watch", "api", "account", "region", "task", "task.id", "task.type",
-	"task.base_type", "task.cluster_id", "task.cluster_name", "task.state",
-	"task.raw_status", "task.progress", "task.started_at", "task.ended_at",
-	"task.reason", "task.detail", "previous", "previous.state",
-	"previous.raw_status", "previous.progress", "since",
+	"silenced", "watch", "api", "account", "region", "task", "task.id",
+	"task.type", "task.base_type", "task.cluster_id", "task.cluster_name",
+	"task.state", "task.raw_status", "task.progress", "task.started_at",
+	"task.ended_at", "task.reason", "task.detail", "previous",
+	"previous.state", "previous.raw_status", "previous.progress", "since",
 	"consecutive_failures", "last_success", "error", "error.class",
 	"error.message", "summary", NULL };
 
@@ -498,6 +500,7 @@ evt_from_json(const struct json *doc, char **cause)
 	if (json_bool(json_get(doc, "test"), &b) == 0)
 		ev->test = b;
 	if (evt_read_str(doc, "rule", &ev->rule, cause) == -1 ||
+	    evt_read_str(doc, "silenced", &ev->silenced, cause) == -1 ||
 	    evt_read_str(doc, "watch", &ev->watch, cause) == -1 ||
 	    evt_read_str(doc, "api", &ev->api, cause) == -1 ||
 	    evt_read_str(doc, "account", &ev->account, cause) == -1 ||
@@ -563,6 +566,8 @@ evt_to_json(const struct evt *ev, size_t *len)
 	json_w_kbool(w, "missed", ev->missed);
 	if (ev->test)
 		json_w_kbool(w, "test", 1);
+	if (ev->silenced != NULL)
+		json_w_kstr(w, "silenced", ev->silenced);
 	json_w_kstr(w, "watch", ev->watch);
 	json_w_kstr(w, "api", ev->api);
 	json_w_kstr(w, "account", ev->account);

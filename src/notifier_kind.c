@@ -13,16 +13,16 @@
 
 const struct notifier_kind notifier_kinds[NOTIFIER_KIND_COUNT] = {
 	[CONFIG_NOTIFIER_WEBHOOK] = { "webhook", 10 * NOTIFIER_KIND_SEC, 100,
-	    10 * NOTIFIER_KIND_MIN, 1, 0 },
+	    10 * NOTIFIER_KIND_MIN, 1, 0, 1 },
 	[CONFIG_NOTIFIER_ALERTMANAGER] = { "alertmanager",
-	    10 * NOTIFIER_KIND_SEC, 100, 10 * NOTIFIER_KIND_MIN, 1, 1 },
-	[CONFIG_NOTIFIER_SYSLOG] = { "syslog", 0, 0, 0, 0, 0 },
+	    10 * NOTIFIER_KIND_SEC, 100, 10 * NOTIFIER_KIND_MIN, 1, 1, 0 },
+	[CONFIG_NOTIFIER_SYSLOG] = { "syslog", 0, 0, 0, 0, 0, 1 },
 	[CONFIG_NOTIFIER_EXEC] = { "exec", 5 * NOTIFIER_KIND_MIN,
-	    NOTIFIER_KIND_SEC, 24 * NOTIFIER_KIND_HOUR, 0, 0 },
+	    NOTIFIER_KIND_SEC, 24 * NOTIFIER_KIND_HOUR, 0, 0, 0 },
 	[CONFIG_NOTIFIER_PAGERDUTY] = { "pagerduty", 10 * NOTIFIER_KIND_SEC,
-	    100, 10 * NOTIFIER_KIND_MIN, 1, 1 },
+	    100, 10 * NOTIFIER_KIND_MIN, 1, 1, 1 },
 	[CONFIG_NOTIFIER_EMAIL] = { "email", 30 * NOTIFIER_KIND_SEC,
-	    NOTIFIER_KIND_SEC, 10 * NOTIFIER_KIND_MIN, 1, 0 },
+	    NOTIFIER_KIND_SEC, 10 * NOTIFIER_KIND_MIN, 1, 0, 1 },
 };
 
 /* The row of a kind; NULL if type is out of range. */

@@ -768,6 +768,12 @@ notify_route_cb(const struct config_notifier *cn,
 	struct notify_route *r = arg;
 	struct notify_notifier *nf;
 
+	/*
+	 * A silenced event goes only where send_silenced asks for it; a
+	 * notifier that resolves still gets it resolve-only (notify_event).
+	 */
+	if (r->ev->silenced != NULL && !cn->send_silenced)
+		return;
 	if ((nf = notify_find(r->n, cn->name, cn->type)) == NULL) {
 		log_warnx("notifier %s (%s): event %s not sent: no such "
 			  "notifier",

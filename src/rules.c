@@ -165,9 +165,10 @@ rules_route(const struct config *conf, const struct evt *ev, rules_route_cb cb,
 
 /*
  * 1 if some rule of conf sends events to the notifier named notifier and
- * could route the events of ev's watch (its api and watch keys match):
- * that notifier may hold alerts ev resolves, so an alertmanager notifier
- * gets ev for resolution whatever the rules chose (notify.c).
+ * could route the events of ev's watch (its api and watch keys match), or
+ * conf has no rules (every notifier gets every event): that notifier may
+ * hold alerts ev resolves, so an alertmanager notifier gets ev for
+ * resolution whatever the rules chose (notify.c).
  */
 int
 rules_alerts_for(
@@ -176,6 +177,8 @@ rules_alerts_for(
 	const struct config_rule *r;
 	size_t i, j;
 
+	if (conf->nrules == 0)
+		return 1;
 	for (i = 0; i < conf->nrules; i++) {
 		r = &conf->rules[i];
 		for (j = 0; j < r->notify.n; j++) {

@@ -920,6 +920,36 @@ test_no_rules(void **state)
 	free(log);
 }
 
+/*
+ * A silenced event goes only to notifiers with send_silenced, carries
+ * "silenced" in its document, and the alertmanager gets it resolve-only.
+ */
+static void
+test_silenced(void **state)
+{
+	struct config_notifier cn[3];
+	struct config conf = { .notifiers = cn, .nnotifiers = 3 };
+	struct evt *ev;
+
+	test_webhook(&cn[0], "quiet", "/quiet");
+	test_webhook(&cn[1], "all", "/all");
+	cn[1].send_silenced = 1;
+	memset(&cn[2], 0, sizeof(cn[2]));
+	cn[2].name = "am";
+	cn[2].type = CONFIG_NOTIFIER_ALERTMANAGER;
+	t.notify = notify_new(t.base, t.http, &conf);
+	ev = test_event("t1", TASK_RUNNING, TASK_FAILED);
+	ev->silenced = xstrdup("0123456789abcdef");
+	test_send(ev);
+	/* all, and am's resolve-only copy; nothing for quiet */
+	assert_int_equal(notify_pending(t.notify), 2);
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 1);
+	assert_string_equal(t.reqs[0].path, "/all");
+	assert_non_null(
+	    strstr(t.reqs[0].body, "\"silenced\":\"0123456789abcdef\""));
+}
+
 /* A reload keeps a notifier's queue and uses its new settings. */
 static void
 test_reconfigure_keep(void **state)
@@ -1043,6 +1073,8 @@ main(void)
 		    test_resolve_only, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_no_rules, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_silenced, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_reconfigure_keep, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

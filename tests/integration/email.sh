@@ -77,7 +77,10 @@ echo 1 >"$TMP/tls/tempfail-data"
 echo nobody@example.com >"$TMP/plain/reject-rcpt"
 start_daemon "$TMP/taskwatchd.yaml"
 polled() { grep -q "watch dds-test: baseline" "$TMP/daemon.log"; }
-wait_for 10 polled
+# Under the load of a full check the first poll can take a while: the
+# tasks made below must come after the baseline, or they are part of it.
+wait_for 60 polled
+check "the baseline is taken before the tasks are made" polled
 mk() { sim POST /_sim/tasks "$1" | jq -r .id; }
 A=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-a","instance_name":"dds-ä","status":"Running","progress":10}')
 B=$(mk '{"service":"dds","name":"ResizeInstance","instance_id":"inst-b","instance_name":"dds-b","status":"Running","progress":10}')

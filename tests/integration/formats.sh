@@ -37,7 +37,10 @@ write_config "$TMP/body.tmpl"
 check "-n accepts the formats" sh -c "\"$TOP/bin/taskwatchd\" -n -f \"$TMP/taskwatchd.yaml\" >/dev/null 2>&1"
 start_daemon "$TMP/taskwatchd.yaml"
 polled() { grep -q "watch dds-test: baseline" "$TMP/daemon.log"; }
-wait_for 10 polled
+# Under the load of a full check the first poll can take a while: the
+# tasks made below must come after the baseline, or they are part of it.
+wait_for 60 polled
+check "the baseline is taken before the tasks are made" polled
 A=$(sim POST /_sim/tasks '{"service":"dds","name":"RestartInstance","instance_id":"inst-a","instance_name":"dds-a","status":"Running","progress":10}' | jq -r .id)
 sleep 0.6
 sim PATCH "/_sim/tasks/$A" '{"status":"Failed","fail_reason":"node <!here> down & out"}' >/dev/null

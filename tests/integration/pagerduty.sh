@@ -46,7 +46,10 @@ mk() { sim POST /_sim/tasks "$1" | jq -r .id; }
 pd() { sim GET /_sink/pagerduty | jq -c '.[] | .body | fromjson'; }
 start_daemon "$TMP/taskwatchd.yaml"
 polled() { grep -q "watch dds-test: baseline" "$TMP/daemon.log"; }
-wait_for 10 polled
+# Under the load of a full check the first poll can take a while: the
+# tasks made below must come after the baseline, or they are part of it.
+wait_for 60 polled
+check "the baseline is taken before the tasks are made" polled
 A=$(mk '{"service":"dds","name":"RestartInstance","instance_id":"inst-a","instance_name":"dds-a","status":"Running","progress":10}')
 sleep 0.6
 sim PATCH "/_sim/tasks/$A" '{"status":"Failed","fail_reason":"node down"}' >/dev/null

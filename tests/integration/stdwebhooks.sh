@@ -49,7 +49,10 @@ check "-n accepts two whsec_ keys" sh -c "\"$TOP/bin/taskwatchd\" -n -f \"$TMP/t
 mk() { sim POST /_sim/tasks "$1" | jq -r .id; }
 start_daemon "$TMP/taskwatchd.yaml"
 polled() { grep -q "watch dds-test: baseline" "$TMP/daemon.log"; }
-wait_for 10 polled
+# Under the load of a full check the first poll can take a while: the
+# tasks made below must come after the baseline, or they are part of it.
+wait_for 60 polled
+check "the baseline is taken before the tasks are made" polled
 for i in 1 2 3 4 5 6 7; do
 	id=$(mk "{\"service\":\"dds\",\"name\":\"RestartInstance\",\"instance_id\":\"inst-$i\",\"instance_name\":\"dds-$i\",\"status\":\"Running\",\"progress\":10}")
 	sleep 0.5

@@ -170,6 +170,8 @@ struct config_watch {
 	uint64_t lookback_ms;          /* default 7d, <= 30d */
 	uint64_t stall_after_ms;       /* default 30m; 0 = off */
 	unsigned fail_after;           /* default 3, 1..1000 */
+	uint64_t flap_window_ms;       /* default 30m */
+	unsigned flap_threshold;       /* default 3, 0..100; 0 = off */
 	enum config_on_start on_start; /* default baseline */
 	int timezone_offset_s;         /* zone-less times; default 0 */
 	int line;

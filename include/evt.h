@@ -24,6 +24,7 @@ enum evt_kind {
 	EVT_WATCH_FAILED,
 	EVT_WATCH_RECOVERED,
 	EVT_REPLACED, /* left a listing for a newer task of its base type */
+	EVT_WATCH_FLAPPING, /* failed and recovered flap_threshold times */
 	EVT_KIND_COUNT
 };
 
@@ -52,15 +53,23 @@ struct evt {
 	 * Alerts of a base type are resolved by its success.
 	 */
 	char *base_type;
-	char *error_class; /* watch_failed */
-	char *error_msg;   /* watch_failed */
+	char *error_class; /* watch_failed, watch_flapping: the last error */
+	char *error_msg;   /* watch_failed, watch_flapping */
 	/*
-	 * watch_failed, watch_recovered: the failure streak's start and
-	 * length, the last good poll (TASK_TIME_NONE: none).  Not in the id.
+	 * watch_failed, watch_recovered, watch_flapping: the failure
+	 * streak's start (watch_flapping and the recovery that ends it: the
+	 * flapping's) and length, the last good poll (TASK_TIME_NONE: none).
+	 * Not in the id.
 	 */
 	int64_t fail_since;
 	unsigned consecutive_failures;
 	int64_t last_success;
+	/*
+	 * watch_flapping and the watch_recovered that ends a flapping: the
+	 * failure cycles counted and the watch's flap_window; 0: none.
+	 */
+	unsigned flap_cycles;
+	int64_t flap_window_s;
 	/*
 	 * Routing, not the event: delivered to an alertmanager notifier only
 	 * so that it may resolve its alerts, never open one (notify.c).
@@ -137,6 +146,8 @@ int evt_doc_field(const char *path);
 char *evt_summary(const struct evt *ev);
 /* The base type of the event's task: base_type, else the task's type. */
 const char *evt_base_type(const struct evt *ev);
+/* 1 if events of kind are about a watch, not a task (watch_*). */
+int evt_kind_watch(enum evt_kind kind);
 /* "appeared", "transition", ...; and back (-1 if unknown). */
 const char *evt_kind_name(enum evt_kind kind);
 int evt_kind_from_name(const char *name);

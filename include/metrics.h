@@ -35,6 +35,7 @@
 #define METRICS_ACCOUNT_PAUSED "taskwatch_account_paused"
 #define METRICS_IAM_TOKEN_EXPIRY "taskwatch_iam_token_expiry_timestamp_seconds"
 #define METRICS_WATCH_FAILED "taskwatch_watch_failed"
+#define METRICS_WATCH_FLAPPING "taskwatch_watch_flapping"
 #define METRICS_WATCH_UNREAD "taskwatch_watch_unread_scopes"
 #define METRICS_PROCESS_START "process_start_time_seconds"
 

@@ -47,6 +47,8 @@ struct watch_env {
 	    void *cbarg);
 	void (*cancel)(void *call);
 	void *send_arg;
+	/* Wall-clock ms a poll starts at; NULL: monotime_wall_ms.  Tests. */
+	int64_t (*wall_ms)(void);
 	struct sched *sched;
 	struct taskstate *ts;
 	uint64_t max_response_bytes;
@@ -75,7 +77,12 @@ struct watch_stats {
 	uint64_t polls_failed;
 	uint64_t requests;
 	unsigned consecutive_failures;
-	int failed;              /* watch_failed emitted, not recovered */
+	int failed; /* watch_failed emitted, not recovered */
+	/*
+	 * watch_flapping emitted, its watch_recovered not yet: the start of
+	 * the first cycle counted (unix seconds); 0: not flapping.
+	 */
+	int64_t flapping_since_s;
 	int64_t last_success_ms; /* wall clock; 0 = never */
 	int local_secret_error;  /* the last poll failed on a secret here */
 	uint64_t last_duration_ms;

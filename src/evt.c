@@ -30,6 +30,7 @@ static const char *evt_kind_names[EVT_KIND_COUNT] = {
 	"watch_failed",
 	"watch_recovered",
 	"replaced",
+	"watch_flapping",
 };
 
 /* "appeared", "transition", ...; "unknown" out of range. */
@@ -39,6 +40,14 @@ evt_kind_name(enum evt_kind kind)
 	if ((int)kind < 0 || kind >= EVT_KIND_COUNT)
 		return "unknown";
 	return evt_kind_names[kind];
+}
+
+/* 1 if events of kind are about a watch, not a task (watch_*). */
+int
+evt_kind_watch(enum evt_kind kind)
+{
+	return kind == EVT_WATCH_FAILED || kind == EVT_WATCH_RECOVERED ||
+	    kind == EVT_WATCH_FLAPPING;
 }
 
 /* The kind of a name; -1 if unknown. */
@@ -173,6 +182,8 @@ evt_default_severity(const struct evt *ev)
 		    strcmp(ev->error_class, "auth") == 0)
 			return CONFIG_SEVERITY_CRITICAL;
 		return CONFIG_SEVERITY_WARNING;
+	case EVT_WATCH_FLAPPING:
+		return CONFIG_SEVERITY_WARNING;
 	case EVT_WATCH_RECOVERED:
 	default:
 		return CONFIG_SEVERITY_INFO;
@@ -271,8 +282,9 @@ static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"task.state", "task.raw_status", "task.progress", "task.started_at",
 	"task.ended_at", "task.reason", "task.detail", "previous",
 	"previous.state", "previous.raw_status", "previous.progress", "since",
-	"consecutive_failures", "last_success", "error", "error.class",
-	"error.message", "summary", NULL };
+	"consecutive_failures", "last_success", "flap_cycles",
+	"flap_window_seconds", "error", "error.class", "error.message",
+	"summary", NULL };
 
 /* 1 if path ("task.id") names a field the event document may have. */
 int
@@ -521,6 +533,12 @@ evt_from_json(const struct json *doc, char **cause)
 	if (json_int(json_get(doc, "consecutive_failures"), 0, &n) == 0 &&
 	    n >= 0 && n <= UINT32_MAX)
 		ev->consecutive_failures = (unsigned)n;
+	if (json_int(json_get(doc, "flap_cycles"), 0, &n) == 0 && n >= 0 &&
+	    n <= UINT32_MAX)
+		ev->flap_cycles = (unsigned)n;
+	if (json_int(json_get(doc, "flap_window_seconds"), 0, &n) == 0 &&
+	    n >= 0)
+		ev->flap_window_s = n;
 	if (evt_read_previous(json_get(doc, "previous"), ev, cause) == -1)
 		goto fail;
 	v = json_get(doc, "error");
@@ -537,6 +555,31 @@ fail:
 	return NULL;
 }
 
+/*
+ * The fields of a watch event's document: the failure streak, the
+ * flapping (watch_flapping and the recovery that ends it) and the error.
+ */
+static void
+evt_write_watch(struct json_writer *w, const struct evt *ev)
+{
+	evt_json_time(w, "since", ev->fail_since);
+	json_w_kint(
+	    w, "consecutive_failures", (int64_t)ev->consecutive_failures);
+	evt_json_time(w, "last_success", ev->last_success);
+	if (ev->flap_cycles > 0) {
+		json_w_kint(w, "flap_cycles", (int64_t)ev->flap_cycles);
+		json_w_kint(w, "flap_window_seconds", ev->flap_window_s);
+	}
+	json_w_key(w, "error");
+	if (ev->kind != EVT_WATCH_RECOVERED) {
+		json_w_obj_open(w);
+		json_w_kstr(w, "class", ev->error_class);
+		json_w_kstr(w, "message", ev->error_msg);
+		json_w_obj_close(w);
+	} else
+		json_w_null(w);
+}
+
 /* The event document of product.md, compact JSON; caller frees. */
 char *
 evt_to_json(const struct evt *ev, size_t *len)
@@ -548,8 +591,7 @@ evt_to_json(const struct evt *ev, size_t *len)
 	size_t n;
 	int watch_event;
 
-	watch_event =
-	    ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED;
+	watch_event = evt_kind_watch(ev->kind);
 	sev = ev->severity;
 	if (sev == CONFIG_SEVERITY_UNSET)
 		sev = evt_default_severity(ev);
@@ -586,20 +628,8 @@ evt_to_json(const struct evt *ev, size_t *len)
 		json_w_obj_close(w);
 	} else
 		json_w_null(w);
-	if (watch_event) {
-		evt_json_time(w, "since", ev->fail_since);
-		json_w_kint(w, "consecutive_failures",
-		    (int64_t)ev->consecutive_failures);
-		evt_json_time(w, "last_success", ev->last_success);
-		json_w_key(w, "error");
-		if (ev->kind == EVT_WATCH_FAILED) {
-			json_w_obj_open(w);
-			json_w_kstr(w, "class", ev->error_class);
-			json_w_kstr(w, "message", ev->error_msg);
-			json_w_obj_close(w);
-		} else
-			json_w_null(w);
-	}
+	if (watch_event)
+		evt_write_watch(w, ev);
 	summary = evt_summary(ev);
 	json_w_kstr(w, "summary", summary);
 	free(summary);
@@ -729,6 +759,25 @@ evt_summary_watch(struct buf *b, const struct evt *ev)
 			buf_printf(b, ": %s", ev->error_msg);
 		return;
 	}
+	if (ev->kind == EVT_WATCH_FLAPPING) {
+		util_format_age(ev->flap_window_s, age, sizeof(age));
+		buf_printf(b,
+		    "polling is flapping: failed and recovered %u "
+		    "times within %s; last error (%s)",
+		    ev->flap_cycles, age,
+		    ev->error_class != NULL ? ev->error_class : "unknown");
+		if (!util_empty(ev->error_msg))
+			buf_printf(b, ": %s", ev->error_msg);
+		return;
+	}
+	if (ev->flap_cycles > 0 && ev->fail_since != TASK_TIME_NONE) {
+		util_format_age(ev->flap_window_s, age, sizeof(age));
+		buf_printf(b, "polling recovered: stable for %s", age);
+		util_format_age(
+		    ev->observed_at - ev->fail_since, age, sizeof(age));
+		buf_printf(b, " after flapping for %s", age);
+		return;
+	}
 	buf_puts(b, "polling recovered");
 	if (ev->fail_since != TASK_TIME_NONE) {
 		util_format_age(
@@ -758,6 +807,7 @@ evt_summary(const struct evt *ev)
 		break;
 	case EVT_WATCH_FAILED:
 	case EVT_WATCH_RECOVERED:
+	case EVT_WATCH_FLAPPING:
 		evt_summary_watch(&b, ev);
 		break;
 	default:
@@ -822,7 +872,7 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 		*cause = xstrdup("not an event kind");
 		return NULL;
 	}
-	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {
+	if (!evt_kind_watch(kind)) {
 		if (type == NULL || *type == '\0') {
 			*cause = xasprintf("a %s event needs a task type",
 			    evt_kind_name(kind));
@@ -844,11 +894,16 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 	ev->region = xstrdup(w->account->region);
 	ev->occurred_at = ev->observed_at = now_ms / 1000;
 	ev->obs = xasprintf("test-%lld", (long long)now_ms);
-	if (kind == EVT_WATCH_FAILED) {
+	if (kind == EVT_WATCH_FAILED || kind == EVT_WATCH_FLAPPING) {
 		ev->error_class = xstrdup("test");
 		ev->error_msg = xstrdup("taskwatchctl test-event");
 	}
-	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {
+	if (kind == EVT_WATCH_FLAPPING) {
+		ev->fail_since = ev->occurred_at;
+		ev->flap_cycles = 3;
+		ev->flap_window_s = 30 * 60;
+	}
+	if (!evt_kind_watch(kind)) {
 		ev->has_task = 1;
 		ev->task.id = xstrdup("test-event");
 		ev->task.type = xstrdup(type);

@@ -165,6 +165,9 @@ static const struct metrics_def metrics_defs[] = {
 	    "Unix time the cached IAM token of an account expires.", NULL, 0 },
 	{ METRICS_WATCH_FAILED, METRICS_GAUGE,
 	    "1 while the watch is failed (watch_failed raised).", NULL, 0 },
+	{ METRICS_WATCH_FLAPPING, METRICS_GAUGE,
+	    "1 while the watch flaps (watch_flapping raised, not recovered).",
+	    NULL, 0 },
 	{ METRICS_WATCH_UNREAD, METRICS_GAUGE,
 	    "Scopes (a DWS cluster and action) the watch's last listing "
 	    "could not read; their tasks stay as they were.",

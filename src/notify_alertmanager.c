@@ -67,7 +67,7 @@ struct notify_am_alert {
 	int64_t ends_at;     /* when resolved */
 	int64_t resolved_at; /* when we resolved it; kept a while after */
 	char last_event[EVT_ID_LEN + 1];    /* the event that last changed it */
-	int watch_alert;                    /* TaskwatchWatchFailed */
+	int watch_alert;                    /* TaskwatchWatchFailed/Flapping */
 	char *watch;                        /* resolve keys: */
 	char *group;                        /* watch, cluster, task type */
 	char *task;                         /* watch, cluster, task id */
@@ -272,6 +272,8 @@ notify_alertmanager_alertname(const struct evt *ev)
 	switch (ev->kind) {
 	case EVT_WATCH_FAILED:
 		return xstrdup("TaskwatchWatchFailed");
+	case EVT_WATCH_FLAPPING:
+		return xstrdup("TaskwatchWatchFlapping");
 	case EVT_STALLED:
 		return ev->has_task ? xstrdup("CloudTaskStalled") : NULL;
 	case EVT_VANISHED:
@@ -321,7 +323,8 @@ notify_am_alert_new(
 	notify_am_label(a, "api", ev->api);
 	notify_am_label(a, "account", ev->account);
 	a->watch = xstrdup(ev->watch != NULL ? ev->watch : "");
-	if (ev->kind == EVT_WATCH_FAILED) {
+	if (ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_FLAPPING) {
+		/* watch_recovered resolves both. */
 		a->watch_alert = 1;
 	} else {
 		cluster = !util_empty(t->cluster_name) ? t->cluster_name

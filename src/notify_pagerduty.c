@@ -1,8 +1,9 @@
 /*
  * The pagerduty notifier: PagerDuty Events API v2.  A failure (a task
- * FAILED or PARTIAL, stalled, watch_failed) is a trigger whose dedup_key
- * is derived from what failed: the watch, cluster, task type and task id
- * of a task, the watch for watch_failed.  The incident it opens is
+ * FAILED or PARTIAL, stalled, watch_failed, watch_flapping) is a trigger
+ * whose dedup_key is derived from what failed: the watch, cluster, task
+ * type and task id of a task, the watch for watch_failed and
+ * watch_flapping (one incident).  The incident it opens is
  * resolved when the watch recovers, or when a task of the same base type
  * on the same cluster succeeds (DWS SNAPSHOTTING for SNAPSHOTTING_FAILED):
  * for that the notifier keeps the dedup keys it opened by that group, in
@@ -319,8 +320,7 @@ notify_pd_key(const struct evt *ev)
 	size_t i, n = 0;
 
 	parts[n++] = ev->watch;
-	if (ev->has_task && ev->kind != EVT_WATCH_FAILED &&
-	    ev->kind != EVT_WATCH_RECOVERED) {
+	if (ev->has_task && !evt_kind_watch(ev->kind)) {
 		parts[n++] = ev->task.cluster_id;
 		parts[n++] = ev->task.type;
 		parts[n++] = ev->task.id;
@@ -341,8 +341,7 @@ notify_pd_key(const struct evt *ev)
 static char *
 notify_pd_group(const struct evt *ev)
 {
-	if (!ev->has_task || ev->kind == EVT_WATCH_FAILED ||
-	    ev->kind == EVT_WATCH_RECOVERED)
+	if (!ev->has_task || evt_kind_watch(ev->kind))
 		return xstrdup("");
 	return xasprintf("%s\037%s\037%s", ev->watch != NULL ? ev->watch : "",
 	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
@@ -358,6 +357,7 @@ notify_pd_triggers(const struct evt *ev)
 	switch (ev->kind) {
 	case EVT_STALLED:
 	case EVT_WATCH_FAILED:
+	case EVT_WATCH_FLAPPING: /* the watch's incident, as watch_failed */
 		return 1;
 	case EVT_APPEARED:
 	case EVT_TRANSITION:

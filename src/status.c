@@ -298,6 +298,7 @@ status_metrics(const struct status_view *v, struct buf *b)
 
 	metrics_reset(m, METRICS_TASKS);
 	metrics_reset(m, METRICS_WATCH_FAILED);
+	metrics_reset(m, METRICS_WATCH_FLAPPING);
 	metrics_reset(m, METRICS_WATCH_UNREAD);
 	metrics_reset(m, METRICS_DEAD_LETTERS);
 	metrics_reset(m, METRICS_OUTBOX_OLDEST);
@@ -328,6 +329,8 @@ status_metrics(const struct status_view *v, struct buf *b)
 		    NULL);
 		metrics_set(m, METRICS_WATCH_FAILED, st->failed ? 1 : 0,
 		    "watch", wc->name, NULL);
+		metrics_set(m, METRICS_WATCH_FLAPPING,
+		    st->flapping_since_s != 0 ? 1 : 0, "watch", wc->name, NULL);
 		metrics_set(m, METRICS_WATCH_UNREAD, (double)st->unread_scopes,
 		    "watch", wc->name, NULL);
 		metrics_set(m, METRICS_LAST_SUCCESS,
@@ -557,6 +560,8 @@ status_w_watch(
 	json_w_kint(jw, "interval_ms", (int64_t)wc->interval_ms);
 	json_w_kbool(jw, "up", st->consecutive_failures == 0);
 	json_w_kbool(jw, "failed", st->failed);
+	json_w_kbool(jw, "flapping", st->flapping_since_s != 0);
+	status_w_time(jw, "flapping_since", st->flapping_since_s);
 	json_w_kbool(jw, "polling", watch_busy(w));
 	json_w_kint(jw, "polls_ok", (int64_t)st->polls_ok);
 	json_w_kint(jw, "polls_failed", (int64_t)st->polls_failed);

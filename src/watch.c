@@ -6,7 +6,9 @@
  * lookup about every task that left the listing, and then reports success
  * or failure to the scheduler.  A failed or partial listing never makes a
  * task vanish.  Failures are counted per watch: watch_failed after
- * fail_after in a row (at once for auth errors), watch_recovered after.
+ * fail_after in a row (at once for auth errors), watch_recovered after;
+ * flap_threshold such cycles within flap_window make one watch_flapping
+ * instead, and one watch_recovered once no poll failed for flap_window.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@
 #define WATCH_THROTTLE_PAUSE_MAX_MS (10 * 60 * 1000)
 /* A poll held for its baseline's save looks again this often. */
 #define WATCH_HOLD_RETRY_MS 50
+/* The most failure cycles flap damping counts (flap_threshold's maximum). */
+#define WATCH_FLAP_MAX 100
 
 /*
  * A page of a listing asked for alongside others: the cursor it is asked
@@ -115,6 +119,17 @@ struct watch {
 	char unread_msg[200];
 	unsigned unread_polls;  /* polls in a row with an unread scope */
 	int64_t streak_start_s; /* first failure */
+	/*
+	 * Flap damping: when the failure cycles (watch_failed, then its
+	 * recovery) within flap_window began, oldest first; the last failed
+	 * poll and its error.  In memory only: a restart forgets them and a
+	 * flapping.
+	 */
+	int64_t flap_starts[WATCH_FLAP_MAX];
+	unsigned flap_n;
+	int64_t last_fail_s;
+	enum apierr_class fail_class;
+	char fail_msg[200];
 	struct watch_stats stats;
 	struct timer *gate_timer; /* waiting for the account's gate */
 	void (*gate_resume)(struct watch *);
@@ -449,7 +464,10 @@ watch_log_summary(const struct watch *w)
 	log_info("watch %s: api=%s %s polls_ok=%llu polls_failed=%llu "
 		 "failing=%u tasks=%zu%s%s%s",
 	    w->conf->name, config_api_name(w->conf->api),
-	    st->failed ? "FAILED" : "up", (unsigned long long)st->polls_ok,
+	    st->failed                 ? "FAILED"
+		: st->flapping_since_s ? "flapping"
+				       : "up",
+	    (unsigned long long)st->polls_ok,
 	    (unsigned long long)st->polls_failed, st->consecutive_failures,
 	    taskstate_count(w->env->ts, w->conf->name, -1), states,
 	    st->last_error[0] ? " last_error=" : "", st->last_error);
@@ -768,6 +786,103 @@ watch_count_poll(const struct watch *w, const char *result)
 	    w->conf->name, NULL);
 }
 
+/* flap_window in seconds. */
+static int64_t
+watch_flap_window_s(const struct watch *w)
+{
+	return (int64_t)(w->conf->flap_window_ms / 1000);
+}
+
+/* 1 while the watch flaps: watch_failed and the pairs are held back. */
+static int
+watch_flapping(const struct watch *w)
+{
+	return w->stats.flapping_since_s != 0 && w->conf->flap_threshold > 0;
+}
+
+/*
+ * Count a failure cycle that began at start_s and recovered at now_s;
+ * 1 if it makes flap_threshold cycles that all began within flap_window.
+ */
+static int
+watch_flap_count(struct watch *w, int64_t start_s, int64_t now_s)
+{
+	unsigned max = w->conf->flap_threshold, i = 0;
+	int64_t from_s = now_s - watch_flap_window_s(w);
+
+	if (max == 0) {
+		w->flap_n = 0;
+		return 0;
+	}
+	if (max > WATCH_FLAP_MAX)
+		max = WATCH_FLAP_MAX;
+	/* Forget cycles older than the window, and make room. */
+	while (i < w->flap_n &&
+	    (w->flap_n - i >= max || w->flap_starts[i] < from_s))
+		i++;
+	memmove(w->flap_starts, w->flap_starts + i,
+	    (w->flap_n - i) * sizeof(w->flap_starts[0]));
+	w->flap_n -= i;
+	w->flap_starts[w->flap_n++] = start_s;
+	return w->flap_n >= max && w->flap_starts[0] >= from_s;
+}
+
+/*
+ * A watch event about the flapping that began at since: its obs (prefix
+ * keeps the closing recovery's id apart from the first cycle's), the
+ * cycles and the window.
+ */
+static struct evt *
+watch_flap_event(struct watch *w, enum evt_kind kind, const char *prefix,
+    int64_t since, int64_t now_s)
+{
+	struct evt *ev = watch_event(w, kind, now_s);
+
+	free(ev->obs);
+	ev->obs = xasprintf("%s%lld", prefix, (long long)since);
+	ev->fail_since = since;
+	ev->flap_cycles = w->flap_n;
+	ev->flap_window_s = watch_flap_window_s(w);
+	return ev;
+}
+
+/*
+ * The event a successful poll makes, NULL if none: watch_recovered after
+ * watch_failed, unless this recovery completes flap_threshold cycles
+ * within flap_window: then watch_flapping, and nothing more until no
+ * poll failed for flap_window: then the one watch_recovered.
+ */
+static struct evt *
+watch_success_event(struct watch *w, int64_t now_s)
+{
+	struct watch_stats *st = &w->stats;
+	int64_t since = st->flapping_since_s;
+	struct evt *ev;
+
+	if (since != 0) {
+		if (watch_flapping(w) &&
+		    now_s - w->last_fail_s < watch_flap_window_s(w))
+			return NULL;
+		ev = watch_flap_event(
+		    w, EVT_WATCH_RECOVERED, "flapped-", since, now_s);
+		st->flapping_since_s = 0;
+		w->flap_n = 0;
+		log_info("watch %s: no longer flapping", w->conf->name);
+		return ev;
+	}
+	if (!st->failed)
+		return NULL;
+	if (!watch_flap_count(w, w->streak_start_s, now_s))
+		return watch_event(w, EVT_WATCH_RECOVERED, now_s);
+	/* Its watch_failed stays open until the closing recovery. */
+	st->flapping_since_s = w->flap_starts[0];
+	ev = watch_flap_event(
+	    w, EVT_WATCH_FLAPPING, "", st->flapping_since_s, now_s);
+	ev->error_class = xstrdup(apierr_class_name(w->fail_class));
+	ev->error_msg = xstrdup(w->fail_msg);
+	return ev;
+}
+
 /* The poll succeeded: reset the failure count, recover if failed. */
 static void
 watch_succeed(struct watch *w)
@@ -775,20 +890,24 @@ watch_succeed(struct watch *w)
 	struct watch_stats *st = &w->stats;
 	int64_t now_s = w->poll_wall_ms / 1000;
 	struct evt_list events = { NULL, 0, 0 };
+	struct evt *ev;
 	char *summary;
 
 	st->polls_ok++;
 	watch_count_poll(w, "ok");
-	if (st->failed) {
-		/* last_success is still the one before the outage. */
-		evt_list_add(
-		    &events, watch_event(w, EVT_WATCH_RECOVERED, now_s));
-		evt_finish(events.v[0]);
-		summary = evt_summary(events.v[0]);
+	/* last_success is still the one before the outage. */
+	if ((ev = watch_success_event(w, now_s)) != NULL) {
+		evt_finish(ev);
+		evt_list_add(&events, ev);
+		summary = evt_summary(ev);
 		log_info("watch %s", summary);
 		free(summary);
 		watch_emit_list(w, &events);
-	} else if (st->consecutive_failures > 0)
+	} else if (st->failed)
+		log_info("watch %s: poll succeeded after %u failures; still "
+			 "flapping",
+		    w->conf->name, st->consecutive_failures);
+	else if (st->consecutive_failures > 0)
 		log_info("watch %s: poll succeeded after %u failures",
 		    w->conf->name, st->consecutive_failures);
 	st->last_success_ms = w->poll_wall_ms;
@@ -865,10 +984,18 @@ watch_fail(struct watch *w, enum apierr_class class, const char *msg,
 	n = ++st->consecutive_failures;
 	if (n == 1)
 		w->streak_start_s = now_s;
+	w->last_fail_s = now_s;
+	w->fail_class = class;
+	snprintf(w->fail_msg, sizeof(w->fail_msg), "%s", msg);
 	snprintf(st->last_error, sizeof(st->last_error), "%s: %s",
 	    apierr_class_name(class), msg);
 	failing =
 	    !st->failed && (n >= w->conf->fail_after || class == APIERR_AUTH);
+	if (failing && watch_flapping(w)) {
+		/* watch_flapping stands for it. */
+		st->failed = 1;
+		failing = 0;
+	}
 	watch_fail_log(w, class, msg, n, failing);
 	if (failing) {
 		st->failed = 1;
@@ -947,7 +1074,8 @@ watch_run_cb(struct sched_job *job, void *arg)
 	w->page_start = 0;
 	watch_unread_clear(w);
 	w->phase = WATCH_LISTING;
-	w->poll_wall_ms = monotime_wall_ms();
+	w->poll_wall_ms =
+	    w->env->wall_ms != NULL ? w->env->wall_ms() : monotime_wall_ms();
 	w->poll_start_ms = monotime_ms();
 	if (w->disc != NULL &&
 	    (w->disc->due_ms == 0 || w->poll_start_ms >= w->disc->due_ms)) {

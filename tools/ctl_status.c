@@ -362,6 +362,7 @@ ctl_watches(const struct buf *body)
 		row[2] = json_get_str(w, "account");
 		row[3] = json_get_str(w, "interval");
 		row[4] = json_get_str(w, "paused_until") != NULL ? "paused"
+		    : ctl_true(w, "flapping")                    ? "flapping"
 		    : ctl_true(w, "failed")                      ? "FAILED"
 		    : ctl_true(w, "up")                          ? "up"
 								 : "failing";

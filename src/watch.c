@@ -867,7 +867,6 @@ watch_success_event(struct watch *w, int64_t now_s)
 		    w, EVT_WATCH_RECOVERED, "flapped-", since, now_s);
 		st->flapping_since_s = 0;
 		w->flap_n = 0;
-		log_info("watch %s: no longer flapping", w->conf->name);
 		return ev;
 	}
 	if (!st->failed)

@@ -75,6 +75,34 @@ static const char test_yaml_limited[] =
     "    interval: 1h\n"
     "    fail_after: 2\n";
 
+/* Failing at once, flapping at 3 cycles in 10 minutes. */
+static const char test_yaml_flap[] =
+    "accounts:\n"
+    "  - name: sim\n"
+    "    cloud: huawei\n"
+    "    region: sim-1\n"
+    "    project_id: p1\n"
+    "    endpoints: { dds: http://127.0.0.1:9/ }\n"
+    "watches:\n"
+    "  - name: a\n"
+    "    account: sim\n"
+    "    api: dds.jobs\n"
+    "    interval: 1h\n"
+    "    fail_after: 1\n"
+    "    stall_after: 0\n"
+    "    flap_window: 10m\n"
+    "    flap_threshold: %u\n";
+
+/* The wall clock the flapping tests' polls start at (ms). */
+static int64_t test_now_ms;
+
+/* The fixed clock of watch_env.wall_ms. */
+static int64_t
+test_wall_ms(void)
+{
+	return test_now_ms;
+}
+
 /* A request the watch sent and the test has not answered yet. */
 struct test_call {
 	auth_cb cb;
@@ -255,6 +283,34 @@ static int
 test_setup_limited(void **state)
 {
 	*state = test_world_new(test_yaml_limited, 8);
+	return 0;
+}
+
+/* A flapping watch with flap_threshold 3, on the fixed clock. */
+static int
+test_setup_flap(void **state)
+{
+	char *yaml = xasprintf(test_yaml_flap, 3);
+	struct test_world *tw = test_world_new(yaml, 0);
+
+	free(yaml);
+	test_now_ms = 1700000000000LL;
+	tw->env.wall_ms = test_wall_ms;
+	*state = tw;
+	return 0;
+}
+
+/* The same with flap_threshold 0: damping off. */
+static int
+test_setup_noflap(void **state)
+{
+	char *yaml = xasprintf(test_yaml_flap, 0);
+	struct test_world *tw = test_world_new(yaml, 0);
+
+	free(yaml);
+	test_now_ms = 1700000000000LL;
+	tw->env.wall_ms = test_wall_ms;
+	*state = tw;
 	return 0;
 }
 
@@ -488,6 +544,179 @@ test_fail_recover(void **state)
 	assert_int_equal(st->failed, 0);
 	assert_int_equal(st->consecutive_failures, 0);
 	assert_int_equal(st->polls_failed, 2);
+}
+
+/* One poll at the test clock plus secs: answered 200 (ok) or 503. */
+static void
+test_flap_poll(struct test_world *tw, int64_t secs, int ok)
+{
+	test_now_ms += secs * 1000;
+	if (ok)
+		test_poll_page(tw, "j1", "Running", NULL, NULL);
+	else {
+		test_poll(tw);
+		test_answer(tw, 503,
+		    "{\"error_code\":\"DBS.200001\","
+		    "\"error_msg\":\"busy\"}");
+	}
+}
+
+/* The kinds of the events seen so far, "watch_failed watch_recovered". */
+static char *
+test_kinds(struct test_world *tw)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < tw->nevents; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "",
+		    evt_kind_name(tw->events[i]->kind));
+	return buf_release(&b);
+}
+
+/* Assert the kinds of the events seen since the last check, and forget them. */
+static void
+test_expect(struct test_world *tw, const char *kinds)
+{
+	char *got = test_kinds(tw);
+
+	assert_string_equal(got, kinds);
+	free(got);
+	test_events_clear(tw);
+}
+
+/*
+ * The third failure cycle within flap_window is one watch_flapping in
+ * place of its recovery; no pairs follow while the watch flaps.
+ */
+static void
+test_flap_threshold(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	int64_t first = test_now_ms / 1000 + 60;
+	struct evt *ev;
+	char *summary;
+	int i;
+
+	test_flap_poll(tw, 0, 1);
+	for (i = 0; i < 2; i++) {
+		test_flap_poll(tw, 60, 0);
+		test_expect(tw, "watch_failed");
+		test_flap_poll(tw, 60, 1);
+		test_expect(tw, "watch_recovered");
+	}
+	test_flap_poll(tw, 60, 0);
+	test_expect(tw, "watch_failed");
+	test_flap_poll(tw, 60, 1);
+	assert_int_equal(tw->nevents, 1);
+	ev = tw->events[0];
+	assert_int_equal(ev->kind, EVT_WATCH_FLAPPING);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	assert_int_equal(ev->flap_cycles, 3);
+	assert_int_equal(ev->flap_window_s, 600);
+	assert_int_equal(ev->fail_since, first);
+	assert_string_equal(ev->obs, "1700000060");
+	assert_string_equal(ev->error_class, "http");
+	assert_non_null(strstr(ev->error_msg, "busy"));
+	summary = evt_summary(ev);
+	assert_string_equal(summary,
+	    "a: polling is flapping: failed and recovered 3 times within "
+	    "10 min; last error (http): HTTP 503 DBS.200001: busy");
+	free(summary);
+	test_events_clear(tw);
+	assert_int_equal(st->flapping_since_s, first);
+	/* Flapping: failures and recoveries make no events. */
+	for (i = 0; i < 5; i++) {
+		test_flap_poll(tw, 30, 0);
+		test_flap_poll(tw, 30, 1);
+	}
+	assert_int_equal(tw->nevents, 0);
+	assert_int_equal(st->flapping_since_s, first);
+}
+
+/*
+ * A flapping watch recovers once, when no poll failed for flap_window;
+ * failing when that would be judged, it keeps flapping.
+ */
+static void
+test_flap_stable(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+	char first_recovered[EVT_ID_LEN + 1];
+	struct evt *ev;
+	int i;
+
+	test_flap_poll(tw, 0, 1);
+	for (i = 0; i < 3; i++) {
+		test_flap_poll(tw, 60, 0);
+		test_flap_poll(tw, 60, 1);
+		if (i == 0)
+			memcpy(first_recovered, tw->events[1]->id,
+			    sizeof(first_recovered));
+	}
+	test_expect(tw,
+	    "watch_failed watch_recovered watch_failed "
+	    "watch_recovered watch_failed watch_flapping");
+	/* The last failure was 60 s ago: 9 minutes on, still flapping. */
+	test_flap_poll(tw, 8 * 60, 1);
+	test_expect(tw, "");
+	/* Failing at the 10 minutes: still flapping, then 10 more. */
+	test_flap_poll(tw, 60, 0);
+	test_flap_poll(tw, 9 * 60, 1);
+	test_expect(tw, "");
+	assert_int_not_equal(st->flapping_since_s, 0);
+	test_flap_poll(tw, 60, 1);
+	assert_int_equal(tw->nevents, 1);
+	ev = tw->events[0];
+	assert_int_equal(ev->kind, EVT_WATCH_RECOVERED);
+	assert_int_equal(ev->flap_cycles, 3);
+	assert_int_equal(ev->fail_since, 1700000060);
+	assert_string_not_equal(ev->id, first_recovered);
+	test_events_clear(tw);
+	assert_int_equal(st->flapping_since_s, 0);
+	/* Stable again: a failure is a watch_failed as before. */
+	test_flap_poll(tw, 60, 0);
+	test_expect(tw, "watch_failed");
+	test_flap_poll(tw, 60, 1);
+	test_expect(tw, "watch_recovered");
+}
+
+/* flap_threshold 0: every cycle is its pair, as before flap damping. */
+static void
+test_flap_off(void **state)
+{
+	struct test_world *tw = *state;
+	int i;
+
+	test_flap_poll(tw, 0, 1);
+	for (i = 0; i < 6; i++) {
+		test_flap_poll(tw, 10, 0);
+		test_expect(tw, "watch_failed");
+		test_flap_poll(tw, 10, 1);
+		test_expect(tw, "watch_recovered");
+	}
+	assert_int_equal(watch_get_stats(tw->w)->flapping_since_s, 0);
+}
+
+/* Cycles further apart than flap_window allows for three do not flap. */
+static void
+test_flap_spread(void **state)
+{
+	struct test_world *tw = *state;
+	int i;
+
+	test_flap_poll(tw, 0, 1);
+	for (i = 0; i < 6; i++) {
+		/* a cycle every 6 minutes: two in any 10 */
+		test_flap_poll(tw, 5 * 60, 0);
+		test_expect(tw, "watch_failed");
+		test_flap_poll(tw, 60, 1);
+		test_expect(tw, "watch_recovered");
+	}
+	assert_int_equal(watch_get_stats(tw->w)->flapping_since_s, 0);
 }
 
 /* A listing of two pages asks for the second at the right offset. */
@@ -1038,6 +1267,14 @@ main(void)
 		    test_scope_errors, test_setup_dws, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_discover, test_setup_all, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flap_threshold, test_setup_flap, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flap_stable, test_setup_flap, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flap_off, test_setup_noflap, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flap_spread, test_setup_flap, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

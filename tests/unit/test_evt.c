@@ -850,6 +850,58 @@ test_replaced(void **state)
 	evt_free(ev);
 }
 
+/*
+ * watch_flapping: a warning with the last error, the cycles and the
+ * window; the recovery that ends it says how long it flapped.  Both
+ * read back as written.
+ */
+static void
+test_flapping(void **state)
+{
+	struct evt *ev = test_watch_failed("http");
+	struct json *j;
+	int64_t n;
+
+	(void)state;
+	ev->kind = EVT_WATCH_FLAPPING;
+	ev->severity = CONFIG_SEVERITY_UNSET;
+	ev->fail_since = 1747645662 - 20 * 60;
+	ev->flap_cycles = 3;
+	ev->flap_window_s = 30 * 60;
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
+	assert_true(evt_kind_watch(ev->kind));
+	assert_string_equal(evt_kind_name(ev->kind), "watch_flapping");
+	j = test_parse(ev);
+	assert_int_equal(json_int(json_get(j, "flap_cycles"), 0, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(
+	    json_int(json_get(j, "flap_window_seconds"), 0, &n), 0);
+	assert_int_equal(n, 1800);
+	assert_string_equal(
+	    json_get_str(json_get(j, "error"), "class"), "http");
+	assert_int_equal(json_type(json_get(j, "task")), JSON_NULL);
+	json_free(j);
+	test_summary_is(ev,
+	    "dds-prod: polling is flapping: failed and recovered 3 times "
+	    "within 30 min; last error (http): HTTP 401: \"APIGW.0301\" "
+	    "incorrect IAM");
+	test_from_json_same(ev);
+	ev->kind = EVT_WATCH_RECOVERED;
+	free(ev->error_class);
+	free(ev->error_msg);
+	ev->error_class = ev->error_msg = NULL;
+	ev->observed_at = 1747645662 + 30 * 60;
+	evt_finish(ev);
+	test_summary_is(ev,
+	    "dds-prod: polling recovered: stable for 30 min after flapping "
+	    "for 50 min");
+	test_from_json_same(ev);
+	assert_true(evt_doc_field("flap_cycles"));
+	assert_true(evt_doc_field("flap_window_seconds"));
+	evt_free(ev);
+}
+
 int
 main(void)
 {
@@ -867,6 +919,7 @@ main(void)
 		cmocka_unit_test(test_json_watch_streak),
 		cmocka_unit_test(test_summary_missed),
 		cmocka_unit_test(test_replaced),
+		cmocka_unit_test(test_flapping),
 		cmocka_unit_test(test_json_bad_detail),
 		cmocka_unit_test(test_summary_forms),
 		cmocka_unit_test(test_summary_long),

@@ -271,7 +271,7 @@ test_watch_event(enum evt_kind kind, int at)
 	ev->account = xstrdup("hw-prod");
 	ev->occurred_at = TEST_T0 + at;
 	ev->observed_at = TEST_T0 + at;
-	if (kind == EVT_WATCH_FAILED) {
+	if (kind == EVT_WATCH_FAILED || kind == EVT_WATCH_FLAPPING) {
 		ev->error_class = xstrdup("http");
 		ev->error_msg = xstrdup("HTTP 500");
 	}
@@ -615,6 +615,34 @@ test_resolve_watch(void **state)
 	assert_non_null(root);
 	assert_string_equal(
 	    json_get_str(json_at(root, 0), "endsAt"), test_time(31));
+	json_free(root);
+}
+
+/*
+ * watch_flapping opens TaskwatchWatchFlapping beside the watch_failed
+ * that preceded it; the one watch_recovered resolves both.
+ */
+static void
+test_resolve_flapping(void **state)
+{
+	struct json *root;
+	size_t i;
+
+	test_bare();
+	json_free(test_apply(test_watch_event(EVT_WATCH_FAILED, 0), 0));
+	root = test_apply(test_watch_event(EVT_WATCH_FLAPPING, 10), 10);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1); /* what changed */
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "TaskwatchWatchFlapping");
+	assert_string_equal(test_label(root, 0, "severity"), "warning");
+	json_free(root);
+	root = test_apply(test_watch_event(EVT_WATCH_RECOVERED, 30), 31);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 2);
+	for (i = 0; i < 2; i++)
+		assert_string_equal(
+		    json_get_str(json_at(root, i), "endsAt"), test_time(31));
 	json_free(root);
 }
 
@@ -1160,6 +1188,8 @@ main(void)
 		    test_gone_quiet, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_watch, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_flapping, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_same_task, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -392,6 +392,10 @@ check "429 fault: APIG.0308 and Retry-After" eval 'status_is "$r" 429 && has "$r
 req POST /_sim/faults -d '{"endpoint":"dds.jobs","status":503,"body":"upstream down","count":1}' >/dev/null
 r=$(req GET "/v3.1/p/jobs?$WIN")
 check "status fault with a raw body" eval 'status_is "$r" 503 && [ "$(body "$r")" = "upstream down" ]'
+req POST /_sim/faults -d '{"endpoint":"dds.jobs","status":503,"every":2,"count":2}' >/dev/null
+codes=""
+for i in 1 2 3 4; do codes="$codes$(req GET "/v3.1/p/jobs?$WIN" | head -1 | awk '{print $2}') "; done
+check "every 2: 503 and 200 by turns ($codes)" [ "$codes" = "503 200 503 200 " ]
 req POST /_sim/faults -d '{"endpoint":"dds.jobs","mode":"malformed","count":1}' >/dev/null
 r=$(req GET "/v3.1/p/jobs?$WIN")
 check "malformed: 200 and not JSON" eval 'status_is "$r" 200 && body "$r" | grep -q "^{\"jobs\":\[{" && ! body "$r" | grep -q "}$"'

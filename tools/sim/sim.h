@@ -208,6 +208,8 @@ struct sim_fault {
 	unsigned retry_after_s; /* status: Retry-After seconds; 0: default */
 	unsigned count;         /* 0: until cleared */
 	unsigned used;
+	unsigned every; /* every nth request it covers; 0, 1: all */
+	unsigned seen;  /* requests it covered with uses left */
 };
 TAILQ_HEAD(sim_faults, sim_fault);
 

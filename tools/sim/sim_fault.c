@@ -4,7 +4,7 @@
  * answer with an error status; send malformed, truncated, oversized, deeply
  * nested, invalid UTF-8, HTML or empty bodies; trickle the body or reset
  * the connection half way; or answer late.  The first rule with uses left
- * applies.
+ * applies (a rule applied to every nth request passes the others on).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +76,8 @@ sim_fault_match(struct sim *sim, const char *endpoint)
 		if (f->count != 0 && f->used >= f->count)
 			continue;
 		if (!sim_fault_covers(f, endpoint))
+			continue;
+		if (f->every > 1 && f->seen++ % f->every != 0)
 			continue;
 		f->used++;
 		return f;
@@ -167,12 +169,13 @@ sim_fault_add(
 		"interval_ms",
 		"retry_after",
 		"count",
+		"every",
 		NULL,
 	};
 	const char *endpoint, *mode, *body, *body_file, *code, *message;
 	long long status = 500, latency = 0, count = 0, bytes = 0;
 	long long depth = SIM_FAULT_DEPTH, interval = SIM_FAULT_TRICKLE_MS;
-	long long retry_after = 0;
+	long long retry_after = 0, every = 0;
 	struct sim_fault *f;
 	size_t n = 0, m;
 	char *file_body = NULL;
@@ -218,7 +221,8 @@ sim_fault_add(
 	    sim_fault_int(o, "interval_ms", 1, 60000, &interval, cause) == -1 ||
 	    sim_fault_int(o, "retry_after", 0, 3600, &retry_after, cause) ==
 		-1 ||
-	    sim_fault_int(o, "count", 0, UINT32_MAX, &count, cause) == -1)
+	    sim_fault_int(o, "count", 0, UINT32_MAX, &count, cause) == -1 ||
+	    sim_fault_int(o, "every", 0, 1000, &every, cause) == -1)
 		return -1;
 	if (m == SIM_FAULT_LATENCY && latency == 0) {
 		*cause = xstrdup("mode latency needs latency_ms");
@@ -249,6 +253,7 @@ sim_fault_add(
 	f->interval_ms = (unsigned)interval;
 	f->retry_after_s = (unsigned)retry_after;
 	f->count = (unsigned)count;
+	f->every = (unsigned)every;
 	TAILQ_INSERT_TAIL(&sim->faults, f, entry);
 	*out = f;
 	return 0;
@@ -277,6 +282,8 @@ sim_fault_json(struct json_writer *w, const struct sim_fault *f)
 		json_w_kint(w, "interval_ms", f->interval_ms);
 	json_w_kint(w, "retry_after", f->retry_after_s);
 	json_w_kint(w, "count", f->count);
+	if (f->every > 1)
+		json_w_kint(w, "every", f->every);
 	json_w_kint(w, "used", f->used);
 	json_w_obj_close(w);
 }

@@ -163,14 +163,12 @@ notify_exec_env(const struct evt *ev)
 	notify_exec_setenv(
 	    env, &n, "TASKWATCH_RAW_STATUS", task ? t->raw_status : NULL);
 	notify_exec_setenv(env, &n, "TASKWATCH_PROGRESS", progress);
-	notify_exec_setenv(env, &n, "TASKWATCH_REASON",
-	    task                               ? t->reason
-		: ev->kind == EVT_WATCH_FAILED ? ev->error_msg
-					       : NULL);
+	notify_exec_setenv(
+	    env, &n, "TASKWATCH_REASON", task ? t->reason : ev->error_msg);
 	notify_exec_setenv(
 	    env, &n, "TASKWATCH_MISSED", ev->missed ? "true" : "false");
 	notify_exec_setenv(env, &n, "TASKWATCH_ERROR_CLASS",
-	    ev->kind == EVT_WATCH_FAILED ? ev->error_class : NULL);
+	    task ? NULL : ev->error_class); /* watch_failed, watch_flapping */
 	env[n] = NULL;
 	return env;
 }

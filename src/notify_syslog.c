@@ -206,8 +206,7 @@ notify_syslog_fields(
 	size_t n = 0;
 	int task_event;
 
-	task_event = ev->has_task && ev->kind != EVT_WATCH_FAILED &&
-	    ev->kind != EVT_WATCH_RECOVERED;
+	task_event = ev->has_task && !evt_kind_watch(ev->kind);
 	notify_syslog_add(f, &n, "event", evt_kind_name(ev->kind), 0);
 	notify_syslog_add(f, &n, "watch", ev->watch, 0);
 	notify_syslog_add(f, &n, "api", ev->api, 0);
@@ -216,7 +215,8 @@ notify_syslog_fields(
 	notify_syslog_add(f, &n, "missed", ev->missed ? "true" : "false", 0);
 	if (task_event && t->reason != NULL && *t->reason != '\0')
 		notify_syslog_add(f, &n, "reason", t->reason, 1);
-	if (ev->kind == EVT_WATCH_FAILED) {
+	if (!task_event && ev->error_class != NULL) {
+		/* watch_failed, watch_flapping */
 		notify_syslog_add(f, &n, "class", ev->error_class, 0);
 		notify_syslog_add(f, &n, "error", ev->error_msg, 2);
 	}

@@ -47,6 +47,8 @@ out=$("$C" test-event --watch dws-prod-actions --type RESIZE_FAILURE --to SUCCEE
 check "test-event: no notifier for an event no rule routes" grep -q '^  none: no notifier would get this event$' <<<"$out"
 check "test-event --json: the event document first" \
     test "$("$C" test-event --json --watch dds-otc --type X --to FAILED -f "$EX" | head -n1 | jq -r '.event + " " + .task.state')" = "transition FAILED"
+check "test-event --kind watch_flapping: no task type needed, cycles and window" \
+    test "$("$C" test-event --json --kind watch_flapping --watch dds-otc -f "$EX" | head -n1 | jq -r '[.event, .severity, .flap_cycles, .flap_window_seconds, .error.class] | join(" ")')" = "watch_flapping warning 3 1800 test"
 "$C" test-event --watch nope --type X -f "$EX" >/dev/null 2>"$TMP/te.err"; rc=$?
 check "test-event: an unknown watch is exit 1 with the reason" test $rc -eq 1 -a -n "$(grep 'no watch named nope' "$TMP/te.err")"
 

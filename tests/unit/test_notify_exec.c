@@ -284,6 +284,13 @@ test_env(void **state)
 	assert_string_equal(env[17], "TASKWATCH_REASON=HTTP 401");
 	assert_string_equal(env[19], "TASKWATCH_ERROR_CLASS=auth");
 	notify_exec_env_free(env);
+	/* watch_flapping carries the last error the same way. */
+	ev->kind = EVT_WATCH_FLAPPING;
+	env = notify_exec_env(ev);
+	assert_string_equal(env[2], "TASKWATCH_EVENT=watch_flapping");
+	assert_string_equal(env[17], "TASKWATCH_REASON=HTTP 401");
+	assert_string_equal(env[19], "TASKWATCH_ERROR_CLASS=auth");
+	notify_exec_env_free(env);
 	evt_free(ev);
 }
 

@@ -184,6 +184,24 @@ test_watch_recovered_line(void **state)
 	    "missed=false id=" TEST_ID " severity=info");
 }
 
+/* watch_flapping: the last error, as watch_failed has it. */
+static void
+test_watch_flapping_line(void **state)
+{
+	struct evt *ev = evt_new(EVT_WATCH_FLAPPING);
+
+	ev->watch = xstrdup("dds-prod");
+	ev->api = xstrdup("dds.jobs");
+	ev->error_class = xstrdup("http");
+	ev->error_msg = xstrdup("HTTP 503");
+	ev->severity = CONFIG_SEVERITY_WARNING;
+	memcpy(ev->id, TEST_ID, sizeof(TEST_ID));
+	test_expect(ev,
+	    "event=watch_flapping watch=dds-prod api=dds.jobs "
+	    "missed=false class=http error=\"HTTP 503\" id=" TEST_ID
+	    " severity=warning");
+}
+
 /* Quoting and escaping of every kind of special byte. */
 static void
 test_escaping(void **state)
@@ -347,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_stalled_line),
 		cmocka_unit_test(test_watch_failed_line),
 		cmocka_unit_test(test_watch_recovered_line),
+		cmocka_unit_test(test_watch_flapping_line),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_no_forgery),
 		cmocka_unit_test(test_cap),

@@ -27,6 +27,8 @@ watches:
     timeout: 2s
     lookback: 1d
     fail_after: 2
+    # three fault cycles below, each its own pair: no flap damping
+    flap_threshold: 0
 notifiers:
   - name: hook
     type: webhook

@@ -960,7 +960,9 @@ class Oracle:
                 succ.setdefault((ev.get("watch"), t.get("cluster_id"),
                                  base_type(t.get("type"))),
                                 []).append(recv)
-            if ev.get("event") == "watch_recovered":
+            # watch_flapping is sent in place of a recovery (flap
+            # damping): not a task failure, and judged as one.
+            if ev.get("event") in ("watch_recovered", "watch_flapping"):
                 recovered.setdefault(ev.get("watch"), []).append(recv)
 
         # 1. Every change to FAILED/PARTIAL after the baseline is owed.

@@ -15,28 +15,11 @@ HTTP=http://127.0.0.1:$HPORT
 
 start_sim
 sim POST /_sim/tasks '{"service":"dds","name":"RestartInstance","instance_id":"i-1","instance_name":"dds-1","status":"Running","progress":10}' >/dev/null
-cat >"$TMP/taskwatchd.yaml" <<YAML
-daemon:
-  state_dir: $TMP/state
-  listen: 127.0.0.1:$HPORT
-  shutdown_timeout: 2s
-accounts:
-  - name: sim
-    cloud: huawei
-    region: sim-1
-    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
-watches:
-  - name: dds-test
-    account: sim
-    api: dds.jobs
-    interval: 1s
-    timeout: 2s
-    lookback: 1d
-    fail_after: 1
-    stall_after: 0
-    flap_window: 8s
-    flap_threshold: 3
+dds_config "lookback: 1d" "fail_after: 1" "stall_after: 0" \
+    "flap_window: 8s" "flap_threshold: 3" |
+    sed -e 's/^    interval: 300ms$/    interval: 1s/' \
+    -e "s/^  shutdown_timeout: 2s$/&\\n  listen: 127.0.0.1:$HPORT/" >"$TMP/taskwatchd.yaml"
+cat >>"$TMP/taskwatchd.yaml" <<YAML
 notifiers:
   - name: hook
     type: webhook

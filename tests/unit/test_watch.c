@@ -286,17 +286,24 @@ test_setup_limited(void **state)
 	return 0;
 }
 
-/* A flapping watch with flap_threshold 3, on the fixed clock. */
-static int
-test_setup_flap(void **state)
+/* A watch with flap_threshold threshold, on the fixed clock. */
+static struct test_world *
+test_world_flap(unsigned threshold)
 {
-	char *yaml = xasprintf(test_yaml_flap, 3);
+	char *yaml = xasprintf(test_yaml_flap, threshold);
 	struct test_world *tw = test_world_new(yaml, 0);
 
 	free(yaml);
 	test_now_ms = 1700000000000LL;
 	tw->env.wall_ms = test_wall_ms;
-	*state = tw;
+	return tw;
+}
+
+/* A flapping watch with flap_threshold 3. */
+static int
+test_setup_flap(void **state)
+{
+	*state = test_world_flap(3);
 	return 0;
 }
 
@@ -304,13 +311,7 @@ test_setup_flap(void **state)
 static int
 test_setup_noflap(void **state)
 {
-	char *yaml = xasprintf(test_yaml_flap, 0);
-	struct test_world *tw = test_world_new(yaml, 0);
-
-	free(yaml);
-	test_now_ms = 1700000000000LL;
-	tw->env.wall_ms = test_wall_ms;
-	*state = tw;
+	*state = test_world_flap(0);
 	return 0;
 }
 

@@ -902,9 +902,9 @@ watch_succeed(struct watch *w)
 		log_info("watch %s", summary);
 		free(summary);
 		watch_emit_list(w, &events);
-	} else if (st->failed)
-		log_info("watch %s: poll succeeded after %u failures; still "
-			 "flapping",
+	} else if (st->consecutive_failures > 0 && watch_flapping(w))
+		log_debug("watch %s: poll succeeded after %u failures; still "
+			  "flapping",
 		    w->conf->name, st->consecutive_failures);
 	else if (st->consecutive_failures > 0)
 		log_info("watch %s: poll succeeded after %u failures",
@@ -919,7 +919,8 @@ watch_succeed(struct watch *w)
 
 /*
  * Log the nth failed poll in a row: the watch_failed transition always,
- * with its error; otherwise the first, then at powers of two.
+ * with its error; otherwise the first (at debug level while the watch
+ * flaps: watch_flapping said it), then at powers of two.
  */
 static void
 watch_fail_log(struct watch *w, enum apierr_class class, const char *msg,
@@ -930,6 +931,9 @@ watch_fail_log(struct watch *w, enum apierr_class class, const char *msg,
 			  "%u failed poll%s",
 		    w->conf->name, apierr_class_name(class), msg, n,
 		    n == 1 ? "" : "s");
+	else if (n == 1 && watch_flapping(w))
+		log_debug("watch %s: poll failed while flapping (%s): %s",
+		    w->conf->name, apierr_class_name(class), msg);
 	else if (n == 1)
 		log_warnx("watch %s: poll failed (%s): %s", w->conf->name,
 		    apierr_class_name(class), msg);

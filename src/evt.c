@@ -899,6 +899,12 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 		*cause = xstrdup("not an event kind");
 		return NULL;
 	}
+	if (kind == EVT_SILENCE_ENDED) {
+		/* It has no watch or task to test with. */
+		*cause = xstrdup("silence_ended events come only from a "
+				 "silence that ends");
+		return NULL;
+	}
 	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {
 		if (type == NULL || *type == '\0') {
 			*cause = xasprintf("a %s event needs a task type",

@@ -21,24 +21,8 @@ cat >"$TMP/hook.sh" <<'SH'
 echo "$TASKWATCH_EVENT $TASKWATCH_CLUSTER_ID" >>"$1/hook.log"
 SH
 chmod 755 "$TMP/hook.sh"
-cat >"$TMP/taskwatchd.yaml" <<YAML
-daemon:
-  state_dir: $TMP/state
-  listen: 127.0.0.1:$HPORT
-  control_socket: $SOCK
-  shutdown_timeout: 2s
-accounts:
-  - name: sim
-    cloud: huawei
-    region: sim-1
-    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
-watches:
-  - name: dds-test
-    account: sim
-    api: dds.jobs
-    interval: 300ms
-    timeout: 2s
+# dds_config, with the status endpoint and the control socket here.
+{ dds_config | sed "/^daemon:/a\\  listen: 127.0.0.1:$HPORT\\n  control_socket: $SOCK"; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: page
     type: webhook

@@ -15,6 +15,8 @@
 /* sizeof(sockaddr_un.sun_path) on Linux */
 #define CONFIG_SOCKET_PATH_MAX 108
 
+struct tzfile;
+
 enum config_cloud {
 	CONFIG_CLOUD_HUAWEI,
 	CONFIG_CLOUD_OTC,
@@ -240,6 +242,23 @@ struct config_rule {
 	int line;
 };
 
+/*
+ * A maintenance window: a recurring opening on some weekdays from "from"
+ * to "to" (to <= from: into the next day) in a time zone, acting like a
+ * silence over its match while open (maintenance.h computes the openings).
+ */
+struct config_maintenance {
+	char *name;
+	unsigned days;     /* bit 0 Monday .. bit 6 Sunday; default all */
+	int from_min;      /* minutes after local midnight it opens */
+	int to_min;        /* ... and closes (<= from_min: the next day) */
+	char *timezone;    /* IANA name; default "UTC" */
+	struct tzfile *tz; /* loaded with the config */
+	/* Its match: only the match_* lists (config_match_keys) are used. */
+	struct config_rule match;
+	int line, col;
+};
+
 struct config {
 	char *path;
 	struct config_daemon daemon;
@@ -251,6 +270,8 @@ struct config {
 	size_t nnotifiers;
 	struct config_rule *rules;
 	size_t nrules;
+	struct config_maintenance *maintenance;
+	size_t nmaintenance;
 };
 
 /*

@@ -41,8 +41,7 @@ struct tzfile *tzfile_parse(const void *buf, size_t len, char **cause);
  */
 struct tzfile *tzfile_load(const char *name, char **cause);
 /* As tzfile_load, reading from directory dir. */
-struct tzfile *tzfile_load_dir(
-    const char *dir, const char *name, char **cause);
+struct tzfile *tzfile_load_dir(const char *dir, const char *name, char **cause);
 /* Free a zone; NULL is a no-op. */
 void tzfile_free(struct tzfile *tz);
 /* The zone's name as loaded ("" when parsed from a buffer). */

@@ -30,9 +30,9 @@ struct tzfile_type {
 
 /* One date rule of a POSIX TZ string: Jn, n or Mm.w.d, and a time. */
 struct tzfile_rule {
-	char kind;           /* 'J', 'D' (zero-based n), 'M' */
+	char kind;            /* 'J', 'D' (zero-based n), 'M' */
 	int day, week, month; /* J/D: day; M: d, w, m */
-	int32_t time_s;      /* local time of day of the change; may be <0 */
+	int32_t time_s;       /* local time of day of the change; may be <0 */
 };
 
 /* A POSIX TZ string such as "CET-1CEST,M3.5.0,M10.5.0/3". */
@@ -44,7 +44,7 @@ struct tzfile_posix {
 
 struct tzfile {
 	char *name;
-	int64_t *at; /* transition times, strictly ascending */
+	int64_t *at;  /* transition times, strictly ascending */
 	uint8_t *idx; /* the type from each transition on */
 	size_t n;
 	struct tzfile_type *types;
@@ -99,8 +99,7 @@ tzfile_days_from_civil(int year, int month, int day)
 
 /* The date and weekday of days since 1970-01-01 (H. Hinnant). */
 void
-tzfile_civil_from_days(
-    int64_t days, int *year, int *month, int *day, int *wday)
+tzfile_civil_from_days(int64_t days, int *year, int *month, int *day, int *wday)
 {
 	int64_t z = days + 719468, era, doe, yoe, doy, mp, m;
 
@@ -210,9 +209,8 @@ tzfile_posix_rule(const char **sp, struct tzfile_rule *r)
 		r->kind = 'M';
 		if (tzfile_posix_num(&s, 2, 12, &r->month) == -1 ||
 		    r->month < 1 || *s++ != '.' ||
-		    tzfile_posix_num(&s, 1, 5, &r->week) == -1 ||
-		    r->week < 1 || *s++ != '.' ||
-		    tzfile_posix_num(&s, 1, 6, &r->day) == -1)
+		    tzfile_posix_num(&s, 1, 5, &r->week) == -1 || r->week < 1 ||
+		    *s++ != '.' || tzfile_posix_num(&s, 1, 6, &r->day) == -1)
 			return -1;
 	} else {
 		r->kind = 'D';
@@ -284,8 +282,8 @@ tzfile_rule_day(const struct tzfile_rule *r, int year)
 
 /* The offset and DST flag the POSIX rule gives at t. */
 static void
-tzfile_posix_at(const struct tzfile_posix *z, int64_t t, int32_t *off,
-    int *isdst)
+tzfile_posix_at(
+    const struct tzfile_posix *z, int64_t t, int32_t *off, int *isdst)
 {
 	int64_t best = INT64_MIN, s, e;
 	int y, yy, m, d, w;
@@ -388,8 +386,8 @@ tzfile_block(struct tzfile_rd *r, const struct tzfile_hdr *h, unsigned tsize,
 	tz->at = xcalloc(tz->n + 1, sizeof(*tz->at));
 	tz->idx = xcalloc(tz->n + 1, sizeof(*tz->idx));
 	for (i = 0; i < tz->n; i++, p += tsize) {
-		tz->at[i] = tsize == 8 ? tzfile_be64(p)
-				       : (int32_t)tzfile_be32(p);
+		tz->at[i] =
+		    tsize == 8 ? tzfile_be64(p) : (int32_t)tzfile_be32(p);
 		if (i > 0 && tz->at[i] <= tz->at[i - 1]) {
 			*cause = xstrdup("TZif transitions are not in order");
 			return -1;
@@ -693,11 +691,10 @@ tzfile_mktime(
 	int32_t cand[4];
 	int i, before, after;
 
-	local = tzfile_clamp(tzfile_clamp(tzfile_days_from_civil(
-				 year, month, 1)) *
-		TZFILE_DAY +
-	    (int64_t)(day - 1) * TZFILE_DAY + (int64_t)hour * 3600 +
-	    (int64_t)min * 60);
+	local = tzfile_clamp(tzfile_days_from_civil(year, month, 1)) +
+	    (int64_t)day - 1;
+	local = tzfile_clamp(
+	    local * TZFILE_DAY + (int64_t)hour * 3600 + (int64_t)min * 60);
 	cand[0] = tzfile_offset(tz, local - TZFILE_DAY - 7200);
 	cand[1] = tzfile_offset(tz, local + TZFILE_DAY + 7200);
 	cand[2] = tzfile_offset(tz, local - cand[0]);

@@ -323,6 +323,15 @@ int config_endpoint_is_default(
  * Returns a newly allocated string without trailing slash.
  */
 char *config_endpoint(const struct config_account *acct, const char *service);
+/*
+ * A maintenance window's match as the "field=glob" matchers silence_add
+ * takes, one per value (a field's values OR, the fields AND); *v and its
+ * *n strings are the caller's (config_maintenance_matchers_free).
+ */
+void config_maintenance_matchers(
+    const struct config_maintenance *mw, char ***v, size_t *n);
+/* Free what config_maintenance_matchers gave. */
+void config_maintenance_matchers_free(char **v, size_t n);
 /* "dds.jobs" etc. for an api, and back (-1 if unknown). */
 const char *config_api_name(enum config_api api);
 int config_api_from_name(const char *name);

@@ -1,15 +1,16 @@
 /*
  * Maintenance windows: the openings of a configured recurring window in
- * its time zone, what a window's silence matches, and a stable id for
- * each opening.  An opening on a day starts at the local "from" and ends
- * at the local "to" (to <= from: the next day); a local time a
- * spring-forward gap skips maps to the first instant after the gap, an
- * ambiguous one (fall-back) to its first occurrence (tzfile_mktime).  So
+ * its time zone, and a stable id for each opening.  An opening on a day
+ * starts at the local "from" and ends at the local "to" (to <= from: the
+ * next day); a local time a spring-forward gap skips maps to the first
+ * instant after the gap, an ambiguous one (fall-back) to its first
+ * occurrence (tzfile_mktime).  So
  * 02:00-04:00 Europe/Berlin lasts one hour on the last Sunday of March
  * and three on the last Sunday of October; an opening the gap swallows
  * whole (02:00-02:30 that Sunday) does not happen.  Openings of
  * consecutive days that meet (from == to, as 00:00-00:00 on sat and sun)
- * are one opening.  Pure; no I/O.
+ * are one opening.  The matchers of a window's silence are
+ * config_maintenance_matchers (config.h).  Pure; no I/O.
  */
 #ifndef MAINTENANCE_H
 #define MAINTENANCE_H
@@ -33,15 +34,6 @@ int maintenance_open_at(const struct config_maintenance *m, int64_t t,
  */
 int maintenance_next(const struct config_maintenance *m, int64_t t,
     int64_t *start, int64_t *end);
-/*
- * The window's match as the "field=glob" matchers silence_add takes, one
- * per value (a field's values OR, the fields AND): *v and its *n strings
- * are the caller's (maintenance_matchers_free).
- */
-void maintenance_matchers(
-    const struct config_maintenance *m, char ***v, size_t *n);
-/* Free what maintenance_matchers gave. */
-void maintenance_matchers_free(char **v, size_t n);
 /*
  * The id of the opening of window name that starts at start: the same
  * MAINTENANCE_ID_LEN hex digits in every process, so a restart in the

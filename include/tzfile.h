@@ -36,8 +36,9 @@ struct tzfile_civil {
 struct tzfile *tzfile_parse(const void *buf, size_t len, char **cause);
 /*
  * Load the zone name ("Europe/Berlin"): "UTC" is built in, any other is
- * read from $TZDIR or else TZFILE_DIR.  The name must be relative, without
- * "..", made of [A-Za-z0-9_+-/].  NULL with *cause (caller frees).
+ * read from $TZDIR (when absolute) or else TZFILE_DIR.  The name must be
+ * relative, without "..", made of [A-Za-z0-9_+-/].  NULL with *cause
+ * (caller frees).
  */
 struct tzfile *tzfile_load(const char *name, char **cause);
 /* As tzfile_load, reading from directory dir. */

@@ -240,3 +240,33 @@ config_maintenance_free(struct config_maintenance *mw)
 	config_keys_free(config_match_keys, &mw->match);
 	tzfile_free(mw->tz);
 }
+
+/* A window's match as silence matchers: a row of the match table each. */
+void
+config_maintenance_matchers(
+    const struct config_maintenance *mw, char ***v, size_t *n)
+{
+	const struct config_key *k;
+	const struct config_strlist *l;
+	size_t j;
+
+	*v = NULL;
+	*n = 0;
+	for (k = config_match_keys; k->name != NULL; k++) {
+		l = (const struct config_strlist *)((const char *)&mw->match +
+		    k->off);
+		for (j = 0; j < l->n; j++) {
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[(*n)++] = xasprintf("%s=%s", k->name, l->v[j]);
+		}
+	}
+}
+
+/* Free matchers. */
+void
+config_maintenance_matchers_free(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}

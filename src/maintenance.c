@@ -19,22 +19,6 @@
 /* Days ahead a next opening is looked for. */
 #define MAINTENANCE_AHEAD 15
 
-/* The fields of a match, as silence_add's matchers name them. */
-static const struct {
-	const char *field;
-	size_t off;
-} maintenance_fields[] = {
-	{ "event", offsetof(struct config_rule, match_event) },
-	{ "api", offsetof(struct config_rule, match_api) },
-	{ "account", offsetof(struct config_rule, match_account) },
-	{ "watch", offsetof(struct config_rule, match_watch) },
-	{ "task_type", offsetof(struct config_rule, match_task_type) },
-	{ "cluster", offsetof(struct config_rule, match_cluster) },
-	{ "from", offsetof(struct config_rule, match_from) },
-	{ "to", offsetof(struct config_rule, match_to) },
-	{ NULL, 0 },
-};
-
 /*
  * The opening of m on local date day (days since 1970-01-01): 1 with
  * *start and *end if the window opens that weekday and the opening is
@@ -132,37 +116,6 @@ maintenance_next(
 		return 0;
 	}
 	return -1;
-}
-
-/* The window's match as silence matchers (see maintenance.h). */
-void
-maintenance_matchers(const struct config_maintenance *m, char ***v, size_t *n)
-{
-	const struct config_strlist *l;
-	size_t i, j;
-
-	*v = NULL;
-	*n = 0;
-	for (i = 0; maintenance_fields[i].field != NULL; i++) {
-		l = (const struct config_strlist *)((const char *)&m->match +
-		    maintenance_fields[i].off);
-		for (j = 0; j < l->n; j++) {
-			*v = xreallocarray(*v, *n + 1, sizeof(**v));
-			(*v)[(*n)++] = xasprintf(
-			    "%s=%s", maintenance_fields[i].field, l->v[j]);
-		}
-	}
-}
-
-/* Free matchers. */
-void
-maintenance_matchers_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The stable id of an opening (see maintenance.h). */

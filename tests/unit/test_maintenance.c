@@ -315,7 +315,7 @@ test_matchers(void **state)
 	m->match.match_cluster.v[0] = xstrdup("orders-*");
 	m->match.match_cluster.v[1] = xstrdup("billing");
 	m->match.match_cluster.n = 2;
-	maintenance_matchers(m, &v, &n);
+	config_maintenance_matchers(m, &v, &n);
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0], "watch=dds-prod");
 	assert_string_equal(v[1], "cluster=orders-*");
@@ -328,7 +328,7 @@ test_matchers(void **state)
 	assert_string_equal(silence_at(set, 0)->matchers,
 	    "watch=dds-prod cluster=orders-* cluster=billing");
 	silence_set_free(set);
-	maintenance_matchers_free(v, n);
+	config_maintenance_matchers_free(v, n);
 	window_free(m);
 }
 

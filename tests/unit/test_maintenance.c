@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -332,6 +333,54 @@ test_matchers(void **state)
 	window_free(m);
 }
 
+/*
+ * A window as the config loads it: the zone read under TZDIR (the slim
+ * test zones), days, times and match as given; then its openings.
+ */
+static void
+test_from_config(void **state)
+{
+	static const char yaml[] =
+	    "maintenance:\n"
+	    "  - name: sunday\n"
+	    "    days: sun\n"
+	    "    from: \"02:00\"\n"
+	    "    to: \"04:00\"\n"
+	    "    timezone: Test/Central\n"
+	    "    match: { watch: [\"a*\", \"b*\"], event: transition }\n";
+	char path[] = "/tmp/test_maintenance.XXXXXX", *dir, *errors = NULL;
+	const struct config_maintenance *m;
+	struct config *c;
+	char **v;
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_non_null(dir = realpath(SLIM, NULL));
+	assert_int_equal(setenv("TZDIR", dir, 1), 0);
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	c = config_load(path, &errors);
+	unlink(path);
+	unsetenv("TZDIR");
+	free(dir);
+	if (c == NULL)
+		fail_msg("%s", errors);
+	assert_int_equal(c->nmaintenance, 1);
+	m = &c->maintenance[0];
+	assert_int_equal(m->days, SUN);
+	open_at(m, utc(2040, 3, 25, 1, 30), utc(2040, 3, 25, 1, 0),
+	    utc(2040, 3, 25, 2, 0));
+	config_maintenance_matchers(m, &v, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "event=transition");
+	assert_string_equal(v[1], "watch=a*");
+	assert_string_equal(v[2], "watch=b*");
+	config_maintenance_matchers_free(v, n);
+	config_free(c);
+}
+
 /* The id of an opening: 16 hex digits, the same in every process. */
 static void
 test_id(void **state)
@@ -369,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_back_to_back),
 		cmocka_unit_test(test_swallowed),
 		cmocka_unit_test(test_matchers),
+		cmocka_unit_test(test_from_config),
 		cmocka_unit_test(test_id),
 	};
 

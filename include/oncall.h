@@ -49,6 +49,16 @@ void oncall_free(struct oncall *o);
  * the next turn of the loop.  -1 with *cause if state_dir cannot be used.
  */
 int oncall_open(struct oncall *o, const char *state_dir, char **cause);
+struct config_maintenance;
+/*
+ * The maintenance windows of the config in use (borrowed; again after
+ * each reload): each acts like a silence while open.  An opening is a
+ * silence whose id derives from the window's name, match and start, so a
+ * restart finds it again; a window removed, or whose match changed, ends
+ * its opening at once (silence_ended follows).  Applied on the loop.
+ */
+void oncall_set_windows(
+    struct oncall *o, const struct config_maintenance *v, size_t n);
 /*
  * Mark ev silenced (ev->silenced) if an active silence matches it, count
  * it and keep it for when the silence ends.  silence_ended and test
@@ -71,6 +81,8 @@ int oncall_silence_add(struct oncall *o, const char *const *matchers, size_t n,
 int oncall_silence_expire(struct oncall *o, const char *id, char **cause);
 /* Write the silences as a JSON array (active first, then ended). */
 void oncall_write_silences(struct oncall *o, struct json_writer *w);
+/* Write the maintenance windows, open or not and their next opening. */
+void oncall_write_windows(struct oncall *o, struct json_writer *w);
 /*
  * Write the silences if they changed since the last write: the task table
  * is saved only after this succeeds, so a restart never finds a failure

@@ -552,6 +552,9 @@ main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 	main_secrets_reloaded(d);
 	if (d->persist != NULL)
 		persist_set_config(d->persist, nc);
+	if (d->oncall != NULL)
+		oncall_set_windows(
+		    d->oncall, nc->maintenance, nc->nmaintenance);
 	if (d->persist != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "
@@ -1037,6 +1040,8 @@ main_state_open(struct daemon *d, char **cause)
 	d->oncall = oncall_new(d->base, d->ts, &c);
 	if (oncall_open(d->oncall, d->conf->daemon.state_dir, cause) == -1)
 		return -1;
+	oncall_set_windows(
+	    d->oncall, d->conf->maintenance, d->conf->nmaintenance);
 	persist_set_presave(d->persist, oncall_flush, d->oncall);
 	return 0;
 }

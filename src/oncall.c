@@ -12,12 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "control.h"
 #include "durable.h"
 #include "evt.h"
 #include "hashmap.h"
 #include "json.h"
 #include "log.h"
+#include "maintenance.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "oncall.h"
@@ -36,8 +38,10 @@ struct oncall {
 	struct silence_set *set;
 	struct timer *timer; /* at the next end */
 	int dirfd;           /* state_dir; -1: kept in memory only */
-	int dirty;           /* the set changed since it was written */
-	int save_failed;     /* the last write failed (logged) */
+	const struct config_maintenance *windows; /* borrowed: the config's */
+	size_t nwindows;
+	int dirty;       /* the set changed since it was written */
+	int save_failed; /* the last write failed (logged) */
 };
 
 /* What a silence silenced, as found again when it ends. */
@@ -86,16 +90,143 @@ oncall_free(struct oncall *o)
 	free(o);
 }
 
-/* Arm the timer for the next end of a silence. */
+/* Arm the timer for the next end of a silence or opening of a window. */
 static void
 oncall_arm(struct oncall *o)
 {
-	int64_t left = silence_next_end(o->set, oncall_now());
+	int64_t now = oncall_now(), left, start, end;
+	size_t i;
 
+	left = silence_next_end(o->set, now);
+	for (i = 0; i < o->nwindows; i++)
+		if (maintenance_next(&o->windows[i], now, &start, &end) == 0 &&
+		    (left < 0 || start - now < left))
+			left = start > now ? start - now : 0;
 	if (left < 0)
 		timer_del(o->timer);
 	else
 		timer_add_ms(o->timer, (uint64_t)left * 1000);
+}
+
+/*
+ * The matchers of window m joined by spaces (as silence_info has them),
+ * and the id of its opening at start: of the name and the matchers, so
+ * that a reload changing the match makes a new silence.  Caller frees.
+ */
+static char *
+oncall_window_id(const struct config_maintenance *m, int64_t start,
+    char id[SILENCE_ID_LEN + 1], char ***v, size_t *n)
+{
+	struct buf b;
+	char *key;
+	size_t i;
+
+	config_maintenance_matchers(m, v, n);
+	buf_init(&b, 0);
+	for (i = 0; i < *n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", (*v)[i]);
+	key = xasprintf("%s\037%s", m->name, buf_str(&b));
+	maintenance_id(key, start, id);
+	free(key);
+	return buf_release(&b);
+}
+
+/* The configured window named name, or NULL. */
+static const struct config_maintenance *
+oncall_window(const struct oncall *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->nwindows; i++)
+		if (strcmp(o->windows[i].name, name) == 0)
+			return &o->windows[i];
+	return NULL;
+}
+
+/*
+ * End now the open silence of a window that is gone, closed or changed;
+ * follow a new end of the same opening.
+ */
+static void
+oncall_windows_close(struct oncall *o, int64_t now)
+{
+	const struct config_maintenance *m;
+	const struct silence_info *si;
+	char id[SILENCE_ID_LEN + 1], *joined, **v;
+	int64_t start, end;
+	size_t i, n;
+	int same;
+
+	for (i = 0; i < silence_count(o->set); i++) {
+		si = silence_at(o->set, i);
+		if (si->window == NULL || si->ended || si->ends_at <= now)
+			continue;
+		same = 0;
+		end = now;
+		if ((m = oncall_window(o, si->window)) != NULL &&
+		    maintenance_open_at(m, now, &start, &end)) {
+			joined = oncall_window_id(m, start, id, &v, &n);
+			same = strcmp(id, si->id) == 0;
+			free(joined);
+			config_maintenance_matchers_free(v, n);
+		}
+		if (same && end == si->ends_at)
+			continue;
+		if (!same)
+			log_info("maintenance window %s: %s; its opening ends "
+				 "now",
+			    si->window,
+			    m == NULL ? "no longer configured"
+				      : "closed or changed by a reload");
+		silence_set_end(o->set, i, same ? end : now);
+		o->dirty = 1;
+	}
+}
+
+/* Open a silence for each window open at now that has none yet. */
+static void
+oncall_windows_open(struct oncall *o, int64_t now)
+{
+	const struct config_maintenance *m;
+	char id[SILENCE_ID_LEN + 1], until[UTIL_RFC3339_LEN];
+	char *joined, *cause = NULL, **v;
+	int64_t start, end;
+	size_t i, n;
+
+	for (i = 0; i < o->nwindows; i++) {
+		m = &o->windows[i];
+		if (!maintenance_open_at(m, now, &start, &end))
+			continue;
+		joined = oncall_window_id(m, start, id, &v, &n);
+		/* Known, or expired early by an operator: nothing to do. */
+		if (silence_find(o->set, id) == -1 &&
+		    silence_add(o->set, id, (const char *const *)v, n, NULL,
+			start, end, -1, -1, &cause) == 0) {
+			silence_set_window(
+			    o->set, silence_count(o->set) - 1, m->name);
+			o->dirty = 1;
+			util_format_rfc3339(end, until);
+			log_info("maintenance window %s open until %s: %s",
+			    m->name, until, joined);
+		} else if (cause != NULL) {
+			log_warnx("maintenance window %s: %s", m->name, cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(joined);
+		config_maintenance_matchers_free(v, n);
+	}
+}
+
+/* Point at the config's maintenance windows (see oncall.h). */
+void
+oncall_set_windows(
+    struct oncall *o, const struct config_maintenance *v, size_t n)
+{
+	o->windows = v;
+	o->nwindows = n;
+	/* The timer does the rest, at once and from the loop. */
+	timer_activate(o->timer);
 }
 
 /* Write the set if it changed (see oncall.h). */
@@ -254,6 +385,21 @@ oncall_silence_expire(struct oncall *o, const char *id, char **cause)
 	return 0;
 }
 
+/* "created_by": {uid, gid}, or null for a window's opening. */
+static void
+oncall_write_creator(struct json_writer *w, const struct silence_info *si)
+{
+	json_w_key(w, "created_by");
+	if (si->uid < 0) {
+		json_w_null(w);
+		return;
+	}
+	json_w_obj_open(w);
+	json_w_kint(w, "uid", si->uid);
+	json_w_kint(w, "gid", si->gid);
+	json_w_obj_close(w);
+}
+
 /* Write one silence's info as an object. */
 static void
 oncall_write_info(struct json_writer *w, const struct silence_info *si,
@@ -272,11 +418,7 @@ oncall_write_info(struct json_writer *w, const struct silence_info *si,
 		json_w_kstr(w, "window", si->window);
 	json_w_ktime(w, "starts_at", si->starts_at);
 	json_w_ktime(w, "ends_at", si->ends_at);
-	json_w_key(w, "created_by");
-	json_w_obj_open(w);
-	json_w_kint(w, "uid", si->uid);
-	json_w_kint(w, "gid", si->gid);
-	json_w_obj_close(w);
+	oncall_write_creator(w, si);
 	json_w_kint(w, "events", (int64_t)si->events);
 	json_w_kint(w, "tasks_total", (int64_t)ntasks);
 	json_w_obj_close(w);
@@ -315,6 +457,58 @@ oncall_write_silences(struct oncall *o, struct json_writer *w)
 			oncall_write_info(
 			    w, si, now, oncall_task_count(o->set, i));
 		}
+	}
+	json_w_arr_close(w);
+}
+
+/*
+ * Write the configured maintenance windows as a JSON array: each with its
+ * definition, whether it is open (and until when), and its next opening.
+ */
+void
+oncall_write_windows(struct oncall *o, struct json_writer *w)
+{
+	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri",
+		"sat", "sun" };
+	const struct config_maintenance *m;
+	int64_t now = oncall_now(), start, end;
+	char hm[24], **v;
+	size_t i, j, n;
+
+	json_w_arr_open(w);
+	for (i = 0; i < o->nwindows; i++) {
+		m = &o->windows[i];
+		json_w_obj_open(w);
+		json_w_kstr(w, "name", m->name);
+		config_maintenance_matchers(m, &v, &n);
+		json_w_key(w, "matchers");
+		json_w_arr_open(w);
+		for (j = 0; j < n; j++)
+			json_w_str(w, v[j]);
+		json_w_arr_close(w);
+		config_maintenance_matchers_free(v, n);
+		json_w_key(w, "days");
+		json_w_arr_open(w);
+		for (j = 0; j < 7; j++)
+			if (m->days & (1u << j))
+				json_w_str(w, days[j]);
+		json_w_arr_close(w);
+		snprintf(hm, sizeof(hm), "%02d:%02d", m->from_min / 60,
+		    m->from_min % 60);
+		json_w_kstr(w, "from", hm);
+		snprintf(hm, sizeof(hm), "%02d:%02d", m->to_min / 60,
+		    m->to_min % 60);
+		json_w_kstr(w, "to", hm);
+		json_w_kstr(w, "timezone", m->timezone);
+		json_w_kbool(
+		    w, "open", maintenance_open_at(m, now, &start, &end));
+		if (maintenance_open_at(m, now, &start, &end))
+			json_w_ktime(w, "closes_at", end);
+		if (maintenance_next(m, now, &start, &end) == 0) {
+			json_w_ktime(w, "next_opens_at", start);
+			json_w_ktime(w, "next_closes_at", end);
+		}
+		json_w_obj_close(w);
 	}
 	json_w_arr_close(w);
 }
@@ -371,11 +565,7 @@ oncall_summary(struct oncall *o, size_t i, struct oncall_item *items, size_t n,
 	json_w_kstr(w, "window", si->window);
 	json_w_ktime(w, "starts_at", si->starts_at);
 	json_w_ktime(w, "ends_at", si->ends_at);
-	json_w_key(w, "created_by");
-	json_w_obj_open(w);
-	json_w_kint(w, "uid", si->uid);
-	json_w_kint(w, "gid", si->gid);
-	json_w_obj_close(w);
+	oncall_write_creator(w, si);
 	json_w_kint(w, "events", (int64_t)si->events);
 	json_w_kint(w, "tasks_total", (int64_t)oncall_task_count(o->set, i));
 	json_w_kint(w, "raised_again", (int64_t)again);
@@ -515,6 +705,8 @@ oncall_timer_cb(void *arg)
 	int64_t now = oncall_now();
 	long i;
 
+	oncall_windows_close(o, now);
+	oncall_windows_open(o, now);
 	while ((i = silence_take_ended(o->set, now)) != -1) {
 		oncall_end(o, (size_t)i);
 		o->dirty = 1;
@@ -626,5 +818,7 @@ oncall_ctl_list(struct oncall *o, const struct control_req *req,
 	(void)error;
 	json_w_key(answer, "silences");
 	oncall_write_silences(o, answer);
+	json_w_key(answer, "windows");
+	oncall_write_windows(o, answer);
 	return 0;
 }

@@ -183,6 +183,31 @@ ctl_silence_row(const struct json *s)
 		printf("%-16s  # %s\n", "", comment);
 }
 
+/* Print one row of the maintenance windows of silence list. */
+static void
+ctl_silence_window(const struct json *w)
+{
+	const struct json *days = json_get(w, "days"),
+			  *m = json_get(w, "matchers");
+	const char *closes = json_get_str(w, "closes_at");
+	const char *next = json_get_str(w, "next_opens_at");
+	size_t i;
+	int open = 0;
+
+	(void)json_bool(json_get(w, "open"), &open);
+	printf("%-16s  %-26s  %-20s  %s-%s %s ", json_get_str(w, "name"),
+	    open && closes != NULL ? "open until" : "next opens",
+	    open && closes != NULL ? closes : (next != NULL ? next : "never"),
+	    json_get_str(w, "from"), json_get_str(w, "to"),
+	    json_get_str(w, "timezone"));
+	for (i = 0; i < json_len(days); i++)
+		printf("%s%s", i > 0 ? "," : "", json_str(json_at(days, i)));
+	printf(" ");
+	for (i = 0; i < json_len(m); i++)
+		printf(" %s", json_str(json_at(m, i)));
+	printf("\n");
+}
+
 /* silence list [--json]: the silences, active first. */
 static int
 ctl_silence_list(int argc, char *argv[])
@@ -234,6 +259,12 @@ ctl_silence_list(int argc, char *argv[])
 	    "STARTS", "ENDS", "EVENTS", "TASKS", "MATCHERS");
 	for (i = 0; i < json_len(v); i++)
 		ctl_silence_row(json_at(v, i));
+	v = json_get(answer, "windows");
+	if (json_len(v) > 0)
+		printf("\n%-16s  %-26s  %-20s  %s\n", "WINDOW", "STATE", "AT",
+		    "WHEN AND MATCHERS");
+	for (i = 0; i < json_len(v); i++)
+		ctl_silence_window(json_at(v, i));
 	json_free(answer);
 	return 0;
 }

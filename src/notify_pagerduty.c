@@ -320,7 +320,7 @@ notify_pd_key(const struct evt *ev)
 	size_t i, n = 0;
 
 	parts[n++] = ev->watch;
-	if (ev->has_task && !evt_kind_watch(ev->kind)) {
+	if (ev->has_task && !evt_is_watch_event(ev)) {
 		parts[n++] = ev->task.cluster_id;
 		parts[n++] = ev->task.type;
 		parts[n++] = ev->task.id;
@@ -341,7 +341,7 @@ notify_pd_key(const struct evt *ev)
 static char *
 notify_pd_group(const struct evt *ev)
 {
-	if (!ev->has_task || evt_kind_watch(ev->kind))
+	if (!ev->has_task || evt_is_watch_event(ev))
 		return xstrdup("");
 	return xasprintf("%s\037%s\037%s", ev->watch != NULL ? ev->watch : "",
 	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",

@@ -206,7 +206,7 @@ notify_syslog_fields(
 	size_t n = 0;
 	int task_event;
 
-	task_event = ev->has_task && !evt_kind_watch(ev->kind);
+	task_event = ev->has_task && !evt_is_watch_event(ev);
 	notify_syslog_add(f, &n, "event", evt_kind_name(ev->kind), 0);
 	notify_syslog_add(f, &n, "watch", ev->watch, 0);
 	notify_syslog_add(f, &n, "api", ev->api, 0);

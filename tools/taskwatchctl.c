@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ctl_control.h"
 #include "ctl_sign.h"
+#include "ctl_silence.h"
 #include "ctl_status.h"
 #include "ctl_test.h"
 
@@ -49,6 +50,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "       taskwatchctl dead retry id|--all [--notifier name] [-c "
 	    "socket] [-f file]",
 	    "list dead letters (why, the receiver's answer); retry them" },
+	{ "silence", ctl_silence, CTL_SILENCE_SYNOPSIS + 13,
+	    "hold matching events back from the notifiers for a while" },
 	{ "test-event", ctl_test_event,
 	    "test-event --watch name [--kind kind] [--type type] [--cluster "
 	    "id]\n"

@@ -691,6 +691,38 @@ test_from_json(void **state)
 	evt_free(ev);
 }
 
+/*
+ * A task raised again after a silence, and a silence_ended event: both
+ * fields survive the outbox (the document read back); the summary of
+ * silence_ended comes from its silence object.
+ */
+static void
+test_from_json_silence(void **state)
+{
+	struct evt *ev = test_transition();
+	char *s;
+
+	(void)state;
+	ev->after_silence = xstrdup("0123456789abcdef");
+	test_from_json_same(ev);
+	s = evt_to_json(ev, NULL);
+	assert_non_null(strstr(s, "\"after_silence\":\"0123456789abcdef\""));
+	free(s);
+	evt_free(ev);
+	ev = evt_new(EVT_SILENCE_ENDED);
+	ev->silence_doc = xstrdup("{\"id\":\"0123456789abcdef\",\"events\":"
+				  "3,\"tasks_total\":2,\"raised_again\":1,"
+				  "\"tasks\":[]}");
+	ev->obs = xstrdup("0123456789abcdef");
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	test_from_json_same(ev);
+	test_summary_is(ev,
+	    "silence 0123456789abcdef ended: 3 events "
+	    "silenced on 2 tasks, 1 raised again");
+	evt_free(ev);
+}
+
 /* evt_from_json refuses what is not an event document. */
 static void
 test_from_json_bad(void **state)
@@ -870,7 +902,7 @@ test_flapping(void **state)
 	ev->flap_window_s = 30 * 60;
 	evt_finish(ev);
 	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
-	assert_true(evt_kind_watch(ev->kind));
+	assert_true(evt_is_watch_event(ev));
 	assert_string_equal(evt_kind_name(ev->kind), "watch_flapping");
 	j = test_parse(ev);
 	assert_int_equal(json_int(json_get(j, "flap_cycles"), 0, &n), 0);
@@ -926,6 +958,7 @@ main(void)
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_from_json),
+		cmocka_unit_test(test_from_json_silence),
 		cmocka_unit_test(test_from_json_bad),
 	};
 

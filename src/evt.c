@@ -499,6 +499,30 @@ evt_json_text(const struct json *v)
 	return s;
 }
 
+/* A count of o (0 to UINT32_MAX), or 0 when absent or none. */
+static unsigned
+evt_read_count(const struct json *o, const char *key)
+{
+	int64_t n;
+
+	if (json_int(json_get(o, key), 0, &n) == -1 || n < 0 || n > UINT32_MAX)
+		return 0;
+	return (unsigned)n;
+}
+
+/* The fields evt_write_watch writes, back into ev. */
+static int
+evt_read_watch(const struct json *doc, struct evt *ev, char **cause)
+{
+	if (evt_read_time(doc, "since", &ev->fail_since, cause) == -1 ||
+	    evt_read_time(doc, "last_success", &ev->last_success, cause) == -1)
+		return -1;
+	ev->consecutive_failures = evt_read_count(doc, "consecutive_failures");
+	ev->flap_cycles = evt_read_count(doc, "flap_cycles");
+	ev->flap_window_s = evt_read_count(doc, "flap_window_seconds");
+	return 0;
+}
+
 /* The event back from its document (see evt.h). */
 struct evt *
 evt_from_json(const struct json *doc, char **cause)
@@ -506,7 +530,6 @@ evt_from_json(const struct json *doc, char **cause)
 	const struct json *v;
 	const char *id;
 	struct evt *ev;
-	int64_t n;
 	int kind, sev, b;
 	size_t i;
 
@@ -553,18 +576,8 @@ evt_from_json(const struct json *doc, char **cause)
 			goto fail;
 		ev->has_task = 1;
 	}
-	if (evt_read_time(doc, "since", &ev->fail_since, cause) == -1 ||
-	    evt_read_time(doc, "last_success", &ev->last_success, cause) == -1)
+	if (evt_read_watch(doc, ev, cause) == -1)
 		goto fail;
-	if (json_int(json_get(doc, "consecutive_failures"), 0, &n) == 0 &&
-	    n >= 0 && n <= UINT32_MAX)
-		ev->consecutive_failures = (unsigned)n;
-	if (json_int(json_get(doc, "flap_cycles"), 0, &n) == 0 && n >= 0 &&
-	    n <= UINT32_MAX)
-		ev->flap_cycles = (unsigned)n;
-	if (json_int(json_get(doc, "flap_window_seconds"), 0, &n) == 0 &&
-	    n >= 0)
-		ev->flap_window_s = n;
 	if (evt_read_previous(json_get(doc, "previous"), ev, cause) == -1)
 		goto fail;
 	v = json_get(doc, "error");

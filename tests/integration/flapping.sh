@@ -2,9 +2,9 @@
 # Flap damping end to end: the simulator answers the DDS listing 503 and
 # 200 by turns (a fault with every: 2) while taskwatchd polls it every
 # second with fail_after 1, flap_threshold 3 and flap_window 8s.  The
-# webhook sink gets the first watch_failed/watch_recovered pairs, then one
-# watch_flapping in place of the third recovery and nothing more while the
-# alternation goes on; /api/v1/watches, taskwatchctl watches and the
+# webhook sink (and PagerDuty, as one incident) gets the first
+# watch_failed/watch_recovered pairs, then one watch_flapping in place of
+# the third recovery and nothing more while the alternation goes on; /api/v1/watches, taskwatchctl watches and the
 # metrics show the flapping.  Once the fault is gone and no poll failed for
 # the window: exactly one watch_recovered, and the watch is up again.
 . "$(dirname "$0")/lib.sh"
@@ -25,7 +25,19 @@ notifiers:
     type: webhook
     url: $SIM/_sink/hook
     retry: { initial: 100ms, max: 500ms, give_up_after: 10m }
+  - name: pd
+    type: pagerduty
+    url: $SIM/v2/enqueue
+    routing_key_file: $TMP/pd.key
+    retry: { initial: 100ms, max: 500ms, give_up_after: 10m }
+rules:
+  - match: { event: [watch_failed, watch_recovered, watch_flapping] }
+    notify: [hook, pd]
 YAML
+printf '%s\n' 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
+chmod 600 "$TMP/pd.key"
+# pd: the PagerDuty requests, "action dedup_key" a line.
+pd() { sim GET /_sink/pagerduty | jq -r '.[] | .body | fromjson | .event_action + " " + .dedup_key'; }
 
 n() { sink_count hook ".event==\"$1\""; }
 get() { curl -sS -m 5 "$HTTP$1"; }
@@ -76,6 +88,11 @@ check "closing watch_recovered: since the flapping began" \
 check "event ids unique" \
     test "$(sink_events hook | jq -r .id | sort -u | wc -l)" -eq "$(sink_events hook | wc -l)"
 check "/api/v1/watches: no longer flapping" test "$(flapping)" = false
+check "PagerDuty: one incident, triggered by each watch_failed and the watch_flapping" \
+    test "$(pd | grep -c '^trigger ') $(pd | awk '{print $2}' | sort -u | wc -l)" = "4 1"
+wait_for 5 at_least 3 eval "pd | grep -c '^resolve '"
+check "PagerDuty: resolved by each recovery, the closing one last" \
+    test "$(pd | grep -c '^resolve ') $(pd | tail -n1 | cut -d' ' -f1)" = "3 resolve"
 sleep $(( SLOW * 2 ))
 check "nothing after it" test "$(n watch_failed) $(n watch_recovered) $(n watch_flapping)" = "3 3 1"
 check "metrics: taskwatch_watch_flapping 0" \

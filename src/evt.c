@@ -112,11 +112,14 @@ evt_ack_new(long uid, int64_t at, const char *comment, enum task_state state)
 		if ((unsigned char)*comment >= 0x20 && *comment != 0x7f)
 			buf_putc(&b, *comment);
 	}
-	/* Cut at a character, not inside one. */
+	/* Cut at a character, not inside one: drop its first bytes. */
 	n = b.len;
-	if (*comment != '\0')
-		while (n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+	if (((unsigned char)*comment & 0xc0) == 0x80) {
+		while (n > 0 && ((unsigned char)b.data[n - 1] & 0xc0) == 0x80)
 			n--;
+		if (n > 0)
+			n--;
+	}
 	if (n > 0)
 		a->comment = xstrndup(b.data, n);
 	buf_free(&b);

@@ -115,9 +115,13 @@ struct evt_ack *evt_ack_new(
 struct evt_ack *evt_ack_dup(const struct evt_ack *a);
 /* Free an acknowledgement; NULL is a no-op. */
 void evt_ack_free(struct evt_ack *a);
-/* Write an acknowledgement as the "ack" object (by_uid, at, comment, state). */
+/*
+ * Write an acknowledgement as member key, an object (by_uid, at, comment,
+ * state); nothing when a is NULL.
+ */
 struct json_writer;
-void evt_write_ack(struct json_writer *w, const struct evt_ack *a);
+void evt_write_ack(
+    struct json_writer *w, const char *key, const struct evt_ack *a);
 /*
  * Read key of o, an "ack" object as evt_write_ack writes it, into *out
  * (NULL when absent or null).  -1 with *cause (caller frees) if it is not

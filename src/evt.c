@@ -403,10 +403,13 @@ evt_write_task(struct json_writer *w, const struct task *t)
 	evt_write_task_base(w, t, NULL);
 }
 
-/* Write an acknowledgement as the "ack" object. */
+/* Write an acknowledgement as member key; nothing when a is NULL. */
 void
-evt_write_ack(struct json_writer *w, const struct evt_ack *a)
+evt_write_ack(struct json_writer *w, const char *key, const struct evt_ack *a)
 {
+	if (a == NULL)
+		return;
+	json_w_key(w, key);
 	json_w_obj_open(w);
 	json_w_kint(w, "by_uid", a->by_uid);
 	json_w_ktime(w, "at", a->at);
@@ -665,10 +668,7 @@ evt_to_json(const struct evt *ev, size_t *len)
 		json_w_kbool(w, "test", 1);
 	if (ev->silenced != NULL)
 		json_w_kstr(w, "silenced", ev->silenced);
-	if (ev->ack != NULL) {
-		json_w_key(w, "ack");
-		evt_write_ack(w, ev->ack);
-	}
+	evt_write_ack(w, "ack", ev->ack);
 	json_w_kstr(w, "watch", ev->watch);
 	json_w_kstr(w, "api", ev->api);
 	json_w_kstr(w, "account", ev->account);

@@ -800,10 +800,7 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 			json_w_ktime(w, "resolved_at", a->resolved_at);
 		}
 		json_w_kstr(w, "last_event", a->last_event);
-		if (a->ack != NULL) {
-			json_w_key(w, "ack");
-			evt_write_ack(w, a->ack);
-		}
+		evt_write_ack(w, "ack", a->ack);
 		json_w_kstr(w, "watch", a->watch);
 		json_w_kbool(w, "watch_alert", a->watch_alert);
 		if (!a->watch_alert) {

@@ -140,10 +140,7 @@ statefile_task_cb(const char *watch, const struct task *t,
 		json_w_kstr(w, "scope", t->scope);
 	json_w_ktime(w, "progress_changed_at", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
-	if (x->ack != NULL) {
-		json_w_key(w, "ack");
-		evt_write_ack(w, x->ack);
-	}
+	evt_write_ack(w, "ack", x->ack);
 	json_w_obj_close(w);
 	statefile_line(o, w);
 	json_writer_free(w);

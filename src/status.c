@@ -722,10 +722,7 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 		json_w_kstr(jw, "region", wc ? wc->account->region : NULL);
 		json_w_key(jw, "task");
 		evt_write_task(jw, c.v[i].t);
-		if (c.v[i].ack != NULL) {
-			json_w_key(jw, "ack");
-			evt_write_ack(jw, c.v[i].ack);
-		}
+		evt_write_ack(jw, "ack", c.v[i].ack);
 		json_w_obj_close(jw);
 	}
 	json_w_arr_close(jw);

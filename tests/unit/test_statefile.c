@@ -224,10 +224,7 @@ test_collect_cb(const char *watch, const struct task *t0,
 	evt_write_task(w, t0);
 	json_w_kint(w, "pca", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
-	if (x->ack != NULL) {
-		json_w_key(w, "ack");
-		evt_write_ack(w, x->ack);
-	}
+	evt_write_ack(w, "ack", x->ack);
 	json_w_obj_close(w);
 	assert_true(rows->n < 16);
 	rows->v[rows->n++] = xstrdup(json_writer_str(w, NULL));

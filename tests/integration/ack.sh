@@ -5,9 +5,9 @@
 # `taskwatchctl ack A` posts A's alert once more, annotated, and then no
 # more while B's is still re-posted; the ack shows in /api/v1/tasks and
 # taskwatchctl tasks; an id in two watches needs --watch, an unknown one
-# is an error.  The ack survives kill -9; after the restart A is posted at
-# most once.  A's next state change ends it: its event carries the ack,
-# and a new failure is re-posted again.
+# is an error; --remove resumes the repeat.  The ack survives kill -9;
+# after the restart A is posted at most once.  A's next state change ends
+# it: its event carries the ack, and a new failure is re-posted again.
 . "$(dirname "$0")/lib.sh"
 
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
@@ -110,6 +110,16 @@ api=$(curl -sf -m 5 "http://127.0.0.1:$HPORT/api/v1/tasks?watch=dds-a" | jq -c -
 check "/api/v1/tasks has the ack ($api)" test "$api" = "[$(id -u),\"on it[31m\",\"FAILED\"]"
 check "taskwatchctl tasks marks A acked" grep -q "FAILED (acked)" <<<"$(tasks_line "$A")"
 check "... and not B" test -z "$(tasks_line "$B" | grep acked)"
+
+# --remove: the repeat resumes; then acknowledged again.
+nA=$(posts "$A")
+out=$("$CTL" ack "$A" --watch dds-a --remove -c "$SOCK")
+check "ack --remove: no longer acknowledged" test "$(jq -c '[.ok, .acknowledged, .was_acknowledged, .alerts]' <<<"$out")" = '[true,false,true,1]'
+wait_for 5 at_least $((nA + 2)) posts "$A"
+check "... and A is re-posted again" test "$(posts "$A")" -ge $((nA + 2))
+check "... and no longer marked" test -z "$(tasks_line "$A" | grep acked)"
+"$CTL" ack "$A" --watch dds-a --comment $'on it\x1b[31m' -c "$SOCK" >/dev/null
+check "acknowledged again" grep -q "FAILED (acked)" <<<"$(tasks_line "$A")"
 
 # kill -9 once the table is saved: the ack is restored, A posted at most once.
 saved() { grep -q '"ack"' "$TMP/state/tasks.jsonl" 2>/dev/null; }

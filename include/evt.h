@@ -25,6 +25,7 @@ enum evt_kind {
 	EVT_WATCH_FAILED,
 	EVT_WATCH_RECOVERED,
 	EVT_REPLACED, /* left a listing for a newer task of its base type */
+	EVT_SILENCE_ENDED, /* what happened under a silence that ended */
 	EVT_KIND_COUNT
 };
 
@@ -91,6 +92,16 @@ struct evt {
 	 * In the document, not in the id.
 	 */
 	struct evt_ack *ack;
+	/*
+	 * The id of the silence whose end raised this event again (the task
+	 * is still failed), NULL if none.  In the document.
+	 */
+	char *after_silence;
+	/*
+	 * silence_ended: the "silence" object of the document (JSON text:
+	 * the silence, its counts and the tasks it silenced).
+	 */
+	char *silence_doc;
 	/*
 	 * What makes this occurrence unique beyond kind, task and states
 	 * (e.g. when a failure streak or a stall began); part of the id.
@@ -178,6 +189,8 @@ struct evt *evt_test_new(const struct config_watch *w, enum evt_kind kind,
 int evt_doc_field(const char *path);
 /* The one-line "watch: Type on cluster FROM -> TO: reason" text; caller frees. */
 char *evt_summary(const struct evt *ev);
+/* 1 for events about a watch rather than a task (watch_failed, ...). */
+int evt_is_watch_event(const struct evt *ev);
 /* The base type of the event's task: base_type, else the task's type. */
 const char *evt_base_type(const struct evt *ev);
 /* "appeared", "transition", ...; and back (-1 if unknown). */

@@ -17,6 +17,7 @@
 #define METRICS_POLL_DURATION "taskwatch_poll_duration_seconds"
 #define METRICS_TASKS "taskwatch_tasks"
 #define METRICS_EVENTS "taskwatch_events_total"
+#define METRICS_EVENTS_SILENCED "taskwatch_events_silenced_total"
 #define METRICS_NOTIFICATIONS "taskwatch_notifications_total"
 #define METRICS_OUTBOX_PENDING "taskwatch_outbox_pending"
 #define METRICS_WATCH_UP "taskwatch_watch_up"

@@ -41,6 +41,12 @@ struct persist *persist_new(struct event_base *base, const struct config *conf,
 void persist_free(struct persist *p);
 /* The config in use changed (a reload): saves follow it. */
 void persist_set_config(struct persist *p, const struct config *conf);
+/*
+ * Call fn(arg) before each save of the task table: a file that must never
+ * be older than the table (the silences) is written there; -1 holds the
+ * save, as an outbox that cannot be written does.
+ */
+void persist_set_presave(struct persist *p, int (*fn)(void *), void *arg);
 /* A watch took a baseline that must be saved before it polls again. */
 void persist_baselined(struct persist *p);
 /*

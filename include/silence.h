@@ -15,9 +15,9 @@
 
 #include "evt.h"
 
-#define SILENCE_ID_LEN 16     /* hex digits */
-#define SILENCE_MAX 1000      /* in a set */
-#define SILENCE_MAX_TASKS 100 /* tasks an ended silence lists */
+#define SILENCE_ID_LEN 16       /* hex digits */
+#define SILENCE_MAX 1000        /* in a set */
+#define SILENCE_MAX_ITEMS 10000 /* tasks and watches kept per silence */
 
 struct silence_set;
 
@@ -31,6 +31,17 @@ struct silence_info {
 	long uid, gid;   /* who added it */
 	uint64_t events; /* events it silenced */
 	int ended;       /* its end was reported (silence_take_ended) */
+	char *window;    /* the maintenance window it opens; NULL: a silence */
+};
+
+/*
+ * A task (key "watch\037cluster\037id") or a watch ("watch\037") a
+ * silence silenced an event about, with the last such event's document:
+ * what is raised again when the silence ends, if still true.
+ */
+struct silence_item {
+	char *key;
+	char *doc;
 };
 
 /* A new, empty set. */
@@ -58,11 +69,19 @@ const char *silence_apply(
 size_t silence_count(const struct silence_set *s);
 const struct silence_info *silence_at(const struct silence_set *s, size_t i);
 /*
- * The tasks silence i silenced (as "watch\037cluster\037task id"),
- * at most SILENCE_MAX_TASKS, and how many there were.
+ * The tasks and watches silence i silenced an event about, at most
+ * SILENCE_MAX_ITEMS (the first ones), and how many there were.
  */
-const char *const *silence_tasks(
+const struct silence_item *silence_items(
     const struct silence_set *s, size_t i, size_t *n, uint64_t *total);
+/* Mark silence i as the opening of maintenance window name. */
+void silence_set_window(struct silence_set *s, size_t i, const char *name);
+/* Move the end of silence i to ends_at. */
+void silence_set_end(struct silence_set *s, size_t i, int64_t ends_at);
+/* Remove silence i. */
+void silence_remove(struct silence_set *s, size_t i);
+/* The index of the silence with id, or -1. */
+long silence_find(const struct silence_set *s, const char *id);
 /*
  * The index of a silence that has ended by now and was not reported yet
  * (marked reported), or -1.  Call until -1.

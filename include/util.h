@@ -53,6 +53,8 @@ char *util_urldecode(const char *s, size_t len, int plus_space);
 int util_glob(const char *pattern, const char *s);
 /* Return 1 if s is NULL or "". */
 int util_empty(const char *s);
+/* 1 if s has a control character (C0 or DEL): not one line of text. */
+int util_has_control(const char *s);
 /*
  * Return 1 if the header name (len bytes) carries a credential: its value
  * is never logged nor printed.  Authorization, Proxy-Authorization, Cookie,

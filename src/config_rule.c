@@ -24,7 +24,7 @@ static const char *const config_severity_names[] = { "info", "warning",
 
 static const char *const config_event_names[] = { "appeared", "transition",
 	"vanished", "stalled", "watch_failed", "watch_recovered", "replaced",
-	NULL };
+	"silence_ended", NULL };
 
 static const char *const config_state_names[] = { "PENDING", "RUNNING",
 	"ROLLING_BACK", "SUCCEEDED", "FAILED", "PARTIAL", "ROLLED_BACK",

@@ -210,8 +210,9 @@ control_answer(const struct control_cmd *table, const char *line, size_t len,
 		return out;
 	}
 	if (req.cmd->mutates)
-		log_info("control: %s from uid %ld pid %ld", req.cmd->name,
-		    (long)peer->uid, (long)peer->pid);
+		log_info("control: %s from uid %ld gid %ld pid %ld",
+		    req.cmd->name, (long)peer->uid, (long)peer->gid,
+		    (long)peer->pid);
 	jw = json_writer_new();
 	json_w_obj_open(jw);
 	json_w_kbool(jw, "ok", 1);

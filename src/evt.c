@@ -30,6 +30,7 @@ static const char *evt_kind_names[EVT_KIND_COUNT] = {
 	"watch_failed",
 	"watch_recovered",
 	"replaced",
+	"silence_ended",
 };
 
 /* "appeared", "transition", ...; "unknown" out of range. */
@@ -91,6 +92,8 @@ evt_free(struct evt *ev)
 	free(ev->obs);
 	free(ev->silenced);
 	evt_ack_free(ev->ack);
+	free(ev->after_silence);
+	free(ev->silence_doc);
 	free(ev);
 }
 
@@ -171,6 +174,8 @@ evt_dup(const struct evt *ev)
 	d->obs = xstrdup(ev->obs);
 	d->silenced = xstrdup(ev->silenced);
 	d->ack = evt_ack_dup(ev->ack);
+	d->after_silence = xstrdup(ev->after_silence);
+	d->silence_doc = xstrdup(ev->silence_doc);
 	return d;
 }
 
@@ -324,14 +329,17 @@ evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1])
  */
 static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"severity", "rule", "occurred_at", "observed_at", "missed", "test",
-	"silenced", "ack", "ack.by_uid", "ack.at", "ack.comment", "ack.state",
-	"watch", "api", "account", "region", "task", "task.id", "task.type",
-	"task.base_type", "task.cluster_id", "task.cluster_name", "task.state",
-	"task.raw_status", "task.progress", "task.started_at", "task.ended_at",
-	"task.reason", "task.detail", "previous", "previous.state",
-	"previous.raw_status", "previous.progress", "since",
-	"consecutive_failures", "last_success", "error", "error.class",
-	"error.message", "summary", NULL };
+	"silenced", "after_silence", "silence", "silence.id",
+	"silence.matchers", "silence.comment", "silence.window",
+	"silence.starts_at", "silence.ends_at", "silence.events",
+	"silence.tasks_total", "silence.tasks", "silence.raised_again", "ack",
+	"ack.by_uid", "ack.at", "ack.comment", "ack.state", "watch", "api",
+	"account", "region", "task", "task.id", "task.type", "task.base_type",
+	"task.cluster_id", "task.cluster_name", "task.state", "task.raw_status",
+	"task.progress", "task.started_at", "task.ended_at", "task.reason",
+	"task.detail", "previous", "previous.state", "previous.raw_status",
+	"previous.progress", "since", "consecutive_failures", "last_success",
+	"error", "error.class", "error.message", "summary", NULL };
 
 /* 1 if path ("task.id") names a field the event document may have. */
 int
@@ -564,6 +572,19 @@ evt_read_previous(const struct json *o, struct evt *ev, char **cause)
 	return 0;
 }
 
+/* A parsed JSON value as compact text (caller frees). */
+static char *
+evt_json_text(const struct json *v)
+{
+	struct json_writer *w = json_writer_new();
+	char *s;
+
+	json_w_value(w, v);
+	s = xstrdup(json_writer_str(w, NULL));
+	json_writer_free(w);
+	return s;
+}
+
 /* The event back from its document (see evt.h). */
 struct evt *
 evt_from_json(const struct json *doc, char **cause)
@@ -601,6 +622,8 @@ evt_from_json(const struct json *doc, char **cause)
 	if (evt_read_str(doc, "rule", &ev->rule, cause) == -1 ||
 	    evt_read_str(doc, "silenced", &ev->silenced, cause) == -1 ||
 	    evt_read_ack(doc, "ack", &ev->ack, cause) == -1 ||
+	    evt_read_str(doc, "after_silence", &ev->after_silence, cause) ==
+		-1 ||
 	    evt_read_str(doc, "watch", &ev->watch, cause) == -1 ||
 	    evt_read_str(doc, "api", &ev->api, cause) == -1 ||
 	    evt_read_str(doc, "account", &ev->account, cause) == -1 ||
@@ -608,6 +631,8 @@ evt_from_json(const struct json *doc, char **cause)
 	    evt_read_time(doc, "occurred_at", &ev->occurred_at, cause) == -1 ||
 	    evt_read_time(doc, "observed_at", &ev->observed_at, cause) == -1)
 		goto fail;
+	if (json_type(v = json_get(doc, "silence")) == JSON_OBJECT)
+		ev->silence_doc = evt_json_text(v);
 	v = json_get(doc, "task");
 	if (json_type(v) == JSON_OBJECT) {
 		if (evt_read_task(v, &ev->task, cause) == -1 ||
@@ -637,6 +662,13 @@ fail:
 	return NULL;
 }
 
+/* 1 for events about a watch rather than a task. */
+int
+evt_is_watch_event(const struct evt *ev)
+{
+	return ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED;
+}
+
 /* The event document of product.md, compact JSON; caller frees. */
 char *
 evt_to_json(const struct evt *ev, size_t *len)
@@ -648,8 +680,7 @@ evt_to_json(const struct evt *ev, size_t *len)
 	size_t n;
 	int watch_event;
 
-	watch_event =
-	    ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED;
+	watch_event = evt_is_watch_event(ev);
 	sev = ev->severity;
 	if (sev == CONFIG_SEVERITY_UNSET)
 		sev = evt_default_severity(ev);
@@ -669,6 +700,8 @@ evt_to_json(const struct evt *ev, size_t *len)
 	if (ev->silenced != NULL)
 		json_w_kstr(w, "silenced", ev->silenced);
 	evt_write_ack(w, "ack", ev->ack);
+	if (ev->after_silence != NULL)
+		json_w_kstr(w, "after_silence", ev->after_silence);
 	json_w_kstr(w, "watch", ev->watch);
 	json_w_kstr(w, "api", ev->api);
 	json_w_kstr(w, "account", ev->account);
@@ -700,6 +733,10 @@ evt_to_json(const struct evt *ev, size_t *len)
 			json_w_obj_close(w);
 		} else
 			json_w_null(w);
+	}
+	if (ev->silence_doc != NULL) {
+		json_w_key(w, "silence");
+		json_w_raw(w, ev->silence_doc);
 	}
 	summary = evt_summary(ev);
 	json_w_kstr(w, "summary", summary);
@@ -840,6 +877,40 @@ evt_summary_watch(struct buf *b, const struct evt *ev)
 	}
 }
 
+/*
+ * Append "silence ID (matchers) ended: N events silenced on M tasks, K
+ * raised again" from the silence object.
+ */
+static void
+evt_summary_silence(struct buf *b, const struct evt *ev)
+{
+	struct json *o;
+	char *cause = NULL;
+	int64_t events = 0, tasks = 0, again = 0;
+	const char *window;
+
+	o = ev->silence_doc != NULL
+	    ? json_parse(ev->silence_doc, strlen(ev->silence_doc), &cause)
+	    : NULL;
+	free(cause);
+	(void)json_int(json_get(o, "events"), 0, &events);
+	(void)json_int(json_get(o, "tasks_total"), 0, &tasks);
+	(void)json_int(json_get(o, "raised_again"), 0, &again);
+	window = json_get_str(o, "window");
+	if (window != NULL)
+		buf_printf(b, "maintenance window %s closed", window);
+	else
+		buf_printf(b, "silence %s ended",
+		    json_get_str(o, "id") != NULL ? json_get_str(o, "id")
+						  : "?");
+	buf_printf(b,
+	    ": %lld event%s silenced on %lld task%s, %lld raised "
+	    "again",
+	    (long long)events, events == 1 ? "" : "s", (long long)tasks,
+	    tasks == 1 ? "" : "s", (long long)again);
+	json_free(o);
+}
+
 /* The one-line "watch: Type on cluster FROM -> TO: reason"; caller frees. */
 char *
 evt_summary(const struct evt *ev)
@@ -848,7 +919,12 @@ evt_summary(const struct evt *ev)
 	const char *watch = ev->watch != NULL ? ev->watch : "?";
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s%s: ", ev->test ? "TEST " : "", watch);
+	if (ev->kind == EVT_SILENCE_ENDED) {
+		evt_summary_silence(&b, ev);
+		return evt_summary_clean(&b);
+	}
+	buf_printf(&b, "%s%s: %s", ev->test ? "TEST " : "", watch,
+	    ev->after_silence != NULL ? "still, after a silence: " : "");
 	switch (ev->kind) {
 	case EVT_APPEARED:
 	case EVT_TRANSITION:
@@ -921,6 +997,12 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 	*cause = NULL;
 	if ((int)kind < 0 || kind >= EVT_KIND_COUNT) {
 		*cause = xstrdup("not an event kind");
+		return NULL;
+	}
+	if (kind == EVT_SILENCE_ENDED) {
+		/* It has no watch or task to test with. */
+		*cause = xstrdup("silence_ended events come only from a "
+				 "silence that ends");
 		return NULL;
 	}
 	if (kind != EVT_WATCH_FAILED && kind != EVT_WATCH_RECOVERED) {

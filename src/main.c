@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
+#include "oncall.h"
 #include "persist.h"
 #include "ratelimit.h"
 #include "sched.h"
@@ -76,6 +77,7 @@ struct daemon {
 	struct persist *persist; /* state_dir; NULL with --once */
 	int lock_fd; /* state_dir/lock, flocked for the daemon's life */
 	struct control *control;     /* daemon.control_socket; NULL: --once */
+	struct oncall *oncall;       /* silences; NULL with --once */
 	struct main_secret *secrets; /* per account of the config in use */
 	size_t nsecrets;
 
@@ -157,8 +159,10 @@ main_emit_cb(struct evt *ev, void *arg)
 	struct daemon *d = arg;
 	char *summary;
 
-	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch", ev->watch,
-	    "event", evt_kind_name(ev->kind), NULL);
+	oncall_apply(d->oncall, ev);
+	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch",
+	    ev->watch != NULL ? ev->watch : "", "event",
+	    evt_kind_name(ev->kind), NULL);
 	notify_event(d->notify, ev);
 	/* Logged once in the outbox: a logged id is never lost (crash.sh). */
 	summary = evt_summary(ev);
@@ -882,7 +886,35 @@ main_ctl_ack(const struct control_req *req, struct json_writer *answer,
 	return 0;
 }
 
+/* control "silence_add" (oncall.h). */
+static int
+main_ctl_silence_add(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	return oncall_ctl_add(
+	    ((struct daemon *)arg)->oncall, req, answer, error);
+}
+
+/* control "silence_expire" (oncall.h). */
+static int
+main_ctl_silence_expire(const struct control_req *req,
+    struct json_writer *answer, char **error, void *arg)
+{
+	return oncall_ctl_expire(
+	    ((struct daemon *)arg)->oncall, req, answer, error);
+}
+
+/* control "silence_list" (oncall.h). */
+static int
+main_ctl_silence_list(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	return oncall_ctl_list(
+	    ((struct daemon *)arg)->oncall, req, answer, error);
+}
+
 static const char *const main_ctl_watch_args[] = { "watch", NULL };
+static const char *const main_ctl_id_args[] = { "id", NULL };
 static const char *const main_ctl_ack_args[] = { "task", NULL };
 
 /* The control socket's commands: one row each (control.h). */
@@ -891,6 +923,9 @@ static const struct control_cmd main_ctl_table[] = {
 	{ "test_event", 1, main_ctl_watch_args, main_ctl_test_event },
 	{ "dead_retry", 1, NULL, main_ctl_dead_retry },
 	{ "ack", 1, main_ctl_ack_args, main_ctl_ack },
+	{ "silence_add", 1, NULL, main_ctl_silence_add },
+	{ "silence_expire", 1, main_ctl_id_args, main_ctl_silence_expire },
+	{ "silence_list", 0, NULL, main_ctl_silence_list },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -1009,6 +1044,15 @@ main_release_cb(uint64_t covered, int durable, void *arg)
 	return held;
 }
 
+/* 1 if the watch named is failing now (its watch_failed holds). */
+static int
+main_watch_down_cb(const char *name, void *arg)
+{
+	struct watch *w = main_find_watch(arg, name);
+
+	return w != NULL && watch_get_stats(w)->failed;
+}
+
 /*
  * A watch took a baseline: it polls again only once that is saved (a
  * crash before would otherwise take a new, silent one), so save now.
@@ -1029,11 +1073,20 @@ main_baselined_cb(struct watch *w, void *arg)
 static int
 main_state_open(struct daemon *d, char **cause)
 {
+	static const struct oncall_cbs cbs = { main_emit_cb, main_watch_down_cb,
+		NULL };
+	struct oncall_cbs c = cbs;
+
 	d->persist =
 	    persist_new(d->base, d->conf, d->ts, main_release_cb, d, cause);
 	if (d->persist == NULL)
 		return -1;
 	notify_set_outbox(d->notify, persist_outbox(d->persist));
+	c.arg = d;
+	d->oncall = oncall_new(d->base, d->ts, &c);
+	if (oncall_open(d->oncall, d->conf->daemon.state_dir, cause) == -1)
+		return -1;
+	persist_set_presave(d->persist, oncall_flush, d->oncall);
 	return 0;
 }
 
@@ -1095,6 +1148,7 @@ main_cleanup(struct daemon *d)
 		watch_free(d->watches[i]);
 	free(d->watches);
 	free(d->reload_error);
+	oncall_free(d->oncall);
 	notify_free(d->notify);
 	persist_free(d->persist);
 	iam_free(d->iam);

@@ -124,6 +124,10 @@ static const struct metrics_def metrics_defs[] = {
 	    "Tasks in the task table by watch and canonical state.", NULL, 0 },
 	{ METRICS_EVENTS, METRICS_COUNTER,
 	    "Events detected by watch and event kind.", NULL, 0 },
+	{ METRICS_EVENTS_SILENCED, METRICS_COUNTER,
+	    "Events a silence or an open maintenance window held back from "
+	    "the notifiers without send_silenced, by watch and event kind.",
+	    NULL, 0 },
 	{ METRICS_NOTIFICATIONS, METRICS_COUNTER,
 	    "Notification attempts by notifier and result (delivered, "
 	    "retried, failed, dead).",

@@ -161,6 +161,9 @@ notify_item_describe(const struct notify_item *it)
 {
 	const struct evt *ev = it->ev;
 
+	if (ev->watch == NULL)
+		return xasprintf(
+		    "%s event %s", evt_kind_name(ev->kind), ev->id);
 	if (!ev->has_task)
 		return xasprintf("%s event %s (watch %s)",
 		    evt_kind_name(ev->kind), ev->id,

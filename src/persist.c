@@ -51,8 +51,10 @@ struct persist {
 	struct taskstate *ts;       /* borrowed */
 	persist_release_fn release; /* watches waiting for a save */
 	void *release_arg;
-	struct statefile *sf;       /* the saved task table */
-	struct outbox *ob;          /* undelivered notifications */
+	struct statefile *sf;   /* the saved task table */
+	struct outbox *ob;      /* undelivered notifications */
+	int (*presave)(void *); /* before each save; NULL */
+	void *presave_arg;
 	struct event *save;         /* saves the table when it changed */
 	uint64_t saved_changes;     /* taskstate_changes() at the last save */
 	uint64_t saved_major;       /* the same without progress-only changes */
@@ -165,6 +167,14 @@ persist_release(struct persist *p, uint64_t covered, int durable)
 	p->urgent = p->release(covered, durable, p->release_arg);
 	if (p->urgent)
 		event_active(p->save, EV_TIMEOUT, 0);
+}
+
+/* Call fn(arg) before each save of the table (see persist.h). */
+void
+persist_set_presave(struct persist *p, int (*fn)(void *), void *arg)
+{
+	p->presave = fn;
+	p->presave_arg = arg;
 }
 
 /* A watch took a baseline that must be saved before it polls again. */
@@ -312,7 +322,8 @@ persist_save(struct persist *p, int force)
 			persist_release(p, p->saved_changes, 1);
 		return;
 	}
-	if (outbox_degraded(p->ob)) {
+	if (outbox_degraded(p->ob) ||
+	    (p->presave != NULL && p->presave(p->presave_arg) == -1)) {
 		if (urgent)
 			persist_release(p, 0, 0);
 		return;

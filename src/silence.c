@@ -32,9 +32,9 @@ struct silence {
 	struct silence_info info;
 	struct config_strlist raw; /* the matchers as given */
 	struct config_rule match;
-	char **tasks; /* distinct, at most SILENCE_MAX_TASKS */
-	size_t ntasks;
-	uint64_t ntasks_total;
+	struct silence_item *items; /* distinct, at most SILENCE_MAX_ITEMS */
+	size_t nitems;
+	uint64_t nitems_total;
 };
 
 struct silence_set {
@@ -71,12 +71,15 @@ silence_free(struct silence *si)
 	for (i = 0; silence_fields[i].field != NULL; i++)
 		silence_list_free((struct config_strlist *)((char *)&si->match +
 		    silence_fields[i].off));
-	for (i = 0; i < si->ntasks; i++)
-		free(si->tasks[i]);
-	free(si->tasks);
+	for (i = 0; i < si->nitems; i++) {
+		free(si->items[i].key);
+		free(si->items[i].doc);
+	}
+	free(si->items);
 	silence_list_free(&si->raw);
 	free(si->info.matchers);
 	free(si->info.comment);
+	free(si->info.window);
 	free(si);
 }
 
@@ -191,32 +194,46 @@ silence_expire(struct silence_set *s, const char *id, int64_t now)
 	return -1;
 }
 
-/* Count ev's task under si (distinct tasks, the first ones kept). */
-static void
-silence_note_task(struct silence *si, const struct evt *ev)
+/*
+ * The key of what ev is about: its task ("watch\037cluster\037id"), or
+ * its watch ("watch\037") for watch events.
+ */
+static char *
+silence_key(const struct evt *ev)
 {
-	char *key;
-	size_t i;
+	const char *w = ev->watch != NULL ? ev->watch : "";
 
-	if (!ev->has_task || ev->kind == EVT_WATCH_FAILED ||
-	    ev->kind == EVT_WATCH_RECOVERED)
-		return;
-	key = xasprintf("%s\037%s\037%s", ev->watch != NULL ? ev->watch : "",
+	if (!ev->has_task || evt_is_watch_event(ev))
+		return xasprintf("%s\037", w);
+	return xasprintf("%s\037%s\037%s", w,
 	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
 	    ev->task.id != NULL ? ev->task.id : "");
-	for (i = 0; i < si->ntasks; i++) {
-		if (strcmp(si->tasks[i], key) == 0) {
+}
+
+/* Keep ev as the last event si silenced about its task or watch. */
+static void
+silence_note(struct silence *si, const struct evt *ev)
+{
+	char *key = silence_key(ev);
+	size_t i;
+
+	for (i = 0; i < si->nitems; i++) {
+		if (strcmp(si->items[i].key, key) == 0) {
 			free(key);
+			free(si->items[i].doc);
+			si->items[i].doc = evt_to_json(ev, NULL);
 			return;
 		}
 	}
-	si->ntasks_total++;
-	if (si->ntasks == SILENCE_MAX_TASKS) {
+	si->nitems_total++;
+	if (si->nitems == SILENCE_MAX_ITEMS) {
 		free(key);
 		return;
 	}
-	si->tasks = xreallocarray(si->tasks, si->ntasks + 1, sizeof(char *));
-	si->tasks[si->ntasks++] = key;
+	si->items =
+	    xreallocarray(si->items, si->nitems + 1, sizeof(*si->items));
+	si->items[si->nitems].key = key;
+	si->items[si->nitems++].doc = evt_to_json(ev, NULL);
 }
 
 /* The first active silence matching ev (see silence.h). */
@@ -231,7 +248,7 @@ silence_apply(struct silence_set *s, const struct evt *ev, int64_t now)
 		if (!silence_active(si, now) || !rules_match(&si->match, ev))
 			continue;
 		si->info.events++;
-		silence_note_task(si, ev);
+		silence_note(si, ev);
 		return si->info.id;
 	}
 	return NULL;
@@ -251,13 +268,49 @@ silence_at(const struct silence_set *s, size_t i)
 	return i < s->n ? &s->v[i]->info : NULL;
 }
 
-/* The tasks silence i silenced. */
-const char *const *
-silence_tasks(const struct silence_set *s, size_t i, size_t *n, uint64_t *total)
+/* What silence i silenced: its items and their count. */
+const struct silence_item *
+silence_items(const struct silence_set *s, size_t i, size_t *n, uint64_t *total)
 {
-	*n = s->v[i]->ntasks;
-	*total = s->v[i]->ntasks_total;
-	return (const char *const *)s->v[i]->tasks;
+	*n = s->v[i]->nitems;
+	*total = s->v[i]->nitems_total;
+	return s->v[i]->items;
+}
+
+/* Mark silence i as the opening of a maintenance window. */
+void
+silence_set_window(struct silence_set *s, size_t i, const char *name)
+{
+	free(s->v[i]->info.window);
+	s->v[i]->info.window = xstrdup(name);
+}
+
+/* Move the end of silence i to ends_at (not reported yet if later). */
+void
+silence_set_end(struct silence_set *s, size_t i, int64_t ends_at)
+{
+	s->v[i]->info.ends_at = ends_at;
+}
+
+/* Remove silence i (an add that could not be saved). */
+void
+silence_remove(struct silence_set *s, size_t i)
+{
+	silence_free(s->v[i]);
+	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
+	s->n--;
+}
+
+/* The index of silence id, or -1. */
+long
+silence_find(const struct silence_set *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i]->info.id, id) == 0)
+			return (long)i;
+	return -1;
 }
 
 /* A silence that ended and was not reported, now marked; or -1. */
@@ -322,17 +375,24 @@ silence_write(struct json_writer *w, const struct silence *si)
 		json_w_str(w, si->raw.v[i]);
 	json_w_arr_close(w);
 	json_w_kstr(w, "comment", si->info.comment);
+	if (si->info.window != NULL)
+		json_w_kstr(w, "window", si->info.window);
 	json_w_kint(w, "starts_at", si->info.starts_at);
 	json_w_kint(w, "ends_at", si->info.ends_at);
 	json_w_kint(w, "uid", si->info.uid);
 	json_w_kint(w, "gid", si->info.gid);
 	json_w_kint(w, "events", (int64_t)si->info.events);
 	json_w_kbool(w, "ended", si->info.ended);
-	json_w_kint(w, "tasks_total", (int64_t)si->ntasks_total);
-	json_w_key(w, "tasks");
+	json_w_kint(w, "items_total", (int64_t)si->nitems_total);
+	json_w_key(w, "items");
 	json_w_arr_open(w);
-	for (i = 0; i < si->ntasks; i++)
-		json_w_str(w, si->tasks[i]);
+	for (i = 0; i < si->nitems; i++) {
+		json_w_obj_open(w);
+		json_w_kstr(w, "key", si->items[i].key);
+		json_w_key(w, "event");
+		json_w_raw(w, si->items[i].doc);
+		json_w_obj_close(w);
+	}
 	json_w_arr_close(w);
 	json_w_obj_close(w);
 }
@@ -375,7 +435,8 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 {
 	const char *id = json_get_str(o, "id");
 	const struct json *m = json_get(o, "matchers");
-	const struct json *tasks = json_get(o, "tasks");
+	const struct json *items = json_get(o, "items"), *it, *ev;
+	struct json_writer *w;
 	int64_t starts, ends, uid, gid, events, total;
 	const char **parts;
 	struct silence *si;
@@ -392,7 +453,7 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 	    silence_int(o, "uid", &uid, cause) == -1 ||
 	    silence_int(o, "gid", &gid, cause) == -1 ||
 	    silence_int(o, "events", &events, cause) == -1 ||
-	    silence_int(o, "tasks_total", &total, cause) == -1)
+	    silence_int(o, "items_total", &total, cause) == -1)
 		return -1;
 	json_bool(json_get(o, "ended"), &ended);
 	parts = xcalloc(json_len(m) + 1, sizeof(*parts));
@@ -409,13 +470,22 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 	si->info.ends_at = ends;
 	si->info.events = (uint64_t)events;
 	si->info.ended = ended;
-	si->ntasks_total = (uint64_t)total;
-	for (i = 0; i < json_len(tasks) && i < SILENCE_MAX_TASKS; i++) {
-		if (json_str(json_at(tasks, i)) == NULL)
+	si->nitems_total = (uint64_t)total;
+	if (json_get_str(o, "window") != NULL)
+		si->info.window = xstrdup(json_get_str(o, "window"));
+	for (i = 0; i < json_len(items) && i < SILENCE_MAX_ITEMS; i++) {
+		it = json_at(items, i);
+		ev = json_get(it, "event");
+		if (json_get_str(it, "key") == NULL ||
+		    json_type(ev) != JSON_OBJECT)
 			continue;
-		si->tasks =
-		    xreallocarray(si->tasks, si->ntasks + 1, sizeof(char *));
-		si->tasks[si->ntasks++] = xstrdup(json_str(json_at(tasks, i)));
+		w = json_writer_new();
+		json_w_value(w, ev);
+		si->items = xreallocarray(
+		    si->items, si->nitems + 1, sizeof(*si->items));
+		si->items[si->nitems].key = xstrdup(json_get_str(it, "key"));
+		si->items[si->nitems++].doc = xstrdup(json_writer_str(w, NULL));
+		json_writer_free(w);
 	}
 	return 0;
 }

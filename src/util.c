@@ -406,6 +406,16 @@ util_empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
+/* 1 if s has a control character (C0 or DEL). */
+int
+util_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Return 1 if the header name carries a credential (see util.h). */
 int
 util_header_sensitive(const char *name, size_t len)

@@ -133,15 +133,21 @@ ctl_control_read(int fd, struct buf *b)
 	}
 }
 
-/* Send one request line and print the answer; the exit status. */
-int
-ctl_control_request(const char *path, const char *request)
+/*
+ * Send one request line; print the answer line when print, and give it
+ * parsed in *out (caller frees) when out is not NULL.  The exit status.
+ */
+static int
+ctl_control_send(
+    const char *path, const char *request, int print, struct json **out)
 {
 	struct json *answer;
 	struct buf b;
 	char *line, *cause = NULL;
 	int fd, okv = 0, rc;
 
+	if (out != NULL)
+		*out = NULL;
 	if ((fd = ctl_control_connect(path)) == -1) {
 		fprintf(stderr,
 		    "taskwatchctl: cannot connect to %s: %s; is taskwatchd "
@@ -164,9 +170,11 @@ ctl_control_request(const char *path, const char *request)
 		rc = CTL_EX_UNAVAILABLE;
 		goto out;
 	}
-	fputs(buf_str(&b), stdout);
-	if (b.data[b.len - 1] != '\n')
-		putchar('\n');
+	if (print) {
+		fputs(buf_str(&b), stdout);
+		if (b.data[b.len - 1] != '\n')
+			putchar('\n');
+	}
 	answer = json_parse(b.data, strcspn(b.data, "\n"), &cause);
 	free(cause);
 	rc = answer != NULL && json_bool(json_get(answer, "ok"), &okv) == 0 &&
@@ -176,11 +184,39 @@ ctl_control_request(const char *path, const char *request)
 	if (rc != 0 && answer != NULL && json_get_str(answer, "error"))
 		fprintf(stderr, "taskwatchctl: %s\n",
 		    json_get_str(answer, "error"));
-	json_free(answer);
+	if (rc == 0 && out != NULL)
+		*out = answer;
+	else
+		json_free(answer);
 out:
 	buf_free(&b);
 	free(line);
 	close(fd);
+	return rc;
+}
+
+/* Send one request line and print the answer; the exit status. */
+int
+ctl_control_request(const char *path, const char *request)
+{
+	return ctl_control_send(path, request, 1, NULL);
+}
+
+/* As ctl_control_call, giving the answer instead of printing it. */
+int
+ctl_control_ask(const char *sock, const char *file, struct json_writer *jw,
+    struct json **answer)
+{
+	char *path = NULL;
+	int rc;
+
+	*answer = NULL;
+	json_w_obj_close(jw);
+	if ((rc = ctl_control_path(sock, file, &path)) == 0)
+		rc = ctl_control_send(
+		    path, json_writer_str(jw, NULL), 0, answer);
+	json_writer_free(jw);
+	free(path);
 	return rc;
 }
 

@@ -29,6 +29,13 @@ struct json_writer;
  */
 int ctl_control_call(
     const char *sock, const char *file, struct json_writer *jw);
+struct json;
+/*
+ * As ctl_control_call, but the answer is not printed: on exit status 0
+ * it is in *answer (caller frees); an error answer is printed on stderr.
+ */
+int ctl_control_ask(const char *sock, const char *file, struct json_writer *jw,
+    struct json **answer);
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int ctl_poll(int argc, char *argv[]);
 /*

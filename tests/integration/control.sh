@@ -101,7 +101,7 @@ check "taskwatchctl poll: answer ok, queued ($ans)" \
 more() { test "$(sim_count dds.jobs)" -gt "$n"; }
 wait_for 5 more
 check "taskwatchctl poll: the simulator saw the extra request" more
-check "the request is logged with the peer's uid" grep -q "control: poll from uid 0 pid" "$TMP/daemon.log"
+check "the request is logged with the peer's uid" grep -q "control: poll from uid 0 gid 0 pid" "$TMP/daemon.log"
 # Through the config file instead of -c.
 ans=$("$CTL" poll good-dds -f "$TMP/taskwatchd.yaml")
 check "taskwatchctl poll -f: the socket from the config" test "$(jq -r .ok <<<"$ans")" = true

@@ -37,7 +37,7 @@ LAYERS = {
     "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
-    "persist": 4, "main": 4,
+    "persist": 4, "oncall": 4, "main": 4,
 }
 
 # Known upward includes, each with the reason it is tolerated for now.

@@ -748,6 +748,38 @@ test_json_ack(void **state)
 	free(longc);
 }
 
+/*
+ * A task raised again after a silence, and a silence_ended event: both
+ * fields survive the outbox (the document read back); the summary of
+ * silence_ended comes from its silence object.
+ */
+static void
+test_from_json_silence(void **state)
+{
+	struct evt *ev = test_transition();
+	char *s;
+
+	(void)state;
+	ev->after_silence = xstrdup("0123456789abcdef");
+	test_from_json_same(ev);
+	s = evt_to_json(ev, NULL);
+	assert_non_null(strstr(s, "\"after_silence\":\"0123456789abcdef\""));
+	free(s);
+	evt_free(ev);
+	ev = evt_new(EVT_SILENCE_ENDED);
+	ev->silence_doc = xstrdup("{\"id\":\"0123456789abcdef\",\"events\":"
+				  "3,\"tasks_total\":2,\"raised_again\":1,"
+				  "\"tasks\":[]}");
+	ev->obs = xstrdup("0123456789abcdef");
+	evt_finish(ev);
+	assert_int_equal(ev->severity, CONFIG_SEVERITY_INFO);
+	test_from_json_same(ev);
+	test_summary_is(ev,
+	    "silence 0123456789abcdef ended: 3 events "
+	    "silenced on 2 tasks, 1 raised again");
+	evt_free(ev);
+}
+
 /* evt_from_json refuses what is not an event document. */
 static void
 test_from_json_bad(void **state)
@@ -930,6 +962,7 @@ main(void)
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_from_json),
+		cmocka_unit_test(test_from_json_silence),
 		cmocka_unit_test(test_from_json_bad),
 		cmocka_unit_test(test_json_ack),
 	};

@@ -1,7 +1,7 @@
 /*
  * Unit tests for silences: matching as rules match (globs, fields AND,
  * values OR), the time window, expiry, the ended report, the tasks it
- * counted (bounded), the JSON round trip a restart goes through, and the
+ * kept with their last event (bounded), the JSON round trip a restart goes through, and the
  * matchers refused.
  */
 #include <setjmp.h>
@@ -102,28 +102,74 @@ test_expire_and_end(void **state)
 	silence_set_free(s);
 }
 
-/* Distinct tasks counted, the first SILENCE_MAX_TASKS kept. */
+/*
+ * Distinct tasks and watches kept, each with its last event, the first
+ * SILENCE_MAX_ITEMS of them.
+ */
 static void
-test_tasks(void **state)
+test_items(void **state)
 {
 	struct silence_set *s = one();
-	const char *const *v;
+	const struct silence_item *v;
 	struct evt *ev;
 	uint64_t total;
 	size_t i, n;
 	char id[32];
 
 	(void)state;
-	for (i = 0; i < SILENCE_MAX_TASKS + 20; i++) {
-		snprintf(id, sizeof(id), "t%zu", i % (SILENCE_MAX_TASKS + 10));
+	for (i = 0; i < SILENCE_MAX_ITEMS + 20; i++) {
+		snprintf(id, sizeof(id), "t%zu", i % (SILENCE_MAX_ITEMS + 10));
 		ev = event("dds-prod", "orders-eu", id);
 		silence_apply(s, ev, T0 + 1);
 		evt_free(ev);
 	}
-	v = silence_tasks(s, 0, &n, &total);
-	assert_int_equal(n, SILENCE_MAX_TASKS);
-	assert_int_equal(total, SILENCE_MAX_TASKS + 10);
-	assert_string_equal(v[0], "dds-prod\037orders-eu\037t0");
+	ev = event("dds-prod", "orders-eu", "t0");
+	ev->task.state = TASK_SUCCEEDED;
+	evt_finish(ev);
+	silence_apply(s, ev, T0 + 2);
+	evt_free(ev);
+	ev = evt_new(EVT_WATCH_FAILED);
+	ev->watch = xstrdup("dds-prod");
+	evt_finish(ev);
+	/* A cluster matcher never matches a watch event. */
+	assert_null(silence_apply(s, ev, T0 + 2));
+	evt_free(ev);
+	v = silence_items(s, 0, &n, &total);
+	assert_int_equal(n, SILENCE_MAX_ITEMS);
+	assert_int_equal(total, SILENCE_MAX_ITEMS + 10);
+	assert_string_equal(v[0].key, "dds-prod\037orders-eu\037t0");
+	assert_non_null(strstr(v[0].doc, "\"state\":\"SUCCEEDED\""));
+	assert_non_null(strstr(v[1].doc, "\"state\":\"FAILED\""));
+	silence_set_free(s);
+}
+
+/* A watch event is kept by its watch. */
+static void
+test_watch_item(void **state)
+{
+	static const char *m[] = { "watch=dds-*" };
+	struct silence_set *s = silence_set_new();
+	const struct silence_item *v;
+	struct evt *ev = evt_new(EVT_WATCH_FAILED);
+	char *cause = NULL;
+	uint64_t total;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(silence_add(s, "00000000000000aa", m, 1, NULL, T0,
+			     T0 + 60, 0, 0, &cause),
+	    0);
+	ev->watch = xstrdup("dds-prod");
+	ev->error_class = xstrdup("http");
+	evt_finish(ev);
+	assert_string_equal(silence_apply(s, ev, T0 + 1), "00000000000000aa");
+	v = silence_items(s, 0, &n, &total);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].key, "dds-prod\037");
+	assert_non_null(strstr(v[0].doc, "\"event\":\"watch_failed\""));
+	assert_int_equal(silence_find(s, "00000000000000aa"), 0);
+	assert_int_equal(silence_find(s, "00000000000000ab"), -1);
+	evt_free(ev);
 	silence_set_free(s);
 }
 
@@ -137,6 +183,7 @@ test_json(void **state)
 
 	(void)state;
 	silence_apply(s, a, T0 + 5);
+	silence_set_window(s, 0, "sunday");
 	text = silence_set_json(s);
 	r = silence_set_from_json(text, strlen(text), &cause);
 	if (r == NULL)
@@ -145,6 +192,7 @@ test_json(void **state)
 	assert_string_equal(text, again);
 	assert_string_equal(
 	    silence_at(r, 0)->matchers, "watch=dds-prod cluster=orders-*");
+	assert_string_equal(silence_at(r, 0)->window, "sunday");
 	assert_string_equal(silence_apply(r, a, T0 + 6), "0123456789abcdef");
 	assert_null(silence_apply(r, a, T0 + 7200));
 	assert_null(silence_set_from_json("{}", 2, &cause));
@@ -189,7 +237,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_expire_and_end),
-		cmocka_unit_test(test_tasks),
+		cmocka_unit_test(test_items),
+		cmocka_unit_test(test_watch_item),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_refused),
 	};

@@ -1,0 +1,94 @@
+/*
+ * On-call controls of the running daemon: the silences, kept crash-safe in
+ * {state_dir}/silences.json and applied to every event before it is
+ * routed, and the timer that, when one ends, sends one silence_ended event
+ * and raises again every task (or watch) it silenced that is still failed,
+ * so nothing is lost because it happened inside a window.
+ */
+#ifndef ONCALL_H
+#define ONCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "silence.h"
+
+#define ONCALL_FILE "silences.json"
+#define ONCALL_KEEP_ENDED_S 86400 /* ended silences stay listed this long */
+#define ONCALL_LIST_TASKS 100     /* tasks a silence_ended event lists */
+#define ONCALL_MAX_COMMENT 512    /* bytes of a silence's comment */
+
+struct control_req;
+struct event_base;
+struct evt;
+struct json_writer;
+struct oncall;
+struct taskstate;
+
+/* What the daemon lends the on-call controls. */
+struct oncall_cbs {
+	/* Deliver an event made here (ownership passes). */
+	void (*emit)(struct evt *ev, void *arg);
+	/* 1 if watch is failing now (its watch_failed still holds). */
+	int (*watch_down)(const char *watch, void *arg);
+	void *arg;
+};
+
+/*
+ * On-call controls on base, reading the task table ts (borrowed) when a
+ * silence ends.  Nothing is kept until oncall_open.
+ */
+struct oncall *oncall_new(struct event_base *base, const struct taskstate *ts,
+    const struct oncall_cbs *cbs);
+/* Write what changed and free; NULL is a no-op. */
+void oncall_free(struct oncall *o);
+/*
+ * Keep the silences in state_dir, reading what an earlier run kept (a
+ * file that cannot be read is set aside as silences.json.bad, with one
+ * log line: its silences no longer hold).  Ended silences are reported on
+ * the next turn of the loop.  -1 with *cause if state_dir cannot be used.
+ */
+int oncall_open(struct oncall *o, const char *state_dir, char **cause);
+/*
+ * Mark ev silenced (ev->silenced) if an active silence matches it, count
+ * it and keep it for when the silence ends.  silence_ended and test
+ * events are never silenced.
+ */
+void oncall_apply(struct oncall *o, struct evt *ev);
+/*
+ * Add a silence over matchers ("field=glob") until ends_at (unix s) on
+ * behalf of uid/gid; saved before this returns.  Its id in id.  -1 with
+ * *cause (caller frees): a bad matcher, an end not in the future, too
+ * many silences, or the file could not be written (then nothing changed).
+ */
+int oncall_silence_add(struct oncall *o, const char *const *matchers, size_t n,
+    const char *comment, int64_t ends_at, long uid, long gid,
+    char id[SILENCE_ID_LEN + 1], char **cause);
+/*
+ * End silence id now (its silence_ended follows on the loop); saved
+ * before this returns.  -1 with *cause.
+ */
+int oncall_silence_expire(struct oncall *o, const char *id, char **cause);
+/* Write the silences as a JSON array (active first, then ended). */
+void oncall_write_silences(struct oncall *o, struct json_writer *w);
+/*
+ * Write the silences if they changed since the last write: the task table
+ * is saved only after this succeeds, so a restart never finds a failure
+ * in the table that the silence it happened under has forgotten.  -1 if
+ * the file cannot be written (logged once until it can).
+ */
+int oncall_flush(void *o);
+
+/*
+ * The control socket's silence commands (control.h): silence_add
+ * (matchers, ends_at or for_s, comment), silence_expire (id) and
+ * silence_list.  Each change is logged with the peer's uid, gid and pid.
+ */
+int oncall_ctl_add(struct oncall *o, const struct control_req *req,
+    struct json_writer *answer, char **error);
+int oncall_ctl_expire(struct oncall *o, const struct control_req *req,
+    struct json_writer *answer, char **error);
+int oncall_ctl_list(struct oncall *o, const struct control_req *req,
+    struct json_writer *answer, char **error);
+
+#endif

@@ -394,8 +394,13 @@ notify_am_alert_new(
 		notify_am_annotation(a, "reason", t->reason);
 		notify_am_annotation(a, "raw_status", t->raw_status);
 	}
-	/* Only a stall leaves the task's state, and so its ack, as it was. */
-	if (ev->ack != NULL && ev->kind == EVT_STALLED)
+	/*
+	 * The ack still holds if the task is in the state acknowledged (a
+	 * stall, a task raised again after a silence); a change of state
+	 * carries the ack it ended.
+	 */
+	if (ev->ack != NULL && ev->ack->state == t->state &&
+	    ev->kind != EVT_VANISHED && ev->kind != EVT_REPLACED)
 		notify_am_set_ack(a, ev->ack);
 
 	notify_am_fingerprint(a);

@@ -1237,6 +1237,39 @@ test_ack_repeat(void **state)
 }
 
 /*
+ * An event opens an acknowledged alert only when the task is still in the
+ * state acknowledged (a stall, a task raised again after a silence), not
+ * when it changed state and carries the ack it ended.
+ */
+static void
+test_ack_event(void **state)
+{
+	struct json *root;
+	struct evt *ev;
+
+	test_bare();
+	ev = test_tr("t5", TASK_FAILED, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_RUNNING);
+	root = test_apply(ev, 1);
+	assert_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+	ev = test_tr("t6", TASK_FAILED, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_FAILED);
+	root = test_apply(ev, 1);
+	assert_non_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+	ev = test_event(
+	    EVT_STALLED, "t7", "c1", "Restart", TASK_RUNNING, TASK_RUNNING, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_RUNNING);
+	root = test_apply(ev, 1);
+	assert_non_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+}
+
+/*
  * The alerts file keeps an alert's acknowledgement across a restart
  * (annotation and mark); removing it takes both away.
  */
@@ -1332,6 +1365,8 @@ main(void)
 		    test_ack_repeat, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_ack_file, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ack_event, test_setup, test_teardown),
 	};
 
 	log_init("test_notify_alertmanager", 1, 0);

@@ -19,7 +19,7 @@ DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
              libssl-dev libcmocka-dev pkg-config jq curl
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
              systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
-             python3-aiosmtpd openssl \
+             python3-aiosmtpd openssl tzdata \
              python3
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
@@ -98,7 +98,20 @@ tests/bin/twtool: obj/tests/tools/twtool.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $<
 
-unit: $(UNIT_BINS) $(TEST_TOOLS)
+# The test time zones of tests/fixtures/tz, compiled by zic (libc-bin) both
+# ways: fat (transitions to 2037) and slim (the footer's rule after the
+# last transition).
+ZIC     ?= $(or $(shell command -v zic 2>/dev/null),/usr/sbin/zic)
+TEST_TZ  = tests/bin/tz/.built
+
+$(TEST_TZ): tests/fixtures/tz/test.zi
+	@rm -rf tests/bin/tz
+	@mkdir -p tests/bin/tz
+	$(ZIC) -b fat -d tests/bin/tz/fat $<
+	$(ZIC) -b slim -d tests/bin/tz/slim $<
+	@touch $@
+
+unit: $(UNIT_BINS) $(TEST_TOOLS) $(TEST_TZ)
 
 # libFuzzer targets: the library again, built by clang with the fuzzer's
 # coverage and ASan + UBSan, into obj-fuzz/.

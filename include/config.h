@@ -15,6 +15,8 @@
 /* sizeof(sockaddr_un.sun_path) on Linux */
 #define CONFIG_SOCKET_PATH_MAX 108
 
+struct tzfile;
+
 enum config_cloud {
 	CONFIG_CLOUD_HUAWEI,
 	CONFIG_CLOUD_OTC,
@@ -240,6 +242,23 @@ struct config_rule {
 	int line;
 };
 
+/*
+ * A maintenance window: a recurring opening on some weekdays from "from"
+ * to "to" (to <= from: into the next day) in a time zone, acting like a
+ * silence over its match while open (maintenance.h computes the openings).
+ */
+struct config_maintenance {
+	char *name;
+	unsigned days;     /* bit 0 Monday .. bit 6 Sunday; default all */
+	int from_min;      /* minutes after local midnight it opens */
+	int to_min;        /* ... and closes (<= from_min: the next day) */
+	char *timezone;    /* IANA name; default "UTC" */
+	struct tzfile *tz; /* loaded with the config */
+	/* Its match: only the match_* lists (config_match_keys) are used. */
+	struct config_rule match;
+	int line, col;
+};
+
 struct config {
 	char *path;
 	struct config_daemon daemon;
@@ -251,6 +270,8 @@ struct config {
 	size_t nnotifiers;
 	struct config_rule *rules;
 	size_t nrules;
+	struct config_maintenance *maintenance;
+	size_t nmaintenance;
 };
 
 /*
@@ -302,6 +323,15 @@ int config_endpoint_is_default(
  * Returns a newly allocated string without trailing slash.
  */
 char *config_endpoint(const struct config_account *acct, const char *service);
+/*
+ * A maintenance window's match as the "field=glob" matchers silence_add
+ * takes, one per value (a field's values OR, the fields AND); *v and its
+ * *n strings are the caller's (config_maintenance_matchers_free).
+ */
+void config_maintenance_matchers(
+    const struct config_maintenance *mw, char ***v, size_t *n);
+/* Free what config_maintenance_matchers gave. */
+void config_maintenance_matchers_free(char **v, size_t n);
 /* "dds.jobs" etc. for an api, and back (-1 if unknown). */
 const char *config_api_name(enum config_api api);
 int config_api_from_name(const char *name);

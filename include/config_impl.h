@@ -261,6 +261,14 @@ void config_notifier_free(struct config_notifier *nf);
 /* config_rule.c */
 extern const struct config_key config_match_keys[];
 void config_rule_free(struct config_rule *r);
+void config_rule_match(struct config_item *it, const struct config_key *rk,
+    const struct config_pair *mkv);
+void config_rule_print_match(
+    FILE *fp, const char *in, const struct config_key *rk, const void *obj);
+/* config_maintenance.c */
+extern const struct config_list config_maintenance_windows;
+extern const struct config_key config_maintenance_keys[];
+void config_maintenance_free(struct config_maintenance *mw);
 /* config_print.c */
 void config_print_kv(
     FILE *fp, const char *indent, const char *key, const char *v);

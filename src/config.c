@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 static const char *const config_top_keys[] = { "daemon", "accounts", "watches",
-	"notifiers", "rules", NULL };
+	"notifiers", "rules", "maintenance", NULL };
 
 /* The field of a row in obj. */
 static void *
@@ -411,6 +411,8 @@ config_parse_root(struct config_parse *p, yaml_node_t *root)
 	    p, config_map_find(&m, "notifiers"), &config_notifiers);
 	config_parse_list(p, config_map_find(&m, "watches"), &config_watches);
 	config_parse_list(p, config_map_find(&m, "rules"), &config_rules);
+	config_parse_list(
+	    p, config_map_find(&m, "maintenance"), &config_maintenance_windows);
 	config_map_close(&m);
 }
 
@@ -452,6 +454,9 @@ config_free(struct config *conf)
 	for (i = 0; i < conf->nrules; i++)
 		config_rule_free(&conf->rules[i]);
 	free(conf->rules);
+	for (i = 0; i < conf->nmaintenance; i++)
+		config_maintenance_free(&conf->maintenance[i]);
+	free(conf->maintenance);
 	free(conf);
 }
 

@@ -326,6 +326,13 @@ config_print_rule(FILE *fp, const void *r)
 	config_print_rows(fp, config_rule_keys, r);
 }
 
+/* Print one maintenance window. */
+static void
+config_print_maintenance(FILE *fp, const void *mw)
+{
+	config_print_rows(fp, config_maintenance_keys, mw);
+}
+
 /* Print a list section: its key, then its items by print. */
 static void
 config_print_section(FILE *fp, const struct config *conf,
@@ -359,6 +366,9 @@ config_print(const struct config *conf, FILE *fp)
 	config_print_section(
 	    fp, conf, &config_notifiers, config_print_notifier);
 	config_print_section(fp, conf, &config_rules, config_print_rule);
+	if (conf->nmaintenance > 0)
+		config_print_section(fp, conf, &config_maintenance_windows,
+		    config_print_maintenance);
 }
 
 /* What print writes of obj, as a string (caller frees). */

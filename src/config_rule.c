@@ -108,7 +108,7 @@ config_cluster_ids(struct config_parse *p)
  */
 static void
 config_check_literals(struct config_parse *p, const char *key,
-    const struct config_strlist *l, yaml_node_t **nodes)
+    const struct config_strlist *l, yaml_node_t **nodes, const char *never)
 {
 	const char **names;
 	const char *near;
@@ -135,9 +135,8 @@ config_check_literals(struct config_parse *p, const char *key,
 		if (cluster && near == NULL)
 			continue;
 		buf_init(&b, 0);
-		buf_printf(&b,
-		    "unknown %s %s in match: the rule can never fire", key,
-		    config_q(p, l->v[i]));
+		buf_printf(&b, "unknown %s %s in match: %s", key,
+		    config_q(p, l->v[i]), never);
 		if (near != NULL)
 			buf_printf(&b, "; did you mean \"%s\"?", near);
 		else
@@ -151,17 +150,21 @@ config_check_literals(struct config_parse *p, const char *key,
 	free(names);
 }
 
-/* Parse one key of a rule's match; values checked against names if given. */
+/*
+ * Parse one key of a rule's match; values checked against names if given.
+ * never: what a literal naming nothing configured means.
+ */
 static void
 config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
-    const char *const *names, const char *noun, struct config_strlist *out)
+    const char *const *names, const char *noun, struct config_strlist *out,
+    const char *never)
 {
 	yaml_node_t **nodes;
 	struct buf b;
 	size_t i;
 
 	config_strlist(p, kv, CONFIG_LIST_SCALAR, out, &nodes);
-	config_check_literals(p, kv->key, out, nodes);
+	config_check_literals(p, kv->key, out, nodes, never);
 	if (out->n == 0 && kv->vnode->type == YAML_SEQUENCE_NODE &&
 	    kv->vnode->data.sequence.items.start ==
 		kv->vnode->data.sequence.items.top)
@@ -183,7 +186,7 @@ config_parse_match_key(struct config_parse *p, const struct config_pair *kv,
 }
 
 /* Parse a rule's match mapping. */
-static void
+void
 config_rule_match(struct config_item *it, const struct config_key *rk,
     const struct config_pair *mkv)
 {
@@ -203,7 +206,10 @@ config_rule_match(struct config_item *it, const struct config_key *rk,
 	for (k = config_match_keys; k->name != NULL; k++) {
 		if ((kv = config_map_find(&m, k->name)) != NULL)
 			config_parse_match_key(p, kv, k->names, k->noun,
-			    (struct config_strlist *)((char *)r + k->off));
+			    (struct config_strlist *)((char *)r + k->off),
+			    it->list == &config_rules
+				? "the rule can never fire"
+				: "the window would silence nothing");
 	}
 	config_map_close(&m);
 }
@@ -234,7 +240,7 @@ config_rule_notify(struct config_item *it, const struct config_key *k,
 }
 
 /* Print a rule's match: the lists it gives. */
-static void
+void
 config_rule_print_match(
     FILE *fp, const char *in, const struct config_key *rk, const void *obj)
 {

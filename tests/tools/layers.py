@@ -25,9 +25,11 @@ LAYERS = {
     # the config, split by concern, and the data tables it reads
     "config_impl": 2, "config_yaml": 2, "config_print": 2,
     "config_daemon": 2, "config_account": 2, "config_watch": 2,
-    "config_notifier": 2, "config_rule": 2, "api": 2, "notifier_kind": 2,
+    "config_notifier": 2, "config_rule": 2, "config_maintenance": 2, "api": 2, "notifier_kind": 2,
     # error answers, and requests authenticated and sent
     "apierr": 2, "auth": 2,
+    # IANA time zones (TZif files), computed without the libc TZ state
+    "tzfile": 2,
     # 3. domain
     "task": 3, "taskstate": 3, "evt": 3, "rules": 3, "ratelimit": 3,
     "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,
@@ -35,6 +37,7 @@ LAYERS = {
     "notify_alertmanager": 3, "notify_syslog": 3, "notify_exec": 3,
     "notify_pagerduty": 3, "notify_format": 3, "notify_email": 3,
     "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
+    "maintenance": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
     "persist": 4, "oncall": 4, "main": 4,

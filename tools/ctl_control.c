@@ -32,7 +32,9 @@ static void __attribute__((noreturn)) ctl_control_usage(void)
 	fprintf(stderr,
 	    "usage: taskwatchctl poll watch [-c socket] [-f file]\n"
 	    "       taskwatchctl dead retry id|--all [--notifier name] "
-	    "[-c socket] [-f file]\n");
+	    "[-c socket] [-f file]\n"
+	    "       taskwatchctl ack task [--watch name] [--comment text] "
+	    "[--remove] [-c socket] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -316,5 +318,59 @@ ctl_dead_retry(int argc, char *argv[])
 		json_w_kbool(jw, "all", 1);
 	if (notifier != NULL)
 		json_w_kstr(jw, "notifier", notifier);
+	return ctl_control_call(sock, file, jw);
+}
+
+/*
+ * Run "ack TASK [--watch name] [--comment text] [--remove] [-c socket]
+ * [-f file]"; the exit status.
+ */
+int
+ctl_ack(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "comment", required_argument, NULL, 'C' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *file = NULL, *watch = NULL, *comment = NULL;
+	struct json_writer *jw;
+	int ch, remove = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			watch = optarg;
+			break;
+		case 'C':
+			comment = optarg;
+			break;
+		case 'r':
+			remove = 1;
+			break;
+		case 'c':
+			sock = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		default:
+			ctl_control_usage();
+		}
+	}
+	if (argc - optind != 1 || (remove && comment != NULL))
+		ctl_control_usage();
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", "ack");
+	json_w_kstr(jw, "task", argv[optind]);
+	if (watch != NULL)
+		json_w_kstr(jw, "watch", watch);
+	if (comment != NULL)
+		json_w_kstr(jw, "comment", comment);
+	if (remove)
+		json_w_kbool(jw, "remove", 1);
 	return ctl_control_call(sock, file, jw);
 }

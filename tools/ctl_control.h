@@ -43,5 +43,10 @@ int ctl_poll(int argc, char *argv[]);
  * is "retry"); the exit status.
  */
 int ctl_dead_retry(int argc, char *argv[]);
+/*
+ * Run "ack TASK [--watch name] [--comment text] [--remove] [-c socket]
+ * [-f file]"; the exit status.
+ */
+int ctl_ack(int argc, char *argv[]);
 
 #endif

@@ -15,6 +15,7 @@
 
 #define EVT_ID_LEN 32 /* hex characters */
 #define EVT_VERSION 1
+#define EVT_ACK_COMMENT_MAX 200 /* bytes of an acknowledgement's comment */
 
 enum evt_kind {
 	EVT_APPEARED,
@@ -27,6 +28,18 @@ enum evt_kind {
 	EVT_WATCH_FLAPPING, /* failed and recovered flap_threshold times */
 	EVT_SILENCE_ENDED,  /* what happened under a silence that ended */
 	EVT_KIND_COUNT
+};
+
+/*
+ * An acknowledgement of a task (taskwatchctl ack): who, when, why, and the
+ * state it acknowledged.  The task table keeps it until the task's state
+ * changes (taskstate.h).
+ */
+struct evt_ack {
+	long by_uid;           /* the control socket's peer */
+	int64_t at;            /* unix seconds */
+	char *comment;         /* NULL: none; capped, no control characters */
+	enum task_state state; /* the task's state when acknowledged */
 };
 
 struct evt {
@@ -83,6 +96,12 @@ struct evt {
 	 */
 	char *silenced;
 	/*
+	 * The task's acknowledgement when the event was made, NULL if none;
+	 * an event that changed the task's state carries the ack it ended.
+	 * In the document, not in the id.
+	 */
+	struct evt_ack *ack;
+	/*
 	 * The id of the silence whose end raised this event again (the task
 	 * is still failed), NULL if none.  In the document.
 	 */
@@ -105,6 +124,32 @@ struct evt_list {
 	size_t cap;
 };
 
+/*
+ * A new acknowledgement by uid at at (unix seconds) of a task in state:
+ * comment (NULL: none) is copied without control characters, cut at
+ * EVT_ACK_COMMENT_MAX bytes.
+ */
+struct evt_ack *evt_ack_new(
+    long uid, int64_t at, const char *comment, enum task_state state);
+/* A copy of an acknowledgement; NULL for NULL. */
+struct evt_ack *evt_ack_dup(const struct evt_ack *a);
+/* Free an acknowledgement; NULL is a no-op. */
+void evt_ack_free(struct evt_ack *a);
+/*
+ * Write an acknowledgement as member key, an object (by_uid, at, comment,
+ * state); nothing when a is NULL.
+ */
+struct json_writer;
+void evt_write_ack(
+    struct json_writer *w, const char *key, const struct evt_ack *a);
+/*
+ * Read key of o, an "ack" object as evt_write_ack writes it, into *out
+ * (NULL when absent or null).  -1 with *cause (caller frees) if it is not
+ * one.
+ */
+struct json;
+int evt_read_ack(
+    const struct json *o, const char *key, struct evt_ack **out, char **cause);
 /* A new, empty event of a kind: task initialised, severity unset. */
 struct evt *evt_new(enum evt_kind kind);
 /* Free an event; NULL is a no-op. */
@@ -123,14 +168,12 @@ void evt_compute_id(const struct evt *ev, char out[EVT_ID_LEN + 1]);
 /* The event document of product.md, compact JSON; caller frees. */
 char *evt_to_json(const struct evt *ev, size_t *len);
 /* Write a task as the "task" object of the event document. */
-struct json_writer;
 void evt_write_task(struct json_writer *w, const struct task *t);
 /*
  * Read a "task" object as evt_write_task writes it into t (initialised by
  * the caller; cleared on failure).  -1 with *cause (caller frees) if it is
  * not one.
  */
-struct json;
 int evt_read_task(const struct json *o, struct task *t, char **cause);
 /*
  * The event back from its document (evt_to_json): id, rule, severity and

@@ -62,6 +62,14 @@ int notify_storage_ok(const struct notify *n);
 int notify_dead_retry(struct notify *n, const char *notifier, const char *id,
     size_t *count, char **cause);
 
+/*
+ * Task t of watch was acknowledged (ack NULL: no longer): each notifier
+ * that repeats something about it stops (or resumes).  How many things
+ * (alerts) changed, over all notifiers.
+ */
+size_t notify_ack(struct notify *n, const char *watch, const struct task *t,
+    const struct evt_ack *ack);
+
 /* One notifier's figures, for the status endpoint. */
 struct notify_stats {
 	const char *name;

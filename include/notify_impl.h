@@ -58,6 +58,13 @@ struct notify_ops {
 	 * of the outbox's entries.  NULL if the type keeps no state.
 	 */
 	void (*restore)(struct notify_notifier *nf, const char *state_dir);
+	/*
+	 * Task t of watch was acknowledged (ack NULL: no longer): stop (or
+	 * resume) what the type repeats about it until its state changes.
+	 * How many things (alerts) it changed.  NULL if it repeats nothing.
+	 */
+	size_t (*ack)(struct notify_notifier *nf, const char *watch,
+	    const struct task *t, const struct evt_ack *ack);
 	/* Free nf->priv (after cancelling its items); save its state. */
 	void (*free)(struct notify_notifier *nf);
 };

@@ -120,6 +120,7 @@ void taskstate_foreach(const struct taskstate *ts, const char *watch,
 struct taskstate_extra {
 	int64_t progress_changed_at; /* unix seconds */
 	int stalled;                 /* stalled fired for this stall */
+	const struct evt_ack *ack;   /* NULL: none; borrowed, copied */
 };
 /* Mark a watch as restored (it has a baseline), even with no task. */
 void taskstate_restore_watch(struct taskstate *ts, const char *watch);
@@ -145,6 +146,26 @@ void taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
     void (*cb)(const char *watch, const struct task *t,
 	const struct taskstate_extra *x, void *arg),
     void *arg);
+/*
+ * Acknowledgements.  A task's ack holds until its state changes: the
+ * transition, vanished or replaced event carries it and the table drops
+ * it; a stalled event carries it too.  It is saved with the table.
+ */
+/* The task taskstate_ack found; borrowed from the table until it changes. */
+struct taskstate_acked {
+	const char *watch;
+	const struct task *task;
+	const struct evt_ack *ack; /* as kept (state set); NULL: removed */
+	int had;                   /* it had an ack before */
+};
+/*
+ * Acknowledge the one task with id of a watch (NULL: of any watch) with a
+ * copy of ack, its state set to the task's; ack NULL removes it.  0 with
+ * *out set, or -1 with *cause (caller frees) when no task or more than
+ * one (in several watches or clusters, named) has that id.
+ */
+int taskstate_ack(struct taskstate *ts, const char *watch, const char *id,
+    const struct evt_ack *ack, struct taskstate_acked *out, char **cause);
 /* A counter that moves on every change of the table: "save needed?". */
 uint64_t taskstate_changes(const struct taskstate *ts);
 /*

@@ -100,9 +100,66 @@ evt_free(struct evt *ev)
 	free(ev->error_msg);
 	free(ev->obs);
 	free(ev->silenced);
+	evt_ack_free(ev->ack);
 	free(ev->after_silence);
 	free(ev->silence_doc);
 	free(ev);
+}
+
+/* A new acknowledgement (see evt.h). */
+struct evt_ack *
+evt_ack_new(long uid, int64_t at, const char *comment, enum task_state state)
+{
+	struct evt_ack *a = xcalloc(1, sizeof(*a));
+	struct buf b;
+	size_t n;
+
+	a->by_uid = uid;
+	a->at = at;
+	a->state = state;
+	if (comment == NULL)
+		return a;
+	buf_init(&b, 0);
+	for (; *comment != '\0' && b.len < EVT_ACK_COMMENT_MAX; comment++) {
+		if ((unsigned char)*comment >= 0x20 && *comment != 0x7f)
+			buf_putc(&b, *comment);
+	}
+	/* Cut at a character, not inside one: drop its first bytes. */
+	n = b.len;
+	if (((unsigned char)*comment & 0xc0) == 0x80) {
+		while (n > 0 && ((unsigned char)b.data[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0)
+			n--;
+	}
+	if (n > 0)
+		a->comment = xstrndup(b.data, n);
+	buf_free(&b);
+	return a;
+}
+
+/* A copy of an acknowledgement; NULL for NULL. */
+struct evt_ack *
+evt_ack_dup(const struct evt_ack *a)
+{
+	struct evt_ack *d;
+
+	if (a == NULL)
+		return NULL;
+	d = xmalloc(sizeof(*d));
+	*d = *a;
+	d->comment = xstrdup(a->comment);
+	return d;
+}
+
+/* Free an acknowledgement; NULL is a no-op. */
+void
+evt_ack_free(struct evt_ack *a)
+{
+	if (a == NULL)
+		return;
+	free(a->comment);
+	free(a);
 }
 
 /* Deep copy. */
@@ -125,6 +182,7 @@ evt_dup(const struct evt *ev)
 	d->error_msg = xstrdup(ev->error_msg);
 	d->obs = xstrdup(ev->obs);
 	d->silenced = xstrdup(ev->silenced);
+	d->ack = evt_ack_dup(ev->ack);
 	d->after_silence = xstrdup(ev->after_silence);
 	d->silence_doc = xstrdup(ev->silence_doc);
 	return d;
@@ -285,15 +343,15 @@ static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"silenced", "after_silence", "silence", "silence.id",
 	"silence.matchers", "silence.comment", "silence.window",
 	"silence.starts_at", "silence.ends_at", "silence.events",
-	"silence.tasks_total", "silence.tasks", "silence.raised_again", "watch",
-	"api", "account", "region", "task", "task.id", "task.type",
-	"task.base_type", "task.cluster_id", "task.cluster_name", "task.state",
-	"task.raw_status", "task.progress", "task.started_at", "task.ended_at",
-	"task.reason", "task.detail", "previous", "previous.state",
-	"previous.raw_status", "previous.progress", "since",
-	"consecutive_failures", "last_success", "flap_cycles",
-	"flap_window_seconds", "error", "error.class", "error.message",
-	"summary", NULL };
+	"silence.tasks_total", "silence.tasks", "silence.raised_again", "ack",
+	"ack.by_uid", "ack.at", "ack.comment", "ack.state", "watch", "api",
+	"account", "region", "task", "task.id", "task.type", "task.base_type",
+	"task.cluster_id", "task.cluster_name", "task.state", "task.raw_status",
+	"task.progress", "task.started_at", "task.ended_at", "task.reason",
+	"task.detail", "previous", "previous.state", "previous.raw_status",
+	"previous.progress", "since", "consecutive_failures", "last_success",
+	"flap_cycles", "flap_window_seconds", "error", "error.class",
+	"error.message", "summary", NULL };
 
 /* 1 if path ("task.id") names a field the event document may have. */
 int
@@ -363,6 +421,21 @@ void
 evt_write_task(struct json_writer *w, const struct task *t)
 {
 	evt_write_task_base(w, t, NULL);
+}
+
+/* Write an acknowledgement as member key; nothing when a is NULL. */
+void
+evt_write_ack(struct json_writer *w, const char *key, const struct evt_ack *a)
+{
+	if (a == NULL)
+		return;
+	json_w_key(w, key);
+	json_w_obj_open(w);
+	json_w_kint(w, "by_uid", a->by_uid);
+	json_w_ktime(w, "at", a->at);
+	json_w_kstr(w, "comment", a->comment);
+	json_w_kstr(w, "state", task_state_name(a->state));
+	json_w_obj_close(w);
 }
 
 /* The base type of the event's task: base_type, else the task's type. */
@@ -468,6 +541,31 @@ fail:
 	return -1;
 }
 
+/* Read key of o, an "ack" object, into *out (NULL if absent or null). */
+int
+evt_read_ack(
+    const struct json *o, const char *key, struct evt_ack **out, char **cause)
+{
+	const struct json *v = json_get(o, key);
+	char *comment = NULL;
+	int64_t uid, at;
+
+	*out = NULL;
+	if (v == NULL || json_type(v) == JSON_NULL)
+		return 0;
+	if (json_type(v) != JSON_OBJECT ||
+	    json_int(json_get(v, "by_uid"), 0, &uid) == -1 || uid < 0) {
+		*cause = xasprintf("%s is not an acknowledgement", key);
+		return -1;
+	}
+	if (evt_read_time(v, "at", &at, cause) == -1 ||
+	    evt_read_str(v, "comment", &comment, cause) == -1)
+		return -1;
+	*out = evt_ack_new((long)uid, at, comment, evt_read_state(v, "state"));
+	free(comment);
+	return 0;
+}
+
 /* The "previous" object of a document into ev. */
 static int
 evt_read_previous(const struct json *o, struct evt *ev, char **cause)
@@ -558,6 +656,7 @@ evt_from_json(const struct json *doc, char **cause)
 		ev->test = b;
 	if (evt_read_str(doc, "rule", &ev->rule, cause) == -1 ||
 	    evt_read_str(doc, "silenced", &ev->silenced, cause) == -1 ||
+	    evt_read_ack(doc, "ack", &ev->ack, cause) == -1 ||
 	    evt_read_str(doc, "after_silence", &ev->after_silence, cause) ==
 		-1 ||
 	    evt_read_str(doc, "watch", &ev->watch, cause) == -1 ||
@@ -656,6 +755,7 @@ evt_to_json(const struct evt *ev, size_t *len)
 		json_w_kbool(w, "test", 1);
 	if (ev->silenced != NULL)
 		json_w_kstr(w, "silenced", ev->silenced);
+	evt_write_ack(w, "ack", ev->ack);
 	if (ev->after_silence != NULL)
 		json_w_kstr(w, "after_silence", ev->after_silence);
 	json_w_kstr(w, "watch", ev->watch);

@@ -842,6 +842,53 @@ main_ctl_dead_retry(const struct control_req *req, struct json_writer *answer,
 	return 0;
 }
 
+/*
+ * control "ack": acknowledge the task "task" (of "watch" when given) with
+ * "comment", or no longer with "remove": true.  The notifiers stop (or
+ * resume) what they repeat about it; the ack holds until its state changes.
+ */
+static int
+main_ctl_ack(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	struct daemon *d = arg;
+	const char *id = json_get_str(req->root, "task");
+	struct evt_ack *ack = NULL;
+	struct taskstate_acked got;
+	size_t alerts;
+	int remove = 0;
+
+	(void)json_bool(json_get(req->root, "remove"), &remove);
+	if (!remove)
+		ack =
+		    evt_ack_new((long)req->peer.uid, monotime_wall_ms() / 1000,
+			json_get_str(req->root, "comment"), TASK_UNKNOWN);
+	if (taskstate_ack(d->ts, json_get_str(req->root, "watch"), id, ack,
+		&got, error) == -1) {
+		evt_ack_free(ack);
+		return -1;
+	}
+	evt_ack_free(ack);
+	alerts = notify_ack(d->notify, got.watch, got.task, got.ack);
+	log_info("watch %s: task %s (%s) %s by uid %ld gid %ld pid %ld%s%s",
+	    got.watch, id, task_state_name(got.task->state),
+	    remove
+		? (got.had ? "no longer acknowledged" : "was not acknowledged")
+		: "acknowledged",
+	    (long)req->peer.uid, (long)req->peer.gid, (long)req->peer.pid,
+	    got.ack != NULL && got.ack->comment != NULL ? ": " : "",
+	    got.ack != NULL && got.ack->comment != NULL ? got.ack->comment
+							: "");
+	json_w_kstr(answer, "watch", got.watch);
+	json_w_kstr(answer, "task", id);
+	json_w_kstr(answer, "cluster", got.task->cluster_id);
+	json_w_kstr(answer, "state", task_state_name(got.task->state));
+	json_w_kbool(answer, "acknowledged", got.ack != NULL);
+	json_w_kbool(answer, "was_acknowledged", got.had);
+	json_w_kint(answer, "alerts", (int64_t)alerts);
+	return 0;
+}
+
 /* control "silence_add" (oncall.h). */
 static int
 main_ctl_silence_add(const struct control_req *req, struct json_writer *answer,
@@ -871,12 +918,14 @@ main_ctl_silence_list(const struct control_req *req, struct json_writer *answer,
 
 static const char *const main_ctl_watch_args[] = { "watch", NULL };
 static const char *const main_ctl_id_args[] = { "id", NULL };
+static const char *const main_ctl_ack_args[] = { "task", NULL };
 
 /* The control socket's commands: one row each (control.h). */
 static const struct control_cmd main_ctl_table[] = {
 	{ "poll", 1, main_ctl_watch_args, main_ctl_poll },
 	{ "test_event", 1, main_ctl_watch_args, main_ctl_test_event },
 	{ "dead_retry", 1, NULL, main_ctl_dead_retry },
+	{ "ack", 1, main_ctl_ack_args, main_ctl_ack },
 	{ "silence_add", 1, NULL, main_ctl_silence_add },
 	{ "silence_expire", 1, main_ctl_id_args, main_ctl_silence_expire },
 	{ "silence_list", 0, NULL, main_ctl_silence_list },

@@ -991,6 +991,21 @@ notify_foreach(const struct notify *n,
 	}
 }
 
+/* Tell each notifier that repeats things of a task's acknowledgement. */
+size_t
+notify_ack(struct notify *n, const char *watch, const struct task *t,
+    const struct evt_ack *ack)
+{
+	struct notify_notifier *nf;
+	size_t changed = 0;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (nf->ops->ack != NULL)
+			changed += nf->ops->ack(nf, watch, t, ack);
+	}
+	return changed;
+}
+
 /* outbox_dead_retry callback: queue a dead letter at its notifier. */
 static void
 notify_requeue_cb(const char *notifier, struct outbox_entry *e, struct evt *ev,

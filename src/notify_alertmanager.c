@@ -16,6 +16,11 @@
  * later-arriving ones) is kept in {state_dir}/alerts-{notifier}.json,
  * rewritten crash-safe at most once a second after it changed and at the
  * end; see notify_am_hold for why no change is lost in a crash.
+ *
+ * An acknowledged task's open alerts (taskwatchctl ack) are posted once
+ * more with an "acknowledged" annotation, then no longer re-posted until
+ * the task's state changes: Alertmanager keeps each firing until the
+ * endsAt of its last post, then resolves it; a new state opens a new alert.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -52,15 +57,18 @@
 #define NOTIFY_AM_FILE_VERSION 1
 #define NOTIFY_AM_SAVE_MS 1000 /* the file is written at most this often */
 #define NOTIFY_AM_MAX_FILE (256 * 1024 * 1024)
-#define NOTIFY_AM_MAX_INFLIGHT 256 /* posting, or held for the file */
+#define NOTIFY_AM_MAX_INFLIGHT 256  /* posting, or held for the file */
+#define NOTIFY_AM_MAX_ANNOTATIONS 4 /* summary, reason, raw_status, ack */
 
 /* One alert: its labels are its identity. */
 struct notify_am_alert {
 	char *fp; /* the labels as one string */
 	struct config_kv labels[NOTIFY_AM_MAX_LABELS];
 	size_t nlabels;
-	struct config_kv annotations[3];
+	struct config_kv annotations[NOTIFY_AM_MAX_ANNOTATIONS];
 	size_t nannotations;
+	struct evt_ack *ack; /* acknowledged: not re-posted once posted */
+	int ack_posted;      /* posted since acknowledged (not kept) */
 	int64_t starts_at;   /* unix seconds: when the problem began */
 	int64_t observed_at; /* when we opened it; it expires from here */
 	int resolved;        /* resolved or expired: ends_at is posted */
@@ -167,6 +175,7 @@ notify_am_alert_free(struct notify_am_alert *a)
 	free(a->watch);
 	free(a->group);
 	free(a->task);
+	evt_ack_free(a->ack);
 	free(a);
 }
 
@@ -209,7 +218,7 @@ static void
 notify_am_annotation(
     struct notify_am_alert *a, const char *key, const char *value)
 {
-	if (util_empty(value) || a->nannotations == 3)
+	if (util_empty(value) || a->nannotations == NOTIFY_AM_MAX_ANNOTATIONS)
 		return;
 	a->annotations[a->nannotations].key = xstrdup(key);
 	a->annotations[a->nannotations].value =
@@ -219,11 +228,48 @@ notify_am_annotation(
 
 /* "watch\037cluster\037what" for the resolve keys. */
 static char *
+notify_am_key_of(const char *watch, const char *cluster, const char *what)
+{
+	return xasprintf("%s\037%s\037%s", watch != NULL ? watch : "",
+	    cluster != NULL ? cluster : "", what != NULL ? what : "");
+}
+
+/* The resolve key of ev's watch and cluster with what. */
+static char *
 notify_am_key(const struct evt *ev, const char *what)
 {
-	return xasprintf("%s\037%s\037%s", ev->watch != NULL ? ev->watch : "",
-	    ev->task.cluster_id != NULL ? ev->task.cluster_id : "",
-	    what != NULL ? what : "");
+	return notify_am_key_of(ev->watch, ev->task.cluster_id, what);
+}
+
+/*
+ * Set (ack NULL: remove) an alert's acknowledgement and its
+ * "acknowledged" annotation; the next repeat posts it once.
+ */
+static void
+notify_am_set_ack(struct notify_am_alert *a, const struct evt_ack *ack)
+{
+	char at[UTIL_RFC3339_LEN], *text;
+	size_t i;
+
+	for (i = 0; i < a->nannotations; i++) {
+		if (strcmp(a->annotations[i].key, "acknowledged") != 0)
+			continue;
+		free(a->annotations[i].key);
+		free(a->annotations[i].value);
+		a->annotations[i] = a->annotations[--a->nannotations];
+		break;
+	}
+	evt_ack_free(a->ack);
+	a->ack = evt_ack_dup(ack);
+	a->ack_posted = 0;
+	if (ack == NULL)
+		return;
+	util_format_rfc3339(ack->at, at);
+	text = xasprintf("by uid %ld at %s%s%s", ack->by_uid, at,
+	    ack->comment != NULL ? ": " : "",
+	    ack->comment != NULL ? ack->comment : "");
+	notify_am_annotation(a, "acknowledged", text);
+	free(text);
 }
 
 /* "CloudTask" and the state in camel case: ROLLED_BACK -> RolledBack. */
@@ -351,6 +397,14 @@ notify_am_alert_new(
 		notify_am_annotation(a, "reason", t->reason);
 		notify_am_annotation(a, "raw_status", t->raw_status);
 	}
+	/*
+	 * The ack still holds if the task is in the state acknowledged (a
+	 * stall, a task raised again after a silence); a change of state
+	 * carries the ack it ended.
+	 */
+	if (ev->ack != NULL && ev->ack->state == t->state &&
+	    ev->kind != EVT_VANISHED && ev->kind != EVT_REPLACED)
+		notify_am_set_ack(a, ev->ack);
 
 	notify_am_fingerprint(a);
 	return a;
@@ -584,8 +638,8 @@ notify_am_write_alert(struct json_writer *w, const struct notify_am *am,
 
 /*
  * The body, posted at now, for the alerts ev changed (id NULL: every
- * alert, from the first on, at most max); NULL if there are none.  Caller
- * frees.
+ * alert the repeat posts, from the first on, at most max); NULL if there
+ * are none.  Caller frees.
  */
 static char *
 notify_am_body(struct notify_am *am, const char *id,
@@ -603,7 +657,12 @@ notify_am_body(struct notify_am *am, const char *id,
 	for (; a != NULL && n < max; a = TAILQ_NEXT(a, entry)) {
 		if (id != NULL && strcmp(a->last_event, id) != 0)
 			continue;
+		/* The repeat leaves an acknowledged alert alone once posted. */
+		if (id == NULL && a->ack != NULL && a->ack_posted &&
+		    !a->resolved)
+			continue;
 		notify_am_write_alert(w, am, a, now);
+		a->ack_posted = a->ack != NULL;
 		n++;
 	}
 	if (from != NULL)
@@ -749,6 +808,7 @@ notify_am_file_text(struct notify_am *am, size_t *len)
 			json_w_ktime(w, "resolved_at", a->resolved_at);
 		}
 		json_w_kstr(w, "last_event", a->last_event);
+		evt_write_ack(w, "ack", a->ack);
 		json_w_kstr(w, "watch", a->watch);
 		json_w_kbool(w, "watch_alert", a->watch_alert);
 		if (!a->watch_alert) {
@@ -962,13 +1022,15 @@ static struct notify_am_alert *
 notify_am_load_alert(const struct json *o)
 {
 	struct notify_am_alert *a = xcalloc(1, sizeof(*a));
+	char *cause = NULL;
 	const char *id;
 
 	if (notify_am_get_kvs(json_get(o, "labels"), a->labels,
 		NOTIFY_AM_MAX_LABELS, &a->nlabels) == -1 ||
 	    a->nlabels == 0 ||
-	    notify_am_get_kvs(json_get(o, "annotations"), a->annotations, 3,
-		&a->nannotations) == -1 ||
+	    notify_am_get_kvs(json_get(o, "annotations"), a->annotations,
+		NOTIFY_AM_MAX_ANNOTATIONS, &a->nannotations) == -1 ||
+	    evt_read_ack(o, "ack", &a->ack, &cause) == -1 ||
 	    notify_am_get_time(o, "startsAt", &a->starts_at) == -1 ||
 	    notify_am_get_time(o, "observed_at", &a->observed_at) == -1 ||
 	    json_bool(json_get(o, "resolved"), &a->resolved) == -1 ||
@@ -983,6 +1045,7 @@ notify_am_load_alert(const struct json *o)
 	    (!a->watch_alert &&
 		((a->group = notify_am_get_dup(o, "group")) == NULL ||
 		    (a->task = notify_am_get_dup(o, "task")) == NULL))) {
+		free(cause);
 		notify_am_alert_free(a);
 		return NULL;
 	}
@@ -1312,6 +1375,36 @@ notify_am_cancel(struct notify_notifier *nf, struct notify_item *it)
 		notify_am_unhold(nf->priv, it);
 }
 
+/*
+ * Task t of watch acknowledged (ack NULL: no longer): set it on the task's
+ * open alerts, and have the repeat run now to post them once more.
+ */
+static size_t
+notify_am_ack(struct notify_notifier *nf, const char *watch,
+    const struct task *t, const struct evt_ack *ack)
+{
+	struct notify_am *am = nf->priv;
+	struct notify_am_alert *a;
+	char *key;
+	size_t n = 0;
+
+	if (am == NULL)
+		return 0;
+	key = notify_am_key_of(watch, t->cluster_id, t->id);
+	TAILQ_FOREACH (a, &am->alerts, entry) {
+		if (a->resolved || a->watch_alert || strcmp(a->task, key) != 0)
+			continue;
+		notify_am_set_ack(a, ack);
+		n++;
+	}
+	free(key);
+	if (n > 0) {
+		notify_am_changed(am);
+		timer_add_ms(am->repeat, 0);
+	}
+	return n;
+}
+
 /* Every repeat: post every alert still kept to every URL. */
 static void
 notify_am_repeat_cb(void *arg)
@@ -1473,5 +1566,6 @@ const struct notify_ops notify_alertmanager_ops = {
 	.deliver = notify_am_deliver,
 	.cancel = notify_am_cancel,
 	.restore = notify_am_restore,
+	.ack = notify_am_ack,
 	.free = notify_am_free,
 };

@@ -47,9 +47,10 @@ struct oncall {
 /* What a silence silenced, as found again when it ends. */
 struct oncall_item {
 	struct hashmap_entry entry;
-	struct evt *ev;         /* its last silenced event */
-	const struct task *cur; /* the task table's record now; NULL */
-	int again;              /* raised again */
+	struct evt *ev;            /* its last silenced event */
+	const struct task *cur;    /* the task table's record now; NULL */
+	const struct evt_ack *ack; /* the task's ack now; NULL */
+	int again;                 /* raised again */
 };
 
 static void oncall_timer_cb(void *arg);
@@ -513,9 +514,10 @@ oncall_write_windows(struct oncall *o, struct json_writer *w)
 	json_w_arr_close(w);
 }
 
-/* taskstate_foreach: note the table's record of each silenced task. */
+/* taskstate_foreach_extra: note the record and ack of each silenced task. */
 static void
-oncall_find_cb(const char *watch, const struct task *t, void *arg)
+oncall_find_cb(const char *watch, const struct task *t,
+    const struct taskstate_extra *x, void *arg)
 {
 	struct hashmap *m = arg;
 	struct hashmap_entry *e;
@@ -524,14 +526,17 @@ oncall_find_cb(const char *watch, const struct task *t, void *arg)
 	key = xasprintf("%s\037%s\037%s", watch,
 	    t->cluster_id != NULL ? t->cluster_id : "",
 	    t->id != NULL ? t->id : "");
-	if ((e = hashmap_get(m, key)) != NULL)
+	if ((e = hashmap_get(m, key)) != NULL) {
 		((struct oncall_item *)e)->cur = t;
+		((struct oncall_item *)e)->ack = x->ack;
+	}
 	free(key);
 }
 
 /*
  * 1 if what item silenced still holds: its task is still in the failed
- * state it was silenced in, or its watch is still failing.
+ * state it was silenced in (and nobody acknowledged it since), or its
+ * watch is still failing.
  */
 static int
 oncall_still_failed(struct oncall *o, const struct oncall_item *it)
@@ -543,7 +548,8 @@ oncall_still_failed(struct oncall *o, const struct oncall_item *it)
 		    o->cbs.watch_down(ev->watch, o->cbs.arg);
 	return it->cur != NULL &&
 	    (it->cur->state == TASK_FAILED || it->cur->state == TASK_PARTIAL) &&
-	    ev->has_task && ev->task.state == it->cur->state;
+	    ev->has_task && ev->task.state == it->cur->state &&
+	    (it->ack == NULL || it->ack->state != it->cur->state);
 }
 
 /* Write the "silence" object of silence i's silence_ended event. */
@@ -591,6 +597,8 @@ oncall_summary(struct oncall *o, size_t i, struct oncall_item *items, size_t n,
 			json_w_kstr(w, "event", evt_kind_name(ev->kind));
 			json_w_kstr(w, "event_id", ev->id);
 			json_w_kbool(w, "raised_again", items[j].again);
+			if (pass == 0)
+				json_w_kbool(w, "acked", items[j].ack != NULL);
 			json_w_obj_close(w);
 		}
 		json_w_arr_close(w);
@@ -614,6 +622,9 @@ oncall_again(const struct oncall_item *it, const char *id, int64_t now)
 		task_clear(&ev->task);
 		task_copy(&ev->task, it->cur);
 	}
+	/* The ack the task has now, not the one it had when silenced. */
+	evt_ack_free(ev->ack);
+	ev->ack = evt_ack_dup(it->ack);
 	free(ev->rule);
 	ev->rule = NULL;
 	free(ev->silenced);
@@ -666,7 +677,7 @@ oncall_end(struct oncall *o, size_t i)
 		if (!evt_is_watch_event(items[j].ev))
 			hashmap_add(&map, &items[j].entry, v[j].key);
 	}
-	taskstate_foreach(o->ts, NULL, oncall_find_cb, &map);
+	taskstate_foreach_extra(o->ts, NULL, oncall_find_cb, &map);
 	for (j = 0; j < n; j++)
 		if ((items[j].again = oncall_still_failed(o, &items[j])))
 			again++;

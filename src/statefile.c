@@ -4,7 +4,7 @@
  * and account, so a watch that now polls something else is not restored),
  * then holds one line per task: its watch, the task record as the event
  * document writes it, and what the diff needs to go on (when progress last
- * moved, whether stalled fired).  Readable with jq; written crash-safe.
+ * moved, whether stalled fired, its acknowledgement if any).  Readable with jq; written crash-safe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,6 +140,7 @@ statefile_task_cb(const char *watch, const struct task *t,
 		json_w_kstr(w, "scope", t->scope);
 	json_w_ktime(w, "progress_changed_at", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
+	evt_write_ack(w, "ack", x->ack);
 	json_w_obj_close(w);
 	statefile_line(o, w);
 	json_writer_free(w);
@@ -500,6 +501,7 @@ statefile_task(struct statefile_in *in, const char *text, size_t len)
 {
 	struct statefile_watch *sw;
 	struct taskstate_extra x;
+	struct evt_ack *ack;
 	struct task t;
 	struct json *j;
 	const char *watch, *s;
@@ -536,7 +538,15 @@ statefile_task(struct statefile_in *in, const char *text, size_t len)
 	if (s != NULL && util_parse_time(s, 0, &x.progress_changed_at) == -1)
 		x.progress_changed_at = monotime_wall_ms() / 1000;
 	x.stalled = json_bool(json_get(j, "stalled"), &b) == 0 && b;
+	/* An older daemon's line has no ack; a bad one loses only the ack. */
+	if (evt_read_ack(j, "ack", &ack, &cause) == -1) {
+		log_warnx("%s:%zu: %s; the task is restored without it",
+		    in->sf->path, in->line, cause);
+		free(cause);
+	}
+	x.ack = ack;
 	taskstate_restore(in->ts, watch, &t, &x);
+	evt_ack_free(ack);
 	task_clear(&t);
 	in->restored++;
 done:

@@ -611,6 +611,7 @@ status_watches(const struct status_view *v, struct buf *b)
 struct status_task {
 	const char *watch; /* borrowed from the table */
 	const struct task *t;
+	const struct evt_ack *ack; /* borrowed; NULL: none */
 };
 
 /* What status_tasks_cb collects. */
@@ -621,9 +622,10 @@ struct status_tasks {
 	size_t cap;
 };
 
-/* taskstate_foreach callback: keep the tasks in the wanted state. */
+/* taskstate_foreach_extra callback: keep the tasks in the wanted state. */
 static void
-status_tasks_cb(const char *watch, const struct task *t, void *arg)
+status_tasks_cb(const char *watch, const struct task *t,
+    const struct taskstate_extra *x, void *arg)
 {
 	struct status_tasks *c = arg;
 
@@ -635,6 +637,7 @@ status_tasks_cb(const char *watch, const struct task *t, void *arg)
 	}
 	c->v[c->n].watch = watch;
 	c->v[c->n].t = t;
+	c->v[c->n].ack = x->ack;
 	c->n++;
 }
 
@@ -708,7 +711,7 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 		return code;
 	}
 	if (v->ts != NULL)
-		taskstate_foreach(v->ts, util_empty(watch) ? NULL : watch,
+		taskstate_foreach_extra(v->ts, util_empty(watch) ? NULL : watch,
 		    status_tasks_cb, &c);
 	if (c.n > 1)
 		qsort(c.v, c.n, sizeof(*c.v), status_task_cmp);
@@ -724,6 +727,7 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 		json_w_kstr(jw, "region", wc ? wc->account->region : NULL);
 		json_w_key(jw, "task");
 		evt_write_task(jw, c.v[i].t);
+		evt_write_ack(jw, "ack", c.v[i].ack);
 		json_w_obj_close(jw);
 	}
 	json_w_arr_close(jw);

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "evt.h"
 #include "hashmap.h"
 #include "task.h"
 #include "taskstate.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct taskstate_wstat;
@@ -29,6 +31,7 @@ struct taskstate_entry {
 	int stalled;                 /* fired for this stall */
 	uint64_t seen_gen;           /* last listing that had it */
 	uint64_t seen_listings;      /* ws->listings when it was last listed */
+	struct evt_ack *ack;         /* until its state changes; NULL: none */
 };
 
 /* Per-watch bookkeeping: generation, counts and the list of its tasks. */
@@ -135,6 +138,7 @@ static void
 taskstate_entry_free(struct taskstate_entry *e)
 {
 	task_clear(&e->task);
+	evt_ack_free(e->ack);
 	free(e);
 }
 
@@ -353,9 +357,10 @@ taskstate_replace(
 
 /*
  * A new event about a task from the watch w: the record, the previous
- * state (prev NULL: none) and obs.  Finished and appended to out.
+ * state (prev NULL: none) and obs.  Finished, appended to out and
+ * returned.
  */
-static void
+static struct evt *
 taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
     const struct task *t, const struct task *prev, const char *obs,
     int64_t occurred_at, int64_t now_s, int missed, struct evt_list *out)
@@ -384,6 +389,7 @@ taskstate_emit(const struct taskstate_watch *w, enum evt_kind kind,
 		ev->base_type = xstrdup(base);
 	evt_finish(ev);
 	evt_list_add(out, ev);
+	return ev;
 }
 
 /* The base type of a task type at w: the provider's, or the type. */
@@ -446,7 +452,8 @@ taskstate_check_stall(struct taskstate *ts, const struct taskstate_watch *w,
 	ts->changes++;
 	snprintf(obs, sizeof(obs), "%lld", (long long)e->progress_changed_at);
 	taskstate_emit(
-	    w, EVT_STALLED, &e->task, &e->task, obs, now_s, now_s, missed, out);
+	    w, EVT_STALLED, &e->task, &e->task, obs, now_s, now_s, missed, out)
+	    ->ack = evt_ack_dup(e->ack);
 }
 
 /*
@@ -509,9 +516,13 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 			if (task_state_terminal(t->state) &&
 			    t->ended_at != TASK_TIME_NONE)
 				at = t->ended_at;
+			/* It carries the ack the change ended. */
 			taskstate_emit(w, EVT_TRANSITION, &e->task, &old, NULL,
-			    at, now_s, missed, out);
-		}
+			    at, now_s, missed, out)
+			    ->ack = e->ack;
+		} else
+			evt_ack_free(e->ack);
+		e->ack = NULL;
 		task_clear(&old);
 		return;
 	}
@@ -619,7 +630,9 @@ taskstate_vanish(struct taskstate *ts, const struct taskstate_watch *w,
 	taskstate_emit(w,
 	    taskstate_replaced(w, e->ws, e) ? EVT_REPLACED : EVT_VANISHED,
 	    &e->task, &e->task, NULL, now_s, now_s, taskstate_missed(e->ws),
-	    out);
+	    out)
+	    ->ack = e->ack;
+	e->ack = NULL;
 	taskstate_remove(ts, e);
 }
 
@@ -725,6 +738,8 @@ taskstate_restore(struct taskstate *ts, const char *watch, const struct task *t,
 		e = taskstate_insert(ts, ws, t, x->progress_changed_at);
 	e->progress_changed_at = x->progress_changed_at;
 	e->stalled = x->stalled != 0;
+	evt_ack_free(e->ack);
+	e->ack = evt_ack_dup(x->ack);
 }
 
 /* 1 if the watch is restored and has not taken a complete listing yet. */
@@ -788,6 +803,7 @@ taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
 		for (e = ws->head; e != NULL; e = e->wnext) {
 			x.progress_changed_at = e->progress_changed_at;
 			x.stalled = e->stalled;
+			x.ack = e->ack;
 			cb(ws->name, &e->task, &x, arg);
 		}
 	}
@@ -942,4 +958,65 @@ taskstate_settled(const struct taskstate *ts, uint64_t listings)
 		    ts->watches[i]->listings < listings)
 			return 0;
 	return 1;
+}
+
+/*
+ * The one task called id of a watch (NULL: of any watch); NULL with
+ * *cause when there is none, or more than one.
+ */
+static struct taskstate_entry *
+taskstate_find_id(
+    const struct taskstate *ts, const char *watch, const char *id, char **cause)
+{
+	struct taskstate_entry *e, *found = NULL;
+	struct buf where;
+	size_t i, n, nfound = 0;
+
+	buf_init(&where, 0);
+	n = taskstate_wrange(ts, watch, &i);
+	for (; i < n; i++) {
+		for (e = ts->watches[i]->head; e != NULL; e = e->wnext) {
+			if (!taskstate_streq(e->task.id, id))
+				continue;
+			buf_printf(&where, "%s%s%s%s", nfound > 0 ? ", " : "",
+			    e->ws->name,
+			    util_empty(e->task.cluster_id) ? "" : "/",
+			    taskstate_str(e->task.cluster_id));
+			found = e;
+			nfound++;
+		}
+	}
+	if (nfound == 0)
+		*cause = xasprintf("no task \"%.100s\"%s%.100s", id,
+		    watch != NULL ? " in watch " : "", taskstate_str(watch));
+	else if (nfound > 1)
+		*cause = xasprintf("task \"%.100s\" is in more than one "
+				   "watch or cluster (%.300s): name its watch",
+		    id, buf_str(&where));
+	buf_free(&where);
+	return nfound == 1 ? found : NULL;
+}
+
+/*
+ * Acknowledge the task id (see taskstate.h); ack NULL removes the
+ * acknowledgement.
+ */
+int
+taskstate_ack(struct taskstate *ts, const char *watch, const char *id,
+    const struct evt_ack *ack, struct taskstate_acked *out, char **cause)
+{
+	struct taskstate_entry *e;
+
+	if ((e = taskstate_find_id(ts, watch, id, cause)) == NULL)
+		return -1;
+	out->watch = e->ws->name;
+	out->task = &e->task;
+	out->had = e->ack != NULL;
+	evt_ack_free(e->ack);
+	e->ack = evt_ack_dup(ack);
+	if (e->ack != NULL)
+		e->ack->state = e->task.state;
+	out->ack = e->ack;
+	ts->changes++;
+	return 0;
 }

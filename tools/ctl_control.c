@@ -32,7 +32,9 @@ static void __attribute__((noreturn)) ctl_control_usage(void)
 	fprintf(stderr,
 	    "usage: taskwatchctl poll watch [-c socket] [-f file]\n"
 	    "       taskwatchctl dead retry id|--all [--notifier name] "
-	    "[-c socket] [-f file]\n");
+	    "[-c socket] [-f file]\n"
+	    "       taskwatchctl ack task [--watch name] [--comment text] "
+	    "[--remove] [-c socket] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -237,34 +239,59 @@ ctl_control_call(const char *sock, const char *file, struct json_writer *jw)
 	return rc;
 }
 
+/* Parse a control command's options (see ctl_control.h). */
+int
+ctl_control_args(int argc, char *argv[], const struct ctl_control_opt *opts,
+    const char **sock, const char **file)
+{
+	struct option longopts[CTL_CONTROL_MAX_OPTS + 1];
+	const struct ctl_control_opt *o;
+	size_t i, n = 0;
+	int ch;
+
+	for (o = opts; o != NULL && o->name != NULL; o++, n++) {
+		if (n == CTL_CONTROL_MAX_OPTS)
+			return -1;
+		longopts[n].name = o->name;
+		longopts[n].has_arg =
+		    o->flag != NULL ? no_argument : required_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = 256 + (int)n;
+	}
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			*sock = optarg;
+		else if (ch == 'f')
+			*file = optarg;
+		else if (ch < 256 || (i = (size_t)(ch - 256)) >= n)
+			return -1;
+		else if (opts[i].flag != NULL)
+			*opts[i].flag = 1;
+		else if (opts[i].list == NULL)
+			*opts[i].str = optarg;
+		else if (*opts[i].nlist == opts[i].max)
+			return -1;
+		else
+			opts[i].list[(*opts[i].nlist)++] = optarg;
+	}
+	return argc - optind;
+}
+
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int
 ctl_poll(int argc, char *argv[])
 {
-	const char *sock = NULL, *file = NULL, *watch = NULL;
+	const char *sock = NULL, *file = NULL;
 	struct json_writer *jw;
-	int ch;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:f:")) != -1) {
-		switch (ch) {
-		case 'c':
-			sock = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		default:
-			ctl_control_usage();
-		}
-	}
-	if (argc - optind != 1)
+	if (ctl_control_args(argc, argv, NULL, &sock, &file) != 1)
 		ctl_control_usage();
-	watch = argv[optind];
 	jw = json_writer_new();
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "cmd", "poll");
-	json_w_kstr(jw, "watch", watch);
+	json_w_kstr(jw, "watch", argv[optind]);
 	return ctl_control_call(sock, file, jw);
 }
 
@@ -275,37 +302,19 @@ ctl_poll(int argc, char *argv[])
 int
 ctl_dead_retry(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "notifier", required_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *sock = NULL, *file = NULL, *notifier = NULL, *id = NULL;
+	int all = 0, left;
+	const struct ctl_control_opt opts[] = {
+		{ .name = "all", .flag = &all },
+		{ .name = "notifier", .str = &notifier },
+		{ .name = NULL },
+	};
 	struct json_writer *jw;
-	int ch, all = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			all = 1;
-			break;
-		case 'N':
-			notifier = optarg;
-			break;
-		case 'c':
-			sock = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		default:
-			ctl_control_usage();
-		}
-	}
-	if (argc - optind == 1 && !all)
+	left = ctl_control_args(argc, argv, opts, &sock, &file);
+	if (left == 1 && !all)
 		id = argv[optind];
-	else if (argc - optind != 0 || !all)
+	else if (left != 0 || !all)
 		ctl_control_usage();
 	jw = json_writer_new();
 	json_w_obj_open(jw);
@@ -316,5 +325,38 @@ ctl_dead_retry(int argc, char *argv[])
 		json_w_kbool(jw, "all", 1);
 	if (notifier != NULL)
 		json_w_kstr(jw, "notifier", notifier);
+	return ctl_control_call(sock, file, jw);
+}
+
+/*
+ * Run "ack TASK [--watch name] [--comment text] [--remove] [-c socket]
+ * [-f file]"; the exit status.
+ */
+int
+ctl_ack(int argc, char *argv[])
+{
+	const char *sock = NULL, *file = NULL, *watch = NULL, *comment = NULL;
+	int remove = 0;
+	const struct ctl_control_opt opts[] = {
+		{ .name = "watch", .str = &watch },
+		{ .name = "comment", .str = &comment },
+		{ .name = "remove", .flag = &remove },
+		{ .name = NULL },
+	};
+	struct json_writer *jw;
+
+	if (ctl_control_args(argc, argv, opts, &sock, &file) != 1 ||
+	    (remove && comment != NULL))
+		ctl_control_usage();
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", "ack");
+	json_w_kstr(jw, "task", argv[optind]);
+	if (watch != NULL)
+		json_w_kstr(jw, "watch", watch);
+	if (comment != NULL)
+		json_w_kstr(jw, "comment", comment);
+	if (remove)
+		json_w_kbool(jw, "remove", 1);
 	return ctl_control_call(sock, file, jw);
 }

@@ -6,6 +6,8 @@
 #ifndef CTL_CONTROL_H
 #define CTL_CONTROL_H
 
+#include <stddef.h>
+
 #define CTL_EX_UNAVAILABLE 69 /* sysexits EX_UNAVAILABLE: no daemon */
 
 /*
@@ -36,6 +38,29 @@ struct json;
  */
 int ctl_control_ask(const char *sock, const char *file, struct json_writer *jw,
     struct json **answer);
+#define CTL_CONTROL_MAX_OPTS 8 /* long options of one command */
+
+/*
+ * A long option of a control command: --name with an argument sets *str,
+ * or is appended to list (at most max, counted in *nlist) when list is
+ * set; --name without one sets *flag to 1 when flag is set.
+ */
+struct ctl_control_opt {
+	const char *name;
+	const char **str;
+	int *flag;
+	const char **list;
+	size_t *nlist;
+	size_t max;
+};
+/*
+ * Parse a control command's argv (argv[0] its name): -c socket, -f file
+ * and opts (ending with a NULL name; NULL: none).  The number of operands
+ * left, from argv[optind], or -1 for an unknown or repeated-too-often
+ * option.
+ */
+int ctl_control_args(int argc, char *argv[], const struct ctl_control_opt *opts,
+    const char **sock, const char **file);
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int ctl_poll(int argc, char *argv[]);
 /*
@@ -43,5 +68,10 @@ int ctl_poll(int argc, char *argv[]);
  * is "retry"); the exit status.
  */
 int ctl_dead_retry(int argc, char *argv[]);
+/*
+ * Run "ack TASK [--watch name] [--comment text] [--remove] [-c socket]
+ * [-f file]"; the exit status.
+ */
+int ctl_ack(int argc, char *argv[]);
 
 #endif

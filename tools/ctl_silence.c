@@ -5,6 +5,7 @@
  * it ends; see taskwatchctl(8).
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,53 +73,32 @@ ctl_silence_until(const char *s, time_t now, int64_t *out)
 static int
 ctl_silence_add(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "match", required_argument, NULL, 'm' },
-		{ "for", required_argument, NULL, 'F' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "comment", required_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *m[CTL_SILENCE_MAX_MATCHERS], *sock = NULL, *file = NULL;
 	const char *dur = NULL, *until = NULL, *comment = NULL;
+	size_t n = 0, i;
+	const struct ctl_control_opt opts[] = {
+		{ .name = "match",
+		    .list = m,
+		    .nlist = &n,
+		    .max = CTL_SILENCE_MAX_MATCHERS },
+		{ .name = "for", .str = &dur },
+		{ .name = "until", .str = &until },
+		{ .name = "comment", .str = &comment },
+		{ .name = NULL },
+	};
 	char when[UTIL_RFC3339_LEN];
 	struct json_writer *jw;
 	struct json *answer;
 	uint64_t ms;
 	int64_t ends_at;
-	size_t n = 0, i;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm':
-			if (n == CTL_SILENCE_MAX_MATCHERS ||
-			    !strchr(optarg, '='))
-				ctl_silence_usage();
-			m[n++] = optarg;
-			break;
-		case 'F':
-			dur = optarg;
-			break;
-		case 'U':
-			until = optarg;
-			break;
-		case 'C':
-			comment = optarg;
-			break;
-		case 'c':
-			sock = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		default:
-			ctl_silence_usage();
-		}
-	}
-	if (optind != argc || n == 0 || (dur == NULL) == (until == NULL))
+	if (ctl_control_args(argc, argv, opts, &sock, &file) != 0 || n == 0 ||
+	    (dur == NULL) == (until == NULL))
 		ctl_silence_usage();
+	for (i = 0; i < n; i++)
+		if (strchr(m[i], '=') == NULL)
+			ctl_silence_usage();
 	if (dur != NULL &&
 	    (util_parse_duration_ms(dur, &ms) == -1 || ms < 1000 ||
 		ms > 366ULL * 86400 * 1000)) {
@@ -212,34 +192,18 @@ ctl_silence_window(const struct json *w)
 static int
 ctl_silence_list(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *sock = NULL, *file = NULL;
+	int rc, json = 0;
+	const struct ctl_control_opt opts[] = {
+		{ .name = "json", .flag = &json },
+		{ .name = NULL },
+	};
 	const struct json *v;
 	struct json_writer *jw;
 	struct json *answer;
-	int ch, rc, json = 0;
 	size_t i;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:f:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'c':
-			sock = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		default:
-			ctl_silence_usage();
-		}
-	}
-	if (optind != argc)
+	if (ctl_control_args(argc, argv, opts, &sock, &file) != 0)
 		ctl_silence_usage();
 	jw = json_writer_new();
 	json_w_obj_open(jw);
@@ -276,22 +240,9 @@ ctl_silence_expire(int argc, char *argv[])
 	const char *sock = NULL, *file = NULL;
 	struct json_writer *jw;
 	struct json *answer;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:f:")) != -1) {
-		switch (ch) {
-		case 'c':
-			sock = optarg;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		default:
-			ctl_silence_usage();
-		}
-	}
-	if (argc - optind != 1)
+	if (ctl_control_args(argc, argv, NULL, &sock, &file) != 1)
 		ctl_silence_usage();
 	jw = json_writer_new();
 	json_w_obj_open(jw);

@@ -434,7 +434,7 @@ ctl_dead(const struct buf *body)
 	return 0;
 }
 
-/* tasks: one row per task. */
+/* tasks: one row per task; an acknowledged one's state says "(acked)". */
 static int
 ctl_tasks(const struct buf *body)
 {
@@ -443,7 +443,7 @@ ctl_tasks(const struct buf *body)
 	const struct json *e, *t;
 	struct ctl_table tab;
 	struct json *root;
-	char progress[32], started[48];
+	char progress[32], started[48], state[48];
 	const char *row[8], *cluster;
 	int64_t p;
 	size_t i;
@@ -463,7 +463,10 @@ ctl_tasks(const struct buf *body)
 		if (cluster == NULL || *cluster == '\0')
 			cluster = json_get_str(t, "cluster_id");
 		row[0] = json_get_str(e, "watch");
-		row[1] = json_get_str(t, "state");
+		snprintf(state, sizeof(state), "%s%s",
+		    json_get_str(t, "state") ? json_get_str(t, "state") : "",
+		    json_get(e, "ack") != NULL ? " (acked)" : "");
+		row[1] = state;
 		row[2] = progress;
 		row[3] = json_get_str(t, "type");
 		row[4] = cluster;

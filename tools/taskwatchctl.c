@@ -50,6 +50,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "       taskwatchctl dead retry id|--all [--notifier name] [-c "
 	    "socket] [-f file]",
 	    "list dead letters (why, the receiver's answer); retry them" },
+	{ "ack", ctl_ack,
+	    "ack task [--watch name] [--comment text] [--remove] [-c socket] "
+	    "[-f file]",
+	    "acknowledge a task: no more repeats until its state changes" },
 	{ "silence", ctl_silence, CTL_SILENCE_SYNOPSIS + 13,
 	    "hold matching events back from the notifiers for a while" },
 	{ "test-event", ctl_test_event,

@@ -175,7 +175,8 @@ both "taskwatchctl command" "$code" "$doc"
 readme=$(grep -ohE '(^ +|`)taskwatchctl [a-z][a-z-]+' "$TOP/README" | awk '{ print $2 }' | sort -u)
 unreal=$(comm -13 <(sort -u <<<"$code") <(sort -u <<<"$readme") | tr '\n' ' ')
 check "every taskwatchctl command the README names exists${unreal:+ (not in the code: $unreal)}" test -z "${unreal// /}"
-code=$( (longopts "$TOP"/tools/*.c; echo version; echo help) | sort -u)
+# (and of the control commands' option tables, struct ctl_control_opt)
+code=$( (longopts "$TOP"/tools/*.c; grep -ohE '\{ \.name = "[a-z-]+"' "$TOP"/tools/ctl_*.c | grep -oE '"[a-z-]+"' | tr -d '"'; echo version; echo help) | sort -u)
 doc=$(grep -v 'Nm taskwatchd' "$MAN/taskwatchctl.8" | grep -ohE 'Fl Fl [a-z-]+' | awk '{ print $3 }' | sort -u)
 both "taskwatchctl long option" "$code" "$doc"
 

@@ -6,8 +6,8 @@
 # task table and /metrics record them; a failure it does not match pages
 # as usual.  The silence survives kill -9.  Expiring it sends one
 # silence_ended event listing what it silenced, and raises again each task
-# still FAILED (after_silence), not one that ended well; the hook runs for
-# those.  A silence also ends on time by itself, and one that ended while
+# still FAILED (after_silence), not one that ended well nor one acked
+# meanwhile; the hook runs for those.  A silence also ends on time by itself, and one that ended while
 # the daemon was down is reported at the next start.  A peer outside the
 # allowed uid/gid cannot add one.
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +95,10 @@ wait_for 10 silenced7
 check "and still silences" silenced7
 check "the new failure does not page" test "$(page ".task.id==\"$T7\"")" -eq 0
 
+# One failed task is acknowledged meanwhile: it is not raised again.
+ctl ack "$T5" -c "$SOCK" --comment "known" >/dev/null 2>&1
+check "taskwatchctl ack of a silenced task works" test $? -eq 0
+
 # Expire it: one silence_ended, then each task still FAILED again.
 ctl silence expire "$ID" -c "$SOCK" 2>"$TMP/exp.err"
 check "silence expire works" test $? -eq 0
@@ -106,16 +110,18 @@ check "one silence_ended event" test "$(page '.event=="silence_ended"')" -eq 1
 check "it names the silence" test "$(jq -r .silence.id <<<"$E")" = "$ID"
 check "it counts the tasks silenced (7)" test "$(jq -r .silence.tasks_total <<<"$E")" -eq 7
 check "it lists them" test "$(jq '[.silence.tasks[].cluster_id] | sort | join(",")' <<<"$E")" = '"orders-1,orders-2,orders-3,orders-4,orders-5,orders-6,orders-7"'
-check "six are raised again" test "$(jq -r .silence.raised_again <<<"$E")" -eq 6
-check "its summary says so" grep -q "silence $ID ended: .* silenced on 7 tasks, 6 raised again" <<<"$(jq -r .summary <<<"$E")"
-again() { [ "$(page ".after_silence==\"$ID\"")" -ge 6 ]; }
+check "five are raised again" test "$(jq -r .silence.raised_again <<<"$E")" -eq 5
+check "the acknowledged one is listed as acked" test "$(jq -r ".silence.tasks[] | select(.task_id==\"$T5\") | [.acked, .raised_again] | @csv" <<<"$E")" = "true,false"
+check "its summary says so" grep -q "silence $ID ended: .* silenced on 7 tasks, 5 raised again" <<<"$(jq -r .summary <<<"$E")"
+again() { [ "$(page ".after_silence==\"$ID\"")" -ge 5 ]; }
 wait_for 10 again
-check "each failed task is raised again" test "$(page ".after_silence==\"$ID\" and .task.state==\"FAILED\"")" -eq 6
+check "each failed task is raised again" test "$(page ".after_silence==\"$ID\" and .task.state==\"FAILED\"")" -eq 5
 check "the one that succeeded is not" test "$(page ".after_silence==\"$ID\" and .task.id==\"$T6\"")" -eq 0
-check "raised again with ids of their own" test "$(sink_events page | jq -r "select(.after_silence==\"$ID\") | .id" | sort -u | wc -l)" -eq 6
-hooked() { [ "$(hooks 'transition orders-')" -ge 6 ]; }
+check "the acknowledged one is not" test "$(page ".after_silence==\"$ID\" and .task.id==\"$T5\"")" -eq 0
+check "raised again with ids of their own" test "$(sink_events page | jq -r "select(.after_silence==\"$ID\") | .id" | sort -u | wc -l)" -eq 5
+hooked() { [ "$(hooks 'transition orders-')" -ge 5 ]; }
 wait_for 10 hooked
-check "the hook runs for each raised again" test "$(hooks 'transition orders-')" -eq 6
+check "the hook runs for each raised again" test "$(hooks 'transition orders-')" -eq 5
 check "the silence is listed as ended" sh -c "'$TOP/bin/taskwatchctl' silence list -c '$SOCK' | grep -q '^$ID  ended'"
 check "expiring it again is an error" sh -c "! '$TOP/bin/taskwatchctl' silence expire '$ID' -c '$SOCK' 2>/dev/null"
 

@@ -692,6 +692,63 @@ test_from_json(void **state)
 }
 
 /*
+ * An acknowledged task's event carries "ack" (by_uid, at, comment, state)
+ * in its document, not in its id; it comes back from the document, and a
+ * template may read it.  A comment loses its control characters and is
+ * cut at a character boundary.
+ */
+static void
+test_json_ack(void **state)
+{
+	struct evt *ev = test_transition(), *back;
+	char id[EVT_ID_LEN + 1], *doc, *cause = NULL, *longc;
+	struct json *j;
+	const struct json *a;
+	struct evt_ack *ack;
+
+	memcpy(id, ev->id, sizeof(id));
+	doc = evt_to_json(ev, NULL);
+	assert_null(strstr(doc, "\"ack\""));
+	free(doc);
+	ev->ack = evt_ack_new(1000, 1747645662, "on\tit\x7f", TASK_RUNNING);
+	evt_finish(ev);
+	assert_string_equal(ev->id, id);
+	doc = evt_to_json(ev, NULL);
+	j = json_parse(doc, strlen(doc), &cause);
+	assert_non_null(j);
+	a = json_get(j, "ack");
+	assert_non_null(a);
+	assert_string_equal(json_get_str(a, "at"), "2025-05-19T09:07:42Z");
+	assert_string_equal(json_get_str(a, "comment"), "onit");
+	assert_string_equal(json_get_str(a, "state"), "RUNNING");
+	back = evt_from_json(j, &cause);
+	assert_non_null(back);
+	assert_non_null(back->ack);
+	assert_int_equal(back->ack->by_uid, 1000);
+	assert_int_equal(back->ack->at, 1747645662);
+	assert_int_equal(back->ack->state, TASK_RUNNING);
+	assert_string_equal(back->ack->comment, "onit");
+	evt_free(back);
+	back = evt_dup(ev);
+	assert_string_equal(back->ack->comment, "onit");
+	evt_free(back);
+	json_free(j);
+	free(doc);
+	assert_true(evt_doc_field("ack.comment"));
+	assert_true(evt_doc_field("ack.by_uid"));
+	evt_free(ev);
+
+	/* 199 ASCII bytes, then a 2-byte character: cut before it. */
+	longc = xcalloc(1, 300);
+	memset(longc, 'x', 199);
+	strcat(longc, "\xc3\xa9yyyy");
+	ack = evt_ack_new(0, 0, longc, TASK_FAILED);
+	assert_int_equal(strlen(ack->comment), 199);
+	evt_ack_free(ack);
+	free(longc);
+}
+
+/*
  * A task raised again after a silence, and a silence_ended event: both
  * fields survive the outbox (the document read back); the summary of
  * silence_ended comes from its silence object.
@@ -960,6 +1017,7 @@ main(void)
 		cmocka_unit_test(test_from_json),
 		cmocka_unit_test(test_from_json_silence),
 		cmocka_unit_test(test_from_json_bad),
+		cmocka_unit_test(test_json_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1167,6 +1167,185 @@ test_file_before_delivered(void **state)
 	testlib_rmtree(t.dir);
 }
 
+/* How many alerts of task id request i posted; *acked: one annotated. */
+static size_t
+test_posts_of(size_t i, const char *id, int *acked)
+{
+	struct json *root;
+	const struct json *a;
+	char *cause = NULL;
+	size_t k, n = 0;
+
+	root = json_parse(t.reqs[i].body, strlen(t.reqs[i].body), &cause);
+	assert_non_null(root);
+	for (k = 0; k < json_len(root); k++) {
+		a = json_at(root, k);
+		if (strcmp(test_label(root, k, "task_id"), id) != 0)
+			continue;
+		n++;
+		if (acked != NULL)
+			*acked = json_get_str(json_get(a, "annotations"),
+				     "acknowledged") != NULL;
+	}
+	json_free(root);
+	return n;
+}
+
+/* Alerts of task id posted by requests from on; *acked as test_posts_of. */
+static size_t
+test_posts_since(size_t from, const char *id, int *acked)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < t.nreqs; i++)
+		n += test_posts_of(i, id, acked);
+	return n;
+}
+
+/* The task t1 on c1, as the table holds it, for notify_ack. */
+static void
+test_t1(struct task *tk)
+{
+	task_init(tk);
+	tk->id = (char *)"t1";
+	tk->cluster_id = (char *)"c1";
+}
+
+/*
+ * An acknowledged task's alert is posted once more, annotated, then left
+ * out of the repeat while another task's alert is still re-posted; a new
+ * state of the task opens a new alert, re-posted again.
+ */
+static void
+test_ack_repeat(void **state)
+{
+	struct evt_ack *ack;
+	struct task tk;
+	size_t before;
+	int acked = 0;
+	int now = (int)(time(NULL) - TEST_T0);
+
+	t.cn.repeat_ms = 100;
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	test_send(test_tr("t1", TASK_FAILED, now));
+	test_send(test_tr("t2", TASK_FAILED, now));
+	assert_true(test_run(test_idle, 3000));
+	test_want = t.nreqs + 2;
+	assert_true(test_run(test_enough, 3000));
+	assert_int_equal(test_posts_of(t.nreqs - 1, "t1", NULL), 1);
+
+	test_t1(&tk);
+	ack = evt_ack_new(1000, TEST_T0, "looking", TASK_FAILED);
+	assert_int_equal(notify_ack(t.notify, "dds-prod", &tk, ack), 1);
+	evt_ack_free(ack);
+	before = t.nreqs;
+	/* The repeat runs at once: t1 once more, annotated. */
+	test_want = before + 1;
+	assert_true(test_run(test_enough, 1000));
+	assert_int_equal(test_posts_of(before, "t1", &acked), 1);
+	assert_true(acked);
+	assert_non_null(strstr(t.reqs[before].body,
+	    "\"acknowledged\":\"by uid 1000 at 2025-05-19T09:07:42Z: "
+	    "looking\""));
+	/* Then a few repeats: t2 each time, t1 never. */
+	before = t.nreqs;
+	test_want = before + 4;
+	assert_true(test_run(test_enough, 3000));
+	assert_int_equal(test_posts_since(before, "t1", NULL), 0);
+	assert_true(test_posts_since(before, "t2", NULL) >= 4);
+
+	/* A new state: a new alert, not acknowledged, re-posted. */
+	test_send(test_tr("t1", TASK_PARTIAL, now + 1));
+	assert_true(test_run(test_idle, 3000));
+	before = t.nreqs;
+	test_want = before + 3;
+	assert_true(test_run(test_enough, 3000));
+	assert_true(test_posts_since(before, "t1", &acked) >= 3);
+	assert_false(acked);
+}
+
+/*
+ * An event opens an acknowledged alert only when the task is still in the
+ * state acknowledged (a stall, a task raised again after a silence), not
+ * when it changed state and carries the ack it ended.
+ */
+static void
+test_ack_event(void **state)
+{
+	struct json *root;
+	struct evt *ev;
+
+	test_bare();
+	ev = test_tr("t5", TASK_FAILED, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_RUNNING);
+	root = test_apply(ev, 1);
+	assert_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+	ev = test_tr("t6", TASK_FAILED, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_FAILED);
+	root = test_apply(ev, 1);
+	assert_non_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+	ev = test_event(
+	    EVT_STALLED, "t7", "c1", "Restart", TASK_RUNNING, TASK_RUNNING, 0);
+	ev->ack = evt_ack_new(1000, TEST_T0, NULL, TASK_RUNNING);
+	root = test_apply(ev, 1);
+	assert_non_null(json_get(
+	    json_get(json_at(root, 0), "annotations"), "acknowledged"));
+	json_free(root);
+}
+
+/*
+ * The alerts file keeps an alert's acknowledgement across a restart
+ * (annotation and mark); removing it takes both away.
+ */
+static void
+test_ack_file(void **state)
+{
+	struct evt_ack *ack;
+	struct task tk;
+	struct json *root;
+	const struct json *a;
+
+	test_mkdir();
+	test_bare();
+	notify_alertmanager_ops.restore(&t.nf, t.dir);
+	json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+	test_t1(&tk);
+	ack = evt_ack_new(1000, TEST_T0 + 2, NULL, TASK_FAILED);
+	/* Only open alerts of that task: none of another. */
+	tk.id = (char *)"t9";
+	assert_int_equal(
+	    notify_alertmanager_ops.ack(&t.nf, "dds-prod", &tk, ack), 0);
+	tk.id = (char *)"t1";
+	assert_int_equal(
+	    notify_alertmanager_ops.ack(&t.nf, "dds-prod", &tk, ack), 1);
+	evt_ack_free(ack);
+	test_restart_bare();
+	assert_int_equal(notify_alertmanager_save(&t.nf), 0);
+	root = test_alerts_file();
+	a = test_file_alert(root, "task_id", "t1");
+	assert_non_null(a);
+	assert_int_equal(json_int(json_get(json_get(a, "ack"), "by_uid"), 0,
+			     &(int64_t){ 0 }),
+	    0);
+	assert_string_equal(
+	    json_get_str(json_get(a, "annotations"), "acknowledged"),
+	    "by uid 1000 at 2025-05-19T09:07:44Z");
+	json_free(root);
+	assert_int_equal(
+	    notify_alertmanager_ops.ack(&t.nf, "dds-prod", &tk, NULL), 1);
+	assert_int_equal(notify_alertmanager_save(&t.nf), 0);
+	root = test_alerts_file();
+	a = test_file_alert(root, "task_id", "t1");
+	assert_null(json_get(a, "ack"));
+	assert_null(json_get_str(json_get(a, "annotations"), "acknowledged"));
+	json_free(root);
+	testlib_rmtree(t.dir);
+}
+
 /* Run the alertmanager notifier tests. */
 int
 main(void)
@@ -1212,6 +1391,12 @@ main(void)
 		    test_file_name, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_file_before_delivered, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ack_repeat, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ack_file, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ack_event, test_setup, test_teardown),
 	};
 
 	log_init("test_notify_alertmanager", 1, 0);

@@ -224,6 +224,7 @@ test_collect_cb(const char *watch, const struct task *t0,
 	evt_write_task(w, t0);
 	json_w_kint(w, "pca", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
+	evt_write_ack(w, "ack", x->ack);
 	json_w_obj_close(w);
 	assert_true(rows->n < 16);
 	rows->v[rows->n++] = xstrdup(json_writer_str(w, NULL));
@@ -256,7 +257,10 @@ test_rows_free(struct test_rows *rows)
 		free(rows->v[i]);
 }
 
-/* Save then restore: every field, progress time and stalled come back. */
+/*
+ * Save then restore: every field, progress time, stalled and an ack come
+ * back.
+ */
 static void
 test_round_trip(void **state)
 {
@@ -265,7 +269,10 @@ test_round_trip(void **state)
 	struct task_list l = { NULL, 0, 0 };
 	struct evt_list out = { NULL, 0, 0 };
 	struct statefile *sf = statefile_new(t.dir);
+	struct taskstate_acked got;
 	struct test_rows a, b;
+	struct evt_ack *ack;
+	char *cause = NULL;
 	size_t i;
 
 	/* Make the full task stall so that the flag is saved. */
@@ -277,6 +284,9 @@ test_round_trip(void **state)
 	assert_int_equal(out.v[0]->kind, EVT_STALLED);
 	evt_list_clear(&out);
 	task_list_clear(&l);
+	ack = evt_ack_new(1000, NOW - 5, "looking", TASK_UNKNOWN);
+	assert_int_equal(taskstate_ack(ts, NULL, "bare", ack, &got, &cause), 0);
+	evt_ack_free(ack);
 
 	test_log_start();
 	assert_int_equal(statefile_save(sf, ts, &t.conf, NOW), 0);
@@ -295,6 +305,10 @@ test_round_trip(void **state)
 	assert_non_null(strstr(b.v[0], "\"stalled\":true"));
 	assert_non_null(strstr(b.v[0], "\"pca\":1747645062"));
 	assert_non_null(strstr(b.v[1], "\"stalled\":false"));
+	assert_non_null(strstr(b.v[1],
+	    "\"ack\":{\"by_uid\":1000,\"at\":\"2025-05-19T09:07:37Z\","
+	    "\"comment\":\"looking\",\"state\":\"FAILED\"}"));
+	assert_null(strstr(b.v[0], "\"ack\""));
 	test_rows_free(&a);
 	test_rows_free(&b);
 
@@ -831,6 +845,7 @@ test_scopes_legacy(void **state)
 	struct taskstate *ts = taskstate_new();
 	struct statefile *sf = statefile_new(t.dir);
 	char *none[] = { "c3" };
+	struct test_rows rows;
 
 	test_hpc_conf(&conf, &w, clusters, 2);
 	test_write(t.path,
@@ -840,6 +855,10 @@ test_scopes_legacy(void **state)
 	    "{\"watch\":\"hpc\",\"task\":{\"id\":\"a\","
 	    "\"cluster_id\":\"c2\"}}\n");
 	assert_int_equal(statefile_load(sf, ts, &conf), 1);
+	test_rows(ts, &rows);
+	assert_int_equal(rows.n, 1);
+	assert_null(strstr(rows.v[0], "\"ack\""));
+	test_rows_free(&rows);
 	assert_true(taskstate_has_scope(ts, "hpc", "c2"));
 	assert_true(taskstate_has_scope(ts, "hpc", "c3"));
 	/* The task took its cluster as its scope. */

@@ -1086,6 +1086,125 @@ test_settled(void **state)
 	taskstate_free(ts);
 }
 
+/* The ack of task id of a watch, via foreach_extra (NULL: none). */
+struct test_ack_find {
+	const char *id;
+	const struct evt_ack *ack;
+};
+
+/* foreach_extra callback: the ack of the task with the wanted id. */
+static void
+test_ack_cb(const char *watch, const struct task *t,
+    const struct taskstate_extra *x, void *arg)
+{
+	struct test_ack_find *f = arg;
+
+	if (strcmp(t->id, f->id) == 0)
+		f->ack = x->ack;
+}
+
+/* The ack the table keeps for task id of a watch; NULL if none. */
+static const struct evt_ack *
+test_ack_of(struct taskstate *ts, const char *watch, const char *id)
+{
+	struct test_ack_find f = { id, NULL };
+
+	taskstate_foreach_extra(ts, watch, test_ack_cb, &f);
+	return f.ack;
+}
+
+/*
+ * An ack holds while the task keeps its state (a stall carries it, other
+ * fields may change) and ends with any state change, whose event carries
+ * it; a vanish carries it too.  Unknown and ambiguous ids are errors.
+ */
+static void
+test_ack(void **state)
+{
+	struct taskstate *ts = test_baseline();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct taskstate_acked got;
+	struct evt_ack *ack;
+	char *cause = NULL;
+
+	(void)state;
+	/* A task called "a" in two watches, and on two clusters. */
+	test_add(&l, "c9", "a", TASK_RUNNING, "Running", 1);
+	taskstate_apply(ts, &test_w2, &l, 1, 1, 0, 0, &out, NULL);
+	task_list_clear(&l);
+	ack = evt_ack_new(1000, 5, "on it\n\033[1m", TASK_UNKNOWN);
+	assert_string_equal(ack->comment, "on it[1m");
+	assert_int_equal(taskstate_ack(ts, NULL, "a", ack, &got, &cause), -1);
+	assert_non_null(strstr(cause, "dds-prod/c1, dws-prod/c9"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(
+	    taskstate_ack(ts, "dds-prod", "nope", ack, &got, &cause), -1);
+	assert_string_equal(cause, "no task \"nope\" in watch dds-prod");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(
+	    taskstate_ack(ts, "dds-prod", "a", ack, &got, &cause), 0);
+	evt_ack_free(ack);
+	assert_string_equal(got.watch, "dds-prod");
+	assert_string_equal(got.task->cluster_id, "c1");
+	assert_false(got.had);
+	assert_int_equal(got.ack->state, TASK_RUNNING);
+	assert_null(test_ack_of(ts, "dws-prod", "a"));
+
+	/* Same state, other fields move: kept; the stall carries it. */
+	test_add(&l, "c1", "a", TASK_RUNNING, "RUNNING", 10);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 59, &out, NULL);
+	assert_int_equal(out.n, 0);
+	assert_non_null(test_ack_of(ts, "dds-prod", "a"));
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 60, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_STALLED);
+	assert_non_null(out.v[0]->ack);
+	assert_int_equal(out.v[0]->ack->by_uid, 1000);
+	assert_string_equal(out.v[0]->ack->comment, "on it[1m");
+	evt_list_clear(&out);
+	task_list_clear(&l);
+
+	/* A state change ends it; its event carries the ack it ended. */
+	test_add(&l, "c1", "a", TASK_FAILED, "Failed", 10);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 70, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_TRANSITION);
+	assert_non_null(out.v[0]->ack);
+	assert_int_equal(out.v[0]->ack->state, TASK_RUNNING);
+	assert_null(test_ack_of(ts, "dds-prod", "a"));
+	evt_list_clear(&out);
+	/* The next event of the task has none. */
+	task_list_clear(&l);
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 80, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_null(out.v[0]->ack);
+	evt_list_clear(&out);
+
+	/* Removed, then set again; a vanish carries it. */
+	ack = evt_ack_new(0, 90, NULL, TASK_UNKNOWN);
+	assert_int_equal(
+	    taskstate_ack(ts, "dds-prod", "b", ack, &got, &cause), 0);
+	assert_int_equal(
+	    taskstate_ack(ts, "dds-prod", "b", NULL, &got, &cause), 0);
+	assert_true(got.had);
+	assert_null(test_ack_of(ts, "dds-prod", "b"));
+	assert_int_equal(
+	    taskstate_ack(ts, "dds-prod", "b", ack, &got, &cause), 0);
+	evt_ack_free(ack);
+	taskstate_vanish(ts, &test_w, got.task, 95, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_VANISHED);
+	assert_non_null(out.v[0]->ack);
+	assert_null(out.v[0]->ack->comment);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -1115,6 +1234,7 @@ main(void)
 		cmocka_unit_test(test_many_watches),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_unchanged),
+		cmocka_unit_test(test_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

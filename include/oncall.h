@@ -29,7 +29,7 @@ struct taskstate;
 struct oncall_cbs {
 	/* Deliver an event made here (ownership passes). */
 	void (*emit)(struct evt *ev, void *arg);
-	/* 1 if watch is failing now (its watch_failed still holds). */
+	/* 1 if watch is failing or flapping now (not yet recovered). */
 	int (*watch_down)(const char *watch, void *arg);
 	void *arg;
 };

@@ -1047,13 +1047,15 @@ main_release_cb(uint64_t covered, int durable, void *arg)
 	return held;
 }
 
-/* 1 if the watch named is failing now (its watch_failed holds). */
+/* 1 if the watch named is failing or flapping now (not yet recovered). */
 static int
 main_watch_down_cb(const char *name, void *arg)
 {
 	struct watch *w = main_find_watch(arg, name);
 
-	return w != NULL && watch_get_stats(w)->failed;
+	return w != NULL &&
+	    (watch_get_stats(w)->failed ||
+		watch_get_stats(w)->flapping_since_s != 0);
 }
 
 /*

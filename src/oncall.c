@@ -544,7 +544,9 @@ oncall_still_failed(struct oncall *o, const struct oncall_item *it)
 	const struct evt *ev = it->ev;
 
 	if (evt_is_watch_event(ev))
-		return ev->kind == EVT_WATCH_FAILED && ev->watch != NULL &&
+		return (ev->kind == EVT_WATCH_FAILED ||
+			   ev->kind == EVT_WATCH_FLAPPING) &&
+		    ev->watch != NULL &&
 		    o->cbs.watch_down(ev->watch, o->cbs.arg);
 	return it->cur != NULL &&
 	    (it->cur->state == TASK_FAILED || it->cur->state == TASK_PARTIAL) &&

@@ -7,9 +7,11 @@
 # as usual.  The silence survives kill -9.  Expiring it sends one
 # silence_ended event listing what it silenced, and raises again each task
 # still FAILED (after_silence), not one that ended well nor one acked
-# meanwhile; the hook runs for those.  A silence also ends on time by itself, and one that ended while
-# the daemon was down is reported at the next start.  A peer outside the
-# allowed uid/gid cannot add one.
+# meanwhile; the hook runs for those.  A watch failing under a silence
+# is raised again if it still fails when the silence ends.  A silence
+# also ends on time by itself, and one that ended while the daemon was
+# down is reported at the next start.  A peer outside the allowed uid/gid
+# cannot add one.
 . "$(dirname "$0")/lib.sh"
 
 start_sim
@@ -124,6 +126,23 @@ wait_for 10 hooked
 check "the hook runs for each raised again" test "$(hooks 'transition orders-')" -eq 5
 check "the silence is listed as ended" sh -c "'$TOP/bin/taskwatchctl' silence list -c '$SOCK' | grep -q '^$ID  ended'"
 check "expiring it again is an error" sh -c "! '$TOP/bin/taskwatchctl' silence expire '$ID' -c '$SOCK' 2>/dev/null"
+
+# A watch that fails under a silence and is still failing when it ends
+# is raised again; its recovery then pages as usual.
+ID4=$(ctl silence add -c "$SOCK" --match watch=dds-test --match event=watch_failed --for 10m 2>/dev/null)
+sim POST /_sim/faults '{"endpoint":"dds.jobs","status":503}' >/dev/null
+wheld() { [ "$(audit ".event==\"watch_failed\" and .silenced==\"$ID4\"")" -ge 1 ]; }
+wait_for 20 wheld
+check "a watch_failed under a silence goes to send_silenced only" wheld
+check "and does not page" test "$(page '.event=="watch_failed"')" -eq 0
+ctl silence expire "$ID4" -c "$SOCK" 2>/dev/null
+wagain() { [ "$(page ".event==\"watch_failed\" and .after_silence==\"$ID4\"")" -ge 1 ]; }
+wait_for 10 wagain
+check "the watch still failing is raised again when it ends" wagain
+sim DELETE /_sim/faults >/dev/null
+wrec() { [ "$(page '.event=="watch_recovered"')" -ge 1 ]; }
+wait_for 20 wrec
+check "its recovery pages" wrec
 
 # A silence ends on time by itself.
 ID2=$(ctl silence add -c "$SOCK" --match cluster=late-1 --for 3s 2>/dev/null)

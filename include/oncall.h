@@ -15,8 +15,9 @@
 
 #define ONCALL_FILE "silences.json"
 #define ONCALL_KEEP_ENDED_S 86400 /* ended silences stay listed this long */
-#define ONCALL_LIST_TASKS 100     /* tasks a silence_ended event lists */
-#define ONCALL_MAX_COMMENT 512    /* bytes of a silence's comment */
+#define ONCALL_KEEP_WINDOW_S (8 * 86400) /* ... the openings of windows */
+#define ONCALL_LIST_TASKS 100            /* tasks a silence_ended event lists */
+#define ONCALL_MAX_COMMENT 512           /* bytes of a silence's comment */
 
 struct control_req;
 struct event_base;

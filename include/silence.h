@@ -89,8 +89,12 @@ long silence_find(const struct silence_set *s, const char *id);
 long silence_take_ended(struct silence_set *s, int64_t now);
 /* The seconds from now until the next silence ends; -1 if none will. */
 int64_t silence_next_end(const struct silence_set *s, int64_t now);
-/* Drop ended, reported silences that ended before cutoff. */
-void silence_prune(struct silence_set *s, int64_t cutoff);
+/*
+ * Drop ended, reported silences that ended before cutoff; the openings of
+ * maintenance windows only before window_cutoff.
+ */
+void silence_prune(
+    struct silence_set *s, int64_t cutoff, int64_t window_cutoff);
 /* The set as JSON text (caller frees). */
 char *silence_set_json(const struct silence_set *s);
 /*

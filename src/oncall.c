@@ -724,7 +724,12 @@ oncall_timer_cb(void *arg)
 		oncall_end(o, (size_t)i);
 		o->dirty = 1;
 	}
-	silence_prune(o->set, now - ONCALL_KEEP_ENDED_S);
+	/*
+	 * An opening expired early is kept while its window may still be in
+	 * that opening (up to six days), or it would open again.
+	 */
+	silence_prune(
+	    o->set, now - ONCALL_KEEP_ENDED_S, now - ONCALL_KEEP_WINDOW_S);
 	/* The events are queued first: a crash now reports them again. */
 	(void)oncall_flush(o);
 	oncall_arm(o);

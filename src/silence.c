@@ -346,14 +346,19 @@ silence_next_end(const struct silence_set *s, int64_t now)
 	return best;
 }
 
-/* Drop reported silences that ended before cutoff. */
+/*
+ * Drop reported silences that ended before cutoff; a window's opening
+ * only before window_cutoff.
+ */
 void
-silence_prune(struct silence_set *s, int64_t cutoff)
+silence_prune(struct silence_set *s, int64_t cutoff, int64_t window_cutoff)
 {
 	size_t i, j = 0;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->v[i]->info.ended && s->v[i]->info.ends_at < cutoff)
+		if (s->v[i]->info.ended &&
+		    s->v[i]->info.ends_at <
+			(s->v[i]->info.window != NULL ? window_cutoff : cutoff))
 			silence_free(s->v[i]);
 		else
 			s->v[j++] = s->v[i];

@@ -96,7 +96,11 @@ test_expire_and_end(void **state)
 	assert_int_equal(silence_take_ended(s, T0 + 11), 0);
 	assert_int_equal(silence_take_ended(s, T0 + 11), -1);
 	assert_int_equal(silence_next_end(s, T0 + 11), -1);
-	silence_prune(s, T0 + 11);
+	/* A window's opening is kept longer: it must not open again. */
+	silence_set_window(s, 0, "weekend");
+	silence_prune(s, T0 + 11, T0 + 10);
+	assert_int_equal(silence_count(s), 1);
+	silence_prune(s, T0 + 11, T0 + 11);
 	assert_int_equal(silence_count(s), 0);
 	evt_free(a);
 	silence_set_free(s);

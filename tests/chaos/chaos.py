@@ -16,6 +16,7 @@ simulator's change log (GET /_sim/changes).  Exit 0 only with 0 lost and
 
 import argparse
 import bisect
+import calendar
 import hashlib
 import http.server
 import json
@@ -35,7 +36,7 @@ import urllib.request
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SLOW = float(os.environ.get("TW_SLOW", "1") or 1)
 AM_BIN = os.environ.get("AM_BIN", "/usr/bin/prometheus-alertmanager")
-LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [a-z]+: ")
+LOG_PREFIX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z [a-z]+: ")
 PROJECT = "0549b4a43100d4f32f51c01c2fe4acdb"
 # The credentials the integration tests (auth.sh) give the simulator.
 HW_AK, HW_SK = "HWAKTESTQTWAOYTTINDU", "hwSecretKey-4f1c9a7e-do-not-log"
@@ -384,7 +385,7 @@ class Chaos:
         sd = os.path.join(self.tmp, "state")
         L = []
         L.append("daemon: { state_dir: %s, listen: \"\", "
-                 "shutdown_timeout: 3s }" % sd)
+                 "control_socket: \"\", shutdown_timeout: 3s }" % sd)
         sim = "http://127.0.0.1:%d" % self.sim_port
         L.append("accounts:")
         L.append("  - { name: hw, cloud: huawei, region: cn-north-4, "
@@ -460,12 +461,19 @@ class Chaos:
         """Thread: stamp and keep each line of a run's stderr."""
         for raw in p.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
-            # Drop the "TIME level: " that stderr lines start with.
-            line = LOG_PREFIX.sub("", line, count=1)
+            # "TIME level: " starts each stderr line: the daemon's own
+            # clock stamps it (reading lags under load), then it goes.
+            ms = now_ms()
+            m = LOG_PREFIX.match(line)
+            if m:
+                ms = calendar.timegm(time.strptime(
+                    m.group(1), "%Y-%m-%dT%H:%M:%S")) * 1000 + \
+                    int(m.group(2))
+                line = line[m.end():]
             if line.startswith("http: "):
                 continue    # request traces: too many to keep
             with self.log_lock:
-                self.log.append((now_ms(), line))
+                self.log.append((ms, line))
 
     def reap(self, how):
         """Wait for the daemon that was just signalled."""

@@ -15,10 +15,9 @@ HTTP=http://127.0.0.1:$HPORT
 
 start_sim
 sim POST /_sim/tasks '{"service":"dds","name":"RestartInstance","instance_id":"i-1","instance_name":"dds-1","status":"Running","progress":10}' >/dev/null
-dds_config "lookback: 1d" "fail_after: 1" "stall_after: 0" \
-    "flap_window: 8s" "flap_threshold: 3" |
-    sed -e 's/^    interval: 300ms$/    interval: 1s/' \
-    -e "s/^  shutdown_timeout: 2s$/&\\n  listen: 127.0.0.1:$HPORT/" >"$TMP/taskwatchd.yaml"
+DDS_LISTEN=127.0.0.1:$HPORT dds_config "lookback: 1d" "fail_after: 1" \
+    "stall_after: 0" "flap_window: 8s" "flap_threshold: 3" |
+    sed -e 's/^    interval: 300ms$/    interval: 1s/' >"$TMP/taskwatchd.yaml"
 cat >>"$TMP/taskwatchd.yaml" <<YAML
 notifiers:
   - name: hook

@@ -108,10 +108,14 @@ daemon_alive() { kill -0 "$DAEMON_PID" 2>/dev/null; }
 # dds_config [LINE...]: the daemon, account and watch part of a config
 # that polls the simulator's DDS task center every 300 ms as watch
 # "dds-test"; each LINE is one more key of the watch ("fail_after: 1").
+# No status endpoint or control socket unless DDS_LISTEN (host:port) or
+# DDS_SOCK (a path) say where: the defaults are shared by every test.
 dds_config() {
 	cat <<YAML
 daemon:
   state_dir: $TMP/state
+  listen: "${DDS_LISTEN:-}"
+  control_socket: "${DDS_SOCK:-}"
   shutdown_timeout: 2s
 accounts:
   - name: sim

@@ -38,7 +38,7 @@ ZI
 check "zic built the test zone" test -s "$TZDIR/Test/Soon"
 
 write_config() {
-	{ dds_config | sed "/^daemon:/a\\  control_socket: $SOCK"; cat <<YAML; } >"$TMP/taskwatchd.yaml"
+	{ DDS_SOCK=$SOCK dds_config; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: page
     type: webhook

@@ -38,7 +38,7 @@ YAML
 write_config ".task.nope"
 "$TOP/bin/taskwatchd" -n -f "$TMP/taskwatchd.yaml" >"$TMP/n.out" 2>&1
 check "-n refuses a link with an unknown field" test $? -ne 0
-check "-n names it at its line and column" grep -qF "$TMP/taskwatchd.yaml:22:47: notifiers[0].link: unknown field .task.nope" "$TMP/n.out"
+check "-n names it at its line and column" grep -qF "$TMP/taskwatchd.yaml:24:47: notifiers[0].link: unknown field .task.nope" "$TMP/n.out"
 write_config ".task.cluster_id"
 check "-n accepts the link" sh -c "\"$TOP/bin/taskwatchd\" -n -f \"$TMP/taskwatchd.yaml\" >/dev/null 2>&1"
 

@@ -23,8 +23,8 @@ cat >"$TMP/hook.sh" <<'SH'
 echo "$TASKWATCH_EVENT $TASKWATCH_CLUSTER_ID" >>"$1/hook.log"
 SH
 chmod 755 "$TMP/hook.sh"
-# dds_config, with the status endpoint and the control socket here.
-{ dds_config | sed "/^daemon:/a\\  listen: 127.0.0.1:$HPORT\\n  control_socket: $SOCK"; cat <<YAML; } >"$TMP/taskwatchd.yaml"
+export DDS_LISTEN=127.0.0.1:$HPORT DDS_SOCK=$SOCK
+{ dds_config; cat <<YAML; } >"$TMP/taskwatchd.yaml"
 notifiers:
   - name: page
     type: webhook

@@ -41,7 +41,7 @@ YAML
 write_config "$TMP/bad.secret"
 "$TOP/bin/taskwatchd" -n -f "$TMP/taskwatchd.yaml" >"$TMP/n.out" 2>&1
 check "-n fails on a whsec_ key that is not base64" test $? -ne 0
-check "-n names the key and why" grep -qF "$TMP/taskwatchd.yaml:20:5: notifiers[0].secret_file: key 1: a whsec_ key must be followed by standard base64 of at least one byte" "$TMP/n.out"
+check "-n names the key and why" grep -qF "$TMP/taskwatchd.yaml:22:5: notifiers[0].secret_file: key 1: a whsec_ key must be followed by standard base64 of at least one byte" "$TMP/n.out"
 check "-n shows no secret" sh -c "! grep -q TOPSECRET '$TMP/n.out'"
 
 write_config "$TMP/hook.secret"

@@ -25,8 +25,12 @@ enum evt_kind {
 	EVT_WATCH_FAILED,
 	EVT_WATCH_RECOVERED,
 	EVT_REPLACED, /* left a listing for a newer task of its base type */
-	EVT_WATCH_FLAPPING, /* failed and recovered flap_threshold times */
-	EVT_SILENCE_ENDED,  /* what happened under a silence that ended */
+	EVT_WATCH_FLAPPING,    /* failed and recovered flap_threshold times */
+	EVT_SILENCE_ENDED,     /* what happened under a silence that ended */
+	EVT_OVERDUE,           /* a running task past its expected duration */
+	EVT_HOOK_FAILED,       /* an exec notifier's hook failed */
+	EVT_HOOK_SUPPRESSED,   /* a hook not run: its budget is spent */
+	EVT_HOOK_CIRCUIT_OPEN, /* a hook disabled after repeated failures */
 	EVT_KIND_COUNT
 };
 
@@ -112,11 +116,27 @@ struct evt {
 	 */
 	char *silence_doc;
 	/*
+	 * overdue: the "overdue" object of the document (JSON text: the
+	 * task's age, the limit and where it comes from).
+	 */
+	char *overdue_doc;
+	/*
+	 * hook_*: the "hook" object of the document (JSON text: the exec
+	 * notifier, the event its hook was for, what happened, "reason" a
+	 * short phrase for the summary), and that notifier's name: a hook
+	 * event is never delivered to the notifier it is about.
+	 */
+	char *hook_doc;
+	char *hook_notifier;
+	/*
 	 * What makes this occurrence unique beyond kind, task and states
 	 * (e.g. when a failure streak or a stall began); part of the id.
 	 */
 	char *obs;
 };
+
+/* 1 if events of kind are about an exec notifier's hook (hook_*). */
+int evt_kind_hook(enum evt_kind kind);
 
 struct evt_list {
 	struct evt **v;

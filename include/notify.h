@@ -25,6 +25,13 @@ struct notify *notify_new(
  * the next reconfigure.
  */
 void notify_reconfigure(struct notify *n, const struct config *conf);
+/*
+ * Where the events notifiers make (hook_failed, hook_suppressed,
+ * hook_circuit_open) go: emit takes each one, from the loop, to route it
+ * like any event.  Until it is set they are held.
+ */
+void notify_set_emit(
+    struct notify *n, void (*emit)(struct evt *ev, void *arg), void *arg);
 /* Route an event and queue a copy for each chosen notifier. */
 void notify_event(struct notify *n, const struct evt *ev);
 /*

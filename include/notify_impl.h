@@ -160,6 +160,11 @@ void notify_dead_letter(
  * notifier's cooldowns are per key.  Caller frees.
  */
 char *notify_key_name(const struct evt *ev);
+/*
+ * nf made ev (finished; taken): it is routed like any event, from the
+ * loop, soon.  Never routed back to nf (ev->hook_notifier).
+ */
+void notify_emit(struct notify_notifier *nf, struct evt *ev);
 
 /* The notifier types. */
 extern const struct notify_ops notify_webhook_ops;

@@ -24,7 +24,8 @@ static const char *const config_severity_names[] = { "info", "warning",
 
 static const char *const config_event_names[] = { "appeared", "transition",
 	"vanished", "stalled", "watch_failed", "watch_recovered", "replaced",
-	"watch_flapping", "silence_ended", NULL };
+	"watch_flapping", "silence_ended", "overdue", "hook_failed",
+	"hook_suppressed", "hook_circuit_open", NULL };
 
 static const char *const config_state_names[] = { "PENDING", "RUNNING",
 	"ROLLING_BACK", "SUCCEEDED", "FAILED", "PARTIAL", "ROLLED_BACK",

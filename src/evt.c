@@ -32,6 +32,10 @@ static const char *evt_kind_names[EVT_KIND_COUNT] = {
 	"replaced",
 	"watch_flapping",
 	"silence_ended",
+	"overdue",
+	"hook_failed",
+	"hook_suppressed",
+	"hook_circuit_open",
 };
 
 /* "appeared", "transition", ...; "unknown" out of range. */
@@ -49,6 +53,14 @@ evt_kind_watch(enum evt_kind kind)
 {
 	return kind == EVT_WATCH_FAILED || kind == EVT_WATCH_RECOVERED ||
 	    kind == EVT_WATCH_FLAPPING;
+}
+
+/* 1 if events of kind are about an exec notifier's hook (hook_*). */
+int
+evt_kind_hook(enum evt_kind kind)
+{
+	return kind == EVT_HOOK_FAILED || kind == EVT_HOOK_SUPPRESSED ||
+	    kind == EVT_HOOK_CIRCUIT_OPEN;
 }
 
 /* The kind of a name; -1 if unknown. */
@@ -103,6 +115,9 @@ evt_free(struct evt *ev)
 	evt_ack_free(ev->ack);
 	free(ev->after_silence);
 	free(ev->silence_doc);
+	free(ev->overdue_doc);
+	free(ev->hook_doc);
+	free(ev->hook_notifier);
 	free(ev);
 }
 
@@ -185,6 +200,9 @@ evt_dup(const struct evt *ev)
 	d->ack = evt_ack_dup(ev->ack);
 	d->after_silence = xstrdup(ev->after_silence);
 	d->silence_doc = xstrdup(ev->silence_doc);
+	d->overdue_doc = xstrdup(ev->overdue_doc);
+	d->hook_doc = xstrdup(ev->hook_doc);
+	d->hook_notifier = xstrdup(ev->hook_notifier);
 	return d;
 }
 
@@ -246,7 +264,13 @@ evt_default_severity(const struct evt *ev)
 			return CONFIG_SEVERITY_CRITICAL;
 		return CONFIG_SEVERITY_WARNING;
 	case EVT_WATCH_FLAPPING:
+	case EVT_OVERDUE:
+	case EVT_HOOK_FAILED:
+	case EVT_HOOK_SUPPRESSED:
 		return CONFIG_SEVERITY_WARNING;
+	case EVT_HOOK_CIRCUIT_OPEN:
+		/* Remediation is off until it closes: someone must look. */
+		return CONFIG_SEVERITY_CRITICAL;
 	case EVT_WATCH_RECOVERED:
 	default:
 		return CONFIG_SEVERITY_INFO;
@@ -343,9 +367,13 @@ static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"silenced", "after_silence", "silence", "silence.id",
 	"silence.matchers", "silence.comment", "silence.window",
 	"silence.starts_at", "silence.ends_at", "silence.events",
-	"silence.tasks_total", "silence.tasks", "silence.raised_again", "ack",
-	"ack.by_uid", "ack.at", "ack.comment", "ack.state", "watch", "api",
-	"account", "region", "task", "task.id", "task.type", "task.base_type",
+	"silence.tasks_total", "silence.tasks", "silence.raised_again",
+	"overdue", "overdue.age_seconds", "overdue.limit_seconds",
+	"overdue.source", "overdue.p50_seconds", "overdue.p95_seconds",
+	"overdue.samples", "overdue.reason", "hook", "hook.notifier",
+	"hook.event_id", "hook.event_kind", "hook.reason", "ack", "ack.by_uid",
+	"ack.at", "ack.comment", "ack.state", "watch", "api", "account",
+	"region", "task", "task.id", "task.type", "task.base_type",
 	"task.cluster_id", "task.cluster_name", "task.state", "task.raw_status",
 	"task.progress", "task.started_at", "task.ended_at", "task.reason",
 	"task.detail", "previous", "previous.state", "previous.raw_status",
@@ -668,6 +696,12 @@ evt_from_json(const struct json *doc, char **cause)
 		goto fail;
 	if (json_type(v = json_get(doc, "silence")) == JSON_OBJECT)
 		ev->silence_doc = evt_json_text(v);
+	if (json_type(v = json_get(doc, "overdue")) == JSON_OBJECT)
+		ev->overdue_doc = evt_json_text(v);
+	if (json_type(v = json_get(doc, "hook")) == JSON_OBJECT) {
+		ev->hook_doc = evt_json_text(v);
+		ev->hook_notifier = xstrdup(json_get_str(v, "notifier"));
+	}
 	v = json_get(doc, "task");
 	if (json_type(v) == JSON_OBJECT) {
 		if (evt_read_task(v, &ev->task, cause) == -1 ||
@@ -781,6 +815,14 @@ evt_to_json(const struct evt *ev, size_t *len)
 	if (ev->silence_doc != NULL) {
 		json_w_key(w, "silence");
 		json_w_raw(w, ev->silence_doc);
+	}
+	if (ev->overdue_doc != NULL) {
+		json_w_key(w, "overdue");
+		json_w_raw(w, ev->overdue_doc);
+	}
+	if (ev->hook_doc != NULL) {
+		json_w_key(w, "hook");
+		json_w_raw(w, ev->hook_doc);
 	}
 	summary = evt_summary(ev);
 	json_w_kstr(w, "summary", summary);
@@ -974,6 +1016,24 @@ evt_summary_silence(struct buf *b, const struct evt *ev)
 	json_free(o);
 }
 
+/*
+ * Append the "reason" of a JSON object text (an overdue or hook object):
+ * a short phrase its maker wrote for the summary; fallback if none.
+ */
+static void
+evt_summary_reason(struct buf *b, const char *doc, const char *fallback)
+{
+	struct json *o;
+	char *cause = NULL;
+	const char *reason;
+
+	o = doc != NULL ? json_parse(doc, strlen(doc), &cause) : NULL;
+	free(cause);
+	reason = json_get_str(o, "reason");
+	buf_puts(b, !util_empty(reason) ? reason : fallback);
+	json_free(o);
+}
+
 /* The one-line "watch: Type on cluster FROM -> TO: reason"; caller frees. */
 char *
 evt_summary(const struct evt *ev)
@@ -1000,6 +1060,18 @@ evt_summary(const struct evt *ev)
 	case EVT_WATCH_RECOVERED:
 	case EVT_WATCH_FLAPPING:
 		evt_summary_watch(&b, ev);
+		break;
+	case EVT_OVERDUE:
+		evt_summary_what(&b, &ev->task);
+		buf_puts(&b, " is overdue: ");
+		evt_summary_reason(&b, ev->overdue_doc, "running too long");
+		break;
+	case EVT_HOOK_FAILED:
+	case EVT_HOOK_SUPPRESSED:
+	case EVT_HOOK_CIRCUIT_OPEN:
+		buf_printf(&b, "hook %s: ",
+		    ev->hook_notifier != NULL ? ev->hook_notifier : "?");
+		evt_summary_reason(&b, ev->hook_doc, evt_kind_name(ev->kind));
 		break;
 	default:
 		buf_puts(&b, evt_kind_name(ev->kind));
@@ -1069,6 +1141,12 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 				 "silence that ends");
 		return NULL;
 	}
+	if (evt_kind_hook(kind)) {
+		*cause = xasprintf("%s events come only from an exec "
+				   "notifier's hook",
+		    evt_kind_name(kind));
+		return NULL;
+	}
 	if (!evt_kind_watch(kind)) {
 		if (type == NULL || *type == '\0') {
 			*cause = xasprintf("a %s event needs a task type",
@@ -1095,6 +1173,9 @@ evt_test_new(const struct config_watch *w, enum evt_kind kind, const char *type,
 		ev->error_class = xstrdup("test");
 		ev->error_msg = xstrdup("taskwatchctl test-event");
 	}
+	if (kind == EVT_OVERDUE)
+		ev->overdue_doc = xstrdup(
+		    "{\"reason\":\"a test from taskwatchctl test-event\"}");
 	if (kind == EVT_WATCH_FLAPPING) {
 		ev->fail_since = ev->occurred_at;
 		ev->flap_cycles = 3;

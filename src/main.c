@@ -1093,6 +1093,8 @@ main_state_open(struct daemon *d, char **cause)
 		return -1;
 	oncall_set_windows(
 	    d->oncall, d->conf->maintenance, d->conf->nmaintenance);
+	/* Hook events (hook_failed, ...) go where every event goes. */
+	notify_set_emit(d->notify, main_emit_cb, d);
 	persist_set_presave(d->persist, oncall_flush, d->oncall);
 	return 0;
 }

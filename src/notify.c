@@ -63,6 +63,11 @@ struct notify {
 	TAILQ_HEAD(, notify_notifier) notifiers; /* active, then draining */
 	struct outbox *ob; /* borrowed; NULL: not durable (tests) */
 	char *state_dir;   /* where notifiers keep state; NULL: nowhere */
+	/* Where notifiers' own events (hook_*) go: the daemon's emit. */
+	void (*emit)(struct evt *ev, void *arg);
+	void *emit_arg;
+	struct evt_list emitted; /* made by notifiers, not yet emitted */
+	struct timer *emit_timer;
 };
 
 /* Types by enum config_notifier_type. */
@@ -549,6 +554,57 @@ notify_new(
 	return n;
 }
 
+/* Hand the events notifiers made to the daemon, from the loop. */
+static void
+notify_emit_cb(void *arg)
+{
+	struct notify *n = arg;
+	struct evt_list l = n->emitted;
+	size_t i;
+
+	memset(&n->emitted, 0, sizeof(n->emitted));
+	for (i = 0; i < l.n; i++) {
+		if (n->emit != NULL)
+			n->emit(l.v[i], n->emit_arg); /* takes it */
+		else {
+			log_warnx("event %s %s not sent: nowhere to emit it",
+			    evt_kind_name(l.v[i]->kind), l.v[i]->id);
+			evt_free(l.v[i]);
+		}
+		l.v[i] = NULL;
+	}
+	evt_list_clear(&l);
+}
+
+/* Where notifiers' own events go from now on (see notify.h). */
+void
+notify_set_emit(
+    struct notify *n, void (*emit)(struct evt *ev, void *arg), void *arg)
+{
+	n->emit = emit;
+	n->emit_arg = arg;
+	if (n->emit_timer == NULL)
+		n->emit_timer = timer_new(n->base, notify_emit_cb, n);
+}
+
+/*
+ * A notifier made an event (a hook_* event; see notify_impl.h): emitted
+ * from the loop, not from within the delivery that made it, so that
+ * routing never runs inside notify.c's own walk of the queues.
+ */
+void
+notify_emit(struct notify_notifier *nf, struct evt *ev)
+{
+	struct notify *n = nf->notify;
+
+	evt_list_add(&n->emitted, ev);
+	if (n->emit_timer != NULL)
+		timer_activate(n->emit_timer);
+	else
+		log_warnx("notifier %s: event %s %s held: no emit set",
+		    nf->name, evt_kind_name(ev->kind), ev->id);
+}
+
 /* The active notifier called name of type type, or NULL. */
 static struct notify_notifier *
 notify_find(struct notify *n, const char *name, enum config_notifier_type type)
@@ -777,6 +833,13 @@ notify_route_cb(const struct config_notifier *cn,
 	 */
 	if (r->ev->silenced != NULL && !cn->send_silenced)
 		return;
+	/* A hook event about this notifier: it could loop on itself. */
+	if (r->ev->hook_notifier != NULL &&
+	    strcmp(r->ev->hook_notifier, cn->name) == 0) {
+		log_debug("notifier %s: event %s is about it: not sent there",
+		    cn->name, r->ev->id);
+		return;
+	}
 	if ((nf = notify_find(r->n, cn->name, cn->type)) == NULL) {
 		log_warnx("notifier %s (%s): event %s not sent: no such "
 			  "notifier",
@@ -965,6 +1028,12 @@ notify_free(struct notify *n)
 		TAILQ_REMOVE(&n->notifiers, nf, entry);
 		notify_notifier_free(nf);
 	}
+	timer_free(n->emit_timer);
+	if (n->emitted.n > 0)
+		log_warnx("%zu event%s made by notifiers not sent: shutting "
+			  "down",
+		    n->emitted.n, n->emitted.n == 1 ? "" : "s");
+	evt_list_clear(&n->emitted);
 	free(n->state_dir);
 	free(n);
 }

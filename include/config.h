@@ -166,14 +166,24 @@ struct config_watch {
 	uint64_t discover_interval_ms;       /* clusters: all; default 10m */
 	struct config_strlist actions;       /* dws.actions; default all 8 */
 	/* Error answers meaning "none": HTTP statuses ("404"), codes. */
-	struct config_strlist absent;  /* dws.actions; default 404 */
-	uint64_t interval_ms;          /* default 60s, >= 100ms */
-	uint64_t timeout_ms;           /* default 10s */
-	uint64_t lookback_ms;          /* default 7d, <= 30d */
-	uint64_t stall_after_ms;       /* default 30m; 0 = off */
-	unsigned fail_after;           /* default 3, 1..1000 */
-	uint64_t flap_window_ms;       /* default 30m */
-	unsigned flap_threshold;       /* default 3, 0..100; 0 = off */
+	struct config_strlist absent; /* dws.actions; default 404 */
+	uint64_t interval_ms;         /* default 60s, >= 100ms */
+	uint64_t timeout_ms;          /* default 10s */
+	uint64_t lookback_ms;         /* default 7d, <= 30d */
+	uint64_t stall_after_ms;      /* default 30m; 0 = off */
+	unsigned fail_after;          /* default 3, 1..1000 */
+	uint64_t flap_window_ms;      /* default 30m */
+	unsigned flap_threshold;      /* default 3, 0..100; 0 = off */
+	/*
+	 * overdue: a RUNNING task older than overdue_factor (in hundredths;
+	 * default 300, 0 = off) times the p95 of its learned durations, once
+	 * overdue_min_samples (default 10) are known; or older than its
+	 * type's max_duration: "GLOB\tMS" entries, first match wins
+	 * (config_watch_max_duration).
+	 */
+	int overdue_factor_pct;
+	unsigned overdue_min_samples;
+	struct config_strlist max_duration;
 	enum config_on_start on_start; /* default baseline */
 	int timezone_offset_s;         /* zone-less times; default 0 */
 	int line;
@@ -334,6 +344,12 @@ void config_maintenance_matchers(
     const struct config_maintenance *mw, char ***v, size_t *n);
 /* Free what config_maintenance_matchers gave. */
 void config_maintenance_matchers_free(char **v, size_t n);
+/*
+ * The max_duration of a task type on watch w, in ms: the first of its
+ * globs that matches type; 0 if none does (or type is NULL).
+ */
+uint64_t config_watch_max_duration(
+    const struct config_watch *w, const char *type);
 /* "dds.jobs" etc. for an api, and back (-1 if unknown). */
 const char *config_api_name(enum config_api api);
 int config_api_from_name(const char *name);

@@ -81,5 +81,11 @@ int status_watches(const struct status_view *v, struct buf *b);
 /* watch and state filter (NULL or "": all); a bad filter gives 400 or 404. */
 int status_tasks(const struct status_view *v, const char *watch,
     const char *state, struct buf *b);
+/*
+ * /api/v1/durations: the learned task durations, all or those of a watch's
+ * account and API, or of an api (NULL or "": all); 400 or 404 if wrong.
+ */
+int status_durations(const struct status_view *v, const char *watch,
+    const char *api, struct buf *b);
 
 #endif

@@ -29,10 +29,56 @@ struct taskstate_watch {
 	 * on its cluster was replaced (EVT_REPLACED), not lost.
 	 */
 	int replaces;
+	/*
+	 * Overdue (EVT_OVERDUE, once per run of a task): a RUNNING task
+	 * older than overdue_factor_pct/100 times the p95 of the durations
+	 * learned for it (once overdue_min_samples are known; factor 0:
+	 * never), or than its type's max_duration (ms, 0: none; NULL: none).
+	 */
+	int overdue_factor_pct;
+	unsigned overdue_min_samples;
+	uint64_t (*max_duration)(const void *arg, const char *type);
+	const void *max_duration_arg;
+};
+
+/*
+ * What the table learned of how long a task like t runs: from its
+ * cluster's own durations where at least min_samples are known, else from
+ * those of its account, API and type (struct durations_stats).
+ */
+struct taskstate_expect {
+	uint64_t count; /* 0: nothing learned */
+	int64_t p50_s;
+	int64_t p95_s;
+	int64_t max_s;
+	int per_cluster; /* the figures are the cluster's */
 };
 
 /* An empty table. */
 struct taskstate *taskstate_new(void);
+/*
+ * Learned durations: a task that reaches SUCCEEDED with a known start
+ * (and, if first seen already finished, a known end) teaches its key
+ * (account, API, type) and its cluster's key (durations.h), baseline
+ * listings included.  The table owns them.
+ */
+struct durations;
+const struct durations *taskstate_durations(const struct taskstate *ts);
+/* Replace the learned durations (restored from state_dir); takes d. */
+void taskstate_set_durations(struct taskstate *ts, struct durations *d);
+/*
+ * The key of durations for an account, API, task type and cluster (NULL
+ * or "": the type's key), and back; caller frees.  Fields are joined by
+ * the unit separator.  taskstate_key_split fills up to 4 borrowed views
+ * (pointers into a copy in *buf, which the caller frees).
+ */
+char *taskstate_key(const char *account, const char *api, const char *type,
+    const char *cluster);
+size_t taskstate_key_split(const char *key, char **buf, const char *f[4]);
+/* What was learned of t, a task of account and api (see above). */
+void taskstate_expect(const struct taskstate *ts, const char *account,
+    const char *api, const struct task *t, unsigned min_samples,
+    struct taskstate_expect *x);
 /* Free the table; NULL is a no-op. */
 void taskstate_free(struct taskstate *ts);
 /* 1 once a watch has been applied at least once (it has a baseline). */
@@ -120,6 +166,7 @@ void taskstate_foreach(const struct taskstate *ts, const char *watch,
 struct taskstate_extra {
 	int64_t progress_changed_at; /* unix seconds */
 	int stalled;                 /* stalled fired for this stall */
+	int overdue;                 /* overdue fired for this run */
 	const struct evt_ack *ack;   /* NULL: none; borrowed, copied */
 };
 /* Mark a watch as restored (it has a baseline), even with no task. */

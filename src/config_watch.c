@@ -286,6 +286,157 @@ config_watch_names(struct config_item *it, const struct config_key *k,
 	free(nodes);
 }
 
+/*
+ * overdue_factor: a number 0 (off) or from 1 to 100 with at most two
+ * decimals, kept in hundredths.
+ */
+static void
+config_watch_factor(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_watch *w = it->obj;
+	const char *s;
+	unsigned long whole = 0, frac = 0, scale = 100;
+	const char *c;
+
+	if ((s = config_scalar(it->p, kv, "a number")) == NULL)
+		return;
+	for (c = s; *c >= '0' && *c <= '9' && whole <= 1000; c++)
+		whole = whole * 10 + (unsigned long)(*c - '0');
+	if (*c == '.' && c > s)
+		for (c++; *c >= '0' && *c <= '9' && scale > 1; c++) {
+			scale /= 10;
+			frac += (unsigned long)(*c - '0') * scale;
+		}
+	if (c == s || *c != '\0' || whole > 100 || (whole == 100 && frac > 0) ||
+	    (whole == 0 && frac > 0 && frac < 100)) {
+		config_error(it->p, kv->vnode,
+		    "overdue_factor must be 0 (off) or a number from 1 to "
+		    "100 with at most two decimals, not %s",
+		    config_q(it->p, s));
+		return;
+	}
+	w->overdue_factor_pct = (int)(whole * 100 + frac);
+}
+
+/* Print overdue_factor as the number it was given as. */
+static void
+config_watch_print_factor(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	int f = ((const struct config_watch *)obj)->overdue_factor_pct;
+	char v[32];
+
+	if (f % 100 == 0)
+		snprintf(v, sizeof(v), "%d", f / 100);
+	else if (f % 10 == 0)
+		snprintf(v, sizeof(v), "%d.%d", f / 100, f % 100 / 10);
+	else
+		snprintf(v, sizeof(v), "%d.%02d", f / 100, f % 100);
+	config_print_kv(fp, in, k->name, v);
+}
+
+/* Add "glob\tms" to a watch's max_duration from one key and value. */
+static void
+config_watch_max_one(struct config_item *it, const struct config_pair *kv,
+    const char *glob, yaml_node_t *gnode)
+{
+	struct config_watch *w = it->obj;
+	struct config_pair named = *kv;
+	uint64_t ms;
+	char *e, *name = NULL;
+	int rc;
+
+	if (*glob == '\0' || strlen(glob) > CONFIG_ID_MAX ||
+	    strpbrk(glob, "\t\n\r") != NULL) {
+		config_error(it->p, gnode,
+		    "invalid task type glob %s in max_duration (1 to %d "
+		    "bytes, one line)",
+		    config_q(it->p, glob), CONFIG_ID_MAX);
+		return;
+	}
+	/* Messages name the entry: max_duration "Restore*". */
+	if (kv->vnode != gnode)
+		named.key = name = xasprintf("max_duration \"%s\"", glob);
+	rc = config_duration(
+	    it->p, &named, CONFIG_SEC, 365 * CONFIG_DAY, 0, &ms);
+	free(name);
+	if (rc == -1)
+		return;
+	e = xasprintf("%s\t%llu", glob, (unsigned long long)ms);
+	config_strlist_add(&w->max_duration, e);
+	free(e);
+}
+
+/*
+ * max_duration: a duration for every task type, or a mapping of task
+ * type globs to durations ({"Restore*": 6h}), first match winning.
+ */
+static void
+config_watch_max(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_map m;
+	size_t i;
+
+	if (kv->vnode->type != YAML_MAPPING_NODE) {
+		config_watch_max_one(it, kv, "*", kv->vnode);
+		return;
+	}
+	if (config_map_open(it->p, kv->vnode, kv->key, 0, &m) == -1)
+		return;
+	for (i = 0; i < m.n; i++)
+		config_watch_max_one(it, &m.v[i], m.v[i].key, m.v[i].knode);
+	if (m.n == 0)
+		config_error(
+		    it->p, kv->vnode, "max_duration must not be empty");
+	config_map_close(&m);
+}
+
+/* Print max_duration as the mapping of globs to durations. */
+static void
+config_watch_print_max(
+    FILE *fp, const char *in, const struct config_key *k, const void *obj)
+{
+	const struct config_strlist *l =
+	    &((const struct config_watch *)obj)->max_duration;
+	const char *tab;
+	char dur[32];
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	fprintf(fp, "%s%s:\n", in, k->name);
+	for (i = 0; i < l->n; i++) {
+		tab = strchr(l->v[i], '\t');
+		util_format_duration(
+		    strtoull(tab + 1, NULL, 10), dur, sizeof(dur));
+		fprintf(fp, "%s  \"%.*s\": %s\n", in, (int)(tab - l->v[i]),
+		    l->v[i], dur);
+	}
+}
+
+/* The max_duration of a task type on a watch (see config.h). */
+uint64_t
+config_watch_max_duration(const struct config_watch *w, const char *type)
+{
+	const char *tab;
+	char glob[CONFIG_ID_MAX + 1];
+	size_t i, n;
+
+	for (i = 0; type != NULL && i < w->max_duration.n; i++) {
+		tab = strchr(w->max_duration.v[i], '\t');
+		n = (size_t)(tab - w->max_duration.v[i]);
+		if (tab == NULL || n > CONFIG_ID_MAX)
+			continue;
+		memcpy(glob, w->max_duration.v[i], n);
+		glob[n] = '\0';
+		if (util_glob(glob, type))
+			return strtoull(tab + 1, NULL, 10);
+	}
+	return 0;
+}
+
 /* discover_interval: how often clusters: all lists the clusters again. */
 static void
 config_watch_discover(struct config_item *it, const struct config_key *k,
@@ -555,6 +706,27 @@ const struct config_key config_watch_keys[] = {
 	    .max = 100,
 	    .def = 3,
 	    .off = W(flap_threshold) },
+	/* overdue: from learned durations, or a fixed limit per task type */
+	{ .name = "overdue_factor",
+	    .type = CONFIG_T_INT,
+	    .flags = CONFIG_K_TUNING,
+	    .def = 300,
+	    .off = W(overdue_factor_pct),
+	    .parse = config_watch_factor,
+	    .print = config_watch_print_factor },
+	{ .name = "overdue_min_samples",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_TUNING,
+	    .min = 1,
+	    .max = 100000,
+	    .def = 10,
+	    .off = W(overdue_min_samples) },
+	{ .name = "max_duration",
+	    .type = CONFIG_T_LIST,
+	    .flags = CONFIG_K_TUNING,
+	    .off = W(max_duration),
+	    .parse = config_watch_max,
+	    .print = config_watch_print_max },
 	{ .name = "on_start",
 	    .type = CONFIG_T_ENUM,
 	    .flags = CONFIG_K_TUNING,

@@ -322,6 +322,9 @@ notify_alertmanager_alertname(const struct evt *ev)
 		return xstrdup("TaskwatchWatchFlapping");
 	case EVT_STALLED:
 		return ev->has_task ? xstrdup("CloudTaskStalled") : NULL;
+	case EVT_OVERDUE:
+		/* Resolved, as a stall is, when the task moves on. */
+		return ev->has_task ? xstrdup("CloudTaskOverdue") : NULL;
 	case EVT_VANISHED:
 		last = ev->has_previous ? ev->prev_state : ev->task.state;
 		if (!ev->has_task || task_state_terminal(last))

@@ -356,6 +356,7 @@ notify_pd_triggers(const struct evt *ev)
 		return 0;
 	switch (ev->kind) {
 	case EVT_STALLED:
+	case EVT_OVERDUE:
 	case EVT_WATCH_FAILED:
 	case EVT_WATCH_FLAPPING: /* the watch's incident, as watch_failed */
 		return 1;

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "durable.h"
+#include "durations.h"
 #include "evt.h"
 #include "json.h"
 #include "log.h"
@@ -140,6 +141,8 @@ statefile_task_cb(const char *watch, const struct task *t,
 		json_w_kstr(w, "scope", t->scope);
 	json_w_ktime(w, "progress_changed_at", x->progress_changed_at);
 	json_w_kbool(w, "stalled", x->stalled);
+	if (x->overdue)
+		json_w_kbool(w, "overdue", 1);
 	evt_write_ack(w, "ack", x->ack);
 	json_w_obj_close(w);
 	statefile_line(o, w);
@@ -173,6 +176,7 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 	struct statefile_out o;
 	struct json_writer *w;
 	const struct config_watch *cw;
+	char *durations;
 	int dirfd, saved;
 	size_t i;
 
@@ -216,6 +220,11 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 		json_w_obj_close(w);
 	}
 	json_w_arr_close(w);
+	/* The learned durations: kept whatever watches come and go. */
+	durations = durations_json(taskstate_durations(ts));
+	json_w_key(w, "durations");
+	json_w_raw(w, durations);
+	free(durations);
 	json_w_obj_close(w);
 	statefile_line(&o, w);
 	json_writer_free(w);
@@ -374,6 +383,34 @@ statefile_restore_watch(struct statefile_in *in, struct statefile_watch *sw,
 }
 
 /*
+ * Restore the learned durations of the header's "durations" (an older
+ * daemon's file has none); unreadable ones are logged and learned again.
+ */
+static void
+statefile_durations(struct statefile_in *in, const struct json *v)
+{
+	struct durations *d;
+	const char *text;
+	char *cause = NULL;
+	size_t len;
+
+	if (v == NULL)
+		return;
+	text = json_source(v, &len);
+	if (json_type(v) != JSON_OBJECT || text == NULL ||
+	    (d = durations_from_json(text, len, 0, &cause)) == NULL) {
+		log_warnx("%s:1: the learned task durations cannot be read "
+			  "(%s); they are learned again",
+		    in->sf->path, cause != NULL ? cause : "not an object");
+		free(cause);
+		return;
+	}
+	log_info("restored the learned durations of %zu task kinds",
+	    durations_count(d));
+	taskstate_set_durations(in->ts, d);
+}
+
+/*
  * Read the header: -1 if the file is not a task table of a version this
  * daemon knows (logged), else note the watches that may be restored.
  */
@@ -411,6 +448,7 @@ statefile_header(struct statefile_in *in, const char *text, size_t len)
 		json_free(j);
 		return -1;
 	}
+	statefile_durations(in, json_get(j, "durations"));
 	ws = json_get(j, "watches");
 	in->watches = xcalloc(json_len(ws) + 1, sizeof(*in->watches));
 	for (i = 0; i < json_len(ws); i++) {
@@ -538,6 +576,7 @@ statefile_task(struct statefile_in *in, const char *text, size_t len)
 	if (s != NULL && util_parse_time(s, 0, &x.progress_changed_at) == -1)
 		x.progress_changed_at = monotime_wall_ms() / 1000;
 	x.stalled = json_bool(json_get(j, "stalled"), &b) == 0 && b;
+	x.overdue = json_bool(json_get(j, "overdue"), &b) == 0 && b;
 	/* An older daemon's line has no ack; a bad one loses only the ack. */
 	if (evt_read_ack(j, "ack", &ack, &cause) == -1) {
 		log_warnx("%s:%zu: %s; the task is restored without it",

@@ -22,6 +22,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config.h"
+#include "durations.h"
 #include "http.h"
 #include "iam.h"
 #include "json.h"
@@ -612,6 +613,7 @@ struct status_task {
 	const char *watch; /* borrowed from the table */
 	const struct task *t;
 	const struct evt_ack *ack; /* borrowed; NULL: none */
+	int overdue;               /* overdue fired for this run */
 };
 
 /* What status_tasks_cb collects. */
@@ -638,6 +640,7 @@ status_tasks_cb(const char *watch, const struct task *t,
 	c->v[c->n].watch = watch;
 	c->v[c->n].t = t;
 	c->v[c->n].ack = x->ack;
+	c->v[c->n].overdue = x->overdue;
 	c->n++;
 }
 
@@ -681,6 +684,43 @@ status_find_watch(const struct status_view *v, const char *name)
 	return NULL;
 }
 
+/*
+ * A running task's "expected": when it should end (its start plus the
+ * learned median), the learned p50 and p95, how far past p95 it is, and
+ * whether overdue fired; null when not running or nothing is learned.
+ */
+static void
+status_w_expected(struct json_writer *jw, const struct status_view *v,
+    const struct config_watch *wc, const struct status_task *st, int64_t now)
+{
+	struct taskstate_expect x;
+	const struct task *t = st->t;
+	int64_t past;
+
+	json_w_key(jw, "expected");
+	if (wc == NULL || v->ts == NULL || t->state != TASK_RUNNING ||
+	    t->started_at == TASK_TIME_NONE) {
+		json_w_null(jw);
+		return;
+	}
+	taskstate_expect(v->ts, wc->account->name, config_api_name(wc->api), t,
+	    wc->overdue_min_samples, &x);
+	if (x.count == 0) {
+		json_w_null(jw);
+		return;
+	}
+	past = now - t->started_at - x.p95_s;
+	json_w_obj_open(jw);
+	json_w_ktime(jw, "end", t->started_at + x.p50_s);
+	json_w_kint(jw, "p50_seconds", x.p50_s);
+	json_w_kint(jw, "p95_seconds", x.p95_s);
+	json_w_kint(jw, "past_p95_seconds", past > 0 ? past : 0);
+	json_w_kint(jw, "samples", (int64_t)x.count);
+	json_w_kbool(jw, "per_cluster", x.per_cluster);
+	json_w_kbool(jw, "overdue", st->overdue);
+	json_w_obj_close(jw);
+}
+
 /* The JSON array of tasks, as --once prints them. */
 int
 status_tasks(const struct status_view *v, const char *watch, const char *state,
@@ -689,6 +729,7 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 	struct status_tasks c;
 	struct json_writer *jw;
 	const struct config_watch *wc = NULL;
+	int64_t now = monotime_wall_ms() / 1000;
 	char *msg;
 	size_t i;
 	int code;
@@ -728,11 +769,89 @@ status_tasks(const struct status_view *v, const char *watch, const char *state,
 		json_w_key(jw, "task");
 		evt_write_task(jw, c.v[i].t);
 		evt_write_ack(jw, "ack", c.v[i].ack);
+		status_w_expected(jw, v, wc, &c.v[i], now);
 		json_w_obj_close(jw);
 	}
 	json_w_arr_close(jw);
 	free(c.v);
 	return status_json_out(jw, b, 200);
+}
+
+/* What status_durations_cb writes: the filter and the writer. */
+struct status_durations {
+	struct json_writer *jw;
+	const char *api;     /* NULL: any */
+	const char *account; /* NULL: any */
+};
+
+/* durations_foreach callback: one learned key as an object. */
+static void
+status_durations_cb(
+    const char *key, const struct durations_stats *st, void *arg)
+{
+	struct status_durations *c = arg;
+	const char *f[4];
+	char *buf;
+	size_t n = taskstate_key_split(key, &buf, f);
+
+	if (n >= 3 && (c->account == NULL || strcmp(f[0], c->account) == 0) &&
+	    (c->api == NULL || strcmp(f[1], c->api) == 0)) {
+		json_w_obj_open(c->jw);
+		json_w_kstr(c->jw, "account", f[0]);
+		json_w_kstr(c->jw, "api", f[1]);
+		json_w_kstr(c->jw, "type", f[2]);
+		json_w_kstr(c->jw, "cluster_id", n > 3 ? f[3] : NULL);
+		json_w_kint(c->jw, "count", (int64_t)st->count);
+		json_w_kint(c->jw, "p50_seconds", st->p50_s);
+		json_w_kint(c->jw, "p95_seconds", st->p95_s);
+		json_w_kint(c->jw, "max_seconds", st->max_s);
+		json_w_obj_close(c->jw);
+	}
+	free(buf);
+}
+
+/*
+ * The learned durations (taskstate.h) as a JSON array, most recently
+ * used first: all, an API's (api=), or those a watch uses (watch=: its
+ * account and API).
+ */
+int
+status_durations(const struct status_view *v, const char *watch,
+    const char *api, struct buf *b)
+{
+	struct status_durations c;
+	const struct config_watch *wc = NULL;
+	char *msg;
+	int code;
+
+	memset(&c, 0, sizeof(c));
+	if (!util_empty(api) && config_api_from_name(api) < 0) {
+		msg = xasprintf("unknown api %s", api);
+		code = status_json_error(b, 400, msg);
+		free(msg);
+		return code;
+	}
+	if (!util_empty(watch) && (wc = status_find_watch(v, watch)) == NULL) {
+		msg = xasprintf("no watch named %s", watch);
+		code = status_json_error(b, 404, msg);
+		free(msg);
+		return code;
+	}
+	c.api = !util_empty(api) ? api : NULL;
+	if (wc != NULL) {
+		c.account = wc->account->name;
+		if (c.api != NULL &&
+		    strcmp(c.api, config_api_name(wc->api)) != 0)
+			c.account = ""; /* nothing matches both */
+		c.api = config_api_name(wc->api);
+	}
+	c.jw = json_writer_new();
+	json_w_arr_open(c.jw);
+	if (v->ts != NULL)
+		durations_foreach(
+		    taskstate_durations(v->ts), status_durations_cb, &c);
+	json_w_arr_close(c.jw);
+	return status_json_out(c.jw, b, 200);
 }
 
 /* The reason phrase of the codes used here. */
@@ -753,7 +872,8 @@ status_reason(int code)
 }
 
 /*
- * /api/v1/dead (notifier=) and /api/v1/tasks (watch=, state=): read the
+ * /api/v1/dead (notifier=), /api/v1/tasks (watch=, state=) and
+ * /api/v1/durations (watch=, api=): read the
  * query's parameters, then answer.
  */
 static int
@@ -768,6 +888,9 @@ status_query(const struct status_view *v, const char *path, const char *query,
 		code = status_json_error(b, 400, "malformed query string");
 	else if (strcmp(path, "/api/v1/dead") == 0)
 		code = status_dead(v, evhttp_find_header(&q, "notifier"), b);
+	else if (strcmp(path, "/api/v1/durations") == 0)
+		code = status_durations(v, evhttp_find_header(&q, "watch"),
+		    evhttp_find_header(&q, "api"), b);
 	else
 		code = status_tasks(v, evhttp_find_header(&q, "watch"),
 		    evhttp_find_header(&q, "state"), b);
@@ -825,7 +948,8 @@ status_request_cb(struct evhttp_request *req, void *arg)
 		code = status_status(&v, &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/api/v1/dead") == 0 ||
-	    strcmp(path, "/api/v1/tasks") == 0) {
+	    strcmp(path, "/api/v1/tasks") == 0 ||
+	    strcmp(path, "/api/v1/durations") == 0) {
 		code = status_query(&v, path, evhttp_uri_get_query(uri), &b);
 		type = STATUS_JSON;
 	} else if (strcmp(path, "/api/v1/watches") == 0) {
@@ -835,7 +959,8 @@ status_request_cb(struct evhttp_request *req, void *arg)
 		buf_puts(&b,
 		    "taskwatchd " TASKWATCH_VERSION "\n/metrics\n/livez\n"
 		    "/healthz\n/api/v1/status\n/api/v1/watches\n"
-		    "/api/v1/tasks?watch=&state=\n/api/v1/dead?notifier=\n");
+		    "/api/v1/tasks?watch=&state=\n/api/v1/dead?notifier=\n"
+		    "/api/v1/durations?watch=&api=\n");
 		code = 200;
 	} else {
 		buf_puts(&b, "not found\n");

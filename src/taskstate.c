@@ -12,7 +12,9 @@
 
 #include "buf.h"
 #include "evt.h"
+#include "durations.h"
 #include "hashmap.h"
+#include "json.h"
 #include "task.h"
 #include "taskstate.h"
 #include "util.h"
@@ -29,6 +31,7 @@ struct taskstate_entry {
 	struct task task;
 	int64_t progress_changed_at; /* progress or state */
 	int stalled;                 /* fired for this stall */
+	int overdue;                 /* fired for this run */
 	uint64_t seen_gen;           /* last listing that had it */
 	uint64_t seen_listings;      /* ws->listings when it was last listed */
 	struct evt_ack *ack;         /* until its state changes; NULL: none */
@@ -57,6 +60,7 @@ struct taskstate {
 	size_t nwatches;
 	size_t capwatches;
 	struct hashmap by_name; /* the watches */
+	struct durations *dur;  /* learned task durations */
 	uint64_t changes;       /* moves on every change */
 	uint64_t minor;         /* of which progress only */
 };
@@ -130,7 +134,120 @@ taskstate_new(void)
 
 	hashmap_init(&ts->tasks);
 	hashmap_init(&ts->by_name);
+	ts->dur = durations_new(0);
 	return ts;
+}
+
+/* The learned durations (see taskstate.h). */
+const struct durations *
+taskstate_durations(const struct taskstate *ts)
+{
+	return ts->dur;
+}
+
+/* Replace the learned durations; takes d. */
+void
+taskstate_set_durations(struct taskstate *ts, struct durations *d)
+{
+	durations_free(ts->dur);
+	ts->dur = d;
+}
+
+/* The key of durations (see taskstate.h); caller frees. */
+char *
+taskstate_key(
+    const char *account, const char *api, const char *type, const char *cluster)
+{
+	if (cluster == NULL || *cluster == '\0')
+		return xasprintf("%s\037%s\037%s", account ? account : "",
+		    api ? api : "", type ? type : "");
+	return xasprintf("%s\037%s\037%s\037%s", account ? account : "",
+	    api ? api : "", type ? type : "", cluster);
+}
+
+/* Split a key of durations into its fields (see taskstate.h). */
+size_t
+taskstate_key_split(const char *key, char **buf, const char *f[4])
+{
+	char *p;
+	size_t n = 0;
+
+	*buf = xstrdup(key);
+	for (p = *buf; n < 4; n++) {
+		f[n] = p;
+		if ((p = strchr(p, '\037')) == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	return n;
+}
+
+/* What was learned of t (see taskstate.h). */
+void
+taskstate_expect(const struct taskstate *ts, const char *account,
+    const char *api, const struct task *t, unsigned min_samples,
+    struct taskstate_expect *x)
+{
+	struct durations_stats st;
+	char *key;
+
+	memset(x, 0, sizeof(*x));
+	if (util_empty(t->type))
+		return;
+	if (!util_empty(t->cluster_id)) {
+		key = taskstate_key(account, api, t->type, t->cluster_id);
+		if (durations_get(ts->dur, key, &st) == 0 &&
+		    st.count >= min_samples && st.count > 0) {
+			x->per_cluster = 1;
+			goto found;
+		}
+		free(key);
+	}
+	key = taskstate_key(account, api, t->type, NULL);
+	if (durations_get(ts->dur, key, &st) == -1 || st.count == 0) {
+		free(key);
+		return;
+	}
+found:
+	free(key);
+	x->count = st.count;
+	x->p50_s = st.p50_s;
+	x->p95_s = st.p95_s;
+	x->max_s = st.max_s;
+}
+
+/*
+ * Learn from t, which just reached SUCCEEDED (seen_end: its end was seen
+ * now; otherwise it was first listed finished, and only its own end time
+ * tells how long it ran).
+ */
+static void
+taskstate_learn(struct taskstate *ts, const struct taskstate_watch *w,
+    const struct task *t, int seen_end, int64_t now_s)
+{
+	int64_t end = t->ended_at;
+	char *key;
+
+	if (t->state != TASK_SUCCEEDED || t->started_at == TASK_TIME_NONE ||
+	    util_empty(t->type))
+		return;
+	if (end == TASK_TIME_NONE) {
+		if (!seen_end)
+			return;
+		end = now_s;
+	}
+	if (end < t->started_at)
+		return;
+	key = taskstate_key(w->account, w->api, t->type, NULL);
+	durations_add(ts->dur, key, end - t->started_at);
+	free(key);
+	if (util_empty(t->cluster_id))
+		return;
+	key = taskstate_key(w->account, w->api, t->type, t->cluster_id);
+	durations_add(ts->dur, key, end - t->started_at);
+	free(key);
 }
 
 /* Free one entry (already unlinked). */
@@ -183,6 +300,7 @@ taskstate_free(struct taskstate *ts)
 	hashmap_clear(&ts->tasks);
 	hashmap_clear(&ts->by_name);
 	free(ts->watches);
+	durations_free(ts->dur);
 	free(ts);
 }
 
@@ -457,6 +575,106 @@ taskstate_check_stall(struct taskstate *ts, const struct taskstate_watch *w,
 }
 
 /*
+ * The overdue object of e's event: age, limit, source, what was learned,
+ * and the reason its summary gives.  Caller frees.
+ */
+static char *
+taskstate_overdue_doc(const struct taskstate_expect *x, int64_t age,
+    int64_t limit, int learned, int factor_pct)
+{
+	struct json_writer *jw = json_writer_new();
+	char a[32], l[32], p95[32], reason[160], *out;
+
+	util_format_age(age, a, sizeof(a));
+	util_format_age(limit, l, sizeof(l));
+	if (learned) {
+		util_format_age(x->p95_s, p95, sizeof(p95));
+		if (factor_pct % 100 == 0)
+			snprintf(reason, sizeof(reason),
+			    "running %s, %d x p95 (%s) is %s", a,
+			    factor_pct / 100, p95, l);
+		else
+			snprintf(reason, sizeof(reason),
+			    "running %s, %d.%02d x p95 (%s) is %s", a,
+			    factor_pct / 100, factor_pct % 100, p95, l);
+	} else
+		snprintf(reason, sizeof(reason),
+		    "running %s, past its max_duration of %s", a, l);
+	json_w_obj_open(jw);
+	json_w_kint(jw, "age_seconds", age);
+	json_w_kint(jw, "limit_seconds", limit);
+	json_w_kstr(jw, "source", learned ? "learned" : "max_duration");
+	json_w_key(jw, "samples");
+	if (x->count > 0)
+		json_w_int(jw, (int64_t)x->count);
+	else
+		json_w_null(jw);
+	json_w_key(jw, "p50_seconds");
+	if (x->count > 0)
+		json_w_int(jw, x->p50_s);
+	else
+		json_w_null(jw);
+	json_w_key(jw, "p95_seconds");
+	if (x->count > 0)
+		json_w_int(jw, x->p95_s);
+	else
+		json_w_null(jw);
+	json_w_kbool(jw, "per_cluster", x->per_cluster);
+	json_w_kstr(jw, "reason", reason);
+	json_w_obj_close(jw);
+	out = xstrdup(json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	return out;
+}
+
+/*
+ * Fire overdue for a RUNNING entry past its max_duration, or past
+ * overdue_factor times the p95 of what was learned; once per run.
+ */
+static void
+taskstate_check_overdue(struct taskstate *ts, const struct taskstate_watch *w,
+    struct taskstate_entry *e, int silent, int missed, int64_t now_s,
+    struct evt_list *out)
+{
+	struct taskstate_expect x;
+	struct evt *ev;
+	int64_t age, limit = 0, learned = 0;
+	uint64_t max_ms = 0;
+
+	if (silent || e->overdue || e->task.state != TASK_RUNNING ||
+	    e->task.started_at == TASK_TIME_NONE ||
+	    (age = now_s - e->task.started_at) <= 0)
+		return;
+	if (w->max_duration != NULL)
+		max_ms = w->max_duration(w->max_duration_arg, e->task.type);
+	if (max_ms > 0)
+		limit = (int64_t)((max_ms + 999) / 1000);
+	memset(&x, 0, sizeof(x));
+	if (w->overdue_factor_pct > 0) {
+		taskstate_expect(ts, w->account, w->api, &e->task,
+		    w->overdue_min_samples, &x);
+		if (x.count >= w->overdue_min_samples && x.count > 0)
+			learned = ((x.p95_s > 0 ? x.p95_s : 1) *
+					  w->overdue_factor_pct +
+				      99) /
+			    100;
+	}
+	if (limit > 0 && age > limit)
+		learned = 0;
+	else if (learned > 0 && age > learned)
+		limit = learned;
+	else
+		return;
+	e->overdue = 1;
+	ts->changes++;
+	ev = taskstate_emit(w, EVT_OVERDUE, &e->task, NULL, NULL,
+	    e->task.started_at + limit, now_s, missed, out);
+	ev->ack = evt_ack_dup(e->ack);
+	ev->overdue_doc = taskstate_overdue_doc(
+	    &x, age, limit, learned > 0, w->overdue_factor_pct);
+}
+
+/*
  * Bring one task up to date from a listed record t whose entry is e (NULL if
  * new): insert (appeared) or compare (transition, silent update), then look
  * for a stall.
@@ -481,15 +699,19 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 			return;
 		e->seen_gen = ws->gen;
 		e->seen_listings = ws->listings;
-		if (e->task.digest == t->digest)
+		if (e->task.digest == t->digest) {
 			taskstate_check_stall(
 			    ts, w, e, silent, missed, now_s, out);
+			taskstate_check_overdue(
+			    ts, w, e, silent, missed, now_s, out);
+		}
 		return;
 	}
 	if (e == NULL) {
 		e = taskstate_insert(ts, ws, t, now_s);
 		e->seen_gen = ws->gen;
 		e->seen_listings = ws->listings;
+		taskstate_learn(ts, w, t, 0, now_s);
 		if (!silent && !t->baseline) {
 			at = t->started_at != TASK_TIME_NONE ? t->started_at
 							     : now_s;
@@ -510,7 +732,9 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		ws->nstate[taskstate_sidx(e->task.state)]++;
 		e->progress_changed_at = now_s;
 		e->stalled = 0;
+		e->overdue = 0;
 		ts->changes++;
+		taskstate_learn(ts, w, t, !silent && !missed, now_s);
 		if (!silent) {
 			at = now_s;
 			if (task_state_terminal(t->state) &&
@@ -537,6 +761,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		taskstate_replace(ts, e, t);
 	e->task.digest = t->digest;
 	taskstate_check_stall(ts, w, e, silent, missed, now_s, out);
+	taskstate_check_overdue(ts, w, e, silent, missed, now_s, out);
 }
 
 /* Reverse out->v[from..n), so events come in listing order. */
@@ -738,6 +963,7 @@ taskstate_restore(struct taskstate *ts, const char *watch, const struct task *t,
 		e = taskstate_insert(ts, ws, t, x->progress_changed_at);
 	e->progress_changed_at = x->progress_changed_at;
 	e->stalled = x->stalled != 0;
+	e->overdue = x->overdue != 0;
 	evt_ack_free(e->ack);
 	e->ack = evt_ack_dup(x->ack);
 }
@@ -803,6 +1029,7 @@ taskstate_foreach_extra(const struct taskstate *ts, const char *watch,
 		for (e = ws->head; e != NULL; e = e->wnext) {
 			x.progress_changed_at = e->progress_changed_at;
 			x.stalled = e->stalled;
+			x.overdue = e->overdue;
 			x.ack = e->ack;
 			cb(ws->name, &e->task, &x, arg);
 		}

@@ -506,6 +506,13 @@ watch_ctx(struct watch *w, struct provider_ctx *ctx)
 	}
 }
 
+/* taskstate's max_duration: the watch config's, by task type. */
+static uint64_t
+watch_max_duration(const void *arg, const char *type)
+{
+	return config_watch_max_duration(arg, type);
+}
+
 /* The task table's view of this watch. */
 static void
 watch_ts_info(const struct watch *w, struct taskstate_watch *tw)
@@ -517,6 +524,11 @@ watch_ts_info(const struct watch *w, struct taskstate_watch *tw)
 	tw->stall_after_ms = w->conf->stall_after_ms;
 	tw->base_type = w->prov->base_type;
 	tw->replaces = w->prov->replaces;
+	tw->overdue_factor_pct = w->conf->overdue_factor_pct;
+	tw->overdue_min_samples = w->conf->overdue_min_samples;
+	tw->max_duration =
+	    w->conf->max_duration.n > 0 ? watch_max_duration : NULL;
+	tw->max_duration_arg = w->conf;
 }
 
 /* Hand events to the environment (or drop them in --once mode). */

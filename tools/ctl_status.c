@@ -39,6 +39,7 @@ struct ctl_opts {
 	const char *state;
 	const char *watch;
 	const char *notifier;
+	const char *api;
 	int json;
 };
 
@@ -60,7 +61,10 @@ static void __attribute__((noreturn)) ctl_status_usage(void)
 	    "[--json]\n"
 	    "                          [-s host:port] [-f file]\n"
 	    "       taskwatchctl dead list [--notifier name] [--json] "
-	    "[-s host:port] [-f file]\n");
+	    "[-s host:port] [-f file]\n"
+	    "       taskwatchctl durations [--api api] [--watch name] "
+	    "[--json]\n"
+	    "                          [-s host:port] [-f file]\n");
 	exit(CTL_EX_USAGE);
 }
 
@@ -434,23 +438,48 @@ ctl_dead(const struct buf *body)
 	return 0;
 }
 
+/*
+ * A running task's expected end: "in 12 min", "overdue 1 h (p95 + 40
+ * min)", "+40 min past p95"; "-" when nothing is learned.
+ */
+static void
+ctl_eta(const struct json *x, char *dst, size_t len)
+{
+	char when[48], past[32];
+	int64_t past_s = 0;
+
+	if (json_type(x) != JSON_OBJECT) {
+		snprintf(dst, len, "-");
+		return;
+	}
+	ctl_rel(x, "end", when, sizeof(when));
+	(void)json_int(json_get(x, "past_p95_seconds"), 0, &past_s);
+	util_format_age(past_s, past, sizeof(past));
+	if (past_s > 0)
+		snprintf(dst, len, "%s (%s past p95%s)", when, past,
+		    ctl_true(x, "overdue") ? ", overdue" : "");
+	else
+		snprintf(dst, len, "%s", when);
+}
+
 /* tasks: one row per task; an acknowledged one's state says "(acked)". */
 static int
 ctl_tasks(const struct buf *body)
 {
 	static const char *const head[] = { "WATCH", "STATE", "PROGRESS",
-		"TYPE", "CLUSTER", "TASK", "STARTED", "REASON" };
+		"TYPE", "CLUSTER", "TASK", "STARTED", "EXPECTED END",
+		"REASON" };
 	const struct json *e, *t;
 	struct ctl_table tab;
 	struct json *root;
-	char progress[32], started[48], state[48];
-	const char *row[8], *cluster;
+	char progress[32], started[48], state[48], eta[128];
+	const char *row[9], *cluster;
 	int64_t p;
 	size_t i;
 
 	if ((root = ctl_parse("/api/v1/tasks", body)) == NULL)
 		return 1;
-	ctl_table_init(&tab, head, 8);
+	ctl_table_init(&tab, head, 9);
 	for (i = 0; i < json_len(root); i++) {
 		e = json_at(root, i);
 		t = json_get(e, "task");
@@ -473,7 +502,59 @@ ctl_tasks(const struct buf *body)
 		row[5] = json_get_str(t, "id");
 		ctl_rel(t, "started_at", started, sizeof(started));
 		row[6] = started;
-		row[7] = json_get_str(t, "reason");
+		ctl_eta(json_get(e, "expected"), eta, sizeof(eta));
+		row[7] = eta;
+		row[8] = json_get_str(t, "reason");
+		ctl_table_row(&tab, row);
+	}
+	ctl_table_print(&tab);
+	json_free(root);
+	return 0;
+}
+
+/* A duration cell from a number of seconds in o. */
+static void
+ctl_secs(const struct json *o, const char *key, char *dst, size_t len)
+{
+	int64_t v;
+
+	if (json_int(json_get(o, key), 0, &v) == -1 || v < 0)
+		snprintf(dst, len, "-");
+	else
+		util_format_age(v, dst, len);
+}
+
+/* durations: one row per learned key, most recently used first. */
+static int
+ctl_durations(const struct buf *body)
+{
+	static const char *const head[] = { "ACCOUNT", "API", "TYPE", "CLUSTER",
+		"COUNT", "P50", "P95", "MAX" };
+	const struct json *e;
+	struct ctl_table tab;
+	struct json *root;
+	char count[32], p50[32], p95[32], max[32];
+	const char *row[8], *cluster;
+	size_t i;
+
+	if ((root = ctl_parse("/api/v1/durations", body)) == NULL)
+		return 1;
+	ctl_table_init(&tab, head, 8);
+	for (i = 0; i < json_len(root); i++) {
+		e = json_at(root, i);
+		cluster = json_get_str(e, "cluster_id");
+		row[0] = json_get_str(e, "account");
+		row[1] = json_get_str(e, "api");
+		row[2] = json_get_str(e, "type");
+		row[3] = cluster != NULL ? cluster : "(all)";
+		ctl_int(e, "count", count, sizeof(count));
+		row[4] = count;
+		ctl_secs(e, "p50_seconds", p50, sizeof(p50));
+		row[5] = p50;
+		ctl_secs(e, "p95_seconds", p95, sizeof(p95));
+		row[6] = p95;
+		ctl_secs(e, "max_seconds", max, sizeof(max));
+		row[7] = max;
 		ctl_table_row(&tab, row);
 	}
 	ctl_table_print(&tab);
@@ -719,24 +800,32 @@ out:
 	return ret;
 }
 
-/* The /api/v1/tasks path with the filters, percent-encoded. */
+/*
+ * The path of /api/v1/tasks or /api/v1/durations with the filters
+ * (watch=, and state= or api=), percent-encoded.
+ */
 static char *
-ctl_tasks_path(const struct ctl_opts *o)
+ctl_query_path(const char *path, const struct ctl_opts *o)
 {
+	const char *names[2] = { "watch", "state" }, *values[2];
 	struct buf b;
 	CURL *c = curl_easy_init();
 	char *e;
+	size_t i, n = 0;
 
-	buf_init(&b, 0);
-	buf_puts(&b, "/api/v1/tasks");
-	if (o->watch != NULL && c != NULL &&
-	    (e = curl_easy_escape(c, o->watch, 0)) != NULL) {
-		buf_printf(&b, "?watch=%s", e);
-		curl_free(e);
+	values[0] = o->watch;
+	values[1] = o->state;
+	if (o->api != NULL) {
+		names[1] = "api";
+		values[1] = o->api;
 	}
-	if (o->state != NULL && c != NULL &&
-	    (e = curl_easy_escape(c, o->state, 0)) != NULL) {
-		buf_printf(&b, "%sstate=%s", o->watch ? "&" : "?", e);
+	buf_init(&b, 0);
+	buf_puts(&b, path);
+	for (i = 0; i < 2 && c != NULL; i++) {
+		if (values[i] == NULL ||
+		    (e = curl_easy_escape(c, values[i], 0)) == NULL)
+			continue;
+		buf_printf(&b, "%c%s=%s", n++ == 0 ? '?' : '&', names[i], e);
 		curl_free(e);
 	}
 	if (c != NULL)
@@ -773,7 +862,9 @@ ctl_list(const char *base, const struct ctl_opts *o)
 	int ret = 1;
 
 	if (strcmp(o->cmd, "tasks") == 0)
-		path = ctl_tasks_path(o);
+		path = ctl_query_path("/api/v1/tasks", o);
+	else if (strcmp(o->cmd, "durations") == 0)
+		path = ctl_query_path("/api/v1/durations", o);
 	else if (strcmp(o->cmd, "dead") == 0)
 		path = ctl_dead_path(o);
 	else
@@ -797,6 +888,8 @@ ctl_list(const char *base, const struct ctl_opts *o)
 		ret = 0;
 	} else if (strcmp(o->cmd, "tasks") == 0)
 		ret = ctl_tasks(&body);
+	else if (strcmp(o->cmd, "durations") == 0)
+		ret = ctl_durations(&body);
 	else if (strcmp(o->cmd, "dead") == 0)
 		ret = ctl_dead(&body);
 	else
@@ -816,6 +909,7 @@ ctl_status(int argc, char *argv[])
 		{ "state", required_argument, NULL, 'S' },
 		{ "watch", required_argument, NULL, 'W' },
 		{ "notifier", required_argument, NULL, 'N' },
+		{ "api", required_argument, NULL, 'A' },
 		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -853,12 +947,17 @@ ctl_status(int argc, char *argv[])
 		case 'N':
 			o.notifier = optarg;
 			break;
+		case 'A':
+			o.api = optarg;
+			break;
 		default:
 			ctl_status_usage();
 		}
 	}
-	if (optind != argc ||
-	    ((o.state || o.watch) && strcmp(o.cmd, "tasks") != 0) ||
+	if (optind != argc || (o.state && strcmp(o.cmd, "tasks") != 0) ||
+	    (o.watch && strcmp(o.cmd, "tasks") != 0 &&
+		strcmp(o.cmd, "durations") != 0) ||
+	    (o.api && strcmp(o.cmd, "durations") != 0) ||
 	    (o.notifier && strcmp(o.cmd, "dead") != 0))
 		ctl_status_usage();
 	if ((ret = ctl_address(&o, &addr)) != 0)

@@ -42,7 +42,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "tasks", ctl_status,
 	    "tasks [--watch name] [--state state] [--json] [-s host:port] "
 	    "[-f file]",
-	    "one line per task the daemon knows" },
+	    "one line per task the daemon knows, with its expected end" },
+	{ "durations", ctl_status,
+	    "durations [--api api] [--watch name] [--json] [-s host:port] "
+	    "[-f file]",
+	    "the task durations learned: count, p50, p95, max" },
 	{ "poll", ctl_poll, "poll watch [-c socket] [-f file]",
 	    "poll a watch now, lifting its account's pause (control socket)" },
 	{ "dead", ctl_dead,

@@ -422,6 +422,7 @@ test_alertnames(void **state)
 		{ EVT_APPEARED, TASK_FAILED, "CloudTaskFailed" },
 		{ EVT_APPEARED, TASK_RUNNING, NULL },
 		{ EVT_STALLED, TASK_RUNNING, "CloudTaskStalled" },
+		{ EVT_OVERDUE, TASK_RUNNING, "CloudTaskOverdue" },
 		{ EVT_VANISHED, TASK_RUNNING, "CloudTaskVanished" },
 		{ EVT_VANISHED, TASK_SUCCEEDED, NULL }, /* info */
 	};
@@ -678,6 +679,26 @@ test_resolve_same_task(void **state)
 		}
 	}
 	assert_int_equal(seen, 3);
+	json_free(root);
+}
+
+/* An overdue task's alert ends when the task ends. */
+static void
+test_resolve_overdue(void **state)
+{
+	struct json *root;
+
+	test_bare();
+	json_free(test_apply(test_event(EVT_OVERDUE, "t1", "c1", "Restart",
+				 TASK_RUNNING, TASK_RUNNING, 0),
+	    0));
+	root = test_apply(test_tr("t1", TASK_SUCCEEDED, 40), 41);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "CloudTaskOverdue");
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(41));
 	json_free(root);
 }
 
@@ -1371,6 +1392,8 @@ main(void)
 		    test_resolve_flapping, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_same_task, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resolve_overdue, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_success_first, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -80,8 +80,10 @@ test_task(
 static void
 test_apply(struct taskstate *ts, const char *name, struct task_list *l)
 {
-	struct taskstate_watch tw = { name, "dds.jobs", "sim", "sim-1", 0, NULL,
-		0 };
+	struct taskstate_watch tw = { .watch = name,
+		.api = "dds.jobs",
+		.account = "sim",
+		.region = "sim-1" };
 	struct evt_list out = { NULL, 0, 0 };
 
 	taskstate_apply(ts, &tw, l, 1, 1, 0, 1000, &out, NULL);

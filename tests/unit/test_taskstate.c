@@ -18,11 +18,16 @@
 #include "taskstate.h"
 #include "xmalloc.h"
 
-static const struct taskstate_watch test_w = { "dds-prod", "dds.jobs",
-	"hw-prod", "cn-north-4", 60000, NULL, 0 };
+static const struct taskstate_watch test_w = { .watch = "dds-prod",
+	.api = "dds.jobs",
+	.account = "hw-prod",
+	.region = "cn-north-4",
+	.stall_after_ms = 60000 };
 
-static const struct taskstate_watch test_w2 = { "dws-prod", "dws.actions",
-	"hw-prod", "cn-north-4", 0, NULL, 0 };
+static const struct taskstate_watch test_w2 = { .watch = "dws-prod",
+	.api = "dws.actions",
+	.account = "hw-prod",
+	.region = "cn-north-4" };
 
 /* Append a task to l. */
 static struct task *
@@ -1205,6 +1210,171 @@ test_ack(void **state)
 	taskstate_free(ts);
 }
 
+/* A max_duration of 100 s for RestartInstance, none for other types. */
+static uint64_t
+test_max_duration(const void *arg, const char *type)
+{
+	(void)arg;
+	return type != NULL && strcmp(type, "RestartInstance") == 0 ? 100000
+								    : 0;
+}
+
+/*
+ * Overdue from learned durations: twelve runs of 100..210 s that end are
+ * learned (per type and per cluster); a run past 3 x p95 gives exactly one
+ * overdue, with its object; fewer samples than overdue_min_samples give
+ * none; a change of state ends it.
+ */
+static void
+test_overdue_learned(void **state)
+{
+	struct taskstate_watch w = test_w;
+	struct taskstate *ts = taskstate_new();
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct taskstate_expect x;
+	struct task *t;
+	char id[16];
+	int i;
+
+	(void)state;
+	w.stall_after_ms = 0;
+	w.overdue_factor_pct = 300;
+	w.overdue_min_samples = 10;
+	taskstate_apply(ts, &w, &l, 1, 1, 0, 0, &out, NULL); /* baseline */
+	for (i = 0; i < 12; i++) {
+		snprintf(id, sizeof(id), "run-%d", i);
+		task_list_clear(&l);
+		t = test_add(&l, "c1", id, TASK_RUNNING, "Running", -1);
+		t->started_at = 10000 * (i + 1);
+		taskstate_apply(
+		    ts, &w, &l, 0, 0, 0, t->started_at + 1, &out, NULL);
+		task_list_clear(&l);
+		t = test_add(&l, "c1", id, TASK_SUCCEEDED, "Completed", -1);
+		t->started_at = 10000 * (i + 1);
+		t->ended_at = t->started_at + 100 + 10 * i;
+		taskstate_apply(
+		    ts, &w, &l, 0, 0, 0, t->ended_at + 5, &out, NULL);
+		/* Before ten are known, nothing is overdue. */
+		if (i == 8) {
+			assert_int_equal(out.n, 18);
+			task_list_clear(&l);
+			t = test_add(
+			    &l, "c1", "early", TASK_RUNNING, "Running", -1);
+			t->started_at = 1;
+			taskstate_apply(ts, &w, &l, 0, 0, 0, 9999, &out, NULL);
+			assert_int_equal(out.n, 19); /* appeared only */
+			assert_int_equal(out.v[18]->kind, EVT_APPEARED);
+		}
+	}
+	evt_list_clear(&out);
+	taskstate_expect(ts, "hw-prod", "dds.jobs", l.v, 10, &x);
+	assert_int_equal(x.count, 12);
+	assert_true(x.per_cluster);
+	assert_in_range(x.p95_s, 200, 220);
+	assert_in_range(x.p50_s, 140, 170);
+	assert_int_equal(x.max_s, 210);
+
+	/* A hung run: 3 x p95 (about 630 s) passes once. */
+	task_list_clear(&l);
+	t = test_add(&l, "c1", "hung", TASK_RUNNING, "Running", -1);
+	t->started_at = 200000;
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 200300, &out, NULL);
+	assert_int_equal(out.n, 1); /* appeared */
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 200600, &out, NULL);
+	assert_int_equal(out.n, 1);
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 200700, &out, NULL);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.v[1]->kind, EVT_OVERDUE);
+	assert_int_equal(out.v[1]->severity, CONFIG_SEVERITY_WARNING);
+	assert_non_null(
+	    strstr(out.v[1]->overdue_doc, "\"source\":\"learned\""));
+	assert_non_null(strstr(out.v[1]->overdue_doc, "\"samples\":12"));
+	assert_non_null(strstr(out.v[1]->overdue_doc, "\"age_seconds\":700"));
+	assert_true(
+	    out.v[1]->occurred_at > 200600 && out.v[1]->occurred_at <= 200700);
+	/* Once. */
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 209000, &out, NULL);
+	assert_int_equal(out.n, 2);
+	evt_list_clear(&out);
+
+	/* Overdue off: factor 0. */
+	w.overdue_factor_pct = 0;
+	task_list_clear(&l);
+	t = test_add(&l, "c1", "hung2", TASK_RUNNING, "Running", -1);
+	t->started_at = 300000;
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 309000, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_APPEARED);
+	evt_list_clear(&out);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
+/*
+ * max_duration fires without anything learned; a finished task seen in
+ * the baseline listing teaches its duration; the overdue flag survives a
+ * restore, so a restart does not fire it again.
+ */
+static void
+test_overdue_max(void **state)
+{
+	struct taskstate_watch w = test_w;
+	struct taskstate *ts = taskstate_new(), *ts2;
+	struct task_list l = { 0 };
+	struct evt_list out = { 0 };
+	struct taskstate_extra xtra = { 0 };
+	struct taskstate_expect x;
+	struct task *t;
+
+	(void)state;
+	w.stall_after_ms = 0;
+	w.overdue_factor_pct = 300;
+	w.overdue_min_samples = 10;
+	w.max_duration = test_max_duration;
+	t = test_add(&l, "c1", "old", TASK_SUCCEEDED, "Completed", -1);
+	t->ended_at = 1042;
+	taskstate_apply(ts, &w, &l, 1, 1, 0, 5000, &out, NULL); /* baseline */
+	assert_int_equal(out.n, 0);
+	taskstate_expect(ts, "hw-prod", "dds.jobs", t, 1, &x);
+	assert_int_equal(x.count, 1);
+	assert_int_equal(x.max_s, 42);
+
+	task_list_clear(&l);
+	t = test_add(&l, "c1", "r", TASK_RUNNING, "Running", -1);
+	t->started_at = 6000;
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 6100, &out, NULL);
+	assert_int_equal(out.n, 1); /* appeared; 100 s is not past 100 s */
+	taskstate_apply(ts, &w, &l, 0, 0, 0, 6101, &out, NULL);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.v[1]->kind, EVT_OVERDUE);
+	assert_non_null(
+	    strstr(out.v[1]->overdue_doc, "\"source\":\"max_duration\""));
+	assert_non_null(strstr(out.v[1]->overdue_doc, "\"limit_seconds\":100"));
+	assert_int_equal(out.v[1]->occurred_at, 6100);
+	evt_list_clear(&out);
+
+	/* Restored with its flag: no second overdue. */
+	ts2 = taskstate_new();
+	xtra.progress_changed_at = 6000;
+	xtra.overdue = 1;
+	taskstate_restore(ts2, w.watch, t, &xtra);
+	taskstate_apply(ts2, &w, &l, 1, 0, 0, 7000, &out, NULL);
+	assert_int_equal(out.n, 0);
+	/* Without it (an older table), it fires: the same id as before. */
+	taskstate_free(ts2);
+	ts2 = taskstate_new();
+	xtra.overdue = 0;
+	taskstate_restore(ts2, w.watch, t, &xtra);
+	taskstate_apply(ts2, &w, &l, 1, 0, 0, 7000, &out, NULL);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0]->kind, EVT_OVERDUE);
+	evt_list_clear(&out);
+	taskstate_free(ts2);
+	task_list_clear(&l);
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -1235,6 +1405,8 @@ main(void)
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_unchanged),
 		cmocka_unit_test(test_ack),
+		cmocka_unit_test(test_overdue_learned),
+		cmocka_unit_test(test_overdue_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

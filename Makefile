@@ -206,7 +206,11 @@ chaos: deps
 
 # bench: taskwatchd side by side with wrk, curl | jq and aiohttp on the
 # simulator (bounded, about 6 minutes); prints and writes bench/results.md.
-BENCH_TOOLS = bench/bin/readytime
+BENCH_TOOLS = bench/bin/readytime bench/bin/durations
+
+bench/bin/durations: obj/bench/durations.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
 bench/bin/%: obj/bench/%.o
 	@mkdir -p $(@D)

@@ -927,12 +927,80 @@ test_dws_rekey(void **state)
 	statefile_free(sf);
 }
 
+/*
+ * The learned durations are saved in the header and restored; a header
+ * whose durations cannot be read restores the tasks, learns anew, and
+ * says so.
+ */
+static void
+test_durations(void **state)
+{
+	struct taskstate *ts = test_table(), *ts2;
+	struct taskstate_watch tw;
+	struct task_list l = { NULL, 0, 0 };
+	struct evt_list out = { NULL, 0, 0 };
+	struct statefile *sf = statefile_new(t.dir);
+	struct taskstate_expect x;
+	struct task *tk;
+	char *text, *log, *bad, *old, *full;
+
+	(void)state;
+	tk = task_list_add(&l);
+	test_bare_task(tk, "done", TASK_SUCCEEDED);
+	tk->type = xstrdup("Backup");
+	tk->started_at = NOW - 600;
+	tk->ended_at = NOW - 100;
+	test_tw(&tw, &t.watches[0]);
+	taskstate_apply(ts, &tw, &l, 1, 0, 0, NOW, &out, NULL);
+	evt_list_clear(&out);
+	taskstate_expect(ts, tw.account, tw.api, tk, 1, &x);
+	assert_int_equal(x.count, 1);
+	assert_int_equal(x.max_s, 500);
+
+	test_log_start();
+	assert_int_equal(statefile_save(sf, ts, &t.conf, NOW), 0);
+	ts2 = taskstate_new();
+	assert_true(statefile_load(sf, ts2, &t.conf) >= 1);
+	free(test_log_stop());
+	taskstate_expect(ts2, tw.account, tw.api, tk, 1, &x);
+	assert_int_equal(x.count, 1);
+	assert_int_equal(x.max_s, 500);
+	taskstate_free(ts2);
+
+	/* Durations that are no table: the tasks stay, learning starts anew. */
+	text = test_read(statefile_path(sf));
+	bad = strstr(text, "\"durations\":{\"version\":1,\"keys\":[");
+	assert_non_null(bad);
+	bad += strlen("\"durations\":{\"version\":1,\"keys\":[");
+	old = xstrndup(text, (size_t)(bad - text));
+	full = xasprintf("%s7,%s", old, bad);
+	test_write(statefile_path(sf), full);
+	free(old);
+	free(full);
+	free(text);
+	test_log_start();
+	ts2 = taskstate_new();
+	assert_true(statefile_load(sf, ts2, &t.conf) >= 1);
+	log = test_log_stop();
+	assert_non_null(
+	    strstr(log, "the learned task durations cannot be read"));
+	free(log);
+	taskstate_expect(ts2, tw.account, tw.api, tk, 1, &x);
+	assert_int_equal(x.count, 0);
+	taskstate_free(ts2);
+	task_list_clear(&l);
+	statefile_free(sf);
+	taskstate_free(ts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_round_trip, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_durations, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_format, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -5,6 +5,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/taskwatch
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
                   systemd 2>/dev/null),/lib/systemd/system)
@@ -252,6 +253,8 @@ install: all
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/taskwatchd.service
 	install -m 644 systemd/taskwatchd.sysusers \
 	    $(DESTDIR)$(SYSUSERSDIR)/taskwatchd.conf
+	install -d $(DESTDIR)$(DOCDIR)/recipes
+	install -m 644 systemd/recipes/* $(DESTDIR)$(DOCDIR)/recipes/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/taskwatchd $(DESTDIR)$(SBINDIR)/taskwatchctl \
@@ -261,6 +264,9 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/taskwatchd.conf
 	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	for r in systemd/recipes/*; do \
+	    rm -f $(DESTDIR)$(DOCDIR)/recipes/$${r##*/}; done
+	rmdir $(DESTDIR)$(DOCDIR)/recipes $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rmdir $(DESTDIR)$(SYSCONFDIR)/taskwatchd 2>/dev/null || true
 
 clean:

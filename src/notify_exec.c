@@ -119,26 +119,34 @@ notify_exec_setenv(char **env, size_t *n, const char *name, const char *value)
 	env[(*n)++] = xasprintf("%s=%s", name, value != NULL ? value : "");
 }
 
+/* The variables notify_exec_env sets: PATH, LANG and 21 TASKWATCH_*. */
+#define NOTIFY_EXEC_ENV_VARS 23
+
 /*
  * The environment of a hook for ev: PATH, LANG and every TASKWATCH_*
  * variable (empty when it does not apply), NULL-terminated; caller frees
- * with notify_exec_env_free.
+ * with notify_exec_env_free.  Nothing else: not the daemon's
+ * CREDENTIALS_DIRECTORY either, so a hook names the one credential it
+ * uses by its path (taskwatchd(8), "Remediation recipes").
  */
 char **
 notify_exec_env(const struct evt *ev)
 {
 	const struct task *t = &ev->task;
 	enum config_severity sev = ev->severity;
-	char **env, progress[16];
+	char **env, progress[16], started[UTIL_RFC3339_LEN], *summary;
 	size_t n = 0;
 	int task = ev->has_task;
 
-	env = xcalloc(24, sizeof(*env));
+	env = xcalloc(NOTIFY_EXEC_ENV_VARS + 1, sizeof(*env));
 	if (sev == CONFIG_SEVERITY_UNSET)
 		sev = evt_default_severity(ev);
 	progress[0] = '\0';
 	if (task && t->progress != TASK_PROGRESS_NONE)
 		snprintf(progress, sizeof(progress), "%d", t->progress);
+	started[0] = '\0';
+	if (task && t->started_at != TASK_TIME_NONE)
+		util_format_rfc3339(t->started_at, started);
 	notify_exec_setenv(env, &n, "PATH", "/usr/bin:/bin");
 	notify_exec_setenv(env, &n, "LANG", "C.UTF-8");
 	notify_exec_setenv(env, &n, "TASKWATCH_EVENT", evt_kind_name(ev->kind));
@@ -169,6 +177,12 @@ notify_exec_env(const struct evt *ev)
 	    env, &n, "TASKWATCH_MISSED", ev->missed ? "true" : "false");
 	notify_exec_setenv(env, &n, "TASKWATCH_ERROR_CLASS",
 	    task ? NULL : ev->error_class); /* watch_failed, watch_flapping */
+	notify_exec_setenv(env, &n, "TASKWATCH_RULE", ev->rule);
+	notify_exec_setenv(env, &n, "TASKWATCH_STARTED_AT", started);
+	/* One line: evt_summary turns control characters into spaces. */
+	summary = evt_summary(ev);
+	notify_exec_setenv(env, &n, "TASKWATCH_SUMMARY", summary);
+	free(summary);
 	env[n] = NULL;
 	return env;
 }

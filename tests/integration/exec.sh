@@ -107,7 +107,7 @@ inf=${envf%.env}.in
 getenv() { local kv; while IFS= read -r -d '' kv; do
 	[ "${kv%%=*}" = "$1" ] && { printf '%s' "${kv#*=}"; return 0; }; done <"$envf"; return 1; }
 names=$(while IFS= read -r -d '' kv; do echo "${kv%%=*}"; done <"$envf" | sort | tr '\n' ' ')
-want="LANG PATH TASKWATCH_ACCOUNT TASKWATCH_API TASKWATCH_CLUSTER_ID TASKWATCH_CLUSTER_NAME TASKWATCH_ERROR_CLASS TASKWATCH_EVENT TASKWATCH_EVENT_ID TASKWATCH_MISSED TASKWATCH_PREV_STATE TASKWATCH_PROGRESS TASKWATCH_RAW_STATUS TASKWATCH_REASON TASKWATCH_REGION TASKWATCH_SEVERITY TASKWATCH_STATE TASKWATCH_TASK_ID TASKWATCH_TASK_TYPE TASKWATCH_WATCH "
+want="LANG PATH TASKWATCH_ACCOUNT TASKWATCH_API TASKWATCH_CLUSTER_ID TASKWATCH_CLUSTER_NAME TASKWATCH_ERROR_CLASS TASKWATCH_EVENT TASKWATCH_EVENT_ID TASKWATCH_MISSED TASKWATCH_PREV_STATE TASKWATCH_PROGRESS TASKWATCH_RAW_STATUS TASKWATCH_REASON TASKWATCH_REGION TASKWATCH_RULE TASKWATCH_SEVERITY TASKWATCH_STARTED_AT TASKWATCH_STATE TASKWATCH_SUMMARY TASKWATCH_TASK_ID TASKWATCH_TASK_TYPE TASKWATCH_WATCH "
 check "environment holds only PATH, LANG and TASKWATCH_*" test "$names" = "$want"
 check "PATH and LANG fixed" test "$(getenv PATH) $(getenv LANG)" = "/usr/bin:/bin C.UTF-8"
 check "task type arrives byte for byte" test "$(getenv TASKWATCH_TASK_TYPE)" = "$TYPE"
@@ -118,6 +118,17 @@ check "states, ids, watch" test "$(getenv TASKWATCH_EVENT) $(getenv TASKWATCH_PR
 check "stdin is the event document" test "$(jq -r .id <"$inf")" = "$(getenv TASKWATCH_EVENT_ID)"
 check "stdin carries the exact reason" test "$(jq -j .task.reason <"$inf")" = "$REASON"
 check "stdin carries the exact type and name" test "$(jq -j '.task.type + "|" + .task.cluster_name' <"$inf")" = "$TYPE|$NAME"
+# The rule that routed it (the third, unnamed: rule-3), the task's start
+# and the summary, one line although the reason has newlines and a tab.
+check "TASKWATCH_RULE names the routing rule" \
+    test "$(getenv TASKWATCH_RULE)|$(jq -j .rule <"$inf")" = "rule-3|rule-3"
+check "TASKWATCH_STARTED_AT is the task's start" \
+    test -n "$(getenv TASKWATCH_STARTED_AT)" -a \
+    "$(getenv TASKWATCH_STARTED_AT)" = "$(jq -j .task.started_at <"$inf")"
+check "TASKWATCH_SUMMARY is the document's summary" \
+    test "$(getenv TASKWATCH_SUMMARY)" = "$(jq -j .summary <"$inf" | tr '\n\t' '  ')"
+check "TASKWATCH_SUMMARY is one line" \
+    test "$(getenv TASKWATCH_SUMMARY | tr -d '\n\t' | wc -c)" -eq "$(getenv TASKWATCH_SUMMARY | wc -c)"
 check "nothing in the cloud text was executed" test ! -e "$PWNED"
 
 # --- timeout: the hook and its TERM-ignoring child are killed

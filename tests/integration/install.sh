@@ -20,6 +20,9 @@ SYSUSERSDIR=${SYSUSERSDIR:-/usr/lib/sysusers.d}
 	echo "644 /etc/taskwatchd/taskwatchd.yaml.example"
 	echo "644 $UNITDIR/taskwatchd.service"
 	echo "644 $SYSUSERSDIR/taskwatchd.conf"
+	for r in "$TOP"/systemd/recipes/*; do
+		echo "644 /usr/share/doc/taskwatch/recipes/${r##*/}"
+	done
 } | sort -k2 >"$TMP/want"
 # listing: every file and link under DEST as "mode path".
 listing() {

@@ -241,7 +241,10 @@ test_lines(const char *name)
 	return n;
 }
 
-/* The environment holds PATH, LANG and every TASKWATCH_* variable, exactly. */
+/*
+ * The environment holds PATH, LANG and every TASKWATCH_* variable,
+ * exactly: the rule, the task's start and the one-line summary included.
+ */
 static void
 test_env(void **state)
 {
@@ -254,12 +257,21 @@ test_env(void **state)
 		"TASKWATCH_TASK_TYPE=RestartInstance", "TASKWATCH_STATE=FAILED",
 		"TASKWATCH_PREV_STATE=RUNNING", "TASKWATCH_RAW_STATUS=FAILED",
 		"TASKWATCH_PROGRESS=60", "TASKWATCH_REASON=" TEST_HOSTILE,
-		"TASKWATCH_MISSED=false", "TASKWATCH_ERROR_CLASS=", NULL };
+		"TASKWATCH_MISSED=false",
+		"TASKWATCH_ERROR_CLASS=", "TASKWATCH_RULE=failures to the hook",
+		"TASKWATCH_STARTED_AT=2025-05-19T09:00:00Z",
+		/* One line: the reason's control characters are spaces. */
+		"TASKWATCH_SUMMARY=dds-prod: RestartInstance on dds-one "
+		"RUNNING -> FAILED: $(touch /tmp/pwned) `id`; rm -rf / \"q\" "
+		"'q' event=forged \\   [31m \xff",
+		NULL };
 	struct evt *ev =
 	    test_event("t1", TASK_RUNNING, TASK_FAILED, TEST_HOSTILE);
 	char **env, *id;
 	size_t i;
 
+	ev->rule = xstrdup("failures to the hook");
+	ev->task.started_at = 1747645200;
 	env = notify_exec_env(ev);
 	id = xasprintf("TASKWATCH_EVENT_ID=%s", ev->id);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]) - 1; i++) {
@@ -269,6 +281,11 @@ test_env(void **state)
 	assert_null(env[i]);
 	notify_exec_env_free(env);
 	free(id);
+	/* A task whose start is unknown: the variable is there, empty. */
+	ev->task.started_at = TASK_TIME_NONE;
+	env = notify_exec_env(ev);
+	assert_string_equal(env[21], "TASKWATCH_STARTED_AT=");
+	notify_exec_env_free(env);
 	evt_free(ev);
 
 	/* A watch event: the task variables are there, empty. */
@@ -283,6 +300,11 @@ test_env(void **state)
 	assert_string_equal(env[16], "TASKWATCH_PROGRESS=");
 	assert_string_equal(env[17], "TASKWATCH_REASON=HTTP 401");
 	assert_string_equal(env[19], "TASKWATCH_ERROR_CLASS=auth");
+	assert_string_equal(env[20], "TASKWATCH_RULE=");
+	assert_string_equal(env[21], "TASKWATCH_STARTED_AT=");
+	assert_string_equal(
+	    env[22], "TASKWATCH_SUMMARY=w: polling failed (auth): HTTP 401");
+	assert_null(env[23]);
 	notify_exec_env_free(env);
 	/* watch_flapping carries the last error the same way. */
 	ev->kind = EVT_WATCH_FLAPPING;

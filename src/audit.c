@@ -300,8 +300,11 @@ audit_record_end(struct audit_record *r, const struct spawn_result *sr)
 {
 	r->duration_ms = sr->duration_ms;
 	r->start_ms = monotime_wall_ms() - (int64_t)sr->duration_ms;
-	r->output = sr->output;
-	r->output_len = sr->output != NULL ? sr->output_len : 0;
+	/* The end of the output says why it failed: the tail if kept. */
+	r->output = sr->tail != NULL ? sr->tail : sr->output;
+	r->output_len = sr->tail != NULL ? sr->tail_len
+	    : sr->output != NULL         ? sr->output_len
+					 : 0;
 	r->output_total = sr->output_total;
 	switch (sr->how) {
 	case SPAWN_EXITED:

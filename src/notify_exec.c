@@ -476,6 +476,7 @@ notify_exec_start(struct notify_exec_run *run)
 	req.input = notify_item_body(it, &req.input_len);
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
+	req.keep_tail = AUDIT_OUTPUT_MAX;
 	key = notify_key_name(it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);

@@ -4,7 +4,7 @@
 # webhook with its stderr tail and never back to the failing notifier
 # (no loop); state_dir/audit.jsonl has one line per run with its fields; a
 # dry_run notifier writes its line (argv, environment, stdin) and runs
-# nothing; after a reload to a small audit_max_size the file rotates to
+# nothing; after a reload to audit_max_size 8192 the file rotates to
 # audit.jsonl.1.
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +16,9 @@ cat >"$TMP/fail.sh" <<'SH'
 #!/bin/sh
 echo run >>"$1/fail.count"
 echo "starting remediation of $TASKWATCH_TASK_ID"
+# More than the 4 KiB logged: the tail still has the error.
+head -c 6000 /dev/zero | tr '\0' y
+echo
 echo "remediation broke: disk quota exceeded" >&2
 exit 3
 SH
@@ -90,6 +93,7 @@ check "run line: event, argv, outcome, exit status" test \
     "$src transition $TMP/fail.sh failed 3 false 1"
 check "run line: start and duration" jq -e '.start_ms > 1700000000000 and .duration_ms >= 0 and (.time | type) == "string"' <<<"$run"
 check "run line: the output tail" grep -q 'remediation broke' <<<"$(jq -r .stderr_tail <<<"$run")"
+check "run line: the last 4 KiB of 6 KiB and more" jq -e '.output_bytes > 6000 and (.stderr_tail | length) == 4096' <<<"$run"
 
 # --- dry run: recorded, not run
 dry=$(jq -c 'select(.notifier == "dry")' "$AUDIT" 2>/dev/null)
@@ -101,7 +105,7 @@ check "the dry-run hook did not run" test ! -e "$OUT/dry.marker"
 check "the dry run logged at info" grep -q "notifier dry: .*dry run: would run $TMP/marker.sh" "$TMP/daemon.log"
 
 # --- rotation at a small audit_max_size (taken at a reload)
-sed -i 's/^  shutdown_timeout: 2s$/  shutdown_timeout: 2s\n  audit_max_size: 4096/' "$TMP/taskwatchd.yaml"
+sed -i 's/^  shutdown_timeout: 2s$/  shutdown_timeout: 2s\n  audit_max_size: 8192/' "$TMP/taskwatchd.yaml"
 kill -HUP "$DAEMON_PID"
 wait_for 5 grep -q 'info: reloaded: ' "$TMP/daemon.log"
 B=$(task b)
@@ -113,7 +117,7 @@ sim PATCH "/_sim/tasks/$C" '{"status":"Failed","fail_reason":"disk"}' >/dev/null
 wait_for 15 failed_events 3
 wait_for 5 test -e "$AUDIT.1"
 check "rotated to audit.jsonl.1" test -e "$AUDIT.1"
-check "the current file stays under 4 KiB" test "$(stat -c %s "$AUDIT")" -le 4096
+check "the current file stays under 8 KiB" test "$(stat -c %s "$AUDIT")" -le 8192
 check "every line of both files is JSON" jq -e -s 'length >= 1' "$AUDIT" "$AUDIT.1"
 check "the reload took" grep -q "info: reloaded: " "$TMP/daemon.log"
 check "three hook_failed for three failed tasks" test "$(sink_count hooks '.event == "hook_failed"')" -eq 3

@@ -130,6 +130,26 @@ test_tail(void **state)
 	free(out);
 }
 
+/* The tail spawn kept, when it kept one, rather than the start. */
+static void
+test_prefers_tail(void **state)
+{
+	struct spawn_result sr;
+	struct audit_record r;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.how = SPAWN_EXITED;
+	sr.status = 1;
+	sr.output = "start";
+	sr.output_len = 5;
+	sr.tail = "the end";
+	sr.tail_len = 7;
+	audit_record_init(&r, "fixer", "id1", "transition", test_argv, 1);
+	audit_record_end(&r, &sr);
+	assert_int_equal(r.output_len, 7);
+	assert_memory_equal(r.output, "the end", 7);
+}
+
 /* A dry run records argv, environment and stdin, and no output. */
 static void
 test_dry_run(void **state)
@@ -350,6 +370,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_tail),
+		cmocka_unit_test(test_prefers_tail),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_write_errors),

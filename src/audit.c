@@ -130,6 +130,25 @@ audit_w_tail(struct json_writer *w, const char *key, const char *p, size_t len)
 	audit_w_bytes(w, key, p + skip, len - skip);
 }
 
+/*
+ * Write how the run ended: outcome, duration_ms, exit_status or signal
+ * when there is one, timed_out, and error when it could not start.
+ */
+static void
+audit_w_end(struct json_writer *w, const struct audit_record *r)
+{
+	json_w_kstr(w, "outcome", r->outcome);
+	json_w_kint(w, "duration_ms", (int64_t)r->duration_ms);
+	if (r->exit_status >= 0)
+		json_w_kint(w, "exit_status", r->exit_status);
+	if (r->signal > 0)
+		json_w_kint(w, "signal", r->signal);
+	json_w_kbool(w, "timed_out",
+	    r->outcome != NULL && strcmp(r->outcome, "timeout") == 0);
+	if (r->error != NULL)
+		json_w_kstr(w, "error", r->error);
+}
+
 /* The line audit_write writes for r, newline included; caller frees. */
 char *
 audit_format(const struct audit_record *r, size_t *len)
@@ -148,16 +167,7 @@ audit_format(const struct audit_record *r, size_t *len)
 	json_w_kint(w, "attempt", r->attempt);
 	json_w_kbool(w, "dry_run", r->dry_run);
 	audit_w_vec(w, "argv", r->argv);
-	json_w_kstr(w, "outcome", r->outcome);
-	json_w_kint(w, "duration_ms", (int64_t)r->duration_ms);
-	if (r->exit_status >= 0)
-		json_w_kint(w, "exit_status", r->exit_status);
-	if (r->signal > 0)
-		json_w_kint(w, "signal", r->signal);
-	json_w_kbool(w, "timed_out",
-	    r->outcome != NULL && strcmp(r->outcome, "timeout") == 0);
-	if (r->error != NULL)
-		json_w_kstr(w, "error", r->error);
+	audit_w_end(w, r);
 	if (!r->dry_run) {
 		audit_w_tail(w, "stderr_tail",
 		    r->output != NULL ? r->output : "",
@@ -381,15 +391,7 @@ audit_hook_doc(const struct audit_record *r)
 	json_w_kstr(w, "event_id", r->event_id);
 	json_w_kstr(w, "event_kind", r->event_kind);
 	json_w_kstr(w, "reason", reason);
-	json_w_kstr(w, "outcome", r->outcome);
-	if (r->exit_status >= 0)
-		json_w_kint(w, "exit_status", r->exit_status);
-	if (r->signal > 0)
-		json_w_kint(w, "signal", r->signal);
-	json_w_kbool(w, "timed_out", strcmp(r->outcome, "timeout") == 0);
-	if (r->error != NULL)
-		json_w_kstr(w, "error", r->error);
-	json_w_kint(w, "duration_ms", (int64_t)r->duration_ms);
+	audit_w_end(w, r);
 	audit_w_tail(w, "stderr_tail", r->output != NULL ? r->output : "",
 	    r->output != NULL ? r->output_len : 0);
 	json_w_kint(w, "attempt", r->attempt);

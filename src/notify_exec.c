@@ -250,6 +250,19 @@ notify_exec_run_free(struct notify_exec_run *run)
 	free(run);
 }
 
+/* Append rec to the audit log, if the daemon has a state directory. */
+static void
+notify_exec_audit(struct notify_notifier *nf, const struct audit_record *rec)
+{
+	struct notify_exec *x = nf->priv;
+
+	if (x->audit == NULL)
+		return;
+	/* A reload may have changed the size. */
+	audit_set_max(x->audit, notify_daemon_conf(nf)->audit_max_size);
+	audit_write(x->audit, rec);
+}
+
 /*
  * Record how the hook of run ended: its audit line, its count, and a
  * hook_failed event when it failed (a could-not-start retried raises it
@@ -267,10 +280,7 @@ notify_exec_record(struct notify_notifier *nf, struct notify_exec_run *run,
 	    evt_kind_name(run->kind), (const char *const *)x->argv,
 	    run->attempt);
 	audit_record_end(&rec, r);
-	if (x->audit != NULL) {
-		audit_set_max(x->audit, notify_daemon_conf(nf)->audit_max_size);
-		audit_write(x->audit, &rec);
-	}
+	notify_exec_audit(nf, &rec);
 	if (run->it != NULL && (result == NOTIFY_FAILED || run->attempt == 1) &&
 	    (ev = audit_hook_failed(&rec, run->it->ev)) != NULL)
 		notify_emit(nf, ev);
@@ -429,10 +439,7 @@ notify_exec_dry_run(struct notify_exec_run *run, char **env)
 	    evt_kind_name(run->kind), (const char *const *)x->argv,
 	    run->attempt);
 	audit_record_dry_run(&rec, (const char *const *)env, input, len);
-	if (x->audit != NULL) {
-		audit_set_max(x->audit, notify_daemon_conf(nf)->audit_max_size);
-		audit_write(x->audit, &rec);
-	}
+	notify_exec_audit(nf, &rec);
 	notify_exec_env_free(env);
 	it->priv = NULL;
 	notify_exec_run_free(run);

@@ -126,6 +126,7 @@ struct config_daemon {
 	uint64_t shutdown_timeout_ms;  /* default 10s */
 	unsigned max_concurrent_polls; /* default 64, 1..10000 */
 	uint64_t max_response_bytes;   /* default 8MiB, 1KiB..1GiB */
+	uint64_t audit_max_size;       /* audit.jsonl rotates; default 10MiB */
 };
 
 struct config_account {
@@ -219,6 +220,7 @@ struct config_notifier {
 	uint64_t cooldown_ms;          /* default 0 */
 	char *user;                    /* optional run-as */
 	int allow_root;                /* may run hooks as root */
+	int dry_run;                   /* record hooks, run none */
 	int send_silenced;             /* gets silenced events; default no */
 	enum config_format format;     /* webhook: the body */
 	char *template;                /* webhook: format template's file */

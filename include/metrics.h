@@ -39,6 +39,9 @@
 #define METRICS_WATCH_FLAPPING "taskwatch_watch_flapping"
 #define METRICS_WATCH_UNREAD "taskwatch_watch_unread_scopes"
 #define METRICS_PROCESS_START "process_start_time_seconds"
+/* Exec hooks: runs by outcome, and audit log lines lost. */
+#define METRICS_HOOK_RUNS "taskwatch_hook_runs_total"
+#define METRICS_AUDIT_WRITE_ERRORS "taskwatch_audit_write_errors_total"
 
 enum metrics_type {
 	METRICS_COUNTER,

@@ -166,6 +166,13 @@ char *notify_key_name(const struct evt *ev);
  */
 void notify_emit(struct notify_notifier *nf, struct evt *ev);
 
+/*
+ * The daemon section of the config in use (borrowed: it changes at a
+ * reload; read it when needed, do not keep it).
+ */
+const struct config_daemon *notify_daemon_conf(
+    const struct notify_notifier *nf);
+
 /* The notifier types. */
 extern const struct notify_ops notify_webhook_ops;
 extern const struct notify_ops notify_syslog_ops;

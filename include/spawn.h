@@ -47,6 +47,7 @@ struct spawn_request {
 	uint64_t timeout_ms;    /* 0 = none */
 	uint64_t kill_grace_ms; /* TERM to KILL; 0 = SPAWN_KILL_GRACE_MS */
 	size_t max_output;      /* bytes kept; 0 = SPAWN_MAX_OUTPUT */
+	size_t keep_tail;       /* also keep the last bytes; 0 = no */
 	/* Run as these ids (setgroups, setgid, setuid); -1 = unchanged. */
 	long uid;
 	long gid;
@@ -62,7 +63,10 @@ struct spawn_result {
 	const char *output; /* the first max_output bytes, NUL-terminated */
 	size_t output_len;
 	uint64_t output_total; /* bytes the child wrote in all */
-	const char *error;     /* SPAWN_ERROR; else NULL */
+	/* With keep_tail: the last keep_tail bytes written; else NULL. */
+	const char *tail;
+	size_t tail_len;
+	const char *error; /* SPAWN_ERROR; else NULL */
 	uint64_t duration_ms;
 	long pid; /* 0 if it never ran */
 };

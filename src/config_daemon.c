@@ -133,6 +133,12 @@ const struct config_key config_daemon_keys[] = {
 	    .def_str = CONFIG_CONTROL_SOCKET,
 	    .off = D(control_socket),
 	    .parse = config_daemon_control },
+	{ .name = "audit_max_size",
+	    .type = CONFIG_T_SIZE,
+	    .min = 4096,
+	    .max = 1024 * 1024 * 1024,
+	    .def = 10 * 1024 * 1024,
+	    .off = D(audit_max_size) },
 	{ .name = NULL },
 };
 

@@ -812,6 +812,10 @@ const struct config_key config_notifier_keys[] = {
 	    .type = CONFIG_T_BOOL,
 	    .kinds = EXEC,
 	    .off = N(allow_root) },
+	{ .name = "dry_run",
+	    .type = CONFIG_T_BOOL,
+	    .kinds = EXEC,
+	    .off = N(dry_run) },
 	/* The kinds whose notifier_kinds row is silenceable. */
 	{ .name = "send_silenced",
 	    .type = CONFIG_T_BOOL,

@@ -308,6 +308,8 @@ config_print_notifier(FILE *fp, const void *obj)
 			config_print_kv(fp, in, "user", nf->user);
 		fprintf(fp, "%sallow_root: %s\n", in,
 		    nf->allow_root ? "true" : "false");
+		fprintf(
+		    fp, "%sdry_run: %s\n", in, nf->dry_run ? "true" : "false");
 		break;
 	}
 }
@@ -360,6 +362,8 @@ config_print(const struct config *conf, FILE *fp)
 	fprintf(fp, "  max_concurrent_polls: %u\n", d->max_concurrent_polls);
 	util_format_size(d->max_response_bytes, s, sizeof(s));
 	fprintf(fp, "  max_response_bytes: %s\n", s);
+	util_format_size(d->audit_max_size, s, sizeof(s));
+	fprintf(fp, "  audit_max_size: %s\n", s);
 
 	config_print_section(fp, conf, &config_accounts, config_print_account);
 	config_print_section(fp, conf, &config_watches, config_print_watch);

@@ -178,6 +178,13 @@ static const struct metrics_def metrics_defs[] = {
 	    NULL, 0 },
 	{ METRICS_PROCESS_START, METRICS_GAUGE,
 	    "Start time of the process since unix epoch in seconds.", NULL, 0 },
+	{ METRICS_HOOK_RUNS, METRICS_COUNTER,
+	    "Exec hook runs by notifier and outcome (ok, failed, tempfail, "
+	    "signal, timeout, error, cancelled, dry_run).",
+	    NULL, 0 },
+	{ METRICS_AUDIT_WRITE_ERRORS, METRICS_COUNTER,
+	    "Lines of state_dir/audit.jsonl that could not be written.", NULL,
+	    0 },
 };
 
 /* The process's registry with the families of product.md defined. */
@@ -200,6 +207,7 @@ metrics_global(void)
 	metrics_add(
 	    m, METRICS_STATE_WRITE_FAILURES, 0, "file", "task_table", NULL);
 	metrics_add(m, METRICS_STATE_WRITE_FAILURES, 0, "file", "alerts", NULL);
+	metrics_add(m, METRICS_AUDIT_WRITE_ERRORS, 0, NULL);
 	return m;
 }
 

@@ -605,6 +605,13 @@ notify_emit(struct notify_notifier *nf, struct evt *ev)
 		    nf->name, evt_kind_name(ev->kind), ev->id);
 }
 
+/* The daemon section of the config in use (see notify_impl.h). */
+const struct config_daemon *
+notify_daemon_conf(const struct notify_notifier *nf)
+{
+	return &nf->notify->conf->daemon;
+}
+
 /* The active notifier called name of type type, or NULL. */
 static struct notify_notifier *
 notify_find(struct notify *n, const char *name, enum config_notifier_type type)

@@ -17,6 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "hashmap.h"
 #include "log.h"
@@ -48,6 +49,8 @@ struct notify_exec {
 	uint64_t cooldown_ms;
 	char *user;
 	int allow_root;
+	int dry_run;
+	struct audit *audit; /* state_dir/audit.jsonl; NULL: none */
 	struct spawn *spawn;
 	struct hashmap by_key; /* the targets by key */
 	TAILQ_HEAD(, notify_exec_target) targets;
@@ -60,6 +63,9 @@ struct notify_exec_run {
 	struct timer *wait;         /* the cooldown */
 	struct spawn_child *child;
 	char *what; /* "event ID (task ...)" for the log */
+	char event_id[EVT_ID_LEN + 1];
+	enum evt_kind kind;
+	unsigned attempt;
 };
 
 /* Unlink a target from the hash and the list, and free it. */
@@ -258,6 +264,42 @@ notify_exec_run_free(struct notify_exec_run *run)
 	free(run);
 }
 
+/* Append rec to the audit log, if the daemon has a state directory. */
+static void
+notify_exec_audit(struct notify_notifier *nf, const struct audit_record *rec)
+{
+	struct notify_exec *x = nf->priv;
+
+	if (x->audit == NULL)
+		return;
+	/* A reload may have changed the size. */
+	audit_set_max(x->audit, notify_daemon_conf(nf)->audit_max_size);
+	audit_write(x->audit, rec);
+}
+
+/*
+ * Record how the hook of run ended: its audit line, its count, and a
+ * hook_failed event when it failed (a could-not-start retried raises it
+ * at its first attempt only).
+ */
+static void
+notify_exec_record(struct notify_notifier *nf, struct notify_exec_run *run,
+    const struct spawn_result *r, enum notify_result result)
+{
+	struct notify_exec *x = nf->priv;
+	struct audit_record rec;
+	struct evt *ev;
+
+	audit_record_init(&rec, nf->name, run->event_id,
+	    evt_kind_name(run->kind), (const char *const *)x->argv,
+	    run->attempt);
+	audit_record_end(&rec, r);
+	notify_exec_audit(nf, &rec);
+	if (run->it != NULL && (result == NOTIFY_FAILED || run->attempt == 1) &&
+	    (ev = audit_hook_failed(&rec, run->it->ev)) != NULL)
+		notify_emit(nf, ev);
+}
+
 /* A run ended: log how, and report to notify.c. */
 static void
 notify_exec_done_cb(const struct spawn_result *r, void *arg)
@@ -272,6 +314,7 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 	run->child = NULL;
 	if (it == NULL) {
 		/* Our own cancel (notify_exec_cancel): the item is gone. */
+		notify_exec_record(nf, run, r, NOTIFY_RETRY);
 		notify_exec_run_free(run);
 		return;
 	}
@@ -311,6 +354,7 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 	    run->what, r->pid, err, dur);
 	notify_exec_log_output(
 	    nf, prio, run->what, r->output, r->output_len, r->output_total);
+	notify_exec_record(nf, run, r, result);
 	notify_exec_run_free(run);
 	notify_item_done(
 	    it, result, -1, result == NOTIFY_DELIVERED ? NULL : err);
@@ -374,6 +418,48 @@ notify_exec_identity(struct notify_exec *x, struct spawn_request *req,
 	return 0;
 }
 
+/* Record a run that could not start (who it would run as). */
+static void
+notify_exec_not_started(struct notify_exec_run *run, const char *err, int final)
+{
+	struct spawn_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.how = SPAWN_ERROR;
+	r.status = -1;
+	r.error = err;
+	notify_exec_record(
+	    run->nf, run, &r, final ? NOTIFY_FAILED : NOTIFY_RETRY);
+}
+
+/*
+ * dry_run: log and record what the hook of run would get (argv, env,
+ * stdin), run nothing, and report the item delivered.
+ */
+static void
+notify_exec_dry_run(struct notify_exec_run *run, char **env)
+{
+	struct notify_notifier *nf = run->nf;
+	struct notify_exec *x = nf->priv;
+	struct notify_item *it = run->it;
+	struct audit_record rec;
+	const char *input;
+	size_t len;
+
+	input = notify_item_body(it, &len);
+	log_info("notifier %s: %s: dry run: would run %s", nf->name, run->what,
+	    x->argv[0]);
+	audit_record_init(&rec, nf->name, run->event_id,
+	    evt_kind_name(run->kind), (const char *const *)x->argv,
+	    run->attempt);
+	audit_record_dry_run(&rec, (const char *const *)env, input, len);
+	notify_exec_audit(nf, &rec);
+	notify_exec_env_free(env);
+	it->priv = NULL;
+	notify_exec_run_free(run);
+	notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+}
+
 /* Start the hook of run now. */
 static void
 notify_exec_start(struct notify_exec_run *run)
@@ -392,6 +478,7 @@ notify_exec_start(struct notify_exec_run *run)
 		x, &req, groups, &req.ngroups, &cause, &final) == -1) {
 		err = xasprintf("%s%s%s", cause, x->user != NULL ? ": " : "",
 		    x->user != NULL ? x->user : "");
+		notify_exec_not_started(run, err, final);
 		it->priv = NULL;
 		notify_exec_run_free(run);
 		notify_item_done(
@@ -401,11 +488,16 @@ notify_exec_start(struct notify_exec_run *run)
 	}
 	req.groups = groups;
 	env = notify_exec_env(it->ev);
+	if (x->dry_run) {
+		notify_exec_dry_run(run, env);
+		return;
+	}
 	req.argv = (const char *const *)x->argv;
 	req.envp = (const char *const *)env;
 	req.input = notify_item_body(it, &req.input_len);
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
+	req.keep_tail = AUDIT_OUTPUT_MAX;
 	key = notify_key_name(it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);
@@ -438,6 +530,9 @@ notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
 	run = xcalloc(1, sizeof(*run));
 	run->nf = nf;
 	run->it = it;
+	memcpy(run->event_id, ev->id, sizeof(run->event_id));
+	run->kind = ev->kind;
+	run->attempt = it->attempts;
 	if (ev->has_task)
 		run->what =
 		    xasprintf("%s event %s (task %s)", evt_kind_name(ev->kind),
@@ -516,6 +611,7 @@ notify_exec_configure(
 	x->cooldown_ms = conf->cooldown_ms;
 	x->user = conf->user != NULL ? xstrdup(conf->user) : NULL;
 	x->allow_root = conf->allow_root;
+	x->dry_run = conf->dry_run;
 	if (x->spawn == NULL)
 		x->spawn = spawn_new(nf->base, x->max_concurrent);
 	else
@@ -530,6 +626,20 @@ notify_exec_configure(
 		log_warn("notifier %s: %s", nf->name, x->argv[0]);
 }
 
+/* Keep the audit log of runs in state_dir (AUDIT_FILE). */
+static void
+notify_exec_restore(struct notify_notifier *nf, const char *state_dir)
+{
+	struct notify_exec *x = nf->priv;
+	char *path;
+
+	if (x->audit != NULL)
+		return;
+	path = xasprintf("%s/%s", state_dir, AUDIT_FILE);
+	x->audit = audit_new(path, notify_daemon_conf(nf)->audit_max_size);
+	free(path);
+}
+
 /* Free the exec notifier's state (notify.c cancelled its runs). */
 static void
 notify_exec_free(struct notify_notifier *nf)
@@ -540,6 +650,7 @@ notify_exec_free(struct notify_notifier *nf)
 	if (x == NULL)
 		return;
 	spawn_free(x->spawn);
+	audit_free(x->audit);
 	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
 		notify_exec_target_free(x, t);
 	hashmap_clear(&x->by_key);
@@ -553,5 +664,6 @@ const struct notify_ops notify_exec_ops = {
 	.configure = notify_exec_configure,
 	.deliver = notify_exec_deliver,
 	.cancel = notify_exec_cancel,
+	.restore = notify_exec_restore,
 	.free = notify_exec_free,
 };

@@ -60,6 +60,8 @@ struct spawn_child {
 	struct event *timer; /* the timeout, then the grace period */
 	struct buf out;
 	uint64_t out_total;
+	struct buf tail; /* the last tail_max bytes written */
+	size_t tail_max; /* 0: no tail kept */
 	uint64_t started_ms;
 	int term_sent;
 	int kill_sent;
@@ -158,6 +160,7 @@ spawn_child_free(struct spawn_child *c)
 		xfreezero(c->input, c->input_len);
 	free(c->groups);
 	buf_free(&c->out);
+	buf_free(&c->tail);
 	free(c);
 }
 
@@ -168,6 +171,10 @@ spawn_report(struct spawn_child *c, struct spawn_result *r)
 	r->output = buf_str(&c->out);
 	r->output_len = c->out.len;
 	r->output_total = c->out_total;
+	if (c->tail_max > 0) {
+		r->tail = buf_str(&c->tail);
+		r->tail_len = c->tail.len;
+	}
 	r->pid = c->pid > 0 ? (long)c->pid : 0;
 	if (c->started_ms != 0)
 		r->duration_ms = monotime_ms() - c->started_ms;
@@ -198,12 +205,36 @@ spawn_signal_group(struct spawn_child *c, int sig)
 		log_warn("spawn: kill -%d group %ld", sig, (long)c->pid);
 }
 
+/* Keep the last tail_max bytes of what the child wrote, if asked. */
+static void
+spawn_keep_tail(struct spawn_child *c, const char *p, size_t n)
+{
+	struct buf *t = &c->tail;
+	size_t drop;
+
+	if (c->tail_max == 0)
+		return;
+	if (n >= c->tail_max) {
+		buf_reset(t);
+		buf_add(t, p + n - c->tail_max, c->tail_max);
+		return;
+	}
+	if (t->len + n > c->tail_max) {
+		drop = t->len + n - c->tail_max;
+		memmove(t->data, t->data + drop, t->len - drop);
+		t->len -= drop;
+		t->data[t->len] = '\0';
+	}
+	buf_add(t, p, n);
+}
+
 /* Keep up to max_output bytes of what the child wrote; count the rest. */
 static void
 spawn_keep(struct spawn_child *c, const char *p, size_t n)
 {
 	size_t room = c->out.max - c->out.len;
 
+	spawn_keep_tail(c, p, n);
 	c->out_total += n;
 	if (n > room)
 		n = room;
@@ -662,6 +693,8 @@ spawn_run(
 	}
 	buf_init(
 	    &c->out, req->max_output != 0 ? req->max_output : SPAWN_MAX_OUTPUT);
+	c->tail_max = req->keep_tail;
+	buf_init(&c->tail, 0);
 	c->cb = cb;
 	c->arg = arg;
 	c->in_fd = c->out_fd = -1;

@@ -90,7 +90,9 @@ for w in 'Fl d' 'Fl f' 'Fl n' 'Fl v' 'Fl Fl once' 'Fl Fl version' \
     taskwatch_config_last_reload_successful \
     taskwatch_config_last_reload_success_timestamp_seconds \
     taskwatch_account_paused taskwatch_iam_token_expiry_timestamp_seconds \
-    taskwatch_watch_failed process_start_time_seconds; do
+    taskwatch_watch_failed process_start_time_seconds \
+    taskwatch_hook_runs_total taskwatch_audit_write_errors_total \
+    /var/lib/taskwatchd/audit.jsonl; do
 	grep -qF -- "$w" "$MAN/taskwatchd.8" || missing="$missing $w"
 done
 check "taskwatchd.8 has the flags, signals, endpoints and metrics${missing:+ (missing:$missing)}" test -z "$missing"

@@ -38,6 +38,8 @@ LAYERS = {
     "notify_pagerduty": 3, "notify_format": 3, "notify_email": 3,
     "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
     "durations": 3,
+    # the exec hooks' audit log (state_dir/audit.jsonl)
+    "audit": 3,
     "maintenance": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,

@@ -1116,7 +1116,8 @@ test_unknown_keys(void **state)
 	load_fail("daemon:\n  zzz: x\n",
 	    "unknown key \"zzz\" in daemon; "
 	    "known keys: state_dir, listen, shutdown_timeout, "
-	    "max_concurrent_polls, max_response_bytes, control_socket\n");
+	    "max_concurrent_polls, max_response_bytes, control_socket, "
+	    "audit_max_size\n");
 	load_fail("notifier:\n",
 	    ":1:1: unknown key \"notifier\" at top "
 	    "level; did you mean \"notifiers\"?");

@@ -46,6 +46,9 @@ struct test_done {
 	char *output;
 	size_t output_len;
 	uint64_t output_total;
+	int tail_want; /* expect a tail */
+	char *tail;
+	size_t tail_len;
 	uint64_t duration_ms;
 	long pid;
 	char *error;
@@ -76,6 +79,12 @@ test_cb(const struct spawn_result *r, void *arg)
 	memcpy(d->output, r->output, r->output_len + 1);
 	d->output_len = r->output_len;
 	d->output_total = r->output_total;
+	assert_int_equal(r->tail != NULL, d->tail_want);
+	if (r->tail != NULL) {
+		d->tail = xmalloc(r->tail_len + 1);
+		memcpy(d->tail, r->tail, r->tail_len + 1);
+		d->tail_len = r->tail_len;
+	}
 	d->duration_ms = r->duration_ms;
 	d->pid = r->pid;
 	d->error = r->error != NULL ? xstrdup(r->error) : NULL;
@@ -141,6 +150,7 @@ test_teardown(void **state)
 	event_base_free(t.base);
 	for (i = 0; i < TEST_MAX; i++) {
 		free(t.done[i].output);
+		free(t.done[i].tail);
 		free(t.done[i].error);
 	}
 	if ((d = opendir(t.dir)) != NULL) {
@@ -381,6 +391,30 @@ test_output_cap(void **state)
 	assert_int_equal(strlen(t.done[0].output), SPAWN_MAX_OUTPUT);
 	assert_int_equal(t.done[0].output_total, 2000000);
 	assert_int_equal(t.done[0].output[0], 'x');
+}
+
+/* With keep_tail, the last bytes are kept too. */
+static void
+test_output_tail(void **state)
+{
+	const char *argv[8];
+	struct spawn_request req;
+	struct spawn_child *c;
+
+	test_req(&req, argv, "spewend");
+	argv[3] = "2000000";
+	argv[4] = NULL;
+	req.keep_tail = 4096;
+	t.done[0].tail_want = 1;
+	c = spawn_run(t.s, &req, test_cb, &t.done[0]);
+	assert_non_null(c);
+	assert_int_equal(test_run(1, 5000), 0);
+	assert_int_equal(t.done[0].how, SPAWN_EXITED);
+	assert_int_equal(t.done[0].output_len, SPAWN_MAX_OUTPUT);
+	assert_int_equal(t.done[0].output[0], 'x');
+	assert_int_equal(t.done[0].tail_len, 4096);
+	assert_string_equal(t.done[0].tail + 4096 - 4, "END\n");
+	assert_int_equal(t.done[0].tail[0], 'x');
 }
 
 /* A child that reads no input and exits early does not hurt us. */
@@ -820,6 +854,16 @@ child_main(int argc, char **argv)
 		return child_forkwait(argv[3], argv[4]);
 	if (strcmp(mode, "overlap") == 0)
 		return child_overlap(argv[3]);
+	if (strcmp(mode, "spewend") == 0) {
+		memset(chunk, 'x', sizeof(chunk));
+		for (n = strtol(argv[3], NULL, 10) - 4; n > 0;
+		     n -= (long)sizeof(chunk))
+			child_write(chunk,
+			    n < (long)sizeof(chunk) ? (size_t)n
+						    : sizeof(chunk));
+		child_write("END\n", 4);
+		return 0;
+	}
 	if (strcmp(mode, "spew") == 0) {
 		memset(chunk, 'x', sizeof(chunk));
 		for (n = strtol(argv[3], NULL, 10); n > 0;
@@ -847,6 +891,8 @@ main(int argc, char **argv)
 		    test_timeout_group, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_timeout_kill, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_output_tail, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_output_cap, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

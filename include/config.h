@@ -77,6 +77,20 @@ enum config_starttls {
 	CONFIG_STARTTLS_OFF,
 };
 
+/* What an exec notifier's run budget is counted per (per:). */
+enum config_hook_per {
+	CONFIG_HOOK_PER_CLUSTER,
+	CONFIG_HOOK_PER_TASK_TYPE,
+	CONFIG_HOOK_PER_WATCH,
+	CONFIG_HOOK_PER_NOTIFIER,
+};
+
+/* What an exec notifier's cooldown holds back (cooldown_per:). */
+enum config_cooldown_per {
+	CONFIG_COOLDOWN_PER_TASK,
+	CONFIG_COOLDOWN_PER_CLUSTER,
+};
+
 /* The body of a webhook (notify_format.h). */
 enum config_format {
 	CONFIG_FORMAT_STANDARD, /* the event document */
@@ -204,14 +218,20 @@ struct config_notifier {
 	/* syslog */
 	int facility; /* LOG_LOCAL3 etc; default LOG_DAEMON */
 	/* exec */
-	struct config_strlist command; /* argv, never a shell */
-	unsigned max_concurrent;       /* default 4 */
-	uint64_t cooldown_ms;          /* default 0 */
-	char *user;                    /* optional run-as */
-	int allow_root;                /* may run hooks as root */
-	int send_silenced;             /* gets silenced events; default no */
-	enum config_format format;     /* webhook: the body */
-	char *template;                /* webhook: format template's file */
+	struct config_strlist command;         /* argv, never a shell */
+	unsigned max_concurrent;               /* default 4 */
+	uint64_t cooldown_ms;                  /* default 0 */
+	enum config_cooldown_per cooldown_per; /* default task */
+	unsigned max_runs;                     /* the budget; 0: none */
+	uint64_t per_window_ms;                /* its window; default 1h */
+	enum config_hook_per per;  /* counted per; default cluster */
+	unsigned break_after;      /* failures in a row; 0: no breaker */
+	uint64_t break_for_ms;     /* default 15m */
+	char *user;                /* optional run-as */
+	int allow_root;            /* may run hooks as root */
+	int send_silenced;         /* gets silenced events; default no */
+	enum config_format format; /* webhook: the body */
+	char *template;            /* webhook: format template's file */
 	/* email (url, timeout, retry above; user the SMTP login) */
 	enum config_starttls starttls;
 	char *tls_ca_file;

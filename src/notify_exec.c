@@ -21,6 +21,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "monotime.h"
+#include "notify_guard.h"
 #include "notify_impl.h"
 #include "spawn.h"
 #include "timer.h"
@@ -49,7 +50,8 @@ struct notify_exec {
 	char *user;
 	int allow_root;
 	struct spawn *spawn;
-	struct hashmap by_key; /* the targets by key */
+	struct notify_guard *guard; /* run budget, circuit breaker */
+	struct hashmap by_key;      /* the targets by key */
 	TAILQ_HEAD(, notify_exec_target) targets;
 };
 
@@ -59,7 +61,8 @@ struct notify_exec_run {
 	struct notify_item *it;     /* borrowed; NULL once cancelled */
 	struct timer *wait;         /* the cooldown */
 	struct spawn_child *child;
-	char *what; /* "event ID (task ...)" for the log */
+	char *what;   /* "event ID (task ...)" for the log */
+	int admitted; /* the guard let it run */
 };
 
 /* Unlink a target from the hash and the list, and free it. */
@@ -244,6 +247,18 @@ notify_exec_run_free(struct notify_exec_run *run)
 	free(run);
 }
 
+/* How a run ended, for the circuit breaker. */
+static enum hookguard_outcome
+notify_exec_outcome(const struct spawn_result *r)
+{
+	if (r->how == SPAWN_EXITED && r->status == 0)
+		return HOOKGUARD_OK;
+	if (r->how == SPAWN_EXITED || r->how == SPAWN_SIGNALED ||
+	    r->how == SPAWN_TIMEOUT || r->how == SPAWN_ERROR)
+		return HOOKGUARD_FAILED; /* could not start: broken too */
+	return HOOKGUARD_CANCELLED;
+}
+
 /* A run ended: log how, and report to notify.c. */
 static void
 notify_exec_done_cb(const struct spawn_result *r, void *arg)
@@ -258,6 +273,8 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 	run->child = NULL;
 	if (it == NULL) {
 		/* Our own cancel (notify_exec_cancel): the item is gone. */
+		notify_guard_done(((struct notify_exec *)nf->priv)->guard, NULL,
+		    HOOKGUARD_CANCELLED, NULL);
 		notify_exec_run_free(run);
 		return;
 	}
@@ -292,6 +309,8 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 		result = NOTIFY_RETRY;
 		break;
 	}
+	notify_guard_done(((struct notify_exec *)nf->priv)->guard, it->ev,
+	    notify_exec_outcome(r), err);
 	prio = result == NOTIFY_DELIVERED ? LOG_INFO : LOG_WARNING;
 	log_at(prio, "notifier %s: %s: hook (pid %ld) %s after %s", nf->name,
 	    run->what, r->pid, err, dur);
@@ -374,10 +393,18 @@ notify_exec_start(struct notify_exec_run *run)
 	int final;
 
 	memset(&req, 0, sizeof(req));
+	if (!notify_guard_admit(x->guard, it->ev, run->what)) {
+		/* Delivered, not run: a retry would defeat the guard. */
+		it->priv = NULL;
+		notify_exec_run_free(run);
+		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		return;
+	}
 	if (notify_exec_identity(
 		x, &req, groups, &req.ngroups, &cause, &final) == -1) {
 		err = xasprintf("%s%s%s", cause, x->user != NULL ? ": " : "",
 		    x->user != NULL ? x->user : "");
+		notify_guard_done(x->guard, it->ev, HOOKGUARD_FAILED, err);
 		it->priv = NULL;
 		notify_exec_run_free(run);
 		notify_item_done(
@@ -392,7 +419,7 @@ notify_exec_start(struct notify_exec_run *run)
 	req.input = notify_item_body(it, &req.input_len);
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
-	key = notify_key_name(it->ev);
+	key = notify_guard_cooldown_key(x->guard, it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);
 	log_debug(
@@ -435,7 +462,7 @@ notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
 	it->priv = run;
 
 	notify_exec_prune(x, now);
-	key = notify_key_name(ev);
+	key = notify_guard_cooldown_key(x->guard, ev);
 	t = x->cooldown_ms != 0 ? notify_exec_target_find(x, key) : NULL;
 	free(key);
 	if (t == NULL) {
@@ -492,7 +519,9 @@ notify_exec_configure(
 		nf->priv = x = xcalloc(1, sizeof(*x));
 		TAILQ_INIT(&x->targets);
 		hashmap_init(&x->by_key);
+		x->guard = notify_guard_new(nf);
 	}
+	notify_guard_configure(x->guard, conf);
 	notify_exec_clear(x);
 	x->argv = xcalloc(conf->command.n + 1, sizeof(*x->argv));
 	for (i = 0; i < conf->command.n; i++)
@@ -526,6 +555,7 @@ notify_exec_free(struct notify_notifier *nf)
 	if (x == NULL)
 		return;
 	spawn_free(x->spawn);
+	notify_guard_free(x->guard);
 	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
 		notify_exec_target_free(x, t);
 	hashmap_clear(&x->by_key);
@@ -534,10 +564,35 @@ notify_exec_free(struct notify_notifier *nf)
 	nf->priv = NULL;
 }
 
+/* Keep the budget and breaker in state_dir; load the earlier run's. */
+static void
+notify_exec_restore(struct notify_notifier *nf, const char *state_dir)
+{
+	notify_guard_restore(
+	    ((struct notify_exec *)nf->priv)->guard, state_dir);
+}
+
+/* Write the budget and breaker for `taskwatchctl hooks`. */
+static void
+notify_exec_guard_write(struct notify_notifier *nf, struct json_writer *w)
+{
+	notify_guard_write(((struct notify_exec *)nf->priv)->guard, w);
+}
+
+/* Close the breaker (`taskwatchctl hooks reset`). */
+static int
+notify_exec_guard_reset(struct notify_notifier *nf)
+{
+	return notify_guard_reset(((struct notify_exec *)nf->priv)->guard);
+}
+
 const struct notify_ops notify_exec_ops = {
 	.type = "exec",
 	.configure = notify_exec_configure,
 	.deliver = notify_exec_deliver,
 	.cancel = notify_exec_cancel,
+	.restore = notify_exec_restore,
+	.guard_write = notify_exec_guard_write,
+	.guard_reset = notify_exec_guard_reset,
 	.free = notify_exec_free,
 };

@@ -37,7 +37,7 @@ LAYERS = {
     "notify_alertmanager": 3, "notify_syslog": 3, "notify_exec": 3,
     "notify_pagerduty": 3, "notify_format": 3, "notify_email": 3,
     "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
-    "durations": 3, "hookguard": 3,
+    "durations": 3, "hookguard": 3, "notify_guard": 3,
     "maintenance": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,

@@ -102,7 +102,7 @@ metric() { curl -sS -m 5 "http://127.0.0.1:$HPORT/metrics" | grep -F "$1" | awk 
 check "metric counts the suppressed runs" test "$(metric 'taskwatch_hook_runs_suppressed_total{notifier="remedy",reason="budget"}')" = 2
 
 # --- kill -9: the budget is still spent
-kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=; rm -f "$SOCK"
 start_daemon "$TMP/taskwatchd.yaml"
 wait_for 10 test -S "$SOCK"
 fail "${A[5]}"
@@ -151,13 +151,16 @@ check "two tasks of one cluster ran the cooldown apart ($((t2 - t1)) ms)" test "
 check "another cluster's ran at once ($((t3 - t1)) ms)" test "$((t3 - t1))" -lt 1500
 
 # a corrupt state file: one log line, a clean start
-kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=; rm -f "$SOCK"
 echo '{"state": "ajar"' >"$TMP/state/hooks-remedy.json"
 start_daemon "$TMP/taskwatchd.yaml"
 wait_for 10 test -S "$SOCK"
+wait_for 10 grep -q 'hooks-remedy.json: .*ignored' "$TMP/daemon.log"
 check "a corrupt hooks file is logged once" test "$(grep -c 'hooks-remedy.json: .*ignored, starting with fresh budgets' "$TMP/daemon.log")" -eq 1
 check "and the daemon runs on" daemon_alive
-check "with a fresh budget" test "$(ctl hooks --json -c "$SOCK" | jq '.hooks[] | select(.notifier == "remedy") | .guard.budget_keys')" = 0
+keys() { ctl hooks --json -c "$SOCK" | jq '.hooks[] | select(.notifier == "remedy") | .guard.budget_keys'; }
+wait_for 5 test -n "$(keys)"
+check "with a fresh budget ($(keys))" test "$(keys)" = 0
 
 stop_daemon
 check "SIGTERM exits 0 (got $DAEMON_RC)" test "$DAEMON_RC" -eq 0

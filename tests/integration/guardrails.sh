@@ -6,7 +6,8 @@
 # Breaker: a hook that always exits 1 with break_after: 2 runs twice, one
 # hook_circuit_open follows, nothing runs while it is open, `taskwatchctl
 # hooks` shows it open, `taskwatchctl hooks reset` closes it and the next
-# event runs; after break_for a failed trial opens it again.  Cooldown per
+# event runs; after break_for a failed trial opens it again.  A hook
+# routed hook_* events makes no hook_* events about itself (loop guard).  Cooldown per
 # cluster: two tasks of one cluster run cooldown apart, another cluster's
 # at once.  The hook_* events reach a second exec notifier by rules.
 . "$(dirname "$0")/lib.sh"
@@ -54,9 +55,18 @@ notifiers:
     type: exec
     command: [$TMP/events.sh, $OUT/events.log]
     allow_root: true
+  - name: meta
+    type: exec
+    command: [$TMP/run.sh, $OUT/meta.log, "0"]
+    max_runs: 1
+    per: notifier
+    allow_root: true
 rules:
   - match: { event: [hook_suppressed, hook_circuit_open, hook_failed] }
     notify: [events]
+    continue: true
+  - match: { event: [hook_suppressed, hook_circuit_open, hook_failed] }
+    notify: [meta]
   - match: { event: [transition], task_type: ["Fix*"] }
     notify: [remedy]
   - match: { event: [transition], task_type: ["Break*"] }
@@ -138,6 +148,10 @@ check "after break_for: half open" test "$(breaker)" = half_open
 fail "${K[5]}"; wait_for 10 at_least 3 evts hook_circuit_open inst-k
 check "the trial ran ($(runs breaky inst-k))" test "$(runs breaky inst-k)" -eq 5
 check "its failure opened it again" test "$(evts hook_circuit_open inst-k)" -eq 3
+# meta (one run per hour) refused hook_* events: logged, no event
+check "a hook for hook_* events ran once ($(runs meta inst-a)+$(runs meta inst-k))" test "$(($(runs meta inst-a) + $(runs meta inst-k)))" -eq 1
+check "its refusals made no hook_suppressed (loop guard)" test "$(grep -c '^hook_suppressed' "$OUT/events.log")" -eq 1
+check "but were logged" grep -q 'notifier meta: .*no hook_suppressed event about a hook run for a hook_circuit_open event' "$TMP/daemon.log"
 check "reset of an unknown notifier fails" sh -c "! '$TOP/bin/taskwatchctl' hooks reset nosuch -c '$SOCK' 2>/dev/null"
 
 # --- cooldown per cluster

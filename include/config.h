@@ -218,20 +218,26 @@ struct config_notifier {
 	/* syslog */
 	int facility; /* LOG_LOCAL3 etc; default LOG_DAEMON */
 	/* exec */
-	struct config_strlist command;         /* argv, never a shell */
-	unsigned max_concurrent;               /* default 4 */
-	uint64_t cooldown_ms;                  /* default 0 */
-	enum config_cooldown_per cooldown_per; /* default task */
-	unsigned max_runs;                     /* the budget; 0: none */
-	uint64_t per_window_ms;                /* its window; default 1h */
-	enum config_hook_per per;  /* counted per; default cluster */
-	unsigned break_after;      /* failures in a row; 0: no breaker */
-	uint64_t break_for_ms;     /* default 15m */
-	char *user;                /* optional run-as */
-	int allow_root;            /* may run hooks as root */
-	int send_silenced;         /* gets silenced events; default no */
-	enum config_format format; /* webhook: the body */
-	char *template;            /* webhook: format template's file */
+	struct config_strlist command; /* argv, never a shell */
+	unsigned max_concurrent;       /* default 4 */
+	uint64_t cooldown_ms;          /* default 0 */
+	char *user;                    /* optional run-as */
+	int allow_root;                /* may run hooks as root */
+	int send_silenced;             /* gets silenced events; default no */
+	enum config_format format;     /* webhook: the body */
+	char *template;                /* webhook: format template's file */
+	/*
+	 * exec guardrails: what the cooldown holds apart (default task), the
+	 * run budget (max_runs, 0: none, per per_window_ms, default 1h,
+	 * counted per, default cluster) and the circuit breaker (after
+	 * break_after failures in a row, 0: none, for break_for_ms, 15m).
+	 */
+	enum config_cooldown_per cooldown_per;
+	unsigned max_runs;
+	uint64_t per_window_ms;
+	enum config_hook_per per;
+	unsigned break_after;
+	uint64_t break_for_ms;
 	/* email (url, timeout, retry above; user the SMTP login) */
 	enum config_starttls starttls;
 	char *tls_ca_file;

@@ -61,8 +61,7 @@ struct notify_exec_run {
 	struct notify_item *it;     /* borrowed; NULL once cancelled */
 	struct timer *wait;         /* the cooldown */
 	struct spawn_child *child;
-	char *what;   /* "event ID (task ...)" for the log */
-	int admitted; /* the guard let it run */
+	char *what; /* "event ID (task ...)" for the log */
 };
 
 /* Unlink a target from the hash and the list, and free it. */
@@ -238,15 +237,6 @@ notify_exec_log_output(struct notify_notifier *nf, int prio, const char *what,
 	buf_free(&line);
 }
 
-/* Free a run (its timer and strings); the child is done or cancelled. */
-static void
-notify_exec_run_free(struct notify_exec_run *run)
-{
-	timer_free(run->wait);
-	free(run->what);
-	free(run);
-}
-
 /* How a run ended, for the circuit breaker. */
 static enum hookguard_outcome
 notify_exec_outcome(const struct spawn_result *r)
@@ -257,6 +247,15 @@ notify_exec_outcome(const struct spawn_result *r)
 	    r->how == SPAWN_TIMEOUT || r->how == SPAWN_ERROR)
 		return HOOKGUARD_FAILED; /* could not start: broken too */
 	return HOOKGUARD_CANCELLED;
+}
+
+/* Free a run (its timer and strings); the child is done or cancelled. */
+static void
+notify_exec_run_free(struct notify_exec_run *run)
+{
+	timer_free(run->wait);
+	free(run->what);
+	free(run);
 }
 
 /* A run ended: log how, and report to notify.c. */
@@ -273,8 +272,6 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 	run->child = NULL;
 	if (it == NULL) {
 		/* Our own cancel (notify_exec_cancel): the item is gone. */
-		notify_guard_done(((struct notify_exec *)nf->priv)->guard, NULL,
-		    HOOKGUARD_CANCELLED, NULL);
 		notify_exec_run_free(run);
 		return;
 	}
@@ -402,9 +399,10 @@ notify_exec_start(struct notify_exec_run *run)
 	}
 	if (notify_exec_identity(
 		x, &req, groups, &req.ngroups, &cause, &final) == -1) {
+		/* Could not start: a broken remediation, for the breaker. */
+		notify_guard_done(x->guard, it->ev, HOOKGUARD_FAILED, cause);
 		err = xasprintf("%s%s%s", cause, x->user != NULL ? ": " : "",
 		    x->user != NULL ? x->user : "");
-		notify_guard_done(x->guard, it->ev, HOOKGUARD_FAILED, err);
 		it->priv = NULL;
 		notify_exec_run_free(run);
 		notify_item_done(
@@ -487,9 +485,12 @@ notify_exec_cancel(struct notify_notifier *nf, struct notify_item *it)
 	if (run == NULL)
 		return;
 	run->it = NULL;
-	if (run->child != NULL)
+	if (run->child != NULL) {
+		/* Neither a success nor a failure for the breaker. */
+		notify_guard_done(((struct notify_exec *)nf->priv)->guard, NULL,
+		    HOOKGUARD_CANCELLED, NULL);
 		spawn_cancel(run->child); /* frees run in the callback */
-	else
+	} else
 		notify_exec_run_free(run);
 }
 
@@ -555,10 +556,10 @@ notify_exec_free(struct notify_notifier *nf)
 	if (x == NULL)
 		return;
 	spawn_free(x->spawn);
-	notify_guard_free(x->guard);
 	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
 		notify_exec_target_free(x, t);
 	hashmap_clear(&x->by_key);
+	notify_guard_free(x->guard); /* after spawn_free: saves the state */
 	notify_exec_clear(x);
 	free(x);
 	nf->priv = NULL;

@@ -87,10 +87,12 @@ size_t hookguard_nkeys(const struct hookguard *g);
 uint64_t hookguard_gen(const struct hookguard *g);
 /*
  * Write the state as one JSON object: the breaker and at most max_keys
- * budget keys with runs in the window at now (newest first).
+ * budget keys with runs in the window at now (most recently used first),
+ * each with the start times of its runs (runs_ms) when full, else only
+ * their count and the first and last (for a bounded answer).
  */
-void hookguard_write(
-    struct hookguard *g, struct json_writer *w, int64_t now, size_t max_keys);
+void hookguard_write(struct hookguard *g, struct json_writer *w, int64_t now,
+    size_t max_keys, int full);
 /*
  * Load a state hookguard_write wrote (with every key); -1 with *cause
  * (caller frees) if it is not one, the guard then as it was.

@@ -291,8 +291,8 @@ hookguard_gen(const struct hookguard *g)
 
 /* Write the state as one JSON object (hookguard.h). */
 void
-hookguard_write(
-    struct hookguard *g, struct json_writer *w, int64_t now, size_t max_keys)
+hookguard_write(struct hookguard *g, struct json_writer *w, int64_t now,
+    size_t max_keys, int full)
 {
 	struct hookguard_key *k;
 	size_t n = 0;
@@ -316,11 +316,19 @@ hookguard_write(
 			continue;
 		json_w_obj_open(w);
 		json_w_kstr(w, "key", k->key);
-		json_w_key(w, "runs_ms");
-		json_w_arr_open(w);
-		for (i = 0; i < k->nruns; i++)
-			json_w_int(w, k->runs[i]);
-		json_w_arr_close(w);
+		if (full) {
+			json_w_key(w, "runs_ms");
+			json_w_arr_open(w);
+			for (i = 0; i < k->nruns; i++)
+				json_w_int(w, k->runs[i]);
+			json_w_arr_close(w);
+		} else {
+			json_w_kint(w, "runs", k->nruns);
+			json_w_kint(
+			    w, "first_run_ms", k->nruns > 0 ? k->runs[0] : 0);
+			json_w_kint(w, "last_run_ms",
+			    k->nruns > 0 ? k->runs[k->nruns - 1] : 0);
+		}
 		json_w_kint(w, "suppressed", (int64_t)k->suppressed);
 		json_w_obj_close(w);
 		n++;

@@ -63,7 +63,7 @@ notify_guard_save(struct notify_guard *ng)
 	if (ng->dirfd == -1 || hookguard_gen(ng->g) == ng->saved_gen)
 		return 0;
 	w = json_writer_new();
-	hookguard_write(ng->g, w, monotime_wall_ms(), SIZE_MAX);
+	hookguard_write(ng->g, w, monotime_wall_ms(), SIZE_MAX, 1);
 	text = json_writer_str(w, &len);
 	rc = durable_put(ng->dirfd, ng->file, ng->tmp, text, len, 1, NULL);
 	error = errno;
@@ -443,7 +443,8 @@ notify_guard_write(struct notify_guard *ng, struct json_writer *w)
 	json_w_kint(w, "break_after", ng->conf.break_after);
 	json_w_kint(w, "break_for_s", ng->conf.break_for_ms / 1000);
 	json_w_key(w, "guard");
-	hookguard_write(ng->g, w, monotime_wall_ms(), NOTIFY_GUARD_LIST_KEYS);
+	hookguard_write(
+	    ng->g, w, monotime_wall_ms(), NOTIFY_GUARD_LIST_KEYS, 0);
 	json_w_obj_close(w);
 }
 

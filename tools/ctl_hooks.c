@@ -63,10 +63,10 @@ ctl_hooks_row(const struct json *h)
 	    json_get_str(g, "last_outcome"));
 	for (i = 0; i < json_len(b); i++) {
 		k = json_at(b, i);
-		printf("  %-40s  runs %zu  suppressed %lld\n",
+		printf("  %-40s  runs %lld  suppressed %lld\n",
 		    *json_get_str(k, "key") != '\0' ? json_get_str(k, "key")
 						    : "(all)",
-		    json_len(json_get(k, "runs_ms")),
+		    (long long)ctl_hooks_int(k, "runs"),
 		    (long long)ctl_hooks_int(k, "suppressed"));
 	}
 }

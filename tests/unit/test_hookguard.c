@@ -187,7 +187,7 @@ test_save_load(void **state)
 	assert_int_equal(hookguard_admit(g, "a", T0 + 1, NULL), HOOKGUARD_RUN);
 	assert_int_equal(hookguard_admit(g, "b", T0 + 2, NULL), HOOKGUARD_RUN);
 	assert_int_equal(hookguard_done(g, HOOKGUARD_FAILED, "x", T0 + 3), 1);
-	hookguard_write(g, w, T0 + 10, SIZE_MAX);
+	hookguard_write(g, w, T0 + 10, SIZE_MAX, 1);
 	text = json_writer_str(w, &len);
 	root = json_parse(text, len, &cause);
 	assert_non_null(root);
@@ -207,6 +207,14 @@ test_save_load(void **state)
 	free(cause);
 	assert_int_equal(hookguard_nkeys(h), 2);
 	json_free(root);
+	json_writer_free(w);
+	/* the bounded answer: counts, no list of times */
+	w = json_writer_new();
+	hookguard_write(g, w, T0 + 10, 1, 0);
+	text = json_writer_str(w, &len);
+	assert_non_null(strstr(text, "\"runs\":1,\"first_run_ms\""));
+	assert_null(strstr(text, "runs_ms"));
+	assert_null(strstr(text, "\"key\":\"a\"")); /* b used last */
 	json_writer_free(w);
 	hookguard_free(g);
 	hookguard_free(h);

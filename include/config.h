@@ -77,6 +77,20 @@ enum config_starttls {
 	CONFIG_STARTTLS_OFF,
 };
 
+/* What an exec notifier's run budget is counted per (per:). */
+enum config_hook_per {
+	CONFIG_HOOK_PER_CLUSTER,
+	CONFIG_HOOK_PER_TASK_TYPE,
+	CONFIG_HOOK_PER_WATCH,
+	CONFIG_HOOK_PER_NOTIFIER,
+};
+
+/* What an exec notifier's cooldown holds back (cooldown_per:). */
+enum config_cooldown_per {
+	CONFIG_COOLDOWN_PER_TASK,
+	CONFIG_COOLDOWN_PER_CLUSTER,
+};
+
 /* The body of a webhook (notify_format.h). */
 enum config_format {
 	CONFIG_FORMAT_STANDARD, /* the event document */
@@ -224,6 +238,18 @@ struct config_notifier {
 	int send_silenced;             /* gets silenced events; default no */
 	enum config_format format;     /* webhook: the body */
 	char *template;                /* webhook: format template's file */
+	/*
+	 * exec guardrails: what the cooldown holds apart (default task), the
+	 * run budget (max_runs, 0: none, per per_window_ms, default 1h,
+	 * counted per, default cluster) and the circuit breaker (after
+	 * break_after failures in a row, 0: none, for break_for_ms, 15m).
+	 */
+	enum config_cooldown_per cooldown_per;
+	unsigned max_runs;
+	uint64_t per_window_ms;
+	enum config_hook_per per;
+	unsigned break_after;
+	uint64_t break_for_ms;
 	/* email (url, timeout, retry above; user the SMTP login) */
 	enum config_starttls starttls;
 	char *tls_ca_file;

@@ -255,6 +255,8 @@ int config_account_eq(
 extern const char *const config_on_start_names[];
 extern const char *const config_format_names[];
 extern const char *const config_starttls_names[];
+extern const char *const config_hook_per_names[];
+extern const char *const config_cooldown_per_names[];
 /* config_notifier.c */
 extern const struct config_key config_retry_keys[];
 void config_notifier_free(struct config_notifier *nf);

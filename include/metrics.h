@@ -38,6 +38,9 @@
 #define METRICS_WATCH_FAILED "taskwatch_watch_failed"
 #define METRICS_WATCH_FLAPPING "taskwatch_watch_flapping"
 #define METRICS_WATCH_UNREAD "taskwatch_watch_unread_scopes"
+/* Exec hooks not run, by reason (budget, circuit_open); the breaker. */
+#define METRICS_HOOK_SUPPRESSED "taskwatch_hook_runs_suppressed_total"
+#define METRICS_HOOK_CIRCUIT_OPEN "taskwatch_hook_circuit_open"
 #define METRICS_PROCESS_START "process_start_time_seconds"
 /* Exec hooks: runs by outcome, and audit log lines lost. */
 #define METRICS_HOOK_RUNS "taskwatch_hook_runs_total"

@@ -77,6 +77,20 @@ int notify_dead_retry(struct notify *n, const char *notifier, const char *id,
 size_t notify_ack(struct notify *n, const char *watch, const struct task *t,
     const struct evt_ack *ack);
 
+/*
+ * Write, as a JSON array, each active notifier's guardrails (the exec
+ * notifiers' run budgets and circuit breakers), for `taskwatchctl hooks`.
+ */
+struct json_writer;
+void notify_hooks_write(struct notify *n, struct json_writer *w);
+/*
+ * Close the circuit breaker of the notifier called name (`taskwatchctl
+ * hooks reset`); *was_open tells whether it was not closed.  -1 with
+ * *cause (caller frees) if there is no such notifier or it has no breaker.
+ */
+int notify_hooks_reset(
+    struct notify *n, const char *name, int *was_open, char **cause);
+
 /* One notifier's figures, for the status endpoint. */
 struct notify_stats {
 	const char *name;

@@ -24,6 +24,7 @@ struct notify_notifier;
 struct timer;
 struct notify_item;
 struct outbox_entry;
+struct json_writer;
 
 /* How one delivery attempt ended. */
 enum notify_result {
@@ -65,6 +66,13 @@ struct notify_ops {
 	 */
 	size_t (*ack)(struct notify_notifier *nf, const char *watch,
 	    const struct task *t, const struct evt_ack *ack);
+	/*
+	 * Write the type's guardrails (exec: run budget and circuit
+	 * breaker) as one JSON object, for `taskwatchctl hooks`; close its
+	 * breaker with reset (1 if it was not closed).  NULL if none.
+	 */
+	void (*guard_write)(struct notify_notifier *nf, struct json_writer *w);
+	int (*guard_reset)(struct notify_notifier *nf);
 	/* Free nf->priv (after cancelling its items); save its state. */
 	void (*free)(struct notify_notifier *nf);
 };
@@ -160,6 +168,11 @@ void notify_dead_letter(
  * notifier's cooldowns are per key.  Caller frees.
  */
 char *notify_key_name(const struct evt *ev);
+/*
+ * The name of a notifier's file in state_dir: prefix, then the name with
+ * every byte but [A-Za-z0-9._-] as %XX, then ".json".  Caller frees.
+ */
+char *notify_state_file_name(const char *prefix, const char *notifier);
 /*
  * nf made ev (finished; taken): it is routed like any event, from the
  * loop, soon.  Never routed back to nf (ev->hook_notifier).

@@ -605,6 +605,13 @@ config_notifier_user(struct config_item *it, const struct config_key *k,
 const char *const config_starttls_names[] = { "required", "optional", "off",
 	NULL };
 
+/* The values of an exec notifier's per, by enum config_hook_per. */
+const char *const config_hook_per_names[] = { "cluster", "task_type", "watch",
+	"notifier", NULL };
+
+/* The values of its cooldown_per, by enum config_cooldown_per. */
+const char *const config_cooldown_per_names[] = { "task", "cluster", NULL };
+
 /* The values of a webhook's format, by enum config_format. */
 const char *const config_format_names[] = { "standard", "slack", "teams",
 	"template", NULL };
@@ -789,6 +796,44 @@ const struct config_key config_notifier_keys[] = {
 	    .kinds = EXEC,
 	    .max = 30 * CONFIG_DAY,
 	    .off = N(cooldown_ms) },
+	{ .name = "cooldown_per",
+	    .type = CONFIG_T_ENUM,
+	    .kinds = EXEC,
+	    .names = config_cooldown_per_names,
+	    .noun = "cooldown_per",
+	    .def = CONFIG_COOLDOWN_PER_TASK,
+	    .off = N(cooldown_per) },
+	{ .name = "max_runs",
+	    .type = CONFIG_T_UINT,
+	    .kinds = EXEC,
+	    .max = 1000,
+	    .off = N(max_runs) },
+	{ .name = "per_window",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = EXEC,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = CONFIG_HOUR,
+	    .off = N(per_window_ms) },
+	{ .name = "per",
+	    .type = CONFIG_T_ENUM,
+	    .kinds = EXEC,
+	    .names = config_hook_per_names,
+	    .noun = "per",
+	    .def = CONFIG_HOOK_PER_CLUSTER,
+	    .off = N(per) },
+	{ .name = "break_after",
+	    .type = CONFIG_T_UINT,
+	    .kinds = EXEC,
+	    .max = 1000,
+	    .off = N(break_after) },
+	{ .name = "break_for",
+	    .type = CONFIG_T_DURATION,
+	    .kinds = EXEC,
+	    .min = CONFIG_SEC,
+	    .max = 30 * CONFIG_DAY,
+	    .def = 15 * CONFIG_MIN,
+	    .off = N(break_for_ms) },
 	{ .name = "user",
 	    .type = CONFIG_T_STRING,
 	    .kinds = EXEC | EMAIL,

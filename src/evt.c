@@ -381,7 +381,9 @@ static const char *const evt_doc_fields[] = { "version", "id", "event",
 	"task.detail", "previous", "previous.state", "previous.raw_status",
 	"previous.progress", "since", "consecutive_failures", "last_success",
 	"flap_cycles", "flap_window_seconds", "error", "error.class",
-	"error.message", "summary", NULL };
+	"error.message", "summary", "hook.budget_key", "hook.max_runs",
+	"hook.per_window_s", "hook.per", "hook.runs", "hook.suppressed",
+	"hook.until", "hook.consecutive_failures", "hook.last_outcome", NULL };
 
 /* 1 if path ("task.id") names a field the event document may have. */
 int

@@ -916,7 +916,37 @@ main_ctl_silence_list(const struct control_req *req, struct json_writer *answer,
 	    ((struct daemon *)arg)->oncall, req, answer, error);
 }
 
+/* control "hooks": each exec notifier's run budget and breaker. */
+static int
+main_ctl_hooks(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	json_w_key(answer, "hooks");
+	notify_hooks_write(((struct daemon *)arg)->notify, answer);
+	return 0;
+}
+
+/* control "hooks_reset": close an exec notifier's circuit breaker. */
+static int
+main_ctl_hooks_reset(const struct control_req *req, struct json_writer *answer,
+    char **error, void *arg)
+{
+	struct daemon *d = arg;
+	const char *name = json_get_str(req->root, "notifier");
+	int was_open;
+
+	if (notify_hooks_reset(d->notify, name, &was_open, error) == -1)
+		return -1;
+	log_info("notifier %s: circuit breaker %s by uid %ld gid %ld pid %ld",
+	    name, was_open ? "closed" : "reset (it was closed)",
+	    (long)req->peer.uid, (long)req->peer.gid, (long)req->peer.pid);
+	json_w_kstr(answer, "notifier", name);
+	json_w_kbool(answer, "was_open", was_open);
+	return 0;
+}
+
 static const char *const main_ctl_watch_args[] = { "watch", NULL };
+static const char *const main_ctl_notifier_args[] = { "notifier", NULL };
 static const char *const main_ctl_id_args[] = { "id", NULL };
 static const char *const main_ctl_ack_args[] = { "task", NULL };
 
@@ -929,6 +959,8 @@ static const struct control_cmd main_ctl_table[] = {
 	{ "silence_add", 1, NULL, main_ctl_silence_add },
 	{ "silence_expire", 1, main_ctl_id_args, main_ctl_silence_expire },
 	{ "silence_list", 0, NULL, main_ctl_silence_list },
+	{ "hooks", 0, NULL, main_ctl_hooks },
+	{ "hooks_reset", 1, main_ctl_notifier_args, main_ctl_hooks_reset },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -153,7 +153,7 @@ static const struct metrics_def metrics_defs[] = {
 	    NULL, 0 },
 	{ METRICS_STATE_WRITE_FAILURES, METRICS_COUNTER,
 	    "Writes to state_dir that failed, by file (outbox, task_table, "
-	    "alerts).",
+	    "alerts, hooks).",
 	    NULL, 0 },
 	{ METRICS_RELOAD_OK, METRICS_GAUGE,
 	    "1 if the last configuration reload succeeded (or none was "
@@ -175,6 +175,14 @@ static const struct metrics_def metrics_defs[] = {
 	{ METRICS_WATCH_UNREAD, METRICS_GAUGE,
 	    "Scopes (a DWS cluster and action) the watch's last listing "
 	    "could not read; their tasks stay as they were.",
+	    NULL, 0 },
+	{ METRICS_HOOK_SUPPRESSED, METRICS_COUNTER,
+	    "Exec hook runs not made, by notifier and reason (budget: its "
+	    "run budget is spent; circuit_open).",
+	    NULL, 0 },
+	{ METRICS_HOOK_CIRCUIT_OPEN, METRICS_GAUGE,
+	    "1 while an exec notifier's circuit breaker is not closed (open, "
+	    "or waiting for a trial run).",
 	    NULL, 0 },
 	{ METRICS_PROCESS_START, METRICS_GAUGE,
 	    "Start time of the process since unix epoch in seconds.", NULL, 0 },

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "hashmap.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -1116,4 +1117,63 @@ notify_dead_retry(struct notify *n, const char *notifier, const char *id,
 	}
 	return outbox_dead_retry(
 	    n->ob, notifier, id, notify_requeue_cb, n, count, cause);
+}
+
+/* The name of a notifier's file in state_dir (see notify_impl.h). */
+char *
+notify_state_file_name(const char *prefix, const char *notifier)
+{
+	const unsigned char *p = (const unsigned char *)notifier;
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_puts(&b, prefix);
+	for (; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.')
+			buf_putc(&b, (char)*p);
+		else
+			buf_printf(&b, "%%%02X", *p);
+	}
+	buf_puts(&b, ".json");
+	return buf_release(&b);
+}
+
+/* Write the guardrails of each active notifier that has some (notify.h). */
+void
+notify_hooks_write(struct notify *n, struct json_writer *w)
+{
+	struct notify_notifier *nf;
+
+	json_w_arr_open(w);
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (!nf->draining && nf->ops->guard_write != NULL)
+			nf->ops->guard_write(nf, w);
+	}
+	json_w_arr_close(w);
+}
+
+/* Close the circuit breaker of notifier name (notify.h). */
+int
+notify_hooks_reset(
+    struct notify *n, const char *name, int *was_open, char **cause)
+{
+	struct notify_notifier *nf;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		if (nf->draining || strcmp(nf->name, name) != 0)
+			continue;
+		if (nf->ops->guard_reset == NULL) {
+			*cause =
+			    xasprintf("notifier %s is a %s notifier, which "
+				      "has no circuit breaker",
+				name, nf->ops->type);
+			return -1;
+		}
+		*was_open = nf->ops->guard_reset(nf);
+		return 0;
+	}
+	*cause = xasprintf("no notifier %s", name);
+	return -1;
 }

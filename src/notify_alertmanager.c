@@ -752,21 +752,7 @@ notify_am_url_health(struct notify_am *am, const char *url, const char *err)
 static char *
 notify_am_file_name(const char *notifier)
 {
-	const unsigned char *p = (const unsigned char *)notifier;
-	struct buf b;
-
-	buf_init(&b, 0);
-	buf_puts(&b, "alerts-");
-	for (; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		    *p == '.')
-			buf_putc(&b, (char)*p);
-		else
-			buf_printf(&b, "%%%02X", *p);
-	}
-	buf_puts(&b, ".json");
-	return buf_release(&b);
+	return notify_state_file_name("alerts-", notifier);
 }
 
 /* Write n key-value pairs as an object under key. */

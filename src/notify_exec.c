@@ -22,6 +22,7 @@
 #include "hashmap.h"
 #include "log.h"
 #include "monotime.h"
+#include "notify_guard.h"
 #include "notify_impl.h"
 #include "spawn.h"
 #include "timer.h"
@@ -52,7 +53,8 @@ struct notify_exec {
 	int dry_run;
 	struct audit *audit; /* state_dir/audit.jsonl; NULL: none */
 	struct spawn *spawn;
-	struct hashmap by_key; /* the targets by key */
+	struct notify_guard *guard; /* run budget, circuit breaker */
+	struct hashmap by_key;      /* the targets by key */
 	TAILQ_HEAD(, notify_exec_target) targets;
 };
 
@@ -255,6 +257,18 @@ notify_exec_log_output(struct notify_notifier *nf, int prio, const char *what,
 	buf_free(&line);
 }
 
+/* How a run ended, for the circuit breaker. */
+static enum hookguard_outcome
+notify_exec_outcome(const struct spawn_result *r)
+{
+	if (r->how == SPAWN_EXITED && r->status == 0)
+		return HOOKGUARD_OK;
+	if (r->how == SPAWN_EXITED || r->how == SPAWN_SIGNALED ||
+	    r->how == SPAWN_TIMEOUT || r->how == SPAWN_ERROR)
+		return HOOKGUARD_FAILED; /* could not start: broken too */
+	return HOOKGUARD_CANCELLED;
+}
+
 /* Free a run (its timer and strings); the child is done or cancelled. */
 static void
 notify_exec_run_free(struct notify_exec_run *run)
@@ -349,6 +363,8 @@ notify_exec_done_cb(const struct spawn_result *r, void *arg)
 		result = NOTIFY_RETRY;
 		break;
 	}
+	notify_guard_done(((struct notify_exec *)nf->priv)->guard, it->ev,
+	    notify_exec_outcome(r), err);
 	prio = result == NOTIFY_DELIVERED ? LOG_INFO : LOG_WARNING;
 	log_at(prio, "notifier %s: %s: hook (pid %ld) %s after %s", nf->name,
 	    run->what, r->pid, err, dur);
@@ -455,6 +471,12 @@ notify_exec_dry_run(struct notify_exec_run *run, char **env)
 	audit_record_dry_run(&rec, (const char *const *)env, input, len);
 	notify_exec_audit(nf, &rec);
 	notify_exec_env_free(env);
+	/*
+	 * Neither a success nor a failure for the breaker (a half-open
+	 * trial stays open for a real run); the budget counted it, so a dry
+	 * run shows what max_runs would hold back.
+	 */
+	notify_guard_done(x->guard, it->ev, HOOKGUARD_CANCELLED, NULL);
 	it->priv = NULL;
 	notify_exec_run_free(run);
 	notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
@@ -474,8 +496,17 @@ notify_exec_start(struct notify_exec_run *run)
 	int final;
 
 	memset(&req, 0, sizeof(req));
+	if (!notify_guard_admit(x->guard, it->ev, run->what)) {
+		/* Delivered, not run: a retry would defeat the guard. */
+		it->priv = NULL;
+		notify_exec_run_free(run);
+		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);
+		return;
+	}
 	if (notify_exec_identity(
 		x, &req, groups, &req.ngroups, &cause, &final) == -1) {
+		/* Could not start: a broken remediation, for the breaker. */
+		notify_guard_done(x->guard, it->ev, HOOKGUARD_FAILED, cause);
 		err = xasprintf("%s%s%s", cause, x->user != NULL ? ": " : "",
 		    x->user != NULL ? x->user : "");
 		notify_exec_not_started(run, err, final);
@@ -498,7 +529,7 @@ notify_exec_start(struct notify_exec_run *run)
 	req.timeout_ms = x->timeout_ms;
 	req.max_output = SPAWN_MAX_OUTPUT;
 	req.keep_tail = AUDIT_OUTPUT_MAX;
-	key = notify_key_name(it->ev);
+	key = notify_guard_cooldown_key(x->guard, it->ev);
 	notify_exec_target_touch(x, key, monotime_ms());
 	free(key);
 	log_debug(
@@ -544,7 +575,7 @@ notify_exec_deliver(struct notify_notifier *nf, struct notify_item *it)
 	it->priv = run;
 
 	notify_exec_prune(x, now);
-	key = notify_key_name(ev);
+	key = notify_guard_cooldown_key(x->guard, ev);
 	t = x->cooldown_ms != 0 ? notify_exec_target_find(x, key) : NULL;
 	free(key);
 	if (t == NULL) {
@@ -569,9 +600,12 @@ notify_exec_cancel(struct notify_notifier *nf, struct notify_item *it)
 	if (run == NULL)
 		return;
 	run->it = NULL;
-	if (run->child != NULL)
+	if (run->child != NULL) {
+		/* Neither a success nor a failure for the breaker. */
+		notify_guard_done(((struct notify_exec *)nf->priv)->guard, NULL,
+		    HOOKGUARD_CANCELLED, NULL);
 		spawn_cancel(run->child); /* frees run in the callback */
-	else
+	} else
 		notify_exec_run_free(run);
 }
 
@@ -601,7 +635,9 @@ notify_exec_configure(
 		nf->priv = x = xcalloc(1, sizeof(*x));
 		TAILQ_INIT(&x->targets);
 		hashmap_init(&x->by_key);
+		x->guard = notify_guard_new(nf);
 	}
+	notify_guard_configure(x->guard, conf);
 	notify_exec_clear(x);
 	x->argv = xcalloc(conf->command.n + 1, sizeof(*x->argv));
 	for (i = 0; i < conf->command.n; i++)
@@ -626,20 +662,6 @@ notify_exec_configure(
 		log_warn("notifier %s: %s", nf->name, x->argv[0]);
 }
 
-/* Keep the audit log of runs in state_dir (AUDIT_FILE). */
-static void
-notify_exec_restore(struct notify_notifier *nf, const char *state_dir)
-{
-	struct notify_exec *x = nf->priv;
-	char *path;
-
-	if (x->audit != NULL)
-		return;
-	path = xasprintf("%s/%s", state_dir, AUDIT_FILE);
-	x->audit = audit_new(path, notify_daemon_conf(nf)->audit_max_size);
-	free(path);
-}
-
 /* Free the exec notifier's state (notify.c cancelled its runs). */
 static void
 notify_exec_free(struct notify_notifier *nf)
@@ -654,9 +676,43 @@ notify_exec_free(struct notify_notifier *nf)
 	while ((t = TAILQ_FIRST(&x->targets)) != NULL)
 		notify_exec_target_free(x, t);
 	hashmap_clear(&x->by_key);
+	notify_guard_free(x->guard); /* after spawn_free: saves the state */
 	notify_exec_clear(x);
 	free(x);
 	nf->priv = NULL;
+}
+
+/*
+ * Keep the audit log of runs (AUDIT_FILE) and the budget and breaker in
+ * state_dir; load the earlier run's budget and breaker.
+ */
+static void
+notify_exec_restore(struct notify_notifier *nf, const char *state_dir)
+{
+	struct notify_exec *x = nf->priv;
+	char *path;
+
+	if (x->audit == NULL) {
+		path = xasprintf("%s/%s", state_dir, AUDIT_FILE);
+		x->audit =
+		    audit_new(path, notify_daemon_conf(nf)->audit_max_size);
+		free(path);
+	}
+	notify_guard_restore(x->guard, state_dir);
+}
+
+/* Write the budget and breaker for `taskwatchctl hooks`. */
+static void
+notify_exec_guard_write(struct notify_notifier *nf, struct json_writer *w)
+{
+	notify_guard_write(((struct notify_exec *)nf->priv)->guard, w);
+}
+
+/* Close the breaker (`taskwatchctl hooks reset`). */
+static int
+notify_exec_guard_reset(struct notify_notifier *nf)
+{
+	return notify_guard_reset(((struct notify_exec *)nf->priv)->guard);
 }
 
 const struct notify_ops notify_exec_ops = {
@@ -665,5 +721,7 @@ const struct notify_ops notify_exec_ops = {
 	.deliver = notify_exec_deliver,
 	.cancel = notify_exec_cancel,
 	.restore = notify_exec_restore,
+	.guard_write = notify_exec_guard_write,
+	.guard_reset = notify_exec_guard_reset,
 	.free = notify_exec_free,
 };

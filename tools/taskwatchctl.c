@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ctl_control.h"
 #include "ctl_sign.h"
+#include "ctl_hooks.h"
 #include "ctl_silence.h"
 #include "ctl_status.h"
 #include "ctl_test.h"
@@ -60,6 +61,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "acknowledge a task: no more repeats until its state changes" },
 	{ "silence", ctl_silence, CTL_SILENCE_SYNOPSIS + 13,
 	    "hold matching events back from the notifiers for a while" },
+	{ "hooks", ctl_hooks, CTL_HOOKS_SYNOPSIS + 13,
+	    "exec hooks' run budgets and circuit breakers; close a breaker" },
 	{ "test-event", ctl_test_event,
 	    "test-event --watch name [--kind kind] [--type type] [--cluster "
 	    "id]\n"

@@ -37,7 +37,7 @@ LAYERS = {
     "notify_alertmanager": 3, "notify_syslog": 3, "notify_exec": 3,
     "notify_pagerduty": 3, "notify_format": 3, "notify_email": 3,
     "outbox": 3, "statefile": 3, "template": 3, "silence": 3,
-    "durations": 3,
+    "durations": 3, "hookguard": 3, "notify_guard": 3,
     # the exec hooks' audit log (state_dir/audit.jsonl)
     "audit": 3,
     "maintenance": 3,

@@ -988,6 +988,8 @@ test_flapping(void **state)
 	test_from_json_same(ev);
 	assert_true(evt_doc_field("flap_cycles"));
 	assert_true(evt_doc_field("flap_window_seconds"));
+	assert_true(evt_doc_field("hook.budget_key"));
+	assert_true(evt_doc_field("hook.last_outcome"));
 	evt_free(ev);
 }
 

@@ -325,6 +325,16 @@ notify_alertmanager_alertname(const struct evt *ev)
 	case EVT_OVERDUE:
 		/* Resolved, as a stall is, when the task moves on. */
 		return ev->has_task ? xstrdup("CloudTaskOverdue") : NULL;
+	/*
+	 * An exec notifier's hook: labelled with the notifier; ended when
+	 * the task it ran for moves on, else by resolve_after.
+	 */
+	case EVT_HOOK_FAILED:
+		return xstrdup("TaskwatchHookFailed");
+	case EVT_HOOK_SUPPRESSED:
+		return xstrdup("TaskwatchHookSuppressed");
+	case EVT_HOOK_CIRCUIT_OPEN:
+		return xstrdup("TaskwatchHookCircuitOpen");
 	case EVT_VANISHED:
 		last = ev->has_previous ? ev->prev_state : ev->task.state;
 		if (!ev->has_task || task_state_terminal(last))
@@ -371,6 +381,8 @@ notify_am_alert_new(
 	notify_am_label(a, "watch", ev->watch);
 	notify_am_label(a, "api", ev->api);
 	notify_am_label(a, "account", ev->account);
+	if (evt_kind_hook(ev->kind))
+		notify_am_label(a, "notifier", ev->hook_notifier);
 	a->watch = xstrdup(ev->watch != NULL ? ev->watch : "");
 	if (ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_FLAPPING) {
 		/* watch_recovered resolves both. */

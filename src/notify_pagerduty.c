@@ -1,6 +1,7 @@
 /*
  * The pagerduty notifier: PagerDuty Events API v2.  A failure (a task
- * FAILED or PARTIAL, stalled, watch_failed, watch_flapping) is a trigger
+ * FAILED or PARTIAL, stalled, overdue, watch_failed, watch_flapping, a
+ * hook_* event, keyed also by its kind and notifier) is a trigger
  * whose dedup_key is derived from what failed: the watch, cluster, task
  * type and task id of a task, the watch for watch_failed and
  * watch_flapping (one incident).  The incident it opens is
@@ -316,7 +317,7 @@ notify_pd_key(const struct evt *ev)
 	char hex[SIGN_HEX_LEN + 1];
 	struct buf b;
 
-	const char *parts[4];
+	const char *parts[6];
 	size_t i, n = 0;
 
 	parts[n++] = ev->watch;
@@ -324,6 +325,11 @@ notify_pd_key(const struct evt *ev)
 		parts[n++] = ev->task.cluster_id;
 		parts[n++] = ev->task.type;
 		parts[n++] = ev->task.id;
+	}
+	/* A hook's trouble is an incident of its own, not the task's. */
+	if (evt_kind_hook(ev->kind)) {
+		parts[n++] = evt_kind_name(ev->kind);
+		parts[n++] = ev->hook_notifier;
 	}
 	buf_init(&b, 0);
 	for (i = 0; i < n; i++) {
@@ -357,6 +363,9 @@ notify_pd_triggers(const struct evt *ev)
 	switch (ev->kind) {
 	case EVT_STALLED:
 	case EVT_OVERDUE:
+	case EVT_HOOK_FAILED:
+	case EVT_HOOK_SUPPRESSED:
+	case EVT_HOOK_CIRCUIT_OPEN:
 	case EVT_WATCH_FAILED:
 	case EVT_WATCH_FLAPPING: /* the watch's incident, as watch_failed */
 		return 1;

@@ -423,6 +423,10 @@ test_alertnames(void **state)
 		{ EVT_APPEARED, TASK_RUNNING, NULL },
 		{ EVT_STALLED, TASK_RUNNING, "CloudTaskStalled" },
 		{ EVT_OVERDUE, TASK_RUNNING, "CloudTaskOverdue" },
+		{ EVT_HOOK_FAILED, TASK_FAILED, "TaskwatchHookFailed" },
+		{ EVT_HOOK_SUPPRESSED, TASK_FAILED, "TaskwatchHookSuppressed" },
+		{ EVT_HOOK_CIRCUIT_OPEN, TASK_FAILED,
+		    "TaskwatchHookCircuitOpen" },
 		{ EVT_VANISHED, TASK_RUNNING, "CloudTaskVanished" },
 		{ EVT_VANISHED, TASK_SUCCEEDED, NULL }, /* info */
 	};
@@ -699,6 +703,38 @@ test_resolve_overdue(void **state)
 	    test_label(root, 0, "alertname"), "CloudTaskOverdue");
 	assert_string_equal(
 	    json_get_str(json_at(root, 0), "endsAt"), test_time(41));
+	json_free(root);
+}
+
+/*
+ * A hook's failure is an alert of its own, labelled with the notifier,
+ * beside the task's; it ends when the task moves on.
+ */
+static void
+test_hook_alert(void **state)
+{
+	struct json *root;
+	struct evt *ev;
+
+	test_bare();
+	json_free(test_apply(test_tr("t1", TASK_FAILED, 0), 1));
+	ev = test_event(EVT_HOOK_FAILED, "t1", "c1", "Restart", TASK_RUNNING,
+	    TASK_FAILED, 2);
+	ev->hook_notifier = xstrdup("fix-it");
+	root = test_apply(ev, 3);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(
+	    test_label(root, 0, "alertname"), "TaskwatchHookFailed");
+	assert_string_equal(test_label(root, 0, "notifier"), "fix-it");
+	json_free(root);
+	root = test_apply(test_tr("t1", TASK_SUCCEEDED, 40), 41);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 2); /* both end */
+	assert_string_equal(
+	    json_get_str(json_at(root, 0), "endsAt"), test_time(41));
+	assert_string_equal(
+	    json_get_str(json_at(root, 1), "endsAt"), test_time(41));
 	json_free(root);
 }
 
@@ -1394,6 +1430,8 @@ main(void)
 		    test_resolve_same_task, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_resolve_overdue, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hook_alert, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_success_first, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

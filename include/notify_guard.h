@@ -26,10 +26,11 @@ void notify_guard_restore(struct notify_guard *ng, const char *state_dir);
 /*
  * May the hook run for ev (what: "event ID (task ...)" for the log)?  1
  * yes (counted); 0 no: logged, and the events and metrics it calls for
- * are made.
+ * are made; *why says which guard held it back ("budget" or
+ * "circuit_open", static).
  */
-int notify_guard_admit(
-    struct notify_guard *ng, const struct evt *ev, const char *what);
+int notify_guard_admit(struct notify_guard *ng, const struct evt *ev,
+    const char *what, const char **why);
 /*
  * A run admitted for ev ended (ev NULL when cancelled); outcome says how
  * ("exited with status 1").

@@ -449,6 +449,26 @@ notify_exec_not_started(struct notify_exec_run *run, const char *err, int final)
 }
 
 /*
+ * Record in the audit log that a guard held the hook of run back: why is
+ * "budget" or "circuit_open", written as outcome suppressed_budget or
+ * suppressed_circuit_open.
+ */
+static void
+notify_exec_held(struct notify_exec_run *run, const char *why)
+{
+	struct notify_exec *x = run->nf->priv;
+	struct audit_record rec;
+	char outcome[48];
+
+	audit_record_init(&rec, run->nf->name, run->event_id,
+	    evt_kind_name(run->kind), (const char *const *)x->argv,
+	    run->attempt);
+	snprintf(outcome, sizeof(outcome), "suppressed_%s", why);
+	rec.outcome = outcome;
+	notify_exec_audit(run->nf, &rec);
+}
+
+/*
  * dry_run: log and record what the hook of run would get (argv, env,
  * stdin), run nothing, and report the item delivered.
  */
@@ -496,8 +516,9 @@ notify_exec_start(struct notify_exec_run *run)
 	int final;
 
 	memset(&req, 0, sizeof(req));
-	if (!notify_guard_admit(x->guard, it->ev, run->what)) {
+	if (!notify_guard_admit(x->guard, it->ev, run->what, &cause)) {
 		/* Delivered, not run: a retry would defeat the guard. */
+		notify_exec_held(run, cause);
 		it->priv = NULL;
 		notify_exec_run_free(run);
 		notify_item_done(it, NOTIFY_DELIVERED, -1, NULL);

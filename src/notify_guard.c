@@ -326,8 +326,8 @@ notify_guard_suppressed(struct notify_guard *ng, const struct evt *ev,
 
 /* May the hook run for ev? */
 int
-notify_guard_admit(
-    struct notify_guard *ng, const struct evt *ev, const char *what)
+notify_guard_admit(struct notify_guard *ng, const struct evt *ev,
+    const char *what, const char **whyp)
 {
 	struct hookguard_refusal r;
 	enum hookguard_verdict v;
@@ -359,6 +359,7 @@ notify_guard_admit(
 	}
 	metrics_add(metrics_global(), METRICS_HOOK_SUPPRESSED, 1, "notifier",
 	    ng->nf->name, "reason", why, NULL);
+	*whyp = why;
 	if (v == HOOKGUARD_BUDGET && r.first) {
 		if (evt_kind_hook(ev->kind))
 			log_warnx("notifier %s: %s: no hook_suppressed event "

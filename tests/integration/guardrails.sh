@@ -110,6 +110,8 @@ check "suppressed items count as delivered, not dead letters" test -z "$(ls "$TM
 check "hooks-remedy.json kept in state_dir" test -s "$TMP/state/hooks-remedy.json"
 metric() { curl -sS -m 5 "http://127.0.0.1:$HPORT/metrics" | grep -F "$1" | awk '{ print $2 }'; }
 check "metric counts the suppressed runs" test "$(metric 'taskwatch_hook_runs_suppressed_total{notifier="remedy",reason="budget"}')" = 2
+check "audit.jsonl: three runs and two held back for remedy" \
+    test "$(jq -r 'select(.notifier=="remedy") | .outcome' "$TMP/state/audit.jsonl" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')" = "ok=5 suppressed_budget=2 "
 
 # --- kill -9: the budget is still spent
 kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=; rm -f "$SOCK"
@@ -135,6 +137,8 @@ check "the table too" sh -c "'$TOP/bin/taskwatchctl' hooks -c '$SOCK' | grep -q 
 fail "${K[2]}"
 wait_for 10 grep -q "notifier breaky: .*${K[2]}.*circuit open" "$TMP/daemon.log"
 check "no run while open" test "$(runs breaky inst-k)" -eq 2
+check "audit.jsonl: the run held back by the open breaker" \
+    test "$(jq -r 'select(.notifier=="breaky" and .outcome=="suppressed_circuit_open") | .event_kind' "$TMP/state/audit.jsonl" | head -n1)" = transition
 check "hooks reset closes it" ctl hooks reset breaky -c "$SOCK"
 check "reset logged with the peer" grep -q 'notifier breaky: circuit breaker closed by uid' "$TMP/daemon.log"
 check "now closed" test "$(breaker)" = closed

@@ -360,3 +360,33 @@ ctl_ack(int argc, char *argv[])
 		json_w_kbool(jw, "remove", 1);
 	return ctl_control_call(sock, file, jw);
 }
+
+/* A listing command: ask, and print the answer raw with --json. */
+int
+ctl_control_list(int argc, char *argv[], const char *cmd, void (*usage)(void),
+    struct json **answer)
+{
+	const char *sock = NULL, *file = NULL;
+	int rc, json = 0;
+	const struct ctl_control_opt opts[] = {
+		{ .name = "json", .flag = &json },
+		{ .name = NULL },
+	};
+	struct json_writer *jw;
+
+	*answer = NULL;
+	if (ctl_control_args(argc, argv, opts, &sock, &file) != 0)
+		usage();
+	jw = json_writer_new();
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "cmd", cmd);
+	if ((rc = ctl_control_ask(sock, file, jw, answer)) != 0 || !json)
+		return rc;
+	jw = json_writer_new();
+	json_w_value(jw, *answer);
+	printf("%s\n", json_writer_str(jw, NULL));
+	json_writer_free(jw);
+	json_free(*answer);
+	*answer = NULL;
+	return 0;
+}

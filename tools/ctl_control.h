@@ -61,6 +61,14 @@ struct ctl_control_opt {
  */
 int ctl_control_args(int argc, char *argv[], const struct ctl_control_opt *opts,
     const char **sock, const char **file);
+/*
+ * A listing command ("silence list", "hooks"): parse [--json] -c -f
+ * (usage() on a bad one), ask the daemon {"cmd": cmd}; with --json print
+ * the answer as it came.  The exit status, with *answer NULL when all is
+ * done, or 0 with *answer (caller frees) to print as a table.
+ */
+int ctl_control_list(int argc, char *argv[], const char *cmd,
+    void (*usage)(void), struct json **answer);
 /* Run "poll WATCH [-c socket] [-f file]"; the exit status. */
 int ctl_poll(int argc, char *argv[]);
 /*

@@ -75,32 +75,15 @@ ctl_hooks_row(const struct json *h)
 static int
 ctl_hooks_list(int argc, char *argv[])
 {
-	const char *sock = NULL, *file = NULL;
-	int rc, json = 0;
-	const struct ctl_control_opt opts[] = {
-		{ .name = "json", .flag = &json },
-		{ .name = NULL },
-	};
 	const struct json *v;
-	struct json_writer *jw;
 	struct json *answer;
 	size_t i;
+	int rc;
 
-	if (ctl_control_args(argc, argv, opts, &sock, &file) != 0)
-		ctl_hooks_usage();
-	jw = json_writer_new();
-	json_w_obj_open(jw);
-	json_w_kstr(jw, "cmd", "hooks");
-	if ((rc = ctl_control_ask(sock, file, jw, &answer)) != 0)
+	if ((rc = ctl_control_list(
+		 argc, argv, "hooks", ctl_hooks_usage, &answer)) != 0 ||
+	    answer == NULL)
 		return rc;
-	if (json) {
-		jw = json_writer_new();
-		json_w_value(jw, answer);
-		printf("%s\n", json_writer_str(jw, NULL));
-		json_writer_free(jw);
-		json_free(answer);
-		return 0;
-	}
 	v = json_get(answer, "hooks");
 	printf("%-20s  %-22s  %-9s  %8s  %-20s  %s\n", "NOTIFIER", "BUDGET",
 	    "BREAKER", "FAILURES", "OPEN UNTIL", "LAST OUTCOME");

@@ -192,32 +192,15 @@ ctl_silence_window(const struct json *w)
 static int
 ctl_silence_list(int argc, char *argv[])
 {
-	const char *sock = NULL, *file = NULL;
-	int rc, json = 0;
-	const struct ctl_control_opt opts[] = {
-		{ .name = "json", .flag = &json },
-		{ .name = NULL },
-	};
 	const struct json *v;
-	struct json_writer *jw;
 	struct json *answer;
 	size_t i;
+	int rc;
 
-	if (ctl_control_args(argc, argv, opts, &sock, &file) != 0)
-		ctl_silence_usage();
-	jw = json_writer_new();
-	json_w_obj_open(jw);
-	json_w_kstr(jw, "cmd", "silence_list");
-	if ((rc = ctl_control_ask(sock, file, jw, &answer)) != 0)
+	if ((rc = ctl_control_list(argc, argv, "silence_list",
+		 ctl_silence_usage, &answer)) != 0 ||
+	    answer == NULL)
 		return rc;
-	if (json) {
-		jw = json_writer_new();
-		json_w_value(jw, answer);
-		printf("%s\n", json_writer_str(jw, NULL));
-		json_writer_free(jw);
-		json_free(answer);
-		return 0;
-	}
 	v = json_get(answer, "silences");
 	printf("%-16s  %-7s  %-20s  %-20s  %6s  %5s  %s\n", "ID", "STATE",
 	    "STARTS", "ENDS", "EVENTS", "TASKS", "MATCHERS");

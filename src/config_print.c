@@ -233,6 +233,28 @@ config_print_retry(FILE *fp, const struct config_retry *r)
 		config_print_value(fp, "      ", k, r);
 }
 
+/* Print the keys of an exec notifier. */
+static void
+config_print_exec(FILE *fp, const char *in, const struct config_notifier *nf)
+{
+	config_print_list(fp, in, "command", &nf->command);
+	config_print_dur(fp, in, "timeout", nf->timeout_ms);
+	fprintf(fp, "%smax_concurrent: %u\n", in, nf->max_concurrent);
+	config_print_dur(fp, in, "cooldown", nf->cooldown_ms);
+	fprintf(fp, "%scooldown_per: %s\n", in,
+	    config_cooldown_per_names[nf->cooldown_per]);
+	fprintf(fp, "%smax_runs: %u\n", in, nf->max_runs);
+	config_print_dur(fp, in, "per_window", nf->per_window_ms);
+	fprintf(fp, "%sper: %s\n", in, config_hook_per_names[nf->per]);
+	fprintf(fp, "%sbreak_after: %u\n", in, nf->break_after);
+	config_print_dur(fp, in, "break_for", nf->break_for_ms);
+	if (nf->user != NULL)
+		config_print_kv(fp, in, "user", nf->user);
+	fprintf(
+	    fp, "%sallow_root: %s\n", in, nf->allow_root ? "true" : "false");
+	fprintf(fp, "%sdry_run: %s\n", in, nf->dry_run ? "true" : "false");
+}
+
 /* Print one notifier. */
 static void
 config_print_notifier(FILE *fp, const void *obj)
@@ -300,23 +322,7 @@ config_print_notifier(FILE *fp, const void *obj)
 		config_print_retry(fp, &nf->retry);
 		break;
 	case CONFIG_NOTIFIER_EXEC:
-		config_print_list(fp, in, "command", &nf->command);
-		config_print_dur(fp, in, "timeout", nf->timeout_ms);
-		fprintf(fp, "%smax_concurrent: %u\n", in, nf->max_concurrent);
-		config_print_dur(fp, in, "cooldown", nf->cooldown_ms);
-		fprintf(fp, "%scooldown_per: %s\n", in,
-		    config_cooldown_per_names[nf->cooldown_per]);
-		fprintf(fp, "%smax_runs: %u\n", in, nf->max_runs);
-		config_print_dur(fp, in, "per_window", nf->per_window_ms);
-		fprintf(fp, "%sper: %s\n", in, config_hook_per_names[nf->per]);
-		fprintf(fp, "%sbreak_after: %u\n", in, nf->break_after);
-		config_print_dur(fp, in, "break_for", nf->break_for_ms);
-		if (nf->user != NULL)
-			config_print_kv(fp, in, "user", nf->user);
-		fprintf(fp, "%sallow_root: %s\n", in,
-		    nf->allow_root ? "true" : "false");
-		fprintf(
-		    fp, "%sdry_run: %s\n", in, nf->dry_run ? "true" : "false");
+		config_print_exec(fp, in, nf);
 		break;
 	}
 }

@@ -166,35 +166,18 @@ statefile_w_scopes(
 }
 
 /*
- * Write the table (see statefile.h): no logging, so that a child process
- * can run it; -1 with errno set and *what naming the step that failed.
+ * The header line: version, time, the watches with a baseline and their
+ * scopes, and the learned durations.
  */
-int
-statefile_write(struct statefile *sf, const struct taskstate *ts,
-    const struct config *conf, int64_t now_s, const char **what)
+static struct json_writer *
+statefile_header_writer(
+    const struct taskstate *ts, const struct config *conf, int64_t now_s)
 {
-	struct statefile_out o;
-	struct json_writer *w;
+	struct json_writer *w = json_writer_new();
 	const struct config_watch *cw;
 	char *durations;
-	int dirfd, saved;
 	size_t i;
 
-	memset(&o, 0, sizeof(o));
-	*what = "open";
-	if ((dirfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	*what = "create";
-	if (durable_begin(&o.d, dirfd, STATEFILE_NAME, STATEFILE_TMP, 0640,
-		sf->write_fn) == -1) {
-		saved = errno;
-		close(dirfd);
-		errno = saved;
-		return -1;
-	}
-	buf_init(&o.chunk, 0);
-
-	w = json_writer_new();
 	json_w_obj_open(w);
 	json_w_kint(w, "version", STATEFILE_VERSION);
 	json_w_kstr(w, "kind", STATEFILE_KIND);
@@ -226,6 +209,38 @@ statefile_write(struct statefile *sf, const struct taskstate *ts,
 	json_w_raw(w, durations);
 	free(durations);
 	json_w_obj_close(w);
+	return w;
+}
+
+/*
+ * Write the table (see statefile.h): no logging, so that a child process
+ * can run it; -1 with errno set and *what naming the step that failed.
+ */
+int
+statefile_write(struct statefile *sf, const struct taskstate *ts,
+    const struct config *conf, int64_t now_s, const char **what)
+{
+	struct statefile_out o;
+	struct json_writer *w;
+	const struct config_watch *cw;
+	int dirfd, saved;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	*what = "open";
+	if ((dirfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	*what = "create";
+	if (durable_begin(&o.d, dirfd, STATEFILE_NAME, STATEFILE_TMP, 0640,
+		sf->write_fn) == -1) {
+		saved = errno;
+		close(dirfd);
+		errno = saved;
+		return -1;
+	}
+	buf_init(&o.chunk, 0);
+
+	w = statefile_header_writer(ts, conf, now_s);
 	statefile_line(&o, w);
 	json_writer_free(w);
 

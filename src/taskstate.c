@@ -675,6 +675,28 @@ taskstate_check_overdue(struct taskstate *ts, const struct taskstate_watch *w,
 }
 
 /*
+ * A task new to the table: record it, learn its duration if it is
+ * already over, and report it as appeared unless silent or a baseline.
+ */
+static void
+taskstate_add_new(struct taskstate *ts, struct taskstate_wstat *ws,
+    const struct taskstate_watch *w, const struct task *t, int silent,
+    int missed, int64_t now_s, struct evt_list *out)
+{
+	struct taskstate_entry *e = taskstate_insert(ts, ws, t, now_s);
+	int64_t at;
+
+	e->seen_gen = ws->gen;
+	e->seen_listings = ws->listings;
+	taskstate_learn(ts, w, t, 0, now_s);
+	if (silent || t->baseline)
+		return;
+	at = t->started_at != TASK_TIME_NONE ? t->started_at : now_s;
+	taskstate_emit(
+	    w, EVT_APPEARED, &e->task, NULL, NULL, at, now_s, missed, out);
+}
+
+/*
  * Bring one task up to date from a listed record t whose entry is e (NULL if
  * new): insert (appeared) or compare (transition, silent update), then look
  * for a stall.
@@ -708,16 +730,7 @@ taskstate_update(struct taskstate *ts, struct taskstate_wstat *ws,
 		return;
 	}
 	if (e == NULL) {
-		e = taskstate_insert(ts, ws, t, now_s);
-		e->seen_gen = ws->gen;
-		e->seen_listings = ws->listings;
-		taskstate_learn(ts, w, t, 0, now_s);
-		if (!silent && !t->baseline) {
-			at = t->started_at != TASK_TIME_NONE ? t->started_at
-							     : now_s;
-			taskstate_emit(w, EVT_APPEARED, &e->task, NULL, NULL,
-			    at, now_s, missed, out);
-		}
+		taskstate_add_new(ts, ws, w, t, silent, missed, now_s, out);
 		return;
 	}
 	e->seen_gen = ws->gen;

@@ -535,13 +535,18 @@ oncall_find_cb(const char *watch, const struct task *t,
 
 /*
  * 1 if what item silenced still holds: its task is still in the failed
- * state it was silenced in (and nobody acknowledged it since), or its
- * watch is still failing.
+ * state it was silenced in (and nobody acknowledged it since), or still
+ * in the run that was overdue, or its watch is still failing.
  */
 static int
 oncall_still_failed(struct oncall *o, const struct oncall_item *it)
 {
 	const struct evt *ev = it->ev;
+
+	if (ev->kind == EVT_OVERDUE)
+		return it->cur != NULL && it->cur->state == TASK_RUNNING &&
+		    it->cur->started_at == ev->task.started_at &&
+		    (it->ack == NULL || it->ack->state != TASK_RUNNING);
 
 	if (evt_is_watch_event(ev))
 		return (ev->kind == EVT_WATCH_FAILED ||

@@ -24,7 +24,8 @@ now=$(date +%s)
 for i in $(seq 1 20); do
 	sim POST /_sim/tasks "{\"service\":\"dds\",\"id\":\"bk-$i\",\"name\":\"Backup\",\"instance_id\":\"i-1\",\"instance_name\":\"dds-1\",\"status\":\"Running\",\"created\":\"$(iso $((now - 300)))\"}" >/dev/null
 done
-DDS_LISTEN=127.0.0.1:$HPORT dds_config "lookback: 1d" "stall_after: 0" \
+SOCK=$TMP/control.sock
+DDS_SOCK=$SOCK DDS_LISTEN=127.0.0.1:$HPORT dds_config "lookback: 1d" "stall_after: 0" \
     'max_duration: {"Restore*": 1h}' >"$TMP/taskwatchd.yaml"
 cat >>"$TMP/taskwatchd.yaml" <<YAML
 notifiers:
@@ -108,6 +109,7 @@ saved() { head -n1 "$TMP/state/tasks.jsonl" | jq -e '.durations.keys | length ==
 	grep -q '"id":"bk-hang".*"overdue":true' "$TMP/state/tasks.jsonl"; }
 wait_for 10 saved
 kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+rm -f "$SOCK"
 start_daemon "$TMP/taskwatchd.yaml"
 wait_for 10 grep -q "restored the learned durations of 2 task kinds" "$TMP/daemon.log"
 check "restart: the learned durations restored" grep -q "restored the learned durations of 2 task kinds" "$TMP/daemon.log"
@@ -116,6 +118,22 @@ wait_for 10 at_least $((polls + 5)) sim_count dds.jobs
 check "restart: the table still has 20 samples" \
     test "$(get '/api/v1/durations' | jq -c '[.[] | .count]')" = "[20,20]"
 check "restart: no second overdue" test "$(n overdue)" -eq 2
+
+# Under a silence, a third backup hangs: its overdue is held back, and
+# raised again when the silence ends, as it still runs.
+wait_for 10 test -S "$SOCK"
+"$CTL" silence add -c "$SOCK" --match task_type=Backup --for 3s --comment "backup window" >/dev/null
+now=$(date +%s)
+sim POST /_sim/tasks "{\"service\":\"dds\",\"id\":\"bk-hang2\",\"name\":\"Backup\",\"instance_id\":\"i-1\",\"instance_name\":\"dds-1\",\"status\":\"Running\",\"created\":\"$(iso $((now - 1500)))\"}" >/dev/null
+silenced() { get /metrics | grep -q '^taskwatch_events_silenced_total{watch="dds-test",event="overdue"} 1$'; }
+wait_for 10 silenced
+check "the overdue is counted as silenced" silenced
+check "under the silence: no overdue delivered for bk-hang2" \
+    test "$(sink_count hook '.event=="overdue" and .task.id=="bk-hang2"')" -eq 0
+again() { test "$(sink_count hook '.event=="overdue" and .task.id=="bk-hang2" and .after_silence != null')" -eq 1; }
+wait_for 15 again
+check "when the silence ends, the still-running overdue backup is raised again" again
+check "and only that once" test "$(sink_count hook '.event=="overdue" and .task.id=="bk-hang2"')" -eq 1
 
 # The hung backup completes: learned too (21), and it ends its alert.
 sim PATCH /_sim/tasks/bk-hang "{\"status\":\"Completed\",\"ended\":\"$(iso $(date +%s))\"}" >/dev/null

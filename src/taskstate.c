@@ -568,7 +568,15 @@ taskstate_check_stall(struct taskstate *ts, const struct taskstate_watch *w,
 		return;
 	e->stalled = 1;
 	ts->changes++;
-	snprintf(obs, sizeof(obs), "%lld", (long long)e->progress_changed_at);
+	/*
+	 * The stall's identity is what every replica polling the API sees:
+	 * the task's run and state (in the id already) and the progress it
+	 * is stuck at; not when this instance last saw it move.
+	 */
+	if (e->task.progress != TASK_PROGRESS_NONE)
+		snprintf(obs, sizeof(obs), "stuck at %d", e->task.progress);
+	else
+		snprintf(obs, sizeof(obs), "stuck");
 	taskstate_emit(
 	    w, EVT_STALLED, &e->task, &e->task, obs, now_s, now_s, missed, out)
 	    ->ack = evt_ack_dup(e->ack);

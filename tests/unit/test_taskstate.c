@@ -282,7 +282,7 @@ test_stalled(void **state)
 	assert_int_equal(ev->prev_state, TASK_RUNNING);
 	assert_int_equal(ev->prev_progress, 10);
 	assert_int_equal(ev->task.progress, 10);
-	assert_string_equal(ev->obs, "0");
+	assert_string_equal(ev->obs, "stuck at 10");
 	assert_int_equal(ev->severity, CONFIG_SEVERITY_WARNING);
 	memcpy(id1, ev->id, sizeof(id1));
 	evt_list_clear(&out);
@@ -302,7 +302,7 @@ test_stalled(void **state)
 	taskstate_apply(ts, &test_w, &l, 0, 0, 0, 660, &out, NULL);
 	assert_int_equal(out.n, 1);
 	assert_int_equal(out.v[0]->kind, EVT_STALLED);
-	assert_string_equal(out.v[0]->obs, "600");
+	assert_string_equal(out.v[0]->obs, "stuck at 20");
 	assert_int_equal(out.v[0]->task.progress, 20);
 	assert_string_not_equal(out.v[0]->id, id1);
 	evt_list_clear(&out);
@@ -318,6 +318,35 @@ test_stalled(void **state)
 	evt_list_clear(&out);
 	task_list_clear(&l);
 	taskstate_free(ts);
+}
+
+/*
+ * Two replicas that first saw a task at different times (one at 0, one
+ * at 30) report its stall with the same id: the id holds the progress it
+ * is stuck at, not when each saw it move.
+ */
+static void
+test_stalled_replicas(void **state)
+{
+	struct taskstate *a = taskstate_new(), *b = taskstate_new();
+	struct task_list l = { 0 };
+	struct evt_list oa = { 0 }, ob = { 0 };
+
+	(void)state;
+	test_add(&l, "c1", "a", TASK_RUNNING, "Running", 10);
+	taskstate_apply(a, &test_w, &l, 1, 1, 0, 0, &oa, NULL);
+	taskstate_apply(b, &test_w, &l, 1, 1, 0, 30, &ob, NULL);
+	taskstate_apply(a, &test_w, &l, 1, 0, 0, 60, &oa, NULL);
+	taskstate_apply(b, &test_w, &l, 1, 0, 0, 90, &ob, NULL);
+	assert_int_equal(oa.n, 1);
+	assert_int_equal(ob.n, 1);
+	assert_int_equal(oa.v[0]->kind, EVT_STALLED);
+	assert_string_equal(oa.v[0]->id, ob.v[0]->id);
+	evt_list_clear(&oa);
+	evt_list_clear(&ob);
+	task_list_clear(&l);
+	taskstate_free(a);
+	taskstate_free(b);
 }
 
 /* Stall detection is off with stall_after 0 and for non-running tasks. */
@@ -1390,6 +1419,7 @@ main(void)
 		cmocka_unit_test(test_transition),
 		cmocka_unit_test(test_silent_update),
 		cmocka_unit_test(test_stalled),
+		cmocka_unit_test(test_stalled_replicas),
 		cmocka_unit_test(test_stall_off),
 		cmocka_unit_test(test_gone_complete),
 		cmocka_unit_test(test_gone_incomplete),

@@ -100,6 +100,54 @@ config_daemon_control(struct config_item *it, const struct config_key *k,
 	}
 }
 
+/* The keys of daemon.shard, both required. */
+const struct config_key config_shard_keys[] = {
+	{ .name = "index",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_REQUIRED,
+	    .max = SHARD_COUNT_MAX - 1,
+	    .off = D(shard.index) },
+	{ .name = "count",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_REQUIRED,
+	    .min = 1,
+	    .max = SHARD_COUNT_MAX,
+	    .off = D(shard.count) },
+	{ .name = NULL },
+};
+
+/* Read shard: {index, count}, index < count; absent: unsharded. */
+static void
+config_daemon_shard(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
+	struct config_item sit;
+	char where[] = "in daemon.shard";
+	const struct config_pair *ikv;
+
+	memset(&sit, 0, sizeof(sit));
+	sit.p = p;
+	sit.obj = d;
+	sit.kind = -1;
+	sit.where = where;
+	if (config_map_open(p, kv->vnode, "shard", 0, &sit.m) == -1)
+		return;
+	config_map_check_keys(p, &sit.m, config_shard_keys, sit.where);
+	config_keys_walk(&sit, config_shard_keys);
+	ikv = config_map_find(&sit.m, "index");
+	if (d->shard.count > 0 && d->shard.index >= d->shard.count)
+		config_error(p, ikv != NULL ? ikv->vnode : kv->vnode,
+		    "shard index %u is not below count %u: the shards of "
+		    "count %u are 0..%u",
+		    d->shard.index, d->shard.count, d->shard.count,
+		    d->shard.count - 1);
+	else if (d->shard.count == 0)
+		d->shard.index = 0; /* incomplete: stays unsharded */
+	config_map_close(&sit.m);
+}
+
 /* The daemon section, in the order of the manual. */
 const struct config_key config_daemon_keys[] = {
 	{ .name = "state_dir",
@@ -139,6 +187,10 @@ const struct config_key config_daemon_keys[] = {
 	    .max = 1024 * 1024 * 1024,
 	    .def = 10 * 1024 * 1024,
 	    .off = D(audit_max_size) },
+	{ .name = "shard",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_daemon_shard },
 	{ .name = NULL },
 };
 

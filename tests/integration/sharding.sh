@@ -164,6 +164,13 @@ check "units_other counts the clusters of the other shards" test \
     "$(watches s0 | jq '[.[] | (.units | length) + .units_other] | add')" -eq 12
 check "taskwatch_shard on /metrics" grep -q '^taskwatch_shard{index="2",count="3"} 1' <(curl -sf "${API[s2]}/metrics")
 check "-S is logged" grep -q 'shard 2 of 3 (from -S)' "$TMP/s2.log"
+ctl=$("$TOP/bin/taskwatchctl" watches -s "${API[s2]#http://}")
+sed 's/^/# /' <<<"$ctl"
+check "taskwatchctl watches: a UNITS column" grep -qE '^WATCH .* UNITS$' <<<"$ctl"
+check "taskwatchctl watches: dds is polled elsewhere" grep -qE '^dds +dds.jobs +sim +400ms +elsewhere ' <<<"$ctl"
+check "taskwatchctl watches: dds is polled by another shard" grep -qx '  dds: nothing (1 unit on other shards)' <<<"$ctl"
+check "taskwatchctl watches: the units shard 2 polls" grep -qx "  dws: dws/${CLS[4]} (4 units on other shards)" <<<"$ctl"
+check "taskwatchctl watches: no UNITS unsharded" test -z "$("$TOP/bin/taskwatchctl" watches -s "${API[ref]#http://}" | grep -E 'UNITS|^shard')"
 
 # Shard 0 restarts as 1/3 on its own state: 0's units are dropped, 1's
 # get a baseline (their failed runs are no news: no event).

@@ -544,10 +544,23 @@ main_reload_watches(
 	return nw;
 }
 
+/* "shard I of N", or "unsharded", in buf. */
+static const char *
+main_shard_name(const struct shard *s, char *buf, size_t len)
+{
+	if (s->count == 0)
+		snprintf(buf, len, "unsharded");
+	else
+		snprintf(buf, len, "shard %u of %u", s->index, s->count);
+	return buf;
+}
+
 /* Hand the new config nc to the services that keep a part of it. */
 static void
 main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 {
+	char name[48];
+
 	notify_reconfigure(d->notify, nc);
 	sched_set_max(d->sched, nc->daemon.max_concurrent_polls);
 	/* Secrets are read again: a reload is how keys are rotated. */
@@ -562,8 +575,8 @@ main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 	if (d->shard_flag.count == 0 &&
 	    !shard_eq(&nc->daemon.shard, &d->env.shard))
 		log_warnx("reload: daemon.shard takes effect at the next "
-			  "start; still shard %u of %u",
-		    d->env.shard.index, d->env.shard.count);
+			  "start; still %s",
+		    main_shard_name(&d->env.shard, name, sizeof(name)));
 	if (d->persist != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "

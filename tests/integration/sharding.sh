@@ -187,6 +187,16 @@ check "it now owns shard 1's units" test "$(owned s0)" == "$(owned s1)"
 sleep 1
 check "newly owned units get a silent baseline" test "$(ids s0 | wc -l)" -eq "$before"
 
+# A reload does not move units: the shard waits for the next start.
+sed -i 's/^  shutdown_timeout: 2s$/&\n  shard: { index: 1, count: 2 }/' "$TMP/ref.yaml"
+kill -HUP "${PID[ref]}"
+reload_said() { grep -q 'reload: daemon.shard takes effect at the next start; still unsharded' "$TMP/ref.log"; }
+wait_for 10 reload_said
+check "a reload that changes daemon.shard says it waits for a restart" reload_said
+check "and the reference still owns every unit" test "$(owned ref)" == "$all_units"
+check "-S 3/3 is refused" test "$("$TOP/bin/taskwatchd" -n -S 3/3 -f "$TMP/ref.yaml" 2>&1 >/dev/null | head -n1)" == \
+    "taskwatchd: -S 3/3: INDEX must be less than COUNT (0..COUNT-1)"
+
 for n in $SHARDS ref; do stop "$n"; done
-check "no daemon logged a warning about sharding" test -z "$(grep -h 'shard' "$TMP"/*.log | grep -E 'WARN|CRIT|ERR' )"
+check "no daemon logged a warning about sharding but the reload" test -z "$(grep -h 'shard' "$TMP"/*.log | grep -iE 'warn|crit|err' | grep -v 'reload: daemon.shard')"
 finish

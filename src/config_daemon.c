@@ -116,6 +116,28 @@ const struct config_key config_shard_keys[] = {
 	{ .name = NULL },
 };
 
+/*
+ * Read the mapping of kv (what: its name in messages) by keys into obj;
+ * the map stays open in it->m for the caller to close.  -1 if kv is no
+ * mapping (said).
+ */
+static int
+config_daemon_walk(struct config_item *it, struct config_parse *p,
+    const struct config_pair *kv, const char *what, int null_ok,
+    const struct config_key *keys, void *obj, char *where)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->obj = obj;
+	it->kind = -1;
+	it->where = where;
+	if (config_map_open(p, kv->vnode, what, null_ok, &it->m) == -1)
+		return -1;
+	config_map_check_keys(p, &it->m, keys, it->where);
+	config_keys_walk(it, keys);
+	return 0;
+}
+
 /* Read shard: {index, count}, index < count; absent: unsharded. */
 static void
 config_daemon_shard(struct config_item *it, const struct config_key *k,
@@ -127,15 +149,9 @@ config_daemon_shard(struct config_item *it, const struct config_key *k,
 	char where[] = "in daemon.shard";
 	const struct config_pair *ikv;
 
-	memset(&sit, 0, sizeof(sit));
-	sit.p = p;
-	sit.obj = d;
-	sit.kind = -1;
-	sit.where = where;
-	if (config_map_open(p, kv->vnode, "shard", 0, &sit.m) == -1)
+	if (config_daemon_walk(
+		&sit, p, kv, "shard", 0, config_shard_keys, d, where) == -1)
 		return;
-	config_map_check_keys(p, &sit.m, config_shard_keys, sit.where);
-	config_keys_walk(&sit, config_shard_keys);
 	ikv = config_map_find(&sit.m, "index");
 	if (d->shard.count > 0 && d->shard.index >= d->shard.count)
 		config_error(p, ikv != NULL ? ikv->vnode : kv->vnode,
@@ -201,14 +217,8 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 	struct config_item it;
 	char where[] = "in daemon";
 
-	memset(&it, 0, sizeof(it));
-	it.p = p;
-	it.obj = &p->conf->daemon;
-	it.kind = -1;
-	it.where = where;
-	if (config_map_open(p, dkv->vnode, "daemon", 1, &it.m) == -1)
+	if (config_daemon_walk(&it, p, dkv, "daemon", 1, config_daemon_keys,
+		&p->conf->daemon, where) == -1)
 		return;
-	config_map_check_keys(p, &it.m, config_daemon_keys, it.where);
-	config_keys_walk(&it, config_daemon_keys);
 	config_map_close(&it.m);
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "shard.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/taskwatchd/taskwatchd.yaml"
 #define CONFIG_CONTROL_SOCKET "/run/taskwatchd/control.sock"
 /* sizeof(sockaddr_un.sun_path) on Linux */
@@ -141,6 +143,7 @@ struct config_daemon {
 	unsigned max_concurrent_polls; /* default 64, 1..10000 */
 	uint64_t max_response_bytes;   /* default 8MiB, 1KiB..1GiB */
 	uint64_t audit_max_size;       /* audit.jsonl rotates; default 10MiB */
+	struct shard shard;            /* count 0: unsharded (absent) */
 };
 
 struct config_account {

@@ -23,6 +23,7 @@
 #define METRICS_WATCH_UP "taskwatch_watch_up"
 #define METRICS_LAST_SUCCESS "taskwatch_last_success_timestamp_seconds"
 #define METRICS_BUILD_INFO "taskwatch_build_info"
+#define METRICS_SHARD "taskwatch_shard"
 /* The HTTP client's totals (http_stats), set at each scrape. */
 #define METRICS_HTTP_REQUESTS "taskwatch_http_requests_total"
 #define METRICS_HTTP_REUSED "taskwatch_http_connections_reused_total"

@@ -40,6 +40,7 @@ struct status_view {
 	int64_t reload_at;        /* unix seconds of the last one; 0: none */
 	int64_t loaded_at;        /* when the config in use was loaded */
 	const char *reload_error; /* first error of a failed reload */
+	struct shard shard;       /* this instance's; count 0: unsharded */
 };
 
 /* Fills in the view for one request. */

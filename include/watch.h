@@ -66,6 +66,12 @@ struct watch_env {
 	 */
 	void (*baselined)(struct watch *w, void *arg);
 	void *baselined_arg;
+	/*
+	 * The poll units this instance polls (count 0: all of them): a
+	 * watch polls only the clusters, or the project-wide listing, the
+	 * shard owns.  A value, fixed for the watches' lives.
+	 */
+	struct shard shard;
 	/* --once: called once per watch after its first poll, no events. */
 	void (*once_done)(struct watch *w, int ok, void *arg);
 	void *once_arg;
@@ -122,6 +128,14 @@ int watch_held(const struct watch *w);
 const struct config_watch *watch_config(const struct watch *w);
 /* The watch's figures. */
 const struct watch_stats *watch_get_stats(const struct watch *w);
+/* 1 if the watch has a poll unit on this shard (env->shard): it polls. */
+int watch_shard_polls(const struct watch *w);
+/*
+ * The poll units the watch polls on this shard ("WATCH" or
+ * "WATCH/CLUSTER_ID"), *n of them; *others: those other shards poll.
+ * Free with provider_scope_keys_free.
+ */
+char **watch_units(const struct watch *w, size_t *n, size_t *others);
 /* This poll's listing; valid only inside the once_done callback. */
 const struct task_list *watch_tasks(const struct watch *w);
 /* 1 while a poll is in flight. */

@@ -100,6 +100,70 @@ config_daemon_control(struct config_item *it, const struct config_key *k,
 	}
 }
 
+/* The keys of daemon.shard, both required. */
+const struct config_key config_shard_keys[] = {
+	{ .name = "index",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_REQUIRED,
+	    .max = SHARD_COUNT_MAX - 1,
+	    .off = D(shard.index) },
+	{ .name = "count",
+	    .type = CONFIG_T_UINT,
+	    .flags = CONFIG_K_REQUIRED,
+	    .min = 1,
+	    .max = SHARD_COUNT_MAX,
+	    .off = D(shard.count) },
+	{ .name = NULL },
+};
+
+/*
+ * Read the mapping of kv (what: its name in messages) by keys into obj;
+ * the map stays open in it->m for the caller to close.  -1 if kv is no
+ * mapping (said).
+ */
+static int
+config_daemon_walk(struct config_item *it, struct config_parse *p,
+    const struct config_pair *kv, const char *what, int null_ok,
+    const struct config_key *keys, void *obj, char *where)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->obj = obj;
+	it->kind = -1;
+	it->where = where;
+	if (config_map_open(p, kv->vnode, what, null_ok, &it->m) == -1)
+		return -1;
+	config_map_check_keys(p, &it->m, keys, it->where);
+	config_keys_walk(it, keys);
+	return 0;
+}
+
+/* Read shard: {index, count}, index < count; absent: unsharded. */
+static void
+config_daemon_shard(struct config_item *it, const struct config_key *k,
+    const struct config_pair *kv)
+{
+	struct config_parse *p = it->p;
+	struct config_daemon *d = it->obj;
+	struct config_item sit;
+	char where[] = "in daemon.shard";
+	const struct config_pair *ikv;
+
+	if (config_daemon_walk(
+		&sit, p, kv, "shard", 0, config_shard_keys, d, where) == -1)
+		return;
+	ikv = config_map_find(&sit.m, "index");
+	if (d->shard.count > 0 && d->shard.index >= d->shard.count)
+		config_error(p, ikv != NULL ? ikv->vnode : kv->vnode,
+		    "shard index %u is not below count %u: the shards of "
+		    "count %u are 0..%u",
+		    d->shard.index, d->shard.count, d->shard.count,
+		    d->shard.count - 1);
+	else if (d->shard.count == 0)
+		d->shard.index = 0; /* incomplete: stays unsharded */
+	config_map_close(&sit.m);
+}
+
 /* The daemon section, in the order of the manual. */
 const struct config_key config_daemon_keys[] = {
 	{ .name = "state_dir",
@@ -139,6 +203,10 @@ const struct config_key config_daemon_keys[] = {
 	    .max = 1024 * 1024 * 1024,
 	    .def = 10 * 1024 * 1024,
 	    .off = D(audit_max_size) },
+	{ .name = "shard",
+	    .type = CONFIG_T_OTHER,
+	    .off = CONFIG_NOFIELD,
+	    .parse = config_daemon_shard },
 	{ .name = NULL },
 };
 
@@ -149,14 +217,8 @@ config_parse_daemon(struct config_parse *p, const struct config_pair *dkv)
 	struct config_item it;
 	char where[] = "in daemon";
 
-	memset(&it, 0, sizeof(it));
-	it.p = p;
-	it.obj = &p->conf->daemon;
-	it.kind = -1;
-	it.where = where;
-	if (config_map_open(p, dkv->vnode, "daemon", 1, &it.m) == -1)
+	if (config_daemon_walk(&it, p, dkv, "daemon", 1, config_daemon_keys,
+		&p->conf->daemon, where) == -1)
 		return;
-	config_map_check_keys(p, &it.m, config_daemon_keys, it.where);
-	config_keys_walk(&it, config_daemon_keys);
 	config_map_close(&it.m);
 }

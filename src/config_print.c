@@ -377,6 +377,9 @@ config_print(const struct config *conf, FILE *fp)
 	fprintf(fp, "  max_response_bytes: %s\n", s);
 	util_format_size(d->audit_max_size, s, sizeof(s));
 	fprintf(fp, "  audit_max_size: %s\n", s);
+	if (d->shard.count > 0)
+		fprintf(fp, "  shard:\n    index: %u\n    count: %u\n",
+		    d->shard.index, d->shard.count);
 
 	config_print_section(fp, conf, &config_accounts, config_print_account);
 	config_print_section(fp, conf, &config_watches, config_print_watch);

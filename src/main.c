@@ -33,6 +33,7 @@
 #include "ratelimit.h"
 #include "sched.h"
 #include "sdnotify.h"
+#include "shard.h"
 #include "status.h"
 #include "taskstate.h"
 #include "util.h"
@@ -82,14 +83,16 @@ struct daemon {
 	size_t nsecrets;
 
 	/* For /metrics and /api/v1/status. */
-	int64_t started_at; /* unix seconds */
-	int reload_ok;      /* the last reload worked (or none yet) */
-	int64_t reload_at;  /* when it was tried; 0: never */
-	int64_t loaded_at;  /* the config in use was loaded then */
-	char *reload_error; /* the first error of a failed one */
+	int64_t started_at;      /* unix seconds */
+	int reload_ok;           /* the last reload worked (or none yet) */
+	int64_t reload_at;       /* when it was tried; 0: never */
+	int64_t loaded_at;       /* the config in use was loaded then */
+	char *reload_error;      /* the first error of a failed one */
+	struct shard shard_flag; /* -S INDEX/COUNT; count 0: not given */
 };
 
-#define MAIN_USAGE "usage: taskwatchd [-dnv] [-f file] [--once]\n"
+#define MAIN_USAGE \
+	"usage: taskwatchd [-dnv] [-f file] [-S index/count] [--once]\n"
 
 /* Print usage and exit 64. */
 static void __attribute__((noreturn)) main_usage(void)
@@ -106,6 +109,7 @@ static void __attribute__((noreturn)) main_help(void)
 	    "  -f file    configuration file (default " CONFIG_DEFAULT_PATH
 	    ")\n"
 	    "  -n         check the configuration and its secrets, then exit\n"
+	    "  -S i/n     poll only shard i of n (overrides daemon.shard)\n"
 	    "  -v         log debug messages too; with -n, print the config\n"
 	    "  --once     poll every watch once, print the tasks, exit\n"
 	    "  --version  print the version and exit\n"
@@ -540,10 +544,23 @@ main_reload_watches(
 	return nw;
 }
 
+/* "shard I of N", or "unsharded", in buf. */
+static const char *
+main_shard_name(const struct shard *s, char *buf, size_t len)
+{
+	if (s->count == 0)
+		snprintf(buf, len, "unsharded");
+	else
+		snprintf(buf, len, "shard %u of %u", s->index, s->count);
+	return buf;
+}
+
 /* Hand the new config nc to the services that keep a part of it. */
 static void
 main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 {
+	char name[48];
+
 	notify_reconfigure(d->notify, nc);
 	sched_set_max(d->sched, nc->daemon.max_concurrent_polls);
 	/* Secrets are read again: a reload is how keys are rotated. */
@@ -555,6 +572,11 @@ main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 	if (d->oncall != NULL)
 		oncall_set_windows(
 		    d->oncall, nc->maintenance, nc->nmaintenance);
+	if (d->shard_flag.count == 0 &&
+	    !shard_eq(&nc->daemon.shard, &d->env.shard))
+		log_warnx("reload: daemon.shard takes effect at the next "
+			  "start; still %s",
+		    main_shard_name(&d->env.shard, name, sizeof(name)));
 	if (d->persist != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "
@@ -692,6 +714,7 @@ main_status_view_cb(struct status_view *v, void *arg)
 	v->reload_at = d->reload_at;
 	v->loaded_at = d->loaded_at;
 	v->reload_error = d->reload_error;
+	v->shard = d->env.shard;
 	if (d->persist != NULL)
 		v->problem = persist_problem(d->persist);
 }
@@ -1235,9 +1258,11 @@ main_parse_flags(int argc, char *argv[], struct daemon *d, struct main_flags *f)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *cause;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "df:nv", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "df:nS:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			f->debug = 1;
@@ -1247,6 +1272,13 @@ main_parse_flags(int argc, char *argv[], struct daemon *d, struct main_flags *f)
 			break;
 		case 'n':
 			f->check = 1;
+			break;
+		case 'S':
+			if (shard_parse(optarg, &d->shard_flag, &cause) == -1) {
+				fprintf(stderr, "taskwatchd: -S %s: %s\n",
+				    optarg, cause);
+				main_usage();
+			}
 			break;
 		case 'v':
 			f->verbose = 1;
@@ -1325,6 +1357,30 @@ main_setup(struct daemon *d)
 	d->creds = credentials_cache_new();
 }
 
+/*
+ * The shard this instance polls: -S, else daemon.shard, else all; fixed
+ * for the daemon's life (a reload cannot move units between instances
+ * that do not reload together).
+ */
+static void
+main_setup_shard(struct daemon *d)
+{
+	const struct shard *s =
+	    d->shard_flag.count > 0 ? &d->shard_flag : &d->conf->daemon.shard;
+	char index[16], count[16];
+
+	d->env.shard = *s;
+	snprintf(index, sizeof(index), "%u", s->index);
+	snprintf(count, sizeof(count), "%u", s->count);
+	metrics_set(metrics_global(), METRICS_SHARD, 1, "index", index, "count",
+	    count, NULL);
+	if (s->count > 0)
+		log_info("shard %u of %u (from %s): polling only the units "
+			 "that hash to it",
+		    s->index, s->count,
+		    d->shard_flag.count > 0 ? "-S" : "daemon.shard");
+}
+
 /* The environment every watch gets: the shared services and callbacks. */
 static void
 main_setup_env(struct daemon *d)
@@ -1340,6 +1396,7 @@ main_setup_env(struct daemon *d)
 	d->env.max_in_flight = d->conf->daemon.max_concurrent_polls;
 	d->env.emit = main_emit_cb;
 	d->env.emit_arg = d;
+	main_setup_shard(d);
 	if (!d->once) {
 		d->env.baselined = main_baselined_cb;
 		d->env.baselined_arg = d;

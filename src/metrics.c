@@ -114,6 +114,10 @@ struct metrics_def {
 static const struct metrics_def metrics_defs[] = {
 	{ METRICS_BUILD_INFO, METRICS_GAUGE, "Version of taskwatchd; always 1.",
 	    NULL, 0 },
+	{ METRICS_SHARD, METRICS_GAUGE,
+	    "This instance's shard of the poll units (index of count); "
+	    "count 0: unsharded.",
+	    NULL, 0 },
 	{ METRICS_POLLS, METRICS_COUNTER,
 	    "Polls of each watch by result (ok or the error class).", NULL, 0 },
 	{ METRICS_POLL_DURATION, METRICS_HISTOGRAM,

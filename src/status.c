@@ -31,6 +31,7 @@
 #include "monotime.h"
 #include "notify.h"
 #include "outbox.h"
+#include "provider.h"
 #include "ratelimit.h"
 #include "status.h"
 #include "task.h"
@@ -481,6 +482,21 @@ status_w_dead_cb(const struct outbox_box_stats *st, void *arg)
 	json_w_kint(arg, st->name, (int64_t)st->dead);
 }
 
+/* "shard": {index, count}, or null when unsharded. */
+static void
+status_w_shard(struct json_writer *jw, const struct shard *s)
+{
+	json_w_key(jw, "shard");
+	if (s->count == 0) {
+		json_w_null(jw);
+		return;
+	}
+	json_w_obj_open(jw);
+	json_w_kint(jw, "index", s->index);
+	json_w_kint(jw, "count", s->count);
+	json_w_obj_close(jw);
+}
+
 /* The daemon: version, start, last reload, dead letters per notifier. */
 int
 status_status(const struct status_view *v, struct buf *b)
@@ -490,6 +506,7 @@ status_status(const struct status_view *v, struct buf *b)
 	json_w_obj_open(jw);
 	json_w_kstr(jw, "version", TASKWATCH_VERSION);
 	status_w_time(jw, "started_at", v->started_at);
+	status_w_shard(jw, &v->shard);
 	json_w_key(jw, "last_reload");
 	json_w_obj_open(jw);
 	json_w_kbool(jw, "ok", v->reload_ok);
@@ -537,6 +554,28 @@ status_dead(const struct status_view *v, const char *notifier, struct buf *b)
 	json_w_arr_close(jw);
 	outbox_dead_list_free(dl, n);
 	return status_json_out(jw, b, 200);
+}
+
+/*
+ * A watch's poll units on this shard: "units" (the names it polls) and
+ * "units_other" (how many other shards poll), with the shard.
+ */
+static void
+status_w_units(
+    struct json_writer *jw, const struct status_view *v, const struct watch *w)
+{
+	char **units;
+	size_t i, n, others;
+
+	status_w_shard(jw, &v->shard);
+	units = watch_units(w, &n, &others);
+	json_w_key(jw, "units");
+	json_w_arr_open(jw);
+	for (i = 0; i < n; i++)
+		json_w_str(jw, units[i]);
+	json_w_arr_close(jw);
+	json_w_kint(jw, "units_other", (int64_t)others);
+	provider_scope_keys_free(units, n);
 }
 
 /* One watch as an object of /api/v1/watches. */
@@ -590,6 +629,7 @@ status_w_watch(
 		json_w_null(jw);
 	json_w_kstr(jw, "discover_error",
 	    st->discover_failures > 0 ? st->discover_error : NULL);
+	status_w_units(jw, v, w);
 	json_w_obj_close(jw);
 }
 

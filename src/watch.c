@@ -27,6 +27,7 @@
 #include "provider.h"
 #include "ratelimit.h"
 #include "sched.h"
+#include "shard.h"
 #include "sign.h"
 #include "taskstate.h"
 #include "timer.h"
@@ -143,6 +144,14 @@ struct watch {
 	int fresh;           /* this poll lists a scope without a baseline */
 	size_t nbaseline;    /* tasks it recorded without an event */
 	uint64_t hold_until; /* no poll before a save covers this change */
+	/*
+	 * Sharded (env->shard), a literal clusters list: the watch polls
+	 * through shard_view, its configured watch with only the clusters
+	 * the shard owns (clusters: all filters what it discovers instead).
+	 */
+	struct config_watch shard_view;
+	char **shard_ids;   /* shard_view.clusters.v (borrowed IDs) */
+	size_t units_other; /* units of the watch other shards poll */
 };
 
 static void watch_run_cb(struct sched_job *, void *);
@@ -162,6 +171,9 @@ static void watch_baselined(struct watch *, int);
 static void watch_disc_next(struct watch *);
 static void watch_disc_set(struct watch *, const struct config_watch *);
 static void watch_disc_free(struct watch_disc *);
+static void watch_shard_prune(struct watch *);
+static void watch_shard_view(struct watch *, const struct config_watch *);
+static int watch_shard_owns(const struct watch *, const char *);
 
 /* Create a watch and schedule its first poll after first_delay_ms. */
 struct watch *
@@ -175,6 +187,7 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	w->prov = provider_find(conf->api);
 	w->acct = conf->account;
 	watch_disc_set(w, conf);
+	watch_shard_prune(w);
 	w->auth.base = env->base;
 	w->auth.http = env->http;
 	w->auth.iam = env->iam;
@@ -262,6 +275,7 @@ watch_free(struct watch *w)
 	task_list_clear(&w->gone);
 	watch_unread_clear(w);
 	watch_disc_free(w->disc);
+	free(w->shard_ids);
 	free(w);
 }
 
@@ -1079,6 +1093,12 @@ watch_run_cb(struct sched_job *job, void *arg)
 		sched_defer(job, WATCH_HOLD_RETRY_MS);
 		return;
 	}
+	if (!watch_shard_polls(w)) {
+		/* Other shards own every unit: nothing to ask. */
+		w->poll_start_ms = monotime_ms();
+		watch_finish(w, 1, -1);
+		return;
+	}
 	memset(&w->cursor, 0, sizeof(w->cursor));
 	w->fresh = 0;
 	w->nbaseline = 0;
@@ -1796,7 +1816,7 @@ watch_disc_set(struct watch *w, const struct config_watch *conf)
 			watch_abort_poll(w);
 		watch_disc_free(d);
 		w->disc = NULL;
-		w->conf = conf;
+		watch_shard_view(w, conf);
 		return;
 	}
 	if (d == NULL) {
@@ -1840,7 +1860,7 @@ watch_disc_seed(struct watch *w)
 	scopes = taskstate_scopes(w->env->ts, w->conf->name, &n);
 	for (i = 0; i < n; i++) {
 		id = xstrndup(scopes[i], strcspn(scopes[i], "/"));
-		if (discover_id_ok(id) &&
+		if (discover_id_ok(id) && watch_shard_owns(w, id) &&
 		    discover_list_find(&d->known, id) == NULL)
 			watch_disc_add(d, id, NULL);
 		free(id);
@@ -1927,11 +1947,16 @@ watch_disc_appear(struct watch *w)
 	char *label;
 	size_t i;
 
+	w->units_other = 0;
 	for (i = 0; i < d->reading.n; i++) {
 		c = &d->reading.v[i];
 		if (!discover_name_matches(&d->base->cluster_names, c->name) ||
 		    discover_list_find(&d->known, c->id) != NULL)
 			continue;
+		if (!watch_shard_owns(w, c->id)) {
+			w->units_other++; /* another shard polls it */
+			continue;
+		}
 		watch_disc_add(d, c->id, c->name);
 		label = watch_disc_label(c);
 		log_info("watch %s: cluster %s appeared; %s", w->conf->name,
@@ -2087,4 +2112,142 @@ watch_disc_next(struct watch *w)
 		    w, APIERR_NETWORK, "cannot start request", -1);
 	else
 		w->call = watch_send(w, req, 0, watch_disc_cb, w);
+}
+
+/*
+ * Static sharding (env->shard): a watch polls only the poll units the
+ * shard owns (shard.h): of a per-cluster API the clusters whose
+ * "WATCH/CLUSTER_ID" hashes to it, of a project-wide one (DDS, GaussDB)
+ * the whole listing when "WATCH" does.  Discovery (clusters: all) runs
+ * on every shard, as which clusters are owned is known only once they
+ * are listed.
+ */
+
+/* 1 if the watch's listing is per cluster (a unit per cluster). */
+static int
+watch_per_cluster(const struct watch *w)
+{
+	return w->prov->scope_key != NULL;
+}
+
+/* 1 if the shard owns the unit of cluster (NULL: the project-wide one). */
+static int
+watch_shard_owns(const struct watch *w, const char *cluster)
+{
+	return shard_owns_unit(&w->env->shard, w->conf->name, cluster);
+}
+
+/* 1 if the watch has something to poll on this shard. */
+int
+watch_shard_polls(const struct watch *w)
+{
+	if (w->env->shard.count <= 1 || w->disc != NULL)
+		return 1;
+	if (!watch_per_cluster(w))
+		return watch_shard_owns(w, NULL);
+	return w->conf->clusters.n > 0;
+}
+
+/*
+ * Point the watch at conf (a literal clusters list or project-wide):
+ * sharded, a per-cluster one through its view of the owned clusters.
+ */
+static void
+watch_shard_view(struct watch *w, const struct config_watch *conf)
+{
+	size_t i, n = 0;
+
+	w->conf = conf;
+	w->units_other = 0;
+	if (w->env->shard.count <= 1)
+		return;
+	if (!watch_per_cluster(w)) {
+		w->units_other = !watch_shard_owns(w, NULL);
+		return;
+	}
+	w->shard_ids = xreallocarray(w->shard_ids,
+	    conf->clusters.n > 0 ? conf->clusters.n : 1, sizeof(*w->shard_ids));
+	for (i = 0; i < conf->clusters.n; i++) {
+		if (watch_shard_owns(w, conf->clusters.v[i]))
+			w->shard_ids[n++] = conf->clusters.v[i];
+		else
+			w->units_other++;
+	}
+	w->shard_view = *conf;
+	w->shard_view.clusters.v = w->shard_ids;
+	w->shard_view.clusters.n = n;
+	w->conf = &w->shard_view;
+}
+
+/*
+ * At the start, drop the saved tasks of units another shard owns (the
+ * shard changed since they were saved): their scopes lose their baseline,
+ * so a unit that comes back to this shard later gets a new one, as an
+ * added cluster does.
+ */
+static void
+watch_shard_prune(struct watch *w)
+{
+	char *const *scopes;
+	char **keep, *id;
+	size_t i, n, nk = 0, dropped;
+
+	if (w->env->shard.count <= 1)
+		return;
+	if (!watch_per_cluster(w) && !watch_shard_owns(w, NULL)) {
+		if ((dropped = taskstate_count(w->env->ts, w->conf->name, -1)) >
+		    0)
+			log_info("watch %s: another shard than %u of %u owns "
+				 "it; %zu saved tasks dropped",
+			    w->conf->name, w->env->shard.index,
+			    w->env->shard.count, dropped);
+		taskstate_forget_watch(w->env->ts, w->conf->name);
+		return;
+	}
+	scopes = taskstate_scopes(w->env->ts, w->conf->name, &n);
+	if (scopes == NULL || n == 0 || !watch_per_cluster(w))
+		return;
+	keep = xcalloc(n, sizeof(*keep));
+	for (i = 0; i < n; i++) {
+		id = xstrndup(scopes[i], strcspn(scopes[i], "/"));
+		if (watch_shard_owns(w, id))
+			keep[nk++] = xstrdup(scopes[i]);
+		free(id);
+	}
+	if (nk < n) {
+		dropped =
+		    taskstate_keep_scopes(w->env->ts, w->conf->name, keep, nk);
+		log_info("watch %s: %zu saved scopes belong to other shards "
+			 "than %u of %u; their %zu tasks dropped",
+		    w->conf->name, n - nk, w->env->shard.index,
+		    w->env->shard.count, dropped);
+	}
+	provider_scope_keys_free(keep, nk);
+}
+
+/*
+ * The poll units the watch polls on this shard ("WATCH" or
+ * "WATCH/CLUSTER_ID"), *n of them, and in *others how many other shards
+ * poll (clusters: all: of the last discovery).  Free with
+ * provider_scope_keys_free.
+ */
+char **
+watch_units(const struct watch *w, size_t *n, size_t *others)
+{
+	char **v;
+	size_t i;
+
+	*others = w->units_other;
+	if (!watch_per_cluster(w)) {
+		*n = watch_shard_polls(w) ? 1 : 0;
+		v = xcalloc(1, sizeof(*v));
+		if (*n == 1)
+			v[0] = shard_unit(w->conf->name, NULL);
+		return v;
+	}
+	*n = w->conf->clusters.n;
+	v = xcalloc(*n > 0 ? *n : 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = shard_unit(w->conf->name, w->conf->clusters.v[i]);
+	return v;
 }

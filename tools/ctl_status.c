@@ -335,23 +335,80 @@ ctl_clock(const char *rfc3339, char *dst, size_t len)
 	snprintf(dst, len, "%s", rfc3339);
 }
 
-/* watches: one row per watch. */
+/*
+ * Sharded (the watches carry a shard): the units each watch polls here,
+ * a line per watch after the table, and how many other shards poll.
+ */
+static void
+ctl_watches_units(const struct json *root)
+{
+	const struct json *w, *units, *shard;
+	int64_t index = 0, count = 0, others;
+	size_t i, j;
+
+	shard = json_get(json_at(root, 0), "shard");
+	if (json_int(json_get(shard, "index"), 0, &index) == -1 ||
+	    json_int(json_get(shard, "count"), 0, &count) == -1)
+		return;
+	printf(
+	    "shard %lld of %lld polls:\n", (long long)index, (long long)count);
+	for (i = 0; i < json_len(root); i++) {
+		w = json_at(root, i);
+		units = json_get(w, "units");
+		if (json_int(json_get(w, "units_other"), 0, &others) == -1)
+			others = 0;
+		printf("  %s:", json_get_str(w, "name"));
+		for (j = 0; j < json_len(units); j++)
+			printf(" %s", json_str(json_at(units, j)));
+		if (json_len(units) == 0)
+			printf(" nothing");
+		if (others > 0)
+			printf(" (%lld unit%s on other shards)",
+			    (long long)others, others == 1 ? "" : "s");
+		printf("\n");
+	}
+}
+
+/* 1 if an integer member is 0 or absent. */
+static int
+ctl_zero(const struct json *w, const char *key)
+{
+	int64_t n = 0;
+
+	return json_int(json_get(w, key), 0, &n) == -1 || n == 0;
+}
+
+/* UNITS of a sharded watch: "owned/all" (the units it polls here). */
+static void
+ctl_units(const struct json *w, char *dst, size_t len)
+{
+	int64_t others = 0;
+
+	if (json_int(json_get(w, "units_other"), 0, &others) == -1)
+		others = 0;
+	snprintf(dst, len, "%zu/%lld", json_len(json_get(w, "units")),
+	    (long long)(others + (int64_t)json_len(json_get(w, "units"))));
+}
+
+/* watches: one row per watch (sharded: with the units it polls here). */
 static int
 ctl_watches(const struct buf *body)
 {
 	static const char *const head[] = { "WATCH", "API", "ACCOUNT",
 		"INTERVAL", "STATE", "TASKS", "FAILS", "LAST SUCCESS",
-		"NEXT POLL", "LAST ERROR" };
+		"NEXT POLL", "LAST ERROR", "UNITS" };
 	const struct json *w;
 	struct ctl_table t;
 	struct json *root;
-	char tasks[32], fails[32], last[48], next[48], until[32];
-	const char *row[10];
+	char tasks[32], fails[32], last[48], next[48], until[32], units[48];
+	const char *row[11];
 	size_t i;
+	int sharded;
 
 	if ((root = ctl_parse("/api/v1/watches", body)) == NULL)
 		return 1;
-	ctl_table_init(&t, head, 10);
+	sharded = json_type(json_get(json_at(root, 0), "shard")) == JSON_OBJECT;
+	ctl_table_init(&t, head, sharded ? 11 : 10);
 	for (i = 0; i < json_len(root); i++) {
 		w = json_at(root, i);
 		ctl_int(w, "tasks", tasks, sizeof(tasks));
@@ -365,19 +422,26 @@ ctl_watches(const struct buf *body)
 		row[1] = json_get_str(w, "api");
 		row[2] = json_get_str(w, "account");
 		row[3] = json_get_str(w, "interval");
-		row[4] = json_get_str(w, "paused_until") != NULL ? "paused"
-		    : ctl_true(w, "flapping")                    ? "flapping"
-		    : ctl_true(w, "failed")                      ? "FAILED"
-		    : ctl_true(w, "up")                          ? "up"
-								 : "failing";
+		row[4] = sharded && json_len(json_get(w, "units")) == 0 &&
+			!ctl_zero(w, "units_other")
+		    ? "elsewhere"
+		    : json_get_str(w, "paused_until") != NULL ? "paused"
+		    : ctl_true(w, "flapping")                 ? "flapping"
+		    : ctl_true(w, "failed")                   ? "FAILED"
+		    : ctl_true(w, "up")                       ? "up"
+							      : "failing";
 		row[5] = tasks;
 		row[6] = fails;
 		row[7] = last;
 		row[8] = next;
 		row[9] = json_get_str(w, "last_error");
+		ctl_units(w, units, sizeof(units));
+		row[10] = units;
 		ctl_table_row(&t, row);
 	}
 	ctl_table_print(&t);
+	if (sharded)
+		ctl_watches_units(root);
 	/* Paused watches: until when and why, in full. */
 	for (i = 0; i < json_len(root); i++) {
 		w = json_at(root, i);

@@ -161,7 +161,7 @@ check "every endpoint the README and taskwatchctl.8 name exists${unreal:+ (not i
 longopts() { cat "$@" | grep -ohE '^[[:space:]]*\{ "[a-z-]+", (no|required|optional)_argument' | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u; }
 # taskwatchd: its flags (getopt string and long options) and the manual's.
 code=$( (grep -oE 'getopt_long\(argc, argv, "[a-zA-Z:]+"' "$TOP/src/main.c" | sed -E 's/.*"([^"]*)"/\1/' | tr -d ':' | grep -o . | sed 's/^/-/'; longopts "$TOP/src/main.c" | sed 's/^/--/') | sort -u)
-doc=$(grep -oE '^\.It Fl (Fl )?[a-z-]+' "$MAN/taskwatchd.8" | sed -E 's/^\.It Fl Fl /--/; s/^\.It Fl /-/' | sort -u)
+doc=$(grep -oE '^\.It Fl (Fl )?[a-zA-Z-]+' "$MAN/taskwatchd.8" | sed -E 's/^\.It Fl Fl /--/; s/^\.It Fl /-/' | sort -u)
 both "taskwatchd flag" "$code" "$doc"
 # taskwatch-sim.
 code=$( (grep -oE 'getopt_long\(argc, argv, "[a-zA-Z:]+"' "$TOP/tools/sim/sim_main.c" | sed -E 's/.*"([^"]*)"/\1/' | tr -d ':' | grep -o . | sed 's/^/-/'; longopts "$TOP/tools/sim/sim_main.c" | sed 's/^/--/') | sort -u)

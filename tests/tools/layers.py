@@ -29,7 +29,7 @@ LAYERS = {
     # error answers, and requests authenticated and sent
     "apierr": 2, "auth": 2,
     # IANA time zones (TZif files), computed without the libc TZ state
-    "tzfile": 2,
+    "tzfile": 2, "shard": 2,
     # 3. domain
     "task": 3, "taskstate": 3, "evt": 3, "rules": 3, "ratelimit": 3,
     "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,

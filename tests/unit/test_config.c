@@ -1117,7 +1117,7 @@ test_unknown_keys(void **state)
 	    "unknown key \"zzz\" in daemon; "
 	    "known keys: state_dir, listen, shutdown_timeout, "
 	    "max_concurrent_polls, max_response_bytes, control_socket, "
-	    "audit_max_size\n");
+	    "audit_max_size, shard\n");
 	load_fail("notifier:\n",
 	    ":1:1: unknown key \"notifier\" at top "
 	    "level; did you mean \"notifiers\"?");

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "evt.h"
 #include "http.h"
+#include "provider.h"
 #include "ratelimit.h"
 #include "sched.h"
 #include "sign.h"
@@ -1236,6 +1237,137 @@ test_discover(void **state)
 	assert_int_equal(tw->nevents, 0); /* c3 is baselined */
 }
 
+/* A dws.logical_tasks watch over four literal clusters. */
+static const char test_yaml_four[] =
+    "accounts:\n"
+    "  - name: sim\n"
+    "    cloud: huawei\n"
+    "    region: sim-1\n"
+    "    project_id: p1\n"
+    "    endpoints: { dws: http://127.0.0.1:9/ }\n"
+    "watches:\n"
+    "  - name: a\n"
+    "    account: sim\n"
+    "    api: dws.logical_tasks\n"
+    "    clusters: [c1, c2, c3, c4]\n"
+    "    interval: 1h\n"
+    "    fail_after: 1\n";
+
+/* Four literal clusters. */
+static int
+test_setup_four(void **state)
+{
+	*state = test_world_new(test_yaml_four, 0);
+	return 0;
+}
+
+/* Put the world on shard index of count (the watch's view is rebuilt). */
+static void
+test_shard(struct test_world *tw, unsigned index, unsigned count)
+{
+	tw->env.shard.index = index;
+	tw->env.shard.count = count;
+	watch_set_config(tw->w, &tw->conf->watches[0]);
+}
+
+/* The watch's units on its shard, joined by spaces, and the others. */
+static void
+test_units(struct test_world *tw, const char *want, size_t want_others)
+{
+	char **units;
+	size_t i, n, others;
+	struct buf b;
+
+	buf_init(&b, 0);
+	units = watch_units(tw->w, &n, &others);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", units[i]);
+	assert_string_equal(buf_str(&b), want);
+	assert_int_equal(others, want_others);
+	provider_scope_keys_free(units, n);
+	buf_free(&b);
+}
+
+/*
+ * Sharded, a literal list is polled for the owned clusters only (hashmod
+ * of "a/c1" .. "a/c4" mod 2: 0 1 1 0, by python3 hashlib); the other
+ * shard polls the rest, and the saved tasks of units it does not own are
+ * dropped when the shard changes.
+ */
+static void
+test_shard_literal(void **state)
+{
+	struct test_world *tw = *state;
+
+	test_shard(tw, 0, 2);
+	test_units(tw, "a/c1 a/c4", 2);
+	test_poll(tw);
+	test_logical(tw, "c1", "");
+	test_logical(tw, "c4", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 2);
+	watch_saved(tw->w, UINT64_MAX, 1);
+
+	test_shard(tw, 1, 2);
+	test_units(tw, "a/c2 a/c3", 2);
+	assert_int_equal(taskstate_count(tw->ts, "a", -1), 0);
+	test_poll(tw);
+	test_logical(tw, "c2", "");
+	test_logical(tw, "c3", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(tw->nevents, 0); /* a baseline */
+
+	test_shard(tw, 0, 0);
+	test_units(tw, "a/c1 a/c2 a/c3 a/c4", 0);
+}
+
+/*
+ * A project-wide watch ("a": hashmod 1 of 2) is not polled at all on
+ * shard 0, and polled as ever on shard 1.
+ */
+static void
+test_shard_project(void **state)
+{
+	struct test_world *tw = *state;
+	int i;
+
+	test_shard(tw, 0, 2);
+	test_units(tw, "", 1);
+	assert_int_equal(watch_shard_polls(tw->w), 0);
+	assert_int_equal(watch_poll_now(tw->w), WATCH_POLL_STARTED);
+	for (i = 0; i < 20; i++)
+		event_base_loop(tw->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_null(tw->call);
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(tw->nevents, 0);
+
+	test_shard(tw, 1, 2);
+	test_units(tw, "a", 0);
+	test_poll(tw);
+	test_answer(tw, 200, "{\"jobs\":[],\"total_count\":0}");
+	assert_int_equal(watch_busy(tw->w), 0);
+}
+
+/*
+ * clusters: all on a shard: every cluster is discovered, only the owned
+ * ones that match are polled, the others are counted.
+ */
+static void
+test_shard_discover(void **state)
+{
+	struct test_world *tw = *state;
+	const struct watch_stats *st = watch_get_stats(tw->w);
+
+	test_shard(tw, 1, 2);
+	test_poll(tw);
+	test_clusters(tw, "c1:o-1 c2:o-2 x:bi c3:o-3 c4:o-4");
+	test_logical(tw, "c2", "");
+	test_logical(tw, "c3", "");
+	assert_int_equal(watch_busy(tw->w), 0);
+	assert_int_equal(st->clusters, 2);
+	test_units(tw, "a/c2 a/c3", 2);
+}
+
 int
 main(void)
 {
@@ -1268,6 +1400,12 @@ main(void)
 		    test_scope_errors, test_setup_dws, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_discover, test_setup_all, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shard_literal, test_setup_four, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shard_project, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shard_discover, test_setup_all, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_flap_threshold, test_setup_flap, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -706,6 +706,10 @@ http_setup(struct http_xfer *x, const struct http_request *req)
 		SET(CURLOPT_FOLLOWLOCATION, 0L);
 	if (req->ca_file != NULL)
 		SET(CURLOPT_CAINFO, req->ca_file);
+	if (req->cert_file != NULL)
+		SET(CURLOPT_SSLCERT, req->cert_file);
+	if (req->key_file != NULL)
+		SET(CURLOPT_SSLKEY, req->key_file);
 	SET(CURLOPT_USERAGENT, "taskwatchd/" TASKWATCH_VERSION);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);

@@ -30,6 +30,8 @@ LAYERS = {
     "apierr": 2, "auth": 2,
     # IANA time zones (TZif files), computed without the libc TZ state
     "tzfile": 2,
+    # etcd v3 over its JSON gateway (through http)
+    "etcd": 2,
     # 3. domain
     "task": 3, "taskstate": 3, "evt": 3, "rules": 3, "ratelimit": 3,
     "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,

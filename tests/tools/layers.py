@@ -43,6 +43,8 @@ LAYERS = {
     # the exec hooks' audit log (state_dir/audit.jsonl)
     "audit": 3,
     "maintenance": 3,
+    # leader election and hook claims for one shard, through etcd
+    "ha": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
     "persist": 4, "oncall": 4, "main": 4,

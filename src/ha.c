@@ -50,8 +50,7 @@ struct ha {
 	char shard[16];
 	uint64_t ttl_ms;
 	uint64_t claim_keep_ms;
-	int leader; /* what the callback was last told */
-	int stopped;
+	int leader;           /* what the callback was last told */
 	int failing;          /* etcd errors since the last answer */
 	struct etcd_req *req; /* the cycle's request in flight */
 	int64_t req_lease;    /* the lease that request renews */
@@ -371,7 +370,6 @@ ha_new(struct event_base *base, struct etcd *etcd, const struct ha_config *cfg,
 static void
 ha_stop(struct ha *h)
 {
-	h->stopped = 1;
 	timer_del(h->timer);
 	if (h->req != NULL)
 		etcd_cancel(h->req); /* the callback clears h->req */

@@ -3,7 +3,9 @@
  * real etcd through etcd.c and ha.c on a libevent loop.  `elect` runs one
  * election participant and prints what it does, one line each with the
  * wall time in ms; `create` races for one key at a given wall time;
- * `kv` runs every call of etcd.h once and prints the results.
+ * `kv` runs every call of etcd.h once and prints the results.  TLS
+ * files come from HA_DRIVER_CA, HA_DRIVER_CERT and HA_DRIVER_KEY.  In
+ * `elect`, SIGTERM resigns (as the daemon would on a clean stop).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@ struct drv {
 	uint64_t last_slot;
 	int step;
 	int64_t lease;
+	struct event *sigterm;
 };
 
 /* Print one line: the wall time in ms, then the text. */
@@ -109,6 +112,27 @@ drv_act_cb(void *arg)
 		d->last_slot = slot;
 	}
 	timer_add_ms(d->act, 100);
+}
+
+/* Leave the loop (after a resignation's revoke went out). */
+static void
+drv_exit_cb(void *arg)
+{
+	struct drv *d = arg;
+
+	event_base_loopbreak(d->base);
+}
+
+/* SIGTERM: resign, so that a standby takes over at once, then exit. */
+static void
+drv_sigterm_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drv *d = arg;
+
+	ha_resign(d->ha);
+	timer_free(d->act);
+	d->act = timer_new(d->base, drv_exit_cb, d);
+	timer_add_ms(d->act, 500);
 }
 
 /* The create race answered. */
@@ -258,6 +282,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	eps = drv_split(argv[2]);
 	ec.endpoints = eps;
+	ec.ca_file = getenv("HA_DRIVER_CA");
+	ec.cert_file = getenv("HA_DRIVER_CERT");
+	ec.key_file = getenv("HA_DRIVER_KEY");
 	if (strcmp(argv[1], "kv") == 0 && argc == 6) {
 		ec.user = argv[4];
 		ec.password = argv[5];
@@ -276,6 +303,8 @@ main(int argc, char **argv)
 		d.ha = ha_new(d.base, d.etcd, &hc, drv_change_cb, &d);
 		d.act = timer_new(d.base, drv_act_cb, &d);
 		timer_add_ms(d.act, 100);
+		d.sigterm = evsignal_new(d.base, SIGTERM, drv_sigterm_cb, &d);
+		evsignal_add(d.sigterm, NULL);
 	} else if (strcmp(argv[1], "create") == 0 && argc == 6) {
 		d.key = argv[3];
 		d.value = argv[4];
@@ -288,6 +317,8 @@ main(int argc, char **argv)
 	} else
 		drv_usage();
 	event_base_dispatch(d.base);
+	if (d.sigterm != NULL)
+		event_free(d.sigterm);
 	ha_free(d.ha);
 	timer_free(d.act);
 	etcd_free(d.etcd);

@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "etcd.h"
 #include "ha.h"
 #include "log.h"
 #include "metrics.h"
-#include "monotime.h"
 #include "timer.h"
 #include "xmalloc.h"
 
@@ -32,10 +32,8 @@ struct ha_claim {
 	struct ha *h; /* borrowed */
 	TAILQ_ENTRY(ha_claim) entry;
 	char *key;
-	int64_t lease; /* the election lease it was fenced by */
-	struct etcd_req *req;
-	int granting; /* req is the claims' lease grant */
-	uint64_t sent_ms;
+	int64_t lease;        /* the election lease it was fenced by */
+	struct etcd_req *req; /* NULL while waiting for the claims' lease */
 	ha_claim_cb cb;
 	void *arg; /* borrowed */
 };
@@ -55,14 +53,31 @@ struct ha {
 	struct etcd_req *req; /* the cycle's request in flight */
 	int64_t req_lease;    /* the lease that request renews */
 	uint64_t sent_ms;
-	int64_t claim_lease;     /* the lease claims are kept under */
-	uint64_t claim_lease_ms; /* when it was granted */
+	int64_t claim_lease;          /* the lease claims are kept under */
+	uint64_t claim_lease_ms;      /* when it was granted */
+	struct etcd_req *claim_grant; /* its renewal in flight */
+	uint64_t claim_grant_ms;
 	TAILQ_HEAD(, ha_claim) claims;
 	ha_change_cb cb;
 	void *arg; /* borrowed */
 };
 
 static void ha_cycle_grant(struct ha *h);
+
+/*
+ * Milliseconds on CLOCK_BOOTTIME: monotonic, and unlike CLOCK_MONOTONIC
+ * it keeps counting while the machine is suspended, so a lease deadline
+ * passed during a suspend is seen as passed.
+ */
+static uint64_t
+ha_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 static void ha_claim_send(struct ha_claim *c);
 
 /* An empty machine: no lease, not leader. */
@@ -234,7 +249,7 @@ static void
 ha_campaign_cb(const struct etcd_result *r, void *arg)
 {
 	struct ha *h = arg;
-	uint64_t now = monotime_ms();
+	uint64_t now = ha_now_ms();
 	int won;
 
 	h->req = NULL;
@@ -276,7 +291,7 @@ static void
 ha_renew_cb(const struct etcd_result *r, void *arg)
 {
 	struct ha *h = arg;
-	uint64_t now = monotime_ms();
+	uint64_t now = ha_now_ms();
 	int64_t lease = r->lease_id != 0 ? r->lease_id : h->req_lease;
 
 	h->req = NULL;
@@ -307,7 +322,7 @@ ha_renew_cb(const struct etcd_result *r, void *arg)
 static void
 ha_cycle_grant(struct ha *h)
 {
-	h->sent_ms = monotime_ms();
+	h->sent_ms = ha_now_ms();
 	h->req_lease = 0;
 	h->req = etcd_lease_grant(
 	    h->etcd, (int64_t)(h->ttl_ms / 1000), ha_renew_cb, h);
@@ -318,7 +333,7 @@ static void
 ha_timer_cb(void *arg)
 {
 	struct ha *h = arg;
-	uint64_t now = monotime_ms();
+	uint64_t now = ha_now_ms();
 
 	ha_check(h, now);
 	if (h->req == NULL) {
@@ -373,6 +388,8 @@ ha_stop(struct ha *h)
 	timer_del(h->timer);
 	if (h->req != NULL)
 		etcd_cancel(h->req); /* the callback clears h->req */
+	if (h->claim_grant != NULL)
+		etcd_cancel(h->claim_grant); /* fails the claims waiting */
 	while (!TAILQ_EMPTY(&h->claims))
 		ha_claim_cancel(TAILQ_FIRST(&h->claims));
 }
@@ -408,7 +425,7 @@ ha_resign(struct ha *h)
 int
 ha_is_leader_now(struct ha *h)
 {
-	uint64_t now = monotime_ms();
+	uint64_t now = ha_now_ms();
 
 	ha_check(h, now);
 	return ha_fsm_is_leader(&h->fsm, now);
@@ -467,38 +484,53 @@ ha_claim_txn_cb(const struct etcd_result *r, void *arg)
 	}
 	/* The leader key is not under our lease: we are not leader. */
 	if (c->lease == h->fsm.lease) {
-		ha_fsm_campaigned(&h->fsm, 0, monotime_ms());
+		ha_fsm_campaigned(&h->fsm, 0, ha_now_ms());
 		ha_announce(h, "leader key not ours");
 	}
 	ha_claim_done(c, HA_CLAIM_NOT_LEADER, "leader key not ours");
 }
 
-/* The claims' lease was granted: remember it, send the claim. */
+/*
+ * The claims' lease was granted: remember it and send the claims that
+ * waited for it (or fail them).
+ */
 static void
 ha_claim_grant_cb(const struct etcd_result *r, void *arg)
 {
-	struct ha_claim *c = arg;
+	struct ha *h = arg;
+	struct ha_claim *c;
 
-	c->req = NULL;
-	if (r->status != ETCD_OK) {
-		ha_claim_done(c, HA_CLAIM_ERROR, r->errmsg);
-		return;
+	h->claim_grant = NULL;
+	if (r->status == ETCD_OK) {
+		h->claim_lease = r->lease_id;
+		h->claim_lease_ms = h->claim_grant_ms;
 	}
-	c->h->claim_lease = r->lease_id;
-	c->h->claim_lease_ms = c->sent_ms;
-	ha_claim_send(c);
+	/* Sending never calls back from within: the list stays as it is. */
+	TAILQ_FOREACH (c, &h->claims, entry) {
+		if (c->req == NULL && r->status == ETCD_OK)
+			ha_claim_send(c);
+	}
+	while (r->status != ETCD_OK) {
+		TAILQ_FOREACH (c, &h->claims, entry) {
+			if (c->req == NULL)
+				break;
+		}
+		if (c == NULL)
+			break;
+		ha_claim_done(c, HA_CLAIM_ERROR, r->errmsg);
+	}
 }
 
 /*
- * Send the claim txn, after granting the lease claims are kept under when
- * it is missing or past half its life (so a claim lives at least half of
- * claim_keep_ms).
+ * Send the claim txn.  The lease claims are kept under is granted first
+ * when it is missing or past half its life (so a claim lives at least
+ * half of claim_keep_ms); one grant for all the claims that wait for it.
  */
 static void
 ha_claim_send(struct ha_claim *c)
 {
 	struct ha *h = c->h;
-	uint64_t now = monotime_ms();
+	uint64_t now = ha_now_ms();
 	struct etcd_cmp cmp[2] = {
 		{ .key = c->key, .target = ETCD_CMP_CREATE, .n = 0 },
 		{ .key = h->leader_key,
@@ -519,9 +551,13 @@ ha_claim_send(struct ha_claim *c)
 
 	if (h->claim_lease == 0 ||
 	    now - h->claim_lease_ms >= h->claim_keep_ms / 2) {
-		c->sent_ms = now;
-		c->req = etcd_lease_grant(h->etcd,
-		    (int64_t)(h->claim_keep_ms / 1000), ha_claim_grant_cb, c);
+		c->req = NULL;
+		if (h->claim_grant == NULL) {
+			h->claim_grant_ms = now;
+			h->claim_grant = etcd_lease_grant(h->etcd,
+			    (int64_t)(h->claim_keep_ms / 1000),
+			    ha_claim_grant_cb, h);
+		}
 		return;
 	}
 	c->req = etcd_txn(h->etcd, &t, ha_claim_txn_cb, c);

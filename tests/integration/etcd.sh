@@ -224,6 +224,11 @@ wait_for 3 grep -q . "$TMP/D.out"
 sleep 1
 check "etcd: the new participant stands by" one_leader C D
 S=C
+# One lease per participant and one for the claims of each leader's term
+# (not one per claim): well under 10 after four participants.
+NLEASES=$(ectl lease list 2>/dev/null | sed -n 's/^found \([0-9]*\) leases$/\1/p')
+check "etcd: claims share one lease per term (${NLEASES:-?} leases)" \
+    test "${NLEASES:-99}" -le 9
 
 # Lose one etcd member: nothing changes.
 changes() { cat "$TMP/C.out" "$TMP/D.out" | grep -cE '^[0-9]+ (leader|standby) '; }

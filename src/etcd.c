@@ -586,9 +586,9 @@ etcd_http_cb(const struct http_response *resp, void *arg)
 			snprintf(why, sizeof(why), "HTTP %ld", resp->status);
 		if (etcd_next_endpoint(r, why) == 0)
 			return;
-		msg =
-		    xasprintf("etcd: none of %zu endpoints answered (last: %s)",
-			r->e->nendpoints, r->lasterr);
+		msg = xasprintf("etcd: no endpoint answered (%zu tried; last: "
+				"%s)",
+		    r->e->nendpoints, r->lasterr);
 		etcd_fail(r, ETCD_EUNAVAILABLE, msg);
 		free(msg);
 		return;

@@ -130,7 +130,7 @@ tls_kv() {
 check "etcd: https with a CA file and a client certificate" wait_for 10 tls_kv
 HA_DRIVER_CA=$TMP/tls/ca.pem timeout 20 "$DRV" kv "https://127.0.0.1:$TPORT" /tls >"$TMP/tlsbad.out" 2>&1
 check "etcd: no client certificate, a clear error" \
-    grep -q '^step 0: status 1 (etcd: none of 1 endpoints answered (last: https://127.0.0.1:[0-9]*: .\+)$' "$TMP/tlsbad.out"
+    grep -q '^step 0: status 1 (etcd: no endpoint answered (1 tried; last: https://127.0.0.1:[0-9]*: .\+)$' "$TMP/tlsbad.out"
 kill -KILL "$TLS_PID"
 wait "$TLS_PID" 2>/dev/null
 

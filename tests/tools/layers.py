@@ -22,6 +22,8 @@ LAYERS = {
     "json": 2, "http": 2, "spawn": 2, "config": 2, "timer": 2,
     "durable": 2, "sdnotify": 2, "sign": 2, "sign_huawei": 2,
     "sign_alibaba": 2, "credentials": 2, "iam": 2, "whsec": 2,
+    # etcd v3 over its JSON gateway (through http)
+    "etcd": 2,
     # the config, split by concern, and the data tables it reads
     "config_impl": 2, "config_yaml": 2, "config_print": 2,
     "config_daemon": 2, "config_account": 2, "config_watch": 2,
@@ -30,8 +32,6 @@ LAYERS = {
     "apierr": 2, "auth": 2,
     # IANA time zones (TZif files), computed without the libc TZ state
     "tzfile": 2,
-    # etcd v3 over its JSON gateway (through http)
-    "etcd": 2,
     # 3. domain
     "task": 3, "taskstate": 3, "evt": 3, "rules": 3, "ratelimit": 3,
     "provider": 3, "provider_impl": 3, "providers": 3, "discover": 3,

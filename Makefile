@@ -21,7 +21,7 @@ DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
              systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
              python3-aiosmtpd openssl tzdata \
-             python3
+             python3 etcd-server etcd-client
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -92,12 +92,17 @@ tests/bin/%: obj/tests/unit/%.o obj/tests/unit/testlib.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL) -lcmocka
 
-# Helpers of the integration scripts (no library needed).
-TEST_TOOLS = tests/bin/twtool
+# Helpers of the integration scripts (twtool needs no library; ha-driver
+# runs etcd.c and ha.c against a real etcd).
+TEST_TOOLS = tests/bin/twtool tests/bin/ha-driver
 
 tests/bin/twtool: obj/tests/tools/twtool.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $<
+
+tests/bin/ha-driver: obj/tests/tools/ha_driver.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS_ALL)
 
 # The test time zones of tests/fixtures/tz, compiled by zic (libc-bin) both
 # ways: fat (transitions to 2037) and slim (the footer's rule after the

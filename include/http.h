@@ -37,6 +37,9 @@ struct http_request {
 	int allow_http;          /* permit http:// (else https only) */
 	const char *ca_file;     /* may be NULL */
 	long max_redirects;      /* 0 = no redirects followed */
+	/* A TLS client certificate and its key (PEM files); may be NULL. */
+	const char *cert_file;
+	const char *key_file;
 };
 
 struct http_header {

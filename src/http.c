@@ -667,6 +667,21 @@ http_has_header(const char **headers, const char *name)
 	return 0;
 }
 
+/* The TLS files of a request: CA bundle, client certificate and key. */
+static CURLcode
+http_set_tls(CURL *e, const struct http_request *req)
+{
+	CURLcode rc = CURLE_OK;
+
+	if (req->ca_file != NULL)
+		rc = curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+	if (rc == CURLE_OK && req->cert_file != NULL)
+		rc = curl_easy_setopt(e, CURLOPT_SSLCERT, req->cert_file);
+	if (rc == CURLE_OK && req->key_file != NULL)
+		rc = curl_easy_setopt(e, CURLOPT_SSLKEY, req->key_file);
+	return rc;
+}
+
 /* Configure the easy handle of x from req; a curl error code on failure. */
 static CURLcode
 http_setup(struct http_xfer *x, const struct http_request *req)
@@ -704,8 +719,8 @@ http_setup(struct http_xfer *x, const struct http_request *req)
 		SET(CURLOPT_MAXREDIRS, req->max_redirects);
 	} else
 		SET(CURLOPT_FOLLOWLOCATION, 0L);
-	if (req->ca_file != NULL)
-		SET(CURLOPT_CAINFO, req->ca_file);
+	if (rc == CURLE_OK)
+		rc = http_set_tls(e, req);
 	SET(CURLOPT_USERAGENT, "taskwatchd/" TASKWATCH_VERSION);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);

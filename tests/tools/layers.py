@@ -22,6 +22,8 @@ LAYERS = {
     "json": 2, "http": 2, "spawn": 2, "config": 2, "timer": 2,
     "durable": 2, "sdnotify": 2, "sign": 2, "sign_huawei": 2,
     "sign_alibaba": 2, "credentials": 2, "iam": 2, "whsec": 2,
+    # etcd v3 over its JSON gateway (through http)
+    "etcd": 2,
     # the config, split by concern, and the data tables it reads
     "config_impl": 2, "config_yaml": 2, "config_print": 2,
     "config_daemon": 2, "config_account": 2, "config_watch": 2,
@@ -41,6 +43,8 @@ LAYERS = {
     # the exec hooks' audit log (state_dir/audit.jsonl)
     "audit": 3,
     "maintenance": 3,
+    # leader election and hook claims for one shard, through etcd
+    "ha": 3,
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
     "persist": 4, "oncall": 4, "main": 4,

@@ -47,6 +47,12 @@ void util_format_time_hhmm(int64_t secs, char dst[UTIL_RFC3339_LEN]);
 int util_urlencode(struct buf *b, const char *s);
 /* Append the standard base64 (with padding) of n bytes at p to b. */
 void util_base64(struct buf *b, const void *p, size_t n);
+/*
+ * Decode standard base64 (padding optional, nothing else allowed) of len
+ * bytes at s into out (room for len * 3 / 4 bytes); the decoded length,
+ * or -1.  A dangling digit or bits left over are not base64.
+ */
+long util_base64_decode(const char *s, size_t len, unsigned char *out);
 /* Decode %XX escapes (and '+' as space when plus_space) into a new string. */
 char *util_urldecode(const char *s, size_t len, int plus_space);
 /* Case-insensitive glob match (fnmatch(3) syntax); 1 on match. */

@@ -223,51 +223,21 @@ etcd_cancel(struct etcd_req *r)
 	etcd_fail(r, ETCD_ECANCEL, "etcd: request cancelled");
 }
 
-/* Decode one base64 character; -1 if none. */
-static int
-etcd_b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decode standard base64 into a new NUL-terminated string; NULL if invalid. */
 char *
 etcd_base64_decode(const char *s, size_t *len)
 {
-	size_t n = strlen(s), i, o = 0;
-	unsigned int acc = 0;
-	int bits = 0, v;
-	char *out;
+	size_t n = strlen(s);
+	char *out = xmalloc(n * 3 / 4 + 1);
+	long o = util_base64_decode(s, n, (unsigned char *)out);
 
-	while (n > 0 && s[n - 1] == '=')
-		n--;
-	if (strlen(s) % 4 != 0 || strlen(s) - n > 2)
+	if (o < 0) {
+		free(out);
 		return NULL;
-	out = xmalloc(n * 3 / 4 + 1);
-	for (i = 0; i < n; i++) {
-		if ((v = etcd_b64val((unsigned char)s[i])) < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
 	}
 	out[o] = '\0';
 	if (len != NULL)
-		*len = o;
+		*len = (size_t)o;
 	return out;
 }
 

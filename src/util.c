@@ -297,6 +297,57 @@ util_format_time_hhmm(int64_t secs, char dst[UTIL_RFC3339_LEN])
 	strftime(dst, UTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S+0000", &tm);
 }
 
+/* The value of a standard base64 digit, or -1. */
+static int
+util_base64_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode standard base64 (padding optional, nothing else allowed) of len
+ * bytes at s into out (room for len * 3 / 4 bytes); the decoded length,
+ * or -1.  A dangling digit or bits left over are not base64.
+ */
+long
+util_base64_decode(const char *s, size_t len, unsigned char *out)
+{
+	unsigned long acc = 0;
+	size_t i, pad = 0, n = 0;
+	int bits = 0, d;
+
+	while (len > 0 && s[len - 1] == '=' && pad < 2) {
+		len--;
+		pad++;
+	}
+	if (pad > 0 && (len + pad) % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((d = util_base64_digit((unsigned char)s[i])) == -1)
+			return -1;
+		acc = (acc << 6) | (unsigned long)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1UL << bits) - 1;
+		}
+	}
+	if (bits >= 6 || acc != 0)
+		return -1;
+	return (long)n;
+}
+
 /* Append the standard base64 (with padding) of n bytes at p to b. */
 void
 util_base64(struct buf *b, const void *p, size_t n)

@@ -10,59 +10,9 @@
 
 #include "buf.h"
 #include "log.h"
+#include "util.h"
 #include "whsec.h"
 #include "xmalloc.h"
-
-/* The value of a standard base64 digit, or -1. */
-static int
-whsec_b64_digit(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode standard base64 (padding optional, nothing else allowed) of len
- * bytes at s into out (room for len * 3 / 4 bytes); the decoded length,
- * or -1.  A dangling digit or bits left over are not base64.
- */
-static long
-whsec_b64_decode(const char *s, size_t len, unsigned char *out)
-{
-	unsigned long acc = 0;
-	size_t i, pad = 0, n = 0;
-	int bits = 0, d;
-
-	while (len > 0 && s[len - 1] == '=' && pad < 2) {
-		len--;
-		pad++;
-	}
-	if (pad > 0 && (len + pad) % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((d = whsec_b64_digit((unsigned char)s[i])) == -1)
-			return -1;
-		acc = (acc << 6) | (unsigned long)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
-	}
-	if (bits >= 6 || acc != 0)
-		return -1;
-	return (long)n;
-}
 
 /* 1 for the blanks that separate keys. */
 static int
@@ -87,7 +37,7 @@ whsec_add(struct whsec_keys *out, const char *s, size_t len, char **cause)
 		return 0;
 	}
 	k->bytes = xmalloc(len);
-	n = whsec_b64_decode(s + plen, len - plen, k->bytes);
+	n = util_base64_decode(s + plen, len - plen, k->bytes);
 	if (n <= 0) {
 		xfreezero(k->bytes, len);
 		k->bytes = NULL;

@@ -435,9 +435,11 @@ notify_pd_trigger_body(const struct notify_pd *pd, const struct evt *ev,
 	json_w_kstr(w, "timestamp", ts);
 	json_w_kstr(w, "component", ev->api);
 	json_w_kstr(w, "group", ev->watch);
+	/* A hook's incident is of its kind, not of the task it ran for. */
 	json_w_kstr(w, "class",
-	    ev->has_task && ev->task.type != NULL ? ev->task.type
-						  : evt_kind_name(ev->kind));
+	    ev->has_task && ev->task.type != NULL && !evt_kind_hook(ev->kind)
+		? ev->task.type
+		: evt_kind_name(ev->kind));
 	json_w_key(w, "custom_details");
 	json_w_raw(w, doc);
 	json_w_obj_close(w);

@@ -51,6 +51,8 @@ check "the two incidents have different dedup keys" \
 check "its details name the notifier and carry the hook's output" \
     test "$(jq -r '[.payload.custom_details.hook.notifier, (.payload.custom_details.hook.stderr_tail | test("cannot reach"))] | join(" ")' <<<"$H")" = "fix true"
 check "its summary says the hook failed" grep -q "hook fix: " <<<"$(jq -r .payload.summary <<<"$H")"
+check "its class is the event, the task's is its type" \
+    test "$(jq -r .payload.class <<<"$H") $(jq -r .payload.class <<<"$T")" = "hook_failed RestartInstance"
 stop_daemon
 check "daemon exits 0" test "$DAEMON_RC" = 0
 finish

@@ -60,7 +60,8 @@ config_maintenance_hhmm(const char *s, int *out)
 {
 	int h = 0, m, n;
 
-	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++)
+	/* At most three digits are read: "999999999999:00" must not overflow. */
+	for (n = 0; n < 3 && s[n] >= '0' && s[n] <= '9'; n++)
 		h = h * 10 + (s[n] - '0');
 	if (n < 1 || n > 2 || s[n] != ':' || s[n + 1] < '0' || s[n + 1] > '9' ||
 	    s[n + 2] < '0' || s[n + 2] > '9' || s[n + 3] != '\0')

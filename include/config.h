@@ -134,6 +134,23 @@ struct config_strlist {
 	size_t n;
 };
 
+/*
+ * daemon.ha: replicas of one config (and shard) elect one active
+ * instance through etcd.  netcd 0: no high availability (absent).
+ */
+struct config_ha {
+	char **etcd;       /* endpoint URLs, http:// or https:// */
+	size_t netcd;      /* 0: off */
+	char *prefix;      /* keys live under it; default "/taskwatch" */
+	uint64_t ttl_ms;   /* election lease; whole seconds, default 10s */
+	char *ca_file;     /* NULL: the system's CAs */
+	char *cert_file;   /* TLS client certificate; with key_file */
+	char *key_file;    /* its key */
+	char *user;        /* NULL: no etcd authentication */
+	struct config_secret password; /* with user: password_file/_env/... */
+	int line, col;     /* of the ha key, for messages */
+};
+
 struct config_daemon {
 	char *state_dir;        /* default /var/lib/taskwatchd */
 	char *listen;           /* "" = disabled; default 127.0.0.1:9465 */
@@ -144,6 +161,7 @@ struct config_daemon {
 	uint64_t max_response_bytes;   /* default 8MiB, 1KiB..1GiB */
 	uint64_t audit_max_size;       /* audit.jsonl rotates; default 10MiB */
 	struct shard shard;            /* count 0: unsharded (absent) */
+	struct config_ha ha;           /* netcd 0: off */
 };
 
 struct config_account {

@@ -73,6 +73,8 @@ void ha_free(struct ha *h);
  * takes over at once (a clean shutdown); the election stops.
  */
 void ha_resign(struct ha *h);
+/* 1 while the revoke ha_resign sent is in flight (wait before exit). */
+int ha_resigning(const struct ha *h);
 /*
  * 1 if we are leader at this moment by the lease deadline; a deadline
  * passed steps down first (the change callback runs from within).
@@ -100,6 +102,21 @@ typedef void (*ha_claim_cb)(
  */
 struct ha_claim *ha_claim(
     struct ha *h, const char *event_id, ha_claim_cb cb, void *arg);
+/*
+ * Whether <prefix>/shard/<i>/done/<name> exists (any replica, leader or
+ * not): HA_CLAIM_TAKEN with the replica that wrote it as detail,
+ * HA_CLAIM_WON when absent, HA_CLAIM_ERROR with the error.
+ */
+struct ha_claim *ha_check_done(
+    struct ha *h, const char *name, ha_claim_cb cb, void *arg);
+/*
+ * Write <prefix>/shard/<i>/done/<name>, kept claim_keep_ms: what a
+ * delivery did, so that a replica taking over does not do it again.
+ * Failures are counted and logged (once per run of them).
+ */
+void ha_mark_done(struct ha *h, const char *name);
+/* The instance id this election runs as (the leader key's value). */
+const char *ha_id(const struct ha *h);
 /* Cancel a claim: its callback fires now with HA_CLAIM_ERROR. */
 void ha_claim_cancel(struct ha_claim *c);
 

@@ -91,6 +91,45 @@ void notify_hooks_write(struct notify *n, struct json_writer *w);
 int notify_hooks_reset(
     struct notify *n, const char *name, int *was_open, char **cause);
 
+/*
+ * High availability: with a gate set, every delivery attempt first asks
+ * it, and waits for its answer (notify_gate_answer, never from within
+ * check).  What the gate may answer:
+ */
+enum notify_gate_verdict {
+	NOTIFY_GATE_SEND,  /* deliver now */
+	NOTIFY_GATE_SKIP,  /* another replica did it: out of the outbox */
+	NOTIFY_GATE_WAIT,  /* not the active replica: hold it, ask later */
+	NOTIFY_GATE_RETRY, /* cannot tell now: a failed attempt (detail) */
+};
+struct notify_item;
+struct notify_gate_ops {
+	/* Ask about one attempt; a handle for cancel. */
+	void *(*check)(void *arg, const char *notifier,
+	    enum config_notifier_type type, const char *event_id,
+	    struct notify_item *token);
+	/* Forget a check: it must not answer. */
+	void (*cancel)(void *arg, void *handle);
+	/* The notifier delivered the event (the receiver took it). */
+	void (*delivered)(void *arg, const char *notifier,
+	    enum config_notifier_type type, const char *event_id);
+};
+/*
+ * Set the gate (ops NULL: none); an item held by WAIT is asked again
+ * every wait_ms, or at once by notify_gate_opened.
+ */
+void notify_set_gate(struct notify *n, const struct notify_gate_ops *ops,
+    void *arg, uint64_t wait_ms);
+/* The gate's answer to check (detail: why, for RETRY and logs). */
+void notify_gate_answer(
+    struct notify_item *token, enum notify_gate_verdict v, const char *detail);
+/* This replica became the active one: ask again for every held item. */
+void notify_gate_opened(struct notify *n);
+/* This replica is no longer the active one: types repeat nothing. */
+void notify_gate_closed(struct notify *n);
+/* Items held by the gate, over all notifiers. */
+size_t notify_gate_held(const struct notify *n);
+
 /* One notifier's figures, for the status endpoint. */
 struct notify_stats {
 	const char *name;

@@ -73,6 +73,13 @@ struct notify_ops {
 	 */
 	void (*guard_write)(struct notify_notifier *nf, struct json_writer *w);
 	int (*guard_reset)(struct notify_notifier *nf);
+	/*
+	 * Another replica delivered it (high availability): change the
+	 * type's state as that delivery did, sending nothing, so that this
+	 * replica repeats and resolves the same alerts once it takes over.
+	 * NULL if the type keeps no such state.
+	 */
+	void (*absorb)(struct notify_notifier *nf, struct notify_item *it);
 	/* Free nf->priv (after cancelling its items); save its state. */
 	void (*free)(struct notify_notifier *nf);
 };
@@ -108,6 +115,12 @@ struct notify_notifier {
 	TAILQ_ENTRY(notify_notifier) entry;
 };
 
+/*
+ * 0 while this replica is not the active one (high availability): a
+ * type sends nothing on its own (repeats) then.  1 without HA.
+ */
+int notify_active(const struct notify_notifier *nf);
+
 /* One event queued for one notifier. */
 struct notify_item {
 	struct evt *ev; /* rule, severity as routed */
@@ -127,7 +140,9 @@ struct notify_item {
 	long answer_status; /* the receiver's last refusal */
 	char *answer;       /* its body's start; NULL if none */
 	size_t answer_len;
-	struct outbox_entry *obentry;   /* its durable copy; NULL if none */
+	struct outbox_entry *obentry; /* its durable copy; NULL if none */
+	void *gate_req; /* the gate's check in flight; NULL if none */
+	int gate_held;  /* the gate said wait: not the active replica */
 	TAILQ_ENTRY(notify_item) entry; /* in its key's FIFO */
 	TAILQ_ENTRY(notify_item) done_entry;
 };

@@ -72,6 +72,11 @@ struct watch_env {
 	 * shard owns.  A value, fixed for the watches' lives.
 	 */
 	struct shard shard;
+	/*
+	 * Poll every interval x pace (0 and 1: every interval): a standby
+	 * replica polls slowly.  Changed through watch_set_pace.
+	 */
+	unsigned pace;
 	/* --once: called once per watch after its first poll, no events. */
 	void (*once_done)(struct watch *w, int ok, void *arg);
 	void *once_arg;
@@ -122,6 +127,11 @@ void watch_set_config(struct watch *w, const struct config_watch *conf);
  * its baseline to be saved polls again.
  */
 void watch_saved(struct watch *w, uint64_t covered, int durable);
+/*
+ * The environment's pace changed: poll every interval x pace from now
+ * on, and at once if now (a standby became the active replica).
+ */
+void watch_repace(struct watch *w, int now);
 /* 1 while the watch waits for its baseline to be saved. */
 int watch_held(const struct watch *w);
 /* The watch's config (borrowed). */

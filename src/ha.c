@@ -28,8 +28,16 @@
 #define HA_DEFAULT_CLAIM_KEEP_MS (7ULL * 24 * 3600 * 1000)
 #define HA_MIN_MARGIN_MS 200
 
+/* What a request of the claims' list does. */
+enum ha_op {
+	HA_OP_CLAIM, /* create the key unless it exists, fenced by leadership */
+	HA_OP_CHECK, /* read the key */
+	HA_OP_MARK,  /* put the key, kept claim_keep_ms */
+};
+
 struct ha_claim {
 	struct ha *h; /* borrowed */
+	enum ha_op op;
 	TAILQ_ENTRY(ha_claim) entry;
 	char *key;
 	int64_t lease;        /* the election lease it was fenced by */
@@ -45,17 +53,20 @@ struct ha {
 	char *id;
 	char *leader_key;
 	char *claim_prefix;
+	char *done_prefix;
 	char shard[16];
 	uint64_t ttl_ms;
 	uint64_t claim_keep_ms;
 	int leader;           /* what the callback was last told */
 	int failing;          /* etcd errors since the last answer */
+	int mark_failing;     /* done marks failed since the last that worked */
 	struct etcd_req *req; /* the cycle's request in flight */
 	int64_t req_lease;    /* the lease that request renews */
 	uint64_t sent_ms;
 	int64_t claim_lease;          /* the lease claims are kept under */
 	uint64_t claim_lease_ms;      /* when it was granted */
 	struct etcd_req *claim_grant; /* its renewal in flight */
+	struct etcd_req *resign;      /* ha_resign's revoke in flight */
 	uint64_t claim_grant_ms;
 	TAILQ_HEAD(, ha_claim) claims;
 	ha_change_cb cb;
@@ -366,6 +377,8 @@ ha_new(struct event_base *base, struct etcd *etcd, const struct ha_config *cfg,
 	    xasprintf("%s/shard/%u/leader", cfg->prefix, cfg->shard);
 	h->claim_prefix =
 	    xasprintf("%s/shard/%u/hooks/", cfg->prefix, cfg->shard);
+	h->done_prefix =
+	    xasprintf("%s/shard/%u/done/", cfg->prefix, cfg->shard);
 	h->ttl_ms = cfg->ttl_ms < 2000 ? 2000 : cfg->ttl_ms / 1000 * 1000;
 	margin = cfg->margin_ms ? cfg->margin_ms : h->ttl_ms / 10;
 	ha_fsm_init(
@@ -401,11 +414,28 @@ ha_free(struct ha *h)
 	if (h == NULL)
 		return;
 	ha_stop(h);
+	if (h->resign != NULL)
+		etcd_cancel(h->resign);
 	timer_free(h->timer);
 	free(h->id);
 	free(h->leader_key);
 	free(h->claim_prefix);
+	free(h->done_prefix);
 	free(h);
+}
+
+/* The revoke of a resignation answered. */
+static void
+ha_resign_cb(const struct etcd_result *r, void *arg)
+{
+	struct ha *h = arg;
+
+	h->resign = NULL;
+	if (r->status != ETCD_OK && r->status != ETCD_ECANCEL &&
+	    r->status != ETCD_ENOTFOUND)
+		log_warnx("ha: shard %s: cannot give the lease up (%s): a "
+			  "standby takes over when it ends",
+		    h->shard, r->errmsg);
 }
 
 /* Step down now and revoke the lease: a standby takes over at once. */
@@ -417,8 +447,15 @@ ha_resign(struct ha *h)
 	ha_stop(h);
 	ha_fsm_init(&h->fsm, h->fsm.margin_ms);
 	ha_announce(h, "resigned");
-	if (lease != 0)
-		etcd_lease_revoke(h->etcd, lease, ha_revoke_cb, NULL);
+	if (lease != 0 && h->resign == NULL)
+		h->resign = etcd_lease_revoke(h->etcd, lease, ha_resign_cb, h);
+}
+
+/* 1 while ha_resign's revoke is in flight. */
+int
+ha_resigning(const struct ha *h)
+{
+	return h->resign != NULL;
 }
 
 /* 1 if leader at this moment by the lease deadline. */
@@ -429,6 +466,13 @@ ha_is_leader_now(struct ha *h)
 
 	ha_check(h, now);
 	return ha_fsm_is_leader(&h->fsm, now);
+}
+
+/* The instance id this election runs as. */
+const char *
+ha_id(const struct ha *h)
+{
+	return h->id;
 }
 
 /* The machine's state. */
@@ -450,9 +494,11 @@ ha_claim_done(struct ha_claim *c, enum ha_claim_result res, const char *detail)
 	};
 
 	TAILQ_REMOVE(&c->h->claims, c, entry);
-	metrics_add(metrics_global(), HA_METRIC_CLAIMS, 1, "shard", c->h->shard,
-	    "result", name[res], NULL);
-	c->cb(res, detail, c->arg);
+	if (c->op == HA_OP_CLAIM)
+		metrics_add(metrics_global(), HA_METRIC_CLAIMS, 1, "shard",
+		    c->h->shard, "result", name[res], NULL);
+	if (c->cb != NULL)
+		c->cb(res, detail, c->arg);
 	free(c->key);
 	free(c);
 }
@@ -472,6 +518,10 @@ ha_claim_txn_cb(const struct etcd_result *r, void *arg)
 		ha_claim_done(c, HA_CLAIM_ERROR, r->errmsg);
 		return;
 	}
+	if (c->op == HA_OP_MARK) {
+		ha_claim_done(c, HA_CLAIM_WON, h->id);
+		return;
+	}
 	if (r->succeeded) {
 		ha_claim_done(c, HA_CLAIM_WON, h->id);
 		return;
@@ -488,6 +538,49 @@ ha_claim_txn_cb(const struct etcd_result *r, void *arg)
 		ha_announce(h, "leader key not ours");
 	}
 	ha_claim_done(c, HA_CLAIM_NOT_LEADER, "leader key not ours");
+}
+
+/* A done mark answered: log the first failure of a run and the recovery. */
+static void
+ha_mark_cb(enum ha_claim_result res, const char *detail, void *arg)
+{
+	struct ha *h = arg;
+
+	if (res == HA_CLAIM_WON) {
+		if (h->mark_failing > 0)
+			log_info("ha: shard %s: done marks are written again "
+				 "after %d failures",
+			    h->shard, h->mark_failing);
+		h->mark_failing = 0;
+		return;
+	}
+	metrics_add(
+	    metrics_global(), HA_METRIC_ERRORS, 1, "shard", h->shard, NULL);
+	if (h->mark_failing++ == 0)
+		log_warnx("ha: shard %s: cannot record a delivery in etcd "
+			  "(%s): after a failover it may be sent again, with "
+			  "the same id",
+		    h->shard, detail != NULL ? detail : "cancelled");
+}
+
+/* A check's range answered: the key is there (TAKEN) or not (WON). */
+static void
+ha_check_cb(const struct etcd_result *r, void *arg)
+{
+	struct ha_claim *c = arg;
+	size_t i;
+
+	c->req = NULL;
+	if (r->status != ETCD_OK) {
+		ha_claim_done(c, HA_CLAIM_ERROR, r->errmsg);
+		return;
+	}
+	for (i = 0; i < r->nkvs; i++)
+		if (strcmp(r->kvs[i].key, c->key) == 0) {
+			ha_claim_done(c, HA_CLAIM_TAKEN, r->kvs[i].value);
+			return;
+		}
+	ha_claim_done(c, HA_CLAIM_WON, NULL);
 }
 
 /*
@@ -542,6 +635,11 @@ ha_claim_send(struct ha_claim *c)
 		.value_len = strlen(h->id),
 		.lease = h->claim_lease };
 	const char *range[] = { c->key, h->leader_key };
+
+	if (c->op == HA_OP_CHECK) {
+		c->req = etcd_range(h->etcd, c->key, 0, ha_check_cb, c);
+		return;
+	}
 	struct etcd_txn t = { .cmp = cmp,
 		.ncmp = 2,
 		.put = &put,
@@ -560,7 +658,50 @@ ha_claim_send(struct ha_claim *c)
 		}
 		return;
 	}
-	c->req = etcd_txn(h->etcd, &t, ha_claim_txn_cb, c);
+	if (c->op == HA_OP_MARK)
+		c->req = etcd_put(h->etcd, &put, ha_claim_txn_cb, c);
+	else
+		c->req = etcd_txn(h->etcd, &t, ha_claim_txn_cb, c);
+}
+
+/* Queue a request of the claims' list and send it. */
+static struct ha_claim *
+ha_op_start(
+    struct ha *h, enum ha_op op, const char *key, ha_claim_cb cb, void *arg)
+{
+	struct ha_claim *c = xcalloc(1, sizeof(*c));
+
+	c->h = h;
+	c->op = op;
+	c->key = xstrdup(key);
+	c->lease = h->fsm.lease;
+	c->cb = cb;
+	c->arg = arg;
+	TAILQ_INSERT_TAIL(&h->claims, c, entry);
+	ha_claim_send(c);
+	return c;
+}
+
+/* Is name marked done: TAKEN (detail: by whom), WON (not yet) or ERROR. */
+struct ha_claim *
+ha_check_done(struct ha *h, const char *name, ha_claim_cb cb, void *arg)
+{
+	struct ha_claim *c;
+	char *key = xasprintf("%s%s", h->done_prefix, name);
+
+	c = ha_op_start(h, HA_OP_CHECK, key, cb, arg);
+	free(key);
+	return c;
+}
+
+/* Mark name done for claim_keep_ms; failures are counted and logged. */
+void
+ha_mark_done(struct ha *h, const char *name)
+{
+	char *key = xasprintf("%s%s", h->done_prefix, name);
+
+	ha_op_start(h, HA_OP_MARK, key, ha_mark_cb, h);
+	free(key);
 }
 
 /* Claim event_id; NULL and no callback when not leader now. */
@@ -568,17 +709,13 @@ struct ha_claim *
 ha_claim(struct ha *h, const char *event_id, ha_claim_cb cb, void *arg)
 {
 	struct ha_claim *c;
+	char *key;
 
 	if (!ha_is_leader_now(h))
 		return NULL;
-	c = xcalloc(1, sizeof(*c));
-	c->h = h;
-	c->key = xasprintf("%s%s", h->claim_prefix, event_id);
-	c->lease = h->fsm.lease;
-	c->cb = cb;
-	c->arg = arg;
-	TAILQ_INSERT_TAIL(&h->claims, c, entry);
-	ha_claim_send(c);
+	key = xasprintf("%s%s", h->claim_prefix, event_id);
+	c = ha_op_start(h, HA_OP_CLAIM, key, cb, arg);
+	free(key);
 	return c;
 }
 

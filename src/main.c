@@ -31,6 +31,7 @@
 #include "oncall.h"
 #include "persist.h"
 #include "ratelimit.h"
+#include "replica.h"
 #include "sched.h"
 #include "sdnotify.h"
 #include "shard.h"
@@ -81,6 +82,7 @@ struct daemon {
 	struct oncall *oncall;       /* silences; NULL with --once */
 	struct main_secret *secrets; /* per account of the config in use */
 	size_t nsecrets;
+	struct replica *replica; /* daemon.ha; NULL: the only instance */
 
 	/* For /metrics and /api/v1/status. */
 	int64_t started_at;      /* unix seconds */
@@ -163,6 +165,21 @@ main_emit_cb(struct evt *ev, void *arg)
 	struct daemon *d = arg;
 	char *summary;
 
+	/*
+	 * A standby's own poll failures are not the shard's: the active
+	 * replica reports its own (a standby's would be held, then sent
+	 * stale after a failover).
+	 */
+	if (d->replica != NULL &&
+	    (ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED ||
+		ev->kind == EVT_WATCH_FLAPPING) &&
+	    !replica_active(d->replica)) {
+		log_debug("standby: %s of watch %s not sent",
+		    evt_kind_name(ev->kind),
+		    ev->watch != NULL ? ev->watch : "");
+		evt_free(ev);
+		return;
+	}
 	oncall_apply(d->oncall, ev);
 	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch",
 	    ev->watch != NULL ? ev->watch : "", "event",
@@ -577,6 +594,8 @@ main_reload_services(struct daemon *d, struct config *old, struct config *nc)
 		log_warnx("reload: daemon.shard takes effect at the next "
 			  "start; still %s",
 		    main_shard_name(&d->env.shard, name, sizeof(name)));
+	if (old->daemon.ha.netcd != nc->daemon.ha.netcd)
+		log_warnx("reload: daemon.ha takes effect at the next start");
 	if (d->persist != NULL &&
 	    strcmp(old->daemon.state_dir, nc->daemon.state_dir) != 0)
 		log_warnx("reload: state_dir %s takes effect at the next "
@@ -640,9 +659,11 @@ main_drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	static const struct timeval tick = { 0, MAIN_DRAIN_POLL_MS * 1000 };
 	struct daemon *d = arg;
-	size_t pending = notify_pending(d->notify);
+	/* What the gate holds (HA, not active) is the active one's to send. */
+	size_t pending = notify_pending(d->notify) -
+	    (d->replica != NULL ? notify_gate_held(d->notify) : 0);
 
-	if (pending == 0) {
+	if (pending == 0 && !replica_resigning(d->replica)) {
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
@@ -667,6 +688,8 @@ main_stop(struct daemon *d)
 	d->stopping = 1;
 	log_info("stopping");
 	sdnotify_stopping();
+	/* A standby takes over now, not when our lease ends. */
+	replica_resign(d->replica);
 	sched_stop(d->sched);
 	for (i = 0; i < d->nwatches; i++) {
 		watch_free(d->watches[i]);
@@ -1154,6 +1177,59 @@ main_state_open(struct daemon *d, char **cause)
 	return 0;
 }
 
+/*
+ * This replica became the active one of its shard, or stopped being it:
+ * poll at full rate (at once: the gap since the last poll is what a
+ * failover must not lose) or at a standby's pace.
+ */
+static void
+main_replica_cb(int active, const char *why, void *arg)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	d->env.pace = active ? 1 : REPLICA_STANDBY_PACE;
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] != NULL)
+			watch_repace(d->watches[i], active);
+}
+
+/*
+ * daemon.ha: join the election of the shard through etcd, as a standby
+ * until it is won.  -1 with *cause if it cannot be set up.
+ */
+static int
+main_ha_open(struct daemon *d, char **cause)
+{
+	const struct config_ha *ha = &d->conf->daemon.ha;
+	char host[256], *id, *password = NULL, *err = NULL;
+
+	if (ha->netcd == 0)
+		return 0;
+	if (ha->user != NULL &&
+	    credentials_read(&ha->password, &password, &err) == -1) {
+		*cause = xasprintf("daemon.ha: %s", err);
+		free(err);
+		return -1;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	/* Stable across restarts: a claim of ours is ours again. */
+	id = xasprintf("%s:%s", host, d->conf->daemon.state_dir);
+	d->env.pace = REPLICA_STANDBY_PACE;
+	d->replica = replica_new(d->base, d->http, ha, d->env.shard.index, id,
+	    password, d->notify, main_replica_cb, d, cause);
+	free(id);
+	if (password != NULL)
+		xfreesecret(password);
+	if (d->replica == NULL)
+		return -1;
+	log_info("ha: shard %u: standby until the election through %s is won",
+	    d->env.shard.index, ha->etcd[0]);
+	return 0;
+}
+
 /* All signals arrive here through the loop. */
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -1214,6 +1290,7 @@ main_cleanup(struct daemon *d)
 	free(d->reload_error);
 	oncall_free(d->oncall);
 	notify_free(d->notify);
+	replica_free(d->replica); /* after notify: its checks are cancelled */
 	persist_free(d->persist);
 	iam_free(d->iam);
 	credentials_cache_free(d->creds);
@@ -1416,7 +1493,7 @@ main_open(struct daemon *d)
 {
 	char *errors = NULL;
 
-	if (main_state_open(d, &errors) == -1)
+	if (main_state_open(d, &errors) == -1 || main_ha_open(d, &errors) == -1)
 		goto fail;
 	d->status = status_new(d->base, main_status_view_cb, d);
 	if (status_listen(d->status, d->conf->daemon.listen, &errors) == -1)

@@ -69,6 +69,11 @@ struct notify {
 	void *emit_arg;
 	struct evt_list emitted; /* made by notifiers, not yet emitted */
 	struct timer *emit_timer;
+	/* High availability: asked before every attempt; NULL: none. */
+	const struct notify_gate_ops *gate;
+	void *gate_arg;
+	uint64_t gate_wait_ms;
+	int active; /* with a gate: this replica is the active one */
 };
 
 /* Types by enum config_notifier_type. */
@@ -134,6 +139,10 @@ notify_key_free(struct notify_key *k)
 static void
 notify_item_free(struct notify_item *it)
 {
+	struct notify *n = it->nf->notify;
+
+	if (it->gate_req != NULL)
+		n->gate->cancel(n->gate_arg, it->gate_req);
 	if (it->obentry != NULL)
 		outbox_release(it->obentry);
 	evt_free(it->ev);
@@ -344,6 +353,9 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 		}
 		nf->delivered++;
 		notify_count(nf, "delivered");
+		if (nf->notify->gate != NULL)
+			nf->notify->gate->delivered(nf->notify->gate_arg,
+			    nf->name, nf->type, it->ev->id);
 		if (nf->failing) {
 			nf->failing = 0;
 			log_info("notifier %s: delivering again", nf->name);
@@ -395,17 +407,10 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 	timer_add_ms(k->timer, delay);
 }
 
-/* Start delivering the head of the first ready key. */
+/* Deliver it, the head of its key (in flight), now. */
 static void
-notify_start(struct notify_notifier *nf)
+notify_deliver(struct notify_notifier *nf, struct notify_item *it)
 {
-	struct notify_key *k;
-	struct notify_item *it;
-
-	k = TAILQ_FIRST(&nf->ready);
-	TAILQ_REMOVE(&nf->ready, k, ready_entry);
-	k->state = NOTIFY_KEY_INFLIGHT;
-	it = TAILQ_FIRST(&k->items);
 	/* A replayed item keeps the give-up clock of its first run. */
 	if (it->attempts++ == 0 && it->first_ms == 0)
 		it->first_ms = monotime_ms();
@@ -415,6 +420,84 @@ notify_start(struct notify_notifier *nf)
 	it->inflight = 1;
 	nf->inflight++;
 	nf->ops->deliver(nf, it);
+}
+
+/*
+ * Start the head of the first ready key: deliver it, or with a gate ask
+ * first (the key stays in flight until the answer).
+ */
+static void
+notify_start(struct notify_notifier *nf)
+{
+	struct notify *n = nf->notify;
+	struct notify_key *k;
+	struct notify_item *it;
+
+	k = TAILQ_FIRST(&nf->ready);
+	TAILQ_REMOVE(&nf->ready, k, ready_entry);
+	k->state = NOTIFY_KEY_INFLIGHT;
+	it = TAILQ_FIRST(&k->items);
+	if (n->gate == NULL) {
+		notify_deliver(nf, it);
+		return;
+	}
+	nf->inflight++;
+	it->gate_req =
+	    n->gate->check(n->gate_arg, nf->name, nf->type, it->ev->id, it);
+}
+
+/* Hold the head of k until the gate opens or wait_ms passed. */
+static void
+notify_gate_hold(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_key *k = it->key;
+
+	it->gate_held = 1;
+	if (k->timer == NULL)
+		k->timer = timer_new(nf->base, notify_key_timer_cb, k);
+	k->state = NOTIFY_KEY_WAITING;
+	timer_add_ms(k->timer, nf->notify->gate_wait_ms);
+}
+
+/* The gate answered about token, the head of its key. */
+void
+notify_gate_answer(
+    struct notify_item *it, enum notify_gate_verdict v, const char *detail)
+{
+	struct notify_notifier *nf = it->nf;
+
+	it->gate_req = NULL;
+	nf->inflight--;
+	switch (v) {
+	case NOTIFY_GATE_SEND:
+		it->gate_held = 0;
+		notify_deliver(nf, it);
+		return;
+	case NOTIFY_GATE_SKIP:
+		log_debug("notifier %s: event %s was delivered by %s", nf->name,
+		    it->ev->id, detail != NULL ? detail : "another replica");
+		if (it->obentry != NULL) {
+			outbox_delivered(it->obentry);
+			it->obentry = NULL;
+		}
+		notify_count(nf, "skipped");
+		if (nf->ops->absorb != NULL)
+			nf->ops->absorb(nf, it);
+		notify_item_finish(nf, it);
+		notify_kick(nf);
+		return;
+	case NOTIFY_GATE_WAIT:
+		notify_gate_hold(nf, it);
+		return;
+	case NOTIFY_GATE_RETRY:
+		/* An attempt that failed: retried, and given up in time. */
+		if (it->attempts++ == 0 && it->first_ms == 0)
+			it->first_ms = monotime_ms();
+		nf->inflight++;
+		it->inflight = 1;
+		notify_item_done(it, NOTIFY_RETRY, -1, detail);
+		return;
+	}
 }
 
 /*
@@ -511,7 +594,11 @@ notify_notifier_free(struct notify_notifier *nf)
 	while ((e = hashmap_walk(&hi)) != NULL) {
 		k = HASHMAP_ITEM(e, struct notify_key, hentry);
 		TAILQ_FOREACH (it, &k->items, entry) {
-			if (it->inflight && nf->ops->cancel != NULL) {
+			if (it->gate_req != NULL) {
+				nf->notify->gate->cancel(
+				    nf->notify->gate_arg, it->gate_req);
+				it->gate_req = NULL;
+			} else if (it->inflight && nf->ops->cancel != NULL) {
 				it->inflight = 0;
 				nf->ops->cancel(nf, it);
 			}
@@ -1176,4 +1263,85 @@ notify_hooks_reset(
 	}
 	*cause = xasprintf("no notifier %s", name);
 	return -1;
+}
+
+/* Set the gate every delivery attempt asks first. */
+void
+notify_set_gate(struct notify *n, const struct notify_gate_ops *ops, void *arg,
+    uint64_t wait_ms)
+{
+	n->gate = ops;
+	n->gate_arg = arg;
+	n->gate_wait_ms = wait_ms;
+}
+
+/* Call cb for every key of every notifier whose head the gate holds. */
+static size_t
+notify_gate_walk(const struct notify *n, void (*cb)(struct notify_key *k))
+{
+	struct notify_notifier *nf;
+	struct notify_key *k;
+	struct notify_item *it;
+	struct hashmap_iter hi;
+	struct hashmap_entry *e;
+	size_t count = 0;
+
+	TAILQ_FOREACH (nf, &n->notifiers, entry) {
+		hashmap_walk_init(&hi, &nf->keys);
+		while ((e = hashmap_walk(&hi)) != NULL) {
+			k = HASHMAP_ITEM(e, struct notify_key, hentry);
+			it = TAILQ_FIRST(&k->items);
+			if (k->state != NOTIFY_KEY_WAITING || it == NULL ||
+			    !it->gate_held)
+				continue;
+			count++;
+			if (cb != NULL)
+				cb(k);
+		}
+	}
+	return count;
+}
+
+/* Ask again now about the head of k. */
+static void
+notify_gate_release(struct notify_key *k)
+{
+	timer_del(k->timer);
+	notify_key_timer_cb(k);
+}
+
+/* Whether this replica is the active one (see notify_impl.h). */
+int
+notify_active(const struct notify_notifier *nf)
+{
+	return nf->notify->gate == NULL || nf->notify->active;
+}
+
+/* This replica stopped being the active one. */
+void
+notify_gate_closed(struct notify *n)
+{
+	n->active = 0;
+}
+
+/* This replica became the active one: ask again for every held item. */
+void
+notify_gate_opened(struct notify *n)
+{
+	size_t count;
+
+	n->active = 1;
+	count = notify_gate_walk(n, notify_gate_release);
+
+	if (count > 0)
+		log_info("ha: %zu notification queue%s held while standby "
+			 "asked again",
+		    count, count == 1 ? "" : "s");
+}
+
+/* Items held by the gate, over all notifiers. */
+size_t
+notify_gate_held(const struct notify *n)
+{
+	return notify_gate_walk(n, NULL);
 }

@@ -1363,6 +1363,13 @@ notify_am_deliver(struct notify_notifier *nf, struct notify_item *it)
 	free(body);
 }
 
+/* Another replica posted it: apply its event to the set, post nothing. */
+static void
+notify_am_absorb(struct notify_notifier *nf, struct notify_item *it)
+{
+	notify_am_apply(nf->priv, it->ev, monotime_wall_ms() / 1000);
+}
+
 /* Abort the posts of it. */
 static void
 notify_am_cancel(struct notify_notifier *nf, struct notify_item *it)
@@ -1418,7 +1425,8 @@ notify_am_repeat_cb(void *arg)
 
 	timer_add_ms(am->repeat, am->repeat_ms);
 	notify_am_prune(am, now);
-	if (am->repeating != NULL || am->nalerts == 0 || am->nurls == 0)
+	if (am->repeating != NULL || am->nalerts == 0 || am->nurls == 0 ||
+	    !notify_active(am->nf))
 		return;
 	from = TAILQ_FIRST(&am->alerts);
 	/* Each repeat posts a fresh endsAt: now + resolve_after. */
@@ -1568,5 +1576,6 @@ const struct notify_ops notify_alertmanager_ops = {
 	.cancel = notify_am_cancel,
 	.restore = notify_am_restore,
 	.ack = notify_am_ack,
+	.absorb = notify_am_absorb,
 	.free = notify_am_free,
 };

@@ -535,9 +535,9 @@ notify_pd_plan(struct notify_pd *pd, struct notify_pd_call *c)
 
 static void notify_pd_send(struct notify_pd_call *c);
 
-/* Every request of a call was taken: note what is open now. */
+/* Note what is open once every request of c was taken. */
 static void
-notify_pd_call_done(struct notify_pd_call *c)
+notify_pd_call_apply(struct notify_pd_call *c)
 {
 	struct notify_pd *pd = c->nf->priv;
 	size_t i;
@@ -550,6 +550,13 @@ notify_pd_call_done(struct notify_pd_call *c)
 	}
 	if (c->n > 0)
 		notify_pd_save(pd);
+}
+
+/* Every request of a call was taken: note what is open now. */
+static void
+notify_pd_call_done(struct notify_pd_call *c)
+{
+	notify_pd_call_apply(c);
 	c->it->priv = NULL;
 	notify_item_done(c->it, NOTIFY_DELIVERED, -1, NULL);
 	notify_pd_call_free(c);
@@ -632,6 +639,30 @@ notify_pd_deliver(struct notify_notifier *nf, struct notify_item *it)
 	notify_pd_send(c);
 }
 
+/* Another replica sent it: note what it opened and resolved, send nothing. */
+static void
+notify_pd_absorb(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_pd *pd = nf->priv;
+	struct notify_pd_call *c;
+	char *cause = NULL;
+
+	/* The plan builds the bodies, and a trigger's holds the key. */
+	if (pd->routing_key == NULL && notify_pd_read_key(pd, &cause) == -1) {
+		log_warnx("notifier %s: cannot note what event %s opened: "
+			  "cannot read the routing key: %s",
+		    nf->name, it->ev->id, cause);
+		free(cause);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->nf = nf;
+	c->it = it;
+	notify_pd_plan(pd, c);
+	notify_pd_call_apply(c);
+	notify_pd_call_free(c);
+}
+
 /* Abort the transfer of it; its callback sees priv NULL and frees. */
 static void
 notify_pd_cancel(struct notify_notifier *nf, struct notify_item *it)
@@ -675,5 +706,6 @@ const struct notify_ops notify_pagerduty_ops = {
 	.deliver = notify_pd_deliver,
 	.cancel = notify_pd_cancel,
 	.restore = notify_pd_restore,
+	.absorb = notify_pd_absorb,
 	.free = notify_pd_free,
 };

@@ -175,6 +175,13 @@ static void watch_shard_prune(struct watch *);
 static void watch_shard_view(struct watch *, const struct config_watch *);
 static int watch_shard_owns(const struct watch *, const char *);
 
+/* The time between polls: the interval, times the pace of a standby. */
+static uint64_t
+watch_interval_ms(const struct watch *w)
+{
+	return w->conf->interval_ms * (w->env->pace > 1 ? w->env->pace : 1);
+}
+
 /* Create a watch and schedule its first poll after first_delay_ms. */
 struct watch *
 watch_new(const struct config_watch *conf, const struct watch_env *env,
@@ -194,7 +201,7 @@ watch_new(const struct config_watch *conf, const struct watch_env *env,
 	w->auth.creds = env->creds;
 	w->gate_timer = timer_new(env->base, watch_gate_cb, w);
 	w->job = sched_add(
-	    env->sched, conf->interval_ms, first_delay_ms, watch_run_cb, w);
+	    env->sched, watch_interval_ms(w), first_delay_ms, watch_run_cb, w);
 	return w;
 }
 
@@ -342,7 +349,18 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 	provider_scope_keys_free(nk, nnk);
 	w->acct = conf->account;
 	if (w->job != NULL)
-		sched_set_interval(w->job, conf->interval_ms);
+		sched_set_interval(w->job, watch_interval_ms(w));
+}
+
+/* The environment's pace changed: poll at it, at once if now. */
+void
+watch_repace(struct watch *w, int now)
+{
+	if (w->job == NULL)
+		return;
+	sched_set_interval(w->job, watch_interval_ms(w));
+	if (now)
+		sched_run_now(w->job);
 }
 
 /*

@@ -32,23 +32,9 @@ if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
 fi
 
 free_port() { "$TOP/tests/bin/twtool" free-port; }
-CPORT=() PPORT=()
-for i in 0 1 2; do CPORT+=("$(free_port)"); PPORT+=("$(free_port)"); done
-CLUSTER="e0=http://127.0.0.1:${PPORT[0]},e1=http://127.0.0.1:${PPORT[1]},e2=http://127.0.0.1:${PPORT[2]}"
-EPS="http://127.0.0.1:${CPORT[0]},http://127.0.0.1:${CPORT[1]},http://127.0.0.1:${CPORT[2]}"
-for i in 0 1 2; do
-	etcd --name "e$i" --data-dir "$TMP/etcd$i" \
-	    --listen-client-urls "http://127.0.0.1:${CPORT[$i]}" \
-	    --advertise-client-urls "http://127.0.0.1:${CPORT[$i]}" \
-	    --listen-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
-	    --initial-advertise-peer-urls "http://127.0.0.1:${PPORT[$i]}" \
-	    --initial-cluster "$CLUSTER" --initial-cluster-state new \
-	    --initial-cluster-token "tw-$$" \
-	    --heartbeat-interval 50 --election-timeout 500 \
-	    >"$TMP/etcd$i.log" 2>&1 &
-	ETCD_PIDS+=($!)
-done
-ectl() { ETCDCTL_API=3 etcdctl --endpoints "$EPS" --command-timeout=2s "$@"; }
+start_etcd3
+ETCD_PIDS=("${ETCD_PID[@]}")
+EPS=$ETCD_EPS
 healthy() { ectl endpoint health >/dev/null 2>&1; }
 if ! wait_for 15 healthy; then
 	notok "etcd: a three-member cluster starts"

@@ -134,5 +134,38 @@ YAML
 	for l in "$@"; do printf '    %s\n' "$l"; done
 }
 
+# start_etcd3: a three-member etcd cluster on loopback ports of its own
+# (never 2379/2380: a Debian etcd service may run there; not ours), data
+# under $TMP/etcdI.  Sets ETCD_EPS (comma-separated client URLs),
+# ETCD_URL[I] and ETCD_PID[I]; etcd_member I (re)starts member I on its
+# data.  The caller stops the pids.  1 if etcd is not installed.
+ETCD_PID=() ETCD_URL=() ETCD_PPORT=()
+etcd_member() {
+	local i=$1 cluster
+	cluster="e0=http://127.0.0.1:${ETCD_PPORT[0]},e1=http://127.0.0.1:${ETCD_PPORT[1]},e2=http://127.0.0.1:${ETCD_PPORT[2]}"
+	etcd --name "e$i" --data-dir "$TMP/etcd$i" \
+	    --listen-client-urls "${ETCD_URL[$i]}" \
+	    --advertise-client-urls "${ETCD_URL[$i]}" \
+	    --listen-peer-urls "http://127.0.0.1:${ETCD_PPORT[$i]}" \
+	    --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PPORT[$i]}" \
+	    --initial-cluster "$cluster" --initial-cluster-state new \
+	    --initial-cluster-token "tw-$$" \
+	    --heartbeat-interval 50 --election-timeout 500 \
+	    >>"$TMP/etcd$i.log" 2>&1 &
+	ETCD_PID[$i]=$!
+}
+start_etcd3() {
+	local i
+	command -v etcd >/dev/null && command -v etcdctl >/dev/null || return 1
+	for i in 0 1 2; do
+		ETCD_URL[$i]=http://127.0.0.1:$("$TOP/tests/bin/twtool" free-port)
+		ETCD_PPORT[$i]=$("$TOP/tests/bin/twtool" free-port)
+	done
+	ETCD_EPS="${ETCD_URL[0]},${ETCD_URL[1]},${ETCD_URL[2]}"
+	for i in 0 1 2; do etcd_member "$i"; done
+}
+# ectl ARGS...: etcdctl against the cluster start_etcd3 made.
+ectl() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_EPS" --command-timeout=2s "$@"; }
+
 # finish: exit status for the runner.
 finish() { [ "$FAILS" -eq 0 ]; exit $?; }

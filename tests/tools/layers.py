@@ -48,6 +48,8 @@ LAYERS = {
     # 4. orchestration
     "watch": 4, "sched": 4, "status": 4, "control": 4, "check": 4,
     "persist": 4, "oncall": 4, "main": 4,
+    # this instance as a replica of its shard: election + delivery gate
+    "replica": 4,
 }
 
 # Known upward includes, each with the reason it is tolerated for now.

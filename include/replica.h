@@ -1,0 +1,47 @@
+/*
+ * This instance as one replica of a shard (daemon.ha): the etcd client,
+ * the election, and the gate every delivery passes.  The active replica
+ * delivers; a standby holds what it detects and drops what the active one
+ * marked delivered.  Exec hooks are claimed before they run, so one runs
+ * once across replicas, and fail closed when etcd cannot say.
+ */
+#ifndef REPLICA_H
+#define REPLICA_H
+
+#include "config.h"
+
+struct event_base;
+struct http;
+struct notify;
+struct replica;
+
+/* Leadership changed: active 1 or 0, and why (one short phrase). */
+typedef void (*replica_change_cb)(int active, const char *why, void *arg);
+
+/*
+ * Join the election of shard for conf (netcd > 0) and gate n's
+ * deliveries; password is the etcd user's (NULL: none; copied).  id names
+ * this instance (stable across its restarts).  NULL with *cause (caller
+ * frees) if the configuration cannot be used.
+ */
+struct replica *replica_new(struct event_base *base, struct http *http,
+    const struct config_ha *conf, unsigned shard, const char *id,
+    const char *password, struct notify *n, replica_change_cb cb, void *arg,
+    char **cause);
+/*
+ * Step down and give the leader key up (SIGTERM) so that a standby takes
+ * over at once; deliveries stop.
+ */
+void replica_resign(struct replica *r);
+/* 1 while the resignation is not yet sent and answered. */
+int replica_resigning(const struct replica *r);
+/* Free, after notify_free (its checks are cancelled then); NULL: no-op. */
+void replica_free(struct replica *r);
+/* 1 if active at this moment by the lease (a paused one steps down). */
+int replica_active(struct replica *r);
+/* "leader", "standby" or "noLease", for status pages. */
+const char *replica_state(const struct replica *r);
+/* How much slower a standby polls than the active replica. */
+#define REPLICA_STANDBY_PACE 20
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * One replica of a shard: the election (ha.c over etcd.c) and the gate
+ * notify.c asks before every delivery attempt.  For an exec hook the
+ * gate claims "<notifier>/<event id>" under the leader key (a hook runs
+ * once across replicas, and not at all when etcd cannot say: fails
+ * closed).  For the other notifiers it reads the done mark the active
+ * replica writes after each delivery: a standby drops what was delivered
+ * and holds the rest, and a replica taking over does not send again what
+ * its predecessor sent (only what was in flight, with the same id).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "etcd.h"
+#include "ha.h"
+#include "log.h"
+#include "notify.h"
+#include "replica.h"
+#include "timer.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* How often a standby asks again about what it holds. */
+#define REPLICA_HOLD_RECHECK_MS (30 * 1000)
+
+struct replica {
+	struct event_base *base; /* borrowed */
+	struct etcd *etcd;
+	struct ha *ha;
+	struct notify *notify; /* borrowed */
+	int unsure;            /* etcd could not answer a done check */
+	replica_change_cb cb;
+	void *arg; /* borrowed */
+};
+
+/* One question of the gate. */
+struct replica_check {
+	struct replica *r;
+	struct notify_item *token; /* NULL once cancelled */
+	struct ha_claim *claim;    /* in flight; NULL if none */
+	struct timer *later;       /* an answer known without etcd */
+	int exec;
+};
+
+/* The key of one notification under done/ or hooks/ (caller frees). */
+static char *
+replica_gate_name(const char *notifier, const char *event_id)
+{
+	return xasprintf("%s/%s", notifier, event_id);
+}
+
+/* Answer the notifier (unless cancelled) and free the check. */
+static void
+replica_check_end(
+    struct replica_check *c, enum notify_gate_verdict v, const char *detail)
+{
+	struct notify_item *token = c->token;
+
+	timer_free(c->later);
+	free(c);
+	if (token != NULL)
+		notify_gate_answer(token, v, detail);
+}
+
+/* Not the active replica: the answer is "wait", given from the loop. */
+static void
+replica_later_cb(void *arg)
+{
+	replica_check_end(arg, NOTIFY_GATE_WAIT, "standby");
+}
+
+/* The claim of an exec hook's run answered. */
+static void
+replica_claim_cb(enum ha_claim_result res, const char *detail, void *arg)
+{
+	struct replica_check *c = arg;
+	struct replica *r = c->r;
+	char *why;
+
+	c->claim = NULL;
+	if (c->token == NULL) {
+		replica_check_end(c, NOTIFY_GATE_WAIT, NULL);
+		return;
+	}
+	switch (res) {
+	case HA_CLAIM_WON:
+		replica_check_end(c, NOTIFY_GATE_SEND, NULL);
+		return;
+	case HA_CLAIM_TAKEN:
+		/* Ours from an earlier attempt (exit 75, a restart): run. */
+		if (detail != NULL && strcmp(detail, ha_id(r->ha)) == 0)
+			replica_check_end(c, NOTIFY_GATE_SEND, NULL);
+		else
+			replica_check_end(c, NOTIFY_GATE_SKIP, detail);
+		return;
+	case HA_CLAIM_NOT_LEADER:
+		replica_check_end(c, NOTIFY_GATE_WAIT, "not leader");
+		return;
+	case HA_CLAIM_ERROR:
+		break;
+	}
+	why = xasprintf("etcd cannot claim the run (%s): not run, as a hook "
+			"fails closed",
+	    detail != NULL ? detail : "no answer");
+	replica_check_end(c, NOTIFY_GATE_RETRY, why);
+	free(why);
+}
+
+/* The done mark of a notification was read. */
+static void
+replica_done_cb(enum ha_claim_result res, const char *detail, void *arg)
+{
+	struct replica_check *c = arg;
+	struct replica *r = c->r;
+
+	c->claim = NULL;
+	if (c->token == NULL) {
+		replica_check_end(c, NOTIFY_GATE_WAIT, NULL);
+		return;
+	}
+	if (res == HA_CLAIM_TAKEN) {
+		replica_check_end(c, NOTIFY_GATE_SKIP, detail);
+		return;
+	}
+	if (res == HA_CLAIM_ERROR) {
+		/* At least once: the active replica delivers while it is. */
+		if (r->unsure++ == 0)
+			log_warnx(
+			    "ha: etcd cannot say what was delivered "
+			    "(%s): delivering anyway while the lease "
+			    "holds; after a failover some may come twice, "
+			    "with the same ids",
+			    detail != NULL ? detail : "no answer");
+	} else if (r->unsure > 0) {
+		log_info("ha: etcd answers delivery checks again");
+		r->unsure = 0;
+	}
+	if (ha_is_leader_now(r->ha))
+		replica_check_end(c, NOTIFY_GATE_SEND, NULL);
+	else
+		replica_check_end(c, NOTIFY_GATE_WAIT, "standby");
+}
+
+/* The gate: may the attempt go (see notify.h)? */
+static void *
+replica_gate_check(void *arg, const char *notifier,
+    enum config_notifier_type type, const char *event_id,
+    struct notify_item *token)
+{
+	struct replica *r = arg;
+	struct replica_check *c = xcalloc(1, sizeof(*c));
+	char *name = replica_gate_name(notifier, event_id);
+
+	c->r = r;
+	c->token = token;
+	c->exec = type == CONFIG_NOTIFIER_EXEC;
+	if (c->exec)
+		c->claim = ha_claim(r->ha, name, replica_claim_cb, c);
+	else
+		c->claim = ha_check_done(r->ha, name, replica_done_cb, c);
+	free(name);
+	if (c->claim == NULL) {
+		/* ha_claim: not the leader now.  Answer from the loop. */
+		c->later = timer_new(r->base, replica_later_cb, c);
+		timer_activate(c->later);
+	}
+	return c;
+}
+
+/* Forget a check: it answers nobody. */
+static void
+replica_gate_cancel(void *arg, void *handle)
+{
+	struct replica_check *c = handle;
+
+	c->token = NULL;
+	if (c->claim != NULL)
+		ha_claim_cancel(c->claim); /* its callback frees c */
+	else
+		replica_check_end(c, NOTIFY_GATE_WAIT, NULL);
+}
+
+/* A notification was delivered: mark it done for the other replicas. */
+static void
+replica_gate_delivered(void *arg, const char *notifier,
+    enum config_notifier_type type, const char *event_id)
+{
+	struct replica *r = arg;
+	char *name;
+
+	if (type == CONFIG_NOTIFIER_EXEC)
+		return; /* its claim says it already */
+	name = replica_gate_name(notifier, event_id);
+	ha_mark_done(r->ha, name);
+	free(name);
+}
+
+static const struct notify_gate_ops replica_gate_ops = {
+	.check = replica_gate_check,
+	.cancel = replica_gate_cancel,
+	.delivered = replica_gate_delivered,
+};
+
+/* The election moved: open or close the gate, then tell the daemon. */
+static void
+replica_changed_cb(int leader, const char *why, void *arg)
+{
+	struct replica *r = arg;
+
+	if (leader)
+		notify_gate_opened(r->notify);
+	else
+		notify_gate_closed(r->notify);
+	r->cb(leader, why, r->arg);
+}
+
+/* Join the election of shard and gate n's deliveries. */
+struct replica *
+replica_new(struct event_base *base, struct http *http,
+    const struct config_ha *conf, unsigned shard, const char *id,
+    const char *password, struct notify *n, replica_change_cb cb, void *arg,
+    char **cause)
+{
+	struct replica *r = xcalloc(1, sizeof(*r));
+	const char **urls = xcalloc(conf->netcd + 1, sizeof(*urls));
+	struct etcd_config ec;
+	struct ha_config hc;
+	size_t i;
+
+	for (i = 0; i < conf->netcd; i++)
+		urls[i] = conf->etcd[i];
+	memset(&ec, 0, sizeof(ec));
+	ec.endpoints = urls;
+	ec.ca_file = conf->ca_file;
+	ec.cert_file = conf->cert_file;
+	ec.key_file = conf->key_file;
+	ec.user = conf->user;
+	ec.password = password;
+	r->etcd = etcd_new(http, &ec, cause);
+	free(urls);
+	if (r->etcd == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->base = base;
+	r->notify = n;
+	r->cb = cb;
+	r->arg = arg;
+	memset(&hc, 0, sizeof(hc));
+	hc.prefix = conf->prefix != NULL ? conf->prefix : "/taskwatch";
+	hc.shard = shard;
+	hc.id = id;
+	hc.ttl_ms = conf->ttl_ms != 0 ? conf->ttl_ms : 10000;
+	notify_set_gate(n, &replica_gate_ops, r, REPLICA_HOLD_RECHECK_MS);
+	r->ha = ha_new(base, r->etcd, &hc, replica_changed_cb, r);
+	return r;
+}
+
+/* Step down and give the leader key up. */
+void
+replica_resign(struct replica *r)
+{
+	if (r != NULL)
+		ha_resign(r->ha);
+}
+
+/* 1 while the resignation is in flight. */
+int
+replica_resigning(const struct replica *r)
+{
+	return r != NULL && ha_resigning(r->ha);
+}
+
+/* Free (after notify_free). */
+void
+replica_free(struct replica *r)
+{
+	if (r == NULL)
+		return;
+	ha_free(r->ha);
+	etcd_free(r->etcd);
+	free(r);
+}
+
+/* 1 if active at this moment by the lease. */
+int
+replica_active(struct replica *r)
+{
+	return ha_is_leader_now(r->ha);
+}
+
+/* The election's state name. */
+const char *
+replica_state(const struct replica *r)
+{
+	return ha_state_name(ha_state(r->ha));
+}

@@ -18,6 +18,38 @@
 
 #define D(f) offsetof(struct config_daemon, f)
 
+/*
+ * Check "host:port" or "[v6addr]:port": 0 if good, -1 if it has another
+ * form, -2 if the port is not 1 to 65535.
+ */
+static int
+config_daemon_hostport(const char *s)
+{
+	const char *h, *port, *cause;
+	char *host;
+	long long pn;
+	int ok;
+
+	if (*s == '[') {
+		h = strchr(s, ']');
+		if (h == NULL || h == s + 1 || h[1] != ':')
+			return -1;
+		host = xstrndup(s + 1, h - s - 1);
+		ok = config_chars_ok(host, ":.%") && strchr(host, ':') != NULL;
+		port = h + 2;
+	} else {
+		if ((port = strrchr(s, ':')) == NULL || port == s)
+			return -1;
+		host = xstrndup(s, port - s);
+		ok = config_chars_ok(host, ".-");
+		port++;
+	}
+	free(host);
+	if (!ok)
+		return -1;
+	return util_strtonum(port, 1, 65535, &pn, &cause) == -1 ? -2 : 0;
+}
+
 /* Read listen: host:port, [v6addr]:port or "" (off). */
 static void
 config_daemon_listen(struct config_item *it, const struct config_key *k,
@@ -25,45 +57,18 @@ config_daemon_listen(struct config_item *it, const struct config_key *k,
 {
 	struct config_parse *p = it->p;
 	struct config_daemon *d = it->obj;
-	const char *s, *port, *cause, *h;
-	long long pn;
-	int ok = 1;
+	const char *s;
+	int rc;
 
 	if ((s = config_scalar(p, kv, "a string")) == NULL)
 		return;
-	if (*s == '\0')
-		port = NULL;
-	else if (*s == '[') {
-		h = strchr(s, ']');
-		if (h == NULL || h == s + 1 || h[1] != ':')
-			ok = 0;
-		else {
-			char *host = xstrndup(s + 1, h - s - 1);
-
-			ok = config_chars_ok(host, ":.%") &&
-			    strchr(host, ':') != NULL;
-			free(host);
-		}
-		port = h != NULL ? h + 2 : NULL;
-	} else {
-		port = strrchr(s, ':');
-		if (port == NULL || port == s) {
-			ok = 0;
-		} else {
-			char *host = xstrndup(s, port - s);
-
-			ok = config_chars_ok(host, ".-");
-			free(host);
-			port++;
-		}
-	}
-	if (!ok)
+	rc = *s == '\0' ? 0 : config_daemon_hostport(s);
+	if (rc == -1)
 		config_error(p, kv->vnode,
 		    "invalid listen address %s: "
 		    "use host:port, [v6addr]:port or \"\" to disable",
 		    config_q(p, s));
-	else if (port != NULL &&
-	    util_strtonum(port, 1, 65535, &pn, &cause) == -1)
+	else if (rc == -2)
 		config_error(p, kv->vnode,
 		    "invalid listen port in %s: "
 		    "must be 1..65535",

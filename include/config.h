@@ -139,16 +139,16 @@ struct config_strlist {
  * instance through etcd.  netcd 0: no high availability (absent).
  */
 struct config_ha {
-	char **etcd;       /* endpoint URLs, http:// or https:// */
-	size_t netcd;      /* 0: off */
-	char *prefix;      /* keys live under it; default "/taskwatch" */
-	uint64_t ttl_ms;   /* election lease; whole seconds, default 10s */
-	char *ca_file;     /* NULL: the system's CAs */
-	char *cert_file;   /* TLS client certificate; with key_file */
-	char *key_file;    /* its key */
-	char *user;        /* NULL: no etcd authentication */
+	char **etcd;     /* endpoint URLs, http:// or https:// */
+	size_t netcd;    /* 0: off */
+	char *prefix;    /* keys live under it; default "/taskwatch" */
+	uint64_t ttl_ms; /* election lease; whole seconds, default 10s */
+	char *ca_file;   /* NULL: the system's CAs */
+	char *cert_file; /* TLS client certificate; with key_file */
+	char *key_file;  /* its key */
+	char *user;      /* NULL: no etcd authentication */
 	struct config_secret password; /* with user: password_file/_env/... */
-	int line, col;     /* of the ha key, for messages */
+	int line, col;                 /* of the ha key, for messages */
 };
 
 struct config_daemon {

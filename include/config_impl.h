@@ -246,7 +246,9 @@ void config_secret(struct config_parse *p, const struct config_map *m,
     struct config_secret *out);
 
 /* config_daemon.c */
+extern const struct config_key config_ha_keys[];
 void config_parse_daemon(struct config_parse *p, const struct config_pair *dkv);
+void config_ha_free(struct config_ha *ha);
 /* config_account.c */
 void config_account_free(struct config_account *a);
 int config_account_eq(

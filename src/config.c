@@ -442,6 +442,7 @@ config_free(struct config *conf)
 		return;
 	free(conf->path);
 	config_keys_free(config_daemon_keys, &conf->daemon);
+	config_ha_free(&conf->daemon.ha);
 	for (i = 0; i < conf->naccounts; i++)
 		config_account_free(&conf->accounts[i]);
 	free(conf->accounts);

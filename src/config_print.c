@@ -360,6 +360,24 @@ config_print_section(FILE *fp, const struct config *conf,
 		print(fp, config_list_item(conf, l, i));
 }
 
+/* Print daemon.ha, if given: the password by its source only. */
+static void
+config_print_ha(FILE *fp, const struct config_ha *ha)
+{
+	const struct config_strlist etcd = { ha->etcd, ha->netcd };
+	const struct config_key *k;
+
+	if (ha->netcd == 0)
+		return;
+	fputs("  ha:\n", fp);
+	config_print_list(fp, "    ", "etcd", &etcd);
+	for (k = config_ha_keys; k->name != NULL; k++) {
+		if (k->off != CONFIG_NOFIELD)
+			config_print_value(fp, "    ", k, ha);
+	}
+	config_print_secret(fp, "    ", "password", &ha->password);
+}
+
 /* Print the normalised config (every default filled in) as YAML. */
 void
 config_print(const struct config *conf, FILE *fp)
@@ -380,6 +398,7 @@ config_print(const struct config *conf, FILE *fp)
 	if (d->shard.count > 0)
 		fprintf(fp, "  shard:\n    index: %u\n    count: %u\n",
 		    d->shard.index, d->shard.count);
+	config_print_ha(fp, &d->ha);
 
 	config_print_section(fp, conf, &config_accounts, config_print_account);
 	config_print_section(fp, conf, &config_watches, config_print_watch);

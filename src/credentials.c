@@ -290,6 +290,7 @@ credentials_check(const struct config *conf, char **errors, char **notes)
 		credentials_check_one(&r, &nf->routing_key);
 		credentials_check_one(&r, &nf->password);
 	}
+	credentials_check_one(&r, &conf->daemon.ha.password);
 	if (r.n > 0)
 		qsort(r.v, r.n, sizeof(*r.v), credentials_problem_cmp);
 	buf_init(&eb, 0);

@@ -1104,6 +1104,169 @@ test_timezone(void **state)
 	}
 }
 
+/* Load "daemon: ha:" with the lines of ha (each indented by four). */
+static struct config *
+load_ha(const char *ha, char **errors)
+{
+	struct config *c;
+	char *yaml;
+
+	yaml = xasprintf("daemon:\n  ha:\n%s", ha);
+	c = load_str(yaml, errors);
+	free(yaml);
+	return c;
+}
+
+/* daemon.ha: absent, defaults, position, endpoint forms, limits. */
+static void
+test_ha(void **state)
+{
+	static const char *const good[] = {
+		"http://127.0.0.1:2379",
+		"https://etcd.example.com:2379",
+		"\"http://[::1]:2379\"",
+		"\"https://[fe80::1%eth0]:65535\"",
+		"http://e-1.example:1",
+	};
+	static const struct {
+		const char *url, *want;
+	} bad[] = {
+		{ "etcd:2379", "must be an http:// or https:// URL" },
+		{ "HTTP://etcd:2379", "must be an http:// or https:// URL" },
+		{ "http://u@etcd:2379", "must not hold a user or password" },
+		{ "http://etcd:2379/", "must have no path, query or fragment" },
+		{ "http://etcd:2379#x",
+		    "must have no path, query or fragment" },
+		{ "http://etcd", "must be http(s)://host:port" },
+		{ "http://:2379", "must be http(s)://host:port" },
+		{ "\"http://[::1]\"", "must be http(s)://host:port" },
+		{ "\"http://e tcd:1\"", "must be http(s)://host:port" },
+		{ "http://etcd:65536", "has a port that is not 1..65535" },
+		{ "http://etcd:x", "has a port that is not 1..65535" },
+	};
+	const struct config_ha *ha;
+	struct config *c;
+	char *yaml, *errors, *out, *big;
+	size_t i;
+
+	(void)state;
+	c = load_ok("daemon:\n  state_dir: /x\n");
+	assert_int_equal(c->daemon.ha.netcd, 0);
+	assert_null(c->daemon.ha.prefix);
+	assert_null(strstr((out = print_str(c)), "ha:"));
+	free(out);
+	config_free(c);
+
+	c = load_ok("daemon:\n  ha:\n    etcd: [http://e1:2379, "
+		    "https://e2:2379]\n    ca_file: /ca.pem\n");
+	ha = &c->daemon.ha;
+	assert_int_equal(ha->netcd, 2);
+	assert_string_equal(ha->etcd[0], "http://e1:2379");
+	assert_string_equal(ha->etcd[1], "https://e2:2379");
+	assert_string_equal(ha->prefix, "/taskwatch");
+	assert_int_equal(ha->ttl_ms, 10000);
+	assert_string_equal(ha->ca_file, "/ca.pem");
+	assert_null(ha->cert_file);
+	assert_null(ha->user);
+	assert_false(config_secret_set(&ha->password));
+	assert_int_equal(ha->line, 2);
+	assert_int_equal(ha->col, 3);
+	out = print_str(c);
+	assert_non_null(strstr(out,
+	    "  ha:\n    etcd: [http://e1:2379, https://e2:2379]\n"
+	    "    prefix: /taskwatch\n    ttl: 10s\n    ca_file: /ca.pem\n"
+	    "accounts: []\n"));
+	free(out);
+	round_trip(c, "ha defaults");
+	config_free(c);
+
+	/* The password as its source, never its value; 2s and 300s. */
+	c = load_ok("daemon:\n  ha:\n    etcd: [http://e1:2379]\n"
+		    "    user: tw\n    password_env: TW_ETCD\n    ttl: 5m\n");
+	assert_string_equal(c->daemon.ha.password.env, "TW_ETCD");
+	assert_string_equal(
+	    c->daemon.ha.password.key, "daemon.ha.password_env");
+	assert_int_equal(c->daemon.ha.ttl_ms, 300000);
+	out = print_str(c);
+	assert_non_null(
+	    strstr(out, "    user: tw\n    password_env: TW_ETCD\n"));
+	free(out);
+	round_trip(c, "ha password");
+	config_free(c);
+	c = load_ok(
+	    "daemon:\n  ha:\n    etcd: [http://e1:2379]\n    ttl: 2s\n");
+	assert_int_equal(c->daemon.ha.ttl_ms, 2000);
+	config_free(c);
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		yaml = xasprintf("    etcd: [%s]\n", good[i]);
+		errors = NULL;
+		c = load_ha(yaml, &errors);
+		if (c == NULL)
+			fail_msg("%s: %s", good[i], errors);
+		round_trip(c, good[i]);
+		config_free(c);
+		free(yaml);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		yaml = xasprintf(
+		    "daemon:\n  ha:\n    etcd:\n      - %s\n", bad[i].url);
+		load_fail(yaml, ":4:9: each of etcd ");
+		load_fail(yaml, bad[i].want);
+		free(yaml);
+	}
+
+	big = xmalloc(131);
+	memset(big, 'p', 130);
+	big[0] = '/';
+	big[129] = '\0'; /* 129 bytes */
+	yaml = xasprintf("    etcd: [http://e:1]\n    prefix: %s\n", big);
+	assert_null(load_ha(yaml, &errors));
+	assert_non_null(strstr(errors, "prefix is longer than 128 bytes"));
+	free(errors);
+	free(yaml);
+	big[128] = '\0'; /* 128 bytes */
+	yaml = xasprintf("    etcd: [http://e:1]\n    prefix: %s\n", big);
+	c = load_ha(yaml, NULL);
+	assert_non_null(c);
+	assert_int_equal(strlen(c->daemon.ha.prefix), 128);
+	config_free(c);
+	free(yaml);
+	free(big);
+
+	load_fail("daemon:\n  ha:\n    etcd: [http://e:1]\n    prefix: /\n",
+	    ":4:13: prefix must not end with \"/\"");
+	load_fail("daemon:\n  ha:\n    etcd: [http://e:1]\n"
+		  "    prefix: \"/t\\u00e9\"\n",
+	    "prefix must be printable ASCII without spaces");
+	load_fail("daemon:\n  ha:\n    etcd: [http://e:1]\n    ttl: 2500ms\n",
+	    ":4:10: ttl must be whole seconds\n");
+	load_fail("daemon:\n  ha:\n    etcd: http://e:1\n",
+	    ":3:11: etcd must be a list, not a string");
+	load_fail("daemon:\n  ha:\n", ":2:6: ha must be a mapping, not empty");
+	load_fail("daemon:\n  ha: [http://e:1]\n", "ha must be a mapping");
+	load_fail("daemon:\n  ha:\n    etcd: [http://e:1, http://e:1]\n",
+	    "etcd lists \"http://e:1\" twice");
+	/* TLS keys with only http:// endpoints, each at its key. */
+	load_fail("daemon:\n  ha:\n    etcd: [http://e:1]\n"
+		  "    key_file: /k\n    cert_file: /c\n",
+	    ":4:5: key_file has no effect without https:// endpoints\n");
+	c = load_ok("daemon:\n  ha:\n    etcd: [https://e:1]\n"
+		    "    key_file: /k\n    cert_file: /c\n");
+	assert_string_equal(c->daemon.ha.cert_file, "/c");
+	assert_string_equal(c->daemon.ha.key_file, "/k");
+	config_free(c);
+	load_fail("daemon:\n  ha:\n    etcd: [https://e:1]\n    user: u\n",
+	    ":3:5: user needs password_file, password_env or "
+	    "password_credential\n");
+	load_fail("daemon:\n  ha:\n    etcd: [https://e:1]\n"
+		  "    password_file: /p\n",
+	    ":3:5: password is used only with user\n");
+	load_fail("daemon:\n  ha:\n    etcd: [https://e:1]\n    user: u\n"
+		  "    password_file: p\n",
+	    ":5:20: password_file must be an absolute path\n");
+}
+
 /* Unknown keys: a suggestion when close, the known keys otherwise. */
 static void
 test_unknown_keys(void **state)
@@ -1117,7 +1280,7 @@ test_unknown_keys(void **state)
 	    "unknown key \"zzz\" in daemon; "
 	    "known keys: state_dir, listen, shutdown_timeout, "
 	    "max_concurrent_polls, max_response_bytes, control_socket, "
-	    "audit_max_size, shard\n");
+	    "audit_max_size, shard, ha\n");
 	load_fail("notifier:\n",
 	    ":1:1: unknown key \"notifier\" at top "
 	    "level; did you mean \"notifiers\"?");
@@ -1287,6 +1450,7 @@ main(void)
 		cmocka_unit_test(test_same_identity),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_timezone),
+		cmocka_unit_test(test_ha),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_misc_errors),
 		cmocka_unit_test(test_secret_not_echoed),

@@ -209,38 +209,35 @@ config_ha_endpoint_bad(const char *s)
 	return NULL;
 }
 
-/* Read etcd: 1 to 16 endpoints, each reported where it is written. */
+/*
+ * Read etcd: 1 to 16 endpoints, each reported where it is written.  The
+ * list is kept as written: a bad entry fails the load anyway.
+ */
 static void
 config_ha_etcd(struct config_item *it, const struct config_key *k,
     const struct config_pair *kv)
 {
 	struct config_ha *ha = it->obj;
-	struct config_strlist raw = { NULL, 0 };
+	struct config_strlist l = { NULL, 0 };
 	yaml_node_t **nodes;
 	const char *why;
 	size_t i;
 
-	config_strlist(it->p, kv, 0, &raw, &nodes);
+	config_strlist(it->p, kv, 0, &l, &nodes);
 	if (kv->vnode->type == YAML_SEQUENCE_NODE &&
 	    kv->vnode->data.sequence.items.start ==
 		kv->vnode->data.sequence.items.top)
 		config_error(it->p, kv->vnode, "etcd must not be empty");
-	for (i = 0; i < raw.n; i++) {
-		if (i == CONFIG_HA_ENDPOINTS_MAX) {
-			config_error(it->p, nodes[i],
-			    "etcd lists more than %d endpoints",
-			    CONFIG_HA_ENDPOINTS_MAX);
-			break;
-		}
-		if ((why = config_ha_endpoint_bad(raw.v[i])) != NULL) {
+	else if (l.n > CONFIG_HA_ENDPOINTS_MAX)
+		config_error(it->p, nodes[CONFIG_HA_ENDPOINTS_MAX],
+		    "etcd lists more than %d endpoints",
+		    CONFIG_HA_ENDPOINTS_MAX);
+	for (i = 0; i < l.n; i++) {
+		if ((why = config_ha_endpoint_bad(l.v[i])) != NULL)
 			config_error(it->p, nodes[i], "each of etcd %s", why);
-			continue;
-		}
-		ha->etcd =
-		    xreallocarray(ha->etcd, ha->netcd + 1, sizeof(*ha->etcd));
-		ha->etcd[ha->netcd++] = xstrdup(raw.v[i]);
 	}
-	config_strlist_free(&raw);
+	ha->etcd = l.v;
+	ha->netcd = l.n;
 	free(nodes);
 }
 
@@ -398,11 +395,9 @@ config_daemon_ha(struct config_item *it, const struct config_key *k,
 void
 config_ha_free(struct config_ha *ha)
 {
-	size_t i;
+	struct config_strlist etcd = { ha->etcd, ha->netcd };
 
-	for (i = 0; i < ha->netcd; i++)
-		free(ha->etcd[i]);
-	free(ha->etcd);
+	config_strlist_free(&etcd);
 	config_keys_free(config_ha_keys, ha);
 	config_secret_free(&ha->password);
 	memset(ha, 0, sizeof(*ha));

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# High availability: a real three-member etcd cluster on loopback ports of
+# its own, two taskwatchd replicas A and B of one config (daemon.ha), and
+# an unsharded reference without HA, all polling the simulator's DDS task
+# center.  Failures come in storms while the leader is killed (-9),
+# paused past its lease (SIGSTOP, SIGCONT), and while etcd loses one
+# member, then two (no quorum), then gets them back.  The oracle: every
+# failure the reference saw reached the replicas' sink with the same
+# event id (none lost), no exec hook ran twice for one event (claims),
+# each ran once; the takeover times; and the cloud API calls of the pair
+# against the reference's over a quiet window (the standby polls at a
+# twentieth of the rate).  Every process is stopped by its pid; bounded.
+. "$(dirname "$0")/lib.sh"
+
+TTL=3
+PIDS=()
+my_cleanup() {
+	local p
+	for p in "${PIDS[@]}" "${ETCD_PID[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	cleanup
+}
+trap my_cleanup EXIT
+( sleep $((170 * SLOW)); echo "not ok - ha: over 170 s"; kill -TERM $$ ) &
+PIDS+=($!)
+WATCHDOG=$!
+
+if ! start_etcd3; then
+	notok "ha: etcd and etcdctl installed (make deps)"
+	finish
+fi
+healthy() { ectl endpoint health >/dev/null 2>&1; }
+if ! wait_for 15 healthy; then
+	notok "ha: a three-member etcd cluster starts"
+	tail -n 20 "$TMP/etcd0.log"
+	finish
+fi
+start_sim
+
+cat >"$TMP/hook.sh" <<'SH'
+#!/bin/sh
+# One line per run: the event id and the replica that ran it.
+echo "$TASKWATCH_EVENT_ID $1" >>"$2"
+SH
+chmod 755 "$TMP/hook.sh"
+
+declare -A API PID
+# conf NAME PORT HA-BLOCK SINK
+conf() {
+	cat <<YAML
+daemon:
+  state_dir: $TMP/state-$1
+  listen: 127.0.0.1:$2
+  control_socket: ""
+  shutdown_timeout: 2s
+$3
+accounts:
+  - name: sim
+    cloud: huawei
+    region: sim-1
+    project_id: 0549b4a43100d4f32f51c01c2fe4acdb
+    endpoints: { dds: $SIM }
+watches:
+  - { name: dds, account: sim, api: dds.jobs, interval: 500ms, timeout: 2s }
+notifiers:
+  - { name: sink, type: webhook, url: $SIM/_sink/$4, retry: { initial: 100ms, max: 1s, give_up_after: 10m } }
+  - { name: fix, type: exec, command: [$TMP/hook.sh, $1, $TMP/hooks-$4.log], allow_root: true }
+rules:
+  - { name: failed, match: { to: [FAILED] }, notify: [sink, fix] }
+  - { name: all, notify: [sink] }
+YAML
+}
+HA="  ha:
+    etcd: [${ETCD_URL[0]}, ${ETCD_URL[1]}, ${ETCD_URL[2]}]
+    prefix: /tw-$$
+    ttl: ${TTL}s"
+# start NAME: start (or restart on its state) a daemon.
+start() {
+	local name=$1 port
+	port=$("$TOP/tests/bin/twtool" free-port)
+	API[$name]=http://127.0.0.1:$port
+	if [ "$name" = ref ]; then
+		conf ref "$port" "" ref >"$TMP/ref.yaml"
+	else
+		conf "$name" "$port" "$HA" ha >"$TMP/$name.yaml"
+	fi
+	"$TOP/bin/taskwatchd" -dv -f "$TMP/$name.yaml" >>"$TMP/$name.log" 2>&1 &
+	PID[$name]=$!
+	PIDS+=($!)
+}
+metric() { curl -sf -m 2 "${API[$1]}/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
+leads() { [ "$(metric "$1" 'taskwatch_ha_leader{shard="0"}')" = 1 ]; }
+leader() { local n; for n in A B; do kill -0 "${PID[$n]}" 2>/dev/null && leads "$n" && echo "$n"; done; }
+one_leader() { [ "$(leader | wc -l)" -eq 1 ]; }
+polls() { curl -sf -m 2 "${API[$1]}/metrics" | awk '$1 ~ /^taskwatch_polls_total\{/ { s += $2 } END { print s + 0 }'; }
+
+start ref
+start A
+check "ha: A leads alone" wait_for 15 leads A
+start B
+polled() { [ "$(polls "$1")" -ge 1 ]; }
+check "ha: B polled its baseline" wait_for 10 polled B
+sleep 1
+check "ha: one leader of two" one_leader
+check "ha: B stands by" test "$(leader)" = A
+check "ha: the log says so" grep -q 'ha: shard 0: standby until the election' "$TMP/B.log"
+
+# Jobs of the DDS task center: make N running ones, fail them later.
+mk() { sim POST /_sim/tasks "{\"service\":\"dds\",\"name\":\"Fix$1\",\"instance_id\":\"inst-$1\",\"instance_name\":\"dds-$1\",\"status\":\"Running\",\"progress\":10}" | jq -r .id; }
+fail() { sim PATCH "/_sim/tasks/$1" '{"status":"Failed","fail_reason":"disk full"}' >/dev/null; }
+# A task that failed while no replica polled is first seen failed (event
+# "appeared"): the same id as the transition the reference saw.
+ref_failed() { sink_events ref | jq -r 'select(.task.state == "FAILED") | .id' | sort -u; }
+ha_failed() { sink_events ha | jq -r 'select(.task.state == "FAILED") | .id' | sort -u; }
+delivered_all() { [ -n "$(ref_failed)" ] && [ "$(ha_failed)" = "$(ref_failed)" ]; }
+hooks_once() { [ -z "$(cut -d' ' -f1 "$TMP/hooks-ha.log" 2>/dev/null | sort | uniq -d)" ]; }
+hooked_all() { [ "$(cut -d' ' -f1 "$TMP/hooks-ha.log" 2>/dev/null | sort -u)" = "$(ref_failed)" ]; }
+oracle() { # STEP: nothing lost, hooks once
+	check "ha: $1: every failure the reference saw reached the sink, same ids ($(ref_failed | wc -l))" wait_for 20 delivered_all
+	check "ha: $1: no hook ran twice" hooks_once
+	check "ha: $1: every failure's hook ran" wait_for 10 hooked_all
+}
+
+# 1. kill -9 the leader in a storm of failures.
+J=()
+for i in 1 2 3 4 5 6 7 8; do J+=("$(mk "k$i")"); done
+sleep 1.5
+for i in 0 1 2 3; do fail "${J[$i]}"; done
+sleep 0.3
+T_KILL=$(now_ms)
+kill -KILL "${PID[A]}"
+wait "${PID[A]}" 2>/dev/null
+for i in 4 5 6 7; do fail "${J[$i]}"; done
+check "ha: kill -9: B takes over" wait_for $((TTL + 5)) leads B
+T_TOOK=$(now_ms)
+TAKE_MS=$((T_TOOK - T_KILL))
+echo "# takeover after kill -9: ${TAKE_MS} ms (ttl ${TTL} s, interval 500 ms)"
+check "ha: kill -9: takeover within ttl + interval + 1.5 s (${TAKE_MS} ms)" \
+    test "$TAKE_MS" -le $((TTL * 1000 + 500 + 1500))
+# The new leader polls at once: the gap's failures arrive right after.
+wait_for 20 delivered_all
+GAP_MS=$(( $(now_ms) - T_KILL ))
+echo "# every failure of the storm delivered ${GAP_MS} ms after kill -9"
+check "ha: kill -9: the gap's failures delivered within ttl + 3 s (${GAP_MS} ms)" \
+    test "$GAP_MS" -le $((TTL * 1000 + 3000))
+oracle "kill -9"
+start A
+check "ha: A restarted stands by" wait_for 10 polled A
+sleep 1
+check "ha: one leader after the restart" one_leader
+
+# 2. SIGSTOP the leader past its lease, fail jobs meanwhile, SIGCONT.
+L=$(leader); S=$([ "$L" = A ] && echo B || echo A)
+J=()
+for i in 1 2 3 4; do J+=("$(mk "p$i")"); done
+sleep 1.5
+kill -STOP "${PID[$L]}"
+for i in 0 1 2 3; do fail "${J[$i]}"; done
+check "ha: SIGSTOP: $S takes over from the paused leader" wait_for $((TTL + 5)) leads "$S"
+kill -CONT "${PID[$L]}"
+stepped() { grep -q 'ha: shard 0: leader -> standby (lease deadline passed)' "$TMP/$L.log" ||
+	grep -q 'ha: shard 0: leader -> standby' "$TMP/$L.log"; }
+check "ha: SIGCONT: the old leader steps down" wait_for 5 stepped
+sleep 1
+check "ha: SIGCONT: one leader" one_leader
+check "ha: SIGCONT: it is $S" test "$(leader)" = "$S"
+oracle "SIGSTOP"
+
+# 3. One etcd member lost (the first endpoint): nothing changes.
+changes() { cat "$TMP/A.log" "$TMP/B.log" | grep -c 'ha: shard 0: .* -> '; }
+BEFORE=$(changes)
+L=$(leader)
+kill -KILL "${ETCD_PID[0]}"
+wait "${ETCD_PID[0]}" 2>/dev/null
+J=("$(mk m1)" "$(mk m2)")
+sleep 1.5
+fail "${J[0]}"; fail "${J[1]}"
+sleep $((2 * TTL))
+check "ha: one etcd member lost: no leadership change" test "$(changes)" -eq "$BEFORE"
+check "ha: one etcd member lost: still $L" test "$(leader)" = "$L"
+oracle "one member lost"
+
+# 4. A second member lost: no quorum.  The leader steps down within its
+# lease; nobody delivers or runs a hook; a clear log line.  Failures
+# meanwhile are delivered once quorum is back.
+T_Q=$(now_ms)
+kill -KILL "${ETCD_PID[1]}"
+wait "${ETCD_PID[1]}" 2>/dev/null
+nobody() { [ -z "$(leader)" ]; }
+check "ha: quorum lost: the leader steps down" wait_for $((TTL + 3)) nobody
+echo "# step-down after quorum loss: $(( $(now_ms) - T_Q )) ms"
+check "ha: quorum lost: a clear log line" \
+    wait_for 8 grep -q 'warning: ha: shard 0: etcd: no endpoint answered' "$TMP/$L.log"
+J=("$(mk q1)" "$(mk q2)")
+sleep 1.5
+fail "${J[0]}"; fail "${J[1]}"
+sleep 2
+N_REF=$(ref_failed | wc -l)
+check "ha: quorum lost: the reference saw the failures" test "$N_REF" -ge 16
+check "ha: quorum lost: nothing delivered meanwhile" test "$(ha_failed | wc -l)" -lt "$N_REF"
+check "ha: quorum lost: no hook run meanwhile" test "$(cut -d' ' -f1 "$TMP/hooks-ha.log" | sort -u | wc -l)" -lt "$N_REF"
+etcd_member 0
+etcd_member 1
+check "ha: quorum back: a leader again" wait_for 20 one_leader
+oracle "quorum back"
+
+# 5. The cloud API calls of the pair against the reference's, over a
+# quiet window.
+P0=$(( $(polls A) + $(polls B) )) R0=$(polls ref)
+sleep 20
+P1=$(( $(polls A) + $(polls B) )) R1=$(polls ref)
+echo "# polls in 20 s: pair $((P1 - P0)), reference $((R1 - R0))"
+check "ha: the pair polls at most 1.1 x the reference ($((P1 - P0)) / $((R1 - R0)))" \
+    test $(( (P1 - P0) * 10 )) -le $(( (R1 - R0) * 11 ))
+
+# Every id from whichever replica is one the reference sent for the same
+# change (a state that came and went while no replica polled at full
+# rate, as during the quorum loss, is not seen; failures all are, above).
+same_ids() {
+	local a b
+	a=$(sink_events ha | jq -r '.id' | sort -u)
+	b=$(sink_events ref | jq -r '.id' | sort -u)
+	comm -23 <(echo "$a") <(echo "$b") >"$TMP/missing"
+	[ ! -s "$TMP/missing" ] && [ "$(echo "$a" | wc -l)" -ge 30 ]
+}
+check "ha: every event id the pair sent is the reference's for the same change" wait_for 10 same_ids
+DUPS=$(sink_events ha | jq -r .id | sort | uniq -d | wc -l)
+echo "# event ids delivered more than once (in flight at a failover): $DUPS"
+check "ha: no event sent twice but those in flight at the kill -9 ($DUPS)" test "$DUPS" -le 4
+check "ha: both replicas delivered some" \
+    test "$(grep -c ' A$' "$TMP/hooks-ha.log")" -ge 1 -a "$(grep -c ' B$' "$TMP/hooks-ha.log")" -ge 1
+
+# A clean stop of the leader: the standby takes over at once.
+L=$(leader); S=$([ "$L" = A ] && echo B || echo A)
+T_TERM=$(now_ms)
+kill -TERM "${PID[$L]}"
+check "ha: SIGTERM: the leader resigns" wait_for 5 grep -q 'ha: shard 0: leader -> standby (resigned)' "$TMP/$L.log"
+check "ha: SIGTERM: $S takes over" wait_for 5 leads "$S"
+echo "# takeover after SIGTERM: $(( $(now_ms) - T_TERM )) ms"
+check "ha: SIGTERM: the leader exits 0" wait "${PID[$L]}"
+
+if [ "$FAILS" -ne 0 ] || [ -n "${HA_SH_VERBOSE:-}" ]; then
+	for n in A B; do echo "--- $n"; grep -E 'ha:|error|warn|crit' "$TMP/$n.log" | tail -n 30; done
+	echo "--- hooks"; cat "$TMP/hooks-ha.log"
+	for id in $(cat "$TMP/missing" 2>/dev/null); do
+		echo "--- $id"; grep -h "$id" "$TMP/A.log" "$TMP/B.log" "$TMP/ref.log" | cut -c1-200
+	done
+fi
+kill "$WATCHDOG" 2>/dev/null
+finish

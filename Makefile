@@ -37,7 +37,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DTASKWATCH_VERSION='"$(VERSION)"' \
               -iquote include $(PKG_CFLAGS) $(WARN) -O2 -g $(SANFLAGS) -MMD -MP \
-              $(CFLAGS)
+              $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(PKG_LIBS) $(LDLIBS)
 

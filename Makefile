@@ -273,6 +273,8 @@ install: all
 # obj/ or bin/ of another build gets in, nor this make's flags (-s,
 # SANITIZE=1, WERROR=1): the package is built with Debian's flags only.
 deb: deps-deb
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "deb: needs a git checkout (it copies what git tracks)"; exit 1; }
 	@v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
 	    { echo "deb: debian/changelog is at $$v, the Makefile at" \
 	    "$(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; }

@@ -35,7 +35,7 @@ if ! known taskwatch && { [ -e /usr/sbin/taskwatchd ] ||
 fi
 # A previous run's packages go first.
 for p in taskwatch-sim taskwatch; do
-	known "$p" && T 120 apt-get purge -y -q "$p" >/dev/null 2>&1
+	known "$p" && T 120 apt-get -o DPkg::Lock::Timeout=60 purge -y -q "$p" >/dev/null 2>&1
 done
 user_before=$(getent passwd taskwatch)
 
@@ -64,7 +64,7 @@ check "the build ran no test suite" \
     "$DIST/taskwatch_${VERSION}_$ARCH.build"
 
 # --- install
-iout=$(T 180 apt-get install -y -q --no-install-recommends \
+iout=$(T 180 apt-get -o DPkg::Lock::Timeout=60 install -y -q --no-install-recommends \
     "$DIST/taskwatch_${VERSION}_$ARCH.deb" \
     "$DIST/taskwatch-sim_${VERSION}_$ARCH.deb" 2>&1)
 check "apt-get install ./dist/taskwatch_*.deb ./dist/taskwatch-sim_*.deb" test $? -eq 0
@@ -151,12 +151,12 @@ fi
 install -d -o taskwatch -g taskwatch -m 700 /var/lib/taskwatchd/outbox
 echo '{}' >/var/lib/taskwatchd/tasks.jsonl
 chown taskwatch:taskwatch /var/lib/taskwatchd/tasks.jsonl
-T 120 apt-get remove -y -q taskwatch >/dev/null 2>&1
+T 120 apt-get -o DPkg::Lock::Timeout=60 remove -y -q taskwatch >/dev/null 2>&1
 check "apt-get remove taskwatch: binaries gone" test ! -e /usr/sbin/taskwatchd
 check "apt-get remove taskwatch: conffile and state kept" \
     test -f /etc/taskwatchd/taskwatchd.yaml.example -a -f /var/lib/taskwatchd/tasks.jsonl
 # taskwatch is removed (config files left), taskwatch-sim still installed.
-pout=$(T 120 apt-get purge -y -q taskwatch taskwatch-sim 2>&1)
+pout=$(T 120 apt-get -o DPkg::Lock::Timeout=60 purge -y -q taskwatch taskwatch-sim 2>&1)
 check "apt-get purge -y taskwatch taskwatch-sim" test $? -eq 0
 known taskwatch && printf '# %s\n' "$pout" | tail -n 10
 check "apt-get purge: no package left" eval '! known taskwatch && ! known taskwatch-sim'

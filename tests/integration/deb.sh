@@ -6,7 +6,7 @@
 # leaves nothing of the package but the user (Debian keeps system users).
 # Without systemd as PID 1 "enabled" is the wants/ symlink and
 # `systemctl is-enabled`, and the condition is evaluated by
-# `systemd-analyze condition`.  About 40 s, most of it the build.
+# `systemd-analyze condition`.  About 20 s, half of it the build.
 . "$(dirname "$0")/lib.sh"
 START=$(date +%s)
 skip() { echo "ok - deb # SKIP $*"; exit 0; }
@@ -24,7 +24,7 @@ export DEBIAN_FRONTEND=noninteractive
 T() { local s=$1; shift; timeout -k 5 "$s" "$@"; }
 quiet() { "$@" >/dev/null 2>&1; }
 fails() { ! "$@"; }
-# installed PKG: dpkg has it in any state but "not installed".
+# known PKG: dpkg has it in any state but "not installed" (config files too).
 known() { dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qv '^not-installed$'; }
 
 # A taskwatchd installed by `make install` would be overwritten, then

@@ -21,7 +21,9 @@ DEB_BUILD  = libevent-dev libcurl4-openssl-dev libyajl-dev libyaml-dev \
 DEB_PKGS   = $(DEB_BUILD) valgrind mandoc clang libclang-rt-14-dev \
              systemd prometheus prometheus-alertmanager wrk python3-aiohttp \
              python3-aiosmtpd openssl tzdata \
-             python3 etcd-server etcd-client
+             python3 etcd-server etcd-client $(DEB_PACKAGING)
+# What `make deb` needs besides DEB_BUILD.
+DEB_PACKAGING = debhelper dpkg-dev lintian fakeroot blhc
 WARN       = -Wall -Wextra -Wvla -Wformat=2 -Wshadow -Wpointer-arith \
              -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -37,7 +39,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DTASKWATCH_VERSION='"$(VERSION)"' \
               -iquote include $(PKG_CFLAGS) $(WARN) -O2 -g $(SANFLAGS) -MMD -MP \
-              $(CFLAGS)
+              $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL    = $(PKG_LIBS) $(LDLIBS)
 
@@ -55,7 +57,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=tests/bin/%)
 PROGS     = bin/taskwatchd bin/taskwatchctl bin/taskwatch-sim
 
 .PHONY: all check unit lint layers fuzz fuzz-build bench demo crashtest chaos deps deps-build deps-node \
-        install \
+        deps-deb deb install \
         uninstall clean
 
 all: $(PROGS)
@@ -158,10 +160,12 @@ fuzz: deps
 	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run
 
 # deps: install what is missing when root; otherwise say what to run.
-# deps-build is the smaller set the build and the demo need.
+# deps-build is the smaller set the build and the demo need, deps-deb
+# what `make deb` needs.
 deps: DEPS = $(DEB_PKGS)
 deps-build: DEPS = $(DEB_BUILD)
-deps deps-build:
+deps-deb: DEPS = $(DEB_BUILD) $(DEB_PACKAGING)
+deps deps-build deps-deb:
 	@missing=""; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 		    grep -q 'ok installed' || missing="$$missing $$p"; done; \
@@ -260,6 +264,34 @@ install: all
 	    $(DESTDIR)$(SYSUSERSDIR)/taskwatchd.conf
 	install -d $(DESTDIR)$(DOCDIR)/recipes
 	install -m 644 systemd/recipes/* $(DESTDIR)$(DOCDIR)/recipes/
+
+# deb: the Debian packages of debian/ (taskwatch, taskwatch-sim and their
+# -dbgsym) with dpkg-buildpackage, into dist/ with the build log (.build,
+# for blhc).  The build runs in a
+# temporary copy of the working tree's files that git does not ignore:
+# the package build's `make clean` then deletes nothing here, and no
+# obj/ or bin/ of another build gets in, nor this make's flags (-s,
+# SANITIZE=1, WERROR=1): the package is built with Debian's flags only.
+deb: deps-deb
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+	    { echo "deb: needs a git checkout (it copies what git tracks)"; exit 1; }
+	@v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog is at $$v, the Makefile at" \
+	    "$(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; }
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/taskwatch-deb.XXXXXX") && \
+	trap 'rm -rf "$$tmp"' EXIT && src=$$tmp/taskwatch-$(VERSION) && \
+	mkdir "$$src" && \
+	git ls-files --cached --others --exclude-standard | \
+	    while IFS= read -r f; do [ ! -e "$$f" ] || echo "$$f"; done | \
+	    tar --no-recursion -T - -cf - | tar -xf - -C "$$src" && \
+	(cd "$$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE \
+	    -u WERROR dpkg-buildpackage -us -uc -b) >"$$tmp/build.log" 2>&1 || \
+	    { tail -n 40 "$$tmp/build.log"; echo "deb: dpkg-buildpackage failed"; \
+	    exit 1; }; \
+	mkdir -p dist && rm -f dist/taskwatch_* dist/taskwatch-* && \
+	mv "$$tmp"/*_$(VERSION)_* dist/ && \
+	mv "$$tmp/build.log" dist/taskwatch_$(VERSION)_$$(dpkg --print-architecture).build && \
+	ls dist/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/taskwatchd $(DESTDIR)$(SBINDIR)/taskwatchctl \

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "etcd.h"
+
 struct event_base;
 struct etcd;
 struct ha;
@@ -115,6 +117,15 @@ struct ha_claim *ha_check_done(
  * Failures are counted and logged (once per run of them).
  */
 void ha_mark_done(struct ha *h, const char *name);
+/*
+ * Keep value at <prefix>/shard/<i>/<name> for claim_keep_ms (state the
+ * next leader carries on); failures are counted and logged.
+ */
+void ha_keep(struct ha *h, const char *name, const char *value);
+/* Read every key under <prefix>/shard/<i>/<name> (a prefix range). */
+struct etcd_req *ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg);
+/* "<prefix>/shard/<i>/": what ha_read's keys start with. */
+const char *ha_shard_prefix(const struct ha *h);
 /* The instance id this election runs as (the leader key's value). */
 const char *ha_id(const struct ha *h);
 /* Cancel a claim: its callback fires now with HA_CLAIM_ERROR. */

@@ -41,6 +41,22 @@ void replica_free(struct replica *r);
 int replica_active(struct replica *r);
 /* "leader", "standby" or "noLease", for status pages. */
 const char *replica_state(const struct replica *r);
+/*
+ * Watch failure states (watch_failed, watch_flapping) the active replica
+ * keeps in etcd, so that its successor carries the outage on with the
+ * same event ids.
+ */
+struct watch_failure;
+void replica_watch_note(
+    struct replica *r, const char *watch, const struct watch_failure *f);
+typedef void (*replica_watch_cb)(
+    const char *watch, const struct watch_failure *f, void *arg);
+/*
+ * Read the kept states: seed for each, then done (ok 0: etcd failed,
+ * logged) once, from the loop.  A second fetch cancels the first.
+ */
+void replica_watches_fetch(struct replica *r, replica_watch_cb seed,
+    void (*done)(int ok, void *arg), void *arg);
 /* How much slower a standby polls than the active replica. */
 #define REPLICA_STANDBY_PACE 20
 

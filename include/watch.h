@@ -132,6 +132,19 @@ void watch_saved(struct watch *w, uint64_t covered, int durable);
  * on, and at once if now (a standby became the active replica).
  */
 void watch_repace(struct watch *w, int now);
+/*
+ * What a watch's watch_* events were about, so that a replica taking
+ * over (daemon.ha) carries on its predecessor's outage: its events then
+ * have the ids the predecessor's would have had.
+ */
+struct watch_failure {
+	int failed;               /* watch_failed sent, not recovered */
+	int64_t streak_start_s;   /* the failing streak's first failure */
+	int64_t flapping_since_s; /* watch_flapping sent; 0: not */
+};
+void watch_failure_get(const struct watch *w, struct watch_failure *f);
+/* Take f as this watch's state (before its next poll). */
+void watch_failure_seed(struct watch *w, const struct watch_failure *f);
 /* 1 while the watch waits for its baseline to be saved. */
 int watch_held(const struct watch *w);
 /* The watch's config (borrowed). */

@@ -38,6 +38,7 @@ enum ha_op {
 struct ha_claim {
 	struct ha *h; /* borrowed */
 	enum ha_op op;
+	char *value; /* HA_OP_MARK: what to put; NULL: our id */
 	TAILQ_ENTRY(ha_claim) entry;
 	char *key;
 	int64_t lease;        /* the election lease it was fenced by */
@@ -54,6 +55,7 @@ struct ha {
 	char *leader_key;
 	char *claim_prefix;
 	char *done_prefix;
+	char *shard_prefix;
 	char shard[16];
 	uint64_t ttl_ms;
 	uint64_t claim_keep_ms;
@@ -379,6 +381,7 @@ ha_new(struct event_base *base, struct etcd *etcd, const struct ha_config *cfg,
 	    xasprintf("%s/shard/%u/hooks/", cfg->prefix, cfg->shard);
 	h->done_prefix =
 	    xasprintf("%s/shard/%u/done/", cfg->prefix, cfg->shard);
+	h->shard_prefix = xasprintf("%s/shard/%u/", cfg->prefix, cfg->shard);
 	h->ttl_ms = cfg->ttl_ms < 2000 ? 2000 : cfg->ttl_ms / 1000 * 1000;
 	margin = cfg->margin_ms ? cfg->margin_ms : h->ttl_ms / 10;
 	ha_fsm_init(
@@ -421,6 +424,7 @@ ha_free(struct ha *h)
 	free(h->leader_key);
 	free(h->claim_prefix);
 	free(h->done_prefix);
+	free(h->shard_prefix);
 	free(h);
 }
 
@@ -499,6 +503,7 @@ ha_claim_done(struct ha_claim *c, enum ha_claim_result res, const char *detail)
 		    c->h->shard, "result", name[res], NULL);
 	if (c->cb != NULL)
 		c->cb(res, detail, c->arg);
+	free(c->value);
 	free(c->key);
 	free(c);
 }
@@ -640,6 +645,10 @@ ha_claim_send(struct ha_claim *c)
 		c->req = etcd_range(h->etcd, c->key, 0, ha_check_cb, c);
 		return;
 	}
+	if (c->value != NULL) {
+		put.value = c->value;
+		put.value_len = strlen(c->value);
+	}
 	struct etcd_txn t = { .cmp = cmp,
 		.ncmp = 2,
 		.put = &put,
@@ -666,14 +675,15 @@ ha_claim_send(struct ha_claim *c)
 
 /* Queue a request of the claims' list and send it. */
 static struct ha_claim *
-ha_op_start(
-    struct ha *h, enum ha_op op, const char *key, ha_claim_cb cb, void *arg)
+ha_op_start(struct ha *h, enum ha_op op, const char *key, const char *value,
+    ha_claim_cb cb, void *arg)
 {
 	struct ha_claim *c = xcalloc(1, sizeof(*c));
 
 	c->h = h;
 	c->op = op;
 	c->key = xstrdup(key);
+	c->value = value != NULL ? xstrdup(value) : NULL;
 	c->lease = h->fsm.lease;
 	c->cb = cb;
 	c->arg = arg;
@@ -689,9 +699,37 @@ ha_check_done(struct ha *h, const char *name, ha_claim_cb cb, void *arg)
 	struct ha_claim *c;
 	char *key = xasprintf("%s%s", h->done_prefix, name);
 
-	c = ha_op_start(h, HA_OP_CHECK, key, cb, arg);
+	c = ha_op_start(h, HA_OP_CHECK, key, NULL, cb, arg);
 	free(key);
 	return c;
+}
+
+/* Keep value at <prefix>/shard/<i>/<name> for claim_keep_ms. */
+void
+ha_keep(struct ha *h, const char *name, const char *value)
+{
+	char *key = xasprintf("%s%s", h->shard_prefix, name);
+
+	ha_op_start(h, HA_OP_MARK, key, value, ha_mark_cb, h);
+	free(key);
+}
+
+/* Read every key under <prefix>/shard/<i>/<name>. */
+struct etcd_req *
+ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg)
+{
+	char *key = xasprintf("%s%s", h->shard_prefix, name);
+	struct etcd_req *r = etcd_range(h->etcd, key, 1, cb, arg);
+
+	free(key);
+	return r;
+}
+
+/* The prefix of this shard's keys, "<prefix>/shard/<i>/". */
+const char *
+ha_shard_prefix(const struct ha *h)
+{
+	return h->shard_prefix;
 }
 
 /* Mark name done for claim_keep_ms; failures are counted and logged. */
@@ -700,7 +738,7 @@ ha_mark_done(struct ha *h, const char *name)
 {
 	char *key = xasprintf("%s%s", h->done_prefix, name);
 
-	ha_op_start(h, HA_OP_MARK, key, ha_mark_cb, h);
+	ha_op_start(h, HA_OP_MARK, key, NULL, ha_mark_cb, h);
 	free(key);
 }
 
@@ -714,7 +752,7 @@ ha_claim(struct ha *h, const char *event_id, ha_claim_cb cb, void *arg)
 	if (!ha_is_leader_now(h))
 		return NULL;
 	key = xasprintf("%s%s", h->claim_prefix, event_id);
-	c = ha_op_start(h, HA_OP_CLAIM, key, cb, arg);
+	c = ha_op_start(h, HA_OP_CLAIM, key, NULL, cb, arg);
 	free(key);
 	return c;
 }

@@ -158,6 +158,8 @@ main_warning_log_cb(void *arg, int line, int col, const char *msg)
 	log_warnx("%s:%d:%d: %s", conf->path, line, col, msg);
 }
 
+static void main_watch_note(struct daemon *d, const struct evt *ev);
+
 /* An event from a watch: log it and hand it to the notifiers. */
 static void
 main_emit_cb(struct evt *ev, void *arg)
@@ -180,6 +182,9 @@ main_emit_cb(struct evt *ev, void *arg)
 		evt_free(ev);
 		return;
 	}
+	if (ev->kind == EVT_WATCH_FAILED || ev->kind == EVT_WATCH_RECOVERED ||
+	    ev->kind == EVT_WATCH_FLAPPING)
+		main_watch_note(d, ev);
 	oncall_apply(d->oncall, ev);
 	metrics_add(metrics_global(), METRICS_EVENTS, 1, "watch",
 	    ev->watch != NULL ? ev->watch : "", "event",
@@ -1177,10 +1182,33 @@ main_state_open(struct daemon *d, char **cause)
 	return 0;
 }
 
+/* The last leader kept this watch's failure state: carry it on. */
+static void
+main_watch_seed_cb(const char *name, const struct watch_failure *f, void *arg)
+{
+	struct watch *w = main_find_watch(arg, name);
+
+	if (w != NULL)
+		watch_failure_seed(w, f);
+}
+
+/* The kept states are in (or could not be read): poll every watch now. */
+static void
+main_watches_seeded_cb(int ok, void *arg)
+{
+	struct daemon *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] != NULL)
+			watch_repace(d->watches[i], 1);
+}
+
 /*
  * This replica became the active one of its shard, or stopped being it:
- * poll at full rate (at once: the gap since the last poll is what a
- * failover must not lose) or at a standby's pace.
+ * poll at full rate (at once, after taking over the watches' failure
+ * states: the gap since the last poll is what a failover must not lose)
+ * or at a standby's pace.
  */
 static void
 main_replica_cb(int active, const char *why, void *arg)
@@ -1189,9 +1217,34 @@ main_replica_cb(int active, const char *why, void *arg)
 	size_t i;
 
 	d->env.pace = active ? 1 : REPLICA_STANDBY_PACE;
+	if (active) {
+		replica_watches_fetch(
+		    d->replica, main_watch_seed_cb, main_watches_seeded_cb, d);
+		return;
+	}
 	for (i = 0; i < d->nwatches; i++)
 		if (d->watches[i] != NULL)
-			watch_repace(d->watches[i], active);
+			watch_repace(d->watches[i], 0);
+}
+
+/*
+ * The active replica sent a watch_* event: keep the watch's failure state
+ * in etcd for a successor (a recovery clears it).
+ */
+static void
+main_watch_note(struct daemon *d, const struct evt *ev)
+{
+	struct watch_failure f;
+	struct watch *w;
+
+	if (d->replica == NULL || ev->watch == NULL ||
+	    (w = main_find_watch(d, ev->watch)) == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	/* Failed and flapping are set before their event, cleared after. */
+	if (ev->kind != EVT_WATCH_RECOVERED)
+		watch_failure_get(w, &f);
+	replica_watch_note(d->replica, ev->watch, &f);
 }
 
 /*

@@ -13,11 +13,13 @@
 
 #include "etcd.h"
 #include "ha.h"
+#include "json.h"
 #include "log.h"
 #include "notify.h"
 #include "replica.h"
 #include "timer.h"
 #include "util.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 /* How often a standby asks again about what it holds. */
@@ -27,8 +29,10 @@ struct replica {
 	struct event_base *base; /* borrowed */
 	struct etcd *etcd;
 	struct ha *ha;
-	struct notify *notify; /* borrowed */
-	int unsure;            /* etcd could not answer a done check */
+	struct notify *notify;       /* borrowed */
+	int unsure;                  /* etcd could not answer a done check */
+	struct replica_fetch *fetch; /* replica_watches_fetch in flight */
+	struct etcd_req *fetch_req;
 	replica_change_cb cb;
 	void *arg; /* borrowed */
 };
@@ -277,6 +281,8 @@ replica_free(struct replica *r)
 {
 	if (r == NULL)
 		return;
+	if (r->fetch_req != NULL)
+		etcd_cancel(r->fetch_req);
 	ha_free(r->ha);
 	etcd_free(r->etcd);
 	free(r);
@@ -294,4 +300,108 @@ const char *
 replica_state(const struct replica *r)
 {
 	return ha_state_name(ha_state(r->ha));
+}
+
+/* What a watch's failure state is kept as: one small JSON object. */
+static char *
+replica_watch_text(const struct watch_failure *f)
+{
+	return xasprintf(
+	    "{\"failed\":%s,\"streak_start\":%lld,\"flapping_since\":%lld}",
+	    f->failed ? "true" : "false", (long long)f->streak_start_s,
+	    (long long)f->flapping_since_s);
+}
+
+/* Read what replica_watch_text wrote; -1 if it is not that. */
+static int
+replica_watch_parse(const char *text, size_t len, struct watch_failure *f)
+{
+	struct json *j = json_parse(text, len, NULL);
+	int rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (j != NULL && json_bool(json_get(j, "failed"), &f->failed) == 0 &&
+	    json_int(json_get(j, "streak_start"), 0, &f->streak_start_s) == 0 &&
+	    json_int(json_get(j, "flapping_since"), 0, &f->flapping_since_s) ==
+		0)
+		rc = 0;
+	json_free(j);
+	return rc;
+}
+
+/* The active replica's watch changed state: keep it for a successor. */
+void
+replica_watch_note(
+    struct replica *r, const char *watch, const struct watch_failure *f)
+{
+	char *name = xasprintf("watches/%s", watch);
+	char *text = replica_watch_text(f);
+
+	ha_keep(r->ha, name, text);
+	free(text);
+	free(name);
+}
+
+/* A fetch of the watches' states in flight. */
+struct replica_fetch {
+	struct replica *r;
+	replica_watch_cb seed;
+	void (*done)(int ok, void *arg);
+	void *arg;
+};
+
+/* The watches' states were read: seed each, then say it is done. */
+static void
+replica_fetch_cb(const struct etcd_result *res, void *arg)
+{
+	struct replica_fetch *fe = arg;
+	struct replica *r = fe->r;
+	struct watch_failure f;
+	size_t i, plen;
+	const char *name;
+
+	if (fe->r->fetch == fe)
+		fe->r->fetch_req = NULL, fe->r->fetch = NULL;
+	if (res->status == ETCD_ECANCEL) {
+		free(fe);
+		return;
+	}
+	if (res->status != ETCD_OK)
+		log_warnx("ha: cannot read the watches' states the last "
+			  "leader kept (%s): their watch_* events start "
+			  "afresh",
+		    res->errmsg);
+	plen = strlen(ha_shard_prefix(r->ha)) + strlen("watches/");
+	for (i = 0; res->status == ETCD_OK && i < res->nkvs; i++) {
+		name = res->kvs[i].key;
+		if (strlen(name) <= plen)
+			continue;
+		if (replica_watch_parse(
+			res->kvs[i].value, res->kvs[i].value_len, &f) == -1) {
+			log_warnx("ha: the state kept for watch %s is not "
+				  "readable: ignored",
+			    name + plen);
+			continue;
+		}
+		fe->seed(name + plen, &f, fe->arg);
+	}
+	fe->done(res->status == ETCD_OK, fe->arg);
+	free(fe);
+}
+
+/* Read the states the last leader kept; seed, then done (see header). */
+void
+replica_watches_fetch(struct replica *r, replica_watch_cb seed,
+    void (*done)(int ok, void *arg), void *arg)
+{
+	struct replica_fetch *fe = xcalloc(1, sizeof(*fe));
+
+	if (r->fetch_req != NULL)
+		etcd_cancel(r->fetch_req); /* frees the older one */
+	fe->r = r;
+	fe->seed = seed;
+	fe->done = done;
+	fe->arg = arg;
+	r->fetch = fe;
+	r->fetch_req = ha_read(r->ha, "watches/", replica_fetch_cb, fe);
 }

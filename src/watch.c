@@ -352,6 +352,35 @@ watch_set_config(struct watch *w, const struct config_watch *conf)
 		sched_set_interval(w->job, watch_interval_ms(w));
 }
 
+/* What the watch's watch_* events were about. */
+void
+watch_failure_get(const struct watch *w, struct watch_failure *f)
+{
+	f->failed = w->stats.failed;
+	f->streak_start_s = w->stats.failed ? w->streak_start_s : 0;
+	f->flapping_since_s = w->stats.flapping_since_s;
+}
+
+/*
+ * Carry on another replica's state: failed with its streak (a failing
+ * poll continues it, a success recovers it), flapping since its start.
+ */
+void
+watch_failure_seed(struct watch *w, const struct watch_failure *f)
+{
+	struct watch_stats *st = &w->stats;
+
+	st->failed = f->failed;
+	st->flapping_since_s = f->flapping_since_s;
+	w->flap_n = 0;
+	if (f->failed) {
+		w->streak_start_s = f->streak_start_s;
+		if (st->consecutive_failures < w->conf->fail_after)
+			st->consecutive_failures = w->conf->fail_after;
+	} else if (f->flapping_since_s == 0)
+		st->consecutive_failures = 0;
+}
+
 /* The environment's pace changed: poll at it, at once if now. */
 void
 watch_repace(struct watch *w, int now)

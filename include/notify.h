@@ -101,6 +101,7 @@ enum notify_gate_verdict {
 	NOTIFY_GATE_SKIP,  /* another replica did it: out of the outbox */
 	NOTIFY_GATE_WAIT,  /* not the active replica: hold it, ask later */
 	NOTIFY_GATE_RETRY, /* cannot tell now: a failed attempt (detail) */
+	NOTIFY_GATE_DEAD,  /* cannot be done safely: a dead letter (detail) */
 };
 struct notify_item;
 struct notify_gate_ops {
@@ -110,9 +111,13 @@ struct notify_gate_ops {
 	    struct notify_item *token);
 	/* Forget a check: it must not answer. */
 	void (*cancel)(void *arg, void *handle);
-	/* The notifier delivered the event (the receiver took it). */
-	void (*delivered)(void *arg, const char *notifier,
-	    enum config_notifier_type type, const char *event_id);
+	/*
+	 * An attempt ended for good: delivered (the receiver took it) or
+	 * not (refused, or an exec hook that ran and failed).
+	 */
+	void (*settled)(void *arg, const char *notifier,
+	    enum config_notifier_type type, const char *event_id,
+	    int delivered);
 };
 /*
  * Set the gate (ops NULL: none); an item held by WAIT is asked again

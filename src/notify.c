@@ -354,8 +354,8 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 		nf->delivered++;
 		notify_count(nf, "delivered");
 		if (nf->notify->gate != NULL)
-			nf->notify->gate->delivered(nf->notify->gate_arg,
-			    nf->name, nf->type, it->ev->id);
+			nf->notify->gate->settled(nf->notify->gate_arg,
+			    nf->name, nf->type, it->ev->id, 1);
 		if (nf->failing) {
 			nf->failing = 0;
 			log_info("notifier %s: delivering again", nf->name);
@@ -365,6 +365,9 @@ notify_item_handle(struct notify_notifier *nf, struct notify_item *it)
 		notify_item_finish(nf, it);
 		return;
 	case NOTIFY_FAILED:
+		if (nf->notify->gate != NULL)
+			nf->notify->gate->settled(nf->notify->gate_arg,
+			    nf->name, nf->type, it->ev->id, 0);
 		nf->failed++;
 		notify_count(nf, "failed");
 		reason = xasprintf("%s (not retried)",
@@ -488,6 +491,13 @@ notify_gate_answer(
 		return;
 	case NOTIFY_GATE_WAIT:
 		notify_gate_hold(nf, it);
+		return;
+	case NOTIFY_GATE_DEAD:
+		nf->failed++;
+		notify_count(nf, "dead");
+		notify_dead_letter(nf, it, detail);
+		notify_item_finish(nf, it);
+		notify_kick(nf);
 		return;
 	case NOTIFY_GATE_RETRY:
 		/* An attempt that failed: retried, and given up in time. */

@@ -44,6 +44,8 @@ struct replica_check {
 	struct ha_claim *claim;    /* in flight; NULL if none */
 	struct timer *later;       /* an answer known without etcd */
 	int exec;
+	char *name;   /* "<notifier>/<event id>" */
+	char *holder; /* who claimed an exec hook's run */
 };
 
 /* The key of one notification under done/ or hooks/ (caller frees). */
@@ -61,6 +63,8 @@ replica_check_end(
 	struct notify_item *token = c->token;
 
 	timer_free(c->later);
+	free(c->name);
+	free(c->holder);
 	free(c);
 	if (token != NULL)
 		notify_gate_answer(token, v, detail);
@@ -71,6 +75,37 @@ static void
 replica_later_cb(void *arg)
 {
 	replica_check_end(arg, NOTIFY_GATE_WAIT, "standby");
+}
+
+/*
+ * Another replica claimed the hook's run: its end is marked (skip), or it
+ * is not, and whether the hook ran cannot be known (a dead letter: never
+ * silently dropped, never run twice).
+ */
+static void
+replica_ran_cb(enum ha_claim_result res, const char *detail, void *arg)
+{
+	struct replica_check *c = arg;
+	char *why;
+
+	c->claim = NULL;
+	if (c->token == NULL || res == HA_CLAIM_TAKEN) {
+		replica_check_end(c, NOTIFY_GATE_SKIP, c->holder);
+		return;
+	}
+	if (res == HA_CLAIM_ERROR) {
+		why = xasprintf("etcd cannot say whether %s ran the hook (%s): "
+				"not run, as a hook fails closed",
+		    c->holder, detail != NULL ? detail : "no answer");
+		replica_check_end(c, NOTIFY_GATE_RETRY, why);
+	} else {
+		why = xasprintf("replica %s claimed this hook run and its end "
+				"was never recorded: it may or may not have "
+				"run; not run again",
+		    c->holder);
+		replica_check_end(c, NOTIFY_GATE_DEAD, why);
+	}
+	free(why);
 }
 
 /* The claim of an exec hook's run answered. */
@@ -92,10 +127,14 @@ replica_claim_cb(enum ha_claim_result res, const char *detail, void *arg)
 		return;
 	case HA_CLAIM_TAKEN:
 		/* Ours from an earlier attempt (exit 75, a restart): run. */
-		if (detail != NULL && strcmp(detail, ha_id(r->ha)) == 0)
+		if (detail != NULL && strcmp(detail, ha_id(r->ha)) == 0) {
 			replica_check_end(c, NOTIFY_GATE_SEND, NULL);
-		else
-			replica_check_end(c, NOTIFY_GATE_SKIP, detail);
+			return;
+		}
+		/* Another replica's: did its run end? */
+		free(c->holder);
+		c->holder = xstrdup(detail != NULL ? detail : "?");
+		c->claim = ha_check_done(r->ha, c->name, replica_ran_cb, c);
 		return;
 	case HA_CLAIM_NOT_LEADER:
 		replica_check_end(c, NOTIFY_GATE_WAIT, "not leader");
@@ -153,16 +192,15 @@ replica_gate_check(void *arg, const char *notifier,
 {
 	struct replica *r = arg;
 	struct replica_check *c = xcalloc(1, sizeof(*c));
-	char *name = replica_gate_name(notifier, event_id);
 
 	c->r = r;
 	c->token = token;
+	c->name = replica_gate_name(notifier, event_id);
 	c->exec = type == CONFIG_NOTIFIER_EXEC;
 	if (c->exec)
-		c->claim = ha_claim(r->ha, name, replica_claim_cb, c);
+		c->claim = ha_claim(r->ha, c->name, replica_claim_cb, c);
 	else
-		c->claim = ha_check_done(r->ha, name, replica_done_cb, c);
-	free(name);
+		c->claim = ha_check_done(r->ha, c->name, replica_done_cb, c);
 	if (c->claim == NULL) {
 		/* ha_claim: not the leader now.  Answer from the loop. */
 		c->later = timer_new(r->base, replica_later_cb, c);
@@ -184,16 +222,19 @@ replica_gate_cancel(void *arg, void *handle)
 		replica_check_end(c, NOTIFY_GATE_WAIT, NULL);
 }
 
-/* A notification was delivered: mark it done for the other replicas. */
+/*
+ * An attempt ended for good: mark a delivery done for the other
+ * replicas, and an exec hook's run ended (whatever its outcome: it ran).
+ */
 static void
-replica_gate_delivered(void *arg, const char *notifier,
-    enum config_notifier_type type, const char *event_id)
+replica_gate_settled(void *arg, const char *notifier,
+    enum config_notifier_type type, const char *event_id, int delivered)
 {
 	struct replica *r = arg;
 	char *name;
 
-	if (type == CONFIG_NOTIFIER_EXEC)
-		return; /* its claim says it already */
+	if (!delivered && type != CONFIG_NOTIFIER_EXEC)
+		return; /* a refusal is this replica's dead letter */
 	name = replica_gate_name(notifier, event_id);
 	ha_mark_done(r->ha, name);
 	free(name);
@@ -202,7 +243,7 @@ replica_gate_delivered(void *arg, const char *notifier,
 static const struct notify_gate_ops replica_gate_ops = {
 	.check = replica_gate_check,
 	.cancel = replica_gate_cancel,
-	.delivered = replica_gate_delivered,
+	.settled = replica_gate_settled,
 };
 
 /* The election moved: open or close the gate, then tell the daemon. */

@@ -36,7 +36,7 @@ start_etcd3
 ETCD_PIDS=("${ETCD_PID[@]}")
 EPS=$ETCD_EPS
 healthy() { ectl endpoint health >/dev/null 2>&1; }
-if ! wait_for 15 healthy; then
+if ! wait_for 30 healthy; then
 	notok "etcd: a three-member cluster starts"
 	tail -n 20 "$TMP/etcd0.log"
 	finish

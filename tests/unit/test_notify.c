@@ -1043,6 +1043,181 @@ test_free_in_flight(void **state)
 	test_run(NULL, 50);
 }
 
+/* The fake gate of test_gate: one verdict per task, answered from the loop. */
+static struct {
+	enum notify_gate_verdict verdict[8]; /* by the task's digit t0..t7 */
+	int asked[8];
+	int settled[8];
+	int delay_ms[8]; /* before the answer */
+	int cancelled;
+} g;
+
+/* One question of the fake gate. */
+struct test_gate_q {
+	struct notify_item *token;
+	enum notify_gate_verdict v;
+	struct event *ev;
+};
+
+/* The fake gate answers. */
+static void
+test_gate_answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct test_gate_q *q = arg;
+	struct notify_item *token = q->token;
+	enum notify_gate_verdict v = q->v;
+
+	event_free(q->ev);
+	free(q);
+	notify_gate_answer(
+	    token, v, v == NOTIFY_GATE_DEAD ? "unknowable" : "test");
+}
+
+/* The task digit of an event id: the test's events are t0..t7. */
+static int
+test_gate_task(const char *event_id)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		struct evt *ev = test_event((char[]){ 't', (char)('0' + i), 0 },
+		    TASK_RUNNING, TASK_FAILED);
+		int same = strcmp(ev->id, event_id) == 0;
+
+		evt_free(ev);
+		if (same)
+			return (int)i;
+	}
+	fail_msg("unknown event id %s", event_id);
+	return 0;
+}
+
+/* The fake gate's check: the verdict set for the task, a loop turn later. */
+static void *
+test_gate_check(void *arg, const char *notifier, enum config_notifier_type type,
+    const char *event_id, struct notify_item *token)
+{
+	struct test_gate_q *q = xcalloc(1, sizeof(*q));
+	int i = test_gate_task(event_id);
+	struct timeval tv = { 0, g.delay_ms[i] * 1000 };
+
+	g.asked[i]++;
+	q->token = token;
+	q->v = g.verdict[i];
+	q->ev = event_new(t.base, -1, 0, test_gate_answer_cb, q);
+	event_add(q->ev, &tv);
+	return q;
+}
+
+/* The fake gate forgets a question. */
+static void
+test_gate_cancel(void *arg, void *handle)
+{
+	struct test_gate_q *q = handle;
+
+	event_free(q->ev);
+	free(q);
+	g.cancelled++;
+}
+
+/* The fake gate hears an attempt ended for good. */
+static void
+test_gate_settled(void *arg, const char *notifier,
+    enum config_notifier_type type, const char *event_id, int delivered)
+{
+	g.settled[test_gate_task(event_id)] += delivered ? 1 : 100;
+}
+
+static const struct notify_gate_ops test_gate_ops = {
+	.check = test_gate_check,
+	.cancel = test_gate_cancel,
+	.settled = test_gate_settled,
+};
+
+/* The gate was asked about t5. */
+static int
+test_gate_asked5(void)
+{
+	return g.asked[5] == 1;
+}
+
+/* Two items held by the gate. */
+static int
+test_gate_two_held(void)
+{
+	return notify_gate_held(t.notify) == 2;
+}
+
+/*
+ * A gate (high availability): every attempt asks it first.  WAIT holds
+ * (nothing sent, counted as held) until the gate opens; SKIP drops
+ * without sending; SEND delivers and reports it settled; RETRY is a
+ * failed attempt, asked again; DEAD is a dead letter; a question still
+ * open when the notifier goes is cancelled.
+ */
+static void
+test_gate(void **state)
+{
+	struct config_notifier cn;
+	struct config conf = { .notifiers = &cn, .nnotifiers = 1 };
+	char *log;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	test_webhook(&cn, "hook", "/hook");
+	t.notify = notify_new(t.base, t.http, &conf);
+	notify_set_gate(t.notify, &test_gate_ops, NULL, 60000);
+	for (i = 0; i < 8; i++)
+		g.verdict[i] = NOTIFY_GATE_WAIT;
+	test_send(test_event("t1", TASK_RUNNING, TASK_FAILED));
+	test_send(test_event("t2", TASK_RUNNING, TASK_FAILED));
+	assert_true(test_run(test_gate_two_held, 2000));
+	test_run(NULL, 100);
+	assert_int_equal(t.nreqs, 0);
+	assert_int_equal(notify_pending(t.notify), 2);
+	assert_int_equal(g.asked[1], 1); /* held: not asked again at once */
+
+	/* The gate opens: t1 was delivered elsewhere, t2 goes. */
+	g.verdict[1] = NOTIFY_GATE_SKIP;
+	g.verdict[2] = NOTIFY_GATE_SEND;
+	notify_gate_opened(t.notify);
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 1);
+	assert_string_equal(t.reqs[0].task, "t2");
+	assert_int_equal(g.settled[2], 1);
+	assert_int_equal(g.settled[1], 0);
+	assert_int_equal(notify_gate_held(t.notify), 0);
+
+	/* RETRY: a failed attempt, asked again after the backoff. */
+	g.verdict[3] = NOTIFY_GATE_RETRY;
+	test_send(test_event("t3", TASK_RUNNING, TASK_FAILED));
+	test_run(NULL, 30);
+	g.verdict[3] = NOTIFY_GATE_SEND;
+	assert_true(test_run(test_idle, 3000));
+	assert_true(g.asked[3] >= 2);
+	assert_int_equal(t.nreqs, 2);
+
+	/* DEAD: a dead letter, nothing sent. */
+	g.verdict[4] = NOTIFY_GATE_DEAD;
+	test_log_start();
+	test_send(test_event("t4", TASK_RUNNING, TASK_FAILED));
+	assert_true(test_run(test_idle, 3000));
+	log = test_log_stop();
+	assert_int_equal(t.nreqs, 2);
+	assert_non_null(strstr(log, "giving up on"));
+	assert_non_null(strstr(log, "unknowable"));
+	free(log);
+
+	/* A question open when the notifier goes is cancelled. */
+	g.verdict[5] = NOTIFY_GATE_WAIT;
+	g.delay_ms[5] = 500;
+	test_send(test_event("t5", TASK_RUNNING, TASK_FAILED));
+	assert_true(test_run(test_gate_asked5, 2000));
+	notify_free(t.notify);
+	t.notify = NULL;
+	assert_int_equal(g.cancelled, 1);
+}
+
 int
 main(void)
 {
@@ -1081,6 +1256,8 @@ main(void)
 		    test_reconfigure_drain, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_free_in_flight, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gate, test_setup, test_teardown),
 	};
 
 	log_init("test_notify", 1, 0);

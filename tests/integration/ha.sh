@@ -264,6 +264,9 @@ check "ha: outage: $L restarted stands by" wait_for 10 polled "$L"
 
 # 6. The cloud API calls of the pair against the reference's, over a
 # quiet window.
+ref_recovered() { [ "$(sink_events ref | jq -c 'select(.event == "watch_recovered")' | wc -l)" -ge 1 ]; }
+wait_for 15 ref_recovered # out of its backoff
+sleep 2
 P0=$(( $(polls A) + $(polls B) )) R0=$(polls ref)
 sleep 20
 P1=$(( $(polls A) + $(polls B) )) R1=$(polls ref)

@@ -1368,10 +1368,81 @@ test_shard_discover(void **state)
 	test_units(tw, "a/c2 a/c3", 2);
 }
 
+/* Turn the loop a few times without blocking. */
+static void
+test_spin(struct test_world *tw)
+{
+	int i;
+
+	for (i = 0; i < 20 && tw->call == NULL; i++)
+		event_base_loop(tw->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+/*
+ * A standby (pace 20) does not poll sooner for being repaced; taking
+ * over polls at once, not an interval after the standby's last poll.
+ */
+static void
+test_repace_now(void **state)
+{
+	struct test_world *tw = *state;
+
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	tw->env.pace = 20;
+	watch_repace(tw->w, 0);
+	test_spin(tw);
+	assert_null(tw->call);
+	tw->env.pace = 1;
+	watch_repace(tw->w, 1);
+	test_spin(tw);
+	assert_non_null(tw->call);
+	test_answer(tw, 200, "{\"jobs\":[],\"total_count\":0}");
+}
+
+/*
+ * A successor seeded with its predecessor's outage carries it on: a
+ * failing poll sends no second watch_failed; the recovery has the
+ * predecessor's since; a clean state seeded clears a failure of its own.
+ */
+static void
+test_failure_seed(void **state)
+{
+	struct test_world *tw = *state;
+	struct watch_failure f = { 1, 1700000000, 0 }, got;
+
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	watch_failure_seed(tw->w, &f);
+	watch_failure_get(tw->w, &got);
+	assert_int_equal(got.failed, 1);
+	assert_int_equal(got.streak_start_s, 1700000000);
+	test_poll(tw);
+	test_answer(
+	    tw, 503, "{\"error_code\":\"DBS.200001\",\"error_msg\":\"busy\"}");
+	assert_int_equal(tw->nevents, 0);
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	assert_int_equal(tw->nevents, 1);
+	assert_int_equal(tw->events[0]->kind, EVT_WATCH_RECOVERED);
+	assert_int_equal(tw->events[0]->fail_since, 1700000000);
+	test_events_clear(tw);
+	watch_failure_get(tw->w, &got);
+	assert_int_equal(got.failed, 0);
+	/* Seeded clean: a recovery of its own is not sent. */
+	f.failed = 1;
+	watch_failure_seed(tw->w, &f);
+	memset(&f, 0, sizeof(f));
+	watch_failure_seed(tw->w, &f);
+	test_poll_page(tw, "j1", "Running", NULL, NULL);
+	assert_int_equal(tw->nevents, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_repace_now, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_failure_seed, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_first_poll, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

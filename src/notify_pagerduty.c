@@ -616,25 +616,40 @@ notify_pd_send(struct notify_pd_call *c)
 	}
 }
 
-/* Deliver an event: its trigger, its resolves, or nothing. */
-static void
-notify_pd_deliver(struct notify_notifier *nf, struct notify_item *it)
+/* A call planned for it; NULL with *cause if the key cannot be read. */
+static struct notify_pd_call *
+notify_pd_call_new(
+    struct notify_notifier *nf, struct notify_item *it, char **cause)
 {
 	struct notify_pd *pd = nf->priv;
 	struct notify_pd_call *c;
-	char *cause = NULL, *err;
+	char *why = NULL;
 
-	if (pd->routing_key == NULL && notify_pd_read_key(pd, &cause) == -1) {
-		err = xasprintf("cannot read the routing key: %s", cause);
-		notify_item_done(it, NOTIFY_RETRY, -1, err);
-		free(err);
-		free(cause);
-		return;
+	/* The plan builds the bodies, and a trigger's holds the key. */
+	if (pd->routing_key == NULL && notify_pd_read_key(pd, &why) == -1) {
+		*cause = xasprintf("cannot read the routing key: %s", why);
+		free(why);
+		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->nf = nf;
 	c->it = it;
 	notify_pd_plan(pd, c);
+	return c;
+}
+
+/* Start the requests of it. */
+static void
+notify_pd_deliver(struct notify_notifier *nf, struct notify_item *it)
+{
+	struct notify_pd_call *c;
+	char *cause = NULL;
+
+	if ((c = notify_pd_call_new(nf, it, &cause)) == NULL) {
+		notify_item_done(it, NOTIFY_RETRY, -1, cause);
+		free(cause);
+		return;
+	}
 	it->priv = c;
 	notify_pd_send(c);
 }
@@ -643,22 +658,15 @@ notify_pd_deliver(struct notify_notifier *nf, struct notify_item *it)
 static void
 notify_pd_absorb(struct notify_notifier *nf, struct notify_item *it)
 {
-	struct notify_pd *pd = nf->priv;
 	struct notify_pd_call *c;
 	char *cause = NULL;
 
-	/* The plan builds the bodies, and a trigger's holds the key. */
-	if (pd->routing_key == NULL && notify_pd_read_key(pd, &cause) == -1) {
-		log_warnx("notifier %s: cannot note what event %s opened: "
-			  "cannot read the routing key: %s",
+	if ((c = notify_pd_call_new(nf, it, &cause)) == NULL) {
+		log_warnx("notifier %s: cannot note what event %s opened: %s",
 		    nf->name, it->ev->id, cause);
 		free(cause);
 		return;
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->nf = nf;
-	c->it = it;
-	notify_pd_plan(pd, c);
 	notify_pd_call_apply(c);
 	notify_pd_call_free(c);
 }

@@ -1404,10 +1404,92 @@ test_ack_file(void **state)
 }
 
 /* Run the alertmanager notifier tests. */
+static enum notify_gate_verdict test_verdict; /* what test_gate says */
+
+/* The fake gate answers, from the loop. */
+static void
+test_gate_answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event **evp = arg;
+	struct notify_item *token = (struct notify_item *)evp[1];
+
+	event_free(evp[0]);
+	free(evp);
+	notify_gate_answer(token, test_verdict, "replica-b");
+}
+
+/* The fake gate: test_verdict for every attempt, a loop turn later. */
+static void *
+test_gate_check(void *arg, const char *notifier, enum config_notifier_type type,
+    const char *event_id, struct notify_item *token)
+{
+	struct event **evp = xcalloc(2, sizeof(*evp));
+	struct timeval zero = { 0, 0 };
+
+	evp[0] = event_new(t.base, -1, 0, test_gate_answer_cb, evp);
+	evp[1] = (struct event *)token;
+	event_add(evp[0], &zero);
+	return evp;
+}
+
+/* The fake gate forgets a question. */
+static void
+test_gate_cancel(void *arg, void *handle)
+{
+	struct event **evp = handle;
+
+	event_free(evp[0]);
+	free(evp);
+}
+
+/* The fake gate ignores what was settled. */
+static void
+test_gate_settled(void *arg, const char *notifier,
+    enum config_notifier_type type, const char *event_id, int delivered)
+{
+}
+
+/*
+ * High availability: a failure another replica posted (the gate says
+ * skip) is taken into the set without a post, so that this replica
+ * resolves it when the task moves on.
+ */
+static void
+test_absorb(void **state)
+{
+	static const struct notify_gate_ops ops = {
+		.check = test_gate_check,
+		.cancel = test_gate_cancel,
+		.settled = test_gate_settled,
+	};
+	struct json *root;
+	char *cause = NULL;
+
+	t.notify = notify_new(t.base, t.http, &t.conf);
+	notify_set_gate(t.notify, &ops, NULL, 60000);
+	notify_gate_opened(t.notify);
+	test_verdict = NOTIFY_GATE_SKIP;
+	test_send(test_tr("t1", TASK_FAILED, 0));
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 0);
+	test_verdict = NOTIFY_GATE_SEND;
+	test_send(test_tr("t1", TASK_SUCCEEDED, 40));
+	assert_true(test_run(test_idle, 3000));
+	assert_int_equal(t.nreqs, 1);
+	root = json_parse(t.reqs[0].body, strlen(t.reqs[0].body), &cause);
+	assert_non_null(root);
+	assert_int_equal(json_len(root), 1);
+	assert_string_equal(test_label(root, 0, "task_id"), "t1");
+	assert_non_null(json_get_str(json_at(root, 0), "endsAt"));
+	json_free(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_absorb, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_alert, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -1197,11 +1197,24 @@ static void
 main_watches_seeded_cb(int ok, void *arg)
 {
 	struct daemon *d = arg;
+	const struct watch_stats *st;
 	size_t i;
 
-	for (i = 0; i < d->nwatches; i++)
-		if (d->watches[i] != NULL)
-			watch_repace(d->watches[i], 1);
+	for (i = 0; i < d->nwatches; i++) {
+		if (d->watches[i] == NULL)
+			continue;
+		st = watch_get_stats(d->watches[i]);
+		/* Its first poll is a baseline: say what that cannot see. */
+		if (st->polls_ok == 0 &&
+		    !taskstate_restored(
+			d->ts, watch_config(d->watches[i])->name))
+			log_warnx("ha: watch %s took over before its first "
+				  "listing: that listing is its baseline, and "
+				  "what failed since the last leader's last "
+				  "poll is not reported",
+			    watch_config(d->watches[i])->name);
+		watch_repace(d->watches[i], 1);
+	}
 }
 
 /*

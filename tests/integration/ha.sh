@@ -20,11 +20,10 @@ my_cleanup() {
 		kill -CONT "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
-	wait 2>/dev/null
-	cleanup
+	cleanup # stops the simulator, then waits for every child
 }
 trap my_cleanup EXIT
-( sleep $((170 * SLOW)); echo "not ok - ha: over 170 s"; kill -TERM $$ ) &
+( sleep $((240 * SLOW)); echo "not ok - ha: over 240 s"; kill -TERM $$ ) &
 PIDS+=($!)
 WATCHDOG=$!
 

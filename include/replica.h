@@ -60,4 +60,16 @@ void replica_watches_fetch(struct replica *r, replica_watch_cb seed,
 /* How much slower a standby polls than the active replica. */
 #define REPLICA_STANDBY_PACE 20
 
+/* What a status page shows of a replica; the strings are the replica's. */
+struct replica_info {
+	const char *state; /* replica_state() */
+	unsigned shard;
+	const char *id;   /* this instance, the leader key's value */
+	const char *etcd; /* the endpoint that last answered */
+	size_t held;      /* notifications the gate holds */
+	int64_t since;    /* unix seconds of the last leadership change */
+};
+/* Fill in ri; since is the start until leadership first changes. */
+void replica_info(const struct replica *r, struct replica_info *ri);
+
 #endif

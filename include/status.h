@@ -18,6 +18,7 @@ struct iam;
 struct notify;
 struct outbox;
 struct ratelimit_set;
+struct replica;
 struct status;
 struct taskstate;
 struct watch;
@@ -41,6 +42,7 @@ struct status_view {
 	int64_t loaded_at;        /* when the config in use was loaded */
 	const char *reload_error; /* first error of a failed reload */
 	struct shard shard;       /* this instance's; count 0: unsharded */
+	const struct replica *replica; /* daemon.ha; NULL: none */
 };
 
 /* Fills in the view for one request. */
@@ -73,7 +75,10 @@ int status_livez(const struct status_view *v, struct buf *b);
  * letters; or the reasons to worry, one a line (503).
  */
 int status_healthz(const struct status_view *v, struct buf *b);
-/* The daemon as a JSON object: start, last reload, dead letters. */
+/*
+ * The daemon as a JSON object: start, last reload, dead letters, and
+ * the replica's election ("ha") when there is one.
+ */
 int status_status(const struct status_view *v, struct buf *b);
 /* The dead letters (notifier NULL or "": all) as a JSON array. */
 int status_dead(

@@ -743,6 +743,7 @@ main_status_view_cb(struct status_view *v, void *arg)
 	v->loaded_at = d->loaded_at;
 	v->reload_error = d->reload_error;
 	v->shard = d->env.shard;
+	v->replica = d->replica;
 	if (d->persist != NULL)
 		v->problem = persist_problem(d->persist);
 }

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "etcd.h"
 #include "ha.h"
@@ -35,6 +36,8 @@ struct replica {
 	struct etcd_req *fetch_req;
 	replica_change_cb cb;
 	void *arg; /* borrowed */
+	unsigned shard;
+	int64_t since; /* unix seconds of the last leadership change */
 };
 
 /* One question of the gate. */
@@ -256,6 +259,7 @@ replica_changed_cb(int leader, const char *why, void *arg)
 		notify_gate_opened(r->notify);
 	else
 		notify_gate_closed(r->notify);
+	r->since = (int64_t)time(NULL);
 	r->cb(leader, why, r->arg);
 }
 
@@ -291,6 +295,8 @@ replica_new(struct event_base *base, struct http *http,
 	r->notify = n;
 	r->cb = cb;
 	r->arg = arg;
+	r->shard = shard;
+	r->since = (int64_t)time(NULL);
 	memset(&hc, 0, sizeof(hc));
 	hc.prefix = conf->prefix != NULL ? conf->prefix : "/taskwatch";
 	hc.shard = shard;
@@ -445,4 +451,16 @@ replica_watches_fetch(struct replica *r, replica_watch_cb seed,
 	fe->arg = arg;
 	r->fetch = fe;
 	r->fetch_req = ha_read(r->ha, "watches/", replica_fetch_cb, fe);
+}
+
+/* What a status page shows: state, shard, id, etcd endpoint, held, since. */
+void
+replica_info(const struct replica *r, struct replica_info *ri)
+{
+	ri->state = replica_state(r);
+	ri->shard = r->shard;
+	ri->id = ha_id(r->ha);
+	ri->etcd = etcd_endpoint(r->etcd);
+	ri->held = notify_gate_held(r->notify);
+	ri->since = r->since;
 }

@@ -33,6 +33,7 @@
 #include "outbox.h"
 #include "provider.h"
 #include "ratelimit.h"
+#include "replica.h"
 #include "status.h"
 #include "task.h"
 #include "taskstate.h"
@@ -497,7 +498,30 @@ status_w_shard(struct json_writer *jw, const struct shard *s)
 	json_w_obj_close(jw);
 }
 
-/* The daemon: version, start, last reload, dead letters per notifier. */
+/*
+ * "ha": the replica's state, shard, instance id, the etcd endpoint that
+ * last answered, what the gate holds, and since when; absent without HA.
+ */
+static void
+status_w_ha(struct json_writer *jw, const struct replica *r)
+{
+	struct replica_info ri;
+
+	if (r == NULL)
+		return;
+	replica_info(r, &ri);
+	json_w_key(jw, "ha");
+	json_w_obj_open(jw);
+	json_w_kstr(jw, "state", ri.state);
+	json_w_kint(jw, "shard", ri.shard);
+	json_w_kstr(jw, "id", ri.id);
+	json_w_kstr(jw, "etcd", ri.etcd);
+	json_w_kint(jw, "held", (int64_t)ri.held);
+	status_w_time(jw, "since", ri.since);
+	json_w_obj_close(jw);
+}
+
+/* The daemon: version, start, last reload, dead letters, HA. */
 int
 status_status(const struct status_view *v, struct buf *b)
 {
@@ -507,6 +531,7 @@ status_status(const struct status_view *v, struct buf *b)
 	json_w_kstr(jw, "version", TASKWATCH_VERSION);
 	status_w_time(jw, "started_at", v->started_at);
 	status_w_shard(jw, &v->shard);
+	status_w_ha(jw, v->replica);
 	json_w_key(jw, "last_reload");
 	json_w_obj_open(jw);
 	json_w_kbool(jw, "ok", v->reload_ok);

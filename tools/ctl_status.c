@@ -318,9 +318,12 @@ ctl_true(const struct json *v, const char *key)
 	return json_bool(json_get(v, key), &b) == 0 && b;
 }
 
-/* An RFC 3339 time as local HH:MM:SS (as it came if unreadable). */
+/*
+ * An RFC 3339 time as local HH:MM:SS, with the date before it if date is
+ * set (as it came if unreadable).
+ */
 static void
-ctl_clock(const char *rfc3339, char *dst, size_t len)
+ctl_clock(const char *rfc3339, int date, char *dst, size_t len)
 {
 	int64_t secs;
 	time_t t;
@@ -329,7 +332,8 @@ ctl_clock(const char *rfc3339, char *dst, size_t len)
 	if (util_parse_time(rfc3339, 0, &secs) == 0) {
 		t = (time_t)secs;
 		if (localtime_r(&t, &tm) != NULL &&
-		    strftime(dst, len, "%H:%M:%S", &tm) > 0)
+		    (date ? strftime(dst, len, "%Y-%m-%d %H:%M:%S", &tm)
+			  : strftime(dst, len, "%H:%M:%S", &tm)) > 0)
 			return;
 	}
 	snprintf(dst, len, "%s", rfc3339);
@@ -448,7 +452,7 @@ ctl_watches(const struct buf *body)
 		if (json_get_str(w, "paused_until") == NULL)
 			continue;
 		ctl_clock(
-		    json_get_str(w, "paused_until"), until, sizeof(until));
+		    json_get_str(w, "paused_until"), 0, until, sizeof(until));
 		printf("%s: paused until %s (%s)\n", json_get_str(w, "name"),
 		    until,
 		    json_get_str(w, "paused_reason") != NULL
@@ -728,14 +732,43 @@ ctl_print_status(
 	}
 }
 
+/*
+ * The replica's line: "ha: leader of shard 0 since <local time> (etcd
+ * <url>; 0 held)"; a standby or a replica without a lease in capitals.
+ */
+static void
+ctl_print_ha(const struct json *ha)
+{
+	const char *state = json_get_str(ha, "state"), *since, *etcd;
+	char when[64], shard[32], held[32];
+
+	if (ha == NULL)
+		return;
+	ctl_int(ha, "shard", shard, sizeof(shard));
+	ctl_int(ha, "held", held, sizeof(held));
+	since = json_get_str(ha, "since");
+	etcd = json_get_str(ha, "etcd");
+	ctl_clock(since != NULL ? since : "-", 1, when, sizeof(when));
+	if (state != NULL && strcmp(state, "leader") == 0)
+		printf("ha: leader of shard %s", shard);
+	else if (state != NULL && strcmp(state, "standby") == 0)
+		printf("ha: STANDBY for shard %s", shard);
+	else
+		printf("ha: NO LEASE for shard %s", shard);
+	printf(" since %s (etcd %s; %s held)\n", when,
+	    etcd != NULL ? etcd : "-", held);
+}
+
 /* status: health, watches, tasks by state, pending notifications. */
 static int
 ctl_summary(const char *base, const struct ctl_opts *o)
 {
+	static const char *const passed[] = { "dead_letters", "last_reload",
+		"ha" };
 	struct buf health, watches, metrics, status;
 	struct ctl_figures f;
 	struct json *root = NULL, *st = NULL;
-	const struct json *reload, *dead;
+	const struct json *reload, *dead, *x;
 	const char *health_word;
 	double ndead = 0;
 	long scode = 0;
@@ -821,13 +854,12 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 		json_w_obj_close(jw);
 		json_w_kint(jw, "pending_notifications", (int64_t)f.pending);
 		json_w_kint(jw, "dead_letters_total", (int64_t)ndead);
-		if (dead != NULL) {
-			json_w_key(jw, "dead_letters");
-			json_w_value(jw, dead);
-		}
-		if (reload != NULL) {
-			json_w_key(jw, "last_reload");
-			json_w_value(jw, reload);
+		/* What /api/v1/status said, as it said it. */
+		for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+			if ((x = json_get(st, passed[i])) == NULL)
+				continue;
+			json_w_key(jw, passed[i]);
+			json_w_value(jw, x);
 		}
 		json_w_obj_close(jw);
 		printf("%s\n", json_writer_str(jw, NULL));
@@ -840,6 +872,7 @@ ctl_summary(const char *base, const struct ctl_opts *o)
 		nl = strchr(p, '\n');
 		printf("  %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
 	}
+	ctl_print_ha(json_get(st, "ha"));
 	printf("watches: %zu (%zu up, %zu failing, %zu failed)\n", nw,
 	    nw - nfailed - nfailing, nfailing, nfailed);
 	printf("tasks: %.0f", tasks);

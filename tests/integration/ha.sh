@@ -115,6 +115,19 @@ sleep 1
 check "ha: one leader of two" one_leader
 check "ha: B stands by" test "$(leader)" = A
 check "ha: the log says so" grep -q 'ha: shard 0: standby until the election' "$TMP/B.log"
+# The election in /api/v1/status (absent without daemon.ha) and in
+# taskwatchctl status, on the leader and on the standby.
+ha_st() { curl -sf -m 2 "${API[$1]}/api/v1/status" | jq -c --arg eps "$ETCD_EPS" --arg n "$1" \
+	'.ha | [.state, .shard, (.id | endswith("/state-" + $n)), (.etcd as $e | $eps | split(",") | index($e) != null), (.held >= 0), (.since | test("^20[0-9-]+T"))]'; }
+check "ha: status of A: leader of shard 0, its id, an etcd endpoint" test "$(ha_st A)" = '["leader",0,true,true,true,true]'
+check "ha: status of B: standby" test "$(ha_st B)" = '["standby",0,true,true,true,true]'
+check "ha: no ha in the status without daemon.ha" test "$(curl -sf -m 2 "${API[ref]}/api/v1/status" | jq 'has("ha")')" = false
+ha_ctl() { "$TOP/bin/taskwatchctl" status -s "${API[$1]#http://}" | grep '^ha: '; }
+HA_LINE='since 20[0-9-]+ [0-9:]+ \(etcd http://127\.0\.0\.1:[0-9]+; [0-9]+ held\)$'
+check "ha: taskwatchctl status on A: $(ha_ctl A)" grep -qE "^ha: leader of shard 0 $HA_LINE" <<<"$(ha_ctl A)"
+check "ha: taskwatchctl status on B: $(ha_ctl B)" grep -qE "^ha: STANDBY for shard 0 $HA_LINE" <<<"$(ha_ctl B)"
+check "ha: taskwatchctl status --json has the ha object" \
+    test "$("$TOP/bin/taskwatchctl" status --json -s "${API[B]#http://}" | jq -r .ha.state)" = standby
 
 # Jobs of the DDS task center: make N running ones, fail them later.
 mk() { sim POST /_sim/tasks "{\"service\":\"dds\",\"name\":\"Fix$1\",\"instance_id\":\"inst-$1\",\"instance_name\":\"dds-$1\",\"status\":\"Running\",\"progress\":10}" | jq -r .id; }

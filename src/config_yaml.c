@@ -821,8 +821,8 @@ config_strlist(struct config_parse *p, const struct config_pair *kv, int flags,
 		if (!(flags & CONFIG_LIST_ARGV) && config_strlist_has(out, s)) {
 			/* A URL's user:password@ must not reach a message. */
 			if (strchr(s, '@') != NULL)
-				config_error(p, n, "%s lists an entry twice",
-				    kv->key);
+				config_error(
+				    p, n, "%s lists an entry twice", kv->key);
 			else
 				config_error(p, n, "%s lists %s twice", kv->key,
 				    config_q(p, s));

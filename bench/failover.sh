@@ -14,9 +14,9 @@
 # lease must run out.  The last keepalive came up to ttl/3 before the kill
 # and restarted the TTL, so the lease ends between 2/3 ttl and ttl after
 # it; etcd revokes expired leases on a check every 500 ms, deleting the
-# leader key; the standby's next campaign comes within ttl/3 (its cycle).
-# So the takeover lands between 2/3 ttl and ttl + ttl/3 + 0.5 s (here
-# 2 s to 4.5 s), plus a request or two; the first poll follows at once
+# leader key; the standby asks for the key every 250 ms between its
+# renewals.  So the takeover lands between 2/3 ttl and ttl + 0.75 s (here
+# 2 s to 3.75 s), plus a request or two; the first poll follows at once
 # (a takeover polls without waiting for the interval).  A shorter ttl is
 # a faster failover and more etcd traffic (a keepalive every ttl/3).
 #
@@ -214,8 +214,8 @@ $(nproc) CPUs: two taskwatchd replicas with \`ttl: ${TTL}s\` and one DDS watch a
 Target (issue 22): the standby takes over within ttl + interval ($TARGET_MS ms): $VERDICT.
 The lease must run out: its last keepalive came up to ttl/3 before the
 kill, etcd revokes expired leases on a check every 500 ms, and the
-standby campaigns every ttl/3, so a takeover lands between 2/3 ttl and
-ttl + ttl/3 + 0.5 s; the first poll follows at once.
+standby asks for the leader key every 250 ms, so a takeover lands
+between 2/3 ttl and ttl + 0.75 s; the first poll follows at once.
 EOF
 }
 if [ -n "$OUT_MD" ]; then

@@ -27,6 +27,12 @@
 #define HA_METRIC_CLAIMS "taskwatch_ha_claims_total"
 #define HA_DEFAULT_CLAIM_KEEP_MS (7ULL * 24 * 3600 * 1000)
 #define HA_MIN_MARGIN_MS 200
+/*
+ * A standby asks for the leader key this often between its renewals, so
+ * that it takes over within about ttl + 0.75 s of the leader's death
+ * (the lease, etcd's 500 ms expiry check, this tick), not ttl + ttl/3.
+ */
+#define HA_STANDBY_TICK_MS 250
 
 /* What a request of the claims' list does. */
 enum ha_op {
@@ -252,6 +258,8 @@ ha_arm(struct ha *h, uint64_t now_ms)
 {
 	uint64_t ms = h->ttl_ms / 3;
 
+	if (h->fsm.state == HA_STANDBY && ms > HA_STANDBY_TICK_MS)
+		ms = HA_STANDBY_TICK_MS;
 	if (h->fsm.lease != 0 && h->fsm.valid_until_ms - now_ms < ms)
 		ms = h->fsm.valid_until_ms - now_ms;
 	timer_add_ms(h->timer, ms);
@@ -352,6 +360,9 @@ ha_timer_cb(void *arg)
 	if (h->req == NULL) {
 		if (h->fsm.lease == 0)
 			ha_cycle_grant(h);
+		else if (h->fsm.state == HA_STANDBY &&
+		    now - h->sent_ms < h->ttl_ms / 3)
+			ha_campaign(h); /* between renewals: is the key free? */
 		else {
 			h->sent_ms = now;
 			h->req_lease = h->fsm.lease;

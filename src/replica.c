@@ -63,14 +63,13 @@ static void
 replica_check_end(
     struct replica_check *c, enum notify_gate_verdict v, const char *detail)
 {
-	struct notify_item *token = c->token;
-
+	/* detail may be c's own (the holder): answer before freeing c. */
+	if (c->token != NULL)
+		notify_gate_answer(c->token, v, detail);
 	timer_free(c->later);
 	free(c->name);
 	free(c->holder);
 	free(c);
-	if (token != NULL)
-		notify_gate_answer(token, v, detail);
 }
 
 /* Not the active replica: the answer is "wait", given from the loop. */

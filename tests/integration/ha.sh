@@ -159,6 +159,8 @@ wait "${PID[A]}" 2>/dev/null
 for i in 4 5 6 7; do fail "${J[$i]}"; done
 check "ha: kill -9: B takes over" wait_for $((TTL + 5)) leads B
 T_TOOK=$(now_ms)
+check "ha: kill -9: B's status says leader since the takeover" \
+    test "$(curl -sf -m 2 "${API[B]}/api/v1/status" | jq -r '(.ha.state) + " " + ((.ha.since | fromdateiso8601) >= ('"$T_KILL"' / 1000 | floor) | tostring)')" = "leader true"
 TAKE_MS=$((T_TOOK - T_KILL))
 echo "# takeover after kill -9: ${TAKE_MS} ms (ttl ${TTL} s, interval 500 ms)"
 check "ha: kill -9: takeover within ttl + interval + 1.5 s (${TAKE_MS} ms)" \

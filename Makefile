@@ -215,7 +215,7 @@ chaos: deps
 	    --minutes $(MINUTES)
 
 # bench: taskwatchd side by side with wrk, curl | jq and aiohttp on the
-# simulator (bounded, about 6 minutes); prints and writes bench/results.md.
+# simulator (bounded, a few minutes, a minute of it the HA failovers); prints and writes bench/results.md.
 BENCH_TOOLS = bench/bin/readytime bench/bin/durations
 
 bench/bin/durations: obj/bench/durations.o $(LIB)

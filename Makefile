@@ -215,7 +215,8 @@ chaos: deps
 	    --minutes $(MINUTES)
 
 # bench: taskwatchd side by side with wrk, curl | jq and aiohttp on the
-# simulator (bounded, a few minutes, a minute of it the HA failovers); prints and writes bench/results.md.
+# simulator, and 10 HA failovers (bounded, a few minutes); prints and
+# writes bench/results.md.
 BENCH_TOOLS = bench/bin/readytime bench/bin/durations
 
 bench/bin/durations: obj/bench/durations.o $(LIB)

@@ -1285,7 +1285,10 @@ notify_set_gate(struct notify *n, const struct notify_gate_ops *ops, void *arg,
 	n->gate_wait_ms = wait_ms;
 }
 
-/* Call cb for every key of every notifier whose head the gate holds. */
+/*
+ * Call cb for every key of every notifier whose head the gate holds; the
+ * items of those keys.
+ */
 static size_t
 notify_gate_walk(const struct notify *n, void (*cb)(struct notify_key *k))
 {
@@ -1304,7 +1307,9 @@ notify_gate_walk(const struct notify *n, void (*cb)(struct notify_key *k))
 			if (k->state != NOTIFY_KEY_WAITING || it == NULL ||
 			    !it->gate_held)
 				continue;
-			count++;
+			/* What queues behind a held head waits too. */
+			TAILQ_FOREACH (it, &k->items, entry)
+				count++;
 			if (cb != NULL)
 				cb(k);
 		}
@@ -1344,8 +1349,8 @@ notify_gate_opened(struct notify *n)
 	count = notify_gate_walk(n, notify_gate_release);
 
 	if (count > 0)
-		log_info("ha: %zu notification queue%s held while standby "
-			 "asked again",
+		log_info("ha: %zu notification%s held while standby asked "
+			 "again",
 		    count, count == 1 ? "" : "s");
 }
 

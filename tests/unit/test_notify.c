@@ -1077,17 +1077,20 @@ test_gate_answer_cb(evutil_socket_t fd, short what, void *arg)
 static int
 test_gate_task(const char *event_id)
 {
-	size_t i;
+	size_t i, to;
 
-	for (i = 0; i < 8; i++) {
-		struct evt *ev = test_event((char[]){ 't', (char)('0' + i), 0 },
-		    TASK_RUNNING, TASK_FAILED);
-		int same = strcmp(ev->id, event_id) == 0;
+	/* Failed, or succeeded after (a second event of the task). */
+	for (to = 0; to < 2; to++)
+		for (i = 0; i < 8; i++) {
+			struct evt *ev = test_event(
+			    (char[]){ 't', (char)('0' + i), 0 }, TASK_RUNNING,
+			    to ? TASK_SUCCEEDED : TASK_FAILED);
+			int same = strcmp(ev->id, event_id) == 0;
 
-		evt_free(ev);
-		if (same)
-			return (int)i;
-	}
+			evt_free(ev);
+			if (same)
+				return (int)i;
+		}
 	fail_msg("unknown event id %s", event_id);
 	return 0;
 }
@@ -1172,9 +1175,12 @@ test_gate(void **state)
 	test_send(test_event("t1", TASK_RUNNING, TASK_FAILED));
 	test_send(test_event("t2", TASK_RUNNING, TASK_FAILED));
 	assert_true(test_run(test_gate_two_held, 2000));
+	/* A second event of t1 queues behind its held head: held too. */
+	test_send(test_event("t1", TASK_FAILED, TASK_SUCCEEDED));
 	test_run(NULL, 100);
 	assert_int_equal(t.nreqs, 0);
-	assert_int_equal(notify_pending(t.notify), 2);
+	assert_int_equal(notify_pending(t.notify), 3);
+	assert_int_equal(notify_gate_held(t.notify), 3);
 	assert_int_equal(g.asked[1], 1); /* held: not asked again at once */
 
 	/* The gate opens: t1 was delivered elsewhere, t2 goes. */

@@ -9,7 +9,11 @@
 # event id (none lost), no exec hook ran twice for one event (claims),
 # each ran once; the takeover times; and the cloud API calls of the pair
 # against the reference's over a quiet window (the standby polls at a
-# twentieth of the rate).  Every process is stopped by its pid; bounded.
+# twentieth of the rate).  At the end: the PagerDuty incidents the
+# storm opened are resolved by whichever replica leads by then, and a
+# third replica C, whose API is unreachable, takes over before its first
+# listing and says what that baseline cannot see.  Every process is
+# stopped by its pid; bounded.
 . "$(dirname "$0")/lib.sh"
 
 TTL=3
@@ -53,10 +57,15 @@ cat >"$TMP/hook.sh" <<'SH'
 echo "$TASKWATCH_EVENT_ID $1" >>"$2"
 SH
 chmod 755 "$TMP/hook.sh" "$TMP/slow.sh"
+printf '%s\n' 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
+chmod 600 "$TMP/pd.key"
 
 declare -A API PID
-# conf NAME PORT HA-BLOCK SINK
+# conf NAME PORT HA-BLOCK SINK [DDS-ENDPOINT]: the replicas (sink ha) also
+# page PagerDuty, the simulator's; the reference does not.
 conf() {
+	local pd=""
+	[ "$4" = ha ] && pd=", pd"
 	cat <<YAML
 daemon:
   state_dir: $TMP/state-$1
@@ -69,16 +78,17 @@ accounts:
     cloud: huawei
     region: sim-1
     project_id: 0549b4a43100d4f32f51c01c2fe4acdb
-    endpoints: { dds: $SIM }
+    endpoints: { dds: ${5:-$SIM} }
 watches:
   - { name: dds, account: sim, api: dds.jobs, interval: 500ms, timeout: 2s }
 notifiers:
   - { name: sink, type: webhook, url: $SIM/_sink/$4, retry: { initial: 100ms, max: 1s, give_up_after: 10m } }
   - { name: fix, type: exec, command: [$TMP/hook.sh, $1, $TMP/hooks-$4.log], allow_root: true }
   - { name: slow, type: exec, command: [$TMP/slow.sh, $1, $TMP/slow-$4.log], allow_root: true, timeout: 30s }
+  - { name: pd, type: pagerduty, url: $SIM/v2/enqueue, routing_key_file: $TMP/pd.key, retry: { initial: 100ms, max: 1s, give_up_after: 10m } }
 rules:
   - { name: slow, match: { to: [FAILED], task_type: ["Slow*"] }, notify: [sink, slow] }
-  - { name: failed, match: { to: [FAILED] }, notify: [sink, fix] }
+  - { name: failed, match: { to: [FAILED] }, notify: [sink, fix$pd] }
   - { name: all, notify: [sink] }
 YAML
 }
@@ -86,7 +96,7 @@ HA="  ha:
     etcd: [${ETCD_URL[0]}, ${ETCD_URL[1]}, ${ETCD_URL[2]}]
     prefix: /tw-$$
     ttl: ${TTL}s"
-# start NAME: start (or restart on its state) a daemon.
+# start NAME [DDS-ENDPOINT]: start (or restart on its state) a daemon.
 start() {
 	local name=$1 port
 	port=$("$TOP/tests/bin/twtool" free-port)
@@ -94,7 +104,7 @@ start() {
 	if [ "$name" = ref ]; then
 		conf ref "$port" "" ref >"$TMP/ref.yaml"
 	else
-		conf "$name" "$port" "$HA" ha >"$TMP/$name.yaml"
+		conf "$name" "$port" "$HA" ha "${2:-}" >"$TMP/$name.yaml"
 	fi
 	"$TOP/bin/taskwatchd" -dv -f "$TMP/$name.yaml" >>"$TMP/$name.log" 2>&1 &
 	PID[$name]=$!
@@ -312,6 +322,23 @@ check "ha: no event sent twice but those in flight at the kill -9 ($DUPS)" test 
 check "ha: both replicas delivered some" \
     test "$(grep -c ' A$' "$TMP/hooks-ha.log")" -ge 1 -a "$(grep -c ' B$' "$TMP/hooks-ha.log")" -ge 1
 
+# PagerDuty across the failovers: a success of each storm job's type on its
+# instance resolves the incident its failure opened, whichever replica
+# triggered it (the other took it into its state while the gate skipped).
+pd() { sim GET /_sink/pagerduty | jq -c '.[] | .body | fromjson'; }
+pd_keys() { pd | jq -r --arg a "$1" 'select(.event_action == $a and (.payload.source // "dds-k" | startswith("dds-k"))) | .dedup_key' | sort -u; }
+for i in 1 2 3 4 5 6 7 8; do
+	J[$i]=$(sim POST /_sim/tasks "{\"service\":\"dds\",\"name\":\"Fixk$i\",\"instance_id\":\"inst-k$i\",\"instance_name\":\"dds-k$i\",\"status\":\"Running\",\"progress\":10}" | jq -r .id)
+done
+sleep 1.5
+for i in 1 2 3 4 5 6 7 8; do sim PATCH "/_sim/tasks/${J[$i]}" '{"status":"Completed","progress":100}' >/dev/null; done
+# (A resolve carries no source: watch_recovered's, of the watch's own
+# incident, is always sent and is left out by the comparison.)
+pd_resolved() { [ -z "$(comm -23 <(pd_keys trigger) <(pd_keys resolve))" ]; }
+check "ha: PagerDuty: the storm opened 8 incidents ($(pd_keys trigger | wc -l))" \
+    test "$(pd_keys trigger | wc -l)" -eq 8
+check "ha: PagerDuty: every incident resolved after the failovers" wait_for 15 pd_resolved
+
 # A clean stop of the leader: the standby takes over at once.
 L=$(leader); S=$([ "$L" = A ] && echo B || echo A)
 T_TERM=$(now_ms)
@@ -321,9 +348,21 @@ check "ha: SIGTERM: $S takes over" wait_for 5 leads "$S"
 echo "# takeover after SIGTERM: $(( $(now_ms) - T_TERM )) ms"
 check "ha: SIGTERM: the leader exits 0" wait "${PID[$L]}"
 
+# A replica that takes over before its first listing (its API unreachable
+# until then) has no baseline: it says what that listing cannot report.
+start C http://127.0.0.1:$("$TOP/tests/bin/twtool" free-port)
+c_failed() { grep -q 'watch dds: poll failed' "$TMP/C.log"; }
+wait_for 10 c_failed
+kill -KILL "${PID[$S]}"
+wait "${PID[$S]}" 2>/dev/null
+check "ha: no first listing: C takes over" wait_for $((TTL + 5)) leads C
+check "ha: no first listing: C logs what its baseline cannot see" \
+    wait_for 5 grep -q 'warning: ha: watch dds took over before its first listing' "$TMP/C.log"
+
 if [ "$FAILS" -ne 0 ] || [ -n "${HA_SH_VERBOSE:-}" ]; then
-	for n in A B; do echo "--- $n"; grep -E 'ha:|error|warn|crit' "$TMP/$n.log" | tail -n 30; done
+	for n in A B C; do echo "--- $n"; grep -E 'ha:|error|warn|crit' "$TMP/$n.log" | tail -n 30; done
 	echo "--- hooks"; cat "$TMP/hooks-ha.log"
+	echo "--- pagerduty"; pd | jq -c '[.event_action, .dedup_key, .payload.source]'
 	for id in $(cat "$TMP/missing" 2>/dev/null); do
 		echo "--- $id"; grep -h "$id" "$TMP/A.log" "$TMP/B.log" "$TMP/ref.log" | cut -c1-200
 	done

@@ -124,6 +124,14 @@ void ha_mark_done(struct ha *h, const char *name);
 void ha_keep(struct ha *h, const char *name, const char *value);
 /* Read every key under <prefix>/shard/<i>/<name> (a prefix range). */
 struct etcd_req *ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg);
+/*
+ * The same under "<prefix>/", shared by every shard (silences): keep
+ * calls cb (may be NULL) as a claim's, HA_CLAIM_WON once it is stored.
+ */
+void ha_keep_shared(struct ha *h, const char *name, const char *value,
+    ha_claim_cb cb, void *arg);
+struct etcd_req *ha_read_shared(
+    struct ha *h, const char *name, etcd_cb cb, void *arg);
 /* "<prefix>/shard/<i>/": what ha_read's keys start with. */
 const char *ha_shard_prefix(const struct ha *h);
 /* The instance id this election runs as (the leader key's value). */

@@ -80,6 +80,23 @@ int oncall_silence_add(struct oncall *o, const char *const *matchers, size_t n,
  * before this returns.  -1 with *cause.
  */
 int oncall_silence_expire(struct oncall *o, const char *id, char **cause);
+/*
+ * daemon.ha: silences are shared by the replicas of a deployment.  fn is
+ * told of each silence added or expired here (id and its shared text,
+ * both borrowed), and of those oncall_merge_shared finds the others lack.
+ */
+typedef void (*oncall_share_fn)(const char *id, const char *text, void *arg);
+void oncall_set_share(struct oncall *o, oncall_share_fn fn, void *arg);
+/*
+ * Take in the n silences the other replicas shared (texts[i] of lens[i]
+ * bytes, as fn was told them): one new here is added (and logged), an
+ * earlier end is taken (its silence_ended follows on the loop); then fn
+ * is told of every active silence here that they lack, and of every one
+ * that ends earlier here.  Unreadable ones are logged when their number
+ * changes.
+ */
+void oncall_merge_shared(
+    struct oncall *o, const char *const *texts, const size_t *lens, size_t n);
 /* Write the silences as a JSON array (active first, then ended). */
 void oncall_write_silences(struct oncall *o, struct json_writer *w);
 /* Write the maintenance windows, open or not and their next opening. */

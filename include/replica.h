@@ -57,6 +57,18 @@ typedef void (*replica_watch_cb)(
  */
 void replica_watches_fetch(struct replica *r, replica_watch_cb seed,
     void (*done)(int ok, void *arg), void *arg);
+/*
+ * Silences, shared by every replica (of every shard) under
+ * "<prefix>/silences/<id>".  replica_silences_sync reads them now and
+ * every few seconds and hands their texts over (not when etcd cannot
+ * answer: logged once per run of failures); replica_silence_share puts
+ * one (a failure is logged, and the next read finds it missing again).
+ */
+typedef void (*replica_silences_cb)(
+    const char *const *texts, const size_t *lens, size_t n, void *arg);
+void replica_silences_sync(
+    struct replica *r, replica_silences_cb cb, void *arg);
+void replica_silence_share(struct replica *r, const char *id, const char *text);
 /* How much slower a standby polls than the active replica. */
 #define REPLICA_STANDBY_PACE 20
 

@@ -95,6 +95,29 @@ int64_t silence_next_end(const struct silence_set *s, int64_t now);
  */
 void silence_prune(
     struct silence_set *s, int64_t cutoff, int64_t window_cutoff);
+/*
+ * Silence i as the other replicas of a shard are told of it (daemon.ha):
+ * id, matchers, comment, start, end and creator, without what it
+ * silenced.  Caller frees.
+ */
+char *silence_share_text(const struct silence_set *s, size_t i);
+/* What silence_merge did. */
+enum silence_merge {
+	SILENCE_MERGE_SAME,  /* nothing to do */
+	SILENCE_MERGE_ADDED, /* a silence new here, still active */
+	SILENCE_MERGE_ENDED, /* it ends earlier there: moved here */
+	SILENCE_MERGE_STALE, /* it ends earlier here: tell them */
+	SILENCE_MERGE_BAD,   /* not a silence (*cause) */
+};
+/*
+ * Take in text, another replica's silence_share_text: a silence unknown
+ * here and still active at now is added with its id; of two ends of one
+ * silence the earlier wins (an expiry is never undone); one that ended
+ * before it was heard of, and windows' openings, are left alone.  Its
+ * index in *index (-1 if none).
+ */
+enum silence_merge silence_merge(struct silence_set *s, const char *text,
+    size_t len, int64_t now, long *index, char **cause);
 /* The set as JSON text (caller frees). */
 char *silence_set_json(const struct silence_set *s);
 /*

@@ -62,6 +62,7 @@ struct ha {
 	char *claim_prefix;
 	char *done_prefix;
 	char *shard_prefix;
+	char *root_prefix; /* "<prefix>/": what all shards share */
 	char shard[16];
 	uint64_t ttl_ms;
 	uint64_t claim_keep_ms;
@@ -393,6 +394,7 @@ ha_new(struct event_base *base, struct etcd *etcd, const struct ha_config *cfg,
 	h->done_prefix =
 	    xasprintf("%s/shard/%u/done/", cfg->prefix, cfg->shard);
 	h->shard_prefix = xasprintf("%s/shard/%u/", cfg->prefix, cfg->shard);
+	h->root_prefix = xasprintf("%s/", cfg->prefix);
 	h->ttl_ms = cfg->ttl_ms < 2000 ? 2000 : cfg->ttl_ms / 1000 * 1000;
 	margin = cfg->margin_ms ? cfg->margin_ms : h->ttl_ms / 10;
 	ha_fsm_init(
@@ -436,6 +438,7 @@ ha_free(struct ha *h)
 	free(h->claim_prefix);
 	free(h->done_prefix);
 	free(h->shard_prefix);
+	free(h->root_prefix);
 	free(h);
 }
 
@@ -725,11 +728,33 @@ ha_keep(struct ha *h, const char *name, const char *value)
 	free(key);
 }
 
+/* Keep value at <prefix>/<name>, shared by all shards; cb as a claim's. */
+void
+ha_keep_shared(struct ha *h, const char *name, const char *value,
+    ha_claim_cb cb, void *arg)
+{
+	char *key = xasprintf("%s%s", h->root_prefix, name);
+
+	ha_op_start(h, HA_OP_MARK, key, value, cb, arg);
+	free(key);
+}
+
 /* Read every key under <prefix>/shard/<i>/<name>. */
 struct etcd_req *
 ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg)
 {
 	char *key = xasprintf("%s%s", h->shard_prefix, name);
+	struct etcd_req *r = etcd_range(h->etcd, key, 1, cb, arg);
+
+	free(key);
+	return r;
+}
+
+/* Read every key under <prefix>/<name>. */
+struct etcd_req *
+ha_read_shared(struct ha *h, const char *name, etcd_cb cb, void *arg)
+{
+	char *key = xasprintf("%s%s", h->root_prefix, name);
 	struct etcd_req *r = etcd_range(h->etcd, key, 1, cb, arg);
 
 	free(key);

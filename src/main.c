@@ -1261,9 +1261,29 @@ main_watch_note(struct daemon *d, const struct evt *ev)
 	replica_watch_note(d->replica, ev->watch, &f);
 }
 
+/* A silence was added or expired here: tell the other replicas. */
+static void
+main_silence_share_cb(const char *id, const char *text, void *arg)
+{
+	struct daemon *d = arg;
+
+	replica_silence_share(d->replica, id, text);
+}
+
+/* What the other replicas shared of their silences. */
+static void
+main_silences_cb(
+    const char *const *texts, const size_t *lens, size_t n, void *arg)
+{
+	struct daemon *d = arg;
+
+	oncall_merge_shared(d->oncall, texts, lens, n);
+}
+
 /*
  * daemon.ha: join the election of the shard through etcd, as a standby
- * until it is won.  -1 with *cause if it cannot be set up.
+ * until it is won, and share silences with the other replicas.  -1 with
+ * *cause if it cannot be set up.
  */
 static int
 main_ha_open(struct daemon *d, char **cause)
@@ -1292,6 +1312,8 @@ main_ha_open(struct daemon *d, char **cause)
 		xfreesecret(password);
 	if (d->replica == NULL)
 		return -1;
+	oncall_set_share(d->oncall, main_silence_share_cb, d);
+	replica_silences_sync(d->replica, main_silences_cb, d);
 	log_info("ha: shard %u: standby until the election through %s is won",
 	    d->env.shard.index, ha->etcd[0]);
 	return 0;

@@ -40,8 +40,11 @@ struct oncall {
 	int dirfd;           /* state_dir; -1: kept in memory only */
 	const struct config_maintenance *windows; /* borrowed: the config's */
 	size_t nwindows;
-	int dirty;       /* the set changed since it was written */
-	int save_failed; /* the last write failed (logged) */
+	int dirty;             /* the set changed since it was written */
+	int save_failed;       /* the last write failed (logged) */
+	oncall_share_fn share; /* daemon.ha: tell the other replicas */
+	void *share_arg;
+	size_t share_bad; /* unreadable shared silences at the last merge */
 };
 
 /* What a silence silenced, as found again when it ends. */
@@ -54,6 +57,7 @@ struct oncall_item {
 };
 
 static void oncall_timer_cb(void *arg);
+static void oncall_share(struct oncall *o, size_t i);
 
 /* The wall clock in unix seconds. */
 static int64_t
@@ -322,6 +326,19 @@ oncall_apply(struct oncall *o, struct evt *ev)
 	    evt_kind_name(ev->kind), NULL);
 }
 
+/* Tell the other replicas of silence i, if there are any. */
+static void
+oncall_share(struct oncall *o, size_t i)
+{
+	char *text;
+
+	if (o->share == NULL)
+		return;
+	text = silence_share_text(o->set, i);
+	o->share(silence_at(o->set, i)->id, text, o->share_arg);
+	free(text);
+}
+
 /* A fresh silence id: 16 random hex digits, not in use. */
 static void
 oncall_new_id(struct oncall *o, char id[SILENCE_ID_LEN + 1])
@@ -354,6 +371,7 @@ oncall_silence_add(struct oncall *o, const char *const *matchers, size_t n,
 		    ONCALL_FILE, strerror(errno));
 		return -1;
 	}
+	oncall_share(o, silence_count(o->set) - 1);
 	oncall_arm(o);
 	return 0;
 }
@@ -382,8 +400,91 @@ oncall_silence_expire(struct oncall *o, const char *id, char **cause)
 		    ONCALL_FILE, strerror(errno));
 		return -1;
 	}
+	oncall_share(o, (size_t)i);
 	timer_activate(o->timer);
 	return 0;
+}
+
+/* Tell the other replicas where to find silences (see oncall.h). */
+void
+oncall_set_share(struct oncall *o, oncall_share_fn fn, void *arg)
+{
+	o->share = fn;
+	o->share_arg = arg;
+}
+
+/* Log what other replicas changed, and count what could not be read. */
+static int
+oncall_merged(struct oncall *o, enum silence_merge m, long at)
+{
+	const struct silence_info *si;
+	char until[UTIL_RFC3339_LEN];
+
+	if (at < 0)
+		return 0;
+	si = silence_at(o->set, (size_t)at);
+	switch (m) {
+	case SILENCE_MERGE_ADDED:
+		util_format_rfc3339(si->ends_at, until);
+		log_info("silence %s added on another replica: %s until %s%s%s",
+		    si->id, si->matchers, until,
+		    si->comment != NULL ? ": " : "",
+		    si->comment != NULL ? si->comment : "");
+		return 1;
+	case SILENCE_MERGE_ENDED:
+		log_info("silence %s expired on another replica", si->id);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Take in the silences the other replicas shared (see oncall.h). */
+void
+oncall_merge_shared(
+    struct oncall *o, const char *const *texts, const size_t *lens, size_t n)
+{
+	int64_t now = oncall_now();
+	char *heard = xcalloc(silence_count(o->set) + n + 1, 1);
+	char *cause, *first = NULL;
+	enum silence_merge m;
+	size_t i, nbad = 0;
+	int changed = 0;
+	long at;
+
+	for (i = 0; i < n; i++) {
+		cause = NULL;
+		m = silence_merge(o->set, texts[i], lens[i], now, &at, &cause);
+		if (m == SILENCE_MERGE_BAD) {
+			if (nbad++ == 0)
+				first = cause;
+			else
+				free(cause);
+			continue;
+		}
+		changed |= oncall_merged(o, m, at);
+		if (at >= 0) /* 2: theirs ends later, tell them ours */
+			heard[at] = m == SILENCE_MERGE_STALE ? 2 : 1;
+	}
+	if (nbad != o->share_bad && nbad > 0)
+		log_warnx("ha: %zu silence%s shared in etcd cannot be read "
+			  "(%s): not applied here",
+		    nbad, nbad == 1 ? "" : "s", first);
+	o->share_bad = nbad;
+	free(first);
+	/* Theirs lack it (made while etcd was away, or its key expired). */
+	for (i = 0; i < silence_count(o->set); i++)
+		if (silence_at(o->set, i)->window == NULL &&
+		    (heard[i] == 2 ||
+			(heard[i] == 0 &&
+			    silence_at(o->set, i)->ends_at > now)))
+			oncall_share(o, i);
+	free(heard);
+	if (changed) {
+		o->dirty = 1;
+		(void)oncall_flush(o);
+		timer_activate(o->timer); /* ends, then re-armed */
+	}
 }
 
 /* "created_by": {uid, gid}, or null for a window's opening. */

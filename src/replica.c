@@ -25,6 +25,8 @@
 
 /* How often a standby asks again about what it holds. */
 #define REPLICA_HOLD_RECHECK_MS (30 * 1000)
+/* How often every replica reads the silences shared in etcd. */
+#define REPLICA_SILENCE_SYNC_MS (5 * 1000)
 
 struct replica {
 	struct event_base *base; /* borrowed */
@@ -37,7 +39,14 @@ struct replica {
 	replica_change_cb cb;
 	void *arg; /* borrowed */
 	unsigned shard;
-	int64_t since; /* unix seconds of the last leadership change */
+	int64_t since;      /* unix seconds of the last leadership change */
+	struct timer *sync; /* the next read of the shared silences */
+	struct etcd_req *sync_req;
+	replica_silences_cb silences;
+	void *silences_arg;
+	int sync_failing;  /* reads of the silences failed in a row */
+	int share_failing; /* shares of a silence failed in a row */
+	int freeing;       /* cancelled shares are not failures */
 };
 
 /* One question of the gate. */
@@ -327,8 +336,12 @@ replica_free(struct replica *r)
 {
 	if (r == NULL)
 		return;
+	r->freeing = 1;
 	if (r->fetch_req != NULL)
 		etcd_cancel(r->fetch_req);
+	if (r->sync_req != NULL)
+		etcd_cancel(r->sync_req);
+	timer_free(r->sync);
 	ha_free(r->ha);
 	etcd_free(r->etcd);
 	free(r);
@@ -450,6 +463,99 @@ replica_watches_fetch(struct replica *r, replica_watch_cb seed,
 	fe->arg = arg;
 	r->fetch = fe;
 	r->fetch_req = ha_read(r->ha, "watches/", replica_fetch_cb, fe);
+}
+
+/* The shared silences were read: hand them over, read again later. */
+static void
+replica_sync_cb(const struct etcd_result *res, void *arg)
+{
+	struct replica *r = arg;
+	const char **texts;
+	size_t *lens, i;
+
+	if (res->status == ETCD_ECANCEL)
+		return;
+	r->sync_req = NULL;
+	timer_add_ms(r->sync, REPLICA_SILENCE_SYNC_MS);
+	if (res->status != ETCD_OK) {
+		if (r->sync_failing++ == 0)
+			log_warnx("ha: cannot read the silences shared in etcd "
+				  "(%s): those added or expired on other "
+				  "replicas are not applied here until it "
+				  "answers",
+			    res->errmsg);
+		return;
+	}
+	if (r->sync_failing > 0)
+		log_info("ha: the shared silences are read again after %d "
+			 "failures",
+		    r->sync_failing);
+	r->sync_failing = 0;
+	texts = xcalloc(res->nkvs + 1, sizeof(*texts));
+	lens = xcalloc(res->nkvs + 1, sizeof(*lens));
+	for (i = 0; i < res->nkvs; i++) {
+		texts[i] = res->kvs[i].value;
+		lens[i] = res->kvs[i].value_len;
+	}
+	r->silences(texts, lens, res->nkvs, r->silences_arg);
+	free(lens);
+	free(texts);
+}
+
+/* Time to read the shared silences. */
+static void
+replica_sync_timer_cb(void *arg)
+{
+	struct replica *r = arg;
+
+	if (r->sync_req == NULL)
+		r->sync_req =
+		    ha_read_shared(r->ha, "silences/", replica_sync_cb, r);
+}
+
+/* Read the shared silences now and every few seconds (see replica.h). */
+void
+replica_silences_sync(struct replica *r, replica_silences_cb cb, void *arg)
+{
+	r->silences = cb;
+	r->silences_arg = arg;
+	if (r->sync == NULL)
+		r->sync = timer_new(r->base, replica_sync_timer_cb, r);
+	timer_activate(r->sync);
+}
+
+/* A share answered: log the first failure of a run, and the recovery. */
+static void
+replica_share_cb(enum ha_claim_result res, const char *detail, void *arg)
+{
+	struct replica *r = arg;
+
+	if (r->freeing)
+		return;
+	if (res == HA_CLAIM_WON) {
+		if (r->share_failing > 0)
+			log_info("ha: silences are shared again after %d "
+				 "failures",
+			    r->share_failing);
+		r->share_failing = 0;
+		return;
+	}
+	if (r->share_failing++ == 0)
+		log_warnx("ha: cannot share a silence in etcd (%s): the other "
+			  "replicas do not apply it until it is; tried again "
+			  "every %d s",
+		    detail != NULL ? detail : "cancelled",
+		    REPLICA_SILENCE_SYNC_MS / 1000);
+}
+
+/* Tell the other replicas of a silence (see replica.h). */
+void
+replica_silence_share(struct replica *r, const char *id, const char *text)
+{
+	char *name = xasprintf("silences/%s", id);
+
+	ha_keep_shared(r->ha, name, text, replica_share_cb, r);
+	free(name);
 }
 
 /* What a status page shows: state, shard, id, etcd endpoint, held, since. */

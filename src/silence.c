@@ -434,21 +434,22 @@ silence_int(const struct json *o, const char *key, int64_t *v, char **cause)
 	return 0;
 }
 
-/* Read one silence into s; -1 with *cause. */
+/*
+ * Add to s the silence o describes: id, matchers, comment, starts_at,
+ * ends_at, uid and gid.  -1 with *cause.
+ */
 static int
-silence_read(struct silence_set *s, const struct json *o, char **cause)
+silence_read_core(struct silence_set *s, const struct json *o, char **cause)
 {
 	const char *id = json_get_str(o, "id");
 	const struct json *m = json_get(o, "matchers");
-	const struct json *items = json_get(o, "items"), *it, *ev;
-	struct json_writer *w;
-	int64_t starts, ends, uid, gid, events, total;
+	int64_t starts, ends, uid, gid;
 	const char **parts;
-	struct silence *si;
 	size_t n = 0, i;
-	int ended = 0, rc;
+	int rc;
 
 	if (id == NULL || strlen(id) != SILENCE_ID_LEN ||
+	    strspn(id, "0123456789abcdef") != SILENCE_ID_LEN ||
 	    json_type(m) != JSON_ARRAY) {
 		*cause = xstrdup("a silence without id or matchers");
 		return -1;
@@ -456,11 +457,8 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 	if (silence_int(o, "starts_at", &starts, cause) == -1 ||
 	    silence_int(o, "ends_at", &ends, cause) == -1 ||
 	    silence_int(o, "uid", &uid, cause) == -1 ||
-	    silence_int(o, "gid", &gid, cause) == -1 ||
-	    silence_int(o, "events", &events, cause) == -1 ||
-	    silence_int(o, "items_total", &total, cause) == -1)
+	    silence_int(o, "gid", &gid, cause) == -1)
 		return -1;
-	json_bool(json_get(o, "ended"), &ended);
 	parts = xcalloc(json_len(m) + 1, sizeof(*parts));
 	for (i = 0; i < json_len(m); i++)
 		if ((parts[n] = json_str(json_at(m, i))) != NULL)
@@ -469,10 +467,28 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 	rc = silence_add(s, id, parts, n, json_get_str(o, "comment"), starts,
 	    starts + 1, (long)uid, (long)gid, cause);
 	free(parts);
-	if (rc == -1)
+	if (rc == 0)
+		s->v[s->n - 1]->info.ends_at = ends;
+	return rc;
+}
+
+/* Read one silence into s, as silence_write wrote it; -1 with *cause. */
+static int
+silence_read(struct silence_set *s, const struct json *o, char **cause)
+{
+	const struct json *items = json_get(o, "items"), *it, *ev;
+	struct json_writer *w;
+	int64_t events, total;
+	struct silence *si;
+	size_t i;
+	int ended = 0;
+
+	if (silence_int(o, "events", &events, cause) == -1 ||
+	    silence_int(o, "items_total", &total, cause) == -1 ||
+	    silence_read_core(s, o, cause) == -1)
 		return -1;
+	json_bool(json_get(o, "ended"), &ended);
 	si = s->v[s->n - 1];
-	si->info.ends_at = ends;
 	si->info.events = (uint64_t)events;
 	si->info.ended = ended;
 	si->nitems_total = (uint64_t)total;
@@ -493,6 +509,80 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 		json_writer_free(w);
 	}
 	return 0;
+}
+
+/* Silence i as other replicas are told of it (see silence.h). */
+char *
+silence_share_text(const struct silence_set *s, size_t i)
+{
+	const struct silence *si = s->v[i];
+	struct json_writer *w = json_writer_new();
+	char *out;
+	size_t j;
+
+	json_w_obj_open(w);
+	json_w_kstr(w, "id", si->info.id);
+	json_w_key(w, "matchers");
+	json_w_arr_open(w);
+	for (j = 0; j < si->raw.n; j++)
+		json_w_str(w, si->raw.v[j]);
+	json_w_arr_close(w);
+	json_w_kstr(w, "comment", si->info.comment);
+	json_w_kint(w, "starts_at", si->info.starts_at);
+	json_w_kint(w, "ends_at", si->info.ends_at);
+	json_w_kint(w, "uid", si->info.uid);
+	json_w_kint(w, "gid", si->info.gid);
+	json_w_obj_close(w);
+	out = xstrdup(json_writer_str(w, NULL));
+	json_writer_free(w);
+	return out;
+}
+
+/* Take in what another replica said of a silence (see silence.h). */
+enum silence_merge
+silence_merge(struct silence_set *s, const char *text, size_t len, int64_t now,
+    long *index, char **cause)
+{
+	struct json *o;
+	int64_t ends;
+	const char *id;
+	long i;
+	enum silence_merge rc;
+
+	*index = -1;
+	if ((o = json_parse(text, len, cause)) == NULL)
+		return SILENCE_MERGE_BAD;
+	id = json_get_str(o, "id");
+	if (json_int(json_get(o, "ends_at"), 0, &ends) == -1 || id == NULL) {
+		*cause = xstrdup("a silence without id or ends_at");
+		json_free(o);
+		return SILENCE_MERGE_BAD;
+	}
+	if ((i = silence_find(s, id)) == -1) {
+		/* One that ended before we heard of it holds nothing. */
+		rc = SILENCE_MERGE_SAME;
+		if (ends > now) {
+			rc = silence_read_core(s, o, cause) == 0
+			    ? SILENCE_MERGE_ADDED
+			    : SILENCE_MERGE_BAD;
+			if (rc == SILENCE_MERGE_ADDED)
+				i = (long)s->n - 1;
+		}
+	} else if (s->v[i]->info.window != NULL) {
+		rc = SILENCE_MERGE_SAME; /* a window's opening: ours alone */
+	} else if (ends < s->v[i]->info.ends_at) {
+		/* Expired there: the earlier end wins. */
+		rc = s->v[i]->info.ended ? SILENCE_MERGE_SAME
+					 : SILENCE_MERGE_ENDED;
+		if (rc == SILENCE_MERGE_ENDED)
+			s->v[i]->info.ends_at = ends;
+	} else {
+		rc = ends > s->v[i]->info.ends_at ? SILENCE_MERGE_STALE
+						  : SILENCE_MERGE_SAME;
+	}
+	json_free(o);
+	*index = i;
+	return rc;
 }
 
 /* A set from its JSON text. */

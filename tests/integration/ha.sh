@@ -70,7 +70,7 @@ conf() {
 daemon:
   state_dir: $TMP/state-$1
   listen: 127.0.0.1:$2
-  control_socket: ""
+  control_socket: $TMP/ctl-$1.sock
   shutdown_timeout: 2s
 $3
 accounts:
@@ -145,17 +145,52 @@ mk() { sim POST /_sim/tasks "{\"service\":\"dds\",\"name\":\"Fix$1\",\"instance_
 fail() { sim PATCH "/_sim/tasks/$1" '{"status":"Failed","fail_reason":"disk full"}' >/dev/null; }
 # A task that failed while no replica polled is first seen failed (event
 # "appeared"): the same id as the transition the reference saw.
-ref_failed() { sink_events ref | jq -r 'select(.task.state == "FAILED") | .id' | sort -u; }
-ha_failed() { sink_events ha | jq -r 'select(.task.state == "FAILED") | .id' | sort -u; }
+# (Cluster inst-z is the silence's, below: the replicas page it later.)
+NOT_Z='(.task.cluster_id // "" | startswith("inst-z") | not)'
+ref_failed() { sink_events ref | jq -r "select(.task.state == \"FAILED\" and $NOT_Z) | .id" | sort -u; }
+ha_failed() { sink_events ha | jq -r "select(.task.state == \"FAILED\" and $NOT_Z) | .id" | sort -u; }
 delivered_all() { [ -n "$(ref_failed)" ] && [ "$(ha_failed)" = "$(ref_failed)" ]; }
 hooks_once() { [ -z "$(cut -d' ' -f1 "$TMP/hooks-ha.log" 2>/dev/null | sort | uniq -d)" ]; }
-ref_fix() { sink_events ref | jq -r 'select(.task.state == "FAILED" and .task.type != "SlowFix") | .id' | sort -u; }
+ref_fix() { sink_events ref | jq -r "select(.task.state == \"FAILED\" and .task.type != \"SlowFix\" and $NOT_Z) | .id" | sort -u; }
 hooked_all() { [ "$(cut -d' ' -f1 "$TMP/hooks-ha.log" 2>/dev/null | sort -u)" = "$(ref_fix)" ]; }
 oracle() { # STEP: nothing lost, hooks once
 	check "ha: $1: every failure the reference saw reached the sink, same ids ($(ref_failed | wc -l))" wait_for 20 delivered_all
 	check "ha: $1: no hook ran twice" hooks_once
 	check "ha: $1: every failure's hook ran" wait_for 10 hooked_all
 }
+
+# 0. A silence added on the standby holds on the leader; expired on the
+# leader, it ends on the standby too; its end is paged once.
+ctl() { "$TOP/bin/taskwatchctl" "$@"; }
+SID=$(ctl silence add -c "$TMP/ctl-B.sock" --match watch=dds --match 'cluster=inst-z*' --for 10m --comment drill 2>/dev/null)
+check "ha: silence: added on the standby ($SID)" grep -qE '^[0-9a-f]{16}$' <<<"$SID"
+check "ha: silence: the leader takes it from etcd" \
+    wait_for 10 grep -q "silence $SID added on another replica: watch=dds cluster=inst-z\\* until .*: drill" "$TMP/A.log"
+check "ha: silence: listed on the leader" sh -c "'$TOP/bin/taskwatchctl' silence list -c '$TMP/ctl-A.sock' | grep -q '^$SID  active'"
+Z=$(mk z1)
+sleep 1.5
+fail "$Z"
+ref_z() { [ "$(sink_events ref | jq -c "select(.task.id == \"$Z\" and .task.state == \"FAILED\")" | wc -l)" -ge 1 ]; }
+wait_for 10 ref_z
+sleep 1
+check "ha: silence: the failure pages without HA" ref_z
+check "ha: silence: the leader does not page it" \
+    test "$(sink_events ha | jq -c "select(.task.id == \"$Z\" and .task.state == \"FAILED\")" | wc -l)" -eq 0
+check "ha: silence: no hook runs for it" test "$(cat "$TMP/hooks-ha.log" 2>/dev/null | wc -l)" -eq 0
+ctl silence expire "$SID" -c "$TMP/ctl-A.sock" >/dev/null 2>&1
+check "ha: silence: expired on the leader, it ends on the standby" \
+    wait_for 10 grep -q "silence $SID expired on another replica" "$TMP/B.log"
+check "ha: silence: listed as ended on the standby" sh -c "'$TOP/bin/taskwatchctl' silence list -c '$TMP/ctl-B.sock' | grep '^$SID' | grep -qv active"
+again_z() { [ "$(sink_events ha | jq -c "select(.task.id == \"$Z\" and .after_silence == \"$SID\")" | wc -l)" -ge 1 ]; }
+check "ha: silence: the failure is raised again when it ends" wait_for 10 again_z
+sleep 2
+check "ha: silence: one silence_ended ($(sink_events ha | jq -c 'select(.event == "silence_ended")' | wc -l))" \
+    test "$(sink_events ha | jq -c 'select(.event == "silence_ended")' | wc -l)" -eq 1
+check "ha: silence: raised once" test "$(sink_events ha | jq -c "select(.task.id == \"$Z\" and .after_silence == \"$SID\")" | wc -l)" -eq 1
+# Its hook ran for the raise; the storms' checks below count only theirs.
+ZID=$(sink_events ha | jq -r "select(.task.id == \"$Z\" and .after_silence == \"$SID\") | .id" | head -n 1)
+check "ha: silence: the raise runs the hook" wait_for 10 grep -q "^$ZID " "$TMP/hooks-ha.log"
+grep -v "^$ZID " "$TMP/hooks-ha.log" >"$TMP/hooks.tmp"; mv "$TMP/hooks.tmp" "$TMP/hooks-ha.log"
 
 # 1. kill -9 the leader in a storm of failures.
 J=()
@@ -310,7 +345,8 @@ check "ha: the pair polls at most 1.1 x the reference ($((P1 - P0)) / $((R1 - R0
 same_ids() {
 	local a b
 	# watch_* events are each instance's own polls (ids differ).
-	a=$(sink_events ha | jq -r 'select(.event | startswith("watch_") | not) | .id' | sort -u)
+	# The silence's are checked where it ends.
+	a=$(sink_events ha | jq -r "select((.event | startswith(\"watch_\") or . == \"silence_ended\" | not) and $NOT_Z) | .id" | sort -u)
 	b=$(sink_events ref | jq -r 'select(.event | startswith("watch_") | not) | .id' | sort -u)
 	comm -23 <(echo "$a") <(echo "$b") >"$TMP/missing"
 	[ ! -s "$TMP/missing" ] && [ "$(echo "$a" | wc -l)" -ge 30 ]

@@ -1,8 +1,9 @@
 /*
  * Unit tests for silences: matching as rules match (globs, fields AND,
  * values OR), the time window, expiry, the ended report, the tasks it
- * kept with their last event (bounded), the JSON round trip a restart goes through, and the
- * matchers refused.
+ * kept with their last event (bounded), the JSON round trip a restart
+ * goes through, the matchers refused, and the merge of what other
+ * replicas shared.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -235,6 +236,97 @@ test_refused(void **state)
 	silence_set_free(s);
 }
 
+/* merge TEXT into s at T0 + at: what it did, the index in *i. */
+static enum silence_merge
+merge(struct silence_set *s, const char *text, int at, long *i)
+{
+	char *cause = NULL;
+	enum silence_merge m;
+
+	m = silence_merge(s, text, strlen(text), T0 + at, i, &cause);
+	if (m == SILENCE_MERGE_BAD)
+		assert_non_null(cause);
+	free(cause);
+	return m;
+}
+
+/*
+ * Shared between replicas: the text carries what holds; a new active one
+ * is added with its id, an earlier end wins either way, an ended one
+ * unknown here and a window's opening are left alone, and text that is
+ * not a silence is refused.
+ */
+static void
+test_merge(void **state)
+{
+	struct silence_set *s = one(), *r = silence_set_new();
+	struct evt *a = event("dds-prod", "orders-eu", "t1");
+	char *text, *late;
+	long i;
+
+	(void)state;
+	text = silence_share_text(s, 0);
+	assert_null(strstr(text, "items"));
+	/* New here: added, same id, matchers, end, creator; it holds. */
+	assert_int_equal(merge(r, text, 10, &i), SILENCE_MERGE_ADDED);
+	assert_int_equal(i, 0);
+	assert_string_equal(silence_at(r, 0)->id, "0123456789abcdef");
+	assert_string_equal(
+	    silence_at(r, 0)->matchers, "watch=dds-prod cluster=orders-*");
+	assert_string_equal(silence_at(r, 0)->comment, "resize drill");
+	assert_int_equal(silence_at(r, 0)->starts_at, T0);
+	assert_int_equal(silence_at(r, 0)->ends_at, T0 + 7200);
+	assert_int_equal(silence_at(r, 0)->uid, 1000);
+	assert_string_equal(silence_apply(r, a, T0 + 11), "0123456789abcdef");
+	/* Heard again: nothing. */
+	assert_int_equal(merge(r, text, 20, &i), SILENCE_MERGE_SAME);
+	/* Expired here: theirs is stale; expired there: ours ends too. */
+	assert_int_equal(silence_expire(s, "0123456789abcdef", T0 + 30), 0);
+	late = silence_share_text(s, 0);
+	assert_int_equal(merge(s, text, 40, &i), SILENCE_MERGE_STALE);
+	assert_int_equal(silence_at(s, 0)->ends_at, T0 + 30);
+	assert_int_equal(merge(r, late, 40, &i), SILENCE_MERGE_ENDED);
+	assert_int_equal(silence_at(r, 0)->ends_at, T0 + 30);
+	assert_null(silence_apply(r, a, T0 + 41));
+	/* Never undone by the later end. */
+	assert_int_equal(merge(r, text, 50, &i), SILENCE_MERGE_STALE);
+	assert_int_equal(silence_at(r, 0)->ends_at, T0 + 30);
+	/* Once reported ended here, an earlier end changes nothing. */
+	assert_int_equal(silence_take_ended(r, T0 + 60), 0);
+	assert_int_equal(silence_at(r, 0)->ends_at, T0 + 30);
+	silence_set_free(r);
+	/* Ended before it was heard of: nothing to hold. */
+	r = silence_set_new();
+	assert_int_equal(merge(r, text, 7200, &i), SILENCE_MERGE_SAME);
+	assert_int_equal(i, -1);
+	assert_int_equal(silence_count(r), 0);
+	/* A window's opening is this replica's own. */
+	silence_set_window(s, 0, "sunday");
+	assert_int_equal(merge(s, text, 10, &i), SILENCE_MERGE_SAME);
+	/* Not a silence. */
+	assert_int_equal(merge(r, "{", 10, &i), SILENCE_MERGE_BAD);
+	assert_int_equal(merge(r, "{\"id\":\"x\"}", 10, &i), SILENCE_MERGE_BAD);
+	assert_int_equal(merge(r,
+			     "{\"id\":\"0123456789ABCDEF\",\"matchers\":[\"w"
+			     "atch=x\"],\"starts_at\":1,\"ends_at\":9999999999,"
+			     "\"uid\":0,\"gid\":0}",
+			     10, &i),
+	    SILENCE_MERGE_BAD);
+	assert_int_equal(
+	    merge(r,
+		"{\"id\":\"0123456789abcdef\",\"matchers\":[\"c"
+		"olour=red\"],\"starts_at\":1,\"ends_at\":9999999999,"
+		"\"uid\":0,\"gid\":0}",
+		10, &i),
+	    SILENCE_MERGE_BAD);
+	assert_int_equal(silence_count(r), 0);
+	free(text);
+	free(late);
+	evt_free(a);
+	silence_set_free(s);
+	silence_set_free(r);
+}
+
 int
 main(void)
 {
@@ -245,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_watch_item),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -454,6 +454,12 @@ silence_read_core(struct silence_set *s, const struct json *o, char **cause)
 		*cause = xstrdup("a silence without id or matchers");
 		return -1;
 	}
+	/* Its comment is logged: one line, as silence_add asks it. */
+	if (json_get_str(o, "comment") != NULL &&
+	    util_has_control(json_get_str(o, "comment"))) {
+		*cause = xstrdup("a silence whose comment is not one line");
+		return -1;
+	}
 	if (silence_int(o, "starts_at", &starts, cause) == -1 ||
 	    silence_int(o, "ends_at", &ends, cause) == -1 ||
 	    silence_int(o, "uid", &uid, cause) == -1 ||

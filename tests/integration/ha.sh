@@ -289,6 +289,9 @@ check "ha: quorum lost: the leader steps down" wait_for $((TTL + 3)) nobody
 echo "# step-down after quorum loss: $(( $(now_ms) - T_Q )) ms"
 check "ha: quorum lost: a clear log line" \
     wait_for 8 grep -q 'warning: ha: shard 0: etcd: no endpoint answered' "$TMP/$L.log"
+# A silence added meanwhile holds where it was added and is shared later.
+SID2=$(ctl silence add -c "$TMP/ctl-$L.sock" --match watch=dds --match cluster=inst-none --for 10m 2>/dev/null)
+check "ha: quorum lost: a silence is still added ($SID2)" grep -qE '^[0-9a-f]{16}$' <<<"$SID2"
 J=("$(mk q1)" "$(mk q2)")
 sleep 1.5
 fail "${J[0]}"; fail "${J[1]}"
@@ -297,9 +300,14 @@ N_REF=$(ref_failed | wc -l)
 check "ha: quorum lost: the reference saw the failures" test "$N_REF" -ge 17
 check "ha: quorum lost: nothing delivered meanwhile" test "$(ha_failed | wc -l)" -lt "$N_REF"
 check "ha: quorum lost: no hook run meanwhile" test "$(cut -d' ' -f1 "$TMP/hooks-ha.log" | sort -u | wc -l)" -lt "$(ref_fix | wc -l)"
+check "ha: quorum lost: the silence could not be shared, and it says so" \
+    wait_for 15 grep -q 'warning: ha: cannot share a silence in etcd' "$TMP/$L.log"
 etcd_member 0
 etcd_member 1
 check "ha: quorum back: a leader again" wait_for 20 one_leader
+O=$([ "$L" = A ] && echo B || echo A)
+check "ha: quorum back: the silence reaches the other replica" \
+    wait_for 15 grep -q "silence $SID2 added on another replica" "$TMP/$O.log"
 oracle "quorum back"
 
 # 5. A watch outage carried across a failover: the new leader takes the

@@ -319,6 +319,13 @@ test_merge(void **state)
 		"\"uid\":0,\"gid\":0}",
 		10, &i),
 	    SILENCE_MERGE_BAD);
+	assert_int_equal(
+	    merge(r,
+		"{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"
+		"atch=x\"],\"comment\":\"a\\u001b[2Jb\",\"starts_at\""
+		":1,\"ends_at\":9999999999,\"uid\":0,\"gid\":0}",
+		10, &i),
+	    SILENCE_MERGE_BAD);
 	assert_int_equal(silence_count(r), 0);
 	free(text);
 	free(late);

@@ -15,9 +15,10 @@
 
 #include "evt.h"
 
-#define SILENCE_ID_LEN 16       /* hex digits */
-#define SILENCE_MAX 1000        /* in a set */
-#define SILENCE_MAX_ITEMS 10000 /* tasks and watches kept per silence */
+#define SILENCE_ID_LEN 16               /* hex digits */
+#define SILENCE_MAX 1000                /* in a set */
+#define SILENCE_MAX_ITEMS 10000         /* tasks and watches kept per silence */
+#define SILENCE_MAX_TIME 253402300799LL /* 9999-12-31T23:59:59Z */
 
 struct silence_set;
 

@@ -890,6 +890,8 @@ oncall_ctl_add(struct oncall *o, const struct control_req *req,
 			*error = xstrdup("silence_add: give ends_at or for_s");
 			return -1;
 		}
+		if (for_s > SILENCE_MAX_TIME)
+			for_s = SILENCE_MAX_TIME; /* refused as too late */
 		ends_at = oncall_now() + for_s;
 	}
 	if (comment != NULL &&

@@ -142,10 +142,13 @@ silence_add(struct silence_set *s, const char *id, const char *const *matchers,
 	struct buf b;
 	size_t i;
 
-	if (n == 0 || ends_at <= now || s->n >= SILENCE_MAX) {
+	if (n == 0 || ends_at <= now || ends_at > SILENCE_MAX_TIME ||
+	    s->n >= SILENCE_MAX) {
 		*cause = xstrdup(n == 0  ? "a silence needs a matcher"
 			: ends_at <= now ? "a silence must end in the future"
-					 : "too many silences");
+			: s->n >= SILENCE_MAX ? "too many silences"
+					      : "a silence must end before the "
+						"year 10000");
 		return -1;
 	}
 	si = xcalloc(1, sizeof(*si));
@@ -465,6 +468,11 @@ silence_read_core(struct silence_set *s, const struct json *o, char **cause)
 	    silence_int(o, "uid", &uid, cause) == -1 ||
 	    silence_int(o, "gid", &gid, cause) == -1)
 		return -1;
+	if (starts < 0 || starts > SILENCE_MAX_TIME || ends < 0 ||
+	    ends > SILENCE_MAX_TIME) {
+		*cause = xstrdup("a silence whose start or end is not a time");
+		return -1;
+	}
 	parts = xcalloc(json_len(m) + 1, sizeof(*parts));
 	for (i = 0; i < json_len(m); i++)
 		if ((parts[n] = json_str(json_at(m, i))) != NULL)

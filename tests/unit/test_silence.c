@@ -232,6 +232,11 @@ test_refused(void **state)
 	    -1);
 	assert_string_equal(cause, "a silence needs a matcher");
 	free(cause);
+	assert_int_equal(silence_add(s, "0123456789abcdef", bad, 1, NULL, T0,
+			     SILENCE_MAX_TIME + 1, 0, 0, &cause),
+	    -1);
+	assert_string_equal(cause, "a silence must end before the year 10000");
+	free(cause);
 	assert_int_equal(silence_count(s), 0);
 	silence_set_free(s);
 }
@@ -325,6 +330,14 @@ test_merge(void **state)
 		"atch=x\"],\"comment\":\"a\\u001b[2Jb\",\"starts_at\""
 		":1,\"ends_at\":9999999999,\"uid\":0,\"gid\":0}",
 		10, &i),
+	    SILENCE_MERGE_BAD);
+	/* Times a restart or a merge could not compute with. */
+	assert_int_equal(merge(r,
+			     "{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"
+			     "atch=x\"],\"starts_at\":9223372036854775807,"
+			     "\"ends_at\":9223372036854775807,\"uid\":0,"
+			     "\"gid\":0}",
+			     10, &i),
 	    SILENCE_MERGE_BAD);
 	assert_int_equal(silence_count(r), 0);
 	free(text);

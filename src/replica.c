@@ -25,6 +25,8 @@
 
 /* How often a standby asks again about what it holds. */
 #define REPLICA_HOLD_RECHECK_MS (30 * 1000)
+/* The latest time a kept state may name: 9999-12-31T23:59:59Z. */
+#define REPLICA_MAX_TIME 253402300799LL
 /* How often every replica reads the silences shared in etcd. */
 #define REPLICA_SILENCE_SYNC_MS (5 * 1000)
 
@@ -371,6 +373,13 @@ replica_watch_text(const struct watch_failure *f)
 	    (long long)f->flapping_since_s);
 }
 
+/* 1 if t (unix seconds, 0: none) is one the daemon can compute with. */
+static int
+replica_time_ok(int64_t t)
+{
+	return t >= 0 && t <= REPLICA_MAX_TIME;
+}
+
 /* Read what replica_watch_text wrote; -1 if it is not that. */
 static int
 replica_watch_parse(const char *text, size_t len, struct watch_failure *f)
@@ -382,7 +391,9 @@ replica_watch_parse(const char *text, size_t len, struct watch_failure *f)
 	if (j != NULL && json_bool(json_get(j, "failed"), &f->failed) == 0 &&
 	    json_int(json_get(j, "streak_start"), 0, &f->streak_start_s) == 0 &&
 	    json_int(json_get(j, "flapping_since"), 0, &f->flapping_since_s) ==
-		0)
+		0 &&
+	    replica_time_ok(f->streak_start_s) &&
+	    replica_time_ok(f->flapping_since_s))
 		rc = 0;
 	json_free(j);
 	return rc;

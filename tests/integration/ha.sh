@@ -397,11 +397,15 @@ check "ha: SIGTERM: the leader exits 0" wait "${PID[$L]}"
 start C http://127.0.0.1:$("$TOP/tests/bin/twtool" free-port)
 c_failed() { grep -q 'watch dds: poll failed' "$TMP/C.log"; }
 wait_for 10 c_failed
+# A watch state in etcd the daemon could not compute with is set aside.
+ectl put "/tw-$$/shard/0/watches/dds" '{"failed":true,"streak_start":-9223372036854775807,"flapping_since":0}' >/dev/null
 kill -KILL "${PID[$S]}"
 wait "${PID[$S]}" 2>/dev/null
 check "ha: no first listing: C takes over" wait_for $((TTL + 5)) leads C
 check "ha: no first listing: C logs what its baseline cannot see" \
     wait_for 5 grep -q 'warning: ha: watch dds took over before its first listing' "$TMP/C.log"
+check "ha: a kept watch state out of range is ignored, and logged" \
+    grep -q 'warning: ha: the state kept for watch dds is not readable: ignored' "$TMP/C.log"
 
 if [ "$FAILS" -ne 0 ] || [ -n "${HA_SH_VERBOSE:-}" ]; then
 	for n in A B C; do echo "--- $n"; grep -E 'ha:|error|warn|crit' "$TMP/$n.log" | tail -n 30; done

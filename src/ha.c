@@ -739,26 +739,30 @@ ha_keep_shared(struct ha *h, const char *name, const char *value,
 	free(key);
 }
 
-/* Read every key under <prefix>/shard/<i>/<name>. */
-struct etcd_req *
-ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg)
+/* Read every key under prefix then name. */
+static struct etcd_req *
+ha_read_under(
+    struct ha *h, const char *prefix, const char *name, etcd_cb cb, void *arg)
 {
-	char *key = xasprintf("%s%s", h->shard_prefix, name);
+	char *key = xasprintf("%s%s", prefix, name);
 	struct etcd_req *r = etcd_range(h->etcd, key, 1, cb, arg);
 
 	free(key);
 	return r;
 }
 
+/* Read every key under <prefix>/shard/<i>/<name>. */
+struct etcd_req *
+ha_read(struct ha *h, const char *name, etcd_cb cb, void *arg)
+{
+	return ha_read_under(h, h->shard_prefix, name, cb, arg);
+}
+
 /* Read every key under <prefix>/<name>. */
 struct etcd_req *
 ha_read_shared(struct ha *h, const char *name, etcd_cb cb, void *arg)
 {
-	char *key = xasprintf("%s%s", h->root_prefix, name);
-	struct etcd_req *r = etcd_range(h->etcd, key, 1, cb, arg);
-
-	free(key);
-	return r;
+	return ha_read_under(h, h->root_prefix, name, cb, arg);
 }
 
 /* The prefix of this shard's keys, "<prefix>/shard/<i>/". */

@@ -369,13 +369,15 @@ silence_prune(struct silence_set *s, int64_t cutoff, int64_t window_cutoff)
 	s->n = j;
 }
 
-/* Write one silence. */
+/*
+ * The members of a silence that say what holds: id, matchers, comment,
+ * window (if any), start, end and creator.
+ */
 static void
-silence_write(struct json_writer *w, const struct silence *si)
+silence_write_core(struct json_writer *w, const struct silence *si)
 {
 	size_t i;
 
-	json_w_obj_open(w);
 	json_w_kstr(w, "id", si->info.id);
 	json_w_key(w, "matchers");
 	json_w_arr_open(w);
@@ -389,6 +391,16 @@ silence_write(struct json_writer *w, const struct silence *si)
 	json_w_kint(w, "ends_at", si->info.ends_at);
 	json_w_kint(w, "uid", si->info.uid);
 	json_w_kint(w, "gid", si->info.gid);
+}
+
+/* Write one silence. */
+static void
+silence_write(struct json_writer *w, const struct silence *si)
+{
+	size_t i;
+
+	json_w_obj_open(w);
+	silence_write_core(w, si);
 	json_w_kint(w, "events", (int64_t)si->info.events);
 	json_w_kbool(w, "ended", si->info.ended);
 	json_w_kint(w, "items_total", (int64_t)si->nitems_total);
@@ -529,23 +541,12 @@ silence_read(struct silence_set *s, const struct json *o, char **cause)
 char *
 silence_share_text(const struct silence_set *s, size_t i)
 {
-	const struct silence *si = s->v[i];
 	struct json_writer *w = json_writer_new();
 	char *out;
-	size_t j;
 
+	/* Only silences are shared, never a window's opening. */
 	json_w_obj_open(w);
-	json_w_kstr(w, "id", si->info.id);
-	json_w_key(w, "matchers");
-	json_w_arr_open(w);
-	for (j = 0; j < si->raw.n; j++)
-		json_w_str(w, si->raw.v[j]);
-	json_w_arr_close(w);
-	json_w_kstr(w, "comment", si->info.comment);
-	json_w_kint(w, "starts_at", si->info.starts_at);
-	json_w_kint(w, "ends_at", si->info.ends_at);
-	json_w_kint(w, "uid", si->info.uid);
-	json_w_kint(w, "gid", si->info.gid);
+	silence_write_core(w, s->v[i]);
 	json_w_obj_close(w);
 	out = xstrdup(json_writer_str(w, NULL));
 	json_writer_free(w);

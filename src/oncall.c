@@ -413,7 +413,7 @@ oncall_set_share(struct oncall *o, oncall_share_fn fn, void *arg)
 	o->share_arg = arg;
 }
 
-/* Log what other replicas changed, and count what could not be read. */
+/* Log what another replica changed here; 1 if the set changed. */
 static int
 oncall_merged(struct oncall *o, enum silence_merge m, long at)
 {

@@ -111,6 +111,11 @@ silence_matcher(struct silence *si, const char *m, char **cause)
 	const char *eq = strchr(m, '=');
 	size_t i, flen;
 
+	/* Matchers are logged and listed: text only (and not echoed). */
+	if (util_has_control(m)) {
+		*cause = xstrdup("a matcher is not one line of text");
+		return -1;
+	}
 	if (eq == NULL || eq == m || eq[1] == '\0') {
 		*cause = xasprintf("matcher %s is not field=value", m);
 		return -1;

@@ -331,6 +331,12 @@ test_merge(void **state)
 		":1,\"ends_at\":9999999999,\"uid\":0,\"gid\":0}",
 		10, &i),
 	    SILENCE_MERGE_BAD);
+	assert_int_equal(merge(r,
+			     "{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"
+			     "atch=\\u001b[2J\"],\"starts_at\":1,\"ends_at\":"
+			     "9999999999,\"uid\":0,\"gid\":0}",
+			     10, &i),
+	    SILENCE_MERGE_BAD);
 	/* Times a restart or a merge could not compute with. */
 	assert_int_equal(merge(r,
 			     "{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"

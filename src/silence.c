@@ -111,11 +111,6 @@ silence_matcher(struct silence *si, const char *m, char **cause)
 	const char *eq = strchr(m, '=');
 	size_t i, flen;
 
-	/* Matchers are logged and listed: text only (and not echoed). */
-	if (util_has_control(m)) {
-		*cause = xstrdup("a matcher is not one line of text");
-		return -1;
-	}
 	if (eq == NULL || eq == m || eq[1] == '\0') {
 		*cause = xasprintf("matcher %s is not field=value", m);
 		return -1;
@@ -474,22 +469,18 @@ silence_read_core(struct silence_set *s, const struct json *o, char **cause)
 		*cause = xstrdup("a silence without id or matchers");
 		return -1;
 	}
-	/* Its comment is logged: one line, as silence_add asks it. */
-	if (json_get_str(o, "comment") != NULL &&
-	    util_has_control(json_get_str(o, "comment"))) {
-		*cause = xstrdup("a silence whose comment is not one line");
-		return -1;
-	}
 	if (silence_int(o, "starts_at", &starts, cause) == -1 ||
 	    silence_int(o, "ends_at", &ends, cause) == -1 ||
 	    silence_int(o, "uid", &uid, cause) == -1 ||
 	    silence_int(o, "gid", &gid, cause) == -1)
 		return -1;
-	if (starts < 0 || starts > SILENCE_MAX_TIME || ends < 0 ||
-	    ends > SILENCE_MAX_TIME) {
+	if (starts < 0 || starts >= SILENCE_MAX_TIME || ends < 0) {
 		*cause = xstrdup("a silence whose start or end is not a time");
 		return -1;
 	}
+	/* Kept by a version that took any end: the latest one now. */
+	if (ends > SILENCE_MAX_TIME)
+		ends = SILENCE_MAX_TIME;
 	parts = xcalloc(json_len(m) + 1, sizeof(*parts));
 	for (i = 0; i < json_len(m); i++)
 		if ((parts[n] = json_str(json_at(m, i))) != NULL)
@@ -558,6 +549,32 @@ silence_share_text(const struct silence_set *s, size_t i)
 	return out;
 }
 
+/*
+ * 1 if the matchers and comment of a shared silence are text, as the
+ * control socket asks them (they are logged and listed); else 0 with
+ * *cause, which does not echo them.
+ */
+static int
+silence_shared_text_ok(const struct json *o, char **cause)
+{
+	const struct json *m = json_get(o, "matchers");
+	const char *c = json_get_str(o, "comment");
+	size_t i;
+
+	for (i = 0; i < json_len(m); i++) {
+		if (json_str(json_at(m, i)) != NULL &&
+		    util_has_control(json_str(json_at(m, i)))) {
+			*cause = xstrdup("a matcher is not one line of text");
+			return 0;
+		}
+	}
+	if (c != NULL && util_has_control(c)) {
+		*cause = xstrdup("a silence whose comment is not one line");
+		return 0;
+	}
+	return 1;
+}
+
 /* Take in what another replica said of a silence (see silence.h). */
 enum silence_merge
 silence_merge(struct silence_set *s, const char *text, size_t len, int64_t now,
@@ -582,7 +599,8 @@ silence_merge(struct silence_set *s, const char *text, size_t len, int64_t now,
 		/* One that ended before we heard of it holds nothing. */
 		rc = SILENCE_MERGE_SAME;
 		if (ends > now) {
-			rc = silence_read_core(s, o, cause) == 0
+			rc = silence_shared_text_ok(o, cause) &&
+				silence_read_core(s, o, cause) == 0
 			    ? SILENCE_MERGE_ADDED
 			    : SILENCE_MERGE_BAD;
 			if (rc == SILENCE_MERGE_ADDED)

@@ -337,6 +337,15 @@ test_merge(void **state)
 			     "9999999999,\"uid\":0,\"gid\":0}",
 			     10, &i),
 	    SILENCE_MERGE_BAD);
+	/* An end past year 9999 (an older version took it) is cut there. */
+	assert_int_equal(merge(r,
+			     "{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"
+			     "atch=x\"],\"starts_at\":1,\"ends_at\":"
+			     "9223372036854775807,\"uid\":0,\"gid\":0}",
+			     10, &i),
+	    SILENCE_MERGE_ADDED);
+	assert_int_equal(silence_at(r, 0)->ends_at, SILENCE_MAX_TIME);
+	silence_remove(r, 0);
 	/* Times a restart or a merge could not compute with. */
 	assert_int_equal(merge(r,
 			     "{\"id\":\"0123456789abcdef\",\"matchers\":[\"w"
